@@ -1,0 +1,174 @@
+"""The `appliance` command line.
+
+Core commands live here; modem/, agi/ and web/ add theirs through the
+`appliance.commands` entry points (see pyproject.toml), so this package never
+imports them. Every command is `handler(args, config) -> exit code`.
+Bad input exits 2 with one line on stderr naming the problem; never a traceback.
+"""
+import argparse
+import json
+import logging
+import sys
+from importlib.metadata import entry_points
+
+from . import db as dbmod
+from .config import ENV_VAR, ensure_data_dir, load_config
+from .errors import ApplianceError, InputError
+from .logs import setup_logging
+
+log = logging.getLogger("appliance")
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    def error(self, message):
+        # argparse already exits 2; keep it to one line plus the usage.
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def add_command(subparsers, name, handler, help, needs_db=True, **kwargs):
+    """Add a subcommand; needs_db opens and migrates the database before the handler."""
+    parser = subparsers.add_parser(name, help=help, description=help, **kwargs)
+    parser.set_defaults(handler=handler, needs_db=needs_db)
+    return parser
+
+
+def plugins(group):
+    """Entry points of one plug-in group, by name, in a stable order."""
+    return {ep.name: ep for ep in sorted(entry_points(group=group), key=lambda e: e.name)}
+
+
+def print_json(data):
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def open_db(config):
+    """Open the database and apply pending migrations (idempotent)."""
+    ensure_data_dir(config)
+    database = dbmod.open_database(config)
+    dbmod.migrate(database)
+    return database
+
+
+# --- core commands -------------------------------------------------------------
+
+def cmd_init(args, config):
+    ensure_data_dir(config)
+    database = dbmod.open_database(config)
+    applied = dbmod.migrate(database)
+    print(f"database ready at {config.database_url.split('@')[-1]}"
+          f" ({len(applied)} migration(s) applied)")
+    return 0
+
+
+def cmd_config_show(args, config):
+    sys.stdout.write(config.to_toml())
+    return 0
+
+
+def cmd_config_check(args, config):
+    ensure_data_dir(config)
+    print(f"configuration {config.path or '(defaults)'} is valid")
+    return 0
+
+
+def cmd_run(args, config):
+    daemons = plugins("appliance.daemons")
+    if args.daemon not in daemons:
+        known = ", ".join(daemons) or "none installed"
+        raise InputError(f"unknown daemon '{args.daemon}' (known: {known})", field="daemon")
+    return daemons[args.daemon].load()(config) or 0
+
+
+def cmd_demo(args, config):
+    from .demo import run_demo
+    return run_demo(args, config)
+
+
+def cmd_customer_add(args, config):
+    from .models import Customer, audit
+    customer = Customer(name=args.name, mobile=args.mobile, id_number=args.id_number,
+                        gender=args.gender or "", region=args.region or "", customer_no=args.customer_no)
+    customer.clean()
+    with dbmod.database.atomic():
+        customer.save()
+        audit("cli", "customer.create", f"customer:{customer.id}", source="cli")
+    print(customer.id)
+    return 0
+
+
+def build_parser():
+    parser = ArgumentParser(prog="appliance",
+                            description="Branch communications appliance: SMS pool, IVR, admin page.")
+    parser.add_argument("--config", metavar="PATH",
+                        help=f"configuration file (TOML); default ${ENV_VAR}, else built-in defaults")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv: SQL too)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="warnings and errors only")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
+
+    add_command(sub, "init", cmd_init, "create the data directory and the database, apply migrations",
+                needs_db=False)
+
+    config_parser = add_command(sub, "config", None, "show or check the configuration", needs_db=False)
+    config_sub = config_parser.add_subparsers(dest="config_command", metavar="ACTION",
+                                              parser_class=ArgumentParser, required=True)
+    add_command(config_sub, "show", cmd_config_show, "print every key with its value and help (secrets hidden)",
+                needs_db=False)
+    add_command(config_sub, "check", cmd_config_check, "check the file and that data_dir is writable",
+                needs_db=False)
+
+    run_parser = add_command(sub, "run", cmd_run, "run one daemon in the foreground (as systemd does)",
+                             needs_db=True)
+    run_parser.add_argument("daemon", metavar="DAEMON",
+                            help="which daemon: " + (", ".join(plugins("appliance.daemons")) or "none installed"))
+
+    demo = add_command(sub, "demo", cmd_demo,
+                       "run everything on a throw-away data dir with demo data and simulated modems",
+                       needs_db=False)
+    demo.add_argument("--dir", help="data directory to use (kept); default a new temporary one (removed)")
+    demo.add_argument("--customers", type=int, default=300, help="how many demo customers (default 300)")
+    demo.add_argument("--duration", type=float, default=None, help="stop by itself after this many seconds")
+
+    cust = add_command(sub, "customer", None, "manage customers (policyholders)", needs_db=False)
+    cust_sub = cust.add_subparsers(dest="customer_command", metavar="ACTION",
+                                   parser_class=ArgumentParser, required=True)
+    add = add_command(cust_sub, "add", cmd_customer_add, "add one customer; prints its id")
+    add.add_argument("--name", required=True)
+    add.add_argument("--mobile")
+    add.add_argument("--id-number", help="18-character PRC ID number; birth date and gender derive from it")
+    add.add_argument("--gender", choices=["M", "F"])
+    add.add_argument("--region")
+    add.add_argument("--customer-no", help="the core system's customer number")
+
+    for ep in plugins("appliance.commands").values():
+        ep.load()(sub)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(-1 if args.quiet else args.verbose)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        config = load_config(args.config)
+        if args.needs_db:
+            open_db(config)
+        return args.handler(args, config) or 0
+    except ApplianceError as exc:
+        print(f"appliance: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # last resort: one line, the traceback only with -v
+        log.debug("unexpected failure", exc_info=True)
+        print(f"appliance: internal error: {type(exc).__name__}: {exc} (run with -v for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The database: one peewee proxy every model binds to, opened from a URL.
+
+SQLite (the embedded default) runs in WAL mode with a busy timeout, foreign keys
+on and synchronous=FULL, because a committed state change must survive a power
+cut before the modem or the phone line acts on it. The same models run on
+PostgreSQL given a postgresql:// URL.
+"""
+import logging
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect as url_connect
+from playhouse.migrations import Runner
+
+from .errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+database = peewee.DatabaseProxy()
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def sqlite_pragmas(busy_timeout_ms):
+    return {
+        "journal_mode": "wal",
+        "foreign_keys": 1,
+        "busy_timeout": busy_timeout_ms,
+        "synchronous": "full",
+    }
+
+
+def open_database(config):
+    """Open the configured database and bind the models to it."""
+    url = config.database_url
+    try:
+        if url.startswith("sqlite:///"):
+            db = peewee.SqliteDatabase(url[len("sqlite:///"):],
+                                       pragmas=sqlite_pragmas(config["database.busy_timeout_ms"]),
+                                       timeout=config["database.busy_timeout_ms"] / 1000)
+        else:
+            db = url_connect(url)
+        db.connect(reuse_if_open=True)
+    except (peewee.OperationalError, RuntimeError, ValueError, ImportError) as exc:
+        raise ConfigError(f"cannot open database.url: {exc}", field="database.url") from None
+    database.initialize(db)
+    return db
+
+
+def migrate(db=None):
+    """Apply pending numbered migrations; returns their names. Idempotent."""
+    runner = Runner(db or database.obj, str(MIGRATIONS_DIR))
+    applied = runner.up()
+    for name in applied:
+        log.info("applied migration %s", name)
+    return applied
+
+
+def pending_migrations(db=None):
+    runner = Runner(db or database.obj, str(MIGRATIONS_DIR))
+    return [m.name for m in runner.status() if not m.applied]
+
+
+def write_transaction(db=None):
+    """A transaction that takes the write lock at once on SQLite (BEGIN IMMEDIATE),
+    so a read-then-update claim cannot be overtaken by another writer."""
+    db = db or database.obj
+    if isinstance(db, peewee.SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()

@@ -1,0 +1,113 @@
+"""SMS messages in the database: the outbox (Message, MessagePart), inbound
+messages and the parts of long inbound messages still being reassembled.
+
+Outbound states (DESIGN.md section 3):
+    queued -> sending -> sent -> delivered | failed | expired
+plus `unknown` for a part whose submit was interrupted (power cut mid-AT+CMGS):
+never silently re-sent, never silently dropped. A row reaches `sending` in the
+same transaction that claims it. `cancelled` is an admin's withdrawal of a
+queued message.
+"""
+from peewee import (BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField,
+                    IntegerField, TextField)
+
+from .db import BaseModel
+from .models import Customer, Staff, now, one_of
+
+MESSAGE_STATES = ("queued", "sending", "sent", "delivered", "failed", "expired", "unknown", "cancelled")
+PART_STATES = ("queued", "sending", "sent", "delivered", "failed", "expired", "unknown", "cancelled")
+FINAL_STATES = ("delivered", "failed", "expired", "cancelled")
+# service: policy notices, replies (go even to opted-out and do-not-disturb numbers);
+# marketing: greetings, campaigns, subscriptions (respect opt-out, DND, quiet hours);
+# internal: to staff.
+CATEGORIES = ("service", "marketing", "internal")
+ENCODINGS = ("gsm7", "ucs2")
+INBOUND_STATES = ("new", "handled", "deleted")
+
+
+class Message(BaseModel):
+    """One outbound SMS as users see it; its parts are what the modems send."""
+    to_number = CharField(index=True)  # E.164
+    text = TextField()
+    encoding = CharField(default="ucs2", constraints=[one_of("encoding", ENCODINGS)])
+    part_count = IntegerField(default=1)
+    state = CharField(default="queued", constraints=[one_of("state", MESSAGE_STATES)])
+    category = CharField(default="service", constraints=[one_of("category", CATEGORIES)])
+    priority = IntegerField(default=5)  # lower goes first: 1 urgent … 9 bulk
+    not_before = DateTimeField(null=True)  # scheduled: not sent before
+    not_after = DateTimeField(null=True)   # window end: expired, never sent late
+    delivery_report = BooleanField(default=True)
+    created_at = DateTimeField(default=now, index=True)
+    updated_at = DateTimeField(default=now)
+    sent_at = DateTimeField(null=True)
+    final_at = DateTimeField(null=True)
+    failure_reason = CharField(default="")
+    customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
+    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
+    # Billing and origin: who and what this is charged to.
+    source = CharField(default="")       # cli, api, web, notice, autoreply, campaign, schedule
+    created_by = CharField(default="")   # user or token name
+    department = CharField(default="")
+    campaign_id = IntegerField(null=True, index=True)
+    # Idempotency: a notice for a policy and due period is queued once, however
+    # often the rule run repeats (e.g. "renewal_due:886010000001:2026-12-01:15").
+    dedupe_key = CharField(null=True, unique=True)
+
+    class Meta:
+        indexes = ((("state", "priority", "id"), False),)
+
+
+class MessagePart(BaseModel):
+    """One SMS part (one AT+CMGS). Concatenated messages have several."""
+    message = ForeignKeyField(Message, backref="parts", on_delete="CASCADE")
+    seq = IntegerField()  # 1..part_count
+    state = CharField(default="queued", constraints=[one_of("state", PART_STATES)])
+    pdu = TextField(default="")          # hex TPDU as submitted, kept so a retry is identical
+    concat_ref = IntegerField(null=True)  # UDH reference shared by the parts
+    modem = CharField(default="")        # port or IMSI of the modem that took it
+    reference = IntegerField(null=True)  # TP-MR from +CMGS, to match the status report
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True, index=True)
+    status_at = DateTimeField(null=True)
+    status_code = IntegerField(null=True)  # TP-ST of the status report
+    error = CharField(default="")          # last error, in words
+    cost = DecimalField(max_digits=8, decimal_places=4, default=0)
+    carrier = CharField(default="")
+
+    class Meta:
+        indexes = ((("message", "seq"), True), (("modem", "reference"), False))
+
+
+class InboundMessage(BaseModel):
+    """One received SMS, reassembled when it came in parts."""
+    from_number = CharField(index=True)
+    text = TextField()
+    sent_at = DateTimeField(null=True)  # SMSC timestamp
+    received_at = DateTimeField(default=now, index=True)
+    modem = CharField(default="")
+    part_count = IntegerField(default=1)
+    complete = BooleanField(default=True)  # False: kept after the reassembly timeout
+    state = CharField(default="new", constraints=[one_of("state", INBOUND_STATES)])
+    customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
+    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
+    handled_by = CharField(default="")
+    handled_at = DateTimeField(null=True)
+
+
+class InboundPart(BaseModel):
+    """A part of a long inbound SMS waiting for its siblings (survives restarts)."""
+    from_number = CharField()
+    concat_ref = IntegerField()
+    total = IntegerField()
+    seq = IntegerField()
+    text = TextField()
+    sent_at = DateTimeField(null=True)
+    received_at = DateTimeField(default=now)
+    modem = CharField(default="")
+
+    class Meta:
+        indexes = ((("from_number", "concat_ref", "total", "seq"), True),)
+
+
+MESSAGE_MODELS = [Message, MessagePart, InboundMessage, InboundPart]

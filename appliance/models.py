@@ -1,0 +1,209 @@
+"""The insurance data model: customers, staff, products, policies, payments,
+claims, contact groups, admin users and the audit log.
+
+Messages, templates, campaigns, calls and tickets live in the modules of the
+features that own them. Enumerations are CHECK constraints in the schema, so a
+bad value is refused by the database too, not only by this code.
+"""
+import datetime
+
+from peewee import (BooleanField, CharField, Check, DateField, DateTimeField, DecimalField,
+                    ForeignKeyField, IntegerField, TextField)
+
+from . import idcard, phones
+from .db import BaseModel
+from .errors import InputError
+
+GENDERS = ("M", "F", "")
+LANGUAGES = ("zh", "en")
+STAFF_STATUSES = ("active", "suspended", "left")
+POLICY_STATUSES = ("in_force", "lapsed", "matured", "terminated")
+FREQUENCIES = ("single", "annual", "semiannual", "quarterly", "monthly")
+PRODUCT_KINDS = ("main", "rider")
+PAYMENT_STATUSES = ("received", "failed")
+CLAIM_STATUSES = ("reported", "accepted", "investigating", "approved", "declined", "paid", "closed")
+GROUP_KINDS = ("customer", "staff")
+GROUP_RULES = ("", "region", "product", "department", "branch")  # '' = hand-picked
+ROLES = ("admin", "operator", "auditor")
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容",
+                     "令狐", "长孙", "宇文", "司徒", "夏侯", "轩辕", "端木", "南宫", "西门")
+
+
+def one_of(column, values):
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return Check(f"{column} IN ({quoted})")
+
+
+def now():
+    return datetime.datetime.now()
+
+
+class Customer(BaseModel):
+    """A policyholder or insured person."""
+    customer_no = CharField(unique=True, null=True)  # the core system's key
+    name = CharField()
+    gender = CharField(max_length=1, default="", constraints=[one_of("gender", GENDERS)])
+    mobile = CharField(null=True, index=True)  # E.164
+    other_phones = TextField(default="")  # E.164, comma-separated
+    id_number = CharField(max_length=18, unique=True, null=True)
+    birth_date = DateField(null=True)
+    region = CharField(default="")
+    language = CharField(max_length=2, default="zh", constraints=[one_of("language", LANGUAGES)])
+    opt_out = BooleanField(default=False)  # no marketing; service notices still go
+    created_at = DateTimeField(default=now)
+
+    def save(self, *args, **kwargs):
+        self.clean()
+        return super().save(*args, **kwargs)
+
+    def clean(self):
+        """Normalise phones and check the ID number; birth date and gender derive from it."""
+        if not (self.name or "").strip():
+            raise InputError("name: empty", field="name")
+        if self.gender not in GENDERS:
+            raise InputError(f"gender: must be M or F, got {self.gender!r}", field="gender")
+        if self.mobile:
+            self.mobile = phones.normalize(self.mobile, "mobile")
+        if self.other_phones:
+            self.other_phones = ",".join(phones.normalize(p, "other_phones")
+                                         for p in self.other_phones.split(",") if p.strip())
+        if self.id_number:
+            self.id_number = idcard.check_id_number(self.id_number)
+            derived = idcard.birth_date(self.id_number)
+            if self.birth_date is None:
+                self.birth_date = derived
+            elif self.birth_date != derived:
+                raise InputError(f"birth_date: {self.birth_date} differs from the ID number's {derived}",
+                                 field="birth_date")
+            if not self.gender:
+                self.gender = idcard.gender(self.id_number)
+
+    @property
+    def salutation(self):
+        """张先生 / 李女士, or the full name when gender is unknown."""
+        if not self.gender:
+            return self.name
+        surname = self.name[:2] if self.name[:2] in COMPOUND_SURNAMES else self.name[:1]
+        return surname + {"M": "先生", "F": "女士"}[self.gender]
+
+
+class Staff(BaseModel):
+    """An agent (业务员) or an employee of the branch."""
+    badge_no = CharField(unique=True)  # 工号
+    name = CharField()
+    gender = CharField(max_length=1, default="", constraints=[one_of("gender", GENDERS)])
+    mobile = CharField(null=True, index=True)
+    branch = CharField(default="")
+    department = CharField(default="")
+    status = CharField(default="active", constraints=[one_of("status", STAFF_STATUSES)])
+    licence_no = CharField(default="")  # 执业证号
+    birthday = DateField(null=True)
+    created_at = DateTimeField(default=now)
+
+    def save(self, *args, **kwargs):
+        if not (self.badge_no or "").strip():
+            raise InputError("badge_no: empty", field="badge_no")
+        if self.status not in STAFF_STATUSES:
+            raise InputError(f"status: must be one of {', '.join(STAFF_STATUSES)}", field="status")
+        if self.mobile:
+            self.mobile = phones.normalize(self.mobile, "mobile")
+        return super().save(*args, **kwargs)
+
+
+class Product(BaseModel):
+    code = CharField(unique=True)
+    name = CharField()
+    kind = CharField(default="main", constraints=[one_of("kind", PRODUCT_KINDS)])
+
+
+class Policy(BaseModel):
+    policy_no = CharField(unique=True)
+    product = ForeignKeyField(Product, backref="policies", on_delete="RESTRICT")
+    holder = ForeignKeyField(Customer, backref="policies_held", on_delete="RESTRICT")
+    insured = ForeignKeyField(Customer, backref="policies_insured", null=True, on_delete="RESTRICT")
+    agent = ForeignKeyField(Staff, backref="policies", null=True, on_delete="SET NULL")
+    premium = DecimalField(max_digits=14, decimal_places=2, constraints=[Check("premium >= 0")])
+    frequency = CharField(default="annual", constraints=[one_of("frequency", FREQUENCIES)])
+    sum_assured = DecimalField(max_digits=16, decimal_places=2, default=0,
+                               constraints=[Check("sum_assured >= 0")])
+    issue_date = DateField(null=True)
+    next_due_date = DateField(null=True, index=True)
+    grace_end = DateField(null=True, index=True)
+    maturity_date = DateField(null=True)
+    status = CharField(default="in_force", constraints=[one_of("status", POLICY_STATUSES)], index=True)
+    created_at = DateTimeField(default=now)
+
+
+class Payment(BaseModel):
+    policy = ForeignKeyField(Policy, backref="payments", on_delete="CASCADE")
+    amount = DecimalField(max_digits=14, decimal_places=2, constraints=[Check("amount >= 0")])
+    due_date = DateField(null=True)  # the due period this payment covers
+    paid_on = DateField(index=True)
+    method = CharField(default="")  # bank transfer, card, cash…
+    status = CharField(default="received", constraints=[one_of("status", PAYMENT_STATUSES)])
+    reference = CharField(default="")
+    failure_reason = CharField(default="")
+
+
+class Claim(BaseModel):
+    claim_no = CharField(unique=True)
+    policy = ForeignKeyField(Policy, backref="claims", on_delete="RESTRICT")
+    status = CharField(default="reported", constraints=[one_of("status", CLAIM_STATUSES)])
+    amount_claimed = DecimalField(max_digits=14, decimal_places=2, default=0)
+    amount_paid = DecimalField(max_digits=14, decimal_places=2, default=0)
+    reported_on = DateField()
+    decided_on = DateField(null=True)
+    paid_on = DateField(null=True)
+    decline_reason = CharField(default="")
+
+
+class ContactGroup(BaseModel):
+    """A group of customers or staff: by a rule (region, product, department,
+    branch equal to rule_value) or hand-picked members."""
+    name = CharField(unique=True)
+    kind = CharField(constraints=[one_of("kind", GROUP_KINDS)])
+    rule = CharField(default="", constraints=[one_of("rule", GROUP_RULES)])
+    rule_value = CharField(default="")
+    description = TextField(default="")
+    created_at = DateTimeField(default=now)
+
+
+class GroupMember(BaseModel):
+    group = ForeignKeyField(ContactGroup, backref="members", on_delete="CASCADE")
+    customer = ForeignKeyField(Customer, null=True, on_delete="CASCADE")
+    staff = ForeignKeyField(Staff, null=True, on_delete="CASCADE")
+
+    class Meta:
+        constraints = [Check("(customer_id IS NULL) <> (staff_id IS NULL)")]
+        indexes = ((("group", "customer", "staff"), True),)
+
+
+class AdminUser(BaseModel):
+    username = CharField(unique=True)
+    password_hash = CharField()
+    role = CharField(constraints=[one_of("role", ROLES)])
+    must_change_password = BooleanField(default=True)
+    failed_logins = IntegerField(default=0)
+    locked_until = DateTimeField(null=True)
+    created_at = DateTimeField(default=now)
+    last_login = DateTimeField(null=True)
+    disabled = BooleanField(default=False)
+
+
+class AuditLog(BaseModel):
+    """Who did what, when, from where. Details never hold secrets or unmasked IDs."""
+    at = DateTimeField(default=now, index=True)
+    actor = CharField()        # user name, 'api:TOKEN-NAME', 'cli', 'system'
+    action = CharField()       # 'customer.update', 'sms.send', …
+    target = CharField(default="")
+    detail = TextField(default="")
+    source = CharField(default="")  # IP address or 'cli'
+
+
+FOUNDATION_MODELS = [Customer, Staff, Product, Policy, Payment, Claim,
+                     ContactGroup, GroupMember, AdminUser, AuditLog]
+
+
+def audit(actor, action, target="", detail="", source=""):
+    """Record one admin action in the audit log."""
+    return AuditLog.create(actor=actor, action=action, target=str(target), detail=detail, source=source)

@@ -1,0 +1,75 @@
+"""Every configuration key, its default and its help, in one table.
+
+This table drives the config loader (defaults, unknown keys, type checks),
+`appliance config show`, the settings page, and the test that every key is
+documented. Add a key here and nowhere else.
+"""
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str       # dotted: "section.key", or "key" at the top level
+    default: Any
+    help: str
+    kind: str = ""  # str|int|float|bool|list|listen|path; inferred from default when empty
+    secret: bool = False  # never printed or logged
+
+    @property
+    def type_name(self):
+        if self.kind:
+            return self.kind
+        return {bool: "bool", int: "int", float: "float", list: "list", str: "str"}[type(self.default)]
+
+
+SETTINGS = [
+    # --- the box ---------------------------------------------------------------
+    Setting("data_dir", "/var/lib/appliance",
+            "Directory for the database, prompts, recordings, certificates and spool files.",
+            kind="path"),
+    Setting("language", "zh", "Default language for texts, prompts and pages: zh or en."),
+    Setting("timezone", "Asia/Shanghai", "Local time zone for calling windows, schedules and reports."),
+    Setting("hotline", "95500", "Customer service hotline named in notices and prompts."),
+    Setting("company_name", "平安保险", "Insurer name used in notices and greetings."),
+    Setting("branch_name", "示例支公司", "Branch name shown on pages and used in signatures."),
+
+    # --- database --------------------------------------------------------------
+    Setting("database.url", "",
+            "Database URL (peewee db_url). Empty: SQLite file appliance.db in data_dir. "
+            "postgresql://user:pass@host/db for a multi-box pool.", secret=True),
+    Setting("database.busy_timeout_ms", 10000,
+            "How long an SQLite writer waits for the lock before giving up."),
+
+    # --- modems ----------------------------------------------------------------
+    Setting("modems.ports", ["/dev/gsm/*"],
+            "Modem device paths or globs (udev links), or pyserial URLs."),
+    Setting("modems.baudrate", 115200, "Serial speed for every modem."),
+    Setting("modems.pin", "", "SIM PIN, used when a SIM asks for one.", secret=True),
+    Setting("modems.delivery_reports", True, "Ask the network for a delivery report per part."),
+    Setting("modems.daily_cap", 500, "Most SMS parts one SIM sends per day (0: no cap)."),
+    Setting("modems.monthly_cap", 10000, "Most SMS parts one SIM sends per month (0: no cap)."),
+    Setting("modems.min_interval", 0.0, "Least seconds between two submits on one modem."),
+    Setting("modems.read_interval", 60.0, "Seconds between full reads of the SIM message store."),
+    Setting("modems.concat_timeout", 3600.0,
+            "Seconds to wait for missing parts of a long inbound SMS before keeping what arrived."),
+    Setting("modems.command_timeout", 10.0, "Seconds to wait for a modem's final result code."),
+
+    # --- agi -------------------------------------------------------------------
+    Setting("agi.listen", "127.0.0.1:4573", "host:port of the FastAGI server.", kind="listen"),
+    Setting("agi.max_calls", 120, "Most concurrent calls served (four E1 spans = 120)."),
+    Setting("agi.operator", "Local/operator@from-internal",
+            "Dial string for key 0 (an extension or queue) within business hours."),
+    Setting("agi.business_hours", "08:30-17:30",
+            "When key 0 reaches an operator, local time, HH:MM-HH:MM."),
+    Setting("agi.business_days", "1-5", "Business days for the operator, ISO weekdays (1=Monday)."),
+
+    # --- web -------------------------------------------------------------------
+    Setting("web.listen", "127.0.0.1:8080", "host:port of the admin page and API.", kind="listen"),
+    Setting("web.https", "auto",
+            "auto: HTTPS with a self-signed certificate unless listening on 127.0.0.1; on; off."),
+    Setting("web.session_hours", 8, "Hours a sign-in stays valid without activity."),
+]
+
+BY_NAME = {s.name: s for s in SETTINGS}
+SECTIONS = sorted({s.name.split(".")[0] for s in SETTINGS if "." in s.name})
