@@ -94,8 +94,9 @@ def check_value(name, value):
         "listen": _is_listen,
     }[kind](value)
     if not ok:
-        expected = {"list": "a list of strings", "listen": "\"host:port\"",
-                    "path": "a non-empty path"}.get(kind, f"a {kind}")
+        expected = {"list": "a list of strings", "listen": "\"host:port\"", "path": "a non-empty path",
+                    "int": "an integer", "float": "a number", "bool": "true or false",
+                    "str": "a string"}[kind]
         raise ConfigError(f"configuration key '{name}' must be {expected}, got {value!r}", field=name)
     if kind == "float":
         value = float(value)

@@ -30,3 +30,5 @@ def setup_logging(verbosity=0):
     root.setLevel(level)
     # peewee logs every SQL statement at DEBUG: only with -vv.
     logging.getLogger("peewee").setLevel(logging.DEBUG if verbosity > 1 else logging.INFO)
+    # appliance.db logs each applied migration once; the runner's own line would repeat it.
+    logging.getLogger("peewee.migrations").setLevel(logging.WARNING)
