@@ -1,0 +1,55 @@
+"""The command line: help for every subcommand, one-line errors, exit codes."""
+import argparse
+
+import pytest
+
+from appliance import cli
+
+
+def subcommand_paths(parser, prefix=()):
+    """Every (sub)command path of the parser, plug-ins included."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield prefix + (name,)
+                yield from subcommand_paths(sub, prefix + (name,))
+
+
+def test_help_lists_the_core_subcommands(run_cli):
+    out = run_cli("--help")
+    assert out.returncode == 0
+    for name in ("init", "config", "run", "demo", "customer"):
+        assert f"    {name} " in out.stdout
+
+
+@pytest.mark.parametrize("path", sorted(set(subcommand_paths(cli.build_parser()))))
+def test_every_subcommand_has_help(path, capsys):
+    with pytest.raises(SystemExit) as done:
+        cli.main([*path, "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: appliance " + " ".join(path))
+
+
+def test_unknown_subcommand_exits_2(run_cli):
+    out = run_cli("frobnicate")
+    assert out.returncode == 2 and "invalid choice: 'frobnicate'" in out.stderr
+
+
+def test_no_subcommand_prints_help_and_exits_2(run_cli):
+    out = run_cli()
+    assert out.returncode == 2 and "COMMAND" in out.stdout
+
+
+def test_run_unknown_daemon_exits_2(run_cli, config_file):
+    out = run_cli("run", "nosuchd", config_path=config_file)
+    assert out.returncode == 2 and "unknown daemon 'nosuchd'" in out.stderr
+
+
+def test_customer_add_prints_id_and_audits(run_cli, config_file, tmp_path):
+    out = run_cli("customer", "add", "--name", "李秀英", "--mobile", "13900139000",
+                  "--id-number", "11010519491231002X", config_path=config_file)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().isdigit()
+    bad = run_cli("customer", "add", "--name", "李秀英", "--mobile", "555", config_path=config_file)
+    assert bad.returncode == 2 and bad.stderr.strip().endswith("mobile: '555' is not a valid phone number")
