@@ -1,0 +1,37 @@
+"""Tickets opened by the IVR or SMS: numbering, validation, listing."""
+import datetime
+
+import pytest
+
+from appliance import tickets
+from appliance.errors import InputError
+
+
+def test_open_ticket_numbers_by_day_and_id(database):
+    day = datetime.date(2026, 11, 22)
+    first = tickets.open_ticket("complaint", "ivr", number="13800138000", text="太慢了", today=day)
+    second = tickets.open_ticket("callback", "sms", number="unknown", today=day)
+    assert first.number == f"261122{first.id:04d}"
+    assert second.number == f"261122{second.id:04d}" and second.number != first.number
+    assert first.caller == "+8613800138000"        # normalised when it parses
+    assert second.caller == "unknown"              # kept as received otherwise
+    stored = tickets.get_ticket(first.number)
+    assert (stored.kind, stored.source, stored.status, stored.text) == ("complaint", "ivr", "open", "太慢了")
+
+
+@pytest.mark.parametrize("kind,source,field", [("praise", "ivr", "kind"), ("complaint", "fax", "source")])
+def test_bad_kind_or_source_is_refused_and_nothing_written(database, kind, source, field):
+    with pytest.raises(InputError) as err:
+        tickets.open_ticket(kind, source, number="13800138000")
+    assert err.value.field == field
+    assert tickets.Ticket.select().count() == 0
+
+
+def test_status_changes_and_listing(database):
+    ticket = tickets.open_ticket("phone-application", "ivr", number="13800138000")
+    tickets.open_ticket("agent-report", "sms", number="13900139000")
+    tickets.set_status(ticket, "closed", by="admin", resolution="已回电")
+    assert tickets.get_ticket(ticket.id).closed_at is not None
+    assert [t.kind for t in tickets.list_tickets(status="open")] == ["agent-report"]
+    assert [t.kind for t in tickets.list_tickets(source="ivr")] == ["phone-application"]
+    assert tickets.list_tickets()[0].to_dict()["caller"] == "+86139****9000"
