@@ -98,6 +98,32 @@ def cmd_customer_add(args, config):
     return 0
 
 
+def cmd_doctor(args, config):
+    from .doctor import run_checks
+    checks = {name: ep.load() for name, ep in plugins("appliance.doctor").items()}
+    results = run_checks(config, checks)
+    if args.json:
+        print_json([dict(status=s, check=w, detail=d) for s, w, d in results])
+    else:
+        for status, what, detail in results:
+            print(f"{status.upper():4}  {what}: {detail}")
+    return 1 if any(s == "fail" for s, _, _ in results) else 0
+
+
+def cmd_backup(args, config):
+    from .backup import backup
+    print(backup(config, args.output))
+    return 0
+
+
+def cmd_restore(args, config):
+    from .backup import restore
+    kept = restore(config, args.archive)
+    dbmod.migrate(dbmod.open_database(config))  # an older backup meets newer firmware
+    print(f"restored from {args.archive}" + (f"; previous database kept at {kept}" if kept else ""))
+    return 0
+
+
 def build_parser():
     parser = ArgumentParser(prog="appliance",
                             description="Branch communications appliance: SMS pool, IVR, admin page.")
@@ -129,6 +155,17 @@ def build_parser():
     demo.add_argument("--dir", help="data directory to use (kept); default a new temporary one (removed)")
     demo.add_argument("--customers", type=int, default=300, help="how many demo customers (default 300)")
     demo.add_argument("--duration", type=float, default=None, help="stop by itself after this many seconds")
+
+    doctor = add_command(sub, "doctor", cmd_doctor, "check the box and say what is wrong (exit 1 on a failure)",
+                         needs_db=False)
+    doctor.add_argument("--json", action="store_true", help="machine-readable output")
+
+    backup = add_command(sub, "backup", cmd_backup, "write a backup archive (database snapshot, data files, config)")
+    backup.add_argument("--output", help="archive path; default data_dir/backups/appliance-STAMP.tar.gz")
+    restore = add_command(sub, "restore", cmd_restore,
+                          "restore a backup archive (stop the daemons first); keeps the replaced database",
+                          needs_db=False)
+    restore.add_argument("archive", help="a file written by appliance backup")
 
     cust = add_command(sub, "customer", None, "manage customers (policyholders)", needs_db=False)
     cust_sub = cust.add_subparsers(dest="customer_command", metavar="ACTION",
