@@ -69,6 +69,36 @@ SETTINGS = [
     Setting("web.https", "auto",
             "auto: HTTPS with a self-signed certificate unless listening on 127.0.0.1; on; off."),
     Setting("web.session_hours", 8, "Hours a sign-in stays valid without activity."),
+    Setting("web.lockout_attempts", 5, "Failed sign-ins in a row that lock an account."),
+    Setting("web.lockout_minutes", 15, "Minutes a locked account stays locked."),
+    Setting("web.threads", 10, "Worker threads of the web server."),
+
+    # --- notices (daily rule run over the policies) -----------------------------
+    Setting("notices.run_at", "09:00", "Local time (HH:MM) of the daily notice rule run in the scheduler."),
+    Setting("notices.renewal_days", "15,3",
+            "Days before a premium due date when the holder is reminded (comma-separated)."),
+    Setting("notices.agent_renewal_days", "15",
+            "Days before a premium due date when the agent is told (comma-separated; empty: never)."),
+    Setting("notices.overdue_days", "1", "Days after an unpaid due date when the overdue notice goes (comma-separated)."),
+    Setting("notices.lapse_warning_days", 10, "Days before the end of the grace period for the lapse warning."),
+    Setting("notices.maturity_days", 30, "Days before maturity for the maturity notice."),
+    Setting("notices.catch_up_days", 7,
+            "How many days back payments, claims and new policies still get their notice (after downtime)."),
+    Setting("notices.birthday", True, "Send birthday greetings to customers (marketing)."),
+    Setting("notices.festivals", ["春节", "元宵节", "端午节", "中秋节", "重阳节", "元旦节", "国庆节"],
+            "Festivals with a greeting to every customer (names as in the lunar_python calendar)."),
+
+    # --- services (campaigns, schedules, inbound) ------------------------------
+    Setting("services.marketing_window", "08:00-21:00",
+            "Local hours when marketing SMS may go out (never at night); HH:MM-HH:MM."),
+    Setting("services.survey_days", 7, "Days a survey stays open for replies after it was sent."),
+    Setting("services.inbound_poll", 2.0, "Seconds between looks for new inbound SMS in the services daemon."),
+
+    # --- billing ---------------------------------------------------------------
+    Setting("billing.china_mobile", 0.05, "Price of one SMS part sent to a China Mobile number (CNY)."),
+    Setting("billing.china_unicom", 0.05, "Price of one SMS part sent to a China Unicom number (CNY)."),
+    Setting("billing.china_telecom", 0.05, "Price of one SMS part sent to a China Telecom number (CNY)."),
+    Setting("billing.other", 0.10, "Price of one SMS part to any other carrier or abroad (CNY)."),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,0 +1,118 @@
+"""Serving the app: cheroot (threaded WSGI server), HTTPS with a self-signed
+certificate made on first start, and the `appliance run web` daemon."""
+import ipaddress
+import logging
+import subprocess
+import threading
+
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+from appliance.daemon import sd_notify, stop_event_on_signals
+from appliance.errors import ConfigError
+
+from .app import build_app
+
+log = logging.getLogger(__name__)
+
+
+def parse_listen(listen):
+    host, _, port = listen.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def use_https(config):
+    """web.https: on, off, or auto (HTTPS unless listening on loopback only)."""
+    mode = str(config["web.https"]).lower()
+    if mode not in ("auto", "on", "off"):
+        raise ConfigError(f"configuration key 'web.https' must be auto, on or off, got {mode!r}",
+                          field="web.https")
+    host, _ = parse_listen(config["web.listen"])
+    if mode == "off" and not is_loopback(host):
+        # Passwords and session cookies never cross the LAN in clear text.
+        raise ConfigError("web.https: off is only allowed when web.listen is on 127.0.0.1",
+                          field="web.https")
+    return mode == "on" or (mode == "auto" and not is_loopback(host))
+
+
+def ensure_certificate(config):
+    """The box's certificate and key in data_dir/tls, made with openssl on first start."""
+    tls_dir = config.data_dir / "tls"
+    cert, key = tls_dir / "web.crt", tls_dir / "web.key"
+    if cert.exists() and key.exists():
+        return cert, key
+    tls_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    host, _ = parse_listen(config["web.listen"])
+    names = ["DNS:localhost", "IP:127.0.0.1"]
+    if host and host not in ("0.0.0.0", "::", "localhost", "127.0.0.1"):
+        names.append(("IP:" if _is_ip(host) else "DNS:") + host)
+    tmp_key = key.with_suffix(".key.tmp")
+    try:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256",
+                        "-days", "3650", "-subj", f"/CN={config['branch_name'] or 'appliance'}",
+                        "-addext", "subjectAltName=" + ",".join(names),
+                        "-keyout", str(tmp_key), "-out", str(cert.with_suffix(".crt.tmp"))],
+                       check=True, capture_output=True, timeout=60)
+    except FileNotFoundError:
+        raise ConfigError("web.https: the openssl command is needed to make a certificate",
+                          field="web.https") from None
+    except subprocess.CalledProcessError as exc:
+        raise ConfigError(f"web.https: openssl failed: {exc.stderr.decode(errors='replace').strip()[:200]}",
+                          field="web.https") from None
+    tmp_key.chmod(0o600)
+    tmp_key.replace(key)  # key first: a cert without its key would be reused wrongly
+    cert.with_suffix(".crt.tmp").replace(cert)
+    log.info("made a self-signed certificate %s", cert)
+    return cert, key
+
+
+def _is_ip(text):
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+def make_server(config, app=None, listen=None):
+    """A cheroot server for the app (not started)."""
+    host, port = parse_listen(listen or config["web.listen"])
+    server = wsgi.Server((host, port), app or build_app(config), numthreads=config["web.threads"],
+                         server_name="appliance", timeout=30, shutdown_timeout=2)
+    if use_https(config):
+        cert, key = ensure_certificate(config)
+        server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
+    return server
+
+
+def serve_in_thread(server):
+    """Start the server in a daemon thread; returns once it listens."""
+    server.prepare()
+    thread = threading.Thread(target=server.serve, name="web-server", daemon=True)
+    thread.start()
+    return thread
+
+
+def main(config):
+    """`appliance run web`: serve until SIGTERM/SIGINT."""
+    stop = stop_event_on_signals()
+    server = make_server(config)
+    serve_in_thread(server)
+    scheme = "https" if server.ssl_adapter else "http"
+    host, port = server.bind_addr[:2]
+    log.info("admin page on %s://%s:%s/", scheme, host, port)
+    sd_notify("READY=1")
+    while not stop.wait(1.0):
+        sd_notify("WATCHDOG=1")
+    sd_notify("STOPPING=1")
+    server.stop()
+    return 0

@@ -1,0 +1,2 @@
+% rebase('layout')
+<p>{{_('Dashboard')}}</p>

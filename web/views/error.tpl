@@ -1,0 +1,3 @@
+% rebase('layout')
+<p class="flash error">{{message}}</p>
+<p><a href="/">{{_('Back to the dashboard')}}</a></p>

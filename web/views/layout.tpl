@@ -1,0 +1,47 @@
+<!DOCTYPE html>
+<html lang="{{'zh-CN' if ctx.lang == 'zh' else 'en'}}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{title}} · {{_('Branch communications appliance')}}</title>
+<link rel="stylesheet" href="/static/style.css">
+</head>
+<body>
+<header class="top">
+  <a class="brand" href="/">{{_('Branch communications appliance')}}</a>
+  <span class="branch">{{ctx.config['branch_name']}}</span>
+  <span class="spacer"></span>
+  % if ctx.lang == 'zh':
+  <a class="lang" href="/lang/en?next={{ctx.request.fullpath}}">English</a>
+  % else:
+  <a class="lang" href="/lang/zh?next={{ctx.request.fullpath}}">中文</a>
+  % end
+  % if ctx.user:
+  <span class="who">{{ctx.user.username}} · {{_(ctx.role)}}</span>
+  <form method="post" action="/signout" class="inline">
+    <input type="hidden" name="csrf" value="{{ctx.csrf}}">
+    <button type="submit" class="link">{{_('Sign out')}}</button>
+  </form>
+  % end
+</header>
+<div class="frame">
+% if nav:
+<nav class="side">
+  % for path, label in nav:
+  <a href="{{path}}" class="{{'here' if ctx.request.path == path or (path != '/' and ctx.request.path.startswith(path + '/')) else ''}}">{{label}}</a>
+  % end
+</nav>
+% end
+<main>
+% if title:
+<h1>{{title}}</h1>
+% end
+% if flash:
+<p class="flash {{flash['kind']}}" role="status">{{flash['text']}}</p>
+% end
+{{!base}}
+</main>
+</div>
+<script src="/static/app.js"></script>
+</body>
+</html>
