@@ -33,6 +33,18 @@ def add_command(subparsers, name, handler, help, needs_db=True, **kwargs):
     return parser
 
 
+def bench_subparsers(subparsers):
+    """The subparsers of the shared `bench` command, created on first use, so each
+    area adds its own `bench NAME` (sms, agi, web, campaign…) from its register()."""
+    parser = subparsers.choices.get("bench")
+    if parser is None:
+        parser = add_command(subparsers, "bench", None, "measure throughput and CPU cost (bench NAME --help)",
+                             needs_db=False)
+        parser.bench_subparsers = parser.add_subparsers(dest="bench_command", metavar="WHAT",
+                                                        parser_class=ArgumentParser, required=True)
+    return parser.bench_subparsers
+
+
 def plugins(group):
     """Entry points of one plug-in group, by name, in a stable order."""
     return {ep.name: ep for ep in sorted(entry_points(group=group), key=lambda e: e.name)}

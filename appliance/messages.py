@@ -23,6 +23,7 @@ FINAL_STATES = ("delivered", "failed", "expired", "cancelled")
 CATEGORIES = ("service", "marketing", "internal")
 ENCODINGS = ("gsm7", "ucs2")
 INBOUND_STATES = ("new", "handled", "deleted")
+MODEM_STATES = ("starting", "ok", "resetting", "removed", "absent")
 
 
 class Message(BaseModel):
@@ -64,7 +65,8 @@ class MessagePart(BaseModel):
     state = CharField(default="queued", constraints=[one_of("state", PART_STATES)])
     pdu = TextField(default="")          # hex TPDU as submitted, kept so a retry is identical
     concat_ref = IntegerField(null=True)  # UDH reference shared by the parts
-    modem = CharField(default="")        # port or IMSI of the modem that took it
+    modem = CharField(default="")        # port name of the modem that took it (gsm0)
+    imsi = CharField(default="")         # the SIM that sent it: daily/monthly caps count per SIM
     reference = IntegerField(null=True)  # TP-MR from +CMGS, to match the status report
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(null=True)
@@ -110,4 +112,27 @@ class InboundPart(BaseModel):
         indexes = ((("from_number", "concat_ref", "total", "seq"), True),)
 
 
-MESSAGE_MODELS = [Message, MessagePart, InboundMessage, InboundPart]
+class ModemStatus(BaseModel):
+    """Health of one modem as smsd last saw it (read by `appliance modem list` and the web page)."""
+    port = CharField(unique=True)        # gsm0, or the device path
+    device = CharField(default="")       # full path or URL
+    state = CharField(default="starting", constraints=[one_of("state", MODEM_STATES)])
+    imei = CharField(default="")
+    imsi = CharField(default="")
+    iccid = CharField(default="")
+    sim_state = CharField(default="")    # READY, SIM PIN, SIM PUK, NOT INSERTED
+    registration = CharField(default="")  # home, roaming, searching, denied, unknown, not registered
+    operator = CharField(default="")
+    carrier = CharField(default="")      # the SIM's carrier in phonenumbers' English name
+    signal_dbm = IntegerField(null=True)
+    sent_today = IntegerField(default=0)
+    sent_month = IntegerField(default=0)
+    received = IntegerField(default=0)
+    errors = IntegerField(default=0)
+    busy = BooleanField(default=False)
+    last_activity = DateTimeField(null=True)
+    alarm = CharField(default="")        # why it was taken out of the pool, in words
+    updated_at = DateTimeField(default=now)
+
+
+MESSAGE_MODELS = [Message, MessagePart, InboundMessage, InboundPart, ModemStatus]

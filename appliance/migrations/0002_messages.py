@@ -1,4 +1,4 @@
-"""SMS outbox, parts, inbound messages and reassembly buffer (frozen copy)."""
+"""SMS outbox, parts, inbound messages, reassembly buffer and modem health (frozen copy)."""
 from peewee import *
 
 
@@ -82,6 +82,7 @@ def up(migrator, db):
         pdu = TextField(default='')
         concat_ref = IntegerField(null=True)
         modem = CharField(default='')
+        imsi = CharField(default='')
         reference = IntegerField(null=True)
         attempts = IntegerField(default=0)
         next_attempt_at = DateTimeField(null=True)
@@ -97,8 +98,34 @@ def up(migrator, db):
             indexes = ((('message', 'seq'), True), (('modem', 'reference'), False))
     db.create_tables([MessagePart])
 
+    class ModemStatus(Model):
+        port = CharField(unique=True)
+        device = CharField(default='')
+        state = CharField(default='starting', constraints=[Check("state IN ('starting', 'ok', 'resetting', 'removed', 'absent')")])
+        imei = CharField(default='')
+        imsi = CharField(default='')
+        iccid = CharField(default='')
+        sim_state = CharField(default='')
+        registration = CharField(default='')
+        operator = CharField(default='')
+        carrier = CharField(default='')
+        signal_dbm = IntegerField(null=True)
+        sent_today = IntegerField(default=0)
+        sent_month = IntegerField(default=0)
+        received = IntegerField(default=0)
+        errors = IntegerField(default=0)
+        busy = BooleanField(default=False)
+        last_activity = DateTimeField(null=True)
+        alarm = CharField(default='')
+        updated_at = DateTimeField()
+        class Meta:
+            database = db
+            table_name = 'modem_status'
+    db.create_tables([ModemStatus])
+
 
 def down(migrator, db):
+    migrator.migrate(migrator.drop_table('modem_status'))
     migrator.migrate(migrator.drop_table('message_part'))
     migrator.migrate(migrator.drop_table('message'))
     migrator.migrate(migrator.drop_table('inbound_part'))
