@@ -1,6 +1,8 @@
 """Subscription topics (free health checks, children's products…): customers
 subscribe and unsubscribe by SMS (DY / QXDY + topic code) or an admin does it;
 a schedule with a topic sends its content to the active subscribers."""
+from peewee import JOIN
+
 from . import phones
 from .errors import InputError, NotFound
 from .groups import Recipient, salutation
@@ -61,7 +63,7 @@ def subscribers(topic):
     """The active subscribers as Recipients (named when the number is a customer's)."""
     rows = (Subscription.select(Subscription.number, Customer.id, Customer.name, Customer.gender,
                                 Customer.language)
-            .join(Customer, on=(Subscription.customer == Customer.id), join_type="LEFT OUTER")
+            .join(Customer, on=(Subscription.customer == Customer.id), join_type=JOIN.LEFT_OUTER)
             .where(Subscription.topic == topic, Subscription.active == True)  # noqa: E712
             .order_by(Subscription.id).tuples())
     out = []
