@@ -54,6 +54,17 @@ SETTINGS = [
     Setting("modems.concat_timeout", 3600.0,
             "Seconds to wait for missing parts of a long inbound SMS before keeping what arrived."),
     Setting("modems.command_timeout", 10.0, "Seconds to wait for a modem's final result code."),
+    Setting("modems.submit_timeout", 60.0,
+            "Seconds to wait for the answer to AT+CMGS after the PDU; without one the part becomes unknown."),
+    Setting("modems.retry_base", 30.0,
+            "Seconds before the first retry after a transient error; doubles with each attempt."),
+    Setting("modems.max_attempts", 5, "Most submits of one part before it fails."),
+    Setting("modems.health_interval", 60.0, "Seconds between signal and registration checks per modem."),
+    Setting("modems.reset_after", 2, "Failed commands in a row after which a modem is reset."),
+    Setting("modems.remove_after", 3,
+            "Failed resets in a row after which a modem leaves the pool (alarm) until it answers again."),
+    Setting("modems.rejoin_interval", 30.0,
+            "Seconds between attempts to bring back a removed or unplugged modem, and rescans of the ports."),
 
     # --- agi -------------------------------------------------------------------
     Setting("agi.listen", "127.0.0.1:4573", "host:port of the FastAGI server.", kind="listen"),
@@ -63,6 +74,10 @@ SETTINGS = [
     Setting("agi.business_hours", "08:30-17:30",
             "When key 0 reaches an operator, local time, HH:MM-HH:MM."),
     Setting("agi.business_days", "1-5", "Business days for the operator, ISO weekdays (1=Monday)."),
+    Setting("agi.verify_attempts", 3,
+            "Failed ID verifications in a row that lock a policy out of the IVR (and raise an alert)."),
+    Setting("agi.lockout_minutes", 60, "How long a policy stays locked out of the IVR."),
+    Setting("agi.message_max_seconds", 120, "Longest voice message a caller can leave."),
 
     # --- web -------------------------------------------------------------------
     Setting("web.listen", "127.0.0.1:8080", "host:port of the admin page and API.", kind="listen"),
