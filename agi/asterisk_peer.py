@@ -1,0 +1,365 @@
+"""A fake Asterisk: the far end of a FastAGI connection, speaking AGI the way
+Asterisk really does (shared/NOTES-libraries.md, res_agi.c).
+
+- the 22-key environment block in Asterisk's order, then a blank line;
+- replies `200 result=N [(data)] [endpos=N]`; DTMF as ASCII codes
+  (`STREAM FILE … "0123456789*#"` interrupted by '5' -> `200 result=53 endpos=…`);
+  `GET DATA` returns the digits, `(timeout)` when input stopped short, '#' ends
+  input and is not returned; `WAIT FOR DIGIT` returns the code or 0;
+- a missing sound file: `200 result=-1 endpos=0` (the same as a hangup);
+- the caller hanging up during a command: `200 result=-1 endpos=N`, then the
+  unsolicited `HANGUP` line about 40 ms later; after that channel commands get
+  `511 Command Not Permitted on a dead channel or intercept routine`, while
+  NOOP and GET VARIABLE still answer 200;
+- the script's own HANGUP: `200 result=1`, then the `HANGUP` line;
+- `510 Invalid or unknown command`; `520-` multi-line usage for malformed ones;
+- RECORD FILE writes a real WAV file where it was asked to.
+
+The caller is a script of steps: at a given prompt (or at `wait`, `record`,
+`dial`) press keys, hang up, or record. Tests and `appliance bench agi` use it.
+`CallerScript` is the protocol logic without I/O; `FakeAsterisk` drives it over
+a blocking socket, one call per thread.
+"""
+import os
+import re
+import shlex
+import socket
+import threading
+import time
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ENV_KEYS = ("agi_network", "agi_network_script", "agi_request", "agi_channel", "agi_language", "agi_type",
+            "agi_uniqueid", "agi_version", "agi_callerid", "agi_calleridname", "agi_callingpres",
+            "agi_callingani2", "agi_callington", "agi_callingtns", "agi_dnid", "agi_rdnis", "agi_context",
+            "agi_extension", "agi_priority", "agi_enhanced", "agi_accountcode", "agi_threadid")
+DEAD_OK = ("NOOP", "GET VARIABLE", "GET FULL VARIABLE", "VERBOSE", "SET VARIABLE")
+USAGE = {  # minimum argument counts, for the 520 usage answer
+    "STREAM FILE": 2, "GET DATA": 1, "WAIT FOR DIGIT": 1, "RECORD FILE": 4, "EXEC": 1,
+    "SET VARIABLE": 2, "GET VARIABLE": 1, "SAY DIGITS": 2, "SAY NUMBER": 2,
+}
+KNOWN = ("ANSWER", "HANGUP", "NOOP", "VERBOSE", "CHANNEL STATUS", "SET MUSIC", "SET AUTOHANGUP",
+         "DATABASE GET", "DATABASE PUT") + tuple(USAGE)
+_uid_lock = threading.Lock()
+_uid = [0]
+
+
+@dataclass
+class Step:
+    """What the caller does when the call reaches `at`.
+
+    at: a prompt name (the file's base name) played by STREAM FILE or GET DATA,
+        or 'wait' (WAIT FOR DIGIT), 'record' (RECORD FILE), 'dial' (EXEC Dial),
+        or '*' (whatever comes next that takes input).
+    keys: DTMF keys pressed ('' = none: the prompt plays out / input times out).
+    hangup: the caller hangs up during that command.
+    record_seconds / record_end: for RECORD FILE, how much audio to write and
+        how it ends: 'dtmf' (#), 'timeout' (length limit) or 'hangup'.
+    dial_status: for EXEC Dial, the DIALSTATUS it leaves (ANSWER, NOANSWER…).
+    """
+    at: str
+    keys: str = ""
+    hangup: bool = False
+    record_seconds: float = 2.0
+    record_end: str = "dtmf"
+    dial_status: str = "ANSWER"
+
+
+def press(at, keys):
+    return Step(at, keys=keys)
+
+
+def hang_up(at):
+    return Step(at, hangup=True)
+
+
+def next_uniqueid():
+    with _uid_lock:
+        _uid[0] += 1
+        return f"{int(time.time())}.{_uid[0]}"
+
+
+@dataclass
+class CallerScript:
+    """The Asterisk side of one call, without I/O: env block in, replies out."""
+    steps: list
+    script: str = "ivr"
+    callerid: str = "13800138000"
+    calleridname: str = ""
+    dnid: str = "95500"
+    language: str = "en"
+    channel: str = "DAHDI/1-1"
+    host: str = "127.0.0.1:4573"
+    uniqueid: str = field(default_factory=next_uniqueid)
+    variables: dict = field(default_factory=dict)
+    heard: list = field(default_factory=list)      # prompt names, in order
+    commands: list = field(default_factory=list)   # every command line received
+    recordings: list = field(default_factory=list)  # files written by RECORD FILE
+    dead: bool = False
+    hangup_sent: bool = False
+    typeahead: str = ""
+
+    def env_block(self):
+        values = {
+            "agi_network": "yes", "agi_network_script": self.script,
+            "agi_request": f"agi://{self.host}/{self.script}", "agi_channel": self.channel,
+            "agi_language": self.language, "agi_type": self.channel.split("/")[0],
+            "agi_uniqueid": self.uniqueid, "agi_version": "20.5.0", "agi_callerid": self.callerid,
+            "agi_calleridname": self.calleridname or self.callerid, "agi_callingpres": "0",
+            "agi_callingani2": "0", "agi_callington": "0", "agi_callingtns": "0",
+            "agi_dnid": self.dnid, "agi_rdnis": "unknown", "agi_context": "from-pstn",
+            "agi_extension": self.dnid, "agi_priority": "2", "agi_enhanced": "0.0",
+            "agi_accountcode": "", "agi_threadid": str(140000000000000 + threading.get_ident() % 10 ** 9),
+        }
+        return "".join(f"{key}: {values[key]}\n" for key in ENV_KEYS) + "\n"
+
+    # --- one command -> reply lines -------------------------------------------------
+    def handle(self, line):
+        """Reply lines for one command line; a 'HANGUP' entry means: send the
+        unsolicited HANGUP line ~40 ms after the lines before it."""
+        self.commands.append(line)
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            words = line.split()
+        name, args = self._command(words)
+        if name is None:
+            return ["510 Invalid or unknown command"]
+        if len(args) < USAGE.get(name, 0):
+            return [f"520-Invalid command syntax.  Proper usage follows:",
+                    f"Usage: {name} <arguments>", "520 End of proper usage."]
+        if self.dead:
+            pre = [] if self.hangup_sent else ["HANGUP!"]  # the pending HANGUP line goes first
+            self.hangup_sent = True
+            if name in DEAD_OK:
+                return pre + self._alive_reply(name, args)
+            return pre + ["511 Command Not Permitted on a dead channel or intercept routine"]
+        return self._alive_reply(name, args)
+
+    def _command(self, words):
+        upper = [w.upper() for w in words]
+        for size in (3, 2, 1):
+            name = " ".join(upper[:size])
+            if name in KNOWN:
+                return name, words[size:]
+        return None, words
+
+    def _step_for(self, at, prompt=None):
+        if not self.steps:
+            return None
+        step = self.steps[0]
+        if step.at == "*" or step.at == at or (prompt is not None and step.at == prompt):
+            return self.steps.pop(0)
+        return None
+
+    def _hangup_now(self, reply):
+        self.dead = True
+        return [reply, "HANGUP"]
+
+    def _alive_reply(self, name, args):
+        if name == "STREAM FILE":
+            return self._stream(args[0], args[1])
+        if name == "GET DATA":
+            timeout_ms = int(args[1]) if len(args) > 1 else 0
+            max_digits = int(args[2]) if len(args) > 2 else 1024
+            return self._get_data(args[0], timeout_ms, max_digits)
+        if name == "WAIT FOR DIGIT":
+            return self._wait_for_digit()
+        if name == "RECORD FILE":
+            return self._record(args)
+        if name == "EXEC":
+            return self._exec(args)
+        if name == "HANGUP":
+            self.dead = True
+            return ["200 result=1", "HANGUP"]
+        if name == "GET VARIABLE":
+            value = self.variables.get(args[0])
+            return [f"200 result=1 ({value})"] if value is not None else ["200 result=0"]
+        if name in ("SET VARIABLE",):
+            self.variables[args[0]] = args[1]
+            return ["200 result=1"]
+        if name == "CHANNEL STATUS":
+            return ["200 result=6"]
+        if name == "VERBOSE":
+            return ["200 result=1"]
+        return ["200 result=0"]
+
+    def _sound_file(self, path):
+        return next((Path(f"{path}.{ext}") for ext in ("wav", "gsm", "sln", "ulaw")
+                     if Path(f"{path}.{ext}").exists()), None)
+
+    def _endpos(self, path, fraction=1.0):
+        try:
+            with wave.open(str(path)) as audio:
+                return int(audio.getnframes() * fraction)
+        except (OSError, wave.Error, EOFError):
+            return 0
+
+    def _stream(self, path, escape):
+        prompt = os.path.basename(path)
+        sound = self._sound_file(path)
+        if sound is None:
+            return ["200 result=-1 endpos=0"]  # missing file: as res_agi answers it
+        self.heard.append(prompt)
+        if self.typeahead:
+            key, self.typeahead = self.typeahead[0], self.typeahead[1:]
+            if key in escape:
+                return [f"200 result={ord(key)} endpos=0"]
+        step = self._step_for("stream", prompt)
+        if step is None:
+            return [f"200 result=0 endpos={self._endpos(sound)}"]
+        if step.hangup:
+            return self._hangup_now(f"200 result=-1 endpos={self._endpos(sound, 0.5)}")
+        keys = step.keys
+        while keys:
+            key, keys = keys[0], keys[1:]
+            if key in escape:
+                self.typeahead += keys
+                return [f"200 result={ord(key)} endpos={self._endpos(sound, 0.5)}"]
+            # a key outside the escape set is lost, as in Asterisk
+        return [f"200 result=0 endpos={self._endpos(sound)}"]
+
+    def _get_data(self, path, timeout_ms, max_digits):
+        prompt = os.path.basename(path)
+        if self._sound_file(path) is None:
+            return ["200 result=-1"]  # missing file: indistinguishable from a hangup
+        self.heard.append(prompt)
+        step = self._step_for("get_data", prompt)
+        if step is not None and step.hangup:
+            return self._hangup_now("200 result=-1")
+        keys = self.typeahead + (step.keys if step else "")
+        self.typeahead = ""
+        digits = ""
+        for key in keys:
+            if key == "#":
+                return [f"200 result={digits}"]
+            digits += key
+            if len(digits) >= max_digits:
+                return [f"200 result={digits}"]
+        return [f"200 result={digits} (timeout)"]
+
+    def _wait_for_digit(self):
+        if self.typeahead:
+            key, self.typeahead = self.typeahead[0], self.typeahead[1:]
+            return [f"200 result={ord(key)}"]
+        step = self._step_for("wait")
+        if step is None:
+            return ["200 result=0"]
+        if step.hangup:
+            return self._hangup_now("200 result=-1")
+        if not step.keys:
+            return ["200 result=0"]
+        self.typeahead = step.keys[1:]
+        return [f"200 result={ord(step.keys[0])}"]
+
+    def _record(self, args):
+        path, fmt, escape = args[0], args[1], args[2]
+        step = self._step_for("record") or Step("record", record_seconds=0.0, record_end="timeout")
+        target = Path(f"{path}.{fmt}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        frames = int(8000 * step.record_seconds)
+        with wave.open(str(target), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(8000)
+            out.writeframes(bytes(frames * 2))
+        self.recordings.append(str(target))
+        if step.record_end == "hangup" or step.hangup:
+            return self._hangup_now(f"200 result=-1 (hangup) endpos={frames}")
+        if step.record_end == "dtmf":
+            key = next((k for k in step.keys or "#" if k in escape), "#")
+            return [f"200 result={ord(key)} (dtmf) endpos={frames}"]
+        return [f"200 result=0 (timeout) endpos={frames}"]
+
+    def _exec(self, args):
+        application = args[0]
+        if application.lower() != "dial":
+            return ["200 result=0"]
+        step = self._step_for("dial")
+        if step is not None and step.hangup:
+            self.variables["DIALSTATUS"] = "CANCEL"
+            return self._hangup_now("200 result=-1")
+        status = step.dial_status if step else "NOANSWER"
+        self.variables["DIALSTATUS"] = status
+        return ["200 result=0"]
+
+
+class FakeAsterisk:
+    """Runs one CallerScript against a FastAGI server over TCP (blocking)."""
+
+    def __init__(self, address, steps, hangup_delay=0.04, timeout=10.0, **call):
+        self.address = address
+        self.call = CallerScript(steps=list(steps), host=f"{address[0]}:{address[1]}", **call)
+        self.hangup_delay = hangup_delay
+        self.timeout = timeout
+        self.closed_by_server = False
+        self.round_trips = []  # seconds from our reply to the server's next command
+        self.setup = None      # seconds from connect to the first command
+        self._write_lock = threading.Lock()
+
+    def __getattr__(self, name):
+        return getattr(self.call, name)
+
+    def _send(self, sock, text):
+        with self._write_lock:
+            try:
+                sock.sendall(text.encode())
+            except OSError:
+                pass
+
+    def run(self):
+        """Play the whole call; returns self (heard, commands, recordings…)."""
+        started = time.perf_counter()
+        with socket.create_connection(self.address, timeout=self.timeout) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            reader = sock.makefile("r", encoding="utf-8", newline="\n")
+            self._send(sock, self.call.env_block())
+            replied = started
+            timer = None
+            while True:
+                try:
+                    line = reader.readline()
+                except (ConnectionResetError, socket.timeout):
+                    line = ""
+                now = time.perf_counter()
+                if not line:
+                    self.closed_by_server = True
+                    break
+                if self.setup is None:
+                    self.setup = now - started
+                else:
+                    self.round_trips.append(now - replied)
+                out = []
+                for reply in self.call.handle(line.rstrip("\n")):
+                    if reply == "HANGUP":  # unsolicited, a little later
+                        self._send(sock, "".join(out))
+                        out = []
+                        timer = threading.Timer(self.hangup_delay, self._late_hangup, (sock,))
+                        timer.start()
+                    elif reply == "HANGUP!":  # a pending HANGUP line, sent now
+                        if timer:
+                            timer.cancel()
+                        out.append("HANGUP\n")
+                    else:
+                        out.append(reply + "\n")
+                self._send(sock, "".join(out))
+                replied = time.perf_counter()
+            if timer:
+                timer.cancel()
+        return self
+
+    def _late_hangup(self, sock):
+        with self._write_lock:
+            if self.call.hangup_sent:
+                return
+            self.call.hangup_sent = True
+            try:
+                sock.sendall(b"HANGUP\n")
+            except OSError:
+                pass
+
+
+def unmasked(text):
+    """Strip a quoted AGI argument (used by tests reading `commands`)."""
+    return re.sub(r'^"|"$', "", text)

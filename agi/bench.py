@@ -1,0 +1,141 @@
+"""`appliance bench agi`: 120 concurrent scripted calls against a real FastAGI
+server process, each through the agent identity check (greeting, menu, badge
+entry, database lookup and log, result, SMS, back, goodbye).
+
+The server runs as its own process (`appliance run agi`, as in production) on
+a scratch data dir with demo data and prompts; the callers are fake Asterisk
+peers (agi/asterisk_peer.py) in this process. Reported: session set-up (connect
+to first command) and per-command round trip (our reply sent to the server's
+next command received), p50 and p99.
+"""
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from appliance import db as dbmod
+from appliance import demo_data
+from appliance.config import Config, toml_value
+
+from . import prompts
+from .asterisk_peer import FakeAsterisk, hang_up, press
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def scenario(badge):
+    """One caller: agent check for `badge`, SMS, back, then hang up at the menu."""
+    return [press("menu_main", "2"), press("agent_enter_badge", f"{badge}#"),
+            press("agent_options", "1"), press("agent_options", "*"), hang_up("menu_main")]
+
+
+def percentile(values, pct):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def write_config(data_dir, port, max_calls):
+    values = {"data_dir": str(data_dir), "agi.listen": f"127.0.0.1:{port}", "agi.max_calls": max_calls}
+    text = "\n".join(f"{k} = {toml_value(v)}" for k, v in values.items() if "." not in k)
+    text += "\n[agi]\n" + "\n".join(f"{k.split('.')[1]} = {toml_value(v)}" for k, v in values.items() if "." in k)
+    path = Path(data_dir) / "bench.toml"
+    path.write_text(text + "\n")
+    return path, Config(values, str(path))
+
+
+def prepare_data(config):
+    dbmod.open_database(config)
+    dbmod.migrate()
+    from appliance.models import Staff
+    if not Staff.select().exists():
+        demo_data.seed(customers=200)
+    badges = [s.badge_no for s in Staff.select(Staff.badge_no)]
+    dbmod.database.close()
+    prompts.build(config)
+    return badges
+
+
+def wait_for_port(port, proc, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the FastAGI server exited with code {proc.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("the FastAGI server did not start listening")
+
+
+def run_calls(port, badges, calls, rounds):
+    results, errors = [], []
+    barrier = threading.Barrier(calls)
+
+    def one_caller(i):
+        try:
+            barrier.wait(timeout=30)
+            for r in range(rounds):
+                peer = FakeAsterisk(("127.0.0.1", port), scenario(badges[(i + r) % len(badges)]),
+                                    callerid=f"+86139{i:08d}", timeout=30)
+                results.append(peer.run())
+        except Exception as exc:  # reported, not raised: the others carry on
+            errors.append(f"caller {i}: {type(exc).__name__}: {exc}")
+
+    threads = [threading.Thread(target=one_caller, args=(i,), daemon=True) for i in range(calls)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(300)
+    return results, errors, time.perf_counter() - started
+
+
+def run_bench(calls=120, rounds=3, keep_dir=None, out=print):
+    data_dir = Path(keep_dir or tempfile.mkdtemp(prefix="agi-bench-"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    config_path, config = write_config(data_dir, port, max(calls, 120))
+    out(f"preparing {data_dir} (demo data, prompts)…")
+    badges = prepare_data(config)
+    env = dict(os.environ, APPLIANCE_CONFIG=str(config_path))
+    proc = subprocess.Popen([sys.executable, "-m", "appliance.cli", "-q", "run", "agi"], env=env,
+                            start_new_session=True)
+    try:
+        wait_for_port(port, proc)
+        run_calls(port, badges, min(calls, 10), 1)  # warm-up: imports, caches, dynamic prompts
+        results, errors, wall = run_calls(port, badges, calls, rounds)
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        if not keep_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    trips = [t for r in results for t in r.round_trips]
+    setups = [r.setup for r in results if r.setup is not None]
+    complete = [r for r in results if "sms_sent" in r.heard and r.dead]
+    out(f"{calls} concurrent calls x {rounds} rounds: {len(results)} calls, {len(complete)} complete, "
+        f"{len(errors)} failed, {len(trips)} commands in {wall:.1f} s")
+    out(f"per-command round trip: p50 {percentile(trips, 50) * 1000:.2f} ms, "
+        f"p99 {percentile(trips, 99) * 1000:.2f} ms, max {max(trips or [0]) * 1000:.1f} ms")
+    out(f"session set-up:         p50 {percentile(setups, 50) * 1000:.2f} ms, "
+        f"p99 {percentile(setups, 99) * 1000:.2f} ms")
+    if trips:
+        out(f"mean commands per call: {statistics.mean(len(r.commands) for r in results):.1f}")
+    for line in errors[:5]:
+        out(f"error: {line}")
+    target = percentile(trips, 99) <= 0.005
+    out(f"target p99 <= 5 ms per command: {'met' if target else 'NOT met'}")
+    return 0 if results and not errors and len(complete) == len(results) else 1

@@ -1,0 +1,15 @@
+"""`appliance demo`'s IVR part: prompts built (fast when they exist) and a note."""
+import logging
+
+from . import prompts
+
+log = logging.getLogger(__name__)
+
+
+def hook(demo):
+    config = demo.config.replace(data_dir=str(demo.data_dir))
+    built, kept = prompts.build(config)
+    if built:
+        log.info("IVR prompts: %d built, %d up to date", built, kept)
+    listen = demo.overrides.get("agi.listen", config["agi.listen"])
+    demo.note(f"IVR:        agi://{listen}/ivr  (see README: Asterisk dialplan in image/asterisk/)")

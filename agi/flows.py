@@ -1,0 +1,368 @@
+"""The self-service flows a menu node can run, by its `action`.
+
+Each flow takes (node, session), uses the node's timeout and retries for the
+caller's entries, and returns to the menu when done or when the caller presses
+`*`. Anything that changes data (a ticket, a lockout, an SMS) is committed
+before the caller is told about it.
+"""
+import datetime
+import logging
+
+from appliance import outbox, phones, queries, tickets, verification
+from appliance.errors import InputError
+
+from . import texts
+from .channel import CallerHungUp
+from .session import EndCall
+
+log = logging.getLogger(__name__)
+
+
+def run(node, session):
+    FLOWS[node.action](node, session)
+
+
+def intro(node, session):
+    """The node's own prompt; True when the caller pressed * during it (go back)."""
+    key = session.play(node.prompt)
+    if key:
+        session.pressed(key)
+    return key == "*"
+
+
+def ask_entry(node, session, prompt, max_digits, lookup, not_found, secret=False):
+    """Ask for digits until `lookup(digits)` gives something, up to the node's
+    retries; None when the caller gives up or presses * alone."""
+    for attempt in range(node.retries + 1):
+        digits = session.ask_digits(prompt, max_digits, node.timeout_ms, secret=secret)
+        if digits == "*" or (digits.startswith("*") and not secret):
+            return None
+        if digits:
+            found = lookup(digits)
+            if found is not None:
+                return digits, found
+            session.play(not_found)
+        else:
+            session.play("no_input")
+    return None
+
+
+def listen(node, session, items, prompt="after_info", keys="9*"):
+    """Play a result; 9 (pressed during it or after) plays it again, * or no key goes back."""
+    while True:
+        key = session.play(*items)
+        if key in keys and key:
+            session.pressed(key)
+        else:
+            key = session.ask_key([prompt], keys, node.timeout_ms, 0)
+        if key != "9":
+            return key
+
+
+# --- sending the caller an SMS ----------------------------------------------------------
+
+def caller_mobile(session):
+    number = queries.caller_number(session.caller_id)
+    return number if number and phones.is_mobile(number) else None
+
+
+def send_sms(session, name, **fields):
+    """Queue an SMS to the caller's mobile; False when the caller ID is not one."""
+    number = caller_mobile(session)
+    if number is None:
+        return False
+    text = texts.sms_text(name, session.language, session.config, **fields)
+    try:
+        outbox.queue_message(number, text, category="service", source="ivr", customer=session.customer,
+                             staff=session.staff)
+    except InputError as exc:
+        log.warning("call %s: SMS not queued: %s", session.call.id, exc)
+        return False
+    session.call.note(f"sms {name}")
+    return True
+
+
+def open_ticket(session, kind, *, number=None, text="", staff=None, policy=None, recording=""):
+    ticket = tickets.open_ticket(kind, "ivr", number=number or session.caller_id, customer=session.customer,
+                                 staff=staff, policy=policy, text=text, recording=recording,
+                                 call_id=session.call.id)
+    session.call.note(f"ticket {ticket.number} ({kind})")
+    session.checkpoint()
+    return ticket
+
+
+def tell_ticket(session, ticket):
+    """SMS the ticket number (committed first), then say it."""
+    kind = texts.word("ticket_kind", ticket.kind, session.language)
+    sent = send_sms(session, "ticket_opened", kind=kind, number=ticket.number)
+    session.play("ticket_opened", *session.say_digits(ticket.number), *(["ticket_sms"] if sent else []))
+
+
+# --- 1 policy service ---------------------------------------------------------------------
+
+def policy_service(node, session):
+    if intro(node, session):
+        return
+    policy = choose_policy(node, session)
+    if policy is None:
+        return
+    if not verify_holder(node, session, policy):
+        return
+    tell_policy(node, session, policy)
+
+
+def choose_policy(node, session):
+    linked = queries.policies_for_caller(session.caller_id, limit=7)
+    if linked:
+        session.enter("policy_choose")
+        items = ["policy_linked"]
+        for i, policy in enumerate(linked, 1):
+            items += ["tail_number", *session.say_digits(policy.policy_no[-4:]), "press", f"n_{i}"]
+        items.append("policy_other")
+        allowed = "".join(str(i) for i in range(1, len(linked) + 1)) + "89*"
+        while True:
+            key = session.ask_key(items, allowed, node.timeout_ms, node.retries)
+            if key != "9":
+                break
+        if key in ("", "*"):
+            return None
+        if key != "8":
+            return linked[int(key) - 1]
+    session.enter("policy_number")
+    entry = ask_entry(node, session, "policy_enter_number", 20, queries.policy_by_number, "policy_not_found")
+    return entry[1] if entry else None
+
+
+def verify_holder(node, session, policy):
+    """Last 6 of the holder's ID number; failures count toward the lockout."""
+    session.enter("policy_verify")
+    if verification.locked_until(policy):
+        session.call.note(f"policy {policy.policy_no} is locked out")
+        session.play("policy_locked")
+        return False
+    config = session.config
+    no_input = 0
+    while True:
+        keyed = session.ask_digits("policy_enter_id6", 6, node.timeout_ms, secret=True)
+        if keyed == "*":
+            return False
+        if not keyed:
+            no_input += 1
+            if no_input > node.retries:
+                return False
+            session.play("no_input")
+            continue
+        if queries.verify_holder_id(policy, keyed):
+            verification.record_success(policy)
+            session.call.note(f"verified policy {policy.policy_no}")
+            return True
+        session.checkpoint()
+        locked, failures = verification.record_failure(
+            policy, session.caller_id, max_failures=config["agi.verify_attempts"],
+            lock_minutes=config["agi.lockout_minutes"], call_id=session.call.id)
+        session.call.note(f"verification failed ({failures})")
+        if locked:
+            session.call.note(f"policy {policy.policy_no} locked out")
+            session.play("verify_failed", "policy_locked")
+            return False
+        session.play("verify_failed")
+
+
+def tell_policy(node, session, policy):
+    session.enter("policy_info")
+    items = ["policy_status_is", f"policy_status_{policy.status}",
+             "product_is", session.text(policy.product.name)]
+    if policy.next_due_date and policy.status in ("in_force", "lapsed"):
+        items += ["next_due_is", *session.say_date(policy.next_due_date),
+                  "amount_due_is", *session.say_money(policy.premium)]
+    payment = queries.last_payment(policy)
+    if payment is not None:
+        items += ["last_payment_is", *session.say_date(payment.paid_on), *session.say_money(payment.amount)]
+    else:
+        items.append("no_payment")
+    listen(node, session, items)
+
+
+# --- 2 agent identity check ---------------------------------------------------------------
+
+def agent_check(node, session):
+    if intro(node, session):
+        return
+    while True:
+        session.enter("agent_badge")
+        entry = ask_entry(node, session, "agent_enter_badge", 12, lambda digits: digits, "invalid_input")
+        if entry is None:
+            return
+        badge = entry[0]
+        staff = queries.agent_by_badge(badge)
+        check = verification.log_agent_check(session.caller_id, badge, staff, call_id=session.call.id)
+        session.enter(f"agent_{check.result}")
+        items = ["agent_badge", *session.say_digits(badge)]
+        if staff is None:
+            items.append("agent_unknown")
+        else:
+            items += ["agent_name_is", session.text(staff.name),
+                      "agent_branch_is", session.text(staff.branch or session.config["branch_name"]),
+                      f"agent_{staff.status}"]
+        if not agent_options(node, session, items, badge, staff):
+            return
+
+
+def agent_options(node, session, items, badge, staff):
+    """After the result: 1 SMS, 2 report the visit, 3 another badge, 9 repeat,
+    * back. True when the caller wants to check another badge."""
+    key = session.play(*items)
+    sms_sent = reported = False
+    while True:
+        if key in ("1", "2", "3", "9", "*"):
+            session.pressed(key)
+        else:
+            key = session.ask_key(["agent_options"], "1239*", node.timeout_ms, node.retries)
+        if key == "9":
+            key = session.play(*items)
+            continue
+        if key == "1":
+            if not sms_sent:
+                sms_sent = send_agent_sms(session, badge, staff)
+            key = session.play("sms_sent" if sms_sent else "sms_unavailable")
+            continue
+        if key == "2":
+            if not reported:
+                ticket = open_ticket(session, "agent-report", staff=staff,
+                                     text=f"来电举报业务员上门：工号 {badge}，核实结果 "
+                                          f"{staff.status if staff else 'unknown'}。"
+                                          f" / Caller reports a visit by badge {badge}.")
+                reported = True
+                tell_ticket(session, ticket)
+            key = ""
+            continue
+        return key == "3"
+
+
+def send_agent_sms(session, badge, staff):
+    if staff is None:
+        return send_sms(session, "agent_check_unknown", badge=badge)
+    return send_sms(session, "agent_check_found", badge=badge, name=staff.name,
+                    branch=staff.branch or session.config["branch_name"],
+                    status=texts.word("agent_status", staff.status, session.language))
+
+
+# --- 3 claim status ---------------------------------------------------------------------
+
+def claim_status(node, session):
+    if intro(node, session):
+        return
+    session.enter("claim_number")
+    entry = ask_entry(node, session, "claim_enter_number", 20,
+                      lambda digits: queries.claim_status(digits) or None, "claim_not_found")
+    if entry is None:
+        return
+    session.enter("claim_info")
+    items = []
+    for claim in entry[1]:
+        items += ["claim_number", *session.say_digits(claim.claim_no),
+                  "claim_status_is", f"claim_status_{claim.status}"]
+        if claim.status in ("paid", "closed") and claim.amount_paid:
+            items += ["claim_paid_amount", *session.say_money(claim.amount_paid)]
+    listen(node, session, items)
+
+
+# --- 4 leave a message ---------------------------------------------------------------------
+
+def leave_message(node, session):
+    if intro(node, session):
+        return
+    session.enter("message_record")
+    path = recording_path(session)
+    session.checkpoint()
+    try:
+        session.channel.record(str(path), "wav", "#", max_ms=session.config["agi.message_max_seconds"] * 1000)
+    except CallerHungUp:
+        # Most callers hang up instead of pressing #: keep what they said.
+        if has_audio(path):
+            ticket = open_ticket(session, "complaint", text="电话留言（来电者挂机结束） / Voice message",
+                                 recording=f"{path}.wav")
+            kind = texts.word("ticket_kind", ticket.kind, session.language)
+            send_sms(session, "ticket_opened", kind=kind, number=ticket.number)
+            session.checkpoint()
+        raise
+    if not has_audio(path):
+        session.play("message_empty")
+        return
+    ticket = open_ticket(session, "complaint", text="电话留言 / Voice message", recording=f"{path}.wav")
+    tell_ticket(session, ticket)
+
+
+def recording_path(session):
+    """data_dir/recordings/YYYY-MM-DD/call<ID>-HHMMSS (Asterisk adds .wav)."""
+    now = datetime.datetime.now()
+    folder = session.config.data_dir / "recordings" / f"{now:%Y-%m-%d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"call{session.call.id}-{now:%H%M%S}"
+
+
+def has_audio(path, min_bytes=44 + 1600):
+    """A WAV with at least 0.1 s of 8 kHz audio after its header."""
+    wav = path.with_name(path.name + ".wav")
+    return wav.exists() and wav.stat().st_size >= min_bytes
+
+
+# --- 5 callback and phone application ----------------------------------------------------------
+
+def callback(node, session):
+    service_request(node, session, "callback", "callback_confirm")
+
+
+def phone_application(node, session):
+    service_request(node, session, "phone-application", "phone_application_confirm")
+
+
+def service_request(node, session, kind, confirm_prompt):
+    if intro(node, session):
+        return
+    key = session.ask_key([confirm_prompt], "1*", node.timeout_ms, node.retries)
+    if key != "1":
+        return
+    number = queries.caller_number(session.caller_id)
+    if number is None:
+        session.enter(f"{node.name}_number")
+        entry = ask_entry(node, session, "enter_phone", 15, queries.caller_number, "invalid_number")
+        if entry is None:
+            return
+        number = entry[1]
+    ticket = open_ticket(session, kind, number=number,
+                         text={"callback": "来电预约回电 / Callback requested",
+                               "phone-application": "来电申请电话投保 / Phone application requested"}[kind])
+    tell_ticket(session, ticket)
+
+
+# --- operator ----------------------------------------------------------------------------------
+
+def operator(session, node=None):
+    """Key 0 (or an operator node): transfer within business hours, else the
+    after-hours message and back to the menu."""
+    where = session.where
+    session.enter("operator")
+    if not session.operator_open():
+        session.play("after_hours")
+        session.where = where
+        return
+    session.play("operator_transfer")
+    session.checkpoint()  # the record says 'operator' before the line is handed over
+    session.channel.appexec("Dial", f"{session.config['agi.operator']},60")
+    status = session.channel.get_variable("DIALSTATUS")
+    if status == "ANSWER":
+        raise EndCall("transferred")
+    session.call.note(f"operator not reached ({status or 'unknown'})")
+    session.play("operator_busy")
+    session.where = where
+
+
+def operator_node(node, session):
+    operator(session, node)
+
+
+FLOWS = {
+    "policy": policy_service, "agent_check": agent_check, "claim": claim_status, "message": leave_message,
+    "callback": callback, "phone_application": phone_application, "operator": operator_node,
+}

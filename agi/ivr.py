@@ -1,0 +1,146 @@
+"""The IVR engine: walks the menu tree from the database with one caller.
+
+A `menu` node plays its prompt (keys interrupt it), waits `timeout_ms` for a key
+among its children's digits, and on no or a wrong key says so and asks again up
+to `retries` times, then takes its fallback. Everywhere: `*` back, `9` repeat,
+`0` operator (within business hours, else the after-hours message). A node with
+another action runs that self-service flow (agi/flows.py) and comes back.
+
+The call record is opened before the caller hears anything and closed however
+the call ends; a hangup anywhere ends it as 'caller hung up' at that node.
+"""
+import logging
+
+from appliance import calls, queries
+from appliance.ivr_menus import RESERVED_KEYS, ensure_default_menu, root_menu
+from appliance.privacy import mask_mobile
+
+from . import flows
+from .channel import CallerHungUp
+from .flows import operator
+from .session import EndCall, Session
+
+log = logging.getLogger(__name__)
+
+
+def start_session(channel, config, finder, script="ivr", clock=None):
+    """Match the caller, open the call record (committed) and return a Session."""
+    env = channel.env
+    caller_id = env.get("agi_callerid", "")
+    customer, staff = queries.match_caller(caller_id)
+    language = customer.language if customer is not None else config["language"]
+    if language not in ("zh", "en"):
+        language = "zh"
+    call = calls.start_call(uniqueid=env.get("agi_uniqueid", ""), script=script,
+                            channel=env.get("agi_channel", ""), caller_id=caller_id,
+                            caller_name=env.get("agi_calleridname", ""),
+                            called_number=env.get("agi_dnid") or env.get("agi_extension", ""),
+                            customer=customer, staff=staff, language=language)
+    return Session(channel, config, finder, call, customer=customer, staff=staff,
+                   language=language, clock=clock)
+
+
+def handle_call(channel, config, finder, script="ivr", clock=None):
+    """Serve one inbound IVR call to its end; returns the finished call record."""
+    session = start_session(channel, config, finder, script, clock)
+    outcome = "completed"
+    try:
+        channel.answer()
+        greet(session)
+        run_menu(session, root_menu())
+        session.play("goodbye")
+        channel.hangup()
+    except EndCall as end:
+        outcome = end.outcome
+        if outcome == "completed":
+            _quietly_hang_up(channel)
+    except CallerHungUp:
+        outcome = "caller_hung_up"
+    except Exception:
+        log.exception("call %s from %s failed at %s", session.call.id, mask_mobile(session.caller_id),
+                      session.where)
+        outcome = "error"
+        _quietly_hang_up(channel)
+    calls.finish_call(session.call, outcome, ended_in=session.where)
+    log.info("call %s from %s: %s at %s", session.call.id, mask_mobile(session.caller_id),
+             calls.OUTCOME_WORDS[outcome], session.where)
+    return session.call
+
+
+def _quietly_hang_up(channel):
+    try:
+        channel.hangup()
+    except Exception:  # the caller may be gone already; nothing more to say
+        pass
+
+
+def greet(session):
+    """张先生，您好 for a known customer, the staff member's name for staff,
+    then the welcome."""
+    session.enter("greeting")
+    items = []
+    person = session.customer or session.staff
+    if person is not None:
+        salutation = person.salutation if session.customer is not None else person.name
+        if session.language == "zh":
+            items.append(("zh_text", f"{salutation}，您好。"))
+        else:
+            items += ["hello", ("zh_text", salutation)]
+    items.append("welcome")
+    key = session.play(*items)
+    if key:
+        session.channel_typeahead = key  # a key during the greeting answers the main menu
+
+
+def run_menu(session, root):
+    """Walk the tree from `root` until the caller leaves it (returns) or the
+    call ends (EndCall / CallerHungUp)."""
+    stack = [root]
+    while stack:
+        node = stack[-1]
+        session.enter(node.name)
+        if node.action != "menu":
+            flows.run(node, session)
+            stack.pop()
+            continue
+        children = node.active_children()
+        key = pending_key(session) or ""
+        allowed = node.allowed_keys(children)
+        if key:
+            session.pressed(key)
+        if not key or key not in allowed:
+            if key:  # a wrong key typed ahead: say so, then ask properly
+                session.play("invalid_input")
+            key = session.ask_key([node.prompt], allowed, node.timeout_ms, node.retries)
+        if not key:
+            fallback(session, node, stack)
+            continue
+        action = RESERVED_KEYS.get(key)
+        if action == "back":
+            stack.pop() if len(stack) > 1 else None
+        elif action == "repeat":
+            continue
+        elif action == "operator":
+            operator(session)
+        else:
+            stack.append(next(c for c in children if c.digit == key))
+
+
+def pending_key(session):
+    key = getattr(session, "channel_typeahead", "")
+    session.channel_typeahead = ""
+    return key
+
+
+def fallback(session, node, stack):
+    """No valid key after the retries: the node's fallback."""
+    session.call.note(f"no valid input at {node.name}: {node.fallback}")
+    if node.fallback == "operator":
+        operator(session)
+        return
+    if node.fallback == "back" and len(stack) > 1:
+        stack.pop()
+        return
+    session.play("goodbye", escape="")
+    session.channel.hangup()
+    raise EndCall("completed")

@@ -1,0 +1,286 @@
+"""Prompt audio: built from agi/prompts.toml with espeak-ng and sox, replaced by
+admins (upload or record on the box), and found again at call time.
+
+Layout under data_dir/prompts/:
+    zh/NAME.wav, en/NAME.wav            generated defaults (8 kHz 16-bit mono)
+    custom/zh/NAME.wav, custom/en/…     admins' replacements, used first
+    cache/zh/HASH.wav, cache/en/…       dynamic texts (names) spoken at call time
+    {zh,en}/.manifest.json             text each default was built from
+Asterisk is given the path without extension and picks the .wav.
+"""
+import functools
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import tomllib
+import wave
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from appliance.errors import ApplianceError, InputError
+
+log = logging.getLogger(__name__)
+
+CATALOGUE_FILE = Path(__file__).with_name("prompts.toml")
+LANGUAGES = ("zh", "en")
+VOICES = {"zh": "cmn-latn-pinyin", "en": "en"}
+SOX_OUT = ["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"]
+MIN_SECONDS, MAX_SECONDS = 0.2, 300.0
+
+
+class PromptError(ApplianceError):
+    """Building or converting prompt audio failed (a tool is missing or broke)."""
+
+
+@functools.cache
+def catalogue():
+    """{name: {'zh': text, 'en': text, 'dynamic': bool}} from prompts.toml."""
+    with open(CATALOGUE_FILE, "rb") as fh:
+        return tomllib.load(fh)
+
+
+def check_name(name):
+    if name not in catalogue() or catalogue()[name].get("dynamic"):
+        raise InputError(f"NAME: unknown prompt '{name}' (see `appliance prompts list`)", field="name")
+    return name
+
+
+def prompts_dir(config):
+    return Path(config.data_dir) / "prompts"
+
+
+def fill(text, config, **extra):
+    values = {"company": config["company_name"], "hotline": config["hotline"], "branch": config["branch_name"]}
+    values.update(extra)
+    return text.format(**values)
+
+
+# --- building -----------------------------------------------------------------------
+
+def synthesize(text, language, out_path):
+    """espeak-ng -> sox -> 8 kHz 16-bit mono WAV at out_path (written atomically)."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.{id(text)}.tmp.wav")
+    try:
+        speech = subprocess.run(["espeak-ng", "-v", VOICES[language], "--stdout", text],
+                                capture_output=True, check=True, timeout=60).stdout
+        subprocess.run(["sox", "-q", "-t", "wav", "-", *SOX_OUT, str(tmp)],
+                       input=speech, capture_output=True, check=True, timeout=60)
+        os.replace(tmp, out_path)
+    except FileNotFoundError as exc:
+        raise PromptError(f"{exc.filename} is not installed (needed to build prompts)") from None
+    except subprocess.CalledProcessError as exc:
+        raise PromptError(f"{exc.cmd[0]} failed: {exc.stderr.decode(errors='replace').strip()}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out_path
+
+
+def _manifest_path(config, language):
+    return prompts_dir(config) / language / ".manifest.json"
+
+
+def build(config, force=False, names=None, workers=2):
+    """Generate every default prompt that is missing or whose text changed.
+    Returns (built, kept) counts. Fast when nothing changed: only stats files."""
+    jobs, kept = [], 0
+    for language in LANGUAGES:
+        manifest_file = _manifest_path(config, language)
+        manifest = json.loads(manifest_file.read_text()) if manifest_file.exists() else {}
+        for name, entry in catalogue().items():
+            if entry.get("dynamic") or language not in entry or (names and name not in names):
+                continue
+            text = fill(entry[language], config)
+            path = prompts_dir(config) / language / f"{name}.wav"
+            if not force and path.exists() and manifest.get(name) == text:
+                kept += 1
+                continue
+            jobs.append((language, name, text, path))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda job: synthesize(job[2], job[0], job[3]), jobs))
+    for language in LANGUAGES:
+        done = {name: text for lang, name, text, _ in jobs if lang == language}
+        if done:
+            manifest_file = _manifest_path(config, language)
+            manifest = json.loads(manifest_file.read_text()) if manifest_file.exists() else {}
+            manifest.update(done)
+            manifest_file.write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    return len(jobs), kept
+
+
+def missing(config):
+    """Default prompts not built yet, as 'lang/name'."""
+    return [f"{language}/{name}" for name, entry in catalogue().items() for language in LANGUAGES
+            if not entry.get("dynamic") and language in entry
+            and not (prompts_dir(config) / language / f"{name}.wav").exists()]
+
+
+# --- finding a prompt at call time ---------------------------------------------------
+
+class PromptFinder:
+    """Maps prompt names to files for one data_dir; remembers what exists."""
+
+    def __init__(self, config):
+        self.config = config
+        self.root = prompts_dir(config)
+        self._cache = {}
+
+    def path(self, name, language):
+        """Path without extension to give Asterisk, or None when no file exists.
+        Order: custom/lang, lang, then the same in the other language."""
+        key = (name, language)
+        if key in self._cache and self._cache[key] is not None:
+            return self._cache[key]
+        other = "en" if language == "zh" else "zh"
+        found = None
+        for folder in (f"custom/{language}", language, f"custom/{other}", other):
+            candidate = self.root / folder / name
+            if candidate.with_suffix(".wav").exists():
+                found = str(candidate)
+                break
+        self._cache[key] = found
+        return found
+
+    def forget(self):
+        self._cache.clear()
+
+    def spoken(self, text, language, template="spoken_text", **fields):
+        """A cached recording of a dynamic text (a name, a product): built with
+        espeak-ng the first time, then reused. None if it cannot be built."""
+        entry = catalogue()[template]
+        words = fill(entry.get(language, entry["zh"]), self.config, text=text, **fields)
+        voice = language if language in entry else "zh"
+        digest = hashlib.sha1(f"{voice}:{words}".encode()).hexdigest()[:16]
+        path = self.root / "cache" / voice / digest
+        if not path.with_suffix(".wav").exists():
+            try:
+                synthesize(words, voice, path.with_suffix(".wav"))
+            except PromptError as exc:
+                log.warning("cannot speak a dynamic prompt: %s", exc)
+                return None
+        return str(path)
+
+
+# --- admins' replacements -------------------------------------------------------------
+
+def _sox_stat(path):
+    """Duration (s) and maximum amplitude of an audio file, via sox."""
+    result = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True, timeout=60)
+    if result.returncode != 0:
+        raise ValueError(result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "sox failed")
+    stats = {}
+    for line in result.stderr.splitlines():
+        key, _, value = line.partition(":")
+        stats[key.strip()] = value.strip()
+    return float(stats.get("Length (seconds)", 0)), float(stats.get("Maximum amplitude", 0))
+
+
+def install(config, name, source, language="zh"):
+    """Convert an audio file with sox into the custom prompt NAME and check it.
+    Bad audio raises InputError naming the file; the old prompt stays."""
+    check_name(name)
+    if language not in LANGUAGES:
+        raise InputError(f"--lang: must be zh or en, got {language!r}", field="lang")
+    source = Path(source)
+    if not source.is_file():
+        raise InputError(f"FILE: {source} does not exist", field="file")
+    target = prompts_dir(config) / "custom" / language / f"{name}.wav"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        converted = Path(tmp) / "converted.wav"
+        result = subprocess.run(["sox", "-q", str(source), *SOX_OUT, str(converted)],
+                                capture_output=True, text=True, timeout=120)
+        if result.returncode != 0 or not converted.exists():
+            reason = (result.stderr.strip().splitlines() or ["sox cannot read it"])[-1]
+            raise InputError(f"FILE: {source} is not audio sox can read ({reason.removeprefix('sox FAIL formats: ')})",
+                             field="file")
+        try:
+            seconds, peak = _sox_stat(converted)
+        except ValueError as exc:
+            raise InputError(f"FILE: {source}: {exc}", field="file") from None
+        if seconds < MIN_SECONDS:
+            raise InputError(f"FILE: {source} is too short ({seconds:.2f} s, at least {MIN_SECONDS} s)", field="file")
+        if seconds > MAX_SECONDS:
+            raise InputError(f"FILE: {source} is too long ({seconds:.0f} s, at most {MAX_SECONDS:.0f} s)", field="file")
+        if peak < 0.01:
+            raise InputError(f"FILE: {source} is silent", field="file")
+        os.replace(converted, target)
+    return target, seconds
+
+
+def record(config, name, language="zh", seconds=10.0, device=None):
+    """Record NAME from the box's microphone with PyAudio, then install it."""
+    check_name(name)
+    pcm, rate = _capture(seconds, device)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "recorded.wav"
+        with wave.open(str(raw), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(rate)
+            out.writeframes(pcm)
+        return install(config, name, raw, language)
+
+
+def _capture(seconds, device=None, rate=16000):
+    import pyaudio
+    with _quiet_stderr():  # PortAudio/ALSA print pages of probing noise to fd 2
+        audio = pyaudio.PyAudio()
+    try:
+        inputs = [i for i in range(audio.get_device_count())
+                  if audio.get_device_info_by_index(i).get("maxInputChannels", 0) > 0]
+        if not inputs:
+            raise InputError("no audio input device (microphone) found on this machine; "
+                             "record elsewhere and use `appliance prompts upload`", field="device")
+        index = device if device is not None else inputs[0]
+        if index not in inputs:
+            raise InputError(f"--device: {index} is not an input device (inputs: {inputs})", field="device")
+        stream = audio.open(format=pyaudio.paInt16, channels=1, rate=rate, input=True,
+                            input_device_index=index, frames_per_buffer=1024)
+        frames = [stream.read(1024, exception_on_overflow=False) for _ in range(int(rate / 1024 * seconds))]
+        stream.stop_stream()
+        stream.close()
+        return b"".join(frames), rate
+    finally:
+        audio.terminate()
+
+
+class _quiet_stderr:
+    def __enter__(self):
+        self.saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+
+    def __exit__(self, *exc):
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
+
+
+def listing(config):
+    """Every prompt with its texts and which files exist."""
+    root = prompts_dir(config)
+    rows = []
+    for name, entry in catalogue().items():
+        if entry.get("dynamic"):
+            continue
+        row = {"name": name, "zh": entry.get("zh", ""), "en": entry.get("en", "")}
+        for language in LANGUAGES:
+            if (root / "custom" / language / f"{name}.wav").exists():
+                row[f"{language}_file"] = "custom"
+            elif (root / language / f"{name}.wav").exists():
+                row[f"{language}_file"] = "default"
+            else:
+                row[f"{language}_file"] = "" if language in entry else "n/a"
+        rows.append(row)
+    return rows
+
+
+def copy_tree(source_dir, target_dir):
+    """Copy built prompts (tests build once and copy into each data_dir)."""
+    shutil.copytree(source_dir, target_dir, dirs_exist_ok=True)

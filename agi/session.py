@@ -1,0 +1,154 @@
+"""One caller on the line: what the IVR flows use to talk to them.
+
+Wraps the FastAGI channel with prompts by name (found in the caller's language,
+falling back to the other one; a missing file is skipped with a warning rather
+than sent, because Asterisk answers a missing file with -1 exactly as it answers
+a hangup), key collection with retries, spoken numbers, and the call record.
+"""
+import datetime
+import logging
+import zoneinfo
+
+from appliance import calls
+from appliance.privacy import mask_mobile
+
+from . import speech
+from .channel import ALL_KEYS
+
+log = logging.getLogger(__name__)
+
+
+class EndCall(Exception):
+    """The IVR is done with this caller (goodbye said, or transferred)."""
+
+    def __init__(self, outcome="completed"):
+        super().__init__(outcome)
+        self.outcome = outcome
+
+
+class Session:
+    def __init__(self, channel, config, finder, call, customer=None, staff=None, language="zh", clock=None):
+        self.channel = channel
+        self.config = config
+        self.finder = finder
+        self.call = call
+        self.customer = customer
+        self.staff = staff
+        self.language = language
+        self.where = "start"  # the node or flow step the caller is at
+        self.channel_typeahead = ""  # a key pressed during the greeting, for the first menu
+        self.clock = clock or (lambda: datetime.datetime.now(zoneinfo.ZoneInfo(config["timezone"])))
+        self.env = channel.env
+
+    @property
+    def caller_id(self):
+        return self.call.caller_id
+
+    # --- where the caller is ------------------------------------------------------------
+    def enter(self, step):
+        self.where = step
+        self.call.enter(step)
+        log.debug("call %s (%s) at %s", self.call.id, mask_mobile(self.caller_id), step)
+
+    def pressed(self, keys, secret=False):
+        self.call.pressed(self.where, keys, secret=secret)
+
+    # --- playing -------------------------------------------------------------------------
+    def _file(self, name):
+        path = self.finder.path(name, self.language)
+        if path is None:
+            log.warning("prompt %s (%s) has no audio file; skipped (run `appliance prompts build`)",
+                        name, self.language)
+        return path
+
+    def play(self, *items, escape=ALL_KEYS):
+        """Play prompts in order (names, or ('text', words) spoken from the cache);
+        a key in `escape` stops playback and is returned, else ''."""
+        for item in items:
+            path = self._resolve(item)
+            if path is None:
+                continue
+            key = self.channel.stream(path, escape)
+            if key:
+                return key
+        return ""
+
+    def _resolve(self, item):
+        if isinstance(item, tuple):
+            kind, text = item
+            return self.finder.spoken(text, "zh" if kind == "zh_text" else self.language)
+        return self._file(item)
+
+    def text(self, words, zh_only=True):
+        """A dynamic text item for play(): names and product names are Mandarin."""
+        return ("zh_text" if zh_only else "text", words)
+
+    def wait_key(self, timeout_ms):
+        key = self.channel.wait_for_digit(timeout_ms)
+        return key or ""
+
+    def ask_key(self, prompts, allowed, timeout_ms=5000, retries=3):
+        """Play `prompts` and wait for one key in `allowed`; on no or a wrong key,
+        say so and ask again, up to `retries` more times. Returns the key or ''."""
+        pending = ""
+        for attempt in range(retries + 1):
+            key = pending or self.play(*prompts) or self.wait_key(timeout_ms)
+            pending = ""
+            if key:
+                self.pressed(key)
+            if key and key in allowed:
+                return key
+            if attempt < retries:
+                pending = self.play("invalid_input" if key else "no_input")
+        return ""
+
+    def ask_digits(self, prompt, max_digits, timeout_ms=5000, secret=False):
+        """GET DATA: the digits keyed ('#' ends; not returned). '' on no input."""
+        path = self._file(prompt)
+        if path is None:
+            return ""
+        digits = self.channel.get_digits(path, timeout_ms, max_digits)
+        self.pressed(digits, secret=secret)
+        return digits
+
+    # --- speaking values -------------------------------------------------------------------
+    def say_digits(self, text):
+        return speech.digits(text, self.language)
+
+    def say_number(self, value):
+        return speech.number(value, self.language)
+
+    def say_money(self, amount):
+        return speech.money(amount, self.language)
+
+    def say_date(self, day):
+        return speech.date(day, self.language)
+
+    # --- operator --------------------------------------------------------------------------
+    def operator_open(self, at=None):
+        """Is the operator reachable now (business days and hours, local time)?"""
+        at = at or self.clock()
+        days = parse_days(self.config["agi.business_days"])
+        start, end = parse_hours(self.config["agi.business_hours"])
+        return at.isoweekday() in days and start <= at.time() < end
+
+    def checkpoint(self):
+        calls.checkpoint(self.call)
+
+
+def parse_days(text):
+    """'1-5' or '1,3,5' or '1-5,7' -> {1,2,3,4,5,7}."""
+    days = set()
+    for part in str(text).split(","):
+        part = part.strip()
+        if "-" in part:
+            low, high = part.split("-", 1)
+            days.update(range(int(low), int(high) + 1))
+        elif part:
+            days.add(int(part))
+    return days
+
+
+def parse_hours(text):
+    start, end = str(text).split("-", 1)
+    return (datetime.time.fromisoformat(start.strip()), datetime.time.fromisoformat(end.strip()))
