@@ -1,0 +1,457 @@
+"""Import customers, staff, policies, payments and claims from CSV or XLSX.
+
+- Columns are found by field name, by the Chinese headers core systems and
+  spreadsheets use (姓名, 手机号码…), or by an explicit mapping ('手机=mobile').
+- Every row is checked and written inside one transaction; any error rolls the
+  whole file back (all-or-nothing), and each error names its line and column.
+- A dry run does all of that, then rolls back: it finds database-level errors
+  (a duplicate ID number…) too, not only format errors.
+- Phone numbers are cleaned with phonenumbers (appliance.phones): '138-0013-8000'
+  and '13800138000.0' (a spreadsheet's number cell) become '+8613800138000';
+  invalid ones are listed as errors.
+"""
+import csv
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import peewee
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from . import phones
+from .db import database
+from .errors import InputError
+from .models import Claim, Customer, Payment, Policy, Product, Staff, audit
+
+MAX_REPORTED = 50
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str = "text"      # text | phone | phones | date | decimal | choice
+    required: bool = False
+    aliases: tuple = ()
+
+
+@dataclass
+class RowError:
+    line: int
+    column: str     # spreadsheet letter, '' for the whole row
+    header: str
+    message: str
+
+    def __str__(self):
+        where = f"line {self.line}" + (f", column {self.column} ({self.header})" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class ImportFailed(InputError):
+    """A file with errors; nothing was imported. `errors` lists every RowError."""
+
+    def __init__(self, path, errors):
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more; nothing imported)" if len(errors) > 1 else " (nothing imported)"
+        super().__init__(f"{Path(path).name}: {first}{more}", field=first.header or None)
+        self.errors = errors
+
+
+SPECS = {
+    "customers": [
+        Field("customer_no", required=True, aliases=("客户号", "客户编号", "客户代码")),
+        Field("name", required=True, aliases=("姓名", "客户姓名", "名称")),
+        Field("mobile", "phone", aliases=("手机", "手机号", "手机号码", "移动电话")),
+        Field("other_phones", "phones", aliases=("其他电话", "固定电话", "电话")),
+        Field("id_number", aliases=("身份证号", "身份证号码", "证件号码")),
+        Field("gender", "choice", aliases=("性别",)),
+        Field("birth_date", "date", aliases=("出生日期", "生日")),
+        Field("region", aliases=("地区", "区域", "所在地")),
+        Field("language", "choice", aliases=("语言",)),
+    ],
+    "staff": [
+        Field("badge_no", required=True, aliases=("工号", "业务员工号", "代理人工号")),
+        Field("name", required=True, aliases=("姓名",)),
+        Field("mobile", "phone", aliases=("手机", "手机号", "手机号码")),
+        Field("gender", "choice", aliases=("性别",)),
+        Field("branch", aliases=("机构", "支公司")),
+        Field("department", aliases=("部门",)),
+        Field("status", "choice", aliases=("状态",)),
+        Field("licence_no", aliases=("执业证号",)),
+        Field("birthday", "date", aliases=("生日", "出生日期")),
+    ],
+    "policies": [
+        Field("policy_no", required=True, aliases=("保单号", "保单号码")),
+        Field("product_code", required=True, aliases=("险种代码", "产品代码")),
+        Field("product_name", aliases=("险种名称", "产品名称")),
+        Field("holder_no", required=True, aliases=("投保人客户号", "投保人")),
+        Field("insured_no", aliases=("被保险人客户号", "被保险人")),
+        Field("agent_badge", aliases=("业务员工号", "代理人工号", "服务专员工号")),
+        Field("premium", "decimal", required=True, aliases=("保费", "期缴保费")),
+        Field("frequency", "choice", aliases=("缴费频率", "缴费方式")),
+        Field("sum_assured", "decimal", aliases=("保额", "基本保额")),
+        Field("issue_date", "date", aliases=("生效日期", "承保日期")),
+        Field("next_due_date", "date", aliases=("应缴日期", "下次缴费日")),
+        Field("grace_end", "date", aliases=("宽限期止", "宽限期截止日")),
+        Field("maturity_date", "date", aliases=("满期日期", "期满日")),
+        Field("status", "choice", aliases=("保单状态", "状态")),
+    ],
+    "payments": [
+        Field("policy_no", required=True, aliases=("保单号",)),
+        Field("amount", "decimal", required=True, aliases=("金额", "缴费金额", "实收保费")),
+        Field("paid_on", "date", required=True, aliases=("缴费日期", "到帐日期", "扣款日期")),
+        Field("due_date", "date", aliases=("应缴日期", "所属期")),
+        Field("method", aliases=("缴费方式",)),
+        Field("status", "choice", aliases=("状态", "结果")),
+        Field("reference", aliases=("流水号", "交易号")),
+        Field("failure_reason", aliases=("失败原因",)),
+    ],
+    "claims": [
+        Field("claim_no", required=True, aliases=("赔案号", "理赔号")),
+        Field("policy_no", required=True, aliases=("保单号",)),
+        Field("status", "choice", aliases=("状态", "案件状态")),
+        Field("amount_claimed", "decimal", aliases=("申请金额", "报案金额")),
+        Field("amount_paid", "decimal", aliases=("赔付金额", "赔款")),
+        Field("reported_on", "date", required=True, aliases=("报案日期",)),
+        Field("decided_on", "date", aliases=("结案日期", "核赔日期")),
+        Field("paid_on", "date", aliases=("赔付日期",)),
+        Field("decline_reason", aliases=("拒赔原因",)),
+    ],
+}
+
+CHOICES = {  # Chinese words accepted for coded values
+    "gender": {"男": "M", "女": "F", "M": "M", "F": "F"},
+    "language": {"中文": "zh", "英文": "en", "zh": "zh", "en": "en"},
+    "status": {"在职": "active", "停职": "suspended", "离职": "left", "有效": "in_force", "停效": "lapsed",
+               "失效": "lapsed", "期满": "matured", "终止": "terminated", "成功": "received", "已到帐": "received",
+               "失败": "failed", "报案": "reported", "已受理": "accepted", "受理": "accepted",
+               "调查": "investigating", "核赔": "approved", "拒赔": "declined", "已赔付": "paid",
+               "结案": "closed"},
+    "frequency": {"趸交": "single", "年交": "annual", "半年交": "semiannual", "季交": "quarterly",
+                  "月交": "monthly"},
+}
+
+
+# --- reading files -----------------------------------------------------------------
+
+def read_table(path):
+    """(header, [(line, cells)]) from a CSV (UTF-8 or GB18030) or XLSX file."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"file: {path} does not exist", field="file")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if path.suffix.lower() not in (".csv", ".txt"):
+        raise InputError(f"file: {path.name} must be .csv or .xlsx", field="file")
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = []
+    header = None
+    for cells in reader:
+        if header is None:
+            header = cells
+            continue
+        if any(c.strip() for c in cells):
+            rows.append((reader.line_num, cells))
+    if header is None:
+        raise InputError(f"file: {path.name} is empty", field="file")
+    return header, rows
+
+
+def _read_xlsx(path):
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise InputError(f"file: {path.name} is not a readable XLSX file ({type(exc).__name__})",
+                         field="file") from None
+    try:
+        sheet = book.worksheets[0]
+        rows, header = [], None
+        for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if header is None:
+                header = ["" if c is None else str(c) for c in cells]
+                continue
+            if any(c not in (None, "") for c in cells):
+                rows.append((line, list(cells)))
+    finally:
+        book.close()
+    if header is None:
+        raise InputError(f"file: {path.name} is empty", field="file")
+    return header, rows
+
+
+# --- columns and values -----------------------------------------------------------
+
+def parse_mapping(pairs):
+    """['手机=mobile', …] -> {'手机': 'mobile'}."""
+    mapping = {}
+    for pair in pairs or ():
+        header, sep, name = pair.partition("=")
+        if not sep or not header.strip() or not name.strip():
+            raise InputError(f"map: {pair!r} must be HEADER=FIELD", field="map")
+        mapping[header.strip()] = name.strip()
+    return mapping
+
+
+def resolve_columns(kind, header, mapping):
+    """{field name: column index} and the headers that were ignored."""
+    spec = {f.name: f for f in SPECS[kind]}
+    by_alias = {a: f.name for f in SPECS[kind] for a in (f.name, *f.aliases)}
+    for target in mapping.values():
+        if target not in spec:
+            raise InputError(f"map: {kind} have no field {target!r} (fields: {', '.join(spec)})", field="map")
+    columns, ignored = {}, []
+    for index, title in enumerate(header):
+        title = (title or "").strip()
+        name = mapping.get(title) or by_alias.get(title) or by_alias.get(title.lower())
+        if name is None:
+            if title:
+                ignored.append(title)
+            continue
+        if name in columns:
+            raise InputError(f"line 1, column {get_column_letter(index + 1)} ({title}): "
+                             f"a second column for {name}", field=name)
+        columns[name] = index
+    missing = [f.name for f in SPECS[kind] if f.required and f.name not in columns]
+    if missing:
+        raise InputError(f"line 1: no column for {', '.join(missing)} "
+                         f"(map one with --map HEADER={missing[0]})", field=missing[0])
+    return columns, ignored
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a spreadsheet number cell: 13800138000.0
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+def convert(f, value):
+    """The field's value from a cell; ValueError with words for a bad one."""
+    if f.kind == "date" and isinstance(value, datetime.datetime):
+        return value.date()
+    if f.kind == "date" and isinstance(value, datetime.date):
+        return value
+    text = _text(value)
+    if not text:
+        if f.required:
+            raise ValueError("empty")
+        return None
+    if f.kind == "phone":
+        if re.fullmatch(r"\d{5,}\.0+", text):  # a number cell saved as text: 13800138000.0
+            text = text.split(".")[0]
+        return phones.normalize(text, f.name)
+    if f.kind == "phones":
+        return ",".join(phones.normalize(p, f.name) for p in re.split(r"[,;，；/ ]+", text) if p)
+    if f.kind == "date":
+        for fmt in DATE_FORMATS:
+            try:
+                return datetime.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
+    if f.kind == "decimal":
+        try:
+            amount = Decimal(text.replace(",", "").replace("¥", "").replace("元", ""))
+        except InvalidOperation:
+            raise ValueError(f"{text!r} is not an amount") from None
+        if amount < 0:
+            raise ValueError(f"{text!r} is negative")
+        return amount
+    if f.kind == "choice":
+        return CHOICES.get(f.name, {}).get(text, text)
+    return text
+
+
+# --- writing rows ------------------------------------------------------------------
+
+class RowProblem(Exception):
+    """A row that cannot be written: the field it is about and why."""
+
+    def __init__(self, field_name, message):
+        super().__init__(message)
+        self.field_name = field_name
+
+
+def _set(obj, values, names):
+    """Copy values present in the file; an empty cell in a NOT NULL column means its default."""
+    for name in names:
+        if name not in values:
+            continue
+        value = values[name]
+        column = obj._meta.fields.get(name)
+        if value is None and column is not None and not column.null:
+            value = column.default() if callable(column.default) else column.default
+        setattr(obj, name, value)
+
+
+def _upsert(model, key_field, values, fields):
+    obj = model.get_or_none(getattr(model, key_field) == values[key_field])
+    created = obj is None
+    obj = obj or model()
+    _set(obj, values, fields)
+    obj.save()
+    return created
+
+
+def upsert_customer(v):
+    return _upsert(Customer, "customer_no", v, [f.name for f in SPECS["customers"]])
+
+
+def upsert_staff(v):
+    return _upsert(Staff, "badge_no", v, [f.name for f in SPECS["staff"]])
+
+
+def _customer(no, field_name):
+    customer = Customer.get_or_none(Customer.customer_no == no)
+    if customer is None:
+        raise RowProblem(field_name, f"no customer {no!r} (import customers first)")
+    return customer
+
+
+def _policy(no):
+    policy = Policy.get_or_none(Policy.policy_no == no)
+    if policy is None:
+        raise RowProblem("policy_no", f"no policy {no!r} (import policies first)")
+    return policy
+
+
+def upsert_policy(v):
+    product = Product.get_or_none(Product.code == v["product_code"])
+    if product is None:
+        product = Product.create(code=v["product_code"], name=v.get("product_name") or v["product_code"])
+    values = {k: v[k] for k in ("policy_no", "premium", "frequency", "sum_assured", "issue_date",
+                                "next_due_date", "grace_end", "maturity_date", "status") if k in v}
+    values["product"] = product
+    values["holder"] = _customer(v["holder_no"], "holder_no")
+    if "insured_no" in v:
+        values["insured"] = _customer(v["insured_no"], "insured_no") if v["insured_no"] else None
+    if "agent_badge" in v:
+        agent = Staff.get_or_none(Staff.badge_no == v["agent_badge"]) if v["agent_badge"] else None
+        if v["agent_badge"] and agent is None:
+            raise RowProblem("agent_badge", f"no staff member with badge {v['agent_badge']!r}")
+        values["agent"] = agent
+    if values.get("status") is None:
+        values.pop("status", None)
+    if values.get("frequency") is None:
+        values.pop("frequency", None)
+    return _upsert(Policy, "policy_no", values, list(values))
+
+
+def upsert_payment(v):
+    policy = _policy(v["policy_no"])
+    query = Payment.select().where(Payment.policy == policy)
+    if v.get("reference"):
+        query = query.where(Payment.reference == v["reference"])
+    else:  # the same booking imported again is the same payment
+        query = query.where(Payment.paid_on == v["paid_on"], Payment.amount == v["amount"],
+                            Payment.due_date == v.get("due_date") if v.get("due_date") else Payment.due_date.is_null())
+    payment = query.first()
+    created = payment is None
+    payment = payment or Payment(policy=policy)
+    _set(payment, {k: val for k, val in v.items() if val is not None},
+         ["amount", "paid_on", "due_date", "method", "status", "reference", "failure_reason"])
+    payment.save()
+    return created
+
+
+def upsert_claim(v):
+    values = {k: val for k, val in v.items() if val is not None or k in ("decided_on", "paid_on")}
+    values["policy"] = _policy(v["policy_no"])
+    values.pop("policy_no")
+    return _upsert(Claim, "claim_no", values, list(values))
+
+
+UPSERT = {"customers": upsert_customer, "staff": upsert_staff, "policies": upsert_policy,
+          "payments": upsert_payment, "claims": upsert_claim}
+
+
+def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli"):
+    """Import one file, all or nothing. Returns a report dict; raises ImportFailed
+    (an InputError naming line and column) when any row is bad."""
+    if kind not in SPECS:
+        raise InputError(f"kind: must be one of {', '.join(SPECS)}, got {kind!r}", field="kind")
+    header, rows = read_table(path)
+    columns, ignored = resolve_columns(kind, header, mapping or {})
+    fields = {f.name: f for f in SPECS[kind]}
+    errors, created, updated, cleaned = [], 0, 0, 0
+
+    def error(line, name, message):
+        if name in columns:
+            errors.append(RowError(line, get_column_letter(columns[name] + 1),
+                                   header[columns[name]].strip(), message))
+        else:
+            errors.append(RowError(line, "", name or "", message))
+
+    with database.atomic() as transaction:
+        for line, cells in rows:
+            values = {}
+            for name, index in columns.items():
+                raw = cells[index] if index < len(cells) else None
+                try:
+                    values[name] = convert(fields[name], raw)
+                except InputError as exc:
+                    error(line, name, str(exc).split(": ", 1)[-1])
+                    continue
+                except ValueError as exc:
+                    error(line, name, str(exc))
+                    continue
+                if fields[name].kind == "phone" and values[name] and values[name] != _text(raw):
+                    cleaned += 1
+            if len(values) < len(columns):
+                continue
+            try:
+                with database.atomic():  # a savepoint: one bad row does not hide the next ones
+                    if UPSERT[kind](values):
+                        created += 1
+                    else:
+                        updated += 1
+            except RowProblem as exc:
+                error(line, exc.field_name, str(exc))
+            except InputError as exc:
+                error(line, exc.field if exc.field in columns else None, str(exc).split(": ", 1)[-1]
+                      if exc.field in columns else str(exc))
+            except peewee.IntegrityError as exc:
+                error(line, _field_of_integrity_error(exc, columns), _integrity_words(exc))
+            if len(errors) >= MAX_REPORTED:
+                break
+        if errors or dry_run:
+            transaction.rollback()
+        if not errors and not dry_run:
+            audit(actor, f"import.{kind}", Path(path).name, f"{created} created, {updated} updated")
+    if errors:
+        raise ImportFailed(path, errors)
+    return {"kind": kind, "file": str(path), "rows": len(rows), "created": created, "updated": updated,
+            "numbers_cleaned": cleaned, "ignored_columns": ignored, "dry_run": dry_run}
+
+
+def _field_of_integrity_error(exc, columns):
+    text = str(exc)
+    for name in columns:
+        if any(probe in text for probe in (f".{name}", f"({name})", f"\"{name}\"", f"{name} IN", f"{name} >")):
+            return name
+    return None
+
+
+def _integrity_words(exc):
+    text = str(exc)
+    if "UNIQUE" in text or "unique" in text or "duplicate" in text:
+        return "already used by another record"
+    if "CHECK" in text or "check" in text:
+        return "value not allowed"
+    return f"refused by the database ({text.splitlines()[0]})"
