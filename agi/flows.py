@@ -66,19 +66,20 @@ def caller_mobile(session):
     return number if number and phones.is_mobile(number) else None
 
 
-def send_sms(session, name, **fields):
-    """Queue an SMS to the caller's mobile; False when the caller ID is not one."""
-    number = caller_mobile(session)
+def send_sms(session, text_name, to_number=None, **fields):
+    """Queue an SMS to the caller's mobile (or `to_number` they keyed); False
+    when there is no mobile number to send to."""
+    number = to_number if to_number and phones.is_mobile(to_number) else caller_mobile(session)
     if number is None:
         return False
-    text = texts.sms_text(name, session.language, session.config, **fields)
+    text = texts.sms_text(text_name, session.language, session.config, **fields)
     try:
         outbox.queue_message(number, text, category="service", source="ivr", customer=session.customer,
                              staff=session.staff)
     except InputError as exc:
         log.warning("call %s: SMS not queued: %s", session.call.id, exc)
         return False
-    session.call.note(f"sms {name}")
+    session.call.note(f"sms {text_name}")
     return True
 
 
@@ -91,10 +92,10 @@ def open_ticket(session, kind, *, number=None, text="", staff=None, policy=None,
     return ticket
 
 
-def tell_ticket(session, ticket):
+def tell_ticket(session, ticket, to_number=None):
     """SMS the ticket number (committed first), then say it."""
     kind = texts.word("ticket_kind", ticket.kind, session.language)
-    sent = send_sms(session, "ticket_opened", kind=kind, number=ticket.number)
+    sent = send_sms(session, "ticket_opened", to_number, kind=kind, number=ticket.number)
     session.play("ticket_opened", *session.say_digits(ticket.number), *(["ticket_sms"] if sent else []))
 
 
@@ -333,7 +334,7 @@ def service_request(node, session, kind, confirm_prompt):
     ticket = open_ticket(session, kind, number=number,
                          text={"callback": "来电预约回电 / Callback requested",
                                "phone-application": "来电申请电话投保 / Phone application requested"}[kind])
-    tell_ticket(session, ticket)
+    tell_ticket(session, ticket, to_number=number)
 
 
 # --- operator ----------------------------------------------------------------------------------

@@ -83,9 +83,9 @@ def greet(session):
     if person is not None:
         salutation = person.salutation if session.customer is not None else person.name
         if session.language == "zh":
-            items.append(("zh_text", f"{salutation}，您好。"))
+            items.append(session.text(salutation, "greet_name"))
         else:
-            items += ["hello", ("zh_text", salutation)]
+            items += ["hello", session.text(salutation)]
     items.append("welcome")
     key = session.play(*items)
     if key:

@@ -53,10 +53,10 @@ def prompts_dir(config):
     return Path(config.data_dir) / "prompts"
 
 
-def fill(text, config, **extra):
+def fill(template, config, **fields):
     values = {"company": config["company_name"], "hotline": config["hotline"], "branch": config["branch_name"]}
-    values.update(extra)
-    return text.format(**values)
+    values.update(fields)
+    return template.format(**values)
 
 
 # --- building -----------------------------------------------------------------------
@@ -150,11 +150,12 @@ class PromptFinder:
         self._cache.clear()
 
     def spoken(self, text, language, template="spoken_text", **fields):
-        """A cached recording of a dynamic text (a name, a product): built with
-        espeak-ng the first time, then reused. None if it cannot be built."""
+        """A cached recording of a dynamic prompt (a name, a product) filled
+        with `text` and `fields`: built with espeak-ng the first time, then
+        reused. None if it cannot be built."""
         entry = catalogue()[template]
-        words = fill(entry.get(language, entry["zh"]), self.config, text=text, **fields)
         voice = language if language in entry else "zh"
+        words = fill(entry[voice], self.config, text=text, **fields)
         digest = hashlib.sha1(f"{voice}:{words}".encode()).hexdigest()[:16]
         path = self.root / "cache" / voice / digest
         if not path.with_suffix(".wav").exists():

@@ -75,13 +75,13 @@ class Session:
 
     def _resolve(self, item):
         if isinstance(item, tuple):
-            kind, text = item
-            return self.finder.spoken(text, "zh" if kind == "zh_text" else self.language)
+            template, language, text = item
+            return self.finder.spoken(text, language, template)
         return self._file(item)
 
-    def text(self, words, zh_only=True):
-        """A dynamic text item for play(): names and product names are Mandarin."""
-        return ("zh_text" if zh_only else "text", words)
+    def text(self, words, template="spoken_text"):
+        """A dynamic item for play(): names and product names, in the Mandarin voice."""
+        return (template, "zh", words)
 
     def wait_key(self, timeout_ms):
         key = self.channel.wait_for_digit(timeout_ms)

@@ -17,9 +17,9 @@ def word(table, key, language="zh"):
     return (pair[0] if language == "zh" else pair[1]) if pair else key
 
 
-def sms_text(name, language, config, **fields):
-    """The text `name` in the caller's language, filled in."""
-    entry = _texts()[name]
+def sms_text(text_name, language, config, **fields):
+    """The text `text_name` in the caller's language, filled in."""
+    entry = _texts()[text_name]
     values = {"company": config["company_name"], "hotline": config["hotline"], "branch": config["branch_name"]}
     values.update(fields)
     return entry.get(language, entry["zh"]).format(**values)
