@@ -47,7 +47,12 @@ class AtTimeout(Exception):
 
 
 class PortGone(Exception):
-    """The serial port disappeared (unplugged) or could not be opened."""
+    """The serial port disappeared (unplugged) or could not be opened. `submitted`
+    as for AtTimeout."""
+
+    def __init__(self, message, submitted=False):
+        super().__init__(message)
+        self.submitted = submitted
 
 
 class AtPort:
@@ -59,6 +64,7 @@ class AtPort:
         self.baudrate = baudrate
         self.timeout = timeout
         self.unsolicited = queue.Queue()  # (line, pdu_line_or_None)
+        self.on_unsolicited = None        # called (from the reader thread) after each is queued
         self.garbage_count = 0
         self.last_activity = None
         self.serial = None
@@ -112,6 +118,8 @@ class AtPort:
                 self.gone = True
                 with self._state:
                     self._state.notify_all()
+                if self.on_unsolicited:
+                    self.on_unsolicited()  # wake the owner: the line is gone
                 return
             if data:
                 self._feed(data)
@@ -159,7 +167,7 @@ class AtPort:
         self.last_activity = time.time()
         if self._want_pdu_for is not None:
             header, self._want_pdu_for = self._want_pdu_for, None
-            self.unsolicited.put((header, line))
+            self._unsolicited(header, line)
             return
         pending = self._pending
         if pending is not None and line == pending:
@@ -168,7 +176,7 @@ class AtPort:
             if line.startswith(URC_WITH_PDU):
                 self._want_pdu_for = line
             else:
-                self.unsolicited.put((line, None))
+                self._unsolicited(line, None)
             return
         if pending is None:
             log.debug("%s: stray line ignored: %s", self.name, line)
@@ -179,6 +187,11 @@ class AtPort:
                 self._state.notify_all()
             else:
                 self._lines.append(line)
+
+    def _unsolicited(self, line, pdu_line):
+        self.unsolicited.put((line, pdu_line))
+        if self.on_unsolicited:
+            self.on_unsolicited()
 
     @staticmethod
     def _is_unsolicited(line, pending):
@@ -261,7 +274,11 @@ class AtPort:
                 if self._final is not None:  # refused before the prompt
                     self._finish(command)
                 self._write(hex_pdu.encode("ascii") + b"\x1a")
-                if not self._wait(lambda: self._final is not None, timeout):
+                try:
+                    answered = self._wait(lambda: self._final is not None, timeout)
+                except PortGone as exc:
+                    raise PortGone(str(exc), submitted=True) from None
+                if not answered:
                     raise AtTimeout(f"{self.name}: no answer after the PDU was submitted", submitted=True)
                 lines = self._finish(command)
             finally:

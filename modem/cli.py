@@ -1,0 +1,225 @@
+"""SMS commands: sim, send, inbox, outbox, modem list, bench sms."""
+import datetime
+import time
+
+from appliance import inbox, outbox
+from appliance.cli import add_command, bench_subparsers, print_json
+from appliance.errors import ApplianceError, InputError
+from appliance.privacy import mask_mobile
+
+FAULTS = ("cms", "silence", "garbage", "unplug", "replug", "report", "no_reports", "direct", "clear")
+
+
+def register(sub):
+    sim = add_command(sub, "sim", cmd_sim, "run simulated GSM modems on ptys (DIR/gsm0…), or talk to running ones",
+                      needs_db=False)
+    sim.add_argument("--modems", type=int, default=4, help="how many modems (default 4)")
+    sim.add_argument("--dir", help="directory for the gsmN links, air.jsonl and control.sock")
+    sim.add_argument("--latency", type=float, default=None,
+                     help="seconds per submit (default a realistic 2-4 s; 0 for benchmarks)")
+    sim.add_argument("--pin", default="", help="SIM PIN the simulated SIMs ask for (default none)")
+    sim_sub = sim.add_subparsers(dest="sim_command", metavar="ACTION")
+    inject = add_command(sim_sub, "inject", cmd_sim_inject,
+                         "deliver an inbound SMS to a running simulated modem", needs_db=False)
+    inject.add_argument("--dir", required=True)
+    inject.add_argument("--modem", default="gsm0")
+    inject.add_argument("--pdu", help="SMS-DELIVER PDU in hex, SMSC part included (as +CMGR shows it)")
+    inject.add_argument("--from", dest="sender", help="instead of --pdu: the sender's number…")
+    inject.add_argument("--text", help="…and the text (long texts become several parts)")
+    fault = add_command(sim_sub, "fault", cmd_sim_fault, "inject a fault into a running simulated modem",
+                        needs_db=False)
+    fault.add_argument("--dir", required=True)
+    fault.add_argument("--modem", default="gsm0")
+    fault.add_argument("kind", choices=FAULTS,
+                       help="cms: next submits fail with +CMS ERROR --code; silence: answer nothing for "
+                            "--seconds; garbage: bytes that are not text now (--in-answer: inside the next "
+                            "answers); unplug/replug: the USB stick; report: next delivery reports carry "
+                            "TP-ST --status; no_reports; direct: deliver with +CMT; clear: all faults off")
+    fault.add_argument("--code", type=int, default=500)
+    fault.add_argument("--count", type=int, default=1)
+    fault.add_argument("--seconds", type=float, default=3600.0)
+    fault.add_argument("--status", type=lambda v: int(v, 0), default=0x41)
+    fault.add_argument("--hex", default="")
+    fault.add_argument("--in-answer", action="store_true")
+    fault.add_argument("--off", action="store_true", help="for no_reports/direct: switch off")
+
+    send = add_command(sub, "send", cmd_send, "queue one SMS; prints its id")
+    send.add_argument("--to", required=True, help="recipient number (13800138000 or +8613800138000)")
+    send.add_argument("--text", required=True)
+    send.add_argument("--priority", type=int, default=5, help="1 urgent … 9 bulk (default 5)")
+    send.add_argument("--category", default="service", choices=["service", "marketing", "internal"])
+    send.add_argument("--not-after", help="window end, 'HH:MM' today or 'YYYY-MM-DD HH:MM': expired, never sent late")
+    send.add_argument("--no-report", action="store_true", help="do not ask for a delivery report")
+
+    for name, handler, what in (("inbox", cmd_inbox, "received SMS, newest first"),
+                                ("outbox", cmd_outbox, "sent and queued SMS with their parts, newest first")):
+        listing = add_command(sub, name, handler, what)
+        listing.add_argument("--json", action="store_true", help="JSON with full text, numbers, state and parts")
+        listing.add_argument("--limit", type=int, default=50)
+        listing.add_argument("--state")
+
+    modem = add_command(sub, "modem", None, "the GSM modems", needs_db=False)
+    modem_sub = modem.add_subparsers(dest="modem_command", metavar="ACTION", required=True)
+    mlist = add_command(modem_sub, "list", cmd_modem_list, "health of every modem as smsd last saw it")
+    mlist.add_argument("--json", action="store_true")
+
+    bench = add_command(bench_subparsers(sub), "sms", cmd_bench_sms,
+                        "SMS throughput and CPU per part on simulated modems, and pool utilisation",
+                        needs_db=False)
+    bench.add_argument("--modems", type=int, default=4, help="zero-latency modems for the throughput run")
+    bench.add_argument("--parts", type=int, default=2000, help="parts for the throughput run")
+    bench.add_argument("--pool-modems", type=int, default=16, help="modems for the utilisation run")
+    bench.add_argument("--latency", type=float, default=3.0, help="seconds per submit in the utilisation run")
+    bench.add_argument("--duration", type=float, default=30.0, help="seconds of the utilisation run")
+    bench.add_argument("--json", action="store_true")
+
+
+# --- simulator --------------------------------------------------------------------
+
+def cmd_sim(args, config):
+    from appliance.daemon import stop_event_on_signals
+
+    from .sim import Simulator
+    if not args.dir:
+        raise InputError("--dir: needed (where the gsmN links go)", field="dir")
+    if not 1 <= args.modems <= 64:
+        raise InputError("--modems: must be 1..64", field="modems")
+    stop = stop_event_on_signals()
+    sim = Simulator(args.dir, args.modems, latency=args.latency, pin=args.pin).start()
+    latency = "2-4 s" if args.latency is None else f"{args.latency:g} s"
+    print(f"simulating {args.modems} modem(s) in {args.dir} (gsm0…gsm{args.modems - 1}, {latency} per submit);"
+          f" Ctrl-C stops", flush=True)
+    try:
+        stop.wait()
+    finally:
+        sim.stop()
+    return 0
+
+
+def _control(args):
+    from .sim import SimControl
+    return SimControl(args.dir)
+
+
+def _ask(call):
+    try:
+        answer = call()
+    except (ConnectionError, OSError) as exc:
+        raise ApplianceError(str(exc)) from None
+    if "error" in answer:
+        raise InputError(answer["error"])
+    return answer
+
+
+def cmd_sim_inject(args, config):
+    from . import pdu as pdumod
+    if args.pdu:
+        pdus = [args.pdu]
+    elif args.sender and args.text:
+        pdus = pdumod.deliver_parts(args.sender, args.text, reference=int(time.time()) % 256)
+    else:
+        raise InputError("--pdu, or --from with --text, is needed", field="pdu")
+    control = _control(args)
+    for hex_pdu in pdus:
+        answer = _ask(lambda: control.inject(args.modem, hex_pdu))
+        where = f"stored at index {answer['index']}" if "index" in answer else "delivered with +CMT"
+        print(f"{args.modem}: {where}")
+    return 0
+
+
+def cmd_sim_fault(args, config):
+    options = {"code": args.code, "count": args.count, "seconds": args.seconds, "status": args.status,
+               "in_answer": args.in_answer, "on": not args.off}
+    if args.hex:
+        options["hex"] = args.hex
+    _ask(lambda: _control(args).fault(args.modem, args.kind, **options))
+    print(f"{args.modem}: {args.kind}")
+    return 0
+
+
+# --- messages ---------------------------------------------------------------------
+
+def _window_end(text):
+    if not text:
+        return None
+    for fmt in ("%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"):
+        try:
+            parsed = datetime.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        if fmt == "%H:%M":
+            parsed = datetime.datetime.combine(datetime.date.today(), parsed.time())
+        return parsed
+    raise InputError(f"--not-after: '{text}' is not HH:MM or YYYY-MM-DD HH:MM", field="not_after")
+
+
+def cmd_send(args, config):
+    message = outbox.queue_message(args.to, args.text, priority=args.priority, category=args.category,
+                                   not_after=_window_end(args.not_after), source="cli", created_by="cli",
+                                   delivery_report=not args.no_report)
+    print(message.id)
+    return 0
+
+
+def cmd_outbox(args, config):
+    rows = outbox.listing(args.limit, args.state)
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        parts = " ".join(f"{p['seq']}:{p['state']}" for p in row["parts"])
+        print(f"{row['id']:>6}  {row['state']:<9} {mask_mobile(row['to_number']):<16} "
+              f"{row['created_at']:%Y-%m-%d %H:%M}  [{parts}]  {_short(row['text'])}"
+              + (f"  ({row['failure_reason']})" if row["failure_reason"] else ""))
+    return 0
+
+
+def cmd_inbox(args, config):
+    rows = inbox.listing(args.limit, args.state)
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        mark = "" if row["complete"] else " (incomplete)"
+        print(f"{row['id']:>6}  {row['state']:<8} {mask_mobile(row['from_number']):<16} "
+              f"{row['received_at']:%Y-%m-%d %H:%M}  {_short(row['text'])}{mark}")
+    return 0
+
+
+def _short(text, width=40):
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def cmd_modem_list(args, config):
+    from appliance.messages import ModemStatus
+    rows = [{"port": m.port, "device": m.device, "state": m.state, "alarm": m.alarm, "imei": m.imei,
+             "imsi": m.imsi, "iccid": m.iccid, "sim_state": m.sim_state, "registration": m.registration,
+             "operator": m.operator, "carrier": m.carrier, "signal_dbm": m.signal_dbm,
+             "sent_today": m.sent_today, "sent_month": m.sent_month, "received": m.received,
+             "errors": m.errors, "busy": m.busy, "last_activity": m.last_activity, "updated_at": m.updated_at}
+            for m in ModemStatus.select().order_by(ModemStatus.port)]
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no modem seen yet (is `appliance run smsd` running?)")
+        return 0
+    print(f"{'port':<8} {'state':<9} {'carrier':<14} {'signal':>7} {'network':<14} {'today':>6} {'month':>6} "
+          f"{'errors':>6}  last activity")
+    for r in rows:
+        signal = f"{r['signal_dbm']} dBm" if r["signal_dbm"] is not None else "-"
+        seen = f"{r['last_activity']:%H:%M:%S}" if r["last_activity"] else "-"
+        print(f"{r['port']:<8} {r['state']:<9} {r['carrier'] or '-':<14} {signal:>7} "
+              f"{r['registration'] or '-':<14} {r['sent_today']:>6} {r['sent_month']:>6} {r['errors']:>6}  {seen}"
+              + (f"  ALARM: {r['alarm']}" if r["alarm"] else ""))
+    return 0
+
+
+def cmd_bench_sms(args, config):
+    from .bench import run_bench
+    result = run_bench(args)
+    if args.json:
+        print_json(result)
+    return 0 if result else 1
+
