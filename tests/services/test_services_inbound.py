@@ -119,3 +119,17 @@ def test_routing_happens_once_and_admin_keywords(book, config):
     assert Message.get_by_id(first.reply_id).text.startswith("赵女士，本周六")
     set_keyword("CX", "policies", enabled=False)
     assert match("CX") is None
+
+
+def test_service_loop_tick_routes_fires_and_runs_notices_once_a_day(book, config):
+    from appliance import schedules, service_loop
+    holder = book.customer(mobile="+8613800000017")
+    book.policy(holder, "P300", datetime.date(2026, 12, 4))
+    inbound(holder.mobile, "CX")
+    schedules.create(config, "s", text="明天柜面照常营业。", numbers=[holder.mobile],
+                     run_at=datetime.datetime(2026, 12, 1, 8, 30), now=datetime.datetime(2026, 12, 1, 8, 0))
+    early = service_loop.tick(config, datetime.datetime(2026, 12, 1, 8, 0))
+    assert early == {"inbound": 1, "schedules": 0, "notices": 0}  # notices.run_at is 09:00
+    late = service_loop.tick(config, datetime.datetime(2026, 12, 1, 9, 5))
+    assert late == {"inbound": 0, "schedules": 1, "notices": 1}
+    assert service_loop.tick(config, datetime.datetime(2026, 12, 1, 15, 0))["notices"] == 0
