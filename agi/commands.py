@@ -87,8 +87,9 @@ def cmd_prompts_upload(args, config):
 
 
 def cmd_prompts_record(args, config):
-    print(f"recording {args.name} for {args.seconds:.0f} s…", file=sys.stderr)
-    target, seconds = prompts.record(config, args.name, args.lang, args.seconds, args.device)
+    def started():
+        print(f"recording {args.name} for {args.seconds:.0f} s: speak now…", file=sys.stderr)
+    target, seconds = prompts.record(config, args.name, args.lang, args.seconds, args.device, started)
     print(f"prompt {args.name} ({args.lang}) recorded: {target} ({seconds:.1f} s)")
     return 0
 

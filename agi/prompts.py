@@ -214,10 +214,13 @@ def install(config, name, source, language="zh"):
     return target, seconds
 
 
-def record(config, name, language="zh", seconds=10.0, device=None):
-    """Record NAME from the box's microphone with PyAudio, then install it."""
+def record(config, name, language="zh", seconds=10.0, device=None, on_start=None):
+    """Record NAME from the box's microphone with PyAudio, then install it.
+    on_start() is called when the microphone is open (to tell the admin to speak)."""
     check_name(name)
-    pcm, rate = _capture(seconds, device)
+    if language not in LANGUAGES:
+        raise InputError(f"--lang: must be zh or en, got {language!r}", field="lang")
+    pcm, rate = _capture(seconds, device, on_start)
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "recorded.wav"
         with wave.open(str(raw), "wb") as out:
@@ -228,7 +231,7 @@ def record(config, name, language="zh", seconds=10.0, device=None):
         return install(config, name, raw, language)
 
 
-def _capture(seconds, device=None, rate=16000):
+def _capture(seconds, device=None, on_start=None, rate=16000):
     import pyaudio
     with _quiet_stderr():  # PortAudio/ALSA print pages of probing noise to fd 2
         audio = pyaudio.PyAudio()
@@ -243,6 +246,8 @@ def _capture(seconds, device=None, rate=16000):
             raise InputError(f"--device: {index} is not an input device (inputs: {inputs})", field="device")
         stream = audio.open(format=pyaudio.paInt16, channels=1, rate=rate, input=True,
                             input_device_index=index, frames_per_buffer=1024)
+        if on_start:
+            on_start()
         frames = [stream.read(1024, exception_on_overflow=False) for _ in range(int(rate / 1024 * seconds))]
         stream.stop_stream()
         stream.close()

@@ -87,11 +87,11 @@ class CallHandler(socketserver.BaseRequestHandler):
         except Exception:
             log.exception("call failed")
         finally:
-            if channel is not None:
-                channel.close()
             if not database.is_closed():
                 database.close()  # this thread's connection
-            server.slots.release()
+            server.slots.release()  # before the close Asterisk sees, so its next call finds the slot free
+            if channel is not None:
+                channel.close()
             log.debug("session done in %.1f ms", (time.perf_counter() - started) * 1000)
 
 
