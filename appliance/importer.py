@@ -14,7 +14,7 @@ import csv
 import datetime
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -332,13 +332,15 @@ def _policy(no):
 
 
 def upsert_policy(v):
-    product = Product.get_or_none(Product.code == v["product_code"])
-    if product is None:
-        product = Product.create(code=v["product_code"], name=v.get("product_name") or v["product_code"])
     values = {k: v[k] for k in ("policy_no", "premium", "frequency", "sum_assured", "issue_date",
                                 "next_due_date", "grace_end", "maturity_date", "status") if k in v}
-    values["product"] = product
-    values["holder"] = _customer(v["holder_no"], "holder_no")
+    if v.get("product_code"):
+        product = Product.get_or_none(Product.code == v["product_code"])
+        if product is None:
+            product = Product.create(code=v["product_code"], name=v.get("product_name") or v["product_code"])
+        values["product"] = product
+    if v.get("holder_no"):
+        values["holder"] = _customer(v["holder_no"], "holder_no")
     if "insured_no" in v:
         values["insured"] = _customer(v["insured_no"], "insured_no") if v["insured_no"] else None
     if "agent_badge" in v:
@@ -346,10 +348,9 @@ def upsert_policy(v):
         if v["agent_badge"] and agent is None:
             raise RowProblem("agent_badge", f"no staff member with badge {v['agent_badge']!r}")
         values["agent"] = agent
-    if values.get("status") is None:
-        values.pop("status", None)
-    if values.get("frequency") is None:
-        values.pop("frequency", None)
+    for name in ("status", "frequency", "premium"):
+        if values.get(name) is None:
+            values.pop(name, None)
     return _upsert(Policy, "policy_no", values, list(values))
 
 
@@ -372,10 +373,14 @@ def upsert_payment(v):
 
 def upsert_claim(v):
     values = {k: val for k, val in v.items() if val is not None or k in ("decided_on", "paid_on")}
-    values["policy"] = _policy(v["policy_no"])
-    values.pop("policy_no")
+    if values.get("policy_no"):
+        values["policy"] = _policy(values["policy_no"])
+    values.pop("policy_no", None)
     return _upsert(Claim, "claim_no", values, list(values))
 
+
+KEYS = {"customers": (Customer, "customer_no"), "staff": (Staff, "badge_no"),
+        "policies": (Policy, "policy_no"), "claims": (Claim, "claim_no")}
 
 UPSERT = {"customers": upsert_customer, "staff": upsert_staff, "policies": upsert_policy,
           "payments": upsert_payment, "claims": upsert_claim}
@@ -455,3 +460,39 @@ def _integrity_words(exc):
     if "CHECK" in text or "check" in text:
         return "value not allowed"
     return f"refused by the database ({text.splitlines()[0]})"
+
+
+def upsert_record(kind, record, actor="api", source=""):
+    """Create or update one record from a JSON object (the API's upserts): the same
+    fields, conversions and checks as a file row; InputError names the field.
+    Returns True when it was created."""
+    if kind not in SPECS:
+        raise InputError(f"kind: must be one of {', '.join(SPECS)}", field="kind")
+    fields = {f.name: f for f in SPECS[kind]}
+    values = {}
+    for name, raw in record.items():
+        if name not in fields:
+            raise InputError(f"{name}: unknown field (fields: {', '.join(fields)})", field=name)
+        try:
+            values[name] = convert(fields[name], raw)
+        except InputError as exc:
+            raise InputError(f"{name}: {str(exc).split(': ', 1)[-1]}", field=name) from None
+        except ValueError as exc:
+            raise InputError(f"{name}: {exc}", field=name) from None
+    key = KEYS.get(kind)
+    exists = key is not None and values.get(key[1]) and \
+        key[0].select().where(getattr(key[0], key[1]) == values[key[1]]).exists()
+    for f in SPECS[kind]:
+        if f.required and values.get(f.name) in (None, "") and not (exists and f.name != key[1]):
+            raise InputError(f"{f.name}: required", field=f.name)
+    try:
+        with database.atomic():
+            created = UPSERT[kind](values)
+            key = next(iter(values[f.name] for f in SPECS[kind] if f.required))
+            audit(actor, f"{kind}.{'create' if created else 'update'}", f"{kind}:{key}", source=source)
+    except RowProblem as exc:
+        raise InputError(f"{exc.field_name}: {exc}", field=exc.field_name) from None
+    except peewee.IntegrityError as exc:
+        name = _field_of_integrity_error(exc, {n: 0 for n in values})
+        raise InputError(f"{name or kind}: {_integrity_words(exc)}", field=name) from None
+    return created

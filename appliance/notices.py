@@ -19,7 +19,7 @@ from .db import write_transaction
 from .errors import InputError, NotFound
 from .festivals import greeting_festivals
 from .messages import Message
-from .models import Claim, Customer, Payment, Policy, Product, Staff
+from .models import Claim, Customer, Payment, Policy, Product
 from .outbox import queue_many, queue_message
 from .send_window import next_opening, window_for
 from .service_models import NoticeRun

@@ -9,7 +9,7 @@ import time
 from . import campaigns, groups
 from . import db as dbmod
 from .messages import Message
-from .models import Customer, now
+from .models import now
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"

@@ -4,7 +4,6 @@ campaigns, surveys, schedules, topics, opt-out, keywords, reports, and
 `bench campaign`. Listings take --json."""
 import datetime
 import sys
-import time
 
 from .cli import add_command, bench_subparsers, print_json
 from .errors import InputError

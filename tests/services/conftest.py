@@ -36,3 +36,43 @@ class Book:
 @pytest.fixture
 def book(database):
     return Book()
+
+
+def _free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def api(config, database):
+    """A real web server on 127.0.0.1 with an operator token; yields call(method, path, body) -> (status, json)."""
+    import http.client
+    import json
+
+    from appliance import tokens
+    from web.app import build_app
+    from web.server import make_server, serve_in_thread
+
+    web_config = config.replace(web__listen=f"127.0.0.1:{_free_port()}", web__threads=2)
+    server = make_server(web_config, build_app(web_config))
+    serve_in_thread(server)
+    host, port = server.bind_addr[:2]
+    secrets = {role: tokens.create_token(f"core-{role}", role)[1] for role in ("operator", "admin", "auditor")}
+
+    def call(method, path, body=None, role="operator"):
+        conn = http.client.HTTPConnection(host, port, timeout=30)
+        headers = {"Authorization": f"Bearer {secrets[role]}"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        conn.request(method, "/api/v1" + path, body=data, headers=headers)
+        resp = conn.getresponse()
+        payload = json.loads(resp.read().decode() or "null")
+        conn.close()
+        return resp.status, payload
+
+    yield call
+    server.stop()

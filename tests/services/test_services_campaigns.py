@@ -6,7 +6,7 @@ import pytest
 
 from appliance import billing, campaigns, groups, optout, outbox, schedules, subscriptions
 from appliance.errors import InputError
-from appliance.messages import Message, MessagePart
+from appliance.messages import Message
 from appliance.models import Staff
 
 NIGHT = datetime.datetime(2026, 12, 1, 23, 30)
@@ -67,7 +67,7 @@ def test_hand_picked_groups(book, config):
 
 
 def test_one_off_schedule_in_its_window_and_expiry(book, config):
-    people = fill_region(book, 2)
+    fill_region(book, 2)
     groups.create("G", "customer", rule="region", rule_value="福州市鼓楼区")
     schedules.create(config, "周末提醒", text="{salutation}，周末柜面照常营业。", category="service", group="G",
                      run_at=datetime.datetime(2026, 12, 5, 7, 0), window="09:00-17:00",
@@ -110,7 +110,7 @@ def test_schedule_input_errors(book, config):
 
 
 def test_statement_and_reports(book, config):
-    people = fill_region(book, 3)
+    fill_region(book, 3)
     groups.create("G", "customer", rule="region", rule_value="福州市鼓楼区")
     campaign = campaigns.send_to_group(config, "c1", "G", text="短信" * 40, category="service",
                                        created_by="alice", department="个险一部", now=MORNING)

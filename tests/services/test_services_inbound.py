@@ -2,13 +2,11 @@
 import datetime
 from decimal import Decimal
 
-import pytest
 
-from appliance import campaigns, groups, inbound_router, optout, subscriptions, surveys
+from appliance import groups, inbound_router, optout, subscriptions, surveys
 from appliance.autoreply import match, set_keyword
 from appliance.messages import InboundMessage, Message
-from appliance.models import Claim, Customer, Payment, Policy
-from appliance.service_models import InboundRoute, SurveyAnswer
+from appliance.models import Claim, Customer, Payment
 from appliance.tickets import Ticket
 
 NOW = datetime.datetime(2026, 12, 1, 10, 0)
