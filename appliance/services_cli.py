@@ -407,13 +407,14 @@ def _json(parser):
     return parser
 
 
-def _message_source(parser):
+def _message_source(parser, variables=True):
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--template", help="template key (appliance template list)")
     group.add_argument("--text", help="the text itself, with {variables}")
     parser.add_argument("--category", choices=["service", "marketing", "internal"],
                         help="default: the template's; 'service' for a text")
-    parser.add_argument("--var", action="append", metavar="NAME=VALUE", help="a variable for every recipient")
+    if variables:
+        parser.add_argument("--var", action="append", metavar="NAME=VALUE", help="a variable for every recipient")
 
 
 def _charged(parser):
@@ -521,7 +522,7 @@ def register(sub):
     target.add_argument("--group")
     target.add_argument("--topic", help="a topic's subscribers")
     target.add_argument("--numbers", help="comma-separated numbers")
-    _message_source(p)
+    _message_source(p, variables=False)
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--at", help="one-off: 'YYYY-MM-DD HH:MM'")
     when.add_argument("--cron", help="recurring: 'minute hour day month weekday', e.g. '0 10 * * 1'")
