@@ -337,6 +337,17 @@ def cmd_keyword_set(args, config):
     return 0
 
 
+def cmd_inbound_action(args, config):
+    from . import inbox_actions
+    if args.inbound_command == "reply":
+        print(inbox_actions.reply(args.id, args.text, "cli", "cli").id)
+    elif args.inbound_command == "forward":
+        print(inbox_actions.forward(args.id, args.number, "cli", config, "cli").id)
+    else:
+        inbox_actions.set_state(args.id, args.inbound_command, "cli", "cli")
+    return 0
+
+
 def cmd_inbound_route(args, config):
     from . import inbound_router
     print(inbound_router.route_pending(config))
@@ -570,8 +581,21 @@ def register(sub):
     p.add_argument("--template", help="for 'reply': the template answered")
     p.add_argument("--disable", action="store_true")
 
-    add_command(sub, "route-inbound", cmd_inbound_route,
-                "handle inbound SMS not handled yet (auto-reply, opt-out, surveys, tickets)")
+    inbound = add_command(sub, "inbound", None, "act on inbound SMS (the list is `appliance inbox`)",
+                          needs_db=False)
+    isub = _sub(inbound, "inbound_command")
+    add_command(isub, "route", cmd_inbound_route,
+                "handle inbound SMS not routed yet (auto-reply, opt-out, surveys, tickets)")
+    p = add_command(isub, "reply", cmd_inbound_action, "reply to the sender; prints the message id")
+    p.add_argument("id", type=int)
+    p.add_argument("text")
+    p = add_command(isub, "forward", cmd_inbound_action, "forward to a colleague's mobile")
+    p.add_argument("id", type=int)
+    p.add_argument("number")
+    for name, words in (("handled", "mark handled"), ("deleted", "delete (kept, marked deleted)"),
+                        ("new", "mark new again")):
+        p = add_command(isub, name, cmd_inbound_action, words)
+        p.add_argument("id", type=int)
 
     report = add_command(sub, "report", None, "billing statements and delivery reports", needs_db=False)
     rsub = _sub(report, "report_command")

@@ -4,7 +4,7 @@ campaigns, surveys and statements. The domain does the work (appliance.*);
 these routes only translate JSON."""
 import datetime
 
-from appliance import billing, campaigns, groups, importer, notices, optout, outbox, surveys
+from appliance import billing, campaigns, groups, importer, inbox_actions, notices, optout, outbox, surveys
 from appliance.errors import InputError, NotFound
 from appliance.messages import InboundMessage, Message
 from appliance.models import audit
@@ -133,6 +133,38 @@ def list_inbox(call):
         "detail": routes[m.id].detail if m.id in routes else None,
         "reply_id": routes[m.id].reply_id if m.id in routes else None} for m in page["items"]]
     return page
+
+
+INBOUND_ID = [param("inbound_id", "path", {"type": "integer", "minimum": 1})]
+
+
+@api_route("POST", "/inbox/{inbound_id}/reply", "Reply to an inbound SMS (it becomes handled)",
+           permission="inbox", tags=["messages"], status=201, params=INBOUND_ID,
+           body={"type": "object", "required": ["text"], "additionalProperties": False,
+                 "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 2000}}},
+           response=OBJECT)
+def reply_inbound(call, inbound_id):
+    message = inbox_actions.reply(inbound_id, call.body["text"], call.actor, call.source)
+    return ApiResponse(201, _message(call, message))
+
+
+@api_route("POST", "/inbox/{inbound_id}/forward", "Forward an inbound SMS to a colleague's mobile",
+           permission="inbox", tags=["messages"], status=201, params=INBOUND_ID,
+           body={"type": "object", "required": ["to"], "additionalProperties": False, "properties": {"to": NUMBER}},
+           response=OBJECT)
+def forward_inbound(call, inbound_id):
+    message = inbox_actions.forward(inbound_id, call.body["to"], call.actor, call_config(), call.source)
+    return ApiResponse(201, _message(call, message))
+
+
+@api_route("POST", "/inbox/{inbound_id}/state", "Mark an inbound SMS handled, deleted (kept) or new",
+           permission="inbox", tags=["messages"], params=INBOUND_ID,
+           body={"type": "object", "required": ["state"], "additionalProperties": False,
+                 "properties": {"state": {"type": "string", "enum": ["handled", "deleted", "new"]}}},
+           response=OBJECT)
+def set_inbound_state(call, inbound_id):
+    message = inbox_actions.set_state(inbound_id, call.body["state"], call.actor, call.source)
+    return {"id": message.id, "state": message.state, "handled_by": message.handled_by}
 
 
 # --- core-system data --------------------------------------------------------------------

@@ -89,3 +89,21 @@ def test_campaign_preview_and_send_and_openapi(api):
             "/payments", "/campaigns"} <= set(doc["paths"])
     assert doc["paths"]["/events"]["post"]["requestBody"]["content"]["application/json"]["schema"][
         "properties"]["type"]["enum"][0] == "policy_confirmation"
+
+
+def test_inbox_reply_forward_delete(api):
+    load_book(api)
+    message = InboundMessage.create(from_number="+8613800138000", text="请问保单怎么复效？",
+                                    received_at=datetime.datetime.now(),
+                                    customer=Customer.get(Customer.customer_no == "C100"))
+    status, body = api("POST", f"/inbox/{message.id}/reply", {"text": "您好，请携带身份证到柜面办理。"})
+    assert status == 201 and body["to_number"] == "+8613800138000" and body["category"] == "service"
+    assert InboundMessage.get_by_id(message.id).state == "handled"
+    status, body = api("POST", f"/inbox/{message.id}/forward", {"to": "13900139000"})
+    assert status == 201 and body["text"] == "【转发】+8613800138000（张伟）来信：请问保单怎么复效？"
+    status, body = api("POST", f"/inbox/{message.id}/state", {"state": "deleted"})
+    assert status == 200 and body["state"] == "deleted"
+    assert InboundMessage.select().where(InboundMessage.id == message.id).exists()  # kept
+    assert api("POST", "/inbox/999/state", {"state": "handled"})[0] == 404
+    assert api("POST", f"/inbox/{message.id}/state", {"state": "gone"})[0] == 400
+    assert api("POST", f"/inbox/{message.id}/reply", {"text": "x"}, role="auditor")[0] == 403
