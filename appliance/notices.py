@@ -314,7 +314,8 @@ def plan(config, today):
 def run(config, today, now=None, dry_run=False):
     """Run the rules for `today`: queue what is due (unless dry_run). Returns the
     notices (texts rendered) with the number skipped as opted out / DND."""
-    now = now or datetime.datetime.combine(today, datetime.time(9, 0))
+    # The time of day decides the marketing window: a run for another day is taken at this hour.
+    now = now or datetime.datetime.combine(today, datetime.datetime.now().time())
     notices = plan(config, today)
     renderers, rows, out, skipped = {}, [], [], 0
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}
@@ -366,6 +367,8 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
             raise NotFound(f"policy_no: no policy {policy_no!r}", field="policy_no")
         customer, target = policy.holder, policy.policy_no
         values = policy_variables(policy, customer.language, config)
+        if kind in PAYMENT_EVENTS:
+            values.update(_latest_payment(policy, PAYMENT_EVENTS[kind], customer.language))
     else:
         customer = Customer.get_or_none(Customer.customer_no == customer_no) if customer_no else None
         if customer is None:
@@ -387,6 +390,19 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
                          not_before=not_before, not_after=not_after, customer=customer,
                          source=source, created_by=created_by,
                          dedupe_key=f"event:{kind}:{target}:{event_id}" if event_id else None)
+
+
+PAYMENT_EVENTS = {"premium_received": "received", "payment_failed": "failed"}
+
+
+def _latest_payment(policy, status, language):
+    """Variables of the policy's latest payment with `status` (amount, paid_on, reason), if any."""
+    payment = (Payment.select().where(Payment.policy == policy, Payment.status == status)
+               .order_by(Payment.paid_on.desc(), Payment.id.desc()).first())
+    if payment is None:
+        return {}
+    return {"amount": format_amount(payment.amount), "paid_on": format_date(payment.paid_on, language),
+            "reason": payment.failure_reason or "-"}
 
 
 def catalogue():

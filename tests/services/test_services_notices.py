@@ -144,3 +144,11 @@ def test_event_sends_at_once_and_a_retried_event_is_not_sent_twice(book, config)
         notices.send_event(config, "agent_changed", policy_no="NOPE")
     with pytest.raises(InputError, match="type"):
         notices.send_event(config, "party", policy_no="P7")
+
+
+def test_payment_events_use_the_latest_payment(book, config):
+    holder = book.customer("周杰", "M")
+    policy = book.policy(holder, "P8", START)
+    Payment.create(policy=policy, amount=Decimal("99.50"), paid_on=START, status="received", due_date=START)
+    message = notices.send_event(config, "premium_received", policy_no="P8")
+    assert "99.50" in message.text and "2026年12月1日" in message.text and "周先生" in message.text
