@@ -153,9 +153,16 @@ def daily_report(start, end):
     return [{"day": d, **_summary(rows)} for d, rows in sorted(by_day.items())]
 
 
-def campaign_report(campaign_ids=None):
-    """Per campaign: counts, delivery rate and failure reasons."""
+def campaign_report(campaign_ids=None, config=None):
+    """Per campaign: counts, delivery rate, failure reasons, and (given the config,
+    which charges parts not charged yet) parts and cost."""
     from .service_models import Campaign
+    if config is not None:
+        charge_parts(config)
+    costs = dict(((cid, (parts, cost)) for cid, parts, cost in
+                  MessagePart.select(Message.campaign_id, fn.COUNT(MessagePart.id), fn.SUM(MessagePart.cost))
+                  .join(Message).where(Message.campaign_id.is_null(False), MessagePart.cost > 0)
+                  .group_by(Message.campaign_id).tuples()))
     query = (Message.select(Message.campaign_id, Message.state, Message.failure_reason, fn.COUNT(Message.id))
              .where(Message.campaign_id.is_null(False))
              .group_by(Message.campaign_id, Message.state, Message.failure_reason))
@@ -170,5 +177,7 @@ def campaign_report(campaign_ids=None):
         campaign = names.get(cid)
         rows.append({"campaign_id": cid, "name": campaign.name if campaign else "",
                      "department": campaign.department if campaign else "",
-                     "skipped": campaign.skipped if campaign else 0, **_summary(counts)})
+                     "skipped": campaign.skipped if campaign else 0, **_summary(counts),
+                     "charged_parts": costs.get(cid, (0, 0))[0],
+                     "cost": Decimal(str(costs.get(cid, (0, 0))[1] or 0)).quantize(Decimal("0.01"))})
     return rows

@@ -384,12 +384,12 @@ def cmd_report_daily(args, config):
 
 def cmd_report_campaigns(args, config):
     from . import billing
-    rows = billing.campaign_report(args.ids or None)
+    rows = billing.campaign_report(args.ids or None, config)
     if args.json:
         return _out(args, rows)
     for row in rows:
         print(f"{row['campaign_id']}\t{row['name']}\t{row['messages']}\t{row['states']}\t"
-              f"rate={row['delivery_rate']}\t{row['failure_reasons']}")
+              f"rate={row['delivery_rate']}\t{row['cost']:.2f}\t{row['failure_reasons']}")
     return 0
 
 

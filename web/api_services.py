@@ -256,7 +256,7 @@ def get_statement(call):
 @api_route("GET", "/reports/campaigns", "Counts, delivery rate and failure reasons per campaign",
            permission="reports", tags=["reports"], response={"type": "array", "items": OBJECT})
 def get_campaign_report(call):
-    return billing.campaign_report()
+    return billing.campaign_report(config=call_config())
 
 
 def call_config():

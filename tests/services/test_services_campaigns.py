@@ -132,7 +132,8 @@ def test_statement_and_reports(book, config):
     assert dept["department"] == "个险一部" and dept["cost"] == Decimal("0.30")
     assert dept["by_user"] == [{"user": "alice", "parts": 6, "cost": Decimal("0.30")}]
     assert billing.statement(config, "2026-11")["total_parts"] == 0
-    report = billing.campaign_report([campaign.id])[0]
+    report = billing.campaign_report([campaign.id], config)[0]
+    assert (report["charged_parts"], report["cost"]) == (6, Decimal("0.30"))
     assert report["states"] == {"delivered": 1, "sent": 1, "failed": 1}
     assert report["failure_reasons"] == {"号码停机": 1} and report["delivery_rate"] == round(1 / 3, 4)
     config2 = config.replace(billing__china_mobile=0.08)
