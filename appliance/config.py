@@ -152,7 +152,8 @@ def ensure_data_dir(config):
     data_dir = config.data_dir
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        probe = data_dir / ".write-test"
+        # One probe per process: daemons starting together must not unlink each other's.
+        probe = data_dir / f".write-test-{os.getpid()}"
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
