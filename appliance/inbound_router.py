@@ -12,7 +12,7 @@ missed.
 import datetime
 import logging
 
-from . import autoreply, optout, subscriptions, surveys
+from . import autoreply, optout, phones, subscriptions, surveys
 from .db import write_transaction
 from .messages import InboundMessage
 from .models import Customer, Staff
@@ -36,6 +36,8 @@ def route_inbound(message, config, now=None):
             return InboundRoute.create(inbound=message, action="ignored", detail="deleted", routed_at=now)
         action, detail, reply = decide(message, config, now)
         reply_id = None
+        if reply is not None and not _answerable(message.from_number):
+            detail, reply = f"{detail} (no reply: {message.from_number} is not a mobile)", None
         if reply is not None:
             key, variables, language = reply
             text = Renderer(key, config).render(variables, language)
@@ -101,6 +103,14 @@ def _ticket(message, config, language):
     ticket = open_ticket("complaint", "sms", number=message.from_number, customer=customer, staff=staff,
                          text=message.text, today=message.received_at.date() if message.received_at else None)
     return "ticket", ticket.number, ("reply_ticket", {"ticket_no": ticket.number}, language)
+
+
+def _answerable(number):
+    """Replies go only to mobiles: never to a carrier's short code or a sender name (no loops)."""
+    try:
+        return phones.is_mobile(phones.normalize(number, "from_number"))
+    except Exception:
+        return False
 
 
 def _language_of(number):

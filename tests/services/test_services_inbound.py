@@ -131,3 +131,9 @@ def test_service_loop_tick_routes_fires_and_runs_notices_once_a_day(book, config
     late = service_loop.tick(config, datetime.datetime(2026, 12, 1, 9, 5))
     assert late == {"inbound": 0, "schedules": 1, "notices": 1}
     assert service_loop.tick(config, datetime.datetime(2026, 12, 1, 15, 0))["notices"] == 0
+
+
+def test_short_codes_get_no_reply_but_a_ticket(book, config):
+    result, reply = route(config, "10086", "您的话费余额不足10元")
+    assert result.action == "ticket" and reply is None and "no reply" in result.detail
+    assert Message.select().count() == 0
