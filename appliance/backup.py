@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import InputError
 
 DB_NAME = "appliance.db"
-SKIP = {DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm", ".write-test"}
+SKIP = {DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"}
 
 
 def _sqlite_path(config):
@@ -49,7 +49,7 @@ def backup(config, output=None):
             for path in sorted(config.data_dir.rglob("*")):
                 rel = path.relative_to(config.data_dir)
                 if (path.is_file() and rel.parts[0] != "backups" and path.name not in SKIP
-                        and not path.name.startswith(DB_NAME + ".before-restore")):
+                        and not path.name.startswith((DB_NAME + ".before-restore", ".write-test"))):
                     tar.add(path, arcname=f"data/{rel}")
             if config.path:
                 tar.add(config.path, arcname="config/appliance.toml")
