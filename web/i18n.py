@@ -6,6 +6,7 @@ there is no compiled .mo to keep in step with it.
 """
 import gettext
 import io
+import re
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -41,3 +42,54 @@ def translations(lang):
 
 def gettext_for(lang):
     return translations(lang if lang in LANGUAGES else "zh").gettext
+
+
+# --- keeping the catalogue complete ------------------------------------------------------
+
+MSGID_RE = re.compile(r"""\b(?:_|N_)\(\s*(?P<q>["'])(?P<id>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*\)""")
+
+
+def enumerated_msgids():
+    """Values the pages show through _(value): states, roles, kinds from the domain."""
+    from appliance import messages, models
+    groups = [messages.MESSAGE_STATES, messages.PART_STATES, messages.INBOUND_STATES, messages.CATEGORIES,
+              models.ROLES, models.GROUP_KINDS, models.POLICY_STATUSES, models.STAFF_STATUSES,
+              models.FREQUENCIES, getattr(messages, "MODEM_STATES", ())]
+    try:
+        from appliance import ivr_menus
+        groups += [ivr_menus.FALLBACKS, ivr_menus.RESERVED_KEYS.values()]
+    except ImportError:
+        pass
+    return {value for group in groups for value in group if value}
+
+
+def extract_msgids():
+    """Every msgid the web package uses (literal arguments of _ and N_ in code and
+    templates), plus the enumerations."""
+    web_dir = Path(__file__).parent
+    found = set(enumerated_msgids())
+    for path in [*web_dir.glob("*.py"), *web_dir.glob("views/*.tpl")]:
+        for match in MSGID_RE.finditer(path.read_text(encoding="utf-8")):
+            found.add(match.group("id").encode().decode("unicode_escape") if "\\" in match.group("id")
+                      else match.group("id"))
+    return found
+
+
+def update_catalog(lang="zh"):
+    """Add msgids missing from the .po (empty translations) and list obsolete ones.
+    `python -m web.i18n` runs it; a translator then fills in the empty msgstr."""
+    from babel.messages.pofile import write_po
+    catalog = load_catalog(lang)
+    wanted = extract_msgids()
+    added = sorted(m for m in wanted if m not in catalog)
+    for msgid in added:
+        catalog.add(msgid, "")
+    with open(po_path(lang), "wb") as fh:
+        write_po(fh, catalog, width=0, sort_output=True, omit_header=False)
+    obsolete = sorted(m.id for m in catalog if m.id and m.id not in wanted)
+    return added, obsolete
+
+
+if __name__ == "__main__":
+    added, obsolete = update_catalog()
+    print(f"added {len(added)} msgid(s); obsolete: {', '.join(obsolete) or 'none'}")

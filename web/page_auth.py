@@ -5,7 +5,7 @@ from appliance import tokens, users
 from appliance.errors import InputError
 
 from .i18n import LANGUAGES
-from .pages import LANG_COOKIE, new_pre_csrf, page, session_cookie_name, set_cookie
+from .pages import respond, LANG_COOKIE, new_pre_csrf, page, session_cookie_name, set_cookie
 
 
 def safe_next(target):
@@ -34,7 +34,7 @@ def signin(ctx):
                  if exc.reason == "locked" else ctx._("Wrong user name or password."))
         body = ctx.render("signin", title=ctx._("Sign in"), csrf=new_pre_csrf(), next=target,
                           username=username, error=error)
-        return bottle.HTTPResponse(body=body, status=403)
+        return respond(body, 403)
     _, secret = tokens.open_session(user, ctx.config["web.session_hours"], ctx.source)
     set_cookie(session_cookie_name(), secret)
     bottle.response.delete_cookie("signin_csrf", path="/")
@@ -65,7 +65,7 @@ def password_change(ctx):
         users.change_password(ctx.user, old, new, ctx.source)
     except InputError as exc:
         body = ctx.render("password", title=ctx._("Change password"), error=ctx.error_text(exc))
-        return bottle.HTTPResponse(body=body, status=400)
+        return respond(body, 400)
     tokens.close_user_sessions(ctx.user.id, keep_id=ctx.session.id)
     ctx.redirect("/", "ok", ctx._("Password changed."))
 

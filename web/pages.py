@@ -38,6 +38,11 @@ LANG_COOKIE = "lang"
 PAGE_SIZE = 50
 
 
+def N_(msgid):
+    """Marks a text for the catalogue where it is defined; translated where shown."""
+    return msgid
+
+
 @dataclass
 class PageRoute:
     path: str
@@ -159,7 +164,7 @@ class PageContext:
     def redirect(self, url, kind=None, text=None):
         if kind:
             self.flash(kind, text)
-        raise bottle.HTTPResponse(status=303, headers={"Location": url})
+        raise respond(status=303, headers={"Location": url})
 
     def error_text(self, exc):
         """An InputError in the page language: the field's label, then the detail."""
@@ -171,10 +176,21 @@ class PageContext:
         return self.session.csrf_token if self.session else bottle.request.get_cookie(PRE_CSRF_COOKIE, "")
 
 
+def respond(body="", status=200, headers=None):
+    """An HTTPResponse that keeps the cookies and headers already set on
+    bottle.response (a plain HTTPResponse would drop them)."""
+    out = bottle.response.copy(cls=bottle.HTTPResponse)
+    out.status = status
+    out.body = body
+    for name, value in (headers or {}).items():
+        out.set_header(name, value)
+    return out
+
+
 def error_page(config, status, message_id, session=None):
     ctx = PageContext(config, session)
     body = ctx.render("error", title=ctx._(message_id), message=ctx._(message_id), status=status)
-    return bottle.HTTPResponse(body=body, status=status)
+    return respond(body, status)
 
 
 def csrf_ok(expected):
@@ -204,19 +220,18 @@ def wrap(route, config):
                 if session is None:
                     if route.method == "GET":
                         target = urllib.parse.quote(bottle.request.fullpath, safe="/")
-                        return bottle.HTTPResponse(status=303, headers={"Location": f"/signin?next={target}"})
-                    return error_page(config, 403, "Please sign in again.")
+                        return respond(status=303, headers={"Location": f"/signin?next={target}"})
+                    return error_page(config, 403, N_("Please sign in again."))
                 if session.user.must_change_password and route.path not in ("/password", "/signout"):
-                    return bottle.HTTPResponse(status=303, headers={"Location": "/password"})
+                    return respond(status=303, headers={"Location": "/password"})
                 if not users.can(session.user.role, route.permission):
-                    return error_page(config, 403, "Your role may not open this page.", session)
+                    return error_page(config, 403, N_("Your role may not open this page."), session)
             if route.method == "POST":
                 expected = session.csrf_token if session else bottle.request.get_cookie(PRE_CSRF_COOKIE, "")
                 if not same_origin() or not csrf_ok(expected):
                     log.warning("refused a POST to %s without a valid CSRF token from %s",
                                 bottle.request.path, bottle.request.remote_addr)
-                    return error_page(config, 403, "The form expired or did not come from this site. "
-                                                   "Please try again.", session)
+                    return error_page(config, 403, N_("The form expired or did not come from this site. Please try again."), session)
             ctx = PageContext(config, session)
             return route.handler(ctx, **path)
         except bottle.HTTPResponse:
@@ -229,8 +244,8 @@ def wrap(route, config):
                 if urllib.parse.urlsplit(back).netloc not in ("", bottle.request.get_header("Host", "")):
                     back = "/"
                 ctx.redirect(back, "error", ctx.error_text(exc))
-            return error_page(config, exc.http_status, "Not found." if exc.http_status == 404
-                              else "The request was not understood.", session)
+            return error_page(config, exc.http_status, N_("Not found.") if exc.http_status == 404
+                              else N_("The request was not understood."), session)
     handle.__name__ = f"page_{route.handler.__name__}"
     return handle
 
@@ -248,8 +263,8 @@ def load_page_modules():
 
 def install(app, config):
     load_page_modules()
-    for route in sorted(PAGES, key=lambda r: ("<" in r.path, r.path)):
-        app.route(route.path, route.method, wrap(route, config), name=f"page:{route.method}:{route.path}",
+    for route in sorted(PAGES, key=lambda r: ("{" in r.path, r.path)):
+        app.route(bottle_path(route.path), route.method, wrap(route, config), name=f"page:{route.method}:{route.path}",
                   public=route.public)
 
     def static(filename):
@@ -262,7 +277,7 @@ def install(app, config):
             session = load_session(config)
         except Exception:  # the 404 page must not fail on a database problem
             pass
-        return error_page(config, 404, "Not found.", session).body
+        return error_page(config, 404, N_("Not found."), session).body
     app.error(404)(not_found)
 
 

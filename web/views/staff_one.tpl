@@ -1,0 +1,22 @@
+% rebase('layout')
+% if error:
+<p class="flash error">{{error}}</p>
+% end
+<form method="post" action="/staff/{{s.id}}" class="card" id="staff-form">
+  <input type="hidden" name="csrf" value="{{ctx.csrf}}">
+  <p class="meta">{{_('Badge no.')}}: {{s.badge_no}} · {{_('Licence no.')}}: {{s.licence_no or '-'}}</p>
+  <div class="row">
+    <label>{{_('Name')}}<input name="name" value="{{s.name}}" required></label>
+    <label>{{_('Mobile')}}<input name="mobile" value="{{ctx.mobile(s.mobile)}}"></label>
+    <label>{{_('Department')}}<input name="department" value="{{s.department}}"></label>
+    <label>{{_('Branch')}}<input name="branch" value="{{s.branch}}"></label>
+    <label>{{_('Status')}}<select name="status">
+      % for st in statuses:
+      <option value="{{st}}" {{'selected' if s.status == st else ''}}>{{_(st)}}</option>
+      % end
+    </select></label>
+  </div>
+  % if ctx.can('contacts'):
+  <button type="submit">{{_('Save')}}</button>
+  % end
+</form>
