@@ -15,6 +15,8 @@ from babel.messages.pofile import read_po
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "web"
 LANGUAGES = ("zh", "en")
+# Each language named in itself for the switch (never translated, by convention).
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 _cache = {}
 
 
@@ -57,7 +59,12 @@ def enumerated_msgids():
               models.FREQUENCIES, getattr(messages, "MODEM_STATES", ())]
     try:
         from appliance import ivr_menus
-        groups += [ivr_menus.FALLBACKS, ivr_menus.RESERVED_KEYS.values()]
+        groups += [ivr_menus.FALLBACKS, ivr_menus.RESERVED_KEYS.values(), ivr_menus.ACTIONS]
+    except ImportError:
+        pass
+    try:
+        from appliance import importer
+        groups.append(importer.SPECS)
     except ImportError:
         pass
     return {value for group in groups for value in group if value}

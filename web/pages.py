@@ -27,7 +27,7 @@ from appliance import privacy, tokens, users
 from appliance.errors import InputError
 from appliance.models import audit
 
-from .i18n import LANGUAGES, gettext_for
+from .i18n import LANGUAGE_NAMES, LANGUAGES, gettext_for
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,9 @@ def is_https():
 
 
 def set_cookie(name, value, max_age=None, httponly=True):
-    bottle.response.set_cookie(name, value, path="/", httponly=httponly, samesite="strict",
-                               secure=is_https(), max_age=max_age)
+    options = {"max_age": max_age} if max_age else {}  # none: a browser-session cookie
+    bottle.response.set_cookie(name, value, path="/", httponly=httponly, samesite="Strict",
+                               secure=is_https(), **options)
 
 
 def current_lang(config):
@@ -135,6 +136,9 @@ class PageContext:
         audit(self.user.username, action, target, detail, self.source)
 
     # --- output ---
+    def other_languages(self):
+        return [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES if code != self.lang]
+
     def render(self, template, **values):
         values.setdefault("title", "")
         return bottle.template(template, template_lookup=[VIEWS], ctx=self, _=self._,

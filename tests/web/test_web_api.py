@@ -72,7 +72,7 @@ def test_a_module_adds_a_route_with_the_decorator(web_config, web_db):
     try:
         from web.app import build_app
         from web.server import make_server, serve_in_thread
-        from tests.web.conftest import Client
+        from web_support import Client
         srv = make_server(web_config, build_app(web_config))
         serve_in_thread(srv)
         c = Client("http://%s:%s" % srv.bind_addr[:2])

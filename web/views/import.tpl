@@ -23,7 +23,7 @@
   <div class="row">
     <label>{{_('What the file holds')}}<select name="kind" id="import-kind">
       % for k in kinds:
-      <option value="{{k}}" {{'selected' if kind == k else ''}}>{{k}}</option>
+      <option value="{{k}}" {{'selected' if kind == k else ''}}>{{_(k)}}</option>
       % end
     </select></label>
     <label>{{_('CSV or XLSX file')}}<input type="file" name="file" id="import-file" accept=".csv,.xlsx" required></label>
@@ -34,7 +34,7 @@
 <h2>{{_('Columns')}}</h2>
 <table>
   % for k in kinds:
-  <tr><th>{{k}}</th><td>{{', '.join(f.name + ('*' if f.required else '') + (' / ' + '/'.join(f.aliases) if f.aliases else '') for f in specs[k])}}</td></tr>
+  <tr><th>{{_(k)}}</th><td>{{', '.join(f.name + ('*' if f.required else '') + (' / ' + '/'.join(f.aliases) if f.aliases else '') for f in specs[k])}}</td></tr>
   % end
 </table>
 <p class="meta">{{_('* required. Headers may be the field names or the usual Chinese column names. The whole file is imported or nothing.')}}</p>

@@ -7,7 +7,7 @@
     <span class="key">{{n['digit']}}</span>
     % end
     <a href="/ivr/{{n['id']}}">{{n['title'] or n['name']}}</a>
-    <span class="muted">{{n['name']}} · {{n['action']}} · {{n['prompt']}}</span>
+    <span class="muted">{{n['name']}} · {{_(n['action'])}} · {{n['prompt']}}</span>
     % if not n['enabled']:
     <span class="state failed">{{_('disabled')}}</span>
     % end

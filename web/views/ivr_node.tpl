@@ -14,7 +14,7 @@
     <label>{{_('Prompt')}}<input name="prompt" id="ivr-prompt" value="{{node.prompt}}" required></label>
     <label>{{_('Action')}}<select name="action" id="ivr-action">
       % for a in actions:
-      <option value="{{a}}" {{'selected' if node.action == a else ''}}>{{a}}</option>
+      <option value="{{a}}" {{'selected' if node.action == a else ''}}>{{_(a)}}</option>
       % end
     </select></label>
     % if parent:
@@ -43,7 +43,7 @@
 <table id="ivr-children">
   <tr><th>{{_('Key')}}</th><th>{{_('Title')}}</th><th>{{_('Action')}}</th><th>{{_('Prompt')}}</th><th></th></tr>
   % for c in children:
-  <tr><td><span class="key">{{c.digit}}</span></td><td><a href="/ivr/{{c.id}}">{{c.title or c.name}}</a></td><td>{{c.action}}</td><td>{{c.prompt}}</td>
+  <tr><td><span class="key">{{c.digit}}</span></td><td><a href="/ivr/{{c.id}}">{{c.title or c.name}}</a></td><td>{{_(c.action)}}</td><td>{{c.prompt}}</td>
       <td><form method="post" action="/ivr/{{c.id}}/delete" class="inline"><input type="hidden" name="csrf" value="{{ctx.csrf}}"><button type="submit" class="link">{{_('Delete')}}</button></form></td></tr>
   % end
 </table>
@@ -59,7 +59,7 @@
   <label>{{_('Prompt')}}<input name="prompt" value="{{child.get('prompt', '')}}" required></label>
   <label>{{_('Action')}}<select name="action">
     % for a in actions:
-    <option value="{{a}}" {{'selected' if child.get('action') == a else ''}}>{{a}}</option>
+    <option value="{{a}}" {{'selected' if child.get('action') == a else ''}}>{{_(a)}}</option>
     % end
   </select></label>
   <button type="submit">{{_('Add entry')}}</button>

@@ -11,10 +11,8 @@
   <a class="brand" href="/">{{_('Branch communications appliance')}}</a>
   <span class="branch">{{ctx.config['branch_name']}}</span>
   <span class="spacer"></span>
-  % if ctx.lang == 'zh':
-  <a class="lang" href="/lang/en?next={{ctx.request.fullpath}}">English</a>
-  % else:
-  <a class="lang" href="/lang/zh?next={{ctx.request.fullpath}}">中文</a>
+  % for code, name in ctx.other_languages():
+  <a class="lang" href="/lang/{{code}}?next={{ctx.request.fullpath}}">{{name}}</a>
   % end
   % if ctx.user:
   <span class="who">{{ctx.user.username}} · {{_(ctx.role)}}</span>
