@@ -41,6 +41,7 @@ USAGE = {  # minimum argument counts, for the 520 usage answer
 }
 KNOWN = ("ANSWER", "HANGUP", "NOOP", "VERBOSE", "CHANNEL STATUS", "SET MUSIC", "SET AUTOHANGUP",
          "DATABASE GET", "DATABASE PUT") + tuple(USAGE)
+PACED = ("STREAM FILE", "GET DATA", "WAIT FOR DIGIT", "RECORD FILE", "EXEC")
 _uid_lock = threading.Lock()
 _uid = [0]
 
@@ -127,7 +128,7 @@ class CallerScript:
         if name is None:
             return ["510 Invalid or unknown command"]
         if len(args) < USAGE.get(name, 0):
-            return [f"520-Invalid command syntax.  Proper usage follows:",
+            return ["520-Invalid command syntax.  Proper usage follows:",
                     f"Usage: {name} <arguments>", "520 End of proper usage."]
         if self.dead:
             pre = [] if self.hangup_sent else ["HANGUP!"]  # the pending HANGUP line goes first
@@ -288,8 +289,11 @@ class CallerScript:
 class FakeAsterisk:
     """Runs one CallerScript against a FastAGI server over TCP (blocking)."""
 
-    def __init__(self, address, steps, hangup_delay=0.04, timeout=10.0, **call):
+    def __init__(self, address, steps, hangup_delay=0.04, timeout=10.0, pace=0.0, **call):
+        """pace: seconds each prompt or input command takes before its reply
+        (a real prompt plays for seconds; 0 answers at once)."""
         self.address = address
+        self.pace = pace
         self.call = CallerScript(steps=list(steps), host=f"{address[0]}:{address[1]}", **call)
         self.hangup_delay = hangup_delay
         self.timeout = timeout
@@ -331,6 +335,8 @@ class FakeAsterisk:
                 else:
                     self.round_trips.append(now - replied)
                 out = []
+                if self.pace and line.startswith(PACED):
+                    time.sleep(self.pace)
                 for reply in self.call.handle(line.rstrip("\n")):
                     if reply == "HANGUP":  # unsolicited, a little later
                         self._send(sock, "".join(out))

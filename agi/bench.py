@@ -9,6 +9,7 @@ to first command) and per-command round trip (our reply sent to the server's
 next command received), p50 and p99.
 """
 import os
+import random
 import shutil
 import socket
 import statistics
@@ -81,16 +82,22 @@ def wait_for_port(port, proc, timeout=20.0):
     raise RuntimeError("the FastAGI server did not start listening")
 
 
-def run_calls(port, badges, calls, rounds):
+def run_calls(port, badges, calls, rounds, pace=0.0, seed=1):
+    """`calls` callers, each placing `rounds` calls one after another. Starts
+    are spread over one call's length and prompt times vary (pace x 0.5..1.5),
+    so the calls are at different points of their flows, as real ones are."""
     results, errors = [], []
-    barrier = threading.Barrier(calls)
+    rng = random.Random(seed)
+    spread = pace * 23 if pace else 0.0  # about one call's length
+    starts = [rng.uniform(0, spread) for _ in range(calls)]
+    paces = [pace * rng.uniform(0.5, 1.5) for _ in range(calls)]
 
     def one_caller(i):
         try:
-            barrier.wait(timeout=30)
+            time.sleep(starts[i])
             for r in range(rounds):
                 peer = FakeAsterisk(("127.0.0.1", port), scenario(badges[(i + r) % len(badges)]),
-                                    callerid=f"+86139{i:08d}", timeout=30)
+                                    callerid=f"+86139{i:08d}", timeout=60, pace=paces[i])
                 results.append(peer.run())
         except Exception as exc:  # reported, not raised: the others carry on
             errors.append(f"caller {i}: {type(exc).__name__}: {exc}")
@@ -100,24 +107,25 @@ def run_calls(port, badges, calls, rounds):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(300)
+        thread.join(600)
     return results, errors, time.perf_counter() - started
 
 
-def run_bench(calls=120, rounds=3, keep_dir=None, out=print):
+def run_bench(calls=120, rounds=3, pace=0.25, keep_dir=None, out=print):
     data_dir = Path(keep_dir or tempfile.mkdtemp(prefix="agi-bench-"))
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config_path, config = write_config(data_dir, port, max(calls, 120))
     out(f"preparing {data_dir} (demo data, prompts)…")
     badges = prepare_data(config)
+    sys.setswitchinterval(0.0005)  # our 120 peer threads: take their timestamps promptly
     env = dict(os.environ, APPLIANCE_CONFIG=str(config_path))
     proc = subprocess.Popen([sys.executable, "-m", "appliance.cli", "-q", "run", "agi"], env=env,
                             start_new_session=True)
     try:
         wait_for_port(port, proc)
         run_calls(port, badges, min(calls, 10), 1)  # warm-up: imports, caches, dynamic prompts
-        results, errors, wall = run_calls(port, badges, calls, rounds)
+        results, errors, wall = run_calls(port, badges, calls, rounds, pace)
     finally:
         proc.terminate()
         proc.wait(15)
@@ -126,7 +134,8 @@ def run_bench(calls=120, rounds=3, keep_dir=None, out=print):
     trips = [t for r in results for t in r.round_trips]
     setups = [r.setup for r in results if r.setup is not None]
     complete = [r for r in results if "sms_sent" in r.heard and r.dead]
-    out(f"{calls} concurrent calls x {rounds} rounds: {len(results)} calls, {len(complete)} complete, "
+    out(f"{calls} concurrent calls x {rounds} rounds, prompts answered after {pace * 500:.0f}-{pace * 1500:.0f} ms: "
+        f"{len(results)} calls, {len(complete)} complete, "
         f"{len(errors)} failed, {len(trips)} commands in {wall:.1f} s")
     out(f"per-command round trip: p50 {percentile(trips, 50) * 1000:.2f} ms, "
         f"p99 {percentile(trips, 99) * 1000:.2f} ms, max {max(trips or [0]) * 1000:.1f} ms")

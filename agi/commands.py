@@ -41,6 +41,9 @@ def register(subparsers):
                         needs_db=False)
     bench.add_argument("--calls", type=int, default=120, help="concurrent calls (default 120)")
     bench.add_argument("--rounds", type=int, default=3, help="calls per caller (default 3)")
+    bench.add_argument("--pace", type=float, default=250.0,
+                       help="mean ms the fake Asterisk takes per prompt or input before replying "
+                            "(default 250, shorter than any real prompt; 0 = all at once, flat out)")
     bench.add_argument("--dir", help="keep the scratch data dir here")
 
 
@@ -96,4 +99,4 @@ def cmd_prompts_record(args, config):
 
 def cmd_bench_agi(args, config):
     from .bench import run_bench
-    return run_bench(calls=args.calls, rounds=args.rounds, keep_dir=args.dir)
+    return run_bench(calls=args.calls, rounds=args.rounds, pace=args.pace / 1000, keep_dir=args.dir)

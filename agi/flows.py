@@ -66,37 +66,48 @@ def caller_mobile(session):
     return number if number and phones.is_mobile(number) else None
 
 
-def send_sms(session, text_name, to_number=None, **fields):
-    """Queue an SMS to the caller's mobile (or `to_number` they keyed); False
-    when there is no mobile number to send to."""
+def send_sms(session, text_name, to_number=None, soon=False, **fields):
+    """Queue an SMS to the caller's mobile (or `to_number` they keyed). Returns
+    True once it is committed, False when there is no mobile number to send to;
+    with soon=True, returns at once a Future for sms_done() (None: no number)."""
     number = to_number if to_number and phones.is_mobile(to_number) else caller_mobile(session)
     if number is None:
-        return False
+        return None if soon else False
     text = texts.sms_text(text_name, session.language, session.config, **fields)
+    job = session.write_soon(outbox.queue_message, number, text, category="service", source="ivr",
+                             customer=session.customer, staff=session.staff)
+    return job if soon else sms_done(session, job, text_name)
+
+
+def sms_done(session, job, text_name):
+    """Wait for a queued SMS to be committed; False if it was refused."""
+    if job is None:
+        return False
     try:
-        outbox.queue_message(number, text, category="service", source="ivr", customer=session.customer,
-                             staff=session.staff)
+        job.result()
     except InputError as exc:
-        log.warning("call %s: SMS not queued: %s", session.call.id, exc)
+        log.warning("call %s: SMS not queued: %s", session.call_id, exc)
         return False
     session.call.note(f"sms {text_name}")
     return True
 
 
 def open_ticket(session, kind, *, number=None, text="", staff=None, policy=None, recording=""):
-    ticket = tickets.open_ticket(kind, "ivr", number=number or session.caller_id, customer=session.customer,
+    ticket = session.write(tickets.open_ticket, kind, "ivr", number=number or session.caller_id, customer=session.customer,
                                  staff=staff, policy=policy, text=text, recording=recording,
-                                 call_id=session.call.id)
+                                 call_id=session.call_id)
     session.call.note(f"ticket {ticket.number} ({kind})")
     session.checkpoint()
     return ticket
 
 
 def tell_ticket(session, ticket, to_number=None):
-    """SMS the ticket number (committed first), then say it."""
+    """Say the ticket number while its SMS commits; then, if it did, say the SMS is coming."""
     kind = texts.word("ticket_kind", ticket.kind, session.language)
-    sent = send_sms(session, "ticket_opened", to_number, kind=kind, number=ticket.number)
-    session.play("ticket_opened", *session.say_digits(ticket.number), *(["ticket_sms"] if sent else []))
+    sms = send_sms(session, "ticket_opened", to_number, soon=True, kind=kind, number=ticket.number)
+    key = session.play("ticket_opened", *session.say_digits(ticket.number))
+    if sms_done(session, sms, "ticket_opened") and not key:
+        session.play("ticket_sms")
 
 
 # --- 1 policy service ---------------------------------------------------------------------
@@ -154,13 +165,13 @@ def verify_holder(node, session, policy):
             session.play("no_input")
             continue
         if queries.verify_holder_id(policy, keyed):
-            verification.record_success(policy)
+            session.write(verification.record_success, policy)
             session.call.note(f"verified policy {policy.policy_no}")
             return True
         session.checkpoint()
-        locked, failures = verification.record_failure(
-            policy, session.caller_id, max_failures=config["agi.verify_attempts"],
-            lock_minutes=config["agi.lockout_minutes"], call_id=session.call.id)
+        locked, failures = session.write(
+            verification.record_failure, policy, session.caller_id, max_failures=config["agi.verify_attempts"],
+            lock_minutes=config["agi.lockout_minutes"], call_id=session.call_id)
         session.call.note(f"verification failed ({failures})")
         if locked:
             session.call.note(f"policy {policy.policy_no} locked out")
@@ -196,23 +207,26 @@ def agent_check(node, session):
             return
         badge = entry[0]
         staff = queries.agent_by_badge(badge)
-        check = verification.log_agent_check(session.caller_id, badge, staff, call_id=session.call.id)
-        session.enter(f"agent_{check.result}")
-        items = ["agent_badge", *session.say_digits(badge)]
+        logged = session.write_soon(verification.log_agent_check, session.caller_id, badge, staff,
+                                    call_id=session.call_id)
+        head = ["agent_badge", *session.say_digits(badge)]
         if staff is None:
-            items.append("agent_unknown")
+            result = ["agent_unknown"]
         else:
-            items += ["agent_name_is", session.text(staff.name),
+            result = ["agent_name_is", session.text(staff.name),
                       "agent_branch_is", session.text(staff.branch or session.config["branch_name"]),
                       f"agent_{staff.status}"]
-        if not agent_options(node, session, items, badge, staff):
+        key = session.play(*head)  # the badge read back while the check is logged
+        logged.result()            # logged before the caller hears the answer
+        session.enter(f"agent_{staff.status if staff else 'unknown'}")
+        key = key or session.play(*result)
+        if not agent_options(node, session, head + result, key, badge, staff):
             return
 
 
-def agent_options(node, session, items, badge, staff):
+def agent_options(node, session, items, key, badge, staff):
     """After the result: 1 SMS, 2 report the visit, 3 another badge, 9 repeat,
     * back. True when the caller wants to check another badge."""
-    key = session.play(*items)
     sms_sent = reported = False
     while True:
         if key in ("1", "2", "3", "9", "*"):
@@ -299,7 +313,7 @@ def recording_path(session):
     now = datetime.datetime.now()
     folder = session.config.data_dir / "recordings" / f"{now:%Y-%m-%d}"
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"call{session.call.id}-{now:%H%M%S}"
+    return folder / f"call{session.call_id}-{now:%H%M%S}"
 
 
 def has_audio(path, min_bytes=44 + 1600):

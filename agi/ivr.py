@@ -10,9 +10,11 @@ The call record is opened before the caller hears anything and closed however
 the call ends; a hangup anywhere ends it as 'caller hung up' at that node.
 """
 import logging
+import threading
+import time
 
 from appliance import calls, queries
-from appliance.ivr_menus import RESERVED_KEYS, ensure_default_menu, root_menu
+from appliance.ivr_menus import RESERVED_KEYS, MenuSnapshot
 from appliance.privacy import mask_mobile
 
 from . import flows
@@ -23,31 +25,38 @@ from .session import EndCall, Session
 log = logging.getLogger(__name__)
 
 
-def start_session(channel, config, finder, script="ivr", clock=None):
-    """Match the caller, open the call record (committed) and return a Session."""
+def start_session(channel, context, script="ivr", clock=None):
+    """Match the caller and start writing the call record; returns a Session.
+
+    The record commits in the writer thread while the caller hears the
+    greeting; anything that needs its id waits for it (Session.call_id)."""
     env = channel.env
+    config = context.config
     caller_id = env.get("agi_callerid", "")
     customer, staff = queries.match_caller(caller_id)
     language = customer.language if customer is not None else config["language"]
     if language not in ("zh", "en"):
         language = "zh"
-    call = calls.start_call(uniqueid=env.get("agi_uniqueid", ""), script=script,
-                            channel=env.get("agi_channel", ""), caller_id=caller_id,
-                            caller_name=env.get("agi_calleridname", ""),
-                            called_number=env.get("agi_dnid") or env.get("agi_extension", ""),
-                            customer=customer, staff=staff, language=language)
-    return Session(channel, config, finder, call, customer=customer, staff=staff,
+    call = calls.new_call(uniqueid=env.get("agi_uniqueid", ""), script=script,
+                          channel=env.get("agi_channel", ""), caller_id=caller_id,
+                          caller_name=env.get("agi_calleridname", ""),
+                          called_number=env.get("agi_dnid") or env.get("agi_extension", ""),
+                          customer=customer, staff=staff, language=language)
+    started = context.writer.submit(call.save, force_insert=True)
+    return Session(channel, context, call, started, customer=customer, staff=staff,
                    language=language, clock=clock)
 
 
-def handle_call(channel, config, finder, script="ivr", clock=None):
-    """Serve one inbound IVR call to its end; returns the finished call record."""
-    session = start_session(channel, config, finder, script, clock)
+def handle_call(channel, context, script="ivr", clock=None):
+    """Serve one inbound IVR call to its end; returns the finished call record.
+    `context` gives config, finder (prompts) and writer (the server)."""
+    session = start_session(channel, context, script, clock)
     outcome = "completed"
     try:
         channel.answer()
         greet(session)
-        run_menu(session, root_menu())
+        menus = context.menus.get()
+        run_menu(session, menus, menus.root())
         session.play("goodbye")
         channel.hangup()
     except EndCall as end:
@@ -57,11 +66,11 @@ def handle_call(channel, config, finder, script="ivr", clock=None):
     except CallerHungUp:
         outcome = "caller_hung_up"
     except Exception:
-        log.exception("call %s from %s failed at %s", session.call.id, mask_mobile(session.caller_id),
-                      session.where)
+        log.exception("call from %s failed at %s", mask_mobile(session.caller_id), session.where)
         outcome = "error"
         _quietly_hang_up(channel)
-    calls.finish_call(session.call, outcome, ended_in=session.where)
+    session.call_id  # the start is committed before the end is written
+    session.write(calls.finish_call, session.call, outcome, ended_in=session.where)
     log.info("call %s from %s: %s at %s", session.call.id, mask_mobile(session.caller_id),
              calls.OUTCOME_WORDS[outcome], session.where)
     return session.call
@@ -92,7 +101,26 @@ def greet(session):
         session.channel_typeahead = key  # a key during the greeting answers the main menu
 
 
-def run_menu(session, root):
+class MenuCache:
+    """The menu tree, re-read from the database at most every `ttl` seconds,
+    so an admin's edit reaches new calls within seconds."""
+
+    def __init__(self, ttl=5.0):
+        self.ttl = ttl
+        self._snapshot = None
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self):
+        with self._lock:
+            if self._snapshot is None or time.monotonic() - self._read_at > self.ttl:
+                self._snapshot = MenuSnapshot()
+                self._read_at = time.monotonic()
+            return self._snapshot
+
+
+
+def run_menu(session, menus, root):
     """Walk the tree from `root` until the caller leaves it (returns) or the
     call ends (EndCall / CallerHungUp)."""
     stack = [root]
@@ -103,7 +131,7 @@ def run_menu(session, root):
             flows.run(node, session)
             stack.pop()
             continue
-        children = node.active_children()
+        children = menus.children(node)
         key = pending_key(session) or ""
         allowed = node.allowed_keys(children)
         if key:
@@ -117,7 +145,8 @@ def run_menu(session, root):
             continue
         action = RESERVED_KEYS.get(key)
         if action == "back":
-            stack.pop() if len(stack) > 1 else None
+            if len(stack) > 1:
+                stack.pop()
         elif action == "repeat":
             continue
         elif action == "operator":

@@ -167,6 +167,24 @@ class PromptFinder:
         return str(path)
 
 
+def warm_names(config, finder=None):
+    """Speak every agent's name and branch and every product name into the
+    cache, so no caller waits for espeak-ng on a first lookup. Returns how many
+    texts were built. Runs in the background at server start."""
+    from appliance.models import Product, Staff
+    finder = finder or PromptFinder(config)
+    texts = {s.name for s in Staff.select(Staff.name)} | {s.branch for s in Staff.select(Staff.branch)}
+    texts |= {p.name for p in Product.select(Product.name)}
+    texts.add(config["branch_name"])
+    built = 0
+    for text in sorted(t for t in texts if t):
+        root = finder.root / "cache" / "zh"
+        before = len(list(root.glob("*.wav"))) if root.exists() else 0
+        finder.spoken(text, "zh")
+        built += (len(list(root.glob("*.wav"))) if root.exists() else 0) - before
+    return built
+
+
 # --- admins' replacements -------------------------------------------------------------
 
 def _sox_stat(path):

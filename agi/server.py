@@ -7,9 +7,12 @@ returns FAILURE and the dialplan's fallback takes over.
 
 Threads rather than asyncio because the flows call the (blocking) database and
 pyst2's blocking protocol code; 120 threads mostly waiting on sockets are cheap.
+The threads are a pool that grows to agi.max_calls and is reused.
 """
 import logging
+import queue
 import socketserver
+import sys
 import threading
 import time
 from urllib.parse import parse_qs
@@ -23,11 +26,13 @@ from appliance.ivr_menus import ensure_default_menu
 from . import ivr, prompts
 from .channel import CallerHungUp, FastAGI
 from .session import parse_days, parse_hours
+from .writer import Writer
 
 log = logging.getLogger(__name__)
 
-# agi_network_script -> handler(channel, config, finder, script=…). Outbound call
-# flows (notify, survey, screen) add their entries here.
+# agi_network_script -> handler(channel, context, script=…), where context (the
+# server) has config, finder (prompt files), writer (database writes) and menus.
+# Outbound call flows (notify, survey, screen) add their entries here.
 ROUTES = {
     "ivr": ivr.handle_call,
 }
@@ -60,44 +65,43 @@ def check_config(config):
                           field="agi.business_days")
 
 
-class CallHandler(socketserver.BaseRequestHandler):
-    def handle(self):
-        server = self.server
-        if not server.slots.acquire(blocking=False):
-            log.warning("call refused: already %d calls (agi.max_calls)", server.max_calls)
+def serve_call(server, sock):
+    """One call on an accepted socket, start to end, in a worker thread."""
+    started = time.perf_counter()
+    channel = None
+    try:
+        channel = FastAGI(sock)
+        script, _ = parse_script(channel.env.get("agi_network_script", ""))
+        handler = server.routes.get(script)
+        if handler is None:
+            log.log(logging.WARNING if script else logging.DEBUG,
+                    "no handler for agi script %r; closing so the dialplan falls back", script)
             return
-        started = time.perf_counter()
-        channel = None
+        with server.lock:
+            server.active += 1
         try:
-            channel = FastAGI(self.request)
-            script, _ = parse_script(channel.env.get("agi_network_script", ""))
-            handler = server.routes.get(script)
-            if handler is None:
-                log.warning("no handler for agi script %r; closing so the dialplan falls back", script)
-                return
-            with server.lock:
-                server.active += 1
-            try:
-                handler(channel, server.config, server.finder, script=script)
-            finally:
-                with server.lock:
-                    server.active -= 1
-        except CallerHungUp:
-            log.info("caller gone before the call started")
-        except Exception:
-            log.exception("call failed")
+            handler(channel, server, script=script)
         finally:
-            if not database.is_closed():
-                database.close()  # this thread's connection
-            server.slots.release()  # before the close Asterisk sees, so its next call finds the slot free
-            if channel is not None:
-                channel.close()
-            log.debug("session done in %.1f ms", (time.perf_counter() - started) * 1000)
+            with server.lock:
+                server.active -= 1
+    except CallerHungUp:
+        log.info("caller gone before the call started")
+    except Exception:
+        log.exception("call failed")
+    finally:
+        server.slots.release()  # before the close Asterisk sees, so its next call finds the slot free
+        if channel is not None:
+            channel.close()
+        else:
+            sock.close()
+        log.debug("session done in %.1f ms", (time.perf_counter() - started) * 1000)
 
 
-class FastAGIServer(socketserver.ThreadingTCPServer):
+class FastAGIServer(socketserver.TCPServer):
+    """Accepts FastAGI connections and hands each to a pool of agi.max_calls
+    worker threads. Workers outlive calls and keep their database connection,
+    so a new call costs neither a thread start nor a connection set-up."""
     allow_reuse_address = True
-    daemon_threads = True
     request_queue_size = 128
 
     def __init__(self, config, routes=None, address=None):
@@ -108,11 +112,43 @@ class FastAGIServer(socketserver.ThreadingTCPServer):
         self.slots = threading.BoundedSemaphore(self.max_calls)
         self.lock = threading.Lock()
         self.active = 0
-        super().__init__(address or parse_listen(config["agi.listen"]), CallHandler)
+        self.writer = Writer()
+        self.menus = ivr.MenuCache()
+        self.jobs = queue.SimpleQueue()
+        self.workers = []
+        self.idle = 0
+        super().__init__(address or parse_listen(config["agi.listen"]), None)
 
     @property
     def address(self):
         return self.server_address[:2]
+
+    def process_request(self, request, client_address):
+        if not self.slots.acquire(blocking=False):
+            log.warning("call refused: already %d calls (agi.max_calls)", self.max_calls)
+            self.shutdown_request(request)
+            return
+        with self.lock:
+            if self.idle == 0 and len(self.workers) < self.max_calls:
+                worker = threading.Thread(target=self._work, name=f"call-{len(self.workers)}", daemon=True)
+                self.workers.append(worker)
+                self.idle += 1
+                worker.start()
+            self.idle -= 1
+        self.jobs.put(request)
+
+    def _work(self):
+        try:
+            while True:
+                sock = self.jobs.get()
+                if sock is None:
+                    return
+                serve_call(self, sock)
+                with self.lock:
+                    self.idle += 1
+        finally:
+            if not database.is_closed():
+                database.close()  # this worker's connection
 
     def start(self):
         """Serve in a background thread; returns the thread."""
@@ -131,6 +167,9 @@ class FastAGIServer(socketserver.ThreadingTCPServer):
         if self.active:
             log.warning("%d call(s) still in progress at shutdown; they are marked interrupted at next start",
                         self.active)
+        for _ in self.workers:
+            self.jobs.put(None)
+        self.writer.stop()
 
 
 def prepare(config):
@@ -146,12 +185,34 @@ def prepare(config):
                     len(missing), missing[0])
 
 
+def warm_names_in_background(config):
+    """Agents' and products' names spoken into the prompt cache while calls are served."""
+    def run():
+        try:
+            built = prompts.warm_names(config)
+            if built:
+                log.info("spoke %d agent/product names into the prompt cache", built)
+        except Exception:
+            log.exception("warming the name cache failed; names are spoken on first use instead")
+        finally:
+            if not database.is_closed():
+                database.close()
+    thread = threading.Thread(target=run, name="warm-names", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(config):
     """`appliance run agi`: the FastAGI server until SIGTERM/SIGINT."""
     stop = stop_event_on_signals()
+    # Many call threads, each mostly waiting on its socket: hand the GIL over
+    # sooner than the default 5 ms, so a thread woken by a reply is not kept
+    # waiting behind another call's Python work (measured by `bench agi`).
+    sys.setswitchinterval(0.0005)
     prepare(config)
     server = FastAGIServer(config)
     server.start()
+    warm_names_in_background(config)
     log.info("FastAGI server listening on %s:%d (up to %d calls)", *server.address, server.max_calls)
     sd_notify("READY=1")
     run_forever("agi", lambda: None, stop, interval=1.0)

@@ -17,7 +17,6 @@ from .channel import ALL_KEYS
 
 log = logging.getLogger(__name__)
 
-
 class EndCall(Exception):
     """The IVR is done with this caller (goodbye said, or transferred)."""
 
@@ -27,22 +26,33 @@ class EndCall(Exception):
 
 
 class Session:
-    def __init__(self, channel, config, finder, call, customer=None, staff=None, language="zh", clock=None):
+    def __init__(self, channel, context, call, started=None, customer=None, staff=None, language="zh",
+                 clock=None):
         self.channel = channel
-        self.config = config
-        self.finder = finder
+        self.config = context.config
+        self.finder = context.finder
+        self.writer = context.writer
         self.call = call
+        self.started = started  # Future of the call record's first commit
         self.customer = customer
         self.staff = staff
         self.language = language
         self.where = "start"  # the node or flow step the caller is at
         self.channel_typeahead = ""  # a key pressed during the greeting, for the first menu
-        self.clock = clock or (lambda: datetime.datetime.now(zoneinfo.ZoneInfo(config["timezone"])))
+        zone = zoneinfo.ZoneInfo(self.config["timezone"])
+        self.clock = clock or (lambda: datetime.datetime.now(zone))
         self.env = channel.env
 
     @property
     def caller_id(self):
         return self.call.caller_id
+
+    @property
+    def call_id(self):
+        """The call record's id, once its first commit is done (waits for it)."""
+        if self.started is not None:
+            self.started.result()
+        return self.call.id
 
     # --- where the caller is ------------------------------------------------------------
     def enter(self, step):
@@ -132,8 +142,18 @@ class Session:
         start, end = parse_hours(self.config["agi.business_hours"])
         return at.isoweekday() in days and start <= at.time() < end
 
+    # --- database writes: all through the server's one writer thread ------------------------
     def checkpoint(self):
-        calls.checkpoint(self.call)
+        self.call_id
+        self.writer.call(calls.checkpoint, self.call)
+
+    def write(self, fn, *args, **kwargs):
+        """Run a write in the writer thread and wait until it is committed."""
+        return self.writer.call(fn, *args, **kwargs)
+
+    def write_soon(self, fn, *args, **kwargs):
+        """Start a write; returns a Future to wait on before telling the caller about it."""
+        return self.writer.submit(fn, *args, **kwargs)
 
 
 def parse_days(text):

@@ -98,12 +98,19 @@ class Call(BaseModel):
 CALL_MODELS = [Call]
 
 
-def start_call(*, uniqueid="", script="ivr", channel="", caller_id="", caller_name="",
-               called_number="", customer=None, staff=None, language="zh"):
+def new_call(*, uniqueid="", script="ivr", channel="", caller_id="", caller_name="",
+             called_number="", customer=None, staff=None, language="zh"):
+    """The record of a call that has just begun, not saved yet (save(force_insert=True))."""
+    return Call(uniqueid=uniqueid, script=script, channel=channel, caller_id=caller_id or "",
+                caller_name=caller_name or "", called_number=called_number or "",
+                customer=customer, staff=staff, language=language, started_at=now())
+
+
+def start_call(**fields):
     """Create and commit the record of a call that has just begun."""
-    return Call.create(uniqueid=uniqueid, script=script, channel=channel, caller_id=caller_id or "",
-                       caller_name=caller_name or "", called_number=called_number or "",
-                       customer=customer, staff=staff, language=language)
+    call = new_call(**fields)
+    call.save(force_insert=True)
+    return call
 
 
 def checkpoint(call):

@@ -120,6 +120,28 @@ def root_menu(name="main"):
     return node
 
 
+class MenuSnapshot:
+    """Every enabled node, read in one query: what a call walks. Calls share
+    a snapshot for a few seconds instead of querying at every step."""
+
+    def __init__(self):
+        nodes = list(MenuNode.select().where(MenuNode.enabled == True)  # noqa: E712
+                     .order_by(MenuNode.position, MenuNode.digit))
+        self.by_name = {n.name: n for n in nodes}
+        self._children = {}
+        for node in nodes:
+            self._children.setdefault(node.parent_id, []).append(node)
+
+    def root(self, name="main"):
+        node = self.by_name.get(name)
+        if node is None:
+            raise NotFound(f"menu {name} does not exist", field="menu")
+        return node
+
+    def children(self, node):
+        return self._children.get(node.id, [])
+
+
 def menu_tree():
     """Every node as dicts, children nested, for the admin page and `--json`."""
     nodes = list(MenuNode.select().order_by(MenuNode.position, MenuNode.id))

@@ -150,7 +150,11 @@ def test_unknown_script_and_call_limit_close_at_once(start_server, ivr_config):
     refused = FakeAsterisk(server.address, [], callerid="unknown").run()
     assert refused.commands == [] and refused.closed_by_server
     holder.close()
-    assert Call.select().count() == 1
+    import time
+    deadline = time.monotonic() + 5
+    while not Call.select().where(Call.outcome == "caller_hung_up").exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert [c.outcome for c in Call.select()] == ["caller_hung_up"]
 
 
 def test_script_with_query_string_is_routed(dial):
