@@ -32,7 +32,7 @@ def template_choices():
 
 
 def parse_numbers(text):
-    numbers = [n for n in re.split(r"[\s,;，；、]+", text or "") if n]
+    numbers = [n for n in re.split(r"[,;，；、\r\n]+", text or "") if n.strip()]
     if not numbers:
         raise InputError("to: give at least one number", field="to")
     if len(numbers) > MAX_NUMBERS:

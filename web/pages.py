@@ -171,9 +171,9 @@ class PageContext:
         raise respond(status=303, headers={"Location": url})
 
     def error_text(self, exc):
-        """An InputError in the page language: the field's label, then the detail."""
-        field = getattr(exc, "field", None)
-        return f"{self._('Input error')}: {exc}" if not field else f"{self._('Input error')} ({field}): {exc}"
+        """An InputError for the page: a translated lead, then the one-line detail,
+        which names the field (the domain's messages are English)."""
+        return f"{self._('Input error')}: {exc}"
 
     @property
     def csrf(self):
