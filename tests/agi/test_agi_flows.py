@@ -262,3 +262,28 @@ def test_phone_application_from_withheld_number_asks_for_one(dial):
     ticket = Ticket.get()
     assert (ticket.kind, ticket.caller) == ("phone-application", "+8613912345678")
     assert Message.get().to_number == "+8613912345678"
+
+
+# --- English callers, menu edits ---------------------------------------------------------------
+
+def test_english_customer_hears_english_prompts_and_name(dial, agi_server):
+    customer = Customer.select().where(Customer.mobile.is_null(False)).order_by(Customer.id.desc()).first()
+    customer.language = "en"
+    customer.save()
+    peer = dial([hang_up("menu_main")], callerid=customer.mobile)
+    assert peer.heard == ["hello", cached_name(agi_server, customer.salutation), "welcome", "menu_main"]
+    streams = [c for c in peer.commands if c.startswith("STREAM FILE")]
+    assert "/en/hello" in streams[0] and "/en/menu_main" in streams[-1]
+    assert "/cache/zh/" in streams[1]  # the Chinese name in the Mandarin voice
+
+
+def test_admin_menu_edit_reaches_new_calls(dial, agi_server):
+    from appliance.ivr_menus import MenuNode
+    agi_server.menus.ttl = 0  # no caching wait in this test
+    claim = MenuNode.get(MenuNode.name == "claim")
+    claim.digit = "6"
+    claim.save()
+    peer = dial([press("menu_main", "3"), press("menu_main", "6"), press("claim_enter_number", "*"),
+                 hang_up("menu_main")])
+    assert peer.heard == ["welcome", "menu_main", "invalid_input", "menu_main", "claim_intro",
+                          "claim_enter_number", "menu_main"]
