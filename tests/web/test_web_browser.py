@@ -1,0 +1,256 @@
+"""Headless Chromium against the real stack: the web server (cheroot, in this
+process), smsd and the pty modem simulator (their own processes), one database.
+
+Signs in (first sign-in forces a new password), sends an SMS that reaches the
+simulator's air log, answers an inbound SMS, imports a CSV with a bad row, edits
+an IVR menu; saves screenshots of the main pages into tests/screenshots/.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from appliance import db as dbmod
+from appliance import demo_data
+from appliance.config import Config, ensure_data_dir
+from appliance.ivr_menus import MenuNode, ensure_default_menu
+from appliance.messages import InboundMessage
+from appliance.users import create_user
+
+from web_support import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+FIRST_PASSWORD = "first-time-pass"
+NEW_PASSWORD = "新密码-long-enough"
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+
+if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+    pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
+
+
+def wait_until(check, timeout=30.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def air_texts(modems_dir):
+    """(number, text) of every part the simulated modems were given to send."""
+    from modem.pdu import decode
+    from modem.sim import read_air
+    out = []
+    for record in read_air(modems_dir):
+        if record.get("result") == "ok":
+            info = decode(record["pdu"])
+            out.append((info["number"], info["text"]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    base = tmp_path_factory.mktemp("browser")
+    modems = base / "modems"
+    modems.mkdir()
+    port = free_port()
+    config_path = base / "appliance.toml"
+    config_path.write_text(f'data_dir = "{base / "data"}"\n[modems]\nports = ["{modems}/gsm*"]\n'
+                           f'rejoin_interval = 1.0\n[web]\nlisten = "127.0.0.1:{port}"\n')
+    config = Config({"data_dir": str(base / "data"), "modems.ports": [f"{modems}/gsm*"],
+                     "web.listen": f"127.0.0.1:{port}", "modems.rejoin_interval": 1.0})
+    ensure_data_dir(config)
+    database = dbmod.open_database(config)
+    dbmod.migrate(database)
+    demo_data.seed(customers=30)
+    ensure_default_menu()
+    create_user("admin", FIRST_PASSWORD, "admin", actor="test")
+
+    argv = [sys.executable, "-m", "appliance.cli", "--config", str(config_path)]
+    sim = subprocess.Popen(argv + ["sim", "--modems", "1", "--dir", str(modems), "--latency", "0"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    from modem.sim import wait_for_links
+    assert wait_for_links(modems, 1, timeout=20)
+    smsd = subprocess.Popen(argv + ["run", "smsd"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+
+    from web.app import build_app
+    from web.server import make_server, serve_in_thread
+    server = make_server(config, build_app(config))
+    serve_in_thread(server)
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN",
+                 "--window-size=1280,900", f"--user-data-dir={base / 'chrome-profile'}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.implicitly_wait(5)
+    SHOTS.mkdir(exist_ok=True)
+    try:
+        yield {"driver": driver, "url": f"http://127.0.0.1:{port}", "modems": modems, "argv": argv,
+               "config": config, "base": base}
+    finally:
+        driver.quit()
+        server.stop()
+        for proc in (smsd, sim):
+            os.killpg(proc.pid, 15)
+        for proc in (smsd, sim):
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+        database.close()
+        shutil.rmtree(base / "chrome-profile", ignore_errors=True)
+
+
+def go(stack, path):
+    stack["driver"].get(stack["url"] + path)
+
+
+def shot(stack, name):
+    stack["driver"].save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def click(stack, element_id):
+    """Click a submit button or link and wait for the next page to load."""
+    d = stack["driver"]
+    page = d.find_element(By.TAG_NAME, "html")
+    d.find_element(By.ID, element_id).click()
+    WebDriverWait(d, 20).until(staleness_of(page))
+
+
+def follow(stack, link_text):
+    d = stack["driver"]
+    page = d.find_element(By.TAG_NAME, "html")
+    d.find_element(By.LINK_TEXT, link_text).click()
+    WebDriverWait(d, 20).until(staleness_of(page))
+
+
+def flash(stack):
+    return stack["driver"].find_element(By.CSS_SELECTOR, "p.flash").text
+
+
+def test_1_sign_in_forces_a_new_password(stack):
+    d = stack["driver"]
+    go(stack, "/inbox")
+    assert "/signin" in d.current_url
+    shot(stack, "signin")
+    d.find_element(By.ID, "username").send_keys("admin")
+    d.find_element(By.ID, "password").send_keys(FIRST_PASSWORD)
+    click(stack, "signin")
+    assert d.current_url.endswith("/password")
+    d.find_element(By.ID, "old_password").send_keys(FIRST_PASSWORD)
+    d.find_element(By.ID, "new_password").send_keys(NEW_PASSWORD)
+    d.find_element(By.ID, "new_password2").send_keys(NEW_PASSWORD)
+    click(stack, "change")
+    assert d.current_url == stack["url"] + "/"
+    assert "密码已修改" in flash(stack)
+    # smsd reports the simulated modem; the dashboard shows it with its signal bars.
+    wait_until(lambda: (d.refresh() or "gsm0" in d.find_element(By.ID, "modems").text), 40, "modem on dashboard")
+    assert d.find_elements(By.CSS_SELECTOR, "#modems .bars i.on")
+    shot(stack, "dashboard")
+
+
+def test_2_send_an_sms_that_reaches_the_simulator(stack):
+    d = stack["driver"]
+    go(stack, "/send")
+    d.find_element(By.ID, "to").send_keys("13800138000")
+    text = "您好，您的保单已续保成功。浏览器测试"
+    d.find_element(By.ID, "text").send_keys(text)
+    # The live preview asks the box for parts and cost as the text is typed.
+    wait_until(lambda: d.find_element(By.ID, "preview-text").text == text, 10, "live preview")
+    assert d.find_element(By.ID, "preview-parts").text == "1"
+    assert d.find_element(By.ID, "preview-cost").text == "¥0.05"
+    shot(stack, "send")
+    click(stack, "send")
+    assert "/history/" in d.current_url and "短信已排队" in flash(stack)
+    wait_until(lambda: ("+8613800138000", text) in air_texts(stack["modems"]), 40, "the SMS on the air")
+    go(stack, "/history")
+    wait_until(lambda: d.refresh() or "已送达" in d.find_element(By.ID, "history").text
+               or "已发送" in d.find_element(By.ID, "history").text, 30, "sent state in the history")
+    shot(stack, "history")
+
+
+def test_3_answer_an_inbox_message(stack):
+    d = stack["driver"]
+    subprocess.run(stack["argv"] + ["sim", "inject", "--dir", str(stack["modems"]), "--modem", "gsm0",
+                                    "--from", "13900139000", "--text", "请问<b>保单</b>什么时候到期？"],
+                   check=True, capture_output=True, timeout=30)
+    wait_until(lambda: InboundMessage.select().where(InboundMessage.from_number == "+8613900139000").exists(),
+               40, "the inbound SMS in the database")
+    go(stack, "/inbox")
+    table = d.find_element(By.ID, "inbox").text
+    assert "请问<b>保单</b>什么时候到期？" in table  # shown as text, not markup
+    shot(stack, "inbox")
+    follow(stack, "打开")
+    d.find_element(By.ID, "reply-text").send_keys("您的保单将于2027年1月1日到期。")
+    click(stack, "reply")
+    assert "回复已排队" in flash(stack)
+    wait_until(lambda: ("+8613900139000", "您的保单将于2027年1月1日到期。") in air_texts(stack["modems"]),
+               40, "the reply on the air")
+    message = InboundMessage.get(InboundMessage.from_number == "+8613900139000")
+    assert message.state == "handled" and message.handled_by == "admin"
+
+
+def test_4_import_a_csv_with_a_bad_row(stack, tmp_path):
+    d = stack["driver"]
+    path = tmp_path / "新客户.csv"
+    path.write_text("客户号,姓名,手机号码\nB001,陈一,13800138111\nB002,林二,1380013\nB003,黄三,13800138333\n",
+                    encoding="utf-8")
+    go(stack, "/import")
+    Select(d.find_element(By.ID, "import-kind")).select_by_value("customers")
+    d.find_element(By.ID, "import-file").send_keys(str(path))
+    click(stack, "import-submit")
+    errors = d.find_element(By.ID, "import-errors").text
+    assert "3" in errors and "手机号码" in errors
+    assert "未导入任何数据" in d.find_element(By.ID, "import-error").text
+    shot(stack, "import")
+
+
+def test_5_edit_an_ivr_menu(stack):
+    d = stack["driver"]
+    go(stack, "/ivr")
+    shot(stack, "ivr")
+    follow(stack, "理赔查询")
+    title = d.find_element(By.ID, "ivr-title")
+    title.clear()
+    title.send_keys("理赔进度查询")
+    timeout = d.find_element(By.ID, "ivr-timeout")
+    timeout.clear()
+    timeout.send_keys("7000")
+    click(stack, "ivr-save")
+    assert "已保存" in flash(stack)
+    node = MenuNode.get(MenuNode.name == "claim")
+    assert (node.title, node.timeout_ms) == ("理赔进度查询", 7000)
+    shot(stack, "ivr_node")
+
+
+def test_6_screenshots_of_the_other_pages_in_both_languages(stack):
+    d = stack["driver"]
+    for path, name in (("/customers", "customers"), ("/policies", "policies"), ("/users", "users"),
+                       ("/audit", "audit"), ("/groups", "groups"), ("/settings", "settings")):
+        go(stack, path)
+        assert d.find_element(By.TAG_NAME, "h1").text
+        shot(stack, name)
+    go(stack, "/audit")
+    assert "ivr.update" in d.find_element(By.ID, "audit").text
+    follow(stack, "English")
+    assert d.find_element(By.TAG_NAME, "h1").text == "Audit log"
+    go(stack, "/")
+    shot(stack, "dashboard_en")
+    follow(stack, "中文")
