@@ -41,6 +41,9 @@ USAGE = {  # minimum argument counts, for the 520 usage answer
 }
 KNOWN = ("ANSWER", "HANGUP", "NOOP", "VERBOSE", "CHANNEL STATUS", "SET MUSIC", "SET AUTOHANGUP",
          "DATABASE GET", "DATABASE PUT") + tuple(USAGE)
+# Prompts that ask the caller for a key: where a step at "?" (the next question) fires.
+QUESTION_PREFIXES = ("menu_",)
+QUESTIONS = {"policy_other", "agent_options", "after_info", "callback_confirm", "phone_application_confirm"}
 PACED = ("STREAM FILE", "GET DATA", "WAIT FOR DIGIT", "RECORD FILE", "EXEC")
 _uid_lock = threading.Lock()
 _uid = [0]
@@ -52,7 +55,8 @@ class Step:
 
     at: a prompt name (the file's base name) played by STREAM FILE or GET DATA,
         or 'wait' (WAIT FOR DIGIT), 'record' (RECORD FILE), 'dial' (EXEC Dial),
-        or '*' (whatever comes next that takes input).
+        '*' (whatever comes next that takes input), or '?' (the next question:
+        a menu or options prompt, an entry, a wait or a recording).
     keys: DTMF keys pressed ('' = none: the prompt plays out / input times out).
     hangup: the caller hangs up during that command.
     record_seconds / record_end: for RECORD FILE, how much audio to write and
@@ -95,6 +99,7 @@ class CallerScript:
     uniqueid: str = field(default_factory=next_uniqueid)
     variables: dict = field(default_factory=dict)
     heard: list = field(default_factory=list)      # prompt names, in order
+    events: list = field(default_factory=list)     # ('heard', path) and ('caller', what they did)
     commands: list = field(default_factory=list)   # every command line received
     recordings: list = field(default_factory=list)  # files written by RECORD FILE
     dead: bool = False
@@ -150,8 +155,17 @@ class CallerScript:
         if not self.steps:
             return None
         step = self.steps[0]
-        if step.at == "*" or step.at == at or (prompt is not None and step.at == prompt):
-            return self.steps.pop(0)
+        question = at in ("get_data", "wait", "record") or (prompt or "").startswith(QUESTION_PREFIXES) \
+            or prompt in QUESTIONS
+        if (step.at == "*" or step.at == at or (prompt is not None and step.at == prompt)
+                or (step.at == "?" and question)):
+            step = self.steps.pop(0)
+            what = "hangs up" if step.hangup else (f"presses {step.keys}" if step.keys else "says nothing")
+            if at == "record":
+                what = f"speaks {step.record_seconds:g} s, then " + {"dtmf": "presses #", "timeout": "waits",
+                                                                      "hangup": "hangs up"}[step.record_end]
+            self.events.append(("caller", what))
+            return step
         return None
 
     def _hangup_now(self, reply):
@@ -203,6 +217,7 @@ class CallerScript:
         if sound is None:
             return ["200 result=-1 endpos=0"]  # missing file: as res_agi answers it
         self.heard.append(prompt)
+        self.events.append(("heard", path))
         if self.typeahead:
             key, self.typeahead = self.typeahead[0], self.typeahead[1:]
             if key in escape:
@@ -226,6 +241,7 @@ class CallerScript:
         if self._sound_file(path) is None:
             return ["200 result=-1"]  # missing file: indistinguishable from a hangup
         self.heard.append(prompt)
+        self.events.append(("heard", path))
         step = self._step_for("get_data", prompt)
         if step is not None and step.hangup:
             return self._hangup_now("200 result=-1")

@@ -3,6 +3,7 @@ import sys
 
 from appliance import calls
 from appliance.cli import add_command, bench_subparsers, print_json
+from appliance.errors import InputError
 
 from . import prompts
 
@@ -35,6 +36,14 @@ def register(subparsers):
     record.add_argument("--lang", default="zh", help="zh (default) or en")
     record.add_argument("--seconds", type=float, default=8.0, help="how long to record (default 8)")
     record.add_argument("--device", type=int, help="PyAudio input device index (default: the first)")
+
+    dial = add_command(subparsers, "dial", cmd_dial,
+                       "place a test call to the running IVR as Asterisk would; print what the caller hears")
+    dial.add_argument("keys", nargs="*", metavar="KEYS",
+                      help="what the caller keys at each question, in order (e.g. 2 35010001# 1 '*'); "
+                           "'rec' leaves a 3 s message; after the last, the caller hangs up")
+    dial.add_argument("--from", dest="caller", default="13800138000", help="caller ID (default 13800138000)")
+    dial.add_argument("--to", dest="did", default="95500", help="number dialled (default 95500)")
 
     bench = add_command(bench_subparsers(subparsers), "agi", cmd_bench_agi,
                         "concurrent scripted calls against a FastAGI server; p50/p99 per command",
@@ -94,6 +103,41 @@ def cmd_prompts_record(args, config):
         print(f"recording {args.name} for {args.seconds:.0f} s: speak now…", file=sys.stderr)
     target, seconds = prompts.record(config, args.name, args.lang, args.seconds, args.device, started)
     print(f"prompt {args.name} ({args.lang}) recorded: {target} ({seconds:.1f} s)")
+    return 0
+
+
+NUMBER_PIECES = {"yuan", "jiao", "fen", "year", "month", "day", "point"}
+
+
+def cmd_dial(args, config):
+    from .asterisk_peer import FakeAsterisk, Step
+    from .server import parse_listen
+    steps = [Step("?", record_seconds=3) if keys == "rec" else Step("?", keys=keys) for keys in args.keys]
+    steps.append(Step("?", hangup=True))
+    address = parse_listen(config["agi.listen"])
+    try:
+        peer = FakeAsterisk(address, steps, callerid=args.caller, dnid=args.did, timeout=30).run()
+    except OSError as exc:
+        raise InputError(f"agi.listen: no FastAGI server at {config['agi.listen']} ({exc.strerror}); "
+                         "start one with `appliance run agi`", field="agi.listen") from None
+    spoken = []  # number pieces (n_3, yuan, month…) are printed together on one line
+    for kind, what in peer.events + [("end", "")]:
+        name = what.rsplit("/", 1)[-1]
+        if kind == "heard" and (name.startswith(("n_", "month")) or name in NUMBER_PIECES):
+            spoken.append(prompts.text_of(config, what, "en" if "/en/" in what else "zh"))
+            continue
+        if spoken:
+            print(f"  ♪ {' '.join(spoken) if '/en/' in what else ''.join(spoken)}")
+            spoken = []
+        if kind == "heard":
+            print(f"  ♪ {prompts.text_of(config, what, 'en' if '/en/' in what else 'zh')}")
+        elif kind == "caller":
+            print(f"caller {what}")
+    record = calls.Call.select().where(calls.Call.uniqueid == peer.uniqueid).first()
+    if record is not None:
+        data = record.to_dict()
+        print(f"call record {record.id}: {data['outcome_text']} at {record.ended_in}; "
+              f"path {' > '.join(data['path'])}; keys {data['keys']}; {record.detail}")
     return 0
 
 

@@ -161,6 +161,7 @@ class PromptFinder:
         if not path.with_suffix(".wav").exists():
             try:
                 synthesize(words, voice, path.with_suffix(".wav"))
+                path.with_suffix(".txt").write_text(words)  # for people reading a call's prompts
             except PromptError as exc:
                 log.warning("cannot speak a dynamic prompt: %s", exc)
                 return None
@@ -284,6 +285,17 @@ class _quiet_stderr:
     def __exit__(self, *exc):
         os.dup2(self.saved, 2)
         os.close(self.saved)
+
+
+def text_of(config, path, language="zh"):
+    """What a prompt file says, for printing: from prompts.toml, or the text a
+    cached dynamic prompt was spoken from."""
+    name = Path(path).name
+    entry = catalogue().get(name)
+    if entry is not None and not entry.get("dynamic"):
+        return fill(entry.get(language) or entry.get("zh") or entry.get("en"), config)
+    sidecar = Path(f"{path}.txt")
+    return sidecar.read_text() if sidecar.exists() else name
 
 
 def listing(config):

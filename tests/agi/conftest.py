@@ -61,9 +61,9 @@ def ivr_db(ivr_config, seeded_db):
 def start_server(ivr_db):
     servers = []
 
-    def start(config):
+    def start(config, address=("127.0.0.1", 0)):
         prepare(config)
-        server = FastAGIServer(config, address=("127.0.0.1", 0))
+        server = FastAGIServer(config, address=address)
         server.start()
         servers.append(server)
         return server

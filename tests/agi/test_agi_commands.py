@@ -97,3 +97,28 @@ def test_calls_listing_text_and_json(dial, ivr_config, run_cli, tmp_path):
     assert "caller hung up at main" in text and "greeting > main" in text
     bad = run_cli("calls", "--since", "yesterday", config_path=config)
     assert bad.returncode == 2 and "since" in bad.stderr
+
+
+def test_dial_plays_a_call_against_the_running_server(start_server, ivr_config, run_cli, tmp_path):
+    from agi.bench import free_port
+    port = free_port()
+    config = ivr_config.replace(agi__listen=f"127.0.0.1:{port}")
+    start_server(config, address=("127.0.0.1", port))
+    path = tmp_path / "dial.toml"
+    path.write_text(f'data_dir = "{config.data_dir}"\n[agi]\nlisten = "127.0.0.1:{port}"\n')
+    result = run_cli("dial", "--from", "13912345678", "2", "35019002#", "*", config_path=path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "  ♪ 您好，欢迎致电平安保险。"
+    assert "caller presses 35019002#" in lines
+    assert "  ♪ 三五零一九零零二" in lines  # the badge read back, digit by digit
+    assert any("已从本公司离职" in line for line in lines)
+    assert lines[-1].startswith("call record ") and "caller hung up at main" in lines[-1]
+
+
+def test_dial_without_a_server_is_a_clear_error(run_cli, tmp_path):
+    from agi.bench import free_port
+    path = tmp_path / "dial.toml"
+    path.write_text(f'data_dir = "{tmp_path / "d"}"\n[agi]\nlisten = "127.0.0.1:{free_port()}"\n')
+    result = run_cli("dial", "1", config_path=path)
+    assert result.returncode == 2 and "no FastAGI server at" in result.stderr
