@@ -45,8 +45,11 @@ def modem_rows():
 
 def today_counts(today):
     start = datetime.datetime.combine(today, datetime.time())
-    rows = (Message.select(Message.state, peewee.fn.COUNT(Message.id))
-            .where(Message.created_at >= start).group_by(Message.state).tuples())
+    # Grouped by state || '' on purpose: grouped by the bare column, SQLite walks the
+    # whole (state, priority, id) index instead of today's rows (140 ms at 200k rows).
+    state = Message.state.concat("")
+    rows = (Message.select(state, peewee.fn.COUNT(Message.id))
+            .where(Message.created_at >= start).group_by(state).tuples())
     counts = dict(rows)
     return {"queued": counts.get("queued", 0) + counts.get("sending", 0),
             "sent": counts.get("sent", 0), "delivered": counts.get("delivered", 0),
