@@ -1,10 +1,9 @@
 """The web part of `appliance demo`: serve on 127.0.0.1:8080 (plain HTTP, loopback
 only) and make an admin with a one-time password printed in the banner."""
 from appliance import db as dbmod
-from appliance.config import Config
-from appliance.models import AdminUser
-
+from appliance.config import Config, ensure_data_dir
 from appliance import users
+from appliance.models import AdminUser
 
 DEMO_LISTEN = "127.0.0.1:8080"
 DEMO_ADMIN = "admin"
@@ -13,6 +12,7 @@ DEMO_ADMIN = "admin"
 def hook(demo):
     demo.overrides["web.listen"] = DEMO_LISTEN
     config = Config(dict(demo.overrides))
+    ensure_data_dir(config)
     database = dbmod.open_database(config)
     try:
         dbmod.migrate(database)
