@@ -13,7 +13,8 @@ file:
                params=[param("customer_id", "path", {"type": "integer"})],
                response={"type": "object"})
     def get_customer(call, customer_id):
-        ...                     # call.token, call.actor, call.source, call.query, call.body
+        ...                     # call.token, call.actor, call.role, call.source, call.query,
+                                # call.body, call.config (the appliance Config)
         return {...}            # JSON-serialisable; or ApiResponse(201, data)
 
 Paths are written OpenAPI-style (`{name}`) relative to /api/v1. Path and query
@@ -127,7 +128,8 @@ class ApiResponse:
 class ApiCall:
     """What a handler gets about the request."""
 
-    def __init__(self, token, query, body, source):
+    def __init__(self, token, query, body, source, config=None):
+        self.config = config  # the running server's appliance Config
         self.token = token
         self.actor = f"api:{token.name}"
         self.role = token.role
@@ -313,7 +315,8 @@ def make_handler(route):
             for p in route.params:
                 if p.location == "path":
                     path[p.name] = check_schema(path[p.name], p.schema, p.name)
-            call = ApiCall(token, read_query(route), read_body(route), client_address())
+            call = ApiCall(token, read_query(route), read_body(route), client_address(),
+                           bottle.request.app.config.get("appliance.config"))
             result = route.handler(call, **path)
         except bottle.HTTPResponse:
             raise

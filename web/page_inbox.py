@@ -3,12 +3,10 @@ import datetime
 
 import bottle
 
-from appliance import phones
-from appliance.db import database
+from appliance import inbox_actions, phones
 from appliance.errors import InputError, NotFound
 from appliance.messages import CATEGORIES, MESSAGE_STATES, InboundMessage, Message, MessagePart
 from appliance.models import Customer
-from appliance.privacy import mask_mobile
 
 from .pages import keyset_page, page, page_url
 
@@ -47,62 +45,39 @@ def inbox(ctx):
 def inbox_message(ctx, message_id):
     message = inbound_or_404(message_id)
     customer = Customer.get_or_none(Customer.id == message.customer_id) if message.customer_id else None
-    return ctx.render("inbox_message", title=ctx._("Message"), m=message, customer=customer,
-                      forward_text=ctx._("Forwarded from {number}: {text}").format(
-                          number=mask_mobile(message.from_number), text=message.text))
+    return ctx.render("inbox_message", title=ctx._("Message"), m=message, customer=customer)
 
 
-def mark_handled(message, user):
-    InboundMessage.update(state="handled", handled_by=user, handled_at=datetime.datetime.now()).where(
-        InboundMessage.id == message.id).execute()
-
+# The actions themselves (queue + state change + audit in one transaction) are the
+# domain's: appliance.inbox_actions, shared with the API.
 
 @page("/inbox/{message_id:int}/reply", "inbox", method="POST")
 def inbox_reply(ctx, message_id):
-    from appliance.outbox import queue_message
-    message = inbound_or_404(message_id)
-    text = bottle.request.forms.getunicode("text") or ""
-    if not text.strip():
-        raise InputError("text: empty", field="text")
-    with database.atomic():
-        reply = queue_message(message.from_number, text, category="service", source="web",
-                              created_by=ctx.user.username, customer=message.customer_id)
-        mark_handled(message, ctx.user.username)
-        ctx.audit("inbox.reply", f"inbound:{message.id}", f"reply message:{reply.id}")
+    inbound_or_404(message_id)
+    inbox_actions.reply(message_id, bottle.request.forms.getunicode("text") or "", ctx.user.username, ctx.source)
     ctx.redirect("/inbox", "ok", ctx._("Reply queued; the message is marked handled."))
 
 
 @page("/inbox/{message_id:int}/forward", "inbox", method="POST")
 def inbox_forward(ctx, message_id):
-    from appliance.outbox import queue_message
-    message = inbound_or_404(message_id)
+    inbound_or_404(message_id)
     to = phones.normalize(ctx.form("to"), "to")
-    text = bottle.request.forms.getunicode("text") or ""
-    if not text.strip():
-        raise InputError("text: empty", field="text")
-    with database.atomic():
-        sent = queue_message(to, text, category="internal", source="web", created_by=ctx.user.username)
-        ctx.audit("inbox.forward", f"inbound:{message.id}", f"to {mask_mobile(to)}, message:{sent.id}")
-    ctx.redirect(f"/inbox/{message.id}", "ok", ctx._("Forward queued."))
+    inbox_actions.forward(message_id, to, ctx.user.username, ctx.config, ctx.source)
+    ctx.redirect(f"/inbox/{message_id}", "ok", ctx._("Forward queued."))
 
 
 @page("/inbox/{message_id:int}/handled", "inbox", method="POST")
 def inbox_handled(ctx, message_id):
-    message = inbound_or_404(message_id)
-    with database.atomic():
-        mark_handled(message, ctx.user.username)
-        ctx.audit("inbox.handled", f"inbound:{message.id}")
+    inbound_or_404(message_id)
+    inbox_actions.set_state(message_id, "handled", ctx.user.username, ctx.source)
     ctx.redirect("/inbox", "ok", ctx._("Marked handled."))
 
 
 @page("/inbox/{message_id:int}/delete", "inbox", method="POST")
 def inbox_delete(ctx, message_id):
-    message = inbound_or_404(message_id)
+    inbound_or_404(message_id)
     # Kept as 'deleted', not removed: the audit trail and reports still see it.
-    with database.atomic():
-        InboundMessage.update(state="deleted", handled_by=ctx.user.username,
-                              handled_at=datetime.datetime.now()).where(InboundMessage.id == message.id).execute()
-        ctx.audit("inbox.delete", f"inbound:{message.id}")
+    inbox_actions.set_state(message_id, "deleted", ctx.user.username, ctx.source)
     ctx.redirect("/inbox", "ok", ctx._("Message deleted."))
 
 

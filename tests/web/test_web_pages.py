@@ -72,14 +72,17 @@ def test_inbox_reply_forward_handled_delete(admin_client):
     assert reply.to_number == "+8613800138000" and reply.text == "您的保单2027年到期。"
     first = InboundMessage.get_by_id(first.id)
     assert first.state == "handled" and first.handled_by == "root"
-    resp = admin_client.post(f"/inbox/{second.id}/forward", {"to": "13700137000", "text": "请跟进"})
-    assert resp.status == 303 and Message.select().where(Message.to_number == "+8613700137000").exists()
+    resp = admin_client.post(f"/inbox/{second.id}/forward", {"to": "13700137000"})
+    assert resp.status == 303
+    forwarded = Message.get(Message.to_number == "+8613700137000")
+    assert "退订" in forwarded.text and forwarded.category == "internal"
     assert admin_client.post(f"/inbox/{second.id}/handled").status == 303
     assert admin_client.post(f"/inbox/{second.id}/delete").status == 303
     assert InboundMessage.get_by_id(second.id).state == "deleted"
     assert admin_client.get(f"/inbox/{second.id}").status == 404
-    actions = [a.action for a in AuditLog.select().where(AuditLog.action.startswith("inbox."))]
-    assert actions == ["inbox.reply", "inbox.forward", "inbox.handled", "inbox.delete"]
+    actions = [(a.action, a.actor, a.source) for a in AuditLog.select().where(AuditLog.action.startswith("inbox."))]
+    assert [a[0] for a in actions] == ["inbox.reply", "inbox.forward", "inbox.handled", "inbox.deleted"]
+    assert all(a[1:] == ("root", "127.0.0.1") for a in actions)
 
 
 def test_lists_page_by_keyset_without_repeats(admin_client):

@@ -22,7 +22,7 @@
   <input type="hidden" name="csrf" value="{{ctx.csrf}}">
   <h2>{{_('Forward')}}</h2>
   <label>{{_('To mobile')}}<input name="to" id="forward-to" required></label>
-  <label>{{_('Text')}}<textarea name="text" maxlength="2000" required>{{forward_text}}</textarea></label>
+  <p class="meta">{{_('The text goes with the sender and the customer name, from the forward template.')}}</p>
   <button type="submit" id="forward">{{_('Forward')}}</button>
 </form>
 </div>
