@@ -19,6 +19,7 @@ from appliance.models import audit
 from appliance.sms_text import segments
 
 from . import pdu as pdumod
+from .pool import PartJob
 
 log = logging.getLogger(__name__)
 
@@ -57,23 +58,46 @@ class Dispatcher:
         self.write_status(force=True)
 
     def step(self, wait=0.2):
+        """Handle the events that came in, then give idle modems work: one
+        transaction for both, committed before any modem hears of it."""
         events = self._take_events(wait)
-        follow_ups, acks = [], []
-        if events:
+        at = self.clock()
+        results, reports, acks, sent = [], [], [], []
+        for event in events:
+            if event[0] == "result":
+                self._result(event[1], event[2], event[3], at, results, sent)
+        idle = self.idle_workers()
+        ready = outbox.ready_parts(len(idle), at) if idle else []
+        jobs = []
+        if events or ready:
             with dbmod.write_transaction():
                 for event in events:
-                    self._handle(event, follow_ups, acks)
+                    if event[0] == "inbound":
+                        self._inbound(event[2], reports)
+                        acks.append(event[2])
+                    elif event[0] == "health":
+                        self.dirty.add(event[1])
+                outbox.record_results(results, at)
+                outbox.record_status_reports(reports, at)
+                jobs = self._next_parts(sent, at)
+                taken = {w for w, _ in jobs}
+                jobs += self._plan([w for w in idle if w not in taken], ready)
+                claimed = outbox.claim_parts([(j.ready, w.name, w.info["imsi"], j.pdu, w.info["carrier"])
+                                              for w, j in jobs], at)
             for item in acks:
                 item.done.set()
-            for worker, job in follow_ups:
-                worker.jobs.put(job)
-        self.assign()
         now = time.monotonic()
+        for worker, job in jobs:  # only after the claims are committed
+            if job.part_id in claimed:
+                worker.busy = True
+                worker.last_submit = now
+                worker.jobs.put(job)
         if now >= self.next_housekeeping:
             self.next_housekeeping = now + 1.0
             self.housekeeping()
         if now >= self.next_status or self.dirty:
             self.write_status()
+        return len(jobs)
 
     def _take_events(self, wait):
         events = []
@@ -88,72 +112,59 @@ class Dispatcher:
                 break
         return events
 
-    def _handle(self, event, follow_ups, acks):
-        kind = event[0]
-        if kind == "result":
-            _, worker, job, outcome = event
-            self._result(worker, job, outcome, follow_ups)
-        elif kind == "inbound":
-            _, worker, item = event
-            self._inbound(item)
-            acks.append(item)
-        elif kind == "health":
-            self.dirty.add(event[1])
-
     # --- results -----------------------------------------------------------------
 
-    def _result(self, worker, job, outcome, follow_ups):
-        at = self.clock()
+    def _result(self, worker, job, outcome, at, results, sent):
         worker.busy = False
         self.parts_done += 1
         if outcome.kind == "sent":
-            outbox.record_sent(job.part_id, outcome.reference, at)
+            results.append(outbox.Result(job.part_id, "sent", reference=outcome.reference))
             self._count(worker)
             self.avoid.pop(job.part_id, None)
-            nxt = self._claim_next_part(worker, job.message_id)
-            if nxt is not None:
-                follow_ups.append((worker, nxt))
+            if job.seq < job.total:
+                sent.append((worker, job.message_id))
             return
         log.info("part %s on %s: %s: %s", job.part_id, worker.name, outcome.kind, outcome.error)
         if outcome.kind == "unknown":
             self._count(worker)  # it may have gone out: count it against the caps
-            outbox.record_unknown(job.part_id, outcome.error, at)
+            results.append(outbox.Result(job.part_id, "unknown", error=outcome.error))
         elif outcome.kind == "permanent":
-            outbox.record_failed(job.part_id, outcome.error, at)
+            results.append(outbox.Result(job.part_id, "failed", error=outcome.error))
         elif job.attempts >= self.config["modems.max_attempts"]:
-            outbox.record_failed(job.part_id, f"gave up after {job.attempts} attempts: {outcome.error}", at)
+            results.append(outbox.Result(job.part_id, "failed",
+                                         error=f"gave up after {job.attempts} attempts: {outcome.error}"))
         else:
             self.avoid.setdefault(job.part_id, set()).add(worker.name)
             delay = self.config["modems.retry_base"] * 2 ** (job.attempts - 1)
-            outbox.record_retry(job.part_id, outcome.error, at + datetime.timedelta(seconds=delay), at)
+            results.append(outbox.Result(job.part_id, "retry", error=outcome.error,
+                                         retry_at=at + datetime.timedelta(seconds=delay)))
         self.dirty.add(worker)
 
-    def _claim_next_part(self, worker, message_id):
-        """The next part of a long message goes on the same modem (same sender number),
-        claimed in the transaction that records the previous one."""
-        part = outbox.next_part_of(message_id, self.clock())
-        if part is None or not self._may_send(worker, time.monotonic(), ignore_interval=True):
-            return None
-        job = self._job(part, worker)
-        if not outbox.claim_part(part.id, worker.name, worker.info["imsi"], job.pdu, worker.info["carrier"]):
-            return None
-        worker.busy = True
-        worker.last_submit = time.monotonic()
-        return job
+    def _next_parts(self, sent, at):
+        """The next part of a long message goes on the same modem (same sender
+        number), claimed in the transaction that records the previous one."""
+        jobs = []
+        now = time.monotonic()
+        for worker, message_id in sent:
+            if worker.busy or worker.state != "ok" or not self._may_send(worker, now, ignore_interval=True):
+                continue
+            part = outbox.next_part_of(message_id, at)
+            if part is not None:
+                jobs.append((worker, self._job(part, worker)))
+        return jobs
 
     def _count(self, worker):
         imsi = worker.info["imsi"] or worker.name
         self.sent_day[imsi] = self.sent_day.get(imsi, 0) + 1
         self.sent_month[imsi] = self.sent_month.get(imsi, 0) + 1
-        self.dirty.add(worker)
 
     # --- inbound -------------------------------------------------------------------
 
-    def _inbound(self, item):
+    def _inbound(self, item, reports):
         info = item.info
         try:
             if info["type"] == "SMS-STATUS-REPORT":
-                self._status_report(item)
+                self._status_report(item, reports)
             elif info["type"] == "SMS-DELIVER":
                 inbox.store_inbound(info.get("number") or "", info.get("text", ""), _local(info.get("time")),
                                     item.modem, info.get("concat"), self.clock())
@@ -164,16 +175,13 @@ class Dispatcher:
             log.exception("%s: could not store an inbound PDU; it stays on the SIM", item.modem)
             item.stored = False
 
-    def _status_report(self, item):
+    def _status_report(self, item, reports):
         info = item.info
         if not info["final"]:
             log.info("%s: report for reference %s: %s", item.modem, info["reference"], info["status_words"])
             return
-        part_id = outbox.record_status_report(item.modem, info["reference"], info.get("number"),
-                                              info["delivered"], info["status"], info["status_words"],
-                                              self.clock())
-        if part_id is None:
-            log.warning("%s: delivery report for reference %s matches no part", item.modem, info["reference"])
+        reports.append((item.modem, info["reference"], info.get("number"), info["delivered"], info["status"],
+                        info["status_words"]))
 
     # --- assigning work ---------------------------------------------------------------
 
@@ -193,57 +201,41 @@ class Dispatcher:
         return [w for w in self.pool.ready() if not w.busy and self._may_send(w, now)]
 
     def assign(self):
-        """Give every idle healthy modem a part, best part first."""
-        idle = self.idle_workers()
-        if not idle:
-            return 0
-        parts = outbox.ready_parts(len(idle), self.clock())
-        if not parts:
-            return 0
+        """Give every idle healthy modem a part now (a step without waiting)."""
+        return self.step(0)
+
+    def _plan(self, idle, ready):
         plan = []
-        for part in parts:
-            worker = self._choose(part, idle)
-            if worker is None:
-                continue
-            idle.remove(worker)
-            plan.append((worker, self._job(part, worker)))
+        idle = list(idle)
+        for part in ready:
             if not idle:
                 break
-        given = []
-        with dbmod.write_transaction():
-            for worker, job in plan:
-                if outbox.claim_part(job.part_id, worker.name, worker.info["imsi"], job.pdu, worker.info["carrier"]):
-                    given.append((worker, job))
-        now = time.monotonic()
-        for worker, job in given:  # only after the claims are committed
-            worker.busy = True
-            worker.last_submit = now
-            worker.jobs.put(job)
-        return len(given)
+            worker = self._choose(part, idle)
+            idle.remove(worker)
+            plan.append((worker, self._job(part, worker)))
+        return plan
 
     def _choose(self, part, idle):
         """Least-busy idle modem, preferring one of the recipient's carrier, then one
         not yet failed on this part; the modem of earlier parts for a long message."""
-        avoid = self.avoid.get(part.id, ())
+        avoid = self.avoid.get(part.part_id, ())
         fresh = [w for w in idle if w.name not in avoid] or idle
         if part.seq > 1 and part.modem:
             same = [w for w in fresh if w.name == part.modem]
             if same:
                 return same[0]
-        carrier = _carrier(part.message.to_number)
+        carrier = _carrier(part.to_number)
         preferred = [w for w in fresh if carrier and w.info["carrier"] == carrier] or fresh
         return min(preferred, key=lambda w: (self.sent_day.get(w.info["imsi"] or w.name, 0), w.name))
 
     def _job(self, part, worker):
-        message = part.message
-        seg = segments(message.text)
-        concat = (part.concat_ref or 0, message.part_count, part.seq) if message.part_count > 1 else None
+        seg = segments(part.text)
+        concat = (part.concat_ref or 0, part.part_count, part.seq) if part.part_count > 1 else None
         hex_pdu, length = pdumod.build_submit(
-            message.to_number, seg.parts[part.seq - 1], seg.encoding, concat=concat,
-            status_report=message.delivery_report and self.config["modems.delivery_reports"])
-        from .pool import PartJob
-        return PartJob(part.id, message.id, message.to_number, hex_pdu, length, part.seq,
-                       message.part_count, part.attempts + 1)
+            part.to_number, seg.parts[part.seq - 1], seg.encoding, concat=concat,
+            status_report=part.delivery_report and self.config["modems.delivery_reports"])
+        return PartJob(part.part_id, part.message_id, part.to_number, hex_pdu, length, part.seq,
+                       part.part_count, part.attempts + 1, ready=part)
 
     # --- housekeeping -----------------------------------------------------------------
 
@@ -264,10 +256,12 @@ class Dispatcher:
         self.counted_for = at.date()
 
     def write_status(self, force=False):
+        """Health rows: every modem every few seconds, and at once when one changes state."""
         workers = list(self.pool.workers.values()) if force or time.monotonic() >= self.next_status \
             else list(self.dirty)
         self.dirty = set()
-        self.next_status = time.monotonic() + 5.0
+        if len(workers) == len(self.pool.workers):
+            self.next_status = time.monotonic() + 2.0
         if not workers:
             return
         at = self.clock()

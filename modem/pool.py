@@ -55,6 +55,7 @@ class PartJob:
     seq: int
     total: int
     attempts: int
+    ready: object = None  # the outbox.ReadyPart it came from
 
 
 @dataclass
@@ -342,7 +343,7 @@ class ModemWorker:
             if self._deliver(pdu_line, None):
                 self._optional(self.port, "AT+CNMA")
         elif head == "+CDS" and pdu_line:
-            self._deliver(pdu_line, None)
+            self._deliver(pdu_line, None, wait=False)  # nothing to delete or acknowledge
         elif head == "RDY" or line == "RDY":
             # The modem restarted by itself: set it up again.
             self._close()
@@ -360,7 +361,7 @@ class ModemWorker:
         for index, hex_pdu in entries:
             self._deliver(hex_pdu, index)
 
-    def _deliver(self, hex_pdu, index):
+    def _deliver(self, hex_pdu, index, wait=True):
         """Hand a stored or pushed PDU to the dispatcher; delete it from the SIM
         only once it is committed. Returns True if committed."""
         try:
@@ -371,6 +372,8 @@ class ModemWorker:
                     "time": None, "concat": None}
         item = Inbound(self.name, info, hex_pdu)
         self.pool.events.put(("inbound", self, item))
+        if not wait:
+            return True
         if not item.done.wait(60.0) or not item.stored:
             log.warning("%s: message at index %s not committed; left on the SIM", self.name, index)
             return False
