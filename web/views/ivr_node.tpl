@@ -18,7 +18,7 @@
       % end
     </select></label>
     % if parent:
-    <label>{{_('Key')}}<select name="digit" id="ivr-digit">
+    <label>{{_('Keypad key')}}<select name="digit" id="ivr-digit">
       % for k in child_keys:
       <option value="{{k}}" {{'selected' if node.digit == k else ''}}>{{k}}</option>
       % end
@@ -41,7 +41,7 @@
 % if node.action == 'menu':
 <h2>{{_('Entries of this menu')}}</h2>
 <table id="ivr-children">
-  <tr><th>{{_('Key')}}</th><th>{{_('Title')}}</th><th>{{_('Action')}}</th><th>{{_('Prompt')}}</th><th></th></tr>
+  <tr><th>{{_('Keypad key')}}</th><th>{{_('Title')}}</th><th>{{_('Action')}}</th><th>{{_('Prompt')}}</th><th></th></tr>
   % for c in children:
   <tr><td><span class="key">{{c.digit}}</span></td><td><a href="/ivr/{{c.id}}">{{c.title or c.name}}</a></td><td>{{_(c.action)}}</td><td>{{c.prompt}}</td>
       <td><form method="post" action="/ivr/{{c.id}}/delete" class="inline"><input type="hidden" name="csrf" value="{{ctx.csrf}}"><button type="submit" class="link">{{_('Delete')}}</button></form></td></tr>
@@ -49,7 +49,7 @@
 </table>
 <form method="post" action="/ivr/{{node.id}}/children" class="card row" id="ivr-child-form">
   <input type="hidden" name="csrf" value="{{ctx.csrf}}">
-  <label>{{_('Key')}}<select name="digit">
+  <label>{{_('Keypad key')}}<select name="digit">
     % for k in child_keys:
     <option value="{{k}}" {{'selected' if child.get('digit') == k else ''}}>{{k}}</option>
     % end
