@@ -178,3 +178,54 @@ def test_dashboard_shows_queue_and_today(admin_client):
     assert re.search(r'id="queue-depth"><b>2</b>', html)
     assert "smsd" in html  # no modem reported: an alarm says so
     assert MessagePart.select().count() == 0
+
+
+class QueryCounter:
+    """Counts SQL statements peewee runs (its DEBUG log), from every thread."""
+
+    def __init__(self):
+        import logging
+        self.count = 0
+        self.logger = logging.getLogger("peewee")
+        counter = self
+
+        class Handler(logging.Handler):
+            def emit(self, record):
+                counter.count += 1
+        self.handler = Handler()
+
+    def __enter__(self):
+        self.level = self.logger.level
+        self.logger.setLevel(10)
+        self.logger.addHandler(self.handler)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self.handler)
+        self.logger.setLevel(self.level)
+
+
+def queries_for(client, path):
+    client.get(path)  # warm: session slide, lazy imports
+    with QueryCounter() as counter:
+        assert client.get(path).status == 200
+    return counter.count
+
+
+def test_list_pages_make_the_same_few_queries_for_5_or_50_rows(admin_client):
+    from appliance.models import Policy, Product
+    product = Product.create(code="A1", name="寿险", kind="main")
+
+    def add(n, start):
+        now = datetime.datetime.now()
+        for i in range(start, start + n):
+            c = Customer.create(name=f"客户{i}", mobile=f"1380013{i:04d}")
+            Policy.create(policy_no=f"P{i}", product=product, holder=c, premium=100)
+            InboundMessage.create(from_number=c.mobile, text="查询", customer=c.id)
+            Message.create(to_number=c.mobile, text="x", created_at=now, updated_at=now)
+    add(5, 0)
+    few = {p: queries_for(admin_client, p) for p in ("/history", "/inbox", "/customers", "/policies", "/audit", "/")}
+    add(45, 5)
+    many = {p: queries_for(admin_client, p) for p in few}
+    assert few == many, (few, many)  # no query per row
+    assert all(2 <= n <= 12 for n in many.values()), many
