@@ -228,3 +228,28 @@ def test_revoked_token_and_auditor_token_limits(client, web_db):
     _, auditor = tokens.create_token("reader", "auditor")
     assert client.api("GET", "/api/v1/me", token=auditor).status == 200
     assert client.api("GET", "/api/v1/me", headers={"Authorization": "Basic abc"}).status == 401
+
+
+def test_expired_session_and_disabled_user_are_signed_out(server, web_db):
+    from appliance.tokens import WebSession
+    make_user("root", "admin")
+    make_user("olga", "operator")
+    admin, op = Client(server), Client(server)
+    admin.sign_in("root")
+    op.sign_in("olga")
+    assert op.get("/inbox").status == 200
+    WebSession.update(expires_at=datetime.datetime.now() - datetime.timedelta(seconds=1)).where(
+        WebSession.user == AdminUser.get(AdminUser.username == "olga").id).execute()
+    assert op.get("/inbox").getheader("Location").startswith("/signin")
+    op.sign_in("olga")
+    assert op.get("/inbox").status == 200
+    olga = AdminUser.get(AdminUser.username == "olga")
+    admin.page("/users")
+    assert admin.post(f"/users/{olga.id}", {"role": "operator", "disabled": "1", "action": "update"}).status == 303
+    assert op.get("/inbox").getheader("Location").startswith("/signin")
+    assert op.sign_in("olga").status == 403
+    # The last admin cannot demote or disable themselves.
+    root = AdminUser.get(AdminUser.username == "root")
+    admin.page("/users")
+    admin.post(f"/users/{root.id}", {"role": "operator", "action": "update"})
+    assert AdminUser.get_by_id(root.id).role == "admin"
