@@ -1,5 +1,4 @@
 """Customers, staff and policies: search, view, edit. Groups: list, create, members."""
-import bottle
 
 from appliance import phones
 from appliance.db import database
