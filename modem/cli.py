@@ -7,7 +7,7 @@ from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import ApplianceError, InputError
 from appliance.privacy import mask_mobile
 
-FAULTS = ("cms", "silence", "garbage", "unplug", "replug", "report", "no_reports", "direct", "clear")
+FAULTS = ("cms", "silence", "garbage", "unplug", "replug", "report", "no_reports", "direct", "quiet", "clear")
 
 
 def register(sub):
@@ -34,7 +34,8 @@ def register(sub):
                        help="cms: next submits fail with +CMS ERROR --code; silence: answer nothing for "
                             "--seconds; garbage: bytes that are not text now (--in-answer: inside the next "
                             "answers); unplug/replug: the USB stick; report: next delivery reports carry "
-                            "TP-ST --status; no_reports; direct: deliver with +CMT; clear: all faults off")
+                            "TP-ST --status; no_reports; direct: deliver with +CMT; quiet: store inbound SMS "
+                            "without +CMTI; clear: all faults off")
     fault.add_argument("--code", type=int, default=500)
     fault.add_argument("--count", type=int, default=1)
     fault.add_argument("--seconds", type=float, default=3600.0)

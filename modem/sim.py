@@ -64,7 +64,7 @@ class SimModem:
         self.store = {}                 # index -> (status, pdu hex)
         self.reports = []               # (due monotonic, pdu hex)
         self.faults = {"cms": [], "silent_until": 0.0, "report_status": [], "garbage_in_answer": 0,
-                       "direct": False, "no_reports": False}
+                       "direct": False, "no_reports": False, "quiet": False}
         self.reference = 0
         self.submits = 0
         self.reset_settings()
@@ -473,7 +473,7 @@ class SimModem:
             index = self.store_pdu(hex_pdu)
             if index is None:
                 return {"error": "SIM storage full"}
-            if self.cnmi[1] in (1, 3):
+            if self.cnmi[1] in (1, 3) and not self.faults["quiet"]:
                 self.unsolicited(f'+CMTI: "SM",{index}')
             return {"index": index}
 
@@ -581,9 +581,11 @@ class Simulator:
             faults["no_reports"] = bool(request.get("on", True))
         elif kind == "direct":
             faults["direct"] = bool(request.get("on", True))
+        elif kind == "quiet":  # store inbound SMS without +CMTI (a lost notification)
+            faults["quiet"] = bool(request.get("on", True))
         elif kind == "clear":
             faults.update({"cms": [], "silent_until": 0.0, "report_status": [], "garbage_in_answer": 0,
-                           "direct": False, "no_reports": False})
+                           "direct": False, "no_reports": False, "quiet": False})
         else:
             return {"error": f"unknown fault {kind!r}"}
         return {"ok": True, "modem": modem.name, "fault": kind}
