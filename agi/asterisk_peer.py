@@ -385,3 +385,143 @@ class FakeAsterisk:
 def unmasked(text):
     """Strip a quoted AGI argument (used by tests reading `commands`)."""
     return re.sub(r'^"|"$', "", text)
+
+
+class ManyCalls:
+    """Many CallerScripts at once in ONE thread (selectors), for the bench.
+
+    Like a real Asterisk, the peer must not add its own delays to what it
+    measures: with a thread per call, 120 Python threads waiting for the GIL
+    would. Each call starts at its own time, each prompt or input command is
+    answered `pace` seconds after it arrived, and a call's unsolicited HANGUP
+    line follows its -1 after `hangup_delay`. Timestamps are taken when the
+    selector reports a socket readable.
+    """
+
+    def __init__(self, address, hangup_delay=0.04):
+        self.address = address
+        self.hangup_delay = hangup_delay
+        self.pending = []   # (start_at, seq, scripts, pace)
+        self.done = []      # finished _Line objects
+        self.peak = 0       # most calls up at once
+
+    def add(self, scripts, start_at=0.0, pace=0.0):
+        """One caller: these CallerScripts one after another from start_at."""
+        self.pending.append((start_at, len(self.pending), list(scripts), pace))
+
+    def run(self, timeout=600.0):
+        import heapq
+        import selectors
+        sel = selectors.DefaultSelector()
+        timers = []  # (when, seq, action, line)
+        seq = 0
+        begin = time.perf_counter()
+        for start_at, _, scripts, pace in self.pending:
+            heapq.heappush(timers, (begin + start_at, seq, "connect", (scripts, pace)))
+            seq += 1
+        live = 0
+        deadline = begin + timeout
+        while (timers or live) and time.perf_counter() < deadline:
+            now = time.perf_counter()
+            while timers and timers[0][0] <= now:
+                _, _, action, arg = heapq.heappop(timers)
+                if action == "connect":
+                    scripts, pace = arg
+                    line = _Line(self.address, scripts[0], pace)
+                    line.next_scripts = scripts[1:]
+                    sel.register(line.sock, selectors.EVENT_READ, line)
+                    live += 1
+                    self.peak = max(self.peak, live)
+                elif action == "reply":
+                    line, text = arg
+                    line.send(text)
+                elif action == "hangup" and not arg.call.hangup_sent:
+                    arg.call.hangup_sent = True
+                    arg.send("HANGUP\n", measure=False)
+            wait = max(0.0, timers[0][0] - time.perf_counter()) if timers else 1.0
+            for key, _ in sel.select(min(wait, 1.0)):
+                line = key.data
+                stamp = time.perf_counter()
+                for command in line.read(stamp):
+                    if command is None:  # the server closed the call
+                        sel.unregister(line.sock)
+                        line.sock.close()
+                        live -= 1
+                        self.done.append(line)
+                        if line.next_scripts:  # this caller's next call
+                            heapq.heappush(timers, (stamp, seq, "connect", (line.next_scripts, line.pace)))
+                            seq += 1
+                        break
+                    out, hangup_later = line.answer(command)
+                    delay = line.pace if command.startswith(PACED) else 0.0
+                    if delay:
+                        heapq.heappush(timers, (stamp + delay, seq, "reply", (line, out)))
+                    else:
+                        line.send(out)
+                    if hangup_later:
+                        heapq.heappush(timers, (stamp + delay + self.hangup_delay, seq + 1, "hangup", line))
+                    seq += 2
+        sel.close()
+        return self.done
+
+
+class _Line:
+    """One call's socket in ManyCalls."""
+
+    def __init__(self, address, script, pace):
+        self.call = script
+        self.pace = pace
+        self.started = time.perf_counter()
+        self.sock = socket.create_connection(address, timeout=10)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.sock.setblocking(False)
+        self.buffer = b""
+        self.replied = None
+        self.setup = None
+        self.round_trips = []
+        self.send(script.env_block(), measure=False)
+
+    def send(self, text, measure=True):
+        try:
+            self.sock.setblocking(True)
+            self.sock.sendall(text.encode())
+            self.sock.setblocking(False)
+        except OSError:
+            pass
+        if measure:
+            self.replied = time.perf_counter()
+
+    def read(self, stamp):
+        try:
+            data = self.sock.recv(65536)
+        except BlockingIOError:
+            return []
+        except OSError:
+            data = b""
+        if not data:
+            return [None]
+        self.buffer += data
+        *lines, self.buffer = self.buffer.split(b"\n")
+        commands = []
+        for raw in lines:
+            if self.setup is None:
+                self.setup = stamp - self.started
+            elif self.replied is not None:
+                self.round_trips.append(stamp - self.replied)
+            self.replied = None
+            commands.append(raw.decode())
+        return commands
+
+    def answer(self, command):
+        out, later = [], False
+        for reply in self.call.handle(command):
+            if reply == "HANGUP":
+                later = True
+            elif reply == "HANGUP!":
+                out.append("HANGUP\n")
+            else:
+                out.append(reply + "\n")
+        return "".join(out), later
+
+    def __getattr__(self, name):
+        return getattr(self.call, name)

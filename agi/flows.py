@@ -8,7 +8,7 @@ before the caller is told about it.
 import datetime
 import logging
 
-from appliance import outbox, phones, queries, tickets, verification
+from appliance import calls, outbox, phones, queries, tickets, verification
 from appliance.errors import InputError
 
 from . import texts
@@ -76,6 +76,8 @@ def send_sms(session, text_name, to_number=None, soon=False, **fields):
     text = texts.sms_text(text_name, session.language, session.config, **fields)
     job = session.write_soon(outbox.queue_message, number, text, category="service", source="ivr",
                              customer=session.customer, staff=session.staff)
+    if not soon:
+        session.play("ack", escape="")  # acknowledges the key while the SMS commits
     return job if soon else sms_done(session, job, text_name)
 
 
@@ -92,12 +94,15 @@ def sms_done(session, job, text_name):
     return True
 
 
-def open_ticket(session, kind, *, number=None, text="", staff=None, policy=None, recording=""):
-    ticket = session.write(tickets.open_ticket, kind, "ivr", number=number or session.caller_id, customer=session.customer,
-                                 staff=staff, policy=policy, text=text, recording=recording,
-                                 call_id=session.call_id)
+def open_ticket(session, kind, *, number=None, text="", staff=None, policy=None, recording="",
+                acknowledge=True):
+    """Open a ticket for this caller (committed; linked to the call by call_id).
+    acknowledge: say 'OK' while it commits (not when the caller has gone)."""
+    write = session.write_acknowledged if acknowledge else session.write
+    ticket = write(tickets.open_ticket, kind, "ivr", number=number or session.caller_id,
+                   customer=session.customer, staff=staff, policy=policy, text=text, recording=recording,
+                   call_id=session.call_id)
     session.call.note(f"ticket {ticket.number} ({kind})")
-    session.checkpoint()
     return ticket
 
 
@@ -289,17 +294,17 @@ def leave_message(node, session):
         return
     session.enter("message_record")
     path = recording_path(session)
-    session.checkpoint()
+    session.write_soon(calls.checkpoint, session.call)  # the record names the recording's call
     try:
         session.channel.record(str(path), "wav", "#", max_ms=session.config["agi.message_max_seconds"] * 1000)
     except CallerHungUp:
         # Most callers hang up instead of pressing #: keep what they said.
         if has_audio(path):
             ticket = open_ticket(session, "complaint", text="电话留言（来电者挂机结束） / Voice message",
-                                 recording=f"{path}.wav")
+                                 recording=f"{path}.wav", acknowledge=False)
             kind = texts.word("ticket_kind", ticket.kind, session.language)
-            send_sms(session, "ticket_opened", kind=kind, number=ticket.number)
-            session.checkpoint()
+            sms_done(session, send_sms(session, "ticket_opened", soon=True, kind=kind, number=ticket.number),
+                     "ticket_opened")
         raise
     if not has_audio(path):
         session.play("message_empty")

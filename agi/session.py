@@ -151,6 +151,14 @@ class Session:
         """Run a write in the writer thread and wait until it is committed."""
         return self.writer.call(fn, *args, **kwargs)
 
+    def write_acknowledged(self, fn, *args, **kwargs):
+        """Start a write, say 'OK' while it commits, and return its result once
+        committed: the caller hears at once that the key was taken, and hears
+        about the effect only after it is written."""
+        job = self.writer.submit(fn, *args, **kwargs)
+        self.play("ack", escape="")
+        return job.result()
+
     def write_soon(self, fn, *args, **kwargs):
         """Start a write; returns a Future to wait on before telling the caller about it."""
         return self.writer.submit(fn, *args, **kwargs)

@@ -122,3 +122,16 @@ def test_dial_without_a_server_is_a_clear_error(run_cli, tmp_path):
     path.write_text(f'data_dir = "{tmp_path / "d"}"\n[agi]\nlisten = "127.0.0.1:{free_port()}"\n')
     result = run_cli("dial", "1", config_path=path)
     assert result.returncode == 2 and "no FastAGI server at" in result.stderr
+
+
+def test_bench_callers_run_many_calls_in_one_thread(agi_server):
+    """The bench's peer driver: several callers, two calls each, all complete
+    and measured (no speed asserted here; that is `appliance bench agi`)."""
+    from agi.bench import run_calls
+    done, peak, _ = run_calls(agi_server.address[1], ["35010001", "35019999"], calls=4, rounds=2, pace=0.01)
+    assert len(done) == 8 and 2 <= peak <= 4
+    for line in done:
+        assert "sms_sent" in line.heard and line.dead
+        assert line.setup is not None and len(line.round_trips) == len(line.commands) - 1
+    from appliance.verification import AgentCheck
+    assert AgentCheck.select().count() == 8
