@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 CARRIER_BY_MNC = {"00": "China Mobile", "02": "China Mobile", "04": "China Mobile", "07": "China Mobile",
                   "08": "China Mobile", "01": "China Unicom", "06": "China Unicom", "09": "China Unicom",
                   "03": "China Telecom", "05": "China Telecom", "11": "China Telecom"}
+BOOT_LINES = ("RDY", "+CFUN:", "+CPIN:", "SMS Ready", "Call Ready", "^BOOT", "+QIND:", "^SIMST:")
 REGISTRATION = {0: "not registered", 1: "home", 2: "searching", 3: "denied", 4: "unknown", 5: "roaming"}
 
 
@@ -224,6 +225,10 @@ class ModemWorker:
         if not self._optional(port, "AT+CNMI=2,1,0,1,0"):
             self._optional(port, "AT+CNMI=2,1,0,2,0")
         self._health(port)
+        # Boot announcements of the reset we asked for are not news; anything else is kept.
+        for line, pdu_line in port.drain_unsolicited():
+            if not line.startswith(BOOT_LINES):
+                port.unsolicited.put((line, pdu_line))
 
     @staticmethod
     def _first_answer(port):
@@ -234,7 +239,7 @@ class ModemWorker:
             except AtError:
                 continue  # leftovers of an earlier session: try again
             except AtTimeout:
-                if attempt == 2:
+                if attempt >= 1:
                     raise
         raise AtTimeout(f"{port.name}: no answer to AT")
 
@@ -273,6 +278,7 @@ class ModemWorker:
         """A command failed (no answer): reset after too many in a row."""
         self.errors += 1
         self.failures += 1
+        self.next_health = time.monotonic() + 0.5  # check again soon rather than in a minute
         if self.failures >= self.config["modems.reset_after"]:
             log.warning("%s: %d failures in a row: resetting", self.name, self.failures)
             self._close()
@@ -402,6 +408,8 @@ class ModemWorker:
         self.pool.events.put(("health", self))
 
     def _command_safely(self, action):
+        if self.port is None:
+            return  # reset meanwhile: the loop reconnects first
         try:
             action()
         except AtTimeout as exc:
