@@ -90,7 +90,7 @@ class InboundMessage(BaseModel):
     modem = CharField(default="")
     part_count = IntegerField(default=1)
     complete = BooleanField(default=True)  # False: kept after the reassembly timeout
-    state = CharField(default="new", constraints=[one_of("state", INBOUND_STATES)])
+    state = CharField(default="new", index=True, constraints=[one_of("state", INBOUND_STATES)])
     customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
     staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
     handled_by = CharField(default="")
