@@ -6,17 +6,21 @@ imports them. Every command is `handler(args, config) -> exit code`.
 Bad input exits 2 with one line on stderr naming the problem; never a traceback.
 """
 import argparse
+import errno
 import json
 import logging
+import os
 import sys
 from importlib.metadata import entry_points
 
 from . import db as dbmod
 from .config import ENV_VAR, ensure_data_dir, load_config
-from .errors import ApplianceError, InputError
+from .errors import ApplianceError, ConfigError, InputError
+from .settings import BY_NAME
 from .logs import setup_logging
 
 log = logging.getLogger("appliance")
+LISTEN_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -90,7 +94,16 @@ def cmd_run(args, config):
     if args.daemon not in daemons:
         known = ", ".join(daemons) or "none installed"
         raise InputError(f"unknown daemon '{args.daemon}' (known: {known})", field="daemon")
-    return daemons[args.daemon].load()(config) or 0
+    try:
+        return daemons[args.daemon].load()(config) or 0
+    except OSError as exc:
+        # A daemon that cannot listen says which setting to change, in one line.
+        key = f"{args.daemon}.listen"
+        if key in BY_NAME and (exc.errno in LISTEN_ERRORS or "in use" in str(exc)):
+            raise ConfigError(f"{key}: cannot listen on {config[key]}: "
+                              f"{os.strerror(exc.errno) if exc.errno else 'address already in use'}",
+                              field=key) from None
+        raise
 
 
 def cmd_demo(args, config):

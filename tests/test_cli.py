@@ -53,3 +53,19 @@ def test_customer_add_prints_id_and_audits(run_cli, config_file, tmp_path):
     assert out.stdout.strip().isdigit()
     bad = run_cli("customer", "add", "--name", "李秀英", "--mobile", "555", config_path=config_file)
     assert bad.returncode == 2 and bad.stderr.strip().endswith("mobile: '555' is not a valid phone number")
+
+
+def test_daemon_that_cannot_listen_names_the_setting(run_cli, tmp_path):
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        path = tmp_path / "c.toml"
+        path.write_text(f'data_dir = "{tmp_path / "data"}"\n[web]\nlisten = "127.0.0.1:{port}"\n'
+                        f'[agi]\nlisten = "127.0.0.1:{port}"\n')
+        for daemon in ("web", "agi"):
+            out = run_cli("run", daemon, config_path=path, timeout=60)
+            assert out.returncode == 2, out.stderr
+            last = out.stderr.strip().splitlines()[-1]
+            assert last.startswith(f"appliance: error: {daemon}.listen: cannot listen on 127.0.0.1:{port}")
