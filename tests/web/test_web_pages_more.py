@@ -2,10 +2,13 @@
 campaigns, keywords, topics, opt-outs, tickets, schedules, reports, prompts.
 Each: an auditor may read but not change, a form without the CSRF token is
 refused, and one action changes the database and is audited."""
+import re
+
 import pytest
 
-from appliance.models import AuditLog
-from appliance.service_models import Phrase, Template
+from appliance.messages import Message
+from appliance.models import AuditLog, ContactGroup, Customer
+from appliance.service_models import Campaign, Phrase, Template
 
 from web_support import Client, make_user
 
@@ -71,3 +74,30 @@ def test_phrases_add_and_delete(admin_client, auditor_client):
     refused(auditor_client, f"/phrases/{phrase.id}/delete", {})
     assert admin_client.post(f"/phrases/{phrase.id}/delete").status == 303
     assert Phrase.select().count() == 0 and last_audit().target == f"phrase:{phrase.id}"
+
+
+def test_campaigns_send_to_a_group_and_show_progress(admin_client, auditor_client):
+    for i, mobile in enumerate(("13800138001", "13800138002", "13800138003")):
+        Customer.create(name=f"客户{i}", mobile=mobile, region="福州")
+    group = ContactGroup.create(name="福州客户", kind="customer", rule="region", rule_value="福州")
+    data = {"name": "续保提醒<script>", "group": str(group.id), "text": "{salutation}您好，请续保。",
+            "category": "service"}
+    assert 'id="campaign-form"' not in auditor_client.page("/campaigns").text
+    refused(auditor_client, "/campaigns", data)
+    admin_client.page("/campaigns")
+    refused(admin_client, "/campaigns", data, csrf=False)
+    assert Message.select().count() == 0
+    assert admin_client.post("/campaigns", data).status == 303
+    campaign = Campaign.get()
+    assert campaign.queued == 3 and campaign.created_by == "root"
+    assert Message.select().where(Message.campaign_id == campaign.id).count() == 3
+    entry = last_audit()
+    assert (entry.action, entry.target) == ("campaign.send", f"campaign:{campaign.id}")
+    # One delivered, one failed, one still queued: the bar shows 1/1/1 of 3.
+    first, second, _ = Message.select().order_by(Message.id)
+    Message.update(state="delivered").where(Message.id == first.id).execute()
+    Message.update(state="failed", failure_reason="CMS 500").where(Message.id == second.id).execute()
+    html = auditor_client.page("/campaigns").text
+    assert "续保提醒&lt;script&gt;" in html and "<script>alert" not in html
+    assert 'class="bar-delivered"' in html and 'width="33.33"' in html
+    assert re.search(r"已送达 1 · 失败 1 / 3", html), html[-3000:]
