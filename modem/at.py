@@ -149,6 +149,8 @@ class AtPort:
         """A line as text; garbage bytes are dropped (and logged). What a modem says
         is ASCII, bar operator names, so a line with garbage keeps only a
         recognisable answer that may follow it ('...OK', '...+CMTI: "SM",3')."""
+        if raw.startswith(b"\x1b"):
+            raw = raw.lstrip(b"\x1b")  # the echo of our own cancel_input()
         text = raw.decode("utf-8", errors="replace")
         if "\ufffd" not in text and text.isprintable():
             return text.strip()
@@ -287,6 +289,12 @@ class AtPort:
             if line.startswith("+CMGS:"):
                 return int(line.split(":", 1)[1].split(",")[0].strip())
         raise AtError(command, "no +CMGS reference in the answer")
+
+    def cancel_input(self):
+        """ESC: a modem left waiting for a PDU after the '> ' prompt (our process died
+        mid-submit) would otherwise swallow the next commands as PDU text."""
+        self._write(b"\x1b")
+        time.sleep(0.05)
 
     def drain_unsolicited(self):
         items = []

@@ -75,9 +75,9 @@ class _Run:
 def throughput(modems, parts):
     run = _Run(modems, 0.0)
     try:
-        run.queue(parts, "保单提醒 Policy reminder")
         if not run.wait_ready():
             raise RuntimeError("modems did not come up")
+        run.queue(parts, "保单提醒 Policy reminder")
         dispatcher = run.dispatcher
         dispatcher.parts_done = 0
         wall, cpu = time.perf_counter(), time.process_time()
@@ -98,9 +98,9 @@ def utilisation(modems, latency, duration):
     run = _Run(modems, latency)
     try:
         capacity = int(modems * duration / latency)
-        run.queue(capacity * 2 + modems, "续保通知 Renewal notice")
         if not run.wait_ready():
             raise RuntimeError("modems did not come up")
+        run.queue(capacity * 2 + modems, "续保通知 Renewal notice")
         start = datetime.datetime.now()
         t_end = time.monotonic() + duration
         while time.monotonic() < t_end:

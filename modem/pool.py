@@ -232,6 +232,7 @@ class ModemWorker:
 
     @staticmethod
     def _first_answer(port):
+        port.cancel_input()
         for attempt in range(3):
             try:
                 port.command("AT", timeout=min(port.timeout, 2.0))

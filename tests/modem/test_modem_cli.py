@@ -1,0 +1,61 @@
+"""The SMS command line as a script uses it: send, outbox, inbox, modem list,
+bench sms; bad input gives one line and exit 2."""
+import json
+
+from appliance import inbox, outbox
+from appliance.messages import ModemStatus
+
+
+def test_send_prints_id_and_outbox_json_has_everything(run_cli, config_file, database):
+    result = run_cli("send", "--to", "13800138000", "--text", "您好 " * 30, config_path=config_file)
+    assert result.returncode == 0, result.stderr
+    message_id = int(result.stdout.strip())
+    listing = run_cli("outbox", "--json", config_path=config_file)
+    rows = json.loads(listing.stdout)
+    row = next(r for r in rows if r["id"] == message_id)
+    assert row["to_number"] == "+8613800138000" and row["text"] == "您好 " * 30
+    assert row["state"] == "queued" and row["encoding"] == "ucs2" and row["part_count"] == 2
+    assert [(p["seq"], p["state"]) for p in row["parts"]] == [(1, "queued"), (2, "queued")]
+    text = run_cli("outbox", config_path=config_file)
+    assert "+86138****8000" in text.stdout and "13800138000" not in text.stdout  # masked for people
+
+
+def test_send_bad_input_is_one_line_and_exit_2(run_cli, config_file, database):
+    bad = run_cli("send", "--to", "12345", "--text", "x", config_path=config_file)
+    assert bad.returncode == 2
+    assert len(bad.stderr.strip().splitlines()) == 1 and "to_number" in bad.stderr
+    late = run_cli("send", "--to", "13800138000", "--text", "x", "--not-after", "25:99", config_path=config_file)
+    assert late.returncode == 2 and "--not-after" in late.stderr
+    empty = run_cli("outbox", "--json", config_path=config_file)
+    assert json.loads(empty.stdout) == []
+
+
+def test_send_with_window_end(run_cli, config_file, database):
+    result = run_cli("send", "--to", "13800138000", "--text", "x", "--not-after", "2030-01-01 21:00",
+                     config_path=config_file)
+    row = json.loads(run_cli("outbox", "--json", config_path=config_file).stdout)[0]
+    assert row["id"] == int(result.stdout) and row["not_after"].startswith("2030-01-01 21:00")
+
+
+def test_inbox_and_modem_list(run_cli, config_file, database):
+    inbox.store_inbound("+8613912345678", "查询保单", modem="gsm0")
+    ModemStatus.create(port="gsm0", state="removed", alarm="taken out of the pool: no answer", signal_dbm=-77,
+                       carrier="China Mobile", imsi="460001234500000")
+    rows = json.loads(run_cli("inbox", "--json", config_path=config_file).stdout)
+    assert [(r["from_number"], r["text"], r["complete"]) for r in rows] == [("+8613912345678", "查询保单", True)]
+    modems = json.loads(run_cli("modem", "list", "--json", config_path=config_file).stdout)
+    assert modems[0]["port"] == "gsm0" and modems[0]["state"] == "removed" and modems[0]["signal_dbm"] == -77
+    table = run_cli("modem", "list", config_path=config_file).stdout
+    assert "ALARM: taken out of the pool" in table and "-77 dBm" in table
+    assert outbox.listing() == []
+
+
+def test_bench_sms_prints_figures(run_cli, config_file):
+    result = run_cli("-q", "bench", "sms", "--modems", "2", "--parts", "40", "--pool-modems", "2",
+                     "--latency", "0.5", "--duration", "2", "--json", config_path=config_file, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "parts/s" in result.stdout and "CPU per part" in result.stdout and "capacity used" in result.stdout
+    figures = json.loads(result.stdout[result.stdout.index("{"):])
+    assert figures["throughput"]["sent"] == 40
+    assert figures["throughput"]["cpu_ms_per_part"] > 0
+    assert 0 < figures["utilisation"]["utilisation_percent"] <= 100
