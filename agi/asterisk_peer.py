@@ -61,7 +61,8 @@ class Step:
     hangup: the caller hangs up during that command.
     record_seconds / record_end: for RECORD FILE, how much audio to write and
         how it ends: 'dtmf' (#), 'timeout' (length limit) or 'hangup'.
-    dial_status: for EXEC Dial, the DIALSTATUS it leaves (ANSWER, NOANSWER…).
+    dial_status: for EXEC Dial or Queue, the DIALSTATUS / QUEUESTATUS it leaves
+        (ANSWER, NOANSWER… / TIMEOUT, JOINEMPTY…; '' for a queue call answered).
     """
     at: str
     keys: str = ""
@@ -290,15 +291,17 @@ class CallerScript:
         return [f"200 result=0 (timeout) endpos={frames}"]
 
     def _exec(self, args):
-        application = args[0]
-        if application.lower() != "dial":
+        application = args[0].lower()
+        if application not in ("dial", "queue"):
             return ["200 result=0"]
+        variable = "DIALSTATUS" if application == "dial" else "QUEUESTATUS"
         step = self._step_for("dial")
         if step is not None and step.hangup:
-            self.variables["DIALSTATUS"] = "CANCEL"
+            self.variables[variable] = "CANCEL" if application == "dial" else ""
             return self._hangup_now("200 result=-1")
-        status = step.dial_status if step else "NOANSWER"
-        self.variables["DIALSTATUS"] = status
+        status = step.dial_status if step else ("NOANSWER" if application == "dial" else "TIMEOUT")
+        if status:
+            self.variables[variable] = status
         return ["200 result=0"]
 
 

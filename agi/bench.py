@@ -68,6 +68,15 @@ def prepare_data(config):
     return badges
 
 
+def cpu_seconds(pid):
+    """user+system CPU seconds a process has used (Linux /proc), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def wait_for_port(port, proc, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -111,7 +120,9 @@ def run_bench(calls=120, rounds=3, pace=0.25, keep_dir=None, out=print):
     try:
         wait_for_port(port, proc)
         run_calls(port, badges, min(calls, 10), 1)  # warm-up: imports, caches, dynamic prompts
+        cpu_before = cpu_seconds(proc.pid)
         results, peak, wall = run_calls(port, badges, calls, rounds, pace)
+        cpu_after = cpu_seconds(proc.pid)
     finally:
         proc.terminate()
         proc.wait(15)
@@ -129,6 +140,10 @@ def run_bench(calls=120, rounds=3, pace=0.25, keep_dir=None, out=print):
         f"p99 {percentile(setups, 99) * 1000:.2f} ms")
     if trips:
         out(f"mean commands per call: {statistics.mean(len(r.commands) for r in results):.1f}")
+    if cpu_before is not None and cpu_after is not None and results:
+        used = cpu_after - cpu_before
+        out(f"server CPU: {used / len(results) * 1000:.1f} ms per call, {used / len(trips) * 1000:.2f} ms per "
+            f"command, {used / wall * 100:.0f}% of one core over the run")
     target = percentile(trips, 99) <= 0.005
     out(f"target p99 <= 5 ms per command: {'met' if target else 'NOT met'}")
     return 0 if results and len(results) == calls * rounds and len(complete) == len(results) else 1

@@ -358,6 +358,10 @@ def service_request(node, session, kind, confirm_prompt):
 
 # --- operator ----------------------------------------------------------------------------------
 
+# Queue() outcomes in which the caller never reached anyone.
+QUEUE_FAILURES = ("TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL", "CONTINUE")
+
+
 def operator(session, node=None):
     """Key 0 (or an operator node): transfer within business hours, else the
     after-hours message and back to the menu."""
@@ -369,9 +373,16 @@ def operator(session, node=None):
         return
     session.play("operator_transfer")
     session.checkpoint()  # the record says 'operator' before the line is handed over
-    session.channel.appexec("Dial", f"{session.config['agi.operator']},60")
-    status = session.channel.get_variable("DIALSTATUS")
-    if status == "ANSWER":
+    target = session.config["agi.operator"]
+    if target.startswith("Queue/"):  # a call queue: Queue() instead of Dial()
+        session.channel.appexec("Queue", f"{target[len('Queue/'):]},,,,120")
+        status = session.channel.get_variable("QUEUESTATUS")
+        reached = status not in QUEUE_FAILURES
+    else:
+        session.channel.appexec("Dial", f"{target},60")
+        status = session.channel.get_variable("DIALSTATUS")
+        reached = status == "ANSWER"
+    if reached:
         raise EndCall("transferred")
     session.call.note(f"operator not reached ({status or 'unknown'})")
     session.play("operator_busy")

@@ -70,7 +70,7 @@ SETTINGS = [
     Setting("agi.listen", "127.0.0.1:4573", "host:port of the FastAGI server.", kind="listen"),
     Setting("agi.max_calls", 120, "Most concurrent calls served (four E1 spans = 120)."),
     Setting("agi.operator", "Local/operator@from-internal",
-            "Dial string for key 0 (an extension or queue) within business hours."),
+            "Key 0 within business hours: a Dial() string (Local/…, PJSIP/…) or Queue/NAME for a call queue."),
     Setting("agi.business_hours", "08:30-17:30",
             "When key 0 reaches an operator, local time, HH:MM-HH:MM."),
     Setting("agi.business_days", "1-5", "Business days for the operator, ISO weekdays (1=Monday)."),

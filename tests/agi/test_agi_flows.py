@@ -287,3 +287,16 @@ def test_admin_menu_edit_reaches_new_calls(dial, agi_server):
                  hang_up("menu_main")])
     assert peer.heard == ["welcome", "menu_main", "invalid_input", "menu_main", "claim_intro",
                           "claim_enter_number", "menu_main"]
+
+
+@pytest.mark.parametrize("status,heard_after,outcome", [
+    ("", [], "transferred"), ("JOINEMPTY", ["operator_busy", "menu_main"], "caller_hung_up"),
+])
+def test_operator_as_a_call_queue(start_server, ivr_config, status, heard_after, outcome):
+    from agi.asterisk_peer import FakeAsterisk
+    server = start_server(ivr_config.replace(agi__operator="Queue/branch-service"))
+    peer = FakeAsterisk(server.address, [press("menu_main", "0"), Step("dial", dial_status=status),
+                                         hang_up("menu_main")], callerid="unknown").run()
+    assert any(c.startswith('EXEC Queue "branch-service,,,,120"') for c in peer.commands)
+    assert peer.heard == ["welcome", "menu_main", "operator_transfer", *heard_after]
+    assert last_call().outcome == outcome
