@@ -8,7 +8,7 @@ import pytest
 
 from appliance.messages import Message
 from appliance.models import AuditLog, ContactGroup, Customer
-from appliance.service_models import Campaign, Phrase, Template
+from appliance.service_models import Campaign, Keyword, OptOut, Phrase, Subscription, Template, Topic
 
 from web_support import Client, make_user
 
@@ -101,3 +101,56 @@ def test_campaigns_send_to_a_group_and_show_progress(admin_client, auditor_clien
     assert "续保提醒&lt;script&gt;" in html and "<script>alert" not in html
     assert 'class="bar-delivered"' in html and 'width="33.33"' in html
     assert re.search(r"已送达 1 · 失败 1 / 3", html), html[-3000:]
+
+
+def test_keywords_set(admin_client, auditor_client):
+    assert "CX" in auditor_client.page("/keywords").text
+    data = {"keyword": "bx", "action": "reply", "template": "policy_confirmation", "enabled": "1"}
+    refused(auditor_client, "/keywords", data)
+    admin_client.page("/keywords")
+    refused(admin_client, "/keywords", data, csrf=False)
+    assert admin_client.post("/keywords", data).status == 303
+    row = Keyword.get(Keyword.keyword == "BX")
+    assert (row.action, row.template_key, row.enabled) == ("reply", "policy_confirmation", True)
+    assert (last_audit().action, last_audit().target) == ("keyword.set", "keyword:BX")
+    assert "用模板回复" in admin_client.page("/keywords").text
+
+
+def test_topics_create_subscribe_unsubscribe_masked_for_auditors(admin_client, auditor_client):
+    refused(auditor_client, "/topics", {"code": "TJ", "name": "免费体检"})
+    admin_client.page("/topics")
+    refused(admin_client, "/topics", {"code": "TJ", "name": "免费体检"}, csrf=False)
+    assert admin_client.post("/topics", {"code": "tj", "name": "免费体检"}).status == 303
+    topic = Topic.get()
+    assert (topic.code, topic.name, last_audit().action) == ("TJ", "免费体检", "topic.create")
+    refused(auditor_client, "/topics/TJ/subscribers", {"number": "13800138000", "action": "subscribe"})
+    admin_client.page("/topics/TJ")
+    assert admin_client.post("/topics/TJ/subscribers", {"number": "13800138000", "action": "subscribe"}).status == 303
+    assert Subscription.get().number == "+8613800138000" and Subscription.get().active
+    entry = last_audit()
+    assert entry.action == "topic.subscribe" and "+8613800138000" not in entry.detail
+    assert "+8613800138000" in admin_client.page("/topics/TJ").text
+    auditor_html = auditor_client.page("/topics/TJ").text
+    assert "+86138****8000" in auditor_html and "+8613800138000" not in auditor_html
+    assert admin_client.post("/topics/TJ/subscribers", {"number": "13800138000", "action": "unsubscribe"}).status == 303
+    assert not Subscription.get().active and last_audit().action == "topic.unsubscribe"
+
+
+def test_optout_and_dnd_lists(admin_client, auditor_client, server):
+    make_user("olga", "operator")
+    operator = Client(server)
+    operator.sign_in("olga")
+    customer = Customer.create(name="客户", mobile="+8613800138000")
+    data = {"number": "13800138000", "kind": "optout", "reason": "客户来电", "action": "add"}
+    refused(auditor_client, "/optouts", data)
+    operator.page("/optouts")
+    refused(operator, "/optouts", data, csrf=False)
+    assert operator.post("/optouts", data).status == 303
+    assert OptOut.get().kind == "optout" and Customer.get_by_id(customer.id).opt_out
+    entry = last_audit()
+    assert (entry.actor, entry.action, entry.target) == ("olga", "optout.add", "optout:+86138****8000")
+    assert operator.post("/optouts", {**data, "kind": "dnd"}).status == 303
+    assert "+86138****8000" in auditor_client.page("/optouts?kind=dnd").text
+    assert operator.post("/optouts", {**data, "action": "remove"}).status == 303
+    assert [o.kind for o in OptOut.select()] == ["dnd"] and not Customer.get_by_id(customer.id).opt_out
+    assert auditor_client.get("/optouts?kind=bogus").status == 400
