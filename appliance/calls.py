@@ -138,8 +138,9 @@ def close_interrupted_calls():
             .where(Call.outcome == "in_progress").execute())
 
 
-def list_calls(*, limit=100, offset=0, outcome=None, caller=None, since=None, until=None, script=None):
-    """Call records, newest first. `since`/`until` are datetimes; `caller` an exact caller ID."""
+def calls_query(*, outcome=None, caller=None, since=None, until=None, script=None):
+    """Call records matching the filters, newest first (a peewee query).
+    `since`/`until` are datetimes; `caller` an exact caller ID."""
     if outcome and outcome not in OUTCOMES:
         raise InputError(f"outcome: must be one of {', '.join(OUTCOMES)}, got {outcome!r}", field="outcome")
     query = Call.select().order_by(Call.started_at.desc(), Call.id.desc())
@@ -153,11 +154,16 @@ def list_calls(*, limit=100, offset=0, outcome=None, caller=None, since=None, un
         query = query.where(Call.started_at < until)
     if script:
         query = query.where(Call.script == script)
-    return list(query.limit(limit).offset(offset))
+    return query
+
+
+def list_calls(*, limit=100, offset=0, **filters):
+    """Call records, newest first; filters as calls_query()."""
+    return list(calls_query(**filters).limit(limit).offset(offset))
 
 
 def count_calls(**filters):
-    return Call.select().count() if not filters else len(list_calls(limit=10**9, **filters))
+    return calls_query(**filters).count()
 
 
 def get_call(call_id):
