@@ -170,7 +170,7 @@ def verify_holder(node, session, policy):
             session.play("no_input")
             continue
         if queries.verify_holder_id(policy, keyed):
-            session.write(verification.record_success, policy)
+            session.write_soon(verification.record_success, policy)  # nothing is told about it
             session.call.note(f"verified policy {policy.policy_no}")
             return True
         session.checkpoint()
