@@ -41,9 +41,9 @@ def wait_for_fixture():
 class Sims:
     """A running simulator with helpers for tests."""
 
-    def __init__(self, directory, modems, latency=0.0):
+    def __init__(self, directory, modems, latency=0.0, pin=""):
         self.dir = directory
-        self.sim = Simulator(directory, modems, latency=latency).start()
+        self.sim = Simulator(directory, modems, latency=latency, pin=pin).start()
         self.control = SimControl(directory)
 
     def air(self, result="ok"):
@@ -57,8 +57,8 @@ class Sims:
 def make_sims(tmp_path):
     made = []
 
-    def make(modems=1, latency=0.0):
-        sims = Sims(tmp_path / f"modems{len(made)}", modems, latency)
+    def make(modems=1, latency=0.0, pin=""):
+        sims = Sims(tmp_path / f"modems{len(made)}", modems, latency, pin)
         made.append(sims)
         return sims
     yield make
@@ -100,13 +100,13 @@ def sms_config(config, tmp_path):
 def start_smsd(database, sms_config):
     started = []
 
-    def start(sims, **overrides):
+    def start(sims, ready=None, **overrides):
         values = dict(sms_config.items())
         values["modems.ports"] = [str(sims.dir / "gsm*")]
         values.update({k.replace("__", "."): v for k, v in overrides.items()})
         smsd = Smsd(Config(values))
         started.append(smsd)
-        smsd.wait_ready(len(sims.sim.modems))
+        smsd.wait_ready(len(sims.sim.modems) if ready is None else ready)
         return smsd
     yield start
     for smsd in started:

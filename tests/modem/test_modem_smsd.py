@@ -270,3 +270,36 @@ def test_modem_health_is_recorded(make_sims, start_smsd, wait_for):
     assert first.imei == "861234000000000" and first.imsi == "460001234500000"
     assert first.iccid == "8986000000000000000" and first.operator == "CHINA MOBILE"
     assert first.carrier == "China Mobile" and first.signal_dbm == -77
+
+
+def test_sim_pin_from_config(make_sims, start_smsd, wait_for):
+    sims = make_sims(1, pin="4321")
+    smsd = start_smsd(sims, modems__pin="4321")
+    assert smsd.worker("gsm0").info["sim_state"] == "READY"
+    message = outbox.queue_message("13800138000", "after the PIN")
+    wait_for(lambda: state_of(message.id) == "delivered", 10, "delivered")
+
+
+def test_sim_asking_for_a_pin_without_one_is_removed_with_alarm(make_sims, start_smsd, wait_for):
+    sims = make_sims(1, pin="4321")
+    smsd = start_smsd(sims, ready=0)
+    worker = smsd.worker("gsm0")
+    wait_for(lambda: worker.state == "removed", 10, "removed")
+    assert "PIN" in worker.alarm
+
+
+def test_modem_silent_after_the_pdu_makes_the_part_unknown_not_resent(make_sims, start_smsd, wait_for):
+    sims = make_sims(2, latency=0.5)
+    smsd = start_smsd(sims, modems__submit_timeout=1.0)
+    message = outbox.queue_message("13800138000", "lost in the air")
+    part = wait_for(lambda: MessagePart.get_or_none((MessagePart.message == message.id) &
+                                                    (MessagePart.state == "sending")), 5, "sending")
+    sims.control.fault(part.modem, "silence", seconds=30)   # answers nothing after taking the PDU
+    wait_for(lambda: state_of(message.id) == "unknown", 10, "unknown")
+    part = MessagePart.get(MessagePart.message == message.id)
+    assert "interrupted" in part.error and part.attempts == 1
+    import time
+    time.sleep(1.0)
+    assert state_of(message.id) == "unknown"        # never re-sent by itself
+    assert [r["result"] for r in sims.air(result=None)] == ["no answer"]
+    assert smsd.worker(part.modem).errors >= 1
