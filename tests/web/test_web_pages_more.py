@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from appliance import tickets
 from appliance.messages import Message
 from appliance.models import AuditLog, ContactGroup, Customer
 from appliance.service_models import Campaign, Keyword, OptOut, Phrase, Subscription, Template, Topic
@@ -154,3 +155,20 @@ def test_optout_and_dnd_lists(admin_client, auditor_client, server):
     assert operator.post("/optouts", {**data, "action": "remove"}).status == 303
     assert [o.kind for o in OptOut.select()] == ["dnd"] and not Customer.get_by_id(customer.id).opt_out
     assert auditor_client.get("/optouts?kind=bogus").status == 400
+
+
+def test_tickets_list_shows_source_and_recording_and_closes(admin_client, auditor_client):
+    sms = tickets.open_ticket("complaint", "sms", number="13800138000", text="理赔太慢<img>")
+    ivr = tickets.open_ticket("callback", "ivr", number="13900139000", recording="/data/recordings/c1.wav")
+    html = auditor_client.page("/tickets").text
+    assert "理赔太慢&lt;img&gt;" in html and "/data/recordings/c1.wav" in html
+    assert "+86138****8000" in html and "+8613800138000" not in html
+    refused(auditor_client, f"/tickets/{sms.id}", {"status": "closed"})
+    admin_client.page("/tickets")
+    refused(admin_client, f"/tickets/{sms.id}", {"status": "closed"}, csrf=False)
+    assert admin_client.post(f"/tickets/{sms.id}", {"status": "closed", "resolution": "已回电"}).status == 303
+    done = tickets.Ticket.get_by_id(sms.id)
+    assert (done.status, done.resolution, done.handled_by) == ("closed", "已回电", "root")
+    assert (last_audit().action, last_audit().target) == ("ticket.status", f"ticket:{done.number}")
+    assert tickets.Ticket.get_by_id(ivr.id).status == "open"
+    assert "/data/recordings/c1.wav" not in auditor_client.page("/tickets?status=closed").text
