@@ -105,15 +105,33 @@ def test_fake_asterisk_answers_as_asterisk_does(tmp_path):
 @pytest.mark.parametrize("at,where", [
     ("welcome", "greeting"), ("menu_main", "main"), ("wait", "main"),
     ("agent_enter_badge", "agent_badge"), ("agent_active", "agent_active"), ("agent_options", "agent_active"),
-    ("policy_enter_number", "policy_number"), ("claim_enter_number", "claim_number"),
+    ("policy_enter_number", "policy_number"), ("policy_enter_id6", "policy_verify"),
+    ("claim_enter_number", "claim_number"), ("menu_service_request", "service_request"),
+    ("callback_confirm", "callback"), ("message_intro", "message"), ("record", "message_record"),
+    ("ticket_opened", "message_record"),
 ])
 def test_hangup_anywhere_closes_the_record_with_where(dial, at, where):
+    from appliance.models import Policy
+    from appliance.tickets import Ticket
+    from appliance.verification import PolicyLockout
     route = {"agent_enter_badge": ["2"], "agent_active": ["2"], "agent_options": ["2"],
-             "policy_enter_number": ["1"], "claim_enter_number": ["3"]}.get(at, [])
+             "policy_enter_number": ["1"], "policy_enter_id6": ["1"], "claim_enter_number": ["3"],
+             "menu_service_request": ["5"], "callback_confirm": ["5"], "message_intro": ["4"],
+             "record": ["4"], "ticket_opened": ["4"]}.get(at, [])
     steps = [press("menu_main", key) for key in route]
     if at in ("agent_active", "agent_options"):
         steps.append(press("agent_enter_badge", "35010001#"))
-    peer = dial(steps + [hang_up(at)])
+    if at == "policy_enter_id6":
+        steps.append(press("policy_enter_number", Policy.select().first().policy_no + "#"))
+    if at == "callback_confirm":
+        steps.append(press("menu_service_request", "1"))
+    if at == "ticket_opened":
+        from agi.asterisk_peer import Step
+        steps.append(Step("record", record_seconds=1))
+    peer = dial(steps + [hang_up(at)], callerid="13912345678")
+    # committed before it was told (ticket), or kept (a message cut short); nothing else
+    assert Ticket.select().count() == (1 if at in ("ticket_opened", "record") else 0)
+    assert PolicyLockout.select().count() == 0
     call = Call.get()
     assert (call.outcome, call.ended_in) == ("caller_hung_up", where)
     assert call.ended_at is not None
