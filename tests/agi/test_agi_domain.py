@@ -95,3 +95,29 @@ def test_list_calls_filters(ivr_db):
     assert [c.id for c in calls.list_calls(caller="13900000002")] == [second.id]
     with pytest.raises(InputError):
         calls.list_calls(outcome="exploded")
+
+
+@pytest.mark.parametrize("when,open_", [
+    (datetime.datetime(2026, 11, 23, 8, 29), False),   # Monday, before 08:30
+    (datetime.datetime(2026, 11, 23, 8, 30), True),
+    (datetime.datetime(2026, 11, 23, 17, 29), True),
+    (datetime.datetime(2026, 11, 23, 17, 30), False),
+    (datetime.datetime(2026, 11, 22, 10, 0), False),   # Sunday
+])
+def test_operator_hours_from_config(when, open_):
+    from types import SimpleNamespace
+
+    from agi.session import Session
+    from appliance.config import Config
+    context = SimpleNamespace(config=Config(), finder=None, writer=None)
+    channel = SimpleNamespace(env={})
+    session = Session(channel, context, calls.new_call())
+    assert session.operator_open(at=when) is open_
+
+
+def test_bad_business_hours_stop_the_server_with_the_key_named(run_cli, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'data_dir = "{tmp_path / "d"}"\n[agi]\nbusiness_hours = "9-5"\n')
+    result = run_cli("-q", "run", "agi", config_path=path, timeout=60)
+    assert result.returncode == 2
+    assert "agi.business_hours" in result.stderr and result.stderr.count("\n") == 1
