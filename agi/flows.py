@@ -346,7 +346,8 @@ def service_request(node, session, kind, confirm_prompt):
     number = queries.caller_number(session.caller_id)
     if number is None:
         session.enter(f"{node.name}_number")
-        entry = ask_entry(node, session, "enter_phone", 15, queries.caller_number, "invalid_number")
+        entry = ask_entry(node, session, "enter_phone", 15, queries.caller_number, "invalid_number",
+                          secret=True)  # a phone number is personal data: masked in the record
         if entry is None:
             return
         number = entry[1]

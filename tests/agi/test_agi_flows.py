@@ -259,6 +259,7 @@ def test_phone_application_from_withheld_number_asks_for_one(dial):
                  press("phone_application_confirm", "1"), press("enter_phone", "12#"),
                  press("enter_phone", "13912345678#"), hang_up("menu_main")], callerid="unknown")
     assert peer.heard.count("invalid_number") == 1
+    assert ["phone_application_number", "***********"] in last_call().key_list  # masked
     ticket = Ticket.get()
     assert (ticket.kind, ticket.caller) == ("phone-application", "+8613912345678")
     assert Message.get().to_number == "+8613912345678"
