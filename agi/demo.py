@@ -12,4 +12,5 @@ def hook(demo):
     if built:
         log.info("IVR prompts: %d built, %d up to date", built, kept)
     listen = demo.overrides.get("agi.listen", config["agi.listen"])
-    demo.note(f"IVR:        agi://{listen}/ivr  (see README: Asterisk dialplan in image/asterisk/)")
+    demo.note(f"IVR:        agi://{listen}/ivr; try a call as Asterisk would place it:")
+    demo.note(f"              appliance --config {demo.config_path} dial 2 35010001# 1 '*'")
