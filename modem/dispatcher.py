@@ -37,6 +37,7 @@ class Dispatcher:
         self.counted_for = None    # the date the counters are for
         self.next_housekeeping = 0.0
         self.next_status = 0.0
+        self.next_ready_check = 0.0
         self.dirty = set()         # workers whose health row needs writing
         self.alarmed = {}          # worker name -> alarm already audited
         self.parts_done = 0
@@ -67,7 +68,13 @@ class Dispatcher:
             if event[0] == "result":
                 self._result(event[1], event[2], event[3], at, results, sent)
         idle = self.idle_workers()
-        ready = outbox.ready_parts(len(idle), at) if idle else []
+        ready = []
+        if idle and (events or time.monotonic() >= self.next_ready_check):
+            ready = outbox.ready_parts(len(idle), at)
+            if len(ready) < len(idle):
+                # Nothing more is due: with a large scheduled backlog the query is not
+                # free, so ask again in half a second unless the modems report back.
+                self.next_ready_check = time.monotonic() + 0.5
         jobs = []
         if events or ready:
             with dbmod.write_transaction():

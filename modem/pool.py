@@ -94,6 +94,7 @@ class ModemWorker:
         self.failures = 0        # failed commands in a row
         self.failed_resets = 0   # failed (re)connects in a row
         self.received = 0
+        self.submit_started = 0.0
         self.last_activity = None
         self.next_connect = 0.0
         self.next_health = 0.0
@@ -298,6 +299,12 @@ class ModemWorker:
     # --- sending ---------------------------------------------------------------
 
     def _send(self, job):
+        # The dispatcher already spaces jobs by modems.min_interval; this makes the
+        # spacing exact at the modem whatever the dispatch delays were.
+        wait = self.submit_started + self.config["modems.min_interval"] - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self.submit_started = time.monotonic()
         try:
             reference = self.port.submit_pdu(job.pdu, job.length, timeout=self.config["modems.submit_timeout"])
             outcome = Outcome("sent", reference=reference)

@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from appliance import outbox
 from appliance.messages import Message, MessagePart
@@ -64,6 +63,5 @@ def test_kill_9_during_a_batch_loses_nothing_and_duplicates_nothing(database, co
             assert on_air[text] <= 1
         else:
             assert on_air[text] == 1, f"{text} is {message.state} but was not on the air"
-    print("unknown after kill:", unknown, "on air at kill:", on_air_at_kill)
     assert unknown <= 4  # at most one part in flight per modem at the kill
     assert sum(on_air.values()) >= 1000 - unknown

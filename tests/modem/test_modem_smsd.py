@@ -234,7 +234,7 @@ def test_daily_cap_and_minimum_interval(make_sims, start_smsd, wait_for):
     assert sorted(state_of(i) for i in ids) == ["delivered"] * 3 + ["queued"] * 2
     times = [datetime.datetime.fromisoformat(r["time"]) for r in sims.air()]
     gaps = [(b - a).total_seconds() for a, b in zip(times, times[1:])]
-    assert min(gaps) >= 0.28
+    assert min(gaps) >= 0.29
 
 
 def test_carrier_preference_and_parallel_modems(make_sims, start_smsd, wait_for):
