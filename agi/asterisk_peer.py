@@ -60,7 +60,8 @@ class Step:
     keys: DTMF keys pressed ('' = none: the prompt plays out / input times out).
     hangup: the caller hangs up during that command.
     record_seconds / record_end: for RECORD FILE, how much audio to write and
-        how it ends: 'dtmf' (#), 'timeout' (length limit) or 'hangup'.
+        how it ends: 'dtmf' (#), 'timeout' (length limit) or 'hangup'; or
+        'writefile': Asterisk cannot write the file.
     dial_status: for EXEC Dial or Queue, the DIALSTATUS / QUEUESTATUS it leaves
         (ANSWER, NOANSWER… / TIMEOUT, JOINEMPTY…; '' for a queue call answered).
     """
@@ -275,7 +276,9 @@ class CallerScript:
         path, fmt, escape = args[0], args[1], args[2]
         step = self._step_for("record") or Step("record", record_seconds=0.0, record_end="timeout")
         target = Path(f"{path}.{fmt}")
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if step.record_end == "writefile" or not os.access(target.parent, os.W_OK):
+            # Asterisk (another user) cannot write there: res_agi.c answers so
+            return ["200 result=-1 (writefile)"]
         frames = int(8000 * step.record_seconds)
         with wave.open(str(target), "wb") as out:
             out.setnchannels(1)
@@ -296,8 +299,8 @@ class CallerScript:
             return ["200 result=0"]
         variable = "DIALSTATUS" if application == "dial" else "QUEUESTATUS"
         step = self._step_for("dial")
-        if step is not None and step.hangup:
-            self.variables[variable] = "CANCEL" if application == "dial" else ""
+        if step is not None and step.hangup:  # after talking (ANSWER) or while it rang (CANCEL)
+            self.variables[variable] = step.dial_status
             return self._hangup_now("200 result=-1")
         status = step.dial_status if step else ("NOANSWER" if application == "dial" else "TIMEOUT")
         if status:

@@ -22,10 +22,17 @@ from asterisk import agi as pyst
 # Commands Asterisk still answers on a dead channel (res_agi.c: dead=1 commands).
 DEAD_CHANNEL_OK = ("NOOP", "GET VARIABLE", "GET FULL VARIABLE", "VERBOSE", "SET VARIABLE")
 ALL_KEYS = "0123456789*#"
+# -1 results that are failures of the command, not the caller hanging up (res_agi.c).
+NOT_HANGUPS = ("writefile",)
 
 
 class CallerHungUp(pyst.AGIHangup):
     """The caller hung up (HANGUP line, result -1, 511, or the connection closed)."""
+
+
+class AgiCommandFailed(pyst.AGIAppError):
+    """Asterisk could not do it, the caller is still there (e.g. RECORD FILE
+    answering '-1 (writefile)': the recordings directory is not writable)."""
 
 
 class AgiUsageError(pyst.AGIUsageError):
@@ -90,6 +97,8 @@ class FastAGI(pyst.AGI):
             result = {"result": ("", "")}
             for key, value, data in pyst.re_kv.findall(response):
                 result[key] = (value, data)
+            if result["result"][0] == "-1" and result["result"][1] in NOT_HANGUPS:
+                raise AgiCommandFailed(line)
             if result["result"][0] == "-1" or result["result"][1] == "hangup":
                 self.hung_up = True
                 raise CallerHungUp(f"hangup during command ({line})")

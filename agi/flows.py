@@ -12,7 +12,7 @@ from appliance import calls, outbox, phones, queries, tickets, verification
 from appliance.errors import InputError
 
 from . import texts
-from .channel import CallerHungUp
+from .channel import AgiCommandFailed, CallerHungUp
 from .session import EndCall
 
 log = logging.getLogger(__name__)
@@ -297,6 +297,12 @@ def leave_message(node, session):
     session.write_soon(calls.checkpoint, session.call)  # the record names the recording's call
     try:
         session.channel.record(str(path), "wav", "#", max_ms=session.config["agi.message_max_seconds"] * 1000)
+    except AgiCommandFailed as exc:
+        log.error("Asterisk cannot write the recording %s (%s): is the asterisk user in the appliance "
+                  "group and %s writable?", path, exc, path.parent)
+        session.call.note("recording failed")
+        session.play("service_unavailable")
+        return
     except CallerHungUp:
         # Most callers hang up instead of pressing #: keep what they said.
         if has_audio(path):
@@ -363,6 +369,12 @@ def service_request(node, session, kind, confirm_prompt):
 QUEUE_FAILURES = ("TIMEOUT", "FULL", "JOINEMPTY", "LEAVEEMPTY", "JOINUNAVAIL", "LEAVEUNAVAIL", "CONTINUE")
 
 
+def reached_operator(variable, status):
+    if variable == "QUEUESTATUS":
+        return status not in QUEUE_FAILURES
+    return status == "ANSWER"
+
+
 def operator(session, node=None):
     """Key 0 (or an operator node): transfer within business hours, else the
     after-hours message and back to the menu."""
@@ -376,14 +388,19 @@ def operator(session, node=None):
     session.checkpoint()  # the record says 'operator' before the line is handed over
     target = session.config["agi.operator"]
     if target.startswith("Queue/"):  # a call queue: Queue() instead of Dial()
-        session.channel.appexec("Queue", f"{target[len('Queue/'):]},,,,120")
-        status = session.channel.get_variable("QUEUESTATUS")
-        reached = status not in QUEUE_FAILURES
+        application, options, variable = "Queue", f"{target[len('Queue/'):]},,,,120", "QUEUESTATUS"
     else:
-        session.channel.appexec("Dial", f"{target},60")
-        status = session.channel.get_variable("DIALSTATUS")
-        reached = status == "ANSWER"
-    if reached:
+        application, options, variable = "Dial", f"{target},60", "DIALSTATUS"
+    try:
+        session.channel.appexec(application, options)
+    except CallerHungUp:
+        # Dial() returns -1 when the caller hangs up, also after talking to
+        # the operator; the status variable (readable on a dead channel) tells.
+        if reached_operator(variable, session.channel.get_variable(variable)):
+            raise EndCall("transferred") from None
+        raise
+    status = session.channel.get_variable(variable)
+    if reached_operator(variable, status):
         raise EndCall("transferred")
     session.call.note(f"operator not reached ({status or 'unknown'})")
     session.play("operator_busy")

@@ -301,3 +301,20 @@ def test_operator_as_a_call_queue(start_server, ivr_config, status, heard_after,
     assert any(c.startswith('EXEC Queue "branch-service,,,,120"') for c in peer.commands)
     assert peer.heard == ["welcome", "menu_main", "operator_transfer", *heard_after]
     assert last_call().outcome == outcome
+
+
+def test_caller_hanging_up_after_talking_to_the_operator_counts_as_transferred(dial):
+    dial([press("menu_main", "0"), Step("dial", hangup=True, dial_status="ANSWER")])
+    assert (last_call().outcome, last_call().ended_in) == ("transferred", "operator")
+    dial([press("menu_main", "0"), Step("dial", hangup=True, dial_status="CANCEL")])
+    assert (last_call().outcome, last_call().ended_in) == ("caller_hung_up", "operator")
+
+
+def test_unwritable_recordings_directory_is_reported_not_taken_for_a_hangup(dial):
+    # Asterisk runs as its own user: when it may not write data_dir/recordings it
+    # answers RECORD FILE with "-1 (writefile)", which is not a hangup.
+    peer = dial([press("menu_main", "4"), Step("record", record_end="writefile"), hang_up("menu_main")])
+    assert peer.heard[-2:] == ["service_unavailable", "menu_main"]
+    call = last_call()
+    assert "recording failed" in call.detail and call.ended_in == "main"
+    assert Ticket.select().count() == 0
