@@ -35,8 +35,8 @@ def to_string(svg):
 
 
 def daily_chart(days, label, rate_label):
-    """One column per day; a bar for the day's sent parts (only days with data) and
-    a dot for its delivery rate (0–100 % on the right axis).
+    """One column per day; a bar for the day's count, e.g. sent parts (only days with data), and
+    a dot for its delivery rate if it has one (0–100 % on the right axis).
     days: [{"day": "YYYY-MM-DD", "parts": int, "rate": float or None}] in order."""
     height, top, bottom, left, right = 240, 16, 36, 40, 40
     plot_h = height - top - bottom
@@ -47,8 +47,9 @@ def daily_chart(days, label, rate_label):
                                 "y2": str(height - bottom), "class": "chart-axis"})
     _text(svg, left - 4, top + 4, peak, "chart-label", "end")
     _text(svg, left - 4, height - bottom, 0, "chart-label", "end")
-    _text(svg, WIDTH - right + 4, top + 4, "100%")
-    _text(svg, WIDTH - right + 4, height - bottom, "0%")
+    if rate_label:  # the right axis only where there is a rate
+        _text(svg, WIDTH - right + 4, top + 4, "100%")
+        _text(svg, WIDTH - right + 4, height - bottom, "0%")
     points = []
     for i, d in enumerate(days):
         x = left + i * slot

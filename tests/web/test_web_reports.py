@@ -22,7 +22,7 @@ def sent(day, state="delivered", parts=1, reason="", department="理赔部", num
 
 def charts(html):
     return {m.group(1): ET.fromstring(m.group(2)) for m in
-            re.finditer(r'<section class="card" id="(chart-\w+)">.*?(<svg .*?</svg>)', html, re.S)}
+            re.finditer(r'<section class="card" id="(chart-\w+)">(?:(?!</section>).)*?(<svg .*?</svg>)', html, re.S)}
 
 
 def test_reports_charts_are_wellformed_svg_with_escaped_texts(server, admin_client):
@@ -41,7 +41,7 @@ def test_reports_charts_are_wellformed_svg_with_escaped_texts(server, admin_clie
     assert "<script>alert" not in html, re.findall(r".{80}<script>alert.{20}", html)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, html[html.index("chart-reasons"):][:1500]
     svgs = charts(html)
-    assert set(svgs) == {"chart-volume", "chart-reasons", "chart-costs"}
+    assert set(svgs) == {"chart-volume", "chart-reasons", "chart-costs", "chart-calls"}
     bars = [r for r in svgs["chart-volume"].iter(f"{SVG}rect") if "bar-volume" in r.get("class")]
     assert len(bars) == 3
     assert sorted(b.find(f"{SVG}title").text for b in bars) == sorted(
@@ -61,6 +61,19 @@ def test_reports_refused_for_operators_and_shown_empty(server, admin_client):
     assert operator.get("/reports").status == 403
     html = admin_client.get("/reports").text
     svgs = charts(html)
-    assert list(svgs) == ["chart-volume"]
+    assert list(svgs) == ["chart-volume", "chart-calls"]
     assert not [r for r in svgs["chart-volume"].iter(f"{SVG}rect")]
     assert "近 30 天没有发送失败" in html
+
+
+def test_reports_show_ivr_calls_per_day_and_outcomes(server, admin_client):
+    from appliance.calls import Call
+    now = datetime.datetime.now().replace(hour=10)
+    for days_ago, outcome in ((0, "completed"), (0, "transferred"), (2, "caller_hung_up"), (40, "completed")):
+        Call.create(caller_id="+8613800138000", started_at=now - datetime.timedelta(days=days_ago), outcome=outcome)
+    svgs = charts(admin_client.get("/reports").text)
+    bars = [r for r in svgs["chart-calls"].iter(f"{SVG}rect") if "bar-volume" in r.get("class")]
+    assert sorted(b.find(f"{SVG}title").text for b in bars) == sorted(
+        [f"{now.date()}: 2", f"{now.date() - datetime.timedelta(days=2)}: 1"])
+    labels = [t.text for t in svgs["chart-outcomes"].iter(f"{SVG}text")]
+    assert labels == ["来电者挂断", "1", "已完成", "1", "已转人工", "1"]

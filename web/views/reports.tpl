@@ -21,3 +21,15 @@
   <p class="muted">{{_('Nothing charged this month.')}}</p>
   % end
 </section>
+<section class="card" id="chart-calls">
+  <h2>{{_('IVR calls per day, last 30 days')}}</h2>
+  {{!calls_svg}}
+</section>
+<section class="card" id="chart-outcomes">
+  <h2>{{_('Call outcomes')}}</h2>
+  % if outcomes_svg:
+  {{!outcomes_svg}}
+  % else:
+  <p class="muted">{{_('No calls in the last 30 days.')}}</p>
+  % end
+</section>
