@@ -164,8 +164,8 @@ class CallerScript:
             step = self.steps.pop(0)
             what = "hangs up" if step.hangup else (f"presses {step.keys}" if step.keys else "says nothing")
             if at == "record":
-                what = f"speaks {step.record_seconds:g} s, then " + {"dtmf": "presses #", "timeout": "waits",
-                                                                      "hangup": "hangs up"}[step.record_end]
+                what = f"speaks {step.record_seconds:g} s, then " + {
+                    "dtmf": "presses #", "timeout": "waits", "hangup": "hangs up"}.get(step.record_end, "waits")
             self.events.append(("caller", what))
             return step
         return None
