@@ -135,3 +135,13 @@ def test_bench_callers_run_many_calls_in_one_thread(agi_server):
         assert line.setup is not None and len(line.round_trips) == len(line.commands) - 1
     from appliance.verification import AgentCheck
     assert AgentCheck.select().count() == 8
+
+
+def test_build_regenerates_only_prompts_whose_text_changed(tmp_path):
+    from agi import prompts
+    from appliance.config import Config
+    config = Config({"data_dir": str(tmp_path / "d"), "company_name": "平安保险"})
+    assert prompts.build(config, names=["welcome", "goodbye"]) == (4, 0)
+    assert prompts.build(config, names=["welcome", "goodbye"]) == (0, 4)
+    renamed = config.replace(company_name="示例人寿")  # {company} is in the welcome only
+    assert prompts.build(renamed, names=["welcome", "goodbye"]) == (2, 2)
