@@ -292,13 +292,16 @@ WHERE m.state = 'queued' AND p.state = 'queued'
   AND (m.not_before IS NULL OR m.not_before <= ?)
   AND (m.not_after IS NULL OR m.not_after > ?)
   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
+  AND NOT EXISTS (SELECT 1 FROM message_part q
+                  WHERE q.message_id = m.id AND q.state = 'queued' AND q.seq < p.seq)
 ORDER BY m.priority, m.id, p.seq
 LIMIT ?"""
 
 
 def ready_parts(limit, at=None, exclude_messages=()):
-    """Queued parts that may go now, best first, at most one per message (its
-    lowest queued seq), at most `limit` of them. Read only."""
+    """Queued parts that may go now, best first, at most one per message: its
+    lowest queued seq, so parts go in order and a part backing off holds the rest
+    of its message. At most `limit` of them. Read only."""
     at = _stamp(at or now())
     seen, picked = set(exclude_messages), []
     for row in _rows(READY_SQL, (at, at, at, limit * 4 + len(seen))):
@@ -321,6 +324,8 @@ def next_part_of(message_id, at=None):
         FROM message_part p JOIN message m ON m.id = p.message_id
         WHERE p.message_id = ? AND p.state = 'queued' AND (m.not_after IS NULL OR m.not_after > ?)
           AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
+          AND NOT EXISTS (SELECT 1 FROM message_part q
+                          WHERE q.message_id = p.message_id AND q.state = 'queued' AND q.seq < p.seq)
         ORDER BY p.seq LIMIT 1""", (message_id, at, at))
     return ReadyPart(*rows[0][:9], bool(rows[0][9])) if rows else None
 
