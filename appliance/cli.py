@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import sys
+import warnings
 from importlib.metadata import entry_points
 
 from . import db as dbmod
@@ -20,6 +21,9 @@ from .settings import BY_NAME
 from .logs import setup_logging
 
 log = logging.getLogger("appliance")
+# python-gsmmodem-new 0.13 compares strings with `is not`; Python warns when it
+# compiles that module, which would add noise lines to our one-line errors.
+warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*gsmmodem")
 LISTEN_ERRORS = (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES)
 
 
