@@ -26,6 +26,7 @@ URC_PREFIXES = ("+CMTI:", "+CMT:", "+CDS:", "+CDSI:", "+CBM:", "RING", "+CRING:"
                 "+CFUN:", "SMS Ready", "Call Ready", "+QIND:", "^SIMST:", "^SRVST:")
 URC_WITH_PDU = ("+CMT:", "+CDS:", "+CBM:")
 PROMPT = b"> "
+HEX_LINE = re.compile(r"^[0-9A-Fa-f]{8,}$")
 
 
 class AtError(Exception):
@@ -169,8 +170,10 @@ class AtPort:
         self.last_activity = time.time()
         if self._want_pdu_for is not None:
             header, self._want_pdu_for = self._want_pdu_for, None
-            self._unsolicited(header, line)
-            return
+            if HEX_LINE.match(line):
+                self._unsolicited(header, line)
+                return
+            log.warning("%s: %s without its PDU line; dropped", self.name, header)
         pending = self._pending
         if pending is not None and line == pending:
             return  # echo

@@ -160,3 +160,11 @@ def test_sim_commands_from_the_command_line(tmp_path, run_cli, wait_for):
         proc.terminate()
         proc.wait(10)
     assert proc.returncode == 0
+
+
+def test_unsolicited_header_without_its_pdu_does_not_eat_the_answer(port):
+    sims, at = port
+    at.command("ATE0")
+    sims.sim.modems["gsm0"].write(b"\r\n+CMT: ,24\r\n")  # the PDU line was lost on the way
+    time.sleep(0.1)
+    assert at.command("AT+CPIN?") == ["+CPIN: READY"]
