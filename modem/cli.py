@@ -7,7 +7,8 @@ from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import ApplianceError, InputError
 from appliance.privacy import mask_mobile
 
-FAULTS = ("cms", "silence", "garbage", "unplug", "replug", "report", "no_reports", "direct", "quiet", "clear")
+FAULTS = ("cms", "silence", "garbage", "unplug", "replug", "report", "no_reports", "direct", "quiet", "stored_reports",
+          "clear")
 
 
 def register(sub):
@@ -35,7 +36,7 @@ def register(sub):
                             "--seconds; garbage: bytes that are not text now (--in-answer: inside the next "
                             "answers); unplug/replug: the USB stick; report: next delivery reports carry "
                             "TP-ST --status; no_reports; direct: deliver with +CMT; quiet: store inbound SMS "
-                            "without +CMTI; clear: all faults off")
+                            "without +CMTI; stored_reports: reports on the SIM with +CDSI; clear: all faults off")
     fault.add_argument("--code", type=int, default=500)
     fault.add_argument("--count", type=int, default=1)
     fault.add_argument("--seconds", type=float, default=3600.0)

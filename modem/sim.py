@@ -64,7 +64,8 @@ class SimModem:
         self.store = {}                 # index -> (status, pdu hex)
         self.reports = []               # (due monotonic, pdu hex)
         self.faults = {"cms": [], "silent_until": 0.0, "report_status": [], "garbage_in_answer": 0,
-                       "direct": False, "no_reports": False, "quiet": False}
+                       "direct": False, "no_reports": False, "quiet": False,
+                       "stored_reports": False}
         self.reference = 0
         self.submits = 0
         self.reset_settings()
@@ -446,7 +447,7 @@ class SimModem:
         while self.reports and self.reports[0][0] <= now:
             _, report = self.reports.pop(0)
             length = len(report) // 2 - 1 - int(report[:2], 16)
-            ds = self.cnmi[3]
+            ds = 2 if self.faults["stored_reports"] else self.cnmi[3]
             if ds == 1:
                 self.unsolicited(f"+CDS: {length}", report)
             else:
@@ -583,9 +584,11 @@ class Simulator:
             faults["direct"] = bool(request.get("on", True))
         elif kind == "quiet":  # store inbound SMS without +CMTI (a lost notification)
             faults["quiet"] = bool(request.get("on", True))
+        elif kind == "stored_reports":  # status reports stored on the SIM, announced by +CDSI
+            faults["stored_reports"] = bool(request.get("on", True))
         elif kind == "clear":
             faults.update({"cms": [], "silent_until": 0.0, "report_status": [], "garbage_in_answer": 0,
-                           "direct": False, "no_reports": False, "quiet": False})
+                           "direct": False, "no_reports": False, "quiet": False, "stored_reports": False})
         else:
             return {"error": f"unknown fault {kind!r}"}
         return {"ok": True, "modem": modem.name, "fault": kind}

@@ -303,3 +303,36 @@ def test_modem_silent_after_the_pdu_makes_the_part_unknown_not_resent(make_sims,
     assert state_of(message.id) == "unknown"        # never re-sent by itself
     assert [r["result"] for r in sims.air(result=None)] == ["no answer"]
     assert smsd.worker(part.modem).errors >= 1
+
+
+def test_status_reports_stored_on_the_sim_are_read_and_deleted(make_sims, start_smsd, wait_for):
+    sims = make_sims(1)
+    start_smsd(sims)
+    sims.control.fault("gsm0", "stored_reports")
+    message = outbox.queue_message("13800138000", "report via +CDSI")
+    wait_for(lambda: state_of(message.id) == "delivered", 10, "delivered")
+    wait_for(lambda: sims.control.store("gsm0") == {}, 5, "report deleted from the SIM")
+    assert InboundMessage.select().count() == 0   # a report is not an inbound SMS
+
+
+def test_monthly_cap(make_sims, start_smsd, wait_for):
+    sims = make_sims(1)
+    start_smsd(sims, modems__daily_cap=0, modems__monthly_cap=2)
+    ids = [outbox.queue_message("13800138000", f"month {i}").id for i in range(3)]
+    wait_for(lambda: sum(state_of(i) == "delivered" for i in ids) == 2, 10, "two sent")
+    import time
+    time.sleep(0.5)
+    assert sum(state_of(i) == "queued" for i in ids) == 1
+
+
+def test_unplugged_in_the_middle_of_a_submit_is_unknown(make_sims, start_smsd, wait_for):
+    sims = make_sims(2, latency=0.8)
+    start_smsd(sims)
+    message = outbox.queue_message("13800138000", "unplugged mid-air")
+    part = wait_for(lambda: MessagePart.get_or_none((MessagePart.message == message.id) &
+                                                    (MessagePart.state == "sending")), 5, "sending")
+    import time
+    time.sleep(0.3)  # the PDU is with the modem now
+    sims.control.fault(part.modem, "unplug")
+    wait_for(lambda: state_of(message.id) == "unknown", 10, "unknown")
+    assert "interrupted" in MessagePart.get(MessagePart.message == message.id).error
