@@ -172,8 +172,8 @@ class ModemWorker:
             self.errors += 1
             self.failed_resets += 1
             if self.failed_resets >= self.config["modems.remove_after"] and self.state != "removed":
-                self._set_state("removed", f"taken out of the pool: no answer after "
-                                           f"{self.failed_resets} resets ({exc})")
+                self._set_state("removed", f"taken out of the pool after {self.failed_resets} failed "
+                                           f"resets: {exc}")
             elif self.state not in ("removed",):
                 self._set_state("resetting", "")
             delay = interval if self.state == "removed" else min(interval, 1.0)
