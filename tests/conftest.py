@@ -2,8 +2,15 @@
 
 Area-specific fixtures live in tests/<area>/conftest.py.
 """
+import glob
+import itertools
+import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -45,3 +52,45 @@ def config_file(tmp_path):
     path = tmp_path / "appliance.toml"
     path.write_text(f'data_dir = "{tmp_path / "data"}"\n')
     return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session (Debian's postgresql binaries, run as postgres)."""
+    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not bins or os.geteuid() != 0 or not shutil.which("runuser"):
+        pytest.skip("PostgreSQL server binaries (Debian package postgresql) not installed, or not root")
+    bindir = os.path.dirname(bins[-1])
+    # Not under pytest's tmp dir: that is private to root and the server runs as postgres.
+    root = Path(tempfile.mkdtemp(prefix="appliance-pg-"))
+    os.chmod(root, 0o777)
+    data, port = root / "data", free_port()
+    as_pg = ["runuser", "-u", "postgres", "--"]
+    subprocess.run(as_pg + [f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "app", "-E", "UTF8"],
+                   check=True, capture_output=True)
+    subprocess.run(as_pg + [f"{bindir}/pg_ctl", "-D", str(data), "-w", "-l", str(root / "log"), "-o",
+                            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    names = itertools.count(1)
+
+    def new_database():
+        name = f"appliance{next(names)}"
+        subprocess.run(as_pg + [f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "app", name],
+                       check=True, capture_output=True)
+        return f"postgresql://app@127.0.0.1:{port}/{name}"
+
+    yield new_database
+    subprocess.run(as_pg + [f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def postgres_url(postgres_server):
+    """The URL of an empty PostgreSQL database of this test module's own."""
+    return postgres_server()

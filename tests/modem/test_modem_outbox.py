@@ -1,13 +1,6 @@
 """The outbox API the services use, and the dispatcher's state changes, on SQLite
 and (when its server binaries are installed) PostgreSQL."""
 import datetime
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -17,34 +10,6 @@ from appliance.config import Config
 from appliance.errors import InputError
 from appliance.messages import InboundMessage, Message, MessagePart
 from appliance.models import Customer, Staff
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not bins or os.geteuid() != 0 or not shutil.which("runuser"):
-        pytest.skip("PostgreSQL server binaries not installed, or not root")
-    bindir = os.path.dirname(bins[-1])
-    root = Path(tempfile.mkdtemp(prefix="appliance-pg-outbox-"))
-    os.chmod(root, 0o777)
-    data, port = root / "data", free_port()
-    as_pg = ["runuser", "-u", "postgres", "--"]
-    subprocess.run(as_pg + [f"{bindir}/initdb", "-D", str(data), "-A", "trust", "-U", "app", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    subprocess.run(as_pg + [f"{bindir}/pg_ctl", "-D", str(data), "-w", "-l", str(root / "log"), "-o",
-                            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)
-    subprocess.run(as_pg + [f"{bindir}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "app", "appliance"],
-                   check=True, capture_output=True)
-    yield f"postgresql://app@127.0.0.1:{port}/appliance"
-    subprocess.run(as_pg + [f"{bindir}/pg_ctl", "-D", str(data), "-m", "immediate", "stop"], capture_output=True)
-    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
