@@ -6,13 +6,14 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from peer_support import free_port
 
 from appliance import db as dbmod
 from appliance.config import Config, ensure_data_dir
@@ -52,12 +53,6 @@ def config_file(tmp_path):
     path = tmp_path / "appliance.toml"
     path.write_text(f'data_dir = "{tmp_path / "data"}"\n')
     return path
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,6 @@
 """Fixtures for the SMS engine: simulated modems on real ptys, and smsd's pool and
 dispatcher running in a thread against them."""
 import threading
-import time
 
 import pytest
 
@@ -9,6 +8,7 @@ from appliance.config import Config
 from modem.dispatcher import Dispatcher
 from modem.pool import Pool
 from modem.sim import Simulator, SimControl, read_air
+from peer_support import wait_for
 
 FAST = {  # short timeouts so faults play out in seconds
     "modems.command_timeout": 1.0,
@@ -22,14 +22,6 @@ FAST = {  # short timeouts so faults play out in seconds
 }
 
 
-def wait_for(predicate, timeout=10.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(name="wait_for")

@@ -7,6 +7,7 @@ import pytest
 
 from appliance import idcard
 from appliance.models import Customer, Policy, Product, Staff
+from peer_support import free_port
 
 
 class Book:
@@ -38,13 +39,6 @@ def book(database):
     return Book()
 
 
-def _free_port():
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def api(config, database):
     """A real web server on 127.0.0.1 with an operator token; yields call(method, path, body) -> (status, json)."""
@@ -55,7 +49,7 @@ def api(config, database):
     from web.app import build_app
     from web.server import make_server, serve_in_thread
 
-    web_config = config.replace(web__listen=f"127.0.0.1:{_free_port()}", web__threads=2)
+    web_config = config.replace(web__listen=f"127.0.0.1:{free_port()}", web__threads=2)
     server = make_server(web_config, build_app(web_config))
     serve_in_thread(server)
     host, port = server.bind_addr[:2]

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from decimal import Decimal
 
 import pytest
@@ -18,6 +17,7 @@ from appliance.config import load_config
 from appliance.models import Customer, Policy, Product, Staff
 from appliance.service_models import OptOut
 from appliance.tickets import Ticket
+from peer_support import wait_for as poll
 
 pytestmark = pytest.mark.slow
 
@@ -54,13 +54,7 @@ def texts_to(directory, number):
 
 
 def wait_for(predicate, timeout=40.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return poll(predicate, timeout, what, interval=0.2)
 
 
 @pytest.fixture

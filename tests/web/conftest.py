@@ -7,7 +7,8 @@ from appliance import tokens
 from appliance.config import Config, ensure_data_dir
 from web.app import build_app
 from web.server import make_server, serve_in_thread
-from web_support import Client, free_port, make_user
+from peer_support import free_port
+from web_support import Client, make_user
 
 @pytest.fixture
 def web_config(tmp_path):

@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from appliance.ivr_menus import MenuNode, ensure_default_menu
 from appliance.messages import InboundMessage
 from appliance.users import create_user
 
-from web_support import free_port
+from peer_support import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,19 +33,14 @@ from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
+from peer_support import wait_for
 
 if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
     pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
 
 
 def wait_until(check, timeout=30.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_for(check, timeout, what, interval=0.2)
 
 
 def air_texts(modems_dir):

@@ -17,7 +17,8 @@ from appliance.models import AdminUser, AuditLog
 from appliance.tokens import ApiToken, check_token
 from appliance.users import verify_password
 
-from web_support import Client, free_port
+from peer_support import free_port
+from web_support import Client
 
 
 def open_db(config_file, tmp_path):

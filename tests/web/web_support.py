@@ -2,7 +2,6 @@
 import http.client
 import json
 import re
-import socket
 import urllib.parse
 from http.cookies import SimpleCookie
 
@@ -10,12 +9,6 @@ from appliance import users
 from appliance.models import AdminUser
 
 PASSWORD = "correct horse 42"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Client:
