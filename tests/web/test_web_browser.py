@@ -31,7 +31,7 @@ NEW_PASSWORD = "新密码-long-enough"
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 from peer_support import wait_for
 
@@ -120,19 +120,33 @@ def shot(stack, name):
     stack["driver"].save_screenshot(str(SHOTS / f"{name}.png"))
 
 
+def _navigate(d, action):
+    """Run action (a click) and wait until the next page has loaded.
+
+    selenium's staleness_of races chromedriver ("Node with given id does not
+    belong to the document") when the old page is torn down mid-check, so the
+    old page is tagged with a window property instead: a new page lacks it."""
+    d.execute_script("window.__old_page = true")
+    action()
+
+    def loaded(drv):
+        try:
+            return drv.execute_script(
+                "return window.__old_page === undefined && document.readyState === 'complete'")
+        except WebDriverException:  # the page is being replaced right now
+            return False
+    WebDriverWait(d, 20).until(loaded)
+
+
 def click(stack, element_id):
     """Click a submit button or link and wait for the next page to load."""
     d = stack["driver"]
-    page = d.find_element(By.TAG_NAME, "html")
-    d.find_element(By.ID, element_id).click()
-    WebDriverWait(d, 20).until(staleness_of(page))
+    _navigate(d, d.find_element(By.ID, element_id).click)
 
 
 def follow(stack, link_text):
     d = stack["driver"]
-    page = d.find_element(By.TAG_NAME, "html")
-    d.find_element(By.LINK_TEXT, link_text).click()
-    WebDriverWait(d, 20).until(staleness_of(page))
+    _navigate(d, d.find_element(By.LINK_TEXT, link_text).click)
 
 
 def flash(stack):
