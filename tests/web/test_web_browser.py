@@ -169,8 +169,9 @@ def test_1_sign_in_forces_a_new_password(stack):
     assert d.current_url == stack["url"] + "/"
     assert "密码已修改" in flash(stack)
     # smsd reports the simulated modem; the dashboard shows it with its signal bars.
-    wait_until(lambda: (d.refresh() or "gsm0" in d.find_element(By.ID, "modems").text), 40, "modem on dashboard")
-    assert d.find_elements(By.CSS_SELECTOR, "#modems .bars i.on")
+    # The row can appear before the first signal reading, so wait for both.
+    wait_until(lambda: (d.refresh() or "gsm0" in d.find_element(By.ID, "modems").text
+                        and d.find_elements(By.CSS_SELECTOR, "#modems .bars i.on")), 40, "modem with signal")
     shot(stack, "dashboard")
 
 
