@@ -1,7 +1,7 @@
 """The IVR's subcommands: `appliance calls`, `appliance prompts …`, `appliance bench agi`."""
 import sys
 
-from appliance import calls
+from appliance import calls, prompt_files
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import InputError
 
@@ -15,7 +15,7 @@ def register(subparsers):
     listing.add_argument("--outcome", choices=calls.OUTCOMES, help="only calls that ended so")
     listing.add_argument("--since", help="only calls started at or after YYYY-MM-DD[THH:MM]")
 
-    parser = add_command(subparsers, "prompts", None, "build, list, upload or record IVR prompts",
+    parser = add_command(subparsers, "prompts", None, "build, list, upload, record or restore IVR prompts",
                          needs_db=False)
     sub = parser.add_subparsers(dest="prompts_command", metavar="ACTION", required=True,
                                 parser_class=type(parser))
@@ -36,6 +36,10 @@ def register(subparsers):
     record.add_argument("--lang", default="zh", help="zh (default) or en")
     record.add_argument("--seconds", type=float, default=8.0, help="how long to record (default 8)")
     record.add_argument("--device", type=int, help="PyAudio input device index (default: the first)")
+    restore = add_command(sub, "restore", cmd_prompts_restore,
+                          "remove the replacement of prompt NAME: callers hear the default again", needs_db=False)
+    restore.add_argument("name", metavar="NAME")
+    restore.add_argument("--lang", default="zh", help="zh (default) or en")
 
     dial = add_command(subparsers, "dial", cmd_dial,
                        "place a test call to the running IVR as Asterisk would; print what the caller hears")
@@ -77,12 +81,12 @@ def cmd_calls(args, config):
 
 def cmd_prompts_build(args, config):
     built, kept = prompts.build(config, force=args.force)
-    print(f"prompts: {built} built, {kept} up to date, in {prompts.prompts_dir(config)}")
+    print(f"prompts: {built} built, {kept} up to date, in {prompt_files.prompts_dir(config)}")
     return 0
 
 
 def cmd_prompts_list(args, config):
-    rows = prompts.listing(config)
+    rows = prompt_files.listing(config)
     if args.json:
         print_json(rows)
         return 0
@@ -93,7 +97,7 @@ def cmd_prompts_list(args, config):
 
 
 def cmd_prompts_upload(args, config):
-    target, seconds = prompts.install(config, args.name, args.file, args.lang)
+    target, seconds = prompt_files.install(config, args.name, args.file, args.lang)
     print(f"prompt {args.name} ({args.lang}) replaced: {target} ({seconds:.1f} s)")
     return 0
 
@@ -103,6 +107,14 @@ def cmd_prompts_record(args, config):
         print(f"recording {args.name} for {args.seconds:.0f} s: speak now…", file=sys.stderr)
     target, seconds = prompts.record(config, args.name, args.lang, args.seconds, args.device, started)
     print(f"prompt {args.name} ({args.lang}) recorded: {target} ({seconds:.1f} s)")
+    return 0
+
+
+def cmd_prompts_restore(args, config):
+    if prompt_files.restore_default(config, args.name, args.lang):
+        print(f"prompt {args.name} ({args.lang}): replacement removed, the default plays again")
+    else:
+        print(f"prompt {args.name} ({args.lang}) had no replacement")
     return 0
 
 

@@ -1,14 +1,12 @@
-"""Prompt audio: built from agi/prompts.toml with espeak-ng and sox, replaced by
-admins (upload or record on the box), and found again at call time.
+"""Prompt audio at call time: defaults built from the catalogue
+(appliance/prompts.toml) with espeak-ng and sox, prompts found again for a
+call, dynamic texts (names) spoken into a cache, and recording a replacement
+on the box with PyAudio.
 
-Layout under data_dir/prompts/:
-    zh/NAME.wav, en/NAME.wav            generated defaults (8 kHz 16-bit mono)
-    custom/zh/NAME.wav, custom/en/…     admins' replacements, used first
-    cache/zh/HASH.wav, cache/en/…       dynamic texts (names) spoken at call time
-    {zh,en}/.manifest.json             text each default was built from
+The files themselves (layout, listing, converting and installing an admin's
+replacement) are appliance/prompt_files.py, shared with the admin page.
 Asterisk is given the path without extension and picks the .wav.
 """
-import functools
 import hashlib
 import json
 import logging
@@ -16,47 +14,21 @@ import os
 import shutil
 import subprocess
 import tempfile
-import tomllib
 import wave
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from appliance.errors import ApplianceError, InputError
+from appliance.prompt_files import (LANGUAGES, SOX_OUT, catalogue, check_language, check_name, fill,
+                                    install, prompts_dir)
 
 log = logging.getLogger(__name__)
 
-CATALOGUE_FILE = Path(__file__).with_name("prompts.toml")
-LANGUAGES = ("zh", "en")
 VOICES = {"zh": "cmn-latn-pinyin", "en": "en"}
-SOX_OUT = ["-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer"]
-MIN_SECONDS, MAX_SECONDS = 0.2, 300.0
 
 
 class PromptError(ApplianceError):
     """Building or converting prompt audio failed (a tool is missing or broke)."""
-
-
-@functools.cache
-def catalogue():
-    """{name: {'zh': text, 'en': text, 'dynamic': bool}} from prompts.toml."""
-    with open(CATALOGUE_FILE, "rb") as fh:
-        return tomllib.load(fh)
-
-
-def check_name(name):
-    if name not in catalogue() or catalogue()[name].get("dynamic"):
-        raise InputError(f"NAME: unknown prompt '{name}' (see `appliance prompts list`)", field="name")
-    return name
-
-
-def prompts_dir(config):
-    return Path(config.data_dir) / "prompts"
-
-
-def fill(template, config, **fields):
-    values = {"company": config["company_name"], "hotline": config["hotline"], "branch": config["branch_name"]}
-    values.update(fields)
-    return template.format(**values)
 
 
 # --- building -----------------------------------------------------------------------
@@ -186,59 +158,13 @@ def warm_names(config, finder=None):
     return built
 
 
-# --- admins' replacements -------------------------------------------------------------
-
-def _sox_stat(path):
-    """Duration (s) and maximum amplitude of an audio file, via sox."""
-    result = subprocess.run(["sox", str(path), "-n", "stat"], capture_output=True, text=True, timeout=60)
-    if result.returncode != 0:
-        raise ValueError(result.stderr.strip().splitlines()[-1] if result.stderr.strip() else "sox failed")
-    stats = {}
-    for line in result.stderr.splitlines():
-        key, _, value = line.partition(":")
-        stats[key.strip()] = value.strip()
-    return float(stats.get("Length (seconds)", 0)), float(stats.get("Maximum amplitude", 0))
-
-
-def install(config, name, source, language="zh"):
-    """Convert an audio file with sox into the custom prompt NAME and check it.
-    Bad audio raises InputError naming the file; the old prompt stays."""
-    check_name(name)
-    if language not in LANGUAGES:
-        raise InputError(f"--lang: must be zh or en, got {language!r}", field="lang")
-    source = Path(source)
-    if not source.is_file():
-        raise InputError(f"FILE: {source} does not exist", field="file")
-    target = prompts_dir(config) / "custom" / language / f"{name}.wav"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        converted = Path(tmp) / "converted.wav"
-        result = subprocess.run(["sox", "-q", str(source), *SOX_OUT, str(converted)],
-                                capture_output=True, text=True, timeout=120)
-        if result.returncode != 0 or not converted.exists():
-            reason = (result.stderr.strip().splitlines() or ["sox cannot read it"])[-1]
-            raise InputError(f"FILE: {source} is not audio sox can read ({reason.removeprefix('sox FAIL formats: ')})",
-                             field="file")
-        try:
-            seconds, peak = _sox_stat(converted)
-        except ValueError as exc:
-            raise InputError(f"FILE: {source}: {exc}", field="file") from None
-        if seconds < MIN_SECONDS:
-            raise InputError(f"FILE: {source} is too short ({seconds:.2f} s, at least {MIN_SECONDS} s)", field="file")
-        if seconds > MAX_SECONDS:
-            raise InputError(f"FILE: {source} is too long ({seconds:.0f} s, at most {MAX_SECONDS:.0f} s)", field="file")
-        if peak < 0.01:
-            raise InputError(f"FILE: {source} is silent", field="file")
-        os.replace(converted, target)
-    return target, seconds
-
+# --- recording a replacement on the box ----------------------------------------------
 
 def record(config, name, language="zh", seconds=10.0, device=None, on_start=None):
     """Record NAME from the box's microphone with PyAudio, then install it.
     on_start() is called when the microphone is open (to tell the admin to speak)."""
     check_name(name)
-    if language not in LANGUAGES:
-        raise InputError(f"--lang: must be zh or en, got {language!r}", field="lang")
+    check_language(language)
     pcm, rate = _capture(seconds, device, on_start)
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "recorded.wav"
@@ -296,25 +222,6 @@ def text_of(config, path, language="zh"):
         return fill(entry.get(language) or entry.get("zh") or entry.get("en"), config)
     sidecar = Path(f"{path}.txt")
     return sidecar.read_text() if sidecar.exists() else name
-
-
-def listing(config):
-    """Every prompt with its texts and which files exist."""
-    root = prompts_dir(config)
-    rows = []
-    for name, entry in catalogue().items():
-        if entry.get("dynamic"):
-            continue
-        row = {"name": name, "zh": entry.get("zh", ""), "en": entry.get("en", "")}
-        for language in LANGUAGES:
-            if (root / "custom" / language / f"{name}.wav").exists():
-                row[f"{language}_file"] = "custom"
-            elif (root / language / f"{name}.wav").exists():
-                row[f"{language}_file"] = "default"
-            else:
-                row[f"{language}_file"] = "" if language in entry else "n/a"
-        rows.append(row)
-    return rows
 
 
 def copy_tree(source_dir, target_dir):

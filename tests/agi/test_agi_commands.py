@@ -1,4 +1,4 @@
-"""The IVR's command line: prompts build/list/upload/record, calls listing."""
+"""The IVR's command line: prompts build/list/upload/record/restore, calls listing."""
 import json
 import subprocess
 import wave
@@ -49,6 +49,10 @@ def test_upload_converts_and_checks(run_cli, tmp_path):
         assert (audio.getframerate(), audio.getnchannels(), audio.getsampwidth()) == (8000, 1, 2)
     listing = json.loads(run_cli("prompts", "list", "--json", config_path=config).stdout)
     assert next(r for r in listing if r["name"] == "menu_main")["zh_file"] == "custom"
+    result = run_cli("prompts", "restore", "menu_main", config_path=config)
+    assert result.returncode == 0 and "replacement removed" in result.stdout, result.stderr
+    assert not (tmp_path / "own" / "prompts" / "custom" / "zh" / "menu_main.wav").exists()
+    assert "had no replacement" in run_cli("prompts", "restore", "menu_main", config_path=config).stdout
 
 
 @pytest.mark.parametrize("kind,message", [

@@ -2,7 +2,8 @@
 import re
 from pathlib import Path
 
-from agi import prompts, server
+from agi import server
+from appliance import prompt_files
 from appliance.settings import BY_NAME
 
 SNIPPET = Path(__file__).parents[2] / "image" / "asterisk" / "extensions_appliance.conf"
@@ -16,5 +17,5 @@ def test_snippet_routes_to_the_default_fastagi_address_with_a_fallback():
     assert 'GotoIf($["${AGISTATUS}" = "FAILURE"]?fallback)' in text
     assert f"Dial({BY_NAME['agi.operator'].default},60)" in text
     for name in re.findall(r"Playback\(/var/lib/appliance/prompts/zh/(\w+)\)", text):
-        assert "zh" in prompts.catalogue()[name]
+        assert "zh" in prompt_files.catalogue()[name]
     assert BY_NAME["data_dir"].default == "/var/lib/appliance"

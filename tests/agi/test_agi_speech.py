@@ -3,7 +3,8 @@ import datetime
 
 import pytest
 
-from agi import prompts, speech
+from agi import speech
+from appliance import prompt_files
 
 ZH = {"n_0": "零", "n_1": "一", "n_2": "二", "n_3": "三", "n_4": "四", "n_5": "五", "n_6": "六", "n_7": "七",
       "n_8": "八", "n_9": "九", "n_10": "十", "n_100": "百", "n_1000": "千", "n_10000": "万", "n_1e8": "亿",
@@ -46,7 +47,7 @@ def test_english_numbers_money_dates():
 
 
 def test_every_composed_name_has_a_prompt_in_its_language():
-    catalogue = prompts.catalogue()
+    catalogue = prompt_files.catalogue()
     values = [0, 10, 11, 19, 99, 110, 2000, 12345, 20000, 10 ** 8 + 5, 1234567890]
     for language in ("zh", "en"):
         words = [w for v in values for w in speech.number(v, language)]
