@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from . import phones
-from .db import database
+from .db import database, write_transaction
 from .errors import InputError
 from .models import Claim, Customer, Payment, Policy, Product, Staff, audit
 
@@ -386,12 +386,24 @@ UPSERT = {"customers": upsert_customer, "staff": upsert_staff, "policies": upser
           "payments": upsert_payment, "claims": upsert_claim}
 
 
-def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli"):
+def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli", source="", file_name=None,
+                progress=None):
     """Import one file, all or nothing. Returns a report dict; raises ImportFailed
-    (an InputError naming line and column) when any row is bad."""
+    (an InputError naming line and column) when any row is bad.
+
+    Every row is checked (converted) first, without touching the database, then
+    written inside one transaction: the write lock is held only for the writing.
+    `progress`, when given, is called as progress(phase, counts) from this thread,
+    phase 'reading', 'checking', 'writing' or 'finished', counts a dict with total,
+    read, checked and written; during 'writing' the import's transaction is open.
+    `file_name` names the file in errors and the audit log (default: the path's)."""
     if kind not in SPECS:
         raise InputError(f"kind: must be one of {', '.join(SPECS)}, got {kind!r}", field="kind")
+    tell = progress or (lambda phase, counts: None)
+    counts = {"total": None, "read": 0, "checked": 0, "written": 0}
+    tell("reading", counts)
     header, rows = read_table(path)
+    counts.update(total=len(rows), read=len(rows))
     columns, ignored = resolve_columns(kind, header, mapping or {})
     fields = {f.name: f for f in SPECS[kind]}
     errors, created, updated, cleaned = [], 0, 0, 0
@@ -403,44 +415,61 @@ def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli"):
         else:
             errors.append(RowError(line, "", name or "", message))
 
-    with database.atomic() as transaction:
-        for line, cells in rows:
-            values = {}
-            for name, index in columns.items():
-                raw = cells[index] if index < len(cells) else None
-                try:
-                    values[name] = convert(fields[name], raw)
-                except InputError as exc:
-                    error(line, name, str(exc).split(": ", 1)[-1])
-                    continue
-                except ValueError as exc:
-                    error(line, name, str(exc))
-                    continue
-                if fields[name].kind == "phone" and values[name] and values[name] != _text(raw):
-                    cleaned += 1
-            if len(values) < len(columns):
-                continue
+    tell("checking", counts)
+    checked = []  # (line, values) of the rows whose every cell converted
+    for line, cells in rows:
+        values = {}
+        for name, index in columns.items():
+            raw = cells[index] if index < len(cells) else None
             try:
-                with database.atomic():  # a savepoint: one bad row does not hide the next ones
-                    if UPSERT[kind](values):
-                        created += 1
-                    else:
-                        updated += 1
-            except RowProblem as exc:
-                error(line, exc.field_name, str(exc))
+                values[name] = convert(fields[name], raw)
             except InputError as exc:
-                error(line, exc.field if exc.field in columns else None, str(exc).split(": ", 1)[-1]
-                      if exc.field in columns else str(exc))
-            except peewee.IntegrityError as exc:
-                error(line, _field_of_integrity_error(exc, columns), _integrity_words(exc))
-            if len(errors) >= MAX_REPORTED:
-                break
-        if errors or dry_run:
-            transaction.rollback()
-        if not errors and not dry_run:
-            audit(actor, f"import.{kind}", Path(path).name, f"{created} created, {updated} updated")
+                error(line, name, str(exc).split(": ", 1)[-1])
+                continue
+            except ValueError as exc:
+                error(line, name, str(exc))
+                continue
+            if fields[name].kind == "phone" and values[name] and values[name] != _text(raw):
+                cleaned += 1
+        if len(values) == len(columns):
+            checked.append((line, values))
+        counts["checked"] += 1
+        tell("checking", counts)
+        if len(errors) >= MAX_REPORTED:
+            break
+
+    if len(errors) < MAX_REPORTED:
+        # Rows that converted are written even when others did not, so the one
+        # report also names what only the database finds (a duplicate ID number).
+        tell("writing", counts)
+        with write_transaction() as transaction:
+            for line, values in checked:
+                try:
+                    with database.atomic():  # a savepoint: one bad row does not hide the next ones
+                        if UPSERT[kind](values):
+                            created += 1
+                        else:
+                            updated += 1
+                except RowProblem as exc:
+                    error(line, exc.field_name, str(exc))
+                except InputError as exc:
+                    error(line, exc.field if exc.field in columns else None, str(exc).split(": ", 1)[-1]
+                          if exc.field in columns else str(exc))
+                except peewee.IntegrityError as exc:
+                    error(line, _field_of_integrity_error(exc, columns), _integrity_words(exc))
+                counts["written"] += 1
+                tell("writing", counts)
+                if len(errors) >= MAX_REPORTED:
+                    break
+            if errors or dry_run:
+                transaction.rollback()
+            if not errors and not dry_run:
+                audit(actor, f"import.{kind}", file_name or Path(path).name, f"{created} created, {updated} updated",
+                      source)
+    tell("finished", counts)
     if errors:
-        raise ImportFailed(path, errors)
+        errors.sort(key=lambda e: e.line)  # stable: a row's own errors stay in column order
+        raise ImportFailed(file_name or path, errors[:MAX_REPORTED])
     return {"kind": kind, "file": str(path), "rows": len(rows), "created": created, "updated": updated,
             "numbers_cleaned": cleaned, "ignored_columns": ignored, "dry_run": dry_run}
 

@@ -1,32 +1,38 @@
 """Importing customers, staff, policies, payments and claims from CSV or XLSX.
 
-The file is checked and written all-or-nothing by appliance.importer; a bad row
-is listed with its line and column and nothing is imported.
+An upload becomes an import job (appliance/import_jobs.py) run by a thread of
+this process; the file is checked and written all-or-nothing by
+appliance.importer, and a bad row is listed with its line and column. A small
+file is answered on the spot; a larger one sends the browser to the job's page,
+whose progress bar static/import_job.js keeps current from the job's JSON.
 """
 import os
 import secrets
 
 import bottle
 
+from appliance import import_jobs, importer
 from appliance.errors import InputError
 
-from .pages import page, respond
+from .api import json_response
+from .pages import N_, page, respond
 
 MAX_UPLOAD = 50 * 1024 * 1024
 SUFFIXES = (".csv", ".xlsx")
+IMPORT_WAIT = 2.0  # seconds the upload's answer waits for the job before showing its progress page
 
-
-def importer():
-    from appliance import importer as module
-    return module
+STATE_LABELS = {"queued": N_("waiting for another import"), "running": N_("running"), "done": N_("done"),
+                "failed": N_("refused"), "interrupted": N_("interrupted")}
+PHASE_LABELS = {"queued": N_("waiting"), "reading": N_("reading the file"), "checking": N_("checking rows"),
+                "writing": N_("writing rows"), "finished": N_("finished")}
 
 
 def render_import(ctx, status=200, **values):
-    kinds = list(importer().SPECS)
+    kinds = list(importer.SPECS)
     values.setdefault("kind", ctx.form("kind") if ctx.request.method == "POST" else "customers")
-    body = ctx.render("import", title=ctx._("Import"), kinds=kinds, specs=importer().SPECS,
+    body = ctx.render("import", title=ctx._("Import"), kinds=kinds, specs=importer.SPECS,
                       report=values.pop("report", None), errors=values.pop("errors", []),
-                      error=values.pop("error", None), **values)
+                      error=values.pop("error", None), jobs=import_jobs.recent(), labels=STATE_LABELS, **values)
     return respond(body, status)
 
 
@@ -49,19 +55,50 @@ def import_upload(ctx):
             InputError(f"file: {name}: only .csv and .xlsx files", field="file")))
     folder = ctx.config.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # The importer names the file in its errors: keep the name, make the path unique.
+    # The importer reads the suffix from the path: keep the name, make the path unique.
     path = folder / f"{secrets.token_hex(4)}-{name}"
     try:
         upload.save(str(path))
         if path.stat().st_size > MAX_UPLOAD:
             raise InputError(f"file: larger than {MAX_UPLOAD // (1024 * 1024)} MB", field="file")
-        report = importer().import_file(kind, path, dry_run=dry_run, actor=ctx.user.username)
-    except importer().ImportFailed as exc:
-        ctx.audit(f"import.{kind}.refused", name, f"{len(exc.errors)} error(s); first: {exc.errors[0]}")
-        return render_import(ctx, 400, errors=exc.errors, filename=name, error=ctx._(
-            "Nothing was imported: the file has errors. Fix them and upload it again."))
+        job, thread = import_jobs.start(kind, path, name, actor=ctx.user.username, source=ctx.source,
+                                        dry_run=dry_run)
     except InputError as exc:
-        return render_import(ctx, 400, error=ctx.error_text(exc))
-    finally:
         path.unlink(missing_ok=True)
-    return render_import(ctx, report=report, filename=name)
+        return render_import(ctx, 400, error=ctx.error_text(exc))
+    thread.join(IMPORT_WAIT)
+    if thread.is_alive():
+        ctx.redirect(f"/import/jobs/{job.id}")
+    return render_outcome(ctx, import_jobs.get(job.id))
+
+
+def render_outcome(ctx, job):
+    """A finished job shown on the import page, as the upload's own answer."""
+    if job["state"] == "done":
+        return render_import(ctx, report=job["report"], filename=job["filename"], kind=job["kind"])
+    if job["errors"]:
+        return render_import(ctx, 400, errors=import_jobs.row_errors(job), filename=job["filename"],
+                             kind=job["kind"], error=ctx._(
+                                 "Nothing was imported: the file has errors. Fix them and upload it again."))
+    return render_import(ctx, 400, kind=job["kind"], error=ctx.error_text(job["message"]))
+
+
+@page("/import/jobs/{job_id:int}", "import")
+def import_job(ctx, job_id):
+    job = import_jobs.get(job_id)
+    error = None
+    if job["errors"]:
+        error = ctx._("Nothing was imported: the file has errors. Fix them and upload it again.")
+    elif job["state"] in ("failed", "interrupted"):
+        error = ctx.error_text(job["message"]) if job["state"] == "failed" else ctx._(
+            "The import was interrupted (the service stopped). Nothing was imported; upload the file again.")
+    return ctx.render("import_job", title=ctx._("Import job {id}").format(id=job["id"]), job=job,
+                      errors=import_jobs.row_errors(job), error=error, report=job["report"],
+                      filename=job["filename"], states=STATE_LABELS, phases=PHASE_LABELS)
+
+
+@page("/import/jobs/{job_id:int}.json", "import")
+def import_job_json(ctx, job_id):
+    job = import_jobs.get(job_id)
+    return json_response(200, {**job, "state_text": ctx._(STATE_LABELS[job["state"]]),
+                               "phase_text": ctx._(PHASE_LABELS[job["phase"]])})

@@ -2,22 +2,7 @@
 % if error:
 <p class="flash error" id="import-error">{{error}}</p>
 % end
-% if errors:
-<table id="import-errors">
-  <tr><th>{{_('Line')}}</th><th>{{_('Column')}}</th><th>{{_('Problem')}}</th></tr>
-  % for e in errors:
-  <tr><td class="num">{{e.line}}</td><td>{{e.column}} {{'(' + e.header + ')' if e.header else ''}}</td><td>{{e.message}}</td></tr>
-  % end
-</table>
-% end
-% if report:
-<p class="flash ok" id="import-report">
-  {{get('filename', '')}}: {{_('{rows} rows, {created} created, {updated} updated.').format(rows=report['rows'], created=report['created'], updated=report['updated'])}}
-  % if report.get('dry_run'):
-  {{_('Trial run only: nothing was saved.')}}
-  % end
-</p>
-% end
+% include('import_result')
 <form method="post" action="/import" enctype="multipart/form-data" class="card" id="import-form">
   <input type="hidden" name="csrf" value="{{ctx.csrf}}">
   <div class="row">
@@ -38,3 +23,13 @@
   % end
 </table>
 <p class="meta">{{_('* required. Headers may be the field names or the usual Chinese column names. The whole file is imported or nothing.')}}</p>
+% if jobs:
+<h2>{{_('Recent imports')}}</h2>
+<table id="import-jobs">
+  <tr><th>{{_('File')}}</th><th>{{_('What the file holds')}}</th><th>{{_('By')}}</th><th>{{_('Started')}}</th><th>{{_('State')}}</th></tr>
+  % for j in jobs:
+  <tr><td><a href="/import/jobs/{{j['id']}}">{{j['filename']}}</a></td><td>{{_(j['kind'])}}</td><td>{{j['actor']}}</td>
+      <td class="muted">{{j['created_at'].strftime('%Y-%m-%d %H:%M')}}</td><td>{{_(labels[j['state']])}}</td></tr>
+  % end
+</table>
+% end
