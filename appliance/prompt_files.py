@@ -93,7 +93,8 @@ def audio_file(config, name, language, default=False):
     """The WAV callers hear for NAME in LANGUAGE (the replacement first, or the
     default when asked), or NotFound."""
     check_name(name)
-    check_language(language, "lang")
+    if language not in LANGUAGES:
+        raise NotFound(f"lang: no language {language!r} (zh or en)", field="lang")
     candidates = [default_path(config, name, language)]
     if not default:
         candidates.insert(0, custom_path(config, name, language))

@@ -1,0 +1,31 @@
+% rebase('layout')
+<p class="meta">{{_('What callers hear in the IVR. Open a prompt to replace it with an upload or a recording, or to restore the default.')}}
+ {{_('{n} replaced by an admin.').format(n=replaced)}}</p>
+<form method="get" action="/prompts" class="row" id="prompt-search">
+  <label>{{_('Search')}}<input name="q" value="{{q}}" placeholder="{{_('name or text')}}"></label>
+  <button type="submit">{{_('Search')}}</button>
+</form>
+<table id="prompt-list">
+  <thead><tr><th>{{_('Prompt')}}</th><th>{{_('Mandarin')}}</th><th>{{_('English')}}</th></tr></thead>
+  <tbody>
+  % for row in rows:
+  <tr id="prompt-{{row['name']}}">
+    <td><a href="/prompts/{{row['name']}}">{{row['name']}}</a></td>
+    % for item in row['languages']:
+    <td>
+      % if item['state'] != 'n/a':
+      <div>{{item['text']}}</div>
+      % end
+      <span class="state {{'sending' if item['state'] == 'custom' else 'failed' if item['state'] == '' else ''}}">{{_(item['state_text'])}}</span>
+      % if item['url']:
+      <audio controls preload="none" src="{{item['url']}}" class="prompt-audio"></audio>
+      % end
+    </td>
+    % end
+  </tr>
+  % end
+  </tbody>
+</table>
+% if not rows:
+<p>{{_('No prompt matches.')}}</p>
+% end
