@@ -153,6 +153,23 @@ def daily_report(start, end):
     return [{"day": d, **_summary(rows)} for d, rows in sorted(by_day.items())]
 
 
+def _day_bounds(start, end):
+    """Datetimes from the start of `start` to the start of the day after `end`."""
+    return (datetime.datetime.combine(start, datetime.time()),
+            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time()))
+
+
+def sent_parts_per_day(start, end):
+    """{'YYYY-MM-DD': parts handed to a modem that day}, start..end inclusive.
+    (daily_report counts messages by the day they were created; volume is in parts.)"""
+    day = fn.DATE(MessagePart.sent_at)
+    since, until = _day_bounds(start, end)
+    query = (MessagePart.select(day, fn.COUNT(MessagePart.id))
+             .where(MessagePart.sent_at >= since, MessagePart.sent_at < until)
+             .group_by(day))
+    return {str(d)[:10]: n for d, n in query.tuples()}  # DATE() may come back as a datetime
+
+
 def campaign_report(campaign_ids=None, config=None):
     """Per campaign: counts, delivery rate, failure reasons, and (given the config,
     which charges parts not charged yet) parts and cost."""

@@ -11,7 +11,7 @@ Keys that are secrets (ID number digits) are stored masked, never in clear.
 import datetime
 import json
 
-from peewee import CharField, DateTimeField, ForeignKeyField, TextField
+from peewee import CharField, DateTimeField, ForeignKeyField, TextField, fn
 
 from .db import BaseModel
 from .errors import InputError
@@ -164,6 +164,21 @@ def list_calls(*, limit=100, offset=0, **filters):
 
 def count_calls(**filters):
     return calls_query(**filters).count()
+
+
+def calls_per_day(start, end):
+    """IVR use: ({'YYYY-MM-DD': calls started that day}, {outcome: calls}) for start..end inclusive."""
+    day = fn.DATE(Call.started_at)
+    query = (Call.select(day, Call.outcome, fn.COUNT(Call.id))
+             .where(Call.started_at >= datetime.datetime.combine(start, datetime.time()),
+                    Call.started_at < datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time()))
+             .group_by(day, Call.outcome))
+    per_day, outcomes = {}, {}
+    for d, outcome, n in query.tuples():
+        d = str(d)[:10]  # DATE() may come back as a datetime
+        per_day[d] = per_day.get(d, 0) + n
+        outcomes[outcome] = outcomes.get(outcome, 0) + n
+    return per_day, outcomes
 
 
 def get_call(call_id):
