@@ -93,6 +93,11 @@ def cmd_config_check(args, config):
     return 0
 
 
+def cmd_config_set(args, config):
+    from .config_edit import cmd_config_set as config_set  # tomlkit only for this command
+    return config_set(args, config)
+
+
 def cmd_run(args, config):
     daemons = plugins("appliance.daemons")
     if args.daemon not in daemons:
@@ -172,6 +177,11 @@ def build_parser():
                 needs_db=False)
     add_command(config_sub, "check", cmd_config_check, "check the file and that data_dir is writable",
                 needs_db=False)
+    config_set = add_command(config_sub, "set", cmd_config_set,
+                             "change one key in the configuration file (comments kept, audited)",
+                             needs_db=False)
+    config_set.add_argument("key", metavar="KEY", help="dotted name, e.g. modems.daily_cap")
+    config_set.add_argument("value", metavar="VALUE", help="the new value; - reads it from stdin (for a PIN)")
 
     run_parser = add_command(sub, "run", cmd_run, "run one daemon in the foreground (as systemd does)",
                              needs_db=True)
