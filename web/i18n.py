@@ -62,6 +62,9 @@ def enumerated_msgids():
         groups += [ivr_menus.FALLBACKS, ivr_menus.RESERVED_KEYS.values(), ivr_menus.ACTIONS]
     except ImportError:
         pass
+    # The settings page shows every key's help text (appliance/settings.py) translated.
+    from appliance import settings
+    groups.append([s.help for s in settings.SETTINGS])
     try:
         from appliance import importer
         groups.append(importer.SPECS)

@@ -1,11 +1,10 @@
-"""Users and roles, API tokens, settings (read-only) and the audit log."""
+"""Users and roles, API tokens and the audit log (the settings page is web/page_settings.py)."""
 import datetime
 
 
 from appliance import tokens, users
 from appliance.errors import InputError
 from appliance.models import ROLES, AuditLog
-from appliance.settings import SETTINGS
 
 from .pages import N_, keyset_page, page, page_url
 
@@ -64,17 +63,6 @@ def token_create(ctx):
 def token_revoke(ctx):
     tokens.revoke_token(ctx.form("name"), actor=ctx.user.username, source=ctx.source)
     ctx.redirect("/users", "ok", ctx._("Token revoked."))
-
-
-@page("/settings", "settings", nav=("Settings", 85))
-def settings_page(ctx):
-    rows = []
-    for s in SETTINGS:
-        value = ctx.config[s.name]
-        if s.secret and value:
-            value = "********"
-        rows.append((s.name, value, s.help))
-    return ctx.render("settings", title=ctx._("Settings"), rows=rows, path=ctx.config.path)
 
 
 @page("/audit", "audit", nav=("Audit log", 90))
