@@ -170,7 +170,7 @@ def build_parser():
     add_command(sub, "init", cmd_init, "create the data directory and the database, apply migrations",
                 needs_db=False)
 
-    config_parser = add_command(sub, "config", None, "show or check the configuration", needs_db=False)
+    config_parser = add_command(sub, "config", None, "show, check or change the configuration", needs_db=False)
     config_sub = config_parser.add_subparsers(dest="config_command", metavar="ACTION",
                                               parser_class=ArgumentParser, required=True)
     add_command(config_sub, "show", cmd_config_show, "print every key with its value and help (secrets hidden)",

@@ -47,6 +47,12 @@ class Demo:
         return [sys.executable, "-m", "appliance.cli", "--config", str(self.config_path), *args]
 
     def write_config(self):
+        if self.config_path.exists():
+            # A kept --dir: settings changed on the admin page stay; only the demo's own keys are renewed.
+            from .config import load_config
+            from .config_edit import set_values
+            set_values(self.config_path, self.overrides, editable_only=False)
+            return load_config(str(self.config_path))
         sections = {}
         for name, value in self.overrides.items():
             head, _, key = name.rpartition(".")

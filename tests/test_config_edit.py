@@ -218,3 +218,18 @@ def test_config_set_without_a_file_says_so(run_cli, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "APPLIANCE_CONFIG"}
     done = run_cli("config", "set", "modems.daily_cap", "1", env=env)
     assert done.returncode == 2 and "no configuration file" in done.stderr
+
+
+def test_a_kept_demo_dir_keeps_settings_changed_on_the_page(tmp_path, config):
+    from appliance.demo import Demo
+    demo = Demo(tmp_path / "demo", config)
+    demo.data_dir.mkdir()
+    demo.overrides["modems.ports"] = ["/tmp/sim1/gsm*"]
+    first = demo.write_config()
+    assert first["modems.ports"] == ["/tmp/sim1/gsm*"]
+    config_edit.set_values(demo.config_path, {"modems.daily_cap": 42})  # the admin, on the page
+    again = Demo(tmp_path / "demo", config)  # `appliance demo --dir` once more: a new simulator
+    again.overrides["modems.ports"] = ["/tmp/sim2/gsm*"]
+    second = again.write_config()
+    assert second["modems.daily_cap"] == 42 and second["modems.ports"] == ["/tmp/sim2/gsm*"]
+    assert second.path == str(demo.config_path)
