@@ -1,4 +1,5 @@
 """Customers, staff and policies: search, view, edit. Groups: list, create, members."""
+import datetime
 
 from appliance import phones
 from appliance.db import database
@@ -28,24 +29,35 @@ def search_customers(term):
     return query.where(conditions)
 
 
+NOUNS = {Customer: "customer", Staff: "staff", Policy: "policy", ContactGroup: "group"}
+
+
 @page("/customers", "view", nav=("Customers", 50))
 def customers(ctx):
+    return search_page(ctx, "/customers", "customers", ctx._("Customers"), search_customers, Customer.id)
+
+
+def get_or_404(model, record_id):
+    """The record with that id, or NotFound ('customer: no customer 7')."""
+    record = model.get_or_none(model.id == record_id)
+    if record is None:
+        name = NOUNS[model]
+        raise NotFound(f"{name}: no {name} {record_id}", field=name)
+    return record
+
+
+def search_page(ctx, path, template, title, search, id_field):
+    """A list page: rows the search term (?q=) finds, newest first, a page at a
+    time after the ?before= cursor (no count of the whole table)."""
     term = ctx.query("q")
-    rows, next_before = keyset_page(search_customers(term), Customer.id, ctx.query_int("before"))
-    return ctx.render("customers", title=ctx._("Customers"), rows=rows, q=term,
-                      next_url=page_url("/customers", q=term, before=next_before) if next_before else None)
-
-
-def customer_or_404(customer_id):
-    customer = Customer.get_or_none(Customer.id == customer_id)
-    if customer is None:
-        raise NotFound(f"customer: no customer {customer_id}", field="customer")
-    return customer
+    rows, next_before = keyset_page(search(term), id_field, ctx.query_int("before"))
+    return ctx.render(template, title=title, rows=rows, q=term,
+                      next_url=page_url(path, q=term, before=next_before) if next_before else None)
 
 
 @page("/customers/{customer_id:int}", "view")
 def customer(ctx, customer_id, error=None, status=200):
-    c = customer_or_404(customer_id)
+    c = get_or_404(Customer, customer_id)
     policies = list(Policy.select(Policy, Product).join(Product)
                     .where((Policy.holder == c.id) | (Policy.insured == c.id)).order_by(Policy.id).limit(100))
     body = ctx.render("customer", title=c.name, c=c, policies=policies, genders=GENDERS, languages=LANGUAGES,
@@ -53,32 +65,42 @@ def customer(ctx, customer_id, error=None, status=200):
     return respond(body, status)
 
 
+CUSTOMER_FIELDS = ("name", "mobile", "region", "language", "opt_out", "gender", "id_number")
+
+
 @page("/customers/{customer_id:int}", "contacts", method="POST")
 def customer_save(ctx, customer_id):
-    c = customer_or_404(customer_id)
-    before = {"name": c.name, "mobile": c.mobile, "region": c.region, "language": c.language,
-              "opt_out": c.opt_out, "gender": c.gender, "id_number": c.id_number}
-    c.name = ctx.form("name")
-    c.mobile = ctx.form("mobile") or None
-    c.region = ctx.form("region")
-    c.language = ctx.form("language") or "zh"
-    c.gender = ctx.form("gender")
-    c.opt_out = ctx.form("opt_out") == "1"
-    if sees(ctx.role, "id_number") and ctx.form("id_number") and ctx.form("id_number") != mask_id_number(before["id_number"]):
-        # Only roles that see ID numbers may change them (others see them masked).
-        c.id_number = ctx.form("id_number")
-        c.birth_date = None
-    try:
+    def apply(c):
+        c.name = ctx.form("name")
+        c.mobile = ctx.form("mobile") or None
+        c.region = ctx.form("region")
+        c.language = ctx.form("language") or "zh"
+        c.gender = ctx.form("gender")
+        c.opt_out = ctx.form("opt_out") == "1"
+        if sees(ctx.role, "id_number") and ctx.form("id_number") and ctx.form("id_number") != mask_id_number(c.id_number):
+            # Only roles that see ID numbers may change them (others see them masked).
+            c.id_number = ctx.form("id_number")
+            c.birth_date = None
         if c.language not in LANGUAGES:
             raise InputError("language: zh or en", field="language")
+    c = get_or_404(Customer, customer_id)
+    return save_form(ctx, c, CUSTOMER_FIELDS, apply, "customer.update", f"customer:{c.id}",
+                     lambda error: customer(ctx, customer_id, error=error, status=400), f"/customers/{c.id}")
+
+
+def save_form(ctx, obj, fields, apply, action, target, show_error, saved_url):
+    """Apply a form to a record (apply may raise InputError), save it and audit
+    what changed (personal data masked) in one transaction; then back to
+    saved_url with 'Saved.', or the form again with the error (400)."""
+    before = {f: getattr(obj, f) for f in fields}
+    try:
+        apply(obj)
         with database.atomic():
-            c.save()
-            after = {"name": c.name, "mobile": c.mobile, "region": c.region, "language": c.language,
-                     "opt_out": c.opt_out, "gender": c.gender, "id_number": c.id_number}
-            ctx.audit("customer.update", f"customer:{c.id}", describe_changes(before, after))
+            obj.save()
+            ctx.audit(action, target, describe_changes(before, {f: getattr(obj, f) for f in fields}))
     except InputError as exc:
-        return customer(ctx, customer_id, error=ctx.error_text(exc), status=400)
-    ctx.redirect(f"/customers/{c.id}", "ok", ctx._("Saved."))
+        return show_error(ctx.error_text(exc))
+    ctx.redirect(saved_url, "ok", ctx._("Saved."))
 
 
 def describe_changes(before, after):
@@ -95,47 +117,39 @@ def describe_changes(before, after):
 
 # --- staff ---------------------------------------------------------------------------
 
-@page("/staff", "view", nav=("Staff", 55))
-def staff_list(ctx):
-    term = ctx.query("q")
+def search_staff(term):
+    """Staff whose name or department starts with the term, or with that badge number."""
     query = Staff.select()
     if term:
         query = query.where(Staff.name.startswith(term) | (Staff.badge_no == term) | Staff.department.startswith(term))
-    rows, next_before = keyset_page(query, Staff.id, ctx.query_int("before"))
-    return ctx.render("staff", title=ctx._("Staff"), rows=rows, q=term,
-                      next_url=page_url("/staff", q=term, before=next_before) if next_before else None)
+    return query
 
 
-def staff_or_404(staff_id):
-    s = Staff.get_or_none(Staff.id == staff_id)
-    if s is None:
-        raise NotFound(f"staff: no staff {staff_id}", field="staff")
-    return s
+@page("/staff", "view", nav=("Staff", 55))
+def staff_list(ctx):
+    return search_page(ctx, "/staff", "staff", ctx._("Staff"), search_staff, Staff.id)
 
 
 @page("/staff/{staff_id:int}", "view")
 def staff(ctx, staff_id, error=None, status=200):
-    s = staff_or_404(staff_id)
+    s = get_or_404(Staff, staff_id)
     body = ctx.render("staff_one", title=s.name, s=s, statuses=STAFF_STATUSES, error=error)
     return respond(body, status)
 
 
+STAFF_FIELDS = ("name", "mobile", "department", "branch", "status")
+
+
 @page("/staff/{staff_id:int}", "contacts", method="POST")
 def staff_save(ctx, staff_id):
-    s = staff_or_404(staff_id)
-    fields = ("name", "mobile", "department", "branch", "status")
-    before = {f: getattr(s, f) for f in fields}
-    for f in fields:
-        setattr(s, f, ctx.form(f) or (None if f == "mobile" else ""))
-    try:
+    def apply(s):
+        for f in STAFF_FIELDS:
+            setattr(s, f, ctx.form(f) or (None if f == "mobile" else ""))
         if not (s.name or "").strip():
             raise InputError("name: empty", field="name")
-        with database.atomic():
-            s.save()
-            ctx.audit("staff.update", f"staff:{s.id}", describe_changes(before, {f: getattr(s, f) for f in fields}))
-    except InputError as exc:
-        return staff(ctx, staff_id, error=ctx.error_text(exc), status=400)
-    ctx.redirect(f"/staff/{s.id}", "ok", ctx._("Saved."))
+    s = get_or_404(Staff, staff_id)
+    return save_form(ctx, s, STAFF_FIELDS, apply, "staff.update", f"staff:{s.id}",
+                     lambda error: staff(ctx, staff_id, error=error, status=400), f"/staff/{s.id}")
 
 
 # --- policies ---------------------------------------------------------------------------
@@ -159,26 +173,16 @@ def policies(ctx):
                       if next_before else None)
 
 
-def policy_or_404(policy_id):
-    p = Policy.get_or_none(Policy.id == policy_id)
-    if p is None:
-        raise NotFound(f"policy: no policy {policy_id}", field="policy")
-    return p
-
-
 @page("/policies/{policy_id:int}", "view")
 def policy(ctx, policy_id, error=None, status=200):
-    p = policy_or_404(policy_id)
+    p = get_or_404(Policy, policy_id)
     body = ctx.render("policy", title=p.policy_no, p=p, statuses=POLICY_STATUSES, error=error)
     return respond(body, status)
 
 
 @page("/policies/{policy_id:int}", "contacts", method="POST")
 def policy_save(ctx, policy_id):
-    import datetime
-    p = policy_or_404(policy_id)
-    before = {"status": p.status, "next_due_date": p.next_due_date}
-    try:
+    def apply(p):
         status = ctx.form("status")
         if status not in POLICY_STATUSES:
             raise InputError(f"status: must be one of {', '.join(POLICY_STATUSES)}", field="status")
@@ -188,13 +192,9 @@ def policy_save(ctx, policy_id):
         except ValueError:
             raise InputError(f"next_due_date: '{due}' is not a date (YYYY-MM-DD)", field="next_due_date") from None
         p.status = status
-        with database.atomic():
-            p.save()
-            ctx.audit("policy.update", f"policy:{p.policy_no}",
-                      describe_changes(before, {"status": p.status, "next_due_date": p.next_due_date}))
-    except InputError as exc:
-        return policy(ctx, policy_id, error=ctx.error_text(exc), status=400)
-    ctx.redirect(f"/policies/{p.id}", "ok", ctx._("Saved."))
+    p = get_or_404(Policy, policy_id)
+    return save_form(ctx, p, ("status", "next_due_date"), apply, "policy.update", f"policy:{p.policy_no}",
+                     lambda error: policy(ctx, policy_id, error=error, status=400), f"/policies/{p.id}")
 
 
 # --- groups ---------------------------------------------------------------------------
@@ -221,17 +221,10 @@ def group_create(ctx):
     ctx.redirect(f"/groups/{group.id}", "ok", ctx._("Group created."))
 
 
-def group_or_404(group_id):
-    g = ContactGroup.get_or_none(ContactGroup.id == group_id)
-    if g is None:
-        raise NotFound(f"group: no group {group_id}", field="group")
-    return g
-
-
 @page("/groups/{group_id:int}", "view")
 def group(ctx, group_id):
     from appliance import groups
-    g = group_or_404(group_id)
+    g = get_or_404(ContactGroup, group_id)
     members = groups.recipients(g)
     return ctx.render("group", title=g.name, g=g, members=members[:200], total=len(members))
 
@@ -239,7 +232,7 @@ def group(ctx, group_id):
 @page("/groups/{group_id:int}/members", "contacts", method="POST")
 def group_members(ctx, group_id):
     from appliance import groups
-    g = group_or_404(group_id)
+    g = get_or_404(ContactGroup, group_id)
     keys = [k for k in (ctx.form("keys") or "").replace("，", ",").replace("\n", ",").split(",") if k.strip()]
     action = ctx.form("action")
     try:
