@@ -3,12 +3,14 @@ process), smsd and the pty modem simulator (their own processes), one database.
 
 Signs in (first sign-in forces a new password), sends an SMS that reaches the
 simulator's air log, answers an inbound SMS, imports a CSV with a bad row, edits
-an IVR menu; saves screenshots of the main pages into tests/screenshots/.
+an IVR menu; visits every page of the admin's side menu (and an import job's
+page) and saves a screenshot of each into tests/screenshots/.
 """
 import os
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -263,3 +265,89 @@ def test_6_screenshots_of_the_other_pages_in_both_languages(stack):
     go(stack, "/")
     shot(stack, "dashboard_en")
     follow(stack, "中文")
+
+
+def page_problem(d, path):
+    """Why the page now shown is not a good page for `path`, or None."""
+    status = d.execute_script("var e = performance.getEntriesByType('navigation')[0];"
+                              " return e ? e.responseStatus : null;")
+    body = d.find_element(By.TAG_NAME, "body").text
+    headings = [h.text.strip() for h in d.find_elements(By.TAG_NAME, "h1")]
+    if status != 200:
+        return f"{path}: HTTP {status}"
+    if urllib.parse.urlsplit(d.current_url).path != path:
+        return f"{path}: ended on {d.current_url}"
+    if not headings or not headings[0]:
+        return f"{path}: no heading"
+    for sign in ("Traceback", "Internal Server Error", "Critical error", "返回总览"):
+        if sign in body:  # 返回总览: the error page's 'Back to the dashboard' link
+            return f"{path}: {sign!r} on the page"
+    return None
+
+
+def test_7_every_menu_page_and_an_import_job_render(stack, tmp_path):
+    """Every link of the signed-in admin's side menu (read from the page, so new
+    pages are covered as they are added) and an import job's page: no error,
+    a heading, a screenshot named after the path."""
+    d = stack["driver"]
+    go(stack, "/")
+    paths = [urllib.parse.urlsplit(a.get_attribute("href")).path
+             for a in d.find_elements(By.CSS_SELECTOR, "nav.side a")]
+    assert {"/", "/send", "/inbox", "/customers", "/import", "/reports", "/audit"} <= set(paths), paths
+    upload = tmp_path / "菜单测试.csv"
+    upload.write_text("客户号,姓名,手机号码\nM001,周一,13800138901\nM002,吴二,13800138902\n", encoding="utf-8")
+    go(stack, "/import")
+    Select(d.find_element(By.ID, "import-kind")).select_by_value("customers")
+    d.find_element(By.ID, "import-file").send_keys(str(upload))
+    click(stack, "import-submit")
+    assert d.find_element(By.ID, "import-report").text
+    job_path = urllib.parse.urlsplit(d.find_element(By.CSS_SELECTOR, "#import-jobs a").get_attribute("href")).path
+    assert job_path.startswith("/import/jobs/")
+    problems = []
+    for path in [*paths, job_path]:
+        go(stack, path)
+        problem = page_problem(d, path)
+        if problem:
+            problems.append(problem)
+        shot(stack, "page_" + (path.strip("/").replace("/", "_") or "root"))
+    assert not problems, problems
+    go(stack, job_path)
+    assert d.find_element(By.ID, "job-progress").get_attribute("value") == "100"
+    assert "已完成" in d.find_element(By.ID, "job-state").text
+
+
+def test_8_a_large_import_moves_its_progress_bar_then_shows_the_report(stack, tmp_path, monkeypatch):
+    """The job page's script (static/import_job.js) moves the bar from the job's
+    JSON without reloading, and reloads once to show the report."""
+    from appliance.models import Customer
+    from web import page_import
+    monkeypatch.setattr(page_import, "IMPORT_WAIT", 0)  # the server runs in this process
+    d = stack["driver"]
+    rows = 4000
+    upload = tmp_path / "大批客户.csv"
+    upload.write_text("客户号,姓名,手机号码\n" + "".join(f"L{i:05d},客户{i},139{i:08d}\n" for i in range(rows)),
+                      encoding="utf-8")
+    go(stack, "/import")
+    Select(d.find_element(By.ID, "import-kind")).select_by_value("customers")
+    d.find_element(By.ID, "import-file").send_keys(str(upload))
+    click(stack, "import-submit")
+    assert "/import/jobs/" in d.current_url
+    d.execute_script("window.__job_page = true")  # gone once the script reloads the page
+    first = int(d.find_element(By.ID, "job-progress").get_attribute("value"))
+    moved = []
+
+    def report_shown():
+        try:
+            if d.execute_script("return window.__job_page === true"):
+                value = int(d.find_element(By.ID, "job-progress").get_attribute("value"))
+                if first < value < 100:
+                    moved.append(value)
+                return False
+            return d.find_elements(By.ID, "import-report")
+        except WebDriverException:  # the page is being reloaded right now
+            return False
+    wait_until(report_shown, 120, "the job page to show the report")
+    shot(stack, "import_job")
+    assert moved, f"the bar never moved from {first} before the report"
+    assert f"{rows}" in d.find_element(By.ID, "import-report").text
+    assert Customer.select().where(Customer.customer_no.startswith("L")).count() == rows
