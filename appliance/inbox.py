@@ -11,6 +11,7 @@ import logging
 
 from . import db as dbmod
 from .messages import InboundMessage, InboundPart
+from . import customer_phones
 from .models import Customer, Staff
 
 log = logging.getLogger(__name__)
@@ -26,8 +27,7 @@ def match_sender(number):
     """(customer, staff) whose mobile is `number` (E.164), either may be None."""
     if not number:
         return None, None
-    customer = (Customer.select().where((Customer.mobile == number) |
-                                        (Customer.other_phones.contains(number))).first())
+    customer = customer_phones.customer_by_number(number)
     staff = Staff.select().where(Staff.mobile == number).first()
     return customer, staff
 

@@ -53,8 +53,12 @@ class Customer(BaseModel):
     created_at = DateTimeField(default=now)
 
     def save(self, *args, **kwargs):
+        from . import customer_phones  # its model refers to this one
         self.clean()
-        return super().save(*args, **kwargs)
+        with self._meta.database.atomic():
+            result = super().save(*args, **kwargs)
+            customer_phones.sync(self)
+        return result
 
     def clean(self):
         """Normalise phones and check the ID number; birth date and gender derive from it."""

@@ -3,7 +3,7 @@
 Kept in the domain so the IVR, SMS keyword replies and the admin page answer
 them the same way.
 """
-from . import phones
+from . import customer_phones, phones
 from .errors import InputError
 from .models import Claim, Customer, Payment, Policy, Product, Staff
 
@@ -24,10 +24,7 @@ def match_caller(caller_id):
     number = caller_number(caller_id)
     if number is None:
         return None, None
-    customer = Customer.select().where(Customer.mobile == number).first()
-    if customer is None:
-        customer = (Customer.select()
-                    .where(Customer.other_phones.contains(number)).first())
+    customer = customer_phones.customer_by_number(number)
     staff = Staff.select().where(Staff.mobile == number).first()
     return customer, staff
 
