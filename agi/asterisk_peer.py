@@ -485,6 +485,7 @@ class _Line:
         self.replied = None
         self.setup = None
         self.round_trips = []
+        self.trip_commands = []  # the command each round trip ended with, for the bench's breakdown
         self.send(script.env_block(), measure=False)
 
     def send(self, text, measure=True):
@@ -514,6 +515,7 @@ class _Line:
                 self.setup = stamp - self.started
             elif self.replied is not None:
                 self.round_trips.append(stamp - self.replied)
+                self.trip_commands.append(raw.decode())
             self.replied = None
             commands.append(raw.decode())
         return commands
