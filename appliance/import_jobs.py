@@ -5,7 +5,8 @@ appliance.importer.import_file (all or nothing) and records the phase and the
 rows read, checked and written in the job's row, so a page can show a progress
 bar while a large file is imported.
 
-SQLite has one writer: while the import's transaction is open (phase
+The job's 'done' is written inside the import's own transaction, so it commits
+with the rows or not at all. SQLite has one writer: while the import's transaction is open (phase
 'writing') no other connection can update the job's row, and an update from
 the import's own connection would be invisible until commit and rolled back
 with it. So during that phase the row keeps the counts of the phase's start
@@ -135,7 +136,13 @@ class _Progress:
     def __call__(self, phase, counts):
         self.counts = dict(counts)
         with _live_lock:
-            LIVE[self.job_id] = {"phase": phase, **self.counts}
+            LIVE[self.job_id] = {"phase": "writing" if phase == "committing" else phase, **self.counts}
+        if phase == "committing":
+            # Written in the import's own transaction, so the rows and 'done' commit
+            # together: a kill after the commit never leaves a 'running' job that
+            # would then be called interrupted although its rows were written.
+            _finish(self.job_id, "done", self.counts, created=counts["created"], updated=counts["updated"])
+            return
         moment = time.monotonic()
         if (phase != self.phase or moment - self.saved >= SAVE_EVERY) and not database.in_transaction():
             _update(self.job_id, phase=phase, **_columns(self.counts))
@@ -200,6 +207,9 @@ def describe(job):
         for key in ("total", "read", "checked", "written"):
             if key in live:
                 out[key] = live[key]
+    if out["state"] == "done" and out["report"] is None:  # between the commit and the full report
+        out["report"] = {"kind": job.kind, "file": job.filename, "rows": job.total, "created": job.created,
+                         "updated": job.updated, "dry_run": job.dry_run}
     out["percent"] = percent(out)
     return out
 

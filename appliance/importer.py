@@ -394,8 +394,10 @@ def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli", source=
     Every row is checked (converted) first, without touching the database, then
     written inside one transaction: the write lock is held only for the writing.
     `progress`, when given, is called as progress(phase, counts) from this thread,
-    phase 'reading', 'checking', 'writing' or 'finished', counts a dict with total,
-    read, checked and written; during 'writing' the import's transaction is open.
+    phase 'reading', 'checking', 'writing', 'committing' or 'finished', counts a dict
+    with total, read, checked and written (and created, updated when committing);
+    during 'writing' and 'committing' the import's transaction is open, and
+    'committing' comes only when the rows are about to be committed.
     `file_name` names the file in errors and the audit log (default: the path's)."""
     if kind not in SPECS:
         raise InputError(f"kind: must be one of {', '.join(SPECS)}, got {kind!r}", field="kind")
@@ -466,6 +468,9 @@ def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli", source=
             if not errors and not dry_run:
                 audit(actor, f"import.{kind}", file_name or Path(path).name, f"{created} created, {updated} updated",
                       source)
+                # Still inside the transaction: what the caller records now commits with the rows.
+                counts.update(created=created, updated=updated)
+                tell("committing", counts)
     tell("finished", counts)
     if errors:
         errors.sort(key=lambda e: e.line)  # stable: a row's own errors stay in column order
