@@ -46,17 +46,31 @@ def watchdog_interval():
     return int(usec) / 2e6 if usec else None
 
 
+class Watchdog:
+    """Tells systemd the daemon's main loop still turns (WatchdogSec= in the unit).
+
+    Call pet() once per loop turn, after the turn's work: if the loop hangs
+    (a stuck lock, a modem read that never returns), the pets stop and systemd
+    restarts the unit. Pets are sent at most every half period."""
+
+    def __init__(self):
+        self.every = watchdog_interval()
+        self.last = 0.0
+
+    def pet(self):
+        if self.every and time.monotonic() - self.last >= self.every:
+            sd_notify("WATCHDOG=1")
+            self.last = time.monotonic()
+
+
 def run_forever(name, step, stop, interval=1.0):
     """Call step() every `interval` seconds until stop is set; an exception in one
     step is logged with context and the loop carries on."""
-    pet = watchdog_interval()
-    last_pet = 0.0
+    watchdog = Watchdog()
     while not stop.is_set():
         try:
             step()
         except Exception:
             log.exception("%s: step failed; carrying on", name)
-        if pet and time.monotonic() - last_pet >= pet:
-            sd_notify("WATCHDOG=1")
-            last_pet = time.monotonic()
+        watchdog.pet()
         stop.wait(interval)

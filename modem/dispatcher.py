@@ -14,6 +14,7 @@ import time
 
 from appliance import db as dbmod
 from appliance import inbox, outbox, phones
+from appliance.daemon import Watchdog
 from appliance.messages import ModemStatus
 from appliance.models import audit
 from appliance.sms_text import segments
@@ -50,12 +51,14 @@ class Dispatcher:
 
     def run(self, stop, idle_wait=0.2):
         self.start()
+        watchdog = Watchdog()  # a hung step (e.g. a database lock never freed) gets smsd restarted
         while not stop.is_set():
             try:
                 self.step(idle_wait)
             except Exception:
                 log.exception("dispatcher step failed; carrying on")
                 stop.wait(1.0)
+            watchdog.pet()
         self.write_status(force=True)
 
     def step(self, wait=0.2):
