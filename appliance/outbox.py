@@ -26,6 +26,10 @@ from .sms_text import MAX_PARTS, part_count, segments  # noqa: F401  (re-exporte
 log = logging.getLogger(__name__)
 
 BATCH = 500  # rows per INSERT; SQLite allows 32766 variables per statement
+# How long after an interrupted submit a delivery report may still resolve it.
+# The PDUs set no validity period, so the SMSC's default applies: it gives up
+# (and reports) within days, typically one to three.
+REPORT_WINDOW = datetime.timedelta(days=3)
 
 
 def now():
@@ -418,12 +422,16 @@ def record_status_reports(reports, at=None):
               AND p.state IN ('sent', 'unknown', 'sending', 'delivered', 'failed')
             ORDER BY p.sent_at DESC, p.id DESC LIMIT 8""", (modem, reference))
         hit = next((r for r in rows if not digits or r[2].endswith(digits)), None)
+        if hit is None and digits:
+            hit = _interrupted_part_for(modem, number, digits, at or now())
         matched.append(hit[0] if hit else None)
         if hit:
-            updates.append(("delivered" if delivered else "failed", code, at_db, "" if delivered else words, hit[0]))
+            updates.append(("delivered" if delivered else "failed", code, at_db, "" if delivered else words,
+                            reference, hit[0]))
             if not delivered:
                 failures.append((words, hit[1]))
-    _many("UPDATE message_part SET state = ?, status_code = ?, status_at = ?, error = ? WHERE id = ?", updates)
+    _many("UPDATE message_part SET state = ?, status_code = ?, status_at = ?, error = ?, "
+          "reference = COALESCE(reference, ?) WHERE id = ?", updates)
     _many("UPDATE message SET failure_reason = ? WHERE id = ?", failures)
     if updates:
         ids = [u[-1] for u in updates]
@@ -431,6 +439,19 @@ def record_status_reports(reports, at=None):
                                           f"({', '.join('?' * len(ids))})", ids)}
         refresh_messages(owners, at)
     return matched
+
+
+def _interrupted_part_for(modem, number, digits, at):
+    """A report no sent part claims may be for a submit interrupted after the
+    modem took it (power cut between +CMGS's reply and the commit): that part is
+    `unknown` with no reference. Match it only when exactly one such part on this
+    modem went to this number within REPORT_WINDOW; never guess between several."""
+    rows = _rows("""
+        SELECT p.id, p.message_id, m.to_number FROM message_part p JOIN message m ON m.id = p.message_id
+        WHERE p.modem = ? AND p.state = 'unknown' AND p.reference IS NULL AND p.status_at >= ?
+          AND m.to_number LIKE ?
+        LIMIT 2""", (modem, _stamp(at - REPORT_WINDOW), "%" + digits))
+    return rows[0] if len(rows) == 1 else None
 
 
 def record_status_report(modem, reference, number, delivered, status_code, words, at=None):

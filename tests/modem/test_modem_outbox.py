@@ -90,7 +90,11 @@ def test_dispatch_lifecycle(any_database):
         matched = outbox.record_status_reports([("gsm0", 17, "+8613800138001", True, 0, "delivered"),
                                                 ("gsm0", 18, "+8613800138000", False, 0x41, "incompatible"),
                                                 ("gsm0", 99, "+8613800138000", True, 0, "delivered")], now)
-    assert matched[:2] == [ready[0].part_id, ready[1].part_id] and matched[2] is None
+    # The third report matches no sent part: it is the interrupted part 2's, the
+    # only part on gsm0 to that number that is unknown and has no reference.
+    assert matched == [ready[0].part_id, ready[1].part_id, nxt.part_id]
+    assert (MessagePart.get_by_id(nxt.part_id).state, MessagePart.get_by_id(nxt.part_id).reference) == \
+        ("delivered", 99)
     assert Message.get_by_id(urgent_id).state == "delivered"
     assert Message.get_by_id(long_id).state == "failed"
     assert Message.get_by_id(long_id).failure_reason == "incompatible"
@@ -98,6 +102,27 @@ def test_dispatch_lifecycle(any_database):
     assert Message.get_by_id(ended_id).state == "expired"
     assert Message.get_by_id(later_id).state == "queued"
     assert outbox.sent_counts(now - datetime.timedelta(days=1)) == {"460001": 2}
+
+
+def test_a_late_report_never_guesses_between_interrupted_parts(any_database):
+    now = datetime.datetime(2026, 11, 22, 10, 0, 0)
+    for text in ("第一条", "第二条"):
+        outbox.queue_message("13800138000", text)
+    outbox.queue_message("13800138009", "别人的")
+    with dbmod.write_transaction():
+        outbox.claim_parts([(p, "gsm0", "", "", "") for p in outbox.ready_parts(10, now)], now)
+    assert outbox.recover_interrupted(now) == 3
+    with dbmod.write_transaction():
+        matched = outbox.record_status_reports([("gsm0", 5, "+8613800138000", True, 0, "delivered"),
+                                                ("gsm1", 6, "+8613800138009", True, 0, "delivered"),
+                                                ("gsm0", 7, "+8613800138009", True, 0, "delivered")],
+                                               now + datetime.timedelta(days=4))
+    # Two candidates for the first: left alone. Wrong modem for the second. The
+    # third is four days late, past REPORT_WINDOW.
+    assert matched == [None, None, None]
+    assert {p.state for p in MessagePart.select()} == {"unknown"}
+    with dbmod.write_transaction():
+        assert outbox.record_status_report("gsm0", 7, "+8613800138009", True, 0, "delivered", now) is not None
 
 
 def test_retry_and_permanent_failure(any_database):
