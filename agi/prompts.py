@@ -101,10 +101,26 @@ class PromptFinder:
         self.config = config
         self.root = prompts_dir(config)
         self._cache = {}
+        self._custom_stamp = None
+
+    def _check_custom(self):
+        """Forget what was found when an admin replaced or restored a prompt
+        (the admin page and the CLI write custom/LANG/ in another process):
+        adding or removing a file changes its folder's mtime. Two stats."""
+        stamp = []
+        for language in LANGUAGES:
+            try:
+                stamp.append((self.root / "custom" / language).stat().st_mtime_ns)
+            except FileNotFoundError:
+                stamp.append(0)
+        if stamp != self._custom_stamp:
+            self._cache.clear()
+            self._custom_stamp = stamp
 
     def path(self, name, language):
         """Path without extension to give Asterisk, or None when no file exists.
         Order: custom/lang, lang, then the same in the other language."""
+        self._check_custom()
         key = (name, language)
         if key in self._cache and self._cache[key] is not None:
             return self._cache[key]
