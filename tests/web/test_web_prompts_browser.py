@@ -57,12 +57,15 @@ def test_record_in_the_browser_and_save(chromium, server, web_config, web_db):
 
     box = d.find_element(By.ID, "recorder-zh")
     status = box.find_element(By.CSS_SELECTOR, "[data-role=status]")
+    assert not box.find_element(By.CSS_SELECTOR, "[data-role=preview]").is_displayed()  # nothing recorded yet
+    assert not box.find_element(By.CSS_SELECTOR, "[data-role=save]").is_enabled()
     box.find_element(By.CSS_SELECTOR, "[data-role=start]").click()
     WebDriverWait(d, 10).until(lambda drv: "正在录音" in status.text, message=status.text)
     d.execute_script("return new Promise(function (done) { setTimeout(done, 1500); })")
     box.find_element(By.CSS_SELECTOR, "[data-role=stop]").click()
     WebDriverWait(d, 10).until(lambda drv: "已录制" in status.text, message=status.text)
-    assert box.find_element(By.CSS_SELECTOR, "[data-role=preview]").get_attribute("src").startswith("blob:")
+    preview = box.find_element(By.CSS_SELECTOR, "[data-role=preview]")
+    assert preview.is_displayed() and preview.get_attribute("src").startswith("blob:")
     d.execute_script("window.__old_page = true")
     box.find_element(By.CSS_SELECTOR, "[data-role=save]").click()
     WebDriverWait(d, 20).until(lambda drv: drv.execute_script(
