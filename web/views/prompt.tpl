@@ -22,14 +22,7 @@
   </form>
   <p class="meta">{{_('It is converted to 8 kHz 16-bit mono; unreadable, silent, too short or too long audio is refused and the prompt stays as it is.')}}</p>
   <h3>{{_('Record in the browser')}}</h3>
-  <div class="recorder row" id="recorder-{{item['code']}}" data-action="/prompts/{{row['name']}}/{{item['code']}}"
-       data-csrf="{{ctx.csrf}}" data-max-seconds="{{max_seconds}}"
-       data-msg-recording="{{_('Recording… speak now, then press Stop.')}}"
-       data-msg-recorded="{{_('Recorded {seconds} s. Listen, then save it or record again.')}}"
-       data-msg-saving="{{_('Saving…')}}"
-       data-msg-unavailable="{{_('This browser cannot record here (a microphone and HTTPS are needed).')}}"
-       data-msg-denied="{{_('The microphone could not be opened')}}"
-       data-msg-failed="{{_('Saving failed')}}">
+  <div class="recorder row" id="recorder-{{item['code']}}" data-action="/prompts/{{row['name']}}/{{item['code']}}" data-csrf="{{ctx.csrf}}" data-max-seconds="{{max_seconds}}" data-msg-recording="{{_('Recording… speak now, then press Stop.')}}" data-msg-recorded="{{_('Recorded {seconds} s. Listen, then save it or record again.')}}" data-msg-saving="{{_('Saving…')}}" data-msg-unavailable="{{_('This browser cannot record here (a microphone and HTTPS are needed).')}}" data-msg-denied="{{_('The microphone could not be opened')}}" data-msg-failed="{{_('Saving failed')}}">
     <button type="button" data-role="start">{{_('Record')}}</button>
     <button type="button" data-role="stop" class="secondary" disabled>{{_('Stop')}}</button>
     <audio controls data-role="preview" class="prompt-audio" hidden></audio>
