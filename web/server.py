@@ -83,11 +83,18 @@ def _is_ip(text):
         return False
 
 
+# Refused by cheroot from the Content-Length header, before any body is read or
+# spooled: above the largest upload a page takes (imports, 50 MB) plus the
+# multipart framing, so one oversized request cannot fill the disk or memory.
+MAX_REQUEST_BODY = 64 * 1024 * 1024
+
+
 def make_server(config, app=None, listen=None):
     """A cheroot server for the app (not started)."""
     host, port = parse_listen(listen or config["web.listen"])
     server = wsgi.Server((host, port), app or build_app(config), numthreads=config["web.threads"],
                          server_name="appliance", timeout=30, shutdown_timeout=2)
+    server.max_request_body_size = MAX_REQUEST_BODY
     if use_https(config):
         cert, key = ensure_certificate(config)
         server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))

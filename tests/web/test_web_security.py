@@ -253,3 +253,18 @@ def test_expired_session_and_disabled_user_are_signed_out(server, web_db):
     admin.page("/users")
     admin.post(f"/users/{root.id}", {"role": "operator", "action": "update"})
     assert AdminUser.get_by_id(root.id).role == "admin"
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(server, admin_client):
+    """A body larger than any page takes is refused from its Content-Length, with
+    no body sent, so it is never spooled to disk (even signed in)."""
+    from urllib.parse import urlsplit
+    from web.server import MAX_REQUEST_BODY
+    parts = urlsplit(server)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn.putrequest("POST", "/import")
+    conn.putheader("Content-Type", "multipart/form-data; boundary=x")
+    conn.putheader("Content-Length", str(MAX_REQUEST_BODY + 1))
+    conn.endheaders()
+    assert conn.getresponse().status == 413
+    conn.close()
