@@ -90,6 +90,26 @@ def as_deployed():
         pass  # not root: measured at default priority; run_bench says so
 
 
+def cpu_times():
+    """(busy, stolen, total) jiffies of the whole machine from /proc/stat, or None."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    return user + nice + system + irq + softirq, steal, sum(fields)
+
+
+def machine_line(before, after):
+    """How busy the machine was during the run, and how much a hypervisor took:
+    a latency tail on a virtual machine is often time the host did not give us."""
+    if not before or not after or after[2] == before[2]:
+        return None
+    total = after[2] - before[2]
+    return (f"machine during the run: {100 * (after[0] - before[0]) / total:.0f}% busy, "
+            f"{100 * (after[1] - before[1]) / total:.1f}% stolen by the host")
+
+
 def wait_for_port(port, proc, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -154,9 +174,9 @@ def run_bench(calls=120, rounds=3, pace=0.25, keep_dir=None, out=print):
         out(f"server niceness {niceness}" + ("" if niceness == UNIT_NICE else
             f" (could not set the unit's Nice={UNIT_NICE}: run as root to measure as deployed)"))
         run_calls(port, badges, min(calls, 10), 1)  # warm-up: imports, caches, dynamic prompts
-        cpu_before = cpu_seconds(proc.pid)
+        cpu_before, machine_before = cpu_seconds(proc.pid), cpu_times()
         results, peak, wall = run_calls(port, badges, calls, rounds, pace)
-        cpu_after = cpu_seconds(proc.pid)
+        cpu_after, machine = cpu_seconds(proc.pid), machine_line(machine_before, cpu_times())
     finally:
         proc.terminate()
         proc.wait(15)
@@ -178,6 +198,8 @@ def run_bench(calls=120, rounds=3, pace=0.25, keep_dir=None, out=print):
         used = cpu_after - cpu_before
         out(f"server CPU: {used / len(results) * 1000:.1f} ms per call, {used / len(trips) * 1000:.2f} ms per "
             f"command, {used / wall * 100:.0f}% of one core over the run")
+    if machine:
+        out(machine)
     slow_kinds(results, out)
     target = percentile(trips, 99) <= 0.005
     out(f"target p99 <= 5 ms per command: {'met' if target else 'NOT met'}")

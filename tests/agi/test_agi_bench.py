@@ -19,3 +19,11 @@ def test_the_tail_breakdown_names_the_commands_of_the_slowest_trips():
     lines = []
     bench.slow_kinds([fast, slow], lines.append)
     assert lines == ['slowest 1 % ended with: GET DATA "agent_enter_badge" (4)']
+
+
+def test_the_machine_line_reports_busy_and_stolen_shares():
+    assert bench.machine_line((100, 10, 1000), (150, 30, 1200)) == \
+        "machine during the run: 25% busy, 10.0% stolen by the host"
+    assert bench.machine_line(None, (1, 1, 1)) is None
+    busy, stolen, total = bench.cpu_times()  # this machine's /proc/stat parses
+    assert 0 <= stolen <= total and 0 <= busy <= total
