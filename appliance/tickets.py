@@ -10,6 +10,7 @@ SMS: the day (yymmdd) followed by the row id, digits only so it can be keyed
 and read out. `Ticket.caller` is the phone number of the person it is for.
 """
 import datetime
+from pathlib import Path
 
 from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
@@ -120,3 +121,17 @@ def list_tickets(*, status=None, kind=None, source=None, limit=100, offset=0):
     if source:
         query = query.where(Ticket.source == source)
     return list(query.limit(limit).offset(offset))
+
+
+def recording_file(config, ticket):
+    """The ticket's recorded message as a file to play, or None when it has none,
+    it is gone, or its path points outside data_dir/recordings (the field is
+    only ever written by the IVR, but a page must not serve any other file)."""
+    if not ticket.recording:
+        return None
+    root = (Path(config.data_dir) / "recordings").resolve()
+    path = Path(ticket.recording).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+

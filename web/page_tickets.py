@@ -1,6 +1,8 @@
 """Tickets opened by SMS and the IVR: the list (with the source message or the
 recording's path) and moving a ticket to in progress or closed (inbox permission;
 auditors read only)."""
+import bottle
+
 from appliance import tickets
 from appliance.db import database
 from appliance.errors import InputError, NotFound
@@ -22,9 +24,22 @@ def tickets_page(ctx):
             raise InputError("status: unknown", field="status")
         query = query.where(tickets.Ticket.status == status)
     rows, next_before = keyset_page(query, tickets.Ticket.id, ctx.query_int("before"))
+    playable = {t.id for t in rows if tickets.recording_file(ctx.config, t)}
     return ctx.render("tickets", title=ctx._("Tickets"), rows=rows, status=status, statuses=tickets.STATUSES,
+                      playable=playable,
                       kinds=KIND_LABELS, status_labels=STATUS_LABELS,
                       next_url=page_url("/tickets", status=status, before=next_before) if next_before else None)
+
+
+@page("/tickets/{ticket_id:int}/recording.wav", "view")
+def ticket_recording(ctx, ticket_id):
+    """The caller's recorded message for an <audio> player (Range requests work)."""
+    ticket = tickets.Ticket.get_or_none(tickets.Ticket.id == ticket_id)
+    path = tickets.recording_file(ctx.config, ticket) if ticket else None
+    if path is None:
+        raise NotFound(f"recording: ticket {ticket_id} has no recording on this box", field="ticket")
+    return bottle.static_file(path.name, root=str(path.parent), mimetype="audio/wav",
+                              headers={"Cache-Control": "private, no-cache"})
 
 
 @page("/tickets/{ticket_id:int}", "inbox", method="POST")

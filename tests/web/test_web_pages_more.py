@@ -172,3 +172,28 @@ def test_tickets_list_shows_source_and_recording_and_closes(admin_client, audito
     assert (last_audit().action, last_audit().target) == ("ticket.status", f"ticket:{done.number}")
     assert tickets.Ticket.get_by_id(ivr.id).status == "open"
     assert "/data/recordings/c1.wav" not in auditor_client.page("/tickets?status=closed").text
+
+
+def test_a_tickets_recording_plays_in_the_browser_and_nothing_else_is_served(admin_client, auditor_client,
+                                                                              web_config, tmp_path):
+    import wave
+    folder = web_config.data_dir / "recordings" / "2026-11-22"
+    folder.mkdir(parents=True)
+    path = folder / "call7-101500.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(8000)
+        out.writeframes(b"\x01\x00" * 8000)
+    outside = tmp_path / "secret.wav"
+    outside.write_bytes(path.read_bytes())
+    voice = tickets.open_ticket("complaint", "ivr", number="13900139000", recording=str(path))
+    gone = tickets.open_ticket("complaint", "ivr", number="13900139000", recording=str(folder / "gone.wav"))
+    sneaky = tickets.open_ticket("complaint", "ivr", number="13900139000",
+                                 recording=str(folder / ".." / ".." / ".." / "secret.wav"))
+    html = auditor_client.page("/tickets").text
+    assert f'src="/tickets/{voice.id}/recording.wav"' in html
+    assert "文件已不在" in html and f"/tickets/{gone.id}/recording.wav" not in html
+    audio = auditor_client.get(f"/tickets/{voice.id}/recording.wav")
+    assert audio.status == 200 and audio.headers["Content-Type"].startswith("audio/wav")
+    assert audio.text.startswith("RIFF") and int(audio.headers["Content-Length"]) == path.stat().st_size
+    for ticket_id in (gone.id, sneaky.id, 999999):
+        assert auditor_client.get(f"/tickets/{ticket_id}/recording.wav").status == 404

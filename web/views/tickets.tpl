@@ -13,8 +13,10 @@
   % for t in rows:
   <tr><td>{{t.number}}</td><td>{{_(kinds[t.kind])}}</td><td>{{t.source}}</td><td>{{ctx.mobile(t.caller)}}</td>
       <td>{{t.text}}
-      % if t.recording:
-      <br><code class="meta">{{t.recording}}</code>
+      % if t.id in playable:
+      <br><audio controls preload="none" src="/tickets/{{t.id}}/recording.wav"></audio>
+      % elif t.recording:
+      <br><code class="meta">{{t.recording}}</code> <span class="muted">{{_('(file missing)')}}</span>
       % end
       </td>
       <td>{{_(status_labels[t.status])}}{{' · ' + t.handled_by if t.handled_by else ''}}</td>
