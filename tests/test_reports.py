@@ -64,3 +64,21 @@ def test_overview_has_one_row_a_day_with_rates_reasons_costs_and_calls(database,
     departments = [dept for dept, _ in data["costs"]]
     assert departments[0] == "理赔部" and "" in departments
     assert data["total_cost"] == sum((cost for _, cost in data["costs"]), Decimal("0.00")) > 0
+
+
+def test_settled_days_are_counted_once_and_recounted_after_the_refresh(database):
+    from appliance.messages import Message
+    today = datetime.date(2026, 11, 22)
+    old, recent = today - datetime.timedelta(days=10), today - datetime.timedelta(days=1)
+    sent(at(old, 9)), sent(at(recent, 9))
+    clock = [1000.0]
+    first = reports.daily_rows(today - datetime.timedelta(days=29), today, clock=lambda: clock[0])
+    assert first[str(old)]["messages"] == 1 and first[str(recent)]["messages"] == 1
+    sent(at(old, 10)), sent(at(recent, 10))
+    again = reports.daily_rows(today - datetime.timedelta(days=29), today, clock=lambda: clock[0])
+    assert again[str(old)]["messages"] == 1       # settled: from the cache
+    assert again[str(recent)]["messages"] == 2    # recent days: counted at every view
+    clock[0] += reports.REFRESH_S + 1
+    later = reports.daily_rows(today - datetime.timedelta(days=29), today, clock=lambda: clock[0])
+    assert later[str(old)]["messages"] == 2
+    assert Message.select().count() == 4

@@ -128,7 +128,8 @@ def pages():
     today = datetime.date.today()
     paths = ["/", "/history", "/history?state=failed", "/history?state=unknown",
              f"/history?since={today - datetime.timedelta(days=30)}&until={today - datetime.timedelta(days=29)}",
-             "/inbox", "/inbox?view=all", "/customers", "/customers?q=" + urllib.parse.quote("王"), "/audit", "/send"]
+             "/inbox", "/inbox?view=all", "/customers", "/customers?q=" + urllib.parse.quote("王"), "/audit", "/send",
+             "/reports", "/campaigns", "/tickets", "/prompts", "/settings"]
     if sample:
         paths += [f"/history/{sample.id}", f"/history?before={sample.id}",
                   "/history?to=" + urllib.parse.quote(sample.to_number)]
