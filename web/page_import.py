@@ -15,7 +15,7 @@ from appliance import import_jobs, importer
 from appliance.errors import InputError
 
 from .api import json_response
-from .pages import N_, page, respond
+from .pages import N_, check_upload_size, page, respond
 
 MAX_UPLOAD = 50 * 1024 * 1024
 SUFFIXES = (".csv", ".xlsx")
@@ -59,8 +59,7 @@ def import_upload(ctx):
     path = folder / f"{secrets.token_hex(4)}-{name}"
     try:
         upload.save(str(path))
-        if path.stat().st_size > MAX_UPLOAD:
-            raise InputError(f"file: larger than {MAX_UPLOAD // (1024 * 1024)} MB", field="file")
+        check_upload_size(path.stat().st_size, MAX_UPLOAD)
         job, thread = import_jobs.start(kind, path, name, actor=ctx.user.username, source=ctx.source,
                                         dry_run=dry_run)
     except InputError as exc:

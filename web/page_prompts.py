@@ -13,7 +13,7 @@ import bottle
 from appliance import prompt_files
 from appliance.errors import InputError
 
-from .pages import N_, page
+from .pages import N_, check_upload_size, page
 
 MAX_UPLOAD = 30 * 1024 * 1024   # 5 minutes of 48 kHz 16-bit mono is 28 MB
 BROWSER_SECONDS = 60            # the in-browser recorder stops itself after this
@@ -86,8 +86,7 @@ def prompt_upload(ctx, name, lang):
     upload = bottle.request.files.get("file")
     shown = uploaded_name(upload) if upload is not None else ""
     try:
-        if ctx.request.content_length > MAX_UPLOAD:
-            raise InputError(f"file: larger than {MAX_UPLOAD // (1024 * 1024)} MB", field="file")
+        check_upload_size(ctx.request.content_length, MAX_UPLOAD)
         if upload is None or not upload.raw_filename:
             raise InputError("file: choose an audio file", field="file")
         # sox picks the reader by the file's extension: keep a harmless one.
@@ -97,8 +96,7 @@ def prompt_upload(ctx, name, lang):
         with tempfile.TemporaryDirectory(prefix="prompt-upload-") as tmp:
             path = Path(tmp) / f"upload{suffix}"
             upload.save(str(path))
-            if path.stat().st_size > MAX_UPLOAD:
-                raise InputError(f"file: larger than {MAX_UPLOAD // (1024 * 1024)} MB", field="file")
+            check_upload_size(path.stat().st_size, MAX_UPLOAD)
             _, seconds = prompt_files.install(ctx.config, name, path, lang, field="file", shown=shown)
     except InputError as exc:
         ctx.audit(f"prompt.{source}.refused", target, str(exc))

@@ -291,6 +291,12 @@ def new_pre_csrf():
     return token
 
 
+def check_upload_size(size, limit, field="file"):
+    """Refuse an upload over `limit` bytes, naming the field (pages that take files)."""
+    if size > limit:
+        raise InputError(f"{field}: larger than {limit // (1024 * 1024)} MB", field=field)
+
+
 def keyset_page(query, id_field, before, limit=PAGE_SIZE):
     """Rows newest first, after cursor `before` (an id); no COUNT(*) over big
     tables. Returns (rows, next cursor or None)."""
