@@ -7,7 +7,7 @@ is a row with an index, kept in step by Customer.save() in its transaction.
 """
 from peewee import CharField, ForeignKeyField
 
-from .db import BaseModel, database
+from .db import BaseModel
 from .models import Customer
 
 
@@ -30,12 +30,12 @@ def numbers_of(customer):
 
 
 def sync(customer):
-    """Make the index rows match the customer's numbers (call inside the save's transaction)."""
-    with database.atomic():
-        CustomerPhone.delete().where(CustomerPhone.customer == customer.id).execute()
-        rows = [{"customer": customer.id, "number": n} for n in numbers_of(customer)]
-        if rows:
-            CustomerPhone.insert_many(rows).execute()
+    """Make the index rows match the customer's numbers. Customer.save() calls it
+    inside the transaction of the save itself."""
+    CustomerPhone.delete().where(CustomerPhone.customer == customer.id).execute()
+    rows = [{"customer": customer.id, "number": n} for n in numbers_of(customer)]
+    if rows:
+        CustomerPhone.insert_many(rows).execute()
 
 
 def customer_by_number(number):
@@ -46,13 +46,3 @@ def customer_by_number(number):
             .where(CustomerPhone.number == number)
             .order_by((Customer.mobile != number), Customer.id).first())
 
-
-def rebuild():
-    """Fill the index from the customer table (migration and repair)."""
-    with database.atomic():
-        CustomerPhone.delete().execute()
-        for customer in Customer.select().where(
-                (Customer.mobile.is_null(False)) | (Customer.other_phones != "")).iterator():
-            rows = [{"customer": customer.id, "number": n} for n in numbers_of(customer)]
-            if rows:
-                CustomerPhone.insert_many(rows).execute()
