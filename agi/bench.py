@@ -23,8 +23,8 @@ from appliance import db as dbmod
 from appliance import demo_data
 from appliance.config import Config, toml_value
 
-from . import prompts
-from .asterisk_peer import CallerScript, ManyCalls, hang_up, press
+from agi import prompts
+from agi.asterisk_peer import CallerScript, ManyCalls, hang_up, press
 
 
 def free_port():

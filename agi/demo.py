@@ -1,7 +1,7 @@
 """`appliance demo`'s IVR part: prompts built (fast when they exist) and a note."""
 import logging
 
-from . import prompts
+from agi import prompts
 
 log = logging.getLogger(__name__)
 

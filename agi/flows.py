@@ -8,12 +8,14 @@ before the caller is told about it.
 import datetime
 import logging
 
-from appliance import calls, outbox, phones, queries, tickets, verification
+from appliance.ivr import calls, queries, tickets, verification
+from appliance.sms import outbox
+from appliance import phones
 from appliance.errors import InputError
 
-from . import texts
-from .channel import AgiCommandFailed, CallerHungUp
-from .session import EndCall
+from agi import texts
+from agi.channel import AgiCommandFailed, CallerHungUp
+from agi.session import EndCall
 
 log = logging.getLogger(__name__)
 

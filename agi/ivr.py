@@ -13,14 +13,14 @@ import logging
 import threading
 import time
 
-from appliance import calls, queries
-from appliance.ivr_menus import RESERVED_KEYS, MenuSnapshot
+from appliance.ivr import calls, queries
+from appliance.ivr.menus import RESERVED_KEYS, MenuSnapshot
 from appliance.privacy import mask_mobile
 
-from . import flows
-from .channel import CallerHungUp
-from .flows import operator
-from .session import EndCall, Session
+from agi import flows
+from agi.channel import CallerHungUp
+from agi.flows import operator
+from agi.session import EndCall, Session
 
 log = logging.getLogger(__name__)
 

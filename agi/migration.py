@@ -7,7 +7,7 @@ from appliance.db import MIGRATIONS_DIR
 from appliance.schema_freeze import freeze
 
 NAME = "0003_calls"
-MODULES = ["appliance.tickets", "appliance.calls", "appliance.ivr_menus", "appliance.verification"]
+MODULES = ["appliance.ivr.tickets", "appliance.ivr.calls", "appliance.ivr.menus", "appliance.ivr.verification"]
 HEADER = ('"""IVR: tickets, call records, menu tree, policy lockouts and agent checks (frozen copy).\n\n'
           'Regenerate (delete this file first) with: python -m agi.migration\n"""\n'
           "from peewee import *\n")

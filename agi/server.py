@@ -18,16 +18,16 @@ import threading
 import time
 from urllib.parse import parse_qs
 
-from appliance import calls
+from appliance.ivr import calls
 from appliance.daemon import run_forever, sd_notify, stop_event_on_signals
 from appliance.db import database
 from appliance.errors import ConfigError
-from appliance.ivr_menus import ensure_default_menu
+from appliance.ivr.menus import ensure_default_menu
 
-from . import ivr, prompts
-from .channel import CallerHungUp, FastAGI
-from .session import parse_days, parse_hours
-from .writer import Writer
+from agi import ivr, prompts
+from agi.channel import CallerHungUp, FastAGI
+from agi.session import parse_days, parse_hours
+from agi.writer import Writer
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,11 @@ import datetime
 import logging
 import zoneinfo
 
-from appliance import calls
+from appliance.ivr import calls
 from appliance.privacy import mask_mobile
 
-from . import speech
-from .channel import ALL_KEYS
+from agi import speech
+from agi.channel import ALL_KEYS
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from .errors import InputError
+from appliance.errors import InputError
 
 DB_NAME = "appliance.db"
 SKIP = {DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"}

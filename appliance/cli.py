@@ -14,11 +14,11 @@ import sys
 import warnings
 from importlib.metadata import entry_points
 
-from . import db as dbmod
-from .config import ENV_VAR, ensure_data_dir, load_config
-from .errors import ApplianceError, ConfigError, InputError
-from .settings import BY_NAME
-from .logs import setup_logging
+from appliance import db as dbmod
+from appliance.config import ENV_VAR, ensure_data_dir, load_config
+from appliance.errors import ApplianceError, ConfigError, InputError
+from appliance.settings import BY_NAME
+from appliance.logs import setup_logging
 
 log = logging.getLogger("appliance")
 # python-gsmmodem-new 0.13 compares strings with `is not`; Python warns when it
@@ -94,7 +94,7 @@ def cmd_config_check(args, config):
 
 
 def cmd_config_set(args, config):
-    from .config_edit import cmd_config_set as config_set  # tomlkit only for this command
+    from appliance.config_edit import cmd_config_set as config_set  # tomlkit only for this command
     return config_set(args, config)
 
 
@@ -116,12 +116,12 @@ def cmd_run(args, config):
 
 
 def cmd_demo(args, config):
-    from .demo import run_demo
+    from appliance.demo import run_demo
     return run_demo(args, config)
 
 
 def cmd_customer_add(args, config):
-    from .models import Customer, audit
+    from appliance.models import Customer, audit
     customer = Customer(name=args.name, mobile=args.mobile, id_number=args.id_number,
                         gender=args.gender or "", region=args.region or "", customer_no=args.customer_no)
     customer.clean()
@@ -133,7 +133,7 @@ def cmd_customer_add(args, config):
 
 
 def cmd_doctor(args, config):
-    from .doctor import run_checks
+    from appliance.doctor import run_checks
     checks = {name: ep.load() for name, ep in plugins("appliance.doctor").items()}
     results = run_checks(config, checks)
     if args.json:
@@ -145,13 +145,13 @@ def cmd_doctor(args, config):
 
 
 def cmd_backup(args, config):
-    from .backup import backup
+    from appliance.backup import backup
     print(backup(config, args.output))
     return 0
 
 
 def cmd_restore(args, config):
-    from .backup import restore
+    from appliance.backup import restore
     kept = restore(config, args.archive)
     dbmod.migrate(dbmod.open_database(config))  # an older backup meets newer firmware
     print(f"restored from {args.archive}" + (f"; previous database kept at {kept}" if kept else ""))

@@ -4,8 +4,8 @@ import os
 import tomllib
 from pathlib import Path
 
-from .errors import ConfigError
-from .settings import BY_NAME, SECTIONS, SETTINGS
+from appliance.errors import ConfigError
+from appliance.settings import BY_NAME, SECTIONS, SETTINGS
 
 ENV_VAR = "APPLIANCE_CONFIG"
 

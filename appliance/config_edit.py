@@ -22,10 +22,10 @@ from pathlib import Path
 
 import tomlkit
 
-from .config import Config, check_value, flatten
-from .errors import ConfigError, InputError
-from .send_window import parse_window
-from .settings import BY_NAME, SETTINGS
+from appliance.config import Config, check_value, flatten
+from appliance.errors import ConfigError, InputError
+from appliance.sms.window import parse_window
+from appliance.settings import BY_NAME, SETTINGS
 
 EDITABLE = [s for s in SETTINGS if s.editable]
 TRUE_WORDS = ("true", "1", "yes", "on")
@@ -335,8 +335,8 @@ class _locked:
 def cmd_config_set(args, config):
     """Change one key in the configuration file; VALUE '-' reads it from stdin (for a PIN)."""
     import sys
-    from .cli import open_db
-    from .models import audit
+    from appliance.cli import open_db
+    from appliance.models import audit
     text = sys.stdin.readline().rstrip("\n") if args.value == "-" else args.value
     value = parse_text(args.key, text)
     if not config.path:

@@ -12,7 +12,7 @@ import peewee
 from playhouse.db_url import connect as url_connect
 from playhouse.migrations import Runner
 
-from .errors import ConfigError
+from appliance.errors import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import db as dbmod
-from . import demo_data
-from .config import Config, toml_value
-from .daemon import stop_event_on_signals
-from .demo_data import KNOWN_AGENTS, UNKNOWN_BADGE
+from appliance import db as dbmod
+from appliance import demo_data
+from appliance.config import Config, toml_value
+from appliance.daemon import stop_event_on_signals
+from appliance.demo_data import KNOWN_AGENTS, UNKNOWN_BADGE
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ class Demo:
     def write_config(self):
         if self.config_path.exists():
             # A kept --dir: settings changed on the admin page stay; only the demo's own keys are renewed.
-            from .config import load_config
-            from .config_edit import set_values
+            from appliance.config import load_config
+            from appliance.config_edit import set_values
             set_values(self.config_path, self.overrides, editable_only=False)
             return load_config(str(self.config_path))
         sections = {}
@@ -65,7 +65,7 @@ class Demo:
 
 
 def run_demo(args, base_config):
-    from .cli import plugins  # the same plug-in lookup as the command line
+    from appliance.cli import plugins  # the same plug-in lookup as the command line
 
     keep = bool(args.dir)
     data_dir = Path(args.dir or tempfile.mkdtemp(prefix="appliance-demo-"))
@@ -79,7 +79,7 @@ def run_demo(args, base_config):
         config = demo.write_config()
         database = dbmod.open_database(config)
         dbmod.migrate(database)
-        from .models import Customer
+        from appliance.models import Customer
         if not Customer.select().exists():
             counts = demo_data.seed(customers=args.customers)
             log.info("demo data: %s", ", ".join(f"{v} {k}" for k, v in counts.items()))

@@ -8,9 +8,9 @@ import datetime
 import random
 from decimal import Decimal
 
-from . import idcard
-from .db import database
-from .models import (Claim, ContactGroup, Customer, GroupMember, Payment, Policy, Product, Staff)
+from appliance import idcard
+from appliance.db import database
+from appliance.models import Claim, ContactGroup, Customer, GroupMember, Payment, Policy, Product, Staff
 
 # Named in the README for trying the agent identity check (IVR menu 2).
 KNOWN_AGENTS = [

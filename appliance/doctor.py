@@ -6,9 +6,9 @@ with status 'ok', 'warn' or 'fail'.
 """
 import shutil
 
-from . import db as dbmod
-from .config import ensure_data_dir
-from .errors import ApplianceError
+from appliance import db as dbmod
+from appliance.config import ensure_data_dir
+from appliance.errors import ApplianceError
 
 MIN_FREE_MB = 500
 

@@ -3,11 +3,10 @@ department, branch) or hand-picked; and the recipients a group resolves to."""
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from . import phones
-from .db import database
-from .errors import InputError, NotFound
-from .models import (GROUP_KINDS, GROUP_RULES, ContactGroup, Customer, GroupMember, Policy, Product,
-                     Staff)
+from appliance import phones
+from appliance.db import database
+from appliance.errors import InputError, NotFound
+from appliance.models import (GROUP_KINDS, GROUP_RULES, ContactGroup, Customer, GroupMember, Policy, Product, Staff)
 
 RULES_BY_KIND = {"customer": ("", "region", "product"), "staff": ("", "department", "branch")}
 

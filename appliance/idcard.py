@@ -8,7 +8,7 @@ import datetime
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
-from .errors import InputError
+from appliance.errors import InputError
 
 
 def check_id_number(number, field="id_number"):

@@ -27,10 +27,10 @@ from pathlib import Path
 
 from peewee import BooleanField, CharField, DateTimeField, IntegerField, TextField
 
-from . import importer
-from .db import BaseModel, database
-from .errors import InputError, NotFound
-from .models import audit, now, one_of
+from appliance import importer
+from appliance.db import BaseModel, database
+from appliance.errors import InputError, NotFound
+from appliance.models import audit, now, one_of
 
 log = logging.getLogger(__name__)
 

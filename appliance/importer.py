@@ -22,10 +22,10 @@ import peewee
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from . import phones
-from .db import database, write_transaction
-from .errors import InputError
-from .models import Claim, Customer, Payment, Policy, Product, Staff, audit
+from appliance import phones
+from appliance.db import database, write_transaction
+from appliance.errors import InputError
+from appliance.models import Claim, Customer, Payment, Policy, Product, Staff, audit
 
 MAX_REPORTED = 50
 

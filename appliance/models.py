@@ -10,9 +10,9 @@ import datetime
 from peewee import (BooleanField, CharField, Check, DateField, DateTimeField, DecimalField,
                     ForeignKeyField, IntegerField, TextField)
 
-from . import idcard, phones
-from .db import BaseModel
-from .errors import InputError
+from appliance import idcard, phones
+from appliance.db import BaseModel
+from appliance.errors import InputError
 
 GENDERS = ("M", "F", "")
 LANGUAGES = ("zh", "en")
@@ -53,7 +53,7 @@ class Customer(BaseModel):
     created_at = DateTimeField(default=now)
 
     def save(self, *args, **kwargs):
-        from . import customer_phones  # its model refers to this one
+        from appliance import phonebook as customer_phones  # its model refers to this one
         self.clean()
         with self._meta.database.atomic():
             result = super().save(*args, **kwargs)

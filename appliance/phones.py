@@ -2,7 +2,7 @@
 import phonenumbers
 from phonenumbers import carrier
 
-from .errors import InputError
+from appliance.errors import InputError
 
 DEFAULT_REGION = "CN"
 

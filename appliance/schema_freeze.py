@@ -15,7 +15,7 @@ from pathlib import Path
 from peewee import Model
 from playhouse.migrations import _resolve_diff, template
 
-from .db import MIGRATIONS_DIR
+from appliance.db import MIGRATIONS_DIR
 
 
 def check_sql(constraint):

@@ -10,9 +10,9 @@ import secrets
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
 
-from .db import BaseModel, database
-from .errors import InputError, NotFound
-from .models import ROLES, AdminUser, audit, now, one_of
+from appliance.db import BaseModel, database
+from appliance.errors import InputError, NotFound
+from appliance.models import ROLES, AdminUser, audit, now, one_of
 
 TOKEN_PREFIX = "apt_"
 

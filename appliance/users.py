@@ -11,9 +11,9 @@ import hashlib
 import hmac
 import secrets
 
-from .db import database
-from .errors import ApplianceError, InputError, NotFound
-from .models import ROLES, AdminUser, audit, now
+from appliance.db import database
+from appliance.errors import ApplianceError, InputError, NotFound
+from appliance.models import ROLES, AdminUser, audit, now
 
 # n=2**14, r=8: 16 MiB and ~50 ms per hash on the box; slow for a guesser, fine for a sign-in.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1

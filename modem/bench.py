@@ -13,13 +13,13 @@ import time
 from pathlib import Path
 
 from appliance import db as dbmod
-from appliance import outbox
+from appliance.sms import outbox
 from appliance.config import Config, ensure_data_dir
-from appliance.messages import Message
+from appliance.sms.models import Message
 
-from .dispatcher import Dispatcher
-from .pool import Pool
-from .sim import read_air, wait_for_links
+from modem.dispatcher import Dispatcher
+from modem.pool import Pool
+from modem.sim import read_air, wait_for_links
 
 TARGET_CPU_MS = 2.0
 TARGET_UTILISATION = 95.0

@@ -2,7 +2,7 @@
 import datetime
 import time
 
-from appliance import inbox, outbox
+from appliance.sms import inbox, outbox
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import ApplianceError, InputError
 from appliance.privacy import mask_mobile
@@ -81,7 +81,7 @@ def register(sub):
 def cmd_sim(args, config):
     from appliance.daemon import stop_event_on_signals
 
-    from .sim import Simulator
+    from modem.sim import Simulator
     if not args.dir:
         raise InputError("--dir: needed (where the gsmN links go)", field="dir")
     if not 1 <= args.modems <= 64:
@@ -99,7 +99,7 @@ def cmd_sim(args, config):
 
 
 def _control(args):
-    from .sim import SimControl
+    from modem.sim import SimControl
     return SimControl(args.dir)
 
 
@@ -114,7 +114,7 @@ def _ask(call):
 
 
 def cmd_sim_inject(args, config):
-    from . import pdu as pdumod
+    from modem import pdu as pdumod
     if args.pdu:
         pdus = [args.pdu]
     elif args.sender and args.text:
@@ -194,7 +194,7 @@ def _short(text, width=40):
 
 
 def cmd_modem_list(args, config):
-    from appliance.messages import ModemStatus
+    from appliance.sms.models import ModemStatus
     rows = [{"port": m.port, "device": m.device, "state": m.state, "alarm": m.alarm, "imei": m.imei,
              "imsi": m.imsi, "iccid": m.iccid, "sim_state": m.sim_state, "registration": m.registration,
              "operator": m.operator, "carrier": m.carrier, "signal_dbm": m.signal_dbm,
@@ -219,7 +219,7 @@ def cmd_modem_list(args, config):
 
 
 def cmd_bench_sms(args, config):
-    from .bench import run_bench
+    from modem.bench import run_bench
     result = run_bench(args)
     if args.json:
         print_json(result)

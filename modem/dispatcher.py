@@ -13,14 +13,15 @@ import queue
 import time
 
 from appliance import db as dbmod
-from appliance import inbox, outbox, phones
+from appliance.sms import inbox, outbox
+from appliance import phones
 from appliance.daemon import Watchdog
-from appliance.messages import ModemStatus
+from appliance.sms.models import ModemStatus
 from appliance.models import audit
-from appliance.sms_text import segments
+from appliance.sms.text import segments
 
-from . import pdu as pdumod
-from .pool import PartJob
+from modem import pdu as pdumod
+from modem.pool import PartJob
 
 log = logging.getLogger(__name__)
 

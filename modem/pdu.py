@@ -6,7 +6,7 @@ timestamps, the decoder) with our own fixes for its known defects
 - its encoder raises ValueError for characters outside the BMP (emoji): we
   encode UCS2 as UTF-16-BE, surrogate pairs included;
 - its splitters cut by Python characters, so they can break a surrogate pair's
-  room count: we split with appliance.sms_text (never breaks a pair or an
+  room count: we split with appliance.sms.text (never breaks a pair or an
   escape sequence) and build each part's PDU ourselves;
 - its decoder turns UCS2 into one character per 16-bit unit (lone surrogates)
   and can drop a final '@' in GSM 7-bit: both are decoded again here.
@@ -17,7 +17,7 @@ import datetime
 from gsmmodem import pdu as gsmpdu
 from gsmmodem.exceptions import EncodingError
 
-from appliance.sms_text import BASIC, EXTENSION, segments
+from appliance.sms.text import BASIC, EXTENSION, segments
 
 CHINA_TZ = datetime.timezone(datetime.timedelta(hours=8))
 

@@ -20,9 +20,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import pdu as pdumod
-from .at import AtError, AtPort, AtTimeout, PortGone, value_of
-from .errors import classify
+from modem import pdu as pdumod
+from modem.at import AtError, AtPort, AtTimeout, PortGone, value_of
+from modem.errors import classify
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ import time
 import tty
 from pathlib import Path
 
-from . import pdu as pdumod
+from modem import pdu as pdumod
 
 log = logging.getLogger(__name__)
 

@@ -3,8 +3,8 @@ import logging
 
 from appliance.daemon import sd_notify, stop_event_on_signals
 
-from .dispatcher import Dispatcher
-from .pool import Pool
+from modem.dispatcher import Dispatcher
+from modem.pool import Pool
 
 log = logging.getLogger(__name__)
 

@@ -3,10 +3,10 @@ their numbers without scanning the customer table."""
 import pytest
 
 from appliance import db as dbmod
-from appliance import queries
-from appliance.customer_phones import CustomerPhone, customer_by_number
+from appliance.ivr import queries
+from appliance.phonebook import CustomerPhone, customer_by_number
 from appliance.errors import InputError
-from appliance.inbox import match_sender
+from appliance.sms.inbox import match_sender
 from appliance.models import Customer
 
 

@@ -6,8 +6,7 @@ import peewee
 import pytest
 
 from appliance.errors import InputError
-from appliance.models import (ContactGroup, Customer, GroupMember, Payment, Policy, Product, Staff, audit,
-                              AuditLog)
+from appliance.models import (ContactGroup, Customer, GroupMember, Payment, Policy, Product, Staff, audit, AuditLog)
 
 
 @pytest.fixture

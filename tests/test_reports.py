@@ -3,9 +3,10 @@ boundaries inclusive at both ends), outcomes, and the 30-day overview."""
 import datetime
 from decimal import Decimal
 
-from appliance import billing, calls, reports
-from appliance.calls import Call
-from appliance.messages import Message, MessagePart
+from appliance.sms import billing, reports
+from appliance.ivr import calls
+from appliance.ivr.calls import Call
+from appliance.sms.models import Message, MessagePart
 
 DAY = datetime.date(2026, 11, 20)
 
@@ -67,7 +68,7 @@ def test_overview_has_one_row_a_day_with_rates_reasons_costs_and_calls(database,
 
 
 def test_settled_days_are_counted_once_and_recounted_after_the_refresh(database):
-    from appliance.messages import Message
+    from appliance.sms.models import Message
     today = datetime.date(2026, 11, 22)
     old, recent = today - datetime.timedelta(days=10), today - datetime.timedelta(days=1)
     sent(at(old, 9)), sent(at(recent, 9))

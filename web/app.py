@@ -8,7 +8,7 @@ import bottle
 
 from appliance import db as dbmod
 
-from . import api, pages
+from web import api, pages
 
 # Bottle refuses bodies larger than this in memory; CSV uploads go to a temp file above it.
 bottle.BaseRequest.MEMFILE_MAX = 1024 * 1024

@@ -32,7 +32,7 @@ TEXTS = ["尊敬的客户，您的保单{n}将于下月到期，请及时缴费�
 def fill(config, messages, inbound=100_000, audit=100_000, out=sys.stderr):
     """Write the bench data with executemany in big transactions (minutes, not hours)."""
     from appliance import demo_data
-    from appliance.messages import InboundMessage, Message
+    from appliance.sms.models import InboundMessage, Message
     from appliance.models import AuditLog, Customer
     db = dbmod.database.obj
     rng = random.Random(6)
@@ -122,7 +122,7 @@ class Browser:
 
 
 def pages():
-    from appliance.messages import Message
+    from appliance.sms.models import Message
     newest = Message.select(Message.id).order_by(Message.id.desc()).first()
     sample = Message.select().where(Message.id == max(1, newest.id // 2)).first() if newest else None
     today = datetime.date.today()
@@ -142,12 +142,12 @@ def percentile(values, share):
 
 
 def run_bench(args, config):
-    from appliance.messages import Message
+    from appliance.sms.models import Message
     from appliance.models import AdminUser
     from appliance.users import create_user
 
-    from .app import build_app
-    from .server import make_server, serve_in_thread
+    from web.app import build_app
+    from web.server import make_server, serve_in_thread
 
     keep = bool(args.dir)
     data_dir = args.dir or tempfile.mkdtemp(prefix="appliance-bench-web-")

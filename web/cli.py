@@ -66,7 +66,7 @@ def cmd_token_revoke(args, config):
 
 
 def cmd_bench_web(args, config):
-    from .bench import run_bench
+    from web.bench import run_bench
     return run_bench(args, config)
 
 

@@ -53,12 +53,13 @@ MSGID_RE = re.compile(r"""\b(?:_|N_)\(\s*(?P<q>["'])(?P<id>(?:\\.|(?!(?P=q)).)*)
 
 def enumerated_msgids():
     """Values the pages show through _(value): states, roles, kinds from the domain."""
-    from appliance import messages, models
+    from appliance.sms import models as messages
+    from appliance import models
     groups = [messages.MESSAGE_STATES, messages.PART_STATES, messages.INBOUND_STATES, messages.CATEGORIES,
               models.ROLES, models.GROUP_KINDS, models.POLICY_STATUSES, models.STAFF_STATUSES,
               models.FREQUENCIES, getattr(messages, "MODEM_STATES", ())]
     try:
-        from appliance import ivr_menus
+        from appliance.ivr import menus as ivr_menus
         groups += [ivr_menus.FALLBACKS, ivr_menus.RESERVED_KEYS.values(), ivr_menus.ACTIONS]
     except ImportError:
         pass
@@ -78,7 +79,7 @@ def extract_msgids():
     templates), plus the enumerations."""
     web_dir = Path(__file__).parent
     found = set(enumerated_msgids())
-    for path in [*web_dir.glob("*.py"), *web_dir.glob("views/*.tpl")]:
+    for path in [*web_dir.glob("**/*.py"), *web_dir.glob("views/*.tpl")]:
         for match in MSGID_RE.finditer(path.read_text(encoding="utf-8")):
             found.add(match.group("id").encode().decode("unicode_escape") if "\\" in match.group("id")
                       else match.group("id"))

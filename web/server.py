@@ -11,7 +11,7 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 from appliance.daemon import sd_notify, stop_event_on_signals
 from appliance.errors import ConfigError
 
-from .app import build_app
+from web.app import build_app
 
 log = logging.getLogger(__name__)
 

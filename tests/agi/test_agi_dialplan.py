@@ -3,7 +3,7 @@ import re
 from pathlib import Path
 
 from agi import server
-from appliance import prompt_files
+from appliance.ivr import prompt_files
 from appliance.settings import BY_NAME
 
 SNIPPET = Path(__file__).parents[2] / "image" / "asterisk" / "extensions_appliance.conf"

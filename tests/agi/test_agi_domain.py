@@ -5,11 +5,11 @@ import threading
 import pytest
 
 from agi.writer import Writer
-from appliance import calls, verification
+from appliance.ivr import calls, verification
 from appliance.errors import InputError
-from appliance.ivr_menus import MenuNode, MenuSnapshot, ensure_default_menu, menu_tree
+from appliance.ivr.menus import MenuNode, MenuSnapshot, ensure_default_menu, menu_tree
 from appliance.models import Policy
-from appliance.tickets import Ticket
+from appliance.ivr.tickets import Ticket
 
 
 def test_default_menu_tree_and_allowed_keys(ivr_db):

@@ -6,7 +6,7 @@ import subprocess
 
 from agi.asterisk_peer import FakeAsterisk, hang_up
 from agi.prompts import PromptFinder
-from appliance import prompt_files
+from appliance.ivr import prompt_files
 
 
 def tone(path):

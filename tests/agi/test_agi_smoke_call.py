@@ -1,5 +1,5 @@
 from agi.asterisk_peer import hang_up, press
-from appliance.calls import Call
+from appliance.ivr.calls import Call
 
 
 def test_unknown_caller_hangs_up_in_main_menu(dial):

@@ -4,7 +4,7 @@ import datetime
 import pytest
 
 from agi import speech
-from appliance import prompt_files
+from appliance.ivr import prompt_files
 
 ZH = {"n_0": "零", "n_1": "一", "n_2": "二", "n_3": "三", "n_4": "四", "n_5": "五", "n_6": "六", "n_7": "七",
       "n_8": "八", "n_9": "九", "n_10": "十", "n_100": "百", "n_1000": "千", "n_10000": "万", "n_1e8": "亿",

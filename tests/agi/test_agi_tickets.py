@@ -3,7 +3,7 @@ import datetime
 
 import pytest
 
-from appliance import tickets
+from appliance.ivr import tickets
 from appliance.errors import InputError
 
 

@@ -2,8 +2,8 @@
 bench sms; bad input gives one line and exit 2."""
 import json
 
-from appliance import inbox, outbox
-from appliance.messages import ModemStatus
+from appliance.sms import inbox, outbox
+from appliance.sms.models import ModemStatus
 
 
 def test_send_prints_id_and_outbox_json_has_everything(run_cli, config_file, database):

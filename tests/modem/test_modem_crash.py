@@ -6,8 +6,8 @@ import signal
 import subprocess
 import sys
 
-from appliance import outbox
-from appliance.messages import Message, MessagePart
+from appliance.sms import outbox
+from appliance.sms.models import Message, MessagePart
 from modem import pdu
 
 

@@ -5,10 +5,10 @@ import datetime
 import pytest
 
 from appliance import db as dbmod
-from appliance import inbox, outbox
+from appliance.sms import inbox, outbox
 from appliance.config import Config
 from appliance.errors import InputError
-from appliance.messages import InboundMessage, Message, MessagePart
+from appliance.sms.models import InboundMessage, Message, MessagePart
 from appliance.models import Customer, Staff
 
 

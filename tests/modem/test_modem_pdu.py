@@ -3,7 +3,7 @@ the 160/153 and 70/67 boundaries, long messages; PDUs round-trip."""
 import pytest
 from gsmmodem import pdu as gsmpdu
 
-from appliance.sms_text import part_count, preview, segments
+from appliance.sms.text import part_count, preview, segments
 from modem import pdu
 
 NUMBER = "+8613800138000"

@@ -1,8 +1,8 @@
 """The services' JSON API against a real server: events, messages, inbox, upserts, campaigns."""
 import datetime
 
-from appliance import inbound_router, optout
-from appliance.messages import InboundMessage, Message
+from appliance.services import inbound as inbound_router, optout
+from appliance.sms.models import InboundMessage, Message
 from appliance.models import Customer, Policy
 
 

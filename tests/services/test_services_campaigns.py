@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import pytest
 
-from appliance import billing, campaigns, groups, optout, outbox, schedules, subscriptions
+from appliance.sms import billing, outbox
+from appliance.services import campaigns, optout, schedules, subscriptions
+from appliance import groups
 from appliance.errors import InputError
-from appliance.messages import Message
+from appliance.sms.models import Message
 from appliance.models import Staff
 
 NIGHT = datetime.datetime(2026, 12, 1, 23, 30)

@@ -15,8 +15,8 @@ import pytest
 from appliance import db as dbmod
 from appliance.config import load_config
 from appliance.models import Customer, Policy, Product, Staff
-from appliance.service_models import OptOut
-from appliance.tickets import Ticket
+from appliance.services.models import OptOut
+from appliance.ivr.tickets import Ticket
 from peer_support import wait_for as poll
 
 pytestmark = pytest.mark.slow

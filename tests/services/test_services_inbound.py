@@ -3,11 +3,12 @@ import datetime
 from decimal import Decimal
 
 
-from appliance import groups, inbound_router, optout, subscriptions, surveys
-from appliance.autoreply import match, set_keyword
-from appliance.messages import InboundMessage, Message
+from appliance import groups
+from appliance.services import inbound as inbound_router, optout, subscriptions, surveys
+from appliance.services.autoreply import match, set_keyword
+from appliance.sms.models import InboundMessage, Message
 from appliance.models import Claim, Customer, Payment
-from appliance.tickets import Ticket
+from appliance.ivr.tickets import Ticket
 
 NOW = datetime.datetime(2026, 12, 1, 10, 0)
 
@@ -105,7 +106,7 @@ def test_anything_else_becomes_an_acknowledged_ticket(book, config):
 
 def test_routing_happens_once_and_admin_keywords(book, config):
     templates_key = "open_day"
-    from appliance import templates
+    from appliance.services import templates
     templates.put(templates_key, "zh", "{salutation}，本周六上午客户开放日，欢迎光临。")
     set_keyword("KFR", "reply", templates_key)
     holder = book.customer("赵敏", "F", mobile="+8613800000016")
@@ -120,7 +121,7 @@ def test_routing_happens_once_and_admin_keywords(book, config):
 
 
 def test_service_loop_tick_routes_fires_and_runs_notices_once_a_day(book, config):
-    from appliance import schedules, service_loop
+    from appliance.services import schedules, daemon as service_loop
     holder = book.customer(mobile="+8613800000017")
     book.policy(holder, "P300", datetime.date(2026, 12, 4))
     inbound(holder.mobile, "CX")

@@ -3,9 +3,9 @@ import datetime
 from collections import Counter
 from decimal import Decimal
 
-from appliance import notices, optout
+from appliance.services import notices, optout
 from appliance.demo_data import add_months
-from appliance.messages import Message
+from appliance.sms.models import Message
 from appliance.models import Claim, Payment, Policy
 
 START = datetime.date(2026, 12, 1)

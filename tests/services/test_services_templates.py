@@ -1,6 +1,6 @@
 import pytest
 
-from appliance import templates
+from appliance.services import templates
 from appliance.errors import InputError, NotFound
 
 

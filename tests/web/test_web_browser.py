@@ -18,8 +18,8 @@ import pytest
 from appliance import db as dbmod
 from appliance import demo_data
 from appliance.config import Config, ensure_data_dir
-from appliance.ivr_menus import MenuNode, ensure_default_menu
-from appliance.messages import InboundMessage
+from appliance.ivr.menus import MenuNode, ensure_default_menu
+from appliance.sms.models import InboundMessage
 from appliance.users import create_user
 
 from peer_support import free_port
@@ -320,7 +320,7 @@ def test_8_a_large_import_moves_its_progress_bar_then_shows_the_report(stack, tm
     """The job page's script (static/import_job.js) moves the bar from the job's
     JSON without reloading, and reloads once to show the report."""
     from appliance.models import Customer
-    from web import page_import
+    from web.pages import imports as page_import
     monkeypatch.setattr(page_import, "IMPORT_WAIT", 0)  # the server runs in this process
     d = stack["driver"]
     rows = 4000

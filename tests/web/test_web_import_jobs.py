@@ -13,7 +13,7 @@ import pytest
 
 from appliance.import_jobs import ImportJob
 from appliance.models import AuditLog, Customer
-from web import page_import
+from web.pages import imports as page_import
 
 from peer_support import free_port, wait_for
 from web_support import Client, make_user

@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from appliance import tickets
-from appliance.messages import Message
+from appliance.ivr import tickets
+from appliance.sms.models import Message
 from appliance.models import AuditLog, ContactGroup, Customer
-from appliance.service_models import Campaign, Keyword, OptOut, Phrase, Subscription, Template, Topic
+from appliance.services.models import Campaign, Keyword, OptOut, Phrase, Subscription, Template, Topic
 
 from web_support import Client, make_user
 

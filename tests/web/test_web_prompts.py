@@ -11,7 +11,7 @@ import wave
 
 import pytest
 
-from appliance import prompt_files
+from appliance.ivr import prompt_files
 from appliance.models import AuditLog
 
 from web_support import Client, make_user
@@ -184,8 +184,8 @@ def test_upload_without_a_file_or_too_big_or_unknown_prompt(admin_client, defaul
     resp = admin_client.post("/prompts/welcome/zh", {})
     assert resp.status == 303
     assert "file: choose an audio file" in flash_of(admin_client, "/prompts/welcome")
-    import web.page_prompts
-    monkeypatch.setattr(web.page_prompts, "MAX_UPLOAD", 4000)  # the server runs in this process
+    import web.pages.prompts
+    monkeypatch.setattr(web.pages.prompts, "MAX_UPLOAD", 4000)  # the server runs in this process
     assert upload(admin_client, "welcome", "zh", "long.wav", tone_wav()).status == 303
     assert "file: larger than" in flash_of(admin_client, "/prompts/welcome")
     assert not custom(defaults).exists()

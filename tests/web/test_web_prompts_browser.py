@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from appliance import prompt_files
+from appliance.ivr import prompt_files
 from appliance.models import AuditLog
 
 from web_support import PASSWORD, make_user

@@ -2,7 +2,7 @@
 delete one; a bad cron expression re-shows the form with the one-line error and
 saves nothing; auditors read only; forms without the CSRF token are refused."""
 from appliance.models import AuditLog, ContactGroup
-from appliance.service_models import Schedule
+from appliance.services.models import Schedule
 
 from web_support import Client, make_user
 

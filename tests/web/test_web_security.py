@@ -9,7 +9,7 @@ import http.client
 import pytest
 
 from appliance import tokens
-from appliance.messages import InboundMessage, Message
+from appliance.sms.models import InboundMessage, Message
 from appliance.models import AdminUser, AuditLog, Customer
 from web.app import build_app
 

@@ -1,0 +1,137 @@
+"""Tickets: work for branch staff opened by callers (IVR) or by SMS.
+
+A ticket is a complaint or message left by a caller, a callback request, a
+phone application (电话投保), a report of an agent's visit, or an alert the
+appliance raises itself (e.g. a policy locked out of the IVR). Staff see them
+on the admin page and close them.
+
+`Ticket.number` is the ticket's own number, told to the caller by voice and
+SMS: the day (yymmdd) followed by the row id, digits only so it can be keyed
+and read out. `Ticket.caller` is the phone number of the person it is for.
+"""
+import datetime
+from pathlib import Path
+
+from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+
+from appliance import phones
+from appliance.db import BaseModel, database
+from appliance.errors import InputError, NotFound
+from appliance.models import Customer, Policy, Staff, now, one_of
+
+KINDS = ("complaint", "callback", "phone-application", "agent-report", "alert")
+SOURCES = ("ivr", "sms", "web", "system")
+STATUSES = ("open", "in_progress", "closed")
+
+
+class Ticket(BaseModel):
+    number = CharField(unique=True, null=True)  # set from the id in the same transaction
+    kind = CharField(constraints=[one_of("kind", KINDS)], index=True)
+    source = CharField(constraints=[one_of("source", SOURCES)])
+    status = CharField(default="open", constraints=[one_of("status", STATUSES)], index=True)
+    caller = CharField(default="", index=True)  # E.164 when it parses, else as received
+    customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
+    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")  # e.g. the agent reported
+    policy = ForeignKeyField(Policy, null=True, on_delete="SET NULL")
+    text = TextField(default="")
+    recording = CharField(default="")  # path of the caller's recorded message, if any
+    call_id = IntegerField(null=True)   # the IVR call it came from (appliance.ivr.calls.Call)
+    created_at = DateTimeField(default=now, index=True)
+    updated_at = DateTimeField(default=now)
+    handled_by = CharField(default="")
+    resolution = TextField(default="")
+    closed_at = DateTimeField(null=True)
+
+    def to_dict(self, mask=True):
+        from appliance.privacy import mask_mobile
+        return {
+            "id": self.id, "number": self.number, "kind": self.kind, "source": self.source,
+            "status": self.status, "caller": mask_mobile(self.caller) if mask else self.caller,
+            "customer_id": self.customer_id, "staff_id": self.staff_id, "policy_id": self.policy_id,
+            "text": self.text, "recording": self.recording, "call_id": self.call_id,
+            "created_at": self.created_at, "updated_at": self.updated_at,
+            "handled_by": self.handled_by, "resolution": self.resolution, "closed_at": self.closed_at,
+        }
+
+
+TICKET_MODELS = [Ticket]
+
+
+def normalize_caller(number):
+    """E.164 when the number parses; caller IDs such as 'unknown' are kept as they came."""
+    text = str(number or "").strip()
+    try:
+        return phones.normalize(text, "number")
+    except InputError:
+        return text
+
+
+def open_ticket(kind, source, *, number, customer=None, staff=None, text="", recording="",
+                policy=None, call_id=None, today=None):
+    """Open a ticket and return it, committed, with its number set.
+
+    `number` is the caller's phone number (not the ticket number).
+    """
+    if kind not in KINDS:
+        raise InputError(f"kind: must be one of {', '.join(KINDS)}, got {kind!r}", field="kind")
+    if source not in SOURCES:
+        raise InputError(f"source: must be one of {', '.join(SOURCES)}, got {source!r}", field="source")
+    day = today or datetime.date.today()
+    with database.atomic():
+        ticket = Ticket.create(kind=kind, source=source, caller=normalize_caller(number),
+                               customer=customer, staff=staff, policy=policy, text=text or "",
+                               recording=str(recording or ""), call_id=call_id)
+        ticket.number = f"{day:%y%m%d}{ticket.id:04d}"
+        ticket.save(only=[Ticket.number])
+    return ticket
+
+
+def get_ticket(number_or_id):
+    """A ticket by its number or id, else NotFound."""
+    text = str(number_or_id)
+    ticket = Ticket.get_or_none(Ticket.number == text)
+    if ticket is None and text.isdigit() and len(text) < 10:
+        ticket = Ticket.get_or_none(Ticket.id == int(text))
+    if ticket is None:
+        raise NotFound(f"ticket {text} does not exist", field="ticket")
+    return ticket
+
+
+def set_status(ticket, status, *, by="", resolution=None):
+    """Move a ticket to open / in_progress / closed (committed)."""
+    if status not in STATUSES:
+        raise InputError(f"status: must be one of {', '.join(STATUSES)}, got {status!r}", field="status")
+    ticket.status = status
+    ticket.updated_at = now()
+    ticket.handled_by = by or ticket.handled_by
+    if resolution is not None:
+        ticket.resolution = resolution
+    ticket.closed_at = now() if status == "closed" else None
+    ticket.save()
+    return ticket
+
+
+def list_tickets(*, status=None, kind=None, source=None, limit=100, offset=0):
+    """Tickets, newest first, optionally filtered."""
+    query = Ticket.select().order_by(Ticket.id.desc())
+    if status:
+        query = query.where(Ticket.status == status)
+    if kind:
+        query = query.where(Ticket.kind == kind)
+    if source:
+        query = query.where(Ticket.source == source)
+    return list(query.limit(limit).offset(offset))
+
+
+def recording_file(config, ticket):
+    """The ticket's recorded message as a file to play, or None when it has none,
+    it is gone, or its path points outside data_dir/recordings (the field is
+    only ever written by the IVR, but a page must not serve any other file)."""
+    if not ticket.recording:
+        return None
+    root = (Path(config.data_dir) / "recordings").resolve()
+    path = Path(ticket.recording).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        return None
+    return path
+

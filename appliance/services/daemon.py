@@ -1,0 +1,49 @@
+"""The services' background work, one pass at a time: route new inbound SMS
+(auto-reply, opt-out, surveys, tickets), fire due scheduled sends, and run the
+daily notice rules once a day after notices.run_at.
+
+tick() is safe to call from several processes at once (every step is
+idempotent: a routed message has its InboundRoute row, a schedule's next run
+moves in the transaction that queues it, a notice's dedupe_key is unique), so
+it can run inside smsd's loop and in `appliance run services` alike.
+"""
+import datetime
+import logging
+
+from appliance.services import inbound as inbound_router, notices, schedules
+from appliance.daemon import run_forever, sd_notify, stop_event_on_signals
+
+log = logging.getLogger(__name__)
+
+
+def notices_due(config, now):
+    """Has the day's notice run not happened yet, and is it time for it?"""
+    run_at = datetime.time.fromisoformat(config["notices.run_at"])
+    return now.time() >= run_at and not notices.ran_on(now.date())
+
+
+def tick(config, now=None):
+    """One pass; returns what it did, by step. A failing step does not stop the others."""
+    now = now or datetime.datetime.now()
+    done = {}
+    for name, step in (("inbound", lambda: inbound_router.route_pending(config, now)),
+                       ("schedules", lambda: len(schedules.run_due(config, now))),
+                       ("notices", lambda: notices.run(config, now.date(), now)["queued"]
+                        if notices_due(config, now) else 0)):
+        try:
+            done[name] = step()
+        except Exception:
+            log.exception("services: %s step failed; carrying on", name)
+            done[name] = None
+    return done
+
+
+def main(config):
+    """`appliance run services`: tick every services.inbound_poll seconds until SIGTERM."""
+    stop = stop_event_on_signals()
+    sd_notify("READY=1")
+    log.info("services running")
+    run_forever("services", lambda: tick(config), stop, interval=config["services.inbound_poll"])
+    sd_notify("STOPPING=1")
+    log.info("services stopped")
+    return 0

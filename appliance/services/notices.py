@@ -1,0 +1,411 @@
+"""Business notices from policy data: the daily rule run, and events the core
+systems push (POST /api/v1/events) that send at once.
+
+Each notice is queued once per policy and due period, however often the run
+repeats or the box restarts: its Message carries a dedupe_key such as
+"renewal_due:886010000001:2026-12-01:15", unique in the database. After
+downtime the run catches up: the nearest reminder still due goes (not every
+one that was missed), and payments, claims and new policies of the last
+notices.catch_up_days days still get theirs.
+
+Offsets come from the [notices] settings. `today` is always passed in.
+"""
+import datetime
+import logging
+from dataclasses import dataclass, field
+
+from appliance.services import optout
+from appliance.db import write_transaction
+from appliance.errors import InputError, NotFound
+from appliance.services.festivals import greeting_festivals
+from appliance.sms.models import Message
+from appliance.models import Claim, Customer, Payment, Policy, Product
+from appliance.sms.outbox import queue_many, queue_message
+from appliance.sms.window import next_opening, window_for
+from appliance.services.models import NoticeRun
+from appliance.services.templates import Renderer, defaults, word
+
+log = logging.getLogger(__name__)
+
+# Notices the core systems may push as events, and what each one concerns.
+EVENT_TYPES = {
+    "policy_confirmation": "policy", "renewal_due": "policy", "premium_received": "policy",
+    "payment_failed": "policy", "overdue": "policy", "lapse_warning": "policy", "lapsed": "policy",
+    "supplementary_charge": "policy", "dividend": "policy", "agent_changed": "policy",
+    "orphan_policy": "policy", "maturity": "policy", "underwriting_approved": "policy",
+    "underwriting_declined": "policy", "claim_accepted": "claim", "claim_declined": "claim",
+    "claim_paid": "claim", "medical_exam": "policy", "missing_documents": "policy",
+    "birthday": "customer", "holiday": "customer",
+}
+
+
+@dataclass
+class Notice:
+    kind: str            # template key
+    key: str             # dedupe key
+    number: str
+    variables: dict
+    language: str = "zh"
+    customer_id: int = None
+    staff_id: int = None
+    text: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def offsets(config, name):
+    """A comma-separated list of day offsets from a [notices] setting."""
+    text = config[name].strip()
+    try:
+        values = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise InputError(f"configuration key '{name}' must be whole days separated by commas, "
+                         f"got {text!r}", field=name) from None
+    if any(v < 0 for v in values):
+        raise InputError(f"configuration key '{name}' must not hold negative days", field=name)
+    return values
+
+
+# --- variables -------------------------------------------------------------------
+
+def format_date(day, language):
+    if day is None:
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日" if language == "zh" else day.isoformat()
+
+
+def format_amount(amount):
+    return f"{amount:.2f}" if amount is not None else ""
+
+
+def policy_variables(policy, language="zh", config=None):
+    """Variables of a policy notice, from the policy, its holder, product and agent."""
+    holder, agent = policy.holder, policy.agent
+    active_agent = agent if agent is not None and agent.status == "active" else None
+    hotline = config["hotline"] if config else ""
+    return {
+        "salutation": holder.salutation, "name": holder.name, "policy_no": policy.policy_no,
+        "product": policy.product.name, "amount": format_amount(policy.premium),
+        "due_date": format_date(policy.next_due_date, language),
+        "grace_end": format_date(policy.grace_end, language),
+        "maturity_date": format_date(policy.maturity_date, language),
+        "sum_assured": format_amount(policy.sum_assured),
+        "agent_name": active_agent.name if active_agent else word("generic", "service_team", language),
+        "agent_mobile": _national(active_agent.mobile) if active_agent and active_agent.mobile else hotline,
+    }
+
+
+def _national(e164):
+    return e164[3:] if e164.startswith("+86") else e164
+
+
+def _unpaid(policies):
+    """The policies among `policies` with no received payment for their next due date."""
+    ids = [p.id for p in policies]
+    paid = set()
+    for start in range(0, len(ids), 500):
+        paid.update(Payment.select(Payment.policy, Payment.due_date)
+                    .where(Payment.policy.in_(ids[start:start + 500]), Payment.status == "received")
+                    .tuples())
+    return [p for p in policies if (p.id, p.next_due_date) not in paid]
+
+
+def _policies(*conditions):
+    return list(Policy.select(Policy, Customer, Product)
+                .join(Customer, on=(Policy.holder == Customer.id))
+                .switch(Policy).join(Product)
+                .where(*conditions))
+
+
+def _holder_notice(kind, key, policy, config, **extra):
+    holder = policy.holder
+    if not holder.mobile:
+        return None
+    variables = policy_variables(policy, holder.language, config)
+    variables.update(extra)
+    return Notice(kind, key, holder.mobile, variables, holder.language, customer_id=holder.id)
+
+
+# --- the rules ---------------------------------------------------------------------
+
+def renewal_notices(config, today):
+    days = offsets(config, "notices.renewal_days")
+    agent_days = offsets(config, "notices.agent_renewal_days")
+    horizon = max(days + agent_days, default=None)
+    if horizon is None:
+        return []
+    candidates = _policies(Policy.status == "in_force", Policy.frequency != "single",
+                           Policy.next_due_date >= today,
+                           Policy.next_due_date <= today + datetime.timedelta(days=horizon))
+    notices = []
+    for policy in _unpaid(candidates):
+        left = (policy.next_due_date - today).days
+        due = policy.next_due_date.isoformat()
+        reached = [d for d in days if left <= d]
+        if reached:  # the nearest reminder only: after downtime, not every missed one
+            notices.append(_holder_notice("renewal_due", f"renewal_due:{policy.policy_no}:{due}:{min(reached)}",
+                                          policy, config))
+        reached = [d for d in agent_days if left <= d]
+        agent = policy.agent
+        if reached and agent is not None and agent.status == "active" and agent.mobile:
+            variables = policy_variables(policy, "zh", config)
+            notices.append(Notice("renewal_due_agent",
+                                  f"renewal_due_agent:{policy.policy_no}:{due}:{min(reached)}",
+                                  agent.mobile, variables, "zh", staff_id=agent.id))
+    return notices
+
+
+def overdue_notices(config, today):
+    days = offsets(config, "notices.overdue_days")
+    catch_up = config["notices.catch_up_days"]
+    if not days:
+        return []
+    oldest = today - datetime.timedelta(days=max(days) + catch_up)
+    candidates = _policies(Policy.status == "in_force", Policy.next_due_date < today,
+                           Policy.next_due_date >= oldest)
+    notices = []
+    for policy in _unpaid(candidates):
+        if policy.grace_end is not None and today > policy.grace_end:
+            continue
+        late = (today - policy.next_due_date).days
+        reached = [d for d in days if late >= d and late - d <= catch_up]
+        if reached:
+            due = policy.next_due_date.isoformat()
+            notices.append(_holder_notice("overdue", f"overdue:{policy.policy_no}:{due}:{max(reached)}",
+                                          policy, config))
+    return notices
+
+
+def lapse_notices(config, today):
+    warn = config["notices.lapse_warning_days"]
+    catch_up = config["notices.catch_up_days"]
+    notices = []
+    candidates = _policies(Policy.status == "in_force", Policy.grace_end >= today,
+                           Policy.grace_end <= today + datetime.timedelta(days=warn),
+                           Policy.next_due_date.is_null(False), Policy.next_due_date < today)
+    for policy in _unpaid(candidates):
+        notices.append(_holder_notice("lapse_warning",
+                                      f"lapse_warning:{policy.policy_no}:{policy.grace_end.isoformat()}",
+                                      policy, config))
+    for policy in _policies(Policy.status == "lapsed", Policy.grace_end <= today,
+                            Policy.grace_end >= today - datetime.timedelta(days=catch_up)):
+        notices.append(_holder_notice("lapsed", f"lapsed:{policy.policy_no}:{policy.grace_end.isoformat()}",
+                                      policy, config))
+    return notices
+
+
+def maturity_notices(config, today):
+    ahead = config["notices.maturity_days"]
+    return [_holder_notice("maturity", f"maturity:{p.policy_no}:{p.maturity_date.isoformat()}", p, config)
+            for p in _policies(Policy.status == "in_force", Policy.maturity_date >= today,
+                               Policy.maturity_date <= today + datetime.timedelta(days=ahead))]
+
+
+def new_policy_notices(config, today):
+    since = today - datetime.timedelta(days=config["notices.catch_up_days"])
+    return [_holder_notice("policy_confirmation", f"policy_confirmation:{p.policy_no}", p, config)
+            for p in _policies(Policy.status == "in_force", Policy.issue_date >= since,
+                               Policy.issue_date <= today)]
+
+
+def payment_notices(config, today):
+    since = today - datetime.timedelta(days=config["notices.catch_up_days"])
+    notices = []
+    payments = (Payment.select(Payment, Policy).join(Policy)
+                .where(Payment.paid_on >= since, Payment.paid_on <= today))
+    for payment in payments:
+        policy = payment.policy
+        kind = "premium_received" if payment.status == "received" else "payment_failed"
+        lang = policy.holder.language
+        notice = _holder_notice(kind, f"{kind}:{payment.id}", policy, config,
+                                amount=format_amount(payment.amount),
+                                paid_on=format_date(payment.paid_on, lang),
+                                reason=payment.failure_reason or "-")
+        notices.append(notice)
+    return notices
+
+
+CLAIM_NOTICES = {  # claim status -> (notice, the date it is counted from)
+    "accepted": ("claim_accepted", "reported_on"), "investigating": ("claim_accepted", "reported_on"),
+    "approved": ("claim_accepted", "reported_on"), "declined": ("claim_declined", "decided_on"),
+    "paid": ("claim_paid", "paid_on"),
+}
+
+
+def claim_variables(claim, config):
+    policy = claim.policy
+    lang = policy.holder.language
+    variables = policy_variables(policy, lang, config)
+    variables.update(claim_no=claim.claim_no, reason=claim.decline_reason or "-",
+                     amount=format_amount(claim.amount_paid or claim.amount_claimed),
+                     paid_on=format_date(claim.paid_on, lang),
+                     status=word("claim_status", claim.status, lang))
+    return variables
+
+
+def claim_notices(config, today):
+    since = today - datetime.timedelta(days=config["notices.catch_up_days"])
+    notices = []
+    for claim in Claim.select(Claim, Policy).join(Policy).where(Claim.status.in_(list(CLAIM_NOTICES))):
+        kind, date_field = CLAIM_NOTICES[claim.status]
+        day = getattr(claim, date_field) or claim.reported_on
+        if not since <= day <= today:
+            continue
+        holder = claim.policy.holder
+        if holder.mobile:
+            notices.append(Notice(kind, f"{kind}:{claim.claim_no}", holder.mobile,
+                                  claim_variables(claim, config), holder.language, customer_id=holder.id))
+    return notices
+
+
+def _customers_with_policies():
+    return (Customer.select(Customer.id, Customer.name, Customer.gender, Customer.mobile,
+                            Customer.language, Customer.birth_date)
+            .where(Customer.mobile.is_null(False),
+                   Customer.id.in_(Policy.select(Policy.holder).where(Policy.status == "in_force"))))
+
+
+def greeting_notices(config, today):
+    notices = []
+    festivals = greeting_festivals(today, config["notices.festivals"])
+    birthday = config["notices.birthday"]
+    if not festivals and not birthday:
+        return notices
+    # 29 February birthdays are greeted on 28 February in other years.
+    leap_day = today.month == 2 and today.day == 28 and not _is_leap(today.year)
+    for c in _customers_with_policies():
+        base = {"name": c.name, "salutation": c.salutation}
+        if birthday and c.birth_date and (
+                (c.birth_date.month, c.birth_date.day) == (today.month, today.day)
+                or (leap_day and (c.birth_date.month, c.birth_date.day) == (2, 29))):
+            notices.append(Notice("birthday", f"birthday:{c.id}:{today.year}", c.mobile, dict(base),
+                                  c.language, customer_id=c.id))
+        for name in festivals:
+            notices.append(Notice("holiday", f"holiday:{name}:{today.year}:{c.id}", c.mobile,
+                                  dict(base, festival=word("festival", name, c.language)),
+                                  c.language, customer_id=c.id))
+    return notices
+
+
+def _is_leap(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+RULES = [new_policy_notices, renewal_notices, overdue_notices, lapse_notices, maturity_notices,
+         payment_notices, claim_notices, greeting_notices]
+
+
+# --- running them ------------------------------------------------------------------
+
+def plan(config, today):
+    """Every notice the rules want today that has not gone yet (read only)."""
+    wanted = {}
+    for rule in RULES:
+        for notice in rule(config, today):
+            if notice is not None:
+                wanted.setdefault(notice.key, notice)
+    keys = list(wanted)
+    done = set()
+    for start in range(0, len(keys), 500):
+        done.update(k for (k,) in Message.select(Message.dedupe_key)
+                    .where(Message.dedupe_key.in_(keys[start:start + 500])).tuples())
+    return [n for k, n in wanted.items() if k not in done]
+
+
+def run(config, today, now=None, dry_run=False):
+    """Run the rules for `today`: queue what is due (unless dry_run). Returns the
+    notices (texts rendered) with the number skipped as opted out / DND."""
+    # The time of day decides the marketing window: a run for another day is taken at this hour.
+    now = now or datetime.datetime.combine(today, datetime.datetime.now().time())
+    notices = plan(config, today)
+    renderers, rows, out, skipped = {}, [], [], 0
+    blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}
+    for notice in notices:
+        renderer = renderers.get(notice.kind) or renderers.setdefault(notice.kind, Renderer(notice.kind, config))
+        if notice.number in blocked.get(renderer.category, ()):
+            skipped += 1
+            continue
+        notice.text = renderer.render(notice.variables, notice.language)
+        opening = next_opening(now, window_for(renderer.category, config))
+        not_before, not_after = opening
+        out.append(notice)
+        rows.append({"to_number": notice.number, "text": notice.text, "category": renderer.category,
+                     "not_before": not_before, "not_after": not_after,
+                     "customer": notice.customer_id, "staff": notice.staff_id,
+                     "source": "notice", "created_by": "notices", "dedupe_key": notice.key,
+                     "priority": 7 if renderer.category == "marketing" else 4})
+    if not dry_run:
+        with write_transaction():
+            queue_many(rows, skip_invalid=True)
+            NoticeRun.create(run_date=today, started_at=now, queued=len(rows))
+        log.info("notice run for %s: %d queued, %d skipped (opt-out/DND)", today, len(rows), skipped)
+    return {"date": today, "dry_run": dry_run, "queued": len(out), "skipped": skipped,
+            "notices": [{"type": n.kind, "key": n.key, "to": n.number, "text": n.text} for n in out]}
+
+
+def ran_on(today):
+    return NoticeRun.select().where(NoticeRun.run_date == today).exists()
+
+
+# --- events from the core systems ----------------------------------------------
+
+def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None, event_id=None,
+               variables=None, source="api", created_by="", now=None):
+    """Send one notice at once for an event; returns the Message. With an event_id,
+    a repeated event (a retried POST) returns the message already queued."""
+    if kind not in EVENT_TYPES:
+        raise InputError(f"type: unknown event type {kind!r} (known: {', '.join(EVENT_TYPES)})", field="type")
+    about = EVENT_TYPES[kind]
+    extra = {k: str(v) for k, v in (variables or {}).items()}
+    if about == "claim":
+        claim = Claim.get_or_none(Claim.claim_no == claim_no) if claim_no else None
+        if claim is None:
+            raise NotFound(f"claim_no: no claim {claim_no!r}", field="claim_no")
+        customer, values, target = claim.policy.holder, claim_variables(claim, config), claim.claim_no
+    elif about == "policy" or policy_no:
+        policy = Policy.get_or_none(Policy.policy_no == policy_no) if policy_no else None
+        if policy is None:
+            raise NotFound(f"policy_no: no policy {policy_no!r}", field="policy_no")
+        customer, target = policy.holder, policy.policy_no
+        values = policy_variables(policy, customer.language, config)
+        if kind in PAYMENT_EVENTS:
+            values.update(_latest_payment(policy, PAYMENT_EVENTS[kind], customer.language))
+    else:
+        customer = Customer.get_or_none(Customer.customer_no == customer_no) if customer_no else None
+        if customer is None:
+            raise NotFound(f"customer_no: no customer {customer_no!r}", field="customer_no")
+        values, target = {"name": customer.name, "salutation": customer.salutation}, customer.customer_no
+    if not customer.mobile:
+        raise InputError(f"customer: {customer.name} has no registered mobile", field="customer")
+    values.update(extra)
+    if kind == "holiday" and "festival" not in values:
+        raise InputError("variables.festival: needed for a holiday greeting", field="festival")
+    renderer = Renderer(kind, config)
+    if not optout.allowed(customer.mobile, renderer.category):
+        raise InputError(f"customer: {customer.name} opted out of {renderer.category} messages",
+                         field="customer")
+    text = renderer.render(values, customer.language)
+    now = now or datetime.datetime.now()
+    not_before, not_after = next_opening(now, window_for(renderer.category, config))
+    return queue_message(customer.mobile, text, category=renderer.category, priority=3,
+                         not_before=not_before, not_after=not_after, customer=customer,
+                         source=source, created_by=created_by,
+                         dedupe_key=f"event:{kind}:{target}:{event_id}" if event_id else None)
+
+
+PAYMENT_EVENTS = {"premium_received": "received", "payment_failed": "failed"}
+
+
+def _latest_payment(policy, status, language):
+    """Variables of the policy's latest payment with `status` (amount, paid_on, reason), if any."""
+    payment = (Payment.select().where(Payment.policy == policy, Payment.status == status)
+               .order_by(Payment.paid_on.desc(), Payment.id.desc()).first())
+    if payment is None:
+        return {}
+    return {"amount": format_amount(payment.amount), "paid_on": format_date(payment.paid_on, language),
+            "reason": payment.failure_reason or "-"}
+
+
+def catalogue():
+    """The notice types with their titles and categories (for listings and the API)."""
+    return [{"type": kind, "about": about, "title": defaults()[kind]["title"],
+             "category": defaults()[kind]["category"]} for kind, about in EVENT_TYPES.items()]

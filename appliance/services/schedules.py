@@ -1,0 +1,153 @@
+"""Scheduled sends: one-off (run_at) or recurring (a cron expression, read with
+croniter), to a group, a topic's subscribers or listed numbers; each send
+inside a daily window and nothing after the schedule's expiry. Marketing
+without a window of its own gets services.marketing_window, so it never goes
+out at night.
+
+run_due(now) fires each due schedule once: the campaign it queues and the
+schedule's next run are committed together. After downtime a recurring
+schedule fires once, not once per missed occurrence.
+"""
+import datetime
+import logging
+
+from croniter import croniter
+
+from appliance.services import campaigns, subscriptions
+from appliance import groups, phones
+from appliance.db import write_transaction
+from appliance.errors import InputError, NotFound
+from appliance.groups import Recipient
+from appliance.models import Customer
+from appliance.sms.window import parse_window
+from appliance.services.models import Schedule
+from appliance.services.templates import Renderer, word
+
+log = logging.getLogger(__name__)
+
+
+def _next_run(cron, after):
+    return croniter(cron, after).get_next(datetime.datetime)
+
+
+def create(config, name, *, template_key=None, text=None, category=None, group=None, topic=None,
+           numbers=(), cron="", run_at=None, window="", expires_at=None, created_by="", department="",
+           now=None):
+    """Add a schedule; returns it. InputError names the first bad field."""
+    now = now or datetime.datetime.now()
+    if not (name or "").strip():
+        raise InputError("name: empty", field="name")
+    if Schedule.select().where(Schedule.name == name).exists():
+        raise InputError(f"name: a schedule named {name!r} exists", field="name")
+    if sum(bool(x) for x in (group, topic, numbers)) != 1:
+        raise InputError("target: give exactly one of group, topic or numbers", field="target")
+    group_row = groups.get_group(group) if group else None
+    topic_row = subscriptions.get_topic(topic) if topic else None
+    clean = [phones.normalize(n, "numbers") for n in numbers]
+    if bool(template_key) == bool(text):
+        raise InputError("template: give a template key or a text, not both", field="template")
+    renderer = Renderer(template_key, config, text=text, category=category)  # checks the template exists
+    parse_window(window)
+    if cron:
+        if not croniter.is_valid(cron):
+            raise InputError(f"cron: {cron!r} is not a cron expression (minute hour day month weekday)",
+                             field="cron")
+        if run_at:
+            raise InputError("run_at: a recurring schedule has a cron expression, not run_at", field="run_at")
+        next_run = _next_run(cron, now)
+    else:
+        if run_at is None:
+            raise InputError("run_at: a one-off schedule needs a time (or give cron)", field="run_at")
+        next_run = run_at
+    if expires_at is not None and expires_at <= next_run:
+        raise InputError("expires_at: the schedule would expire before it first runs", field="expires_at")
+    return Schedule.create(name=name, category=renderer.category, template_key=template_key or "",
+                           text=text or "", group=group_row, topic=topic_row, numbers=",".join(clean),
+                           cron=cron, run_at=run_at, window=window, expires_at=expires_at,
+                           next_run_at=next_run, created_by=created_by, department=department, created_at=now)
+
+
+def recipients(schedule):
+    if schedule.group_id:
+        return groups.recipients(schedule.group)
+    if schedule.topic_id:
+        return subscriptions.subscribers(schedule.topic)
+    out = []
+    for number in schedule.numbers.split(","):
+        customer = Customer.select().where(Customer.mobile == number).first()
+        variables = ({"name": customer.name, "salutation": customer.salutation} if customer
+                     else {"name": "", "salutation": word("generic", "customer", "zh")})
+        out.append(Recipient(number, customer.language if customer else "zh",
+                             customer_id=customer.id if customer else None, variables=variables))
+    return out
+
+
+def run_due(config, now=None):
+    """Fire every schedule that is due; returns the campaigns queued."""
+    now = now or datetime.datetime.now()
+    fired = []
+    due = [s.id for s in Schedule.select(Schedule.id).where(Schedule.enabled == True,  # noqa: E712
+                                                            Schedule.next_run_at <= now)]
+    for schedule_id in due:
+        try:
+            campaign = _fire(config, schedule_id, now)
+        except Exception:
+            log.exception("schedule %s: failed to fire; trying again on the next pass", schedule_id)
+            continue
+        if campaign is not None:
+            fired.append(campaign)
+    return fired
+
+
+def _fire(config, schedule_id, now):
+    with write_transaction():
+        schedule = Schedule.get_or_none(Schedule.id == schedule_id)
+        if schedule is None or not schedule.enabled or schedule.next_run_at is None or schedule.next_run_at > now:
+            return None  # another pass got it first
+        campaign = None
+        if schedule.expires_at is not None and now >= schedule.expires_at:
+            schedule.enabled = False
+            log.info("schedule %s expired at %s; nothing sent", schedule.name, schedule.expires_at)
+        else:
+            try:
+                campaign = campaigns.send(
+                    config, f"{schedule.name} {now:%Y-%m-%d %H:%M}", recipients(schedule),
+                    template_key=schedule.template_key or None, text=schedule.text or None,
+                    category=schedule.category, kind="subscription" if schedule.topic_id else "schedule",
+                    group=schedule.group_id, created_by=schedule.created_by, department=schedule.department,
+                    source="schedule", now=now, window=schedule.window, expires_at=schedule.expires_at)
+            except InputError as exc:  # e.g. the window opens only after the expiry
+                log.warning("schedule %s: %s; nothing sent", schedule.name, exc)
+        schedule.last_run_at = now
+        if schedule.cron:
+            schedule.next_run_at = _next_run(schedule.cron, now)
+        else:
+            schedule.next_run_at, schedule.enabled = None, False
+        schedule.save()
+    return campaign
+
+
+def get(name_or_id):
+    schedule = Schedule.get_or_none((Schedule.name == str(name_or_id)) |
+                                    (Schedule.id == (int(name_or_id) if str(name_or_id).isdigit() else 0)))
+    if schedule is None:
+        raise NotFound(f"schedule: no schedule {name_or_id!r}", field="schedule")
+    return schedule
+
+
+def set_enabled(name_or_id, enabled, now=None):
+    schedule = get(name_or_id)
+    schedule.enabled = enabled
+    if enabled and schedule.cron:
+        schedule.next_run_at = _next_run(schedule.cron, now or datetime.datetime.now())
+    schedule.save()
+    return schedule
+
+
+def listing():
+    return [{"id": s.id, "name": s.name, "category": s.category, "template": s.template_key,
+             "target": (f"group:{s.group.name}" if s.group_id else f"topic:{s.topic.code}" if s.topic_id
+                        else f"numbers:{len(s.numbers.split(','))}"),
+             "cron": s.cron, "run_at": s.run_at, "window": s.window, "expires_at": s.expires_at,
+             "next_run_at": s.next_run_at, "last_run_at": s.last_run_at, "enabled": s.enabled}
+            for s in Schedule.select().order_by(Schedule.id)]

@@ -1,0 +1,200 @@
+"""Billing and reports: a tariff per SMS part per carrier (from the [billing]
+settings), each sent part charged to its message's department, campaign and
+user; monthly statements; counts, delivery rate and failure reasons per day
+and per campaign.
+
+A part is charged once it was handed to the network (sent, delivered, or
+failed after a delivery report), or when its fate is unknown; parts that never
+left (queued, expired, cancelled, failed before submit) cost nothing.
+"""
+import datetime
+import functools
+from collections import defaultdict
+from decimal import Decimal
+
+from peewee import fn
+
+from appliance import phones
+from appliance.db import database
+from appliance.sms.models import Message, MessagePart
+
+CARRIER_KEYS = {"China Mobile": "billing.china_mobile", "China Unicom": "billing.china_unicom",
+                "China Telecom": "billing.china_telecom"}
+CHARGED_STATES = ("sent", "delivered", "unknown")
+
+
+@functools.lru_cache(maxsize=65536)
+def _carrier_of_prefix(prefix):
+    # Chinese carriers are decided by the first digits (number portability aside),
+    # so one lookup per prefix serves a whole campaign.
+    try:
+        return phones.carrier_name(prefix + "0" * (14 - len(prefix)))
+    except Exception:
+        return ""
+
+
+def carrier_of(number):
+    """'China Mobile', 'China Unicom', 'China Telecom', or another carrier's name or ''."""
+    if number.startswith("+86") and len(number) == 14:
+        return _carrier_of_prefix(number[:10])
+    try:
+        return phones.carrier_name(number)
+    except Exception:
+        return ""
+
+
+def tariff(config, carrier):
+    """Price of one part to a carrier, as a Decimal."""
+    return Decimal(str(config[CARRIER_KEYS.get(carrier, "billing.other")])).quantize(Decimal("0.0001"))
+
+
+def estimate(config, numbers_and_parts):
+    """Cost of sending (number, part_count) pairs: for previews."""
+    total = Decimal(0)
+    for number, parts in numbers_and_parts:
+        total += tariff(config, carrier_of(number)) * parts
+    return total
+
+
+def _charged(part):
+    return part.state in CHARGED_STATES or (part.state == "failed" and part.sent_at is not None)
+
+
+def charge_parts(config):
+    """Stamp carrier and cost on charged parts that have none yet; returns how many.
+    Idempotent: a part keeps the price of the day it was charged."""
+    query = (MessagePart.select(MessagePart.id, MessagePart.state, MessagePart.sent_at,
+                                MessagePart.carrier, Message.to_number)
+             .join(Message)
+             .where(MessagePart.cost == 0,
+                    MessagePart.state.in_(CHARGED_STATES + ("failed",))))
+    count = 0
+    with database.atomic():
+        for part in query:
+            if not _charged(part):
+                continue
+            carrier = part.carrier or carrier_of(part.message.to_number)
+            MessagePart.update(carrier=carrier, cost=tariff(config, carrier)).where(
+                MessagePart.id == part.id).execute()
+            count += 1
+    return count
+
+
+def _month_bounds(month):
+    year, mon = (int(x) for x in month.split("-"))
+    start = datetime.datetime(year, mon, 1)
+    end = datetime.datetime(year + (mon == 12), mon % 12 + 1, 1)
+    return start, end
+
+
+def statement(config, month, department=None):
+    """Monthly statement: per department, per user and per carrier, parts and cost.
+    `month` is 'YYYY-MM'; parts count in the month they were sent."""
+    charge_parts(config)
+    start, end = _month_bounds(month)
+    query = (MessagePart.select(Message.department, Message.created_by, MessagePart.carrier,
+                                fn.COUNT(MessagePart.id), fn.COUNT(fn.DISTINCT(Message.id)),
+                                fn.SUM(MessagePart.cost))
+             .join(Message)
+             .where(MessagePart.sent_at >= start, MessagePart.sent_at < end, MessagePart.cost > 0)
+             .group_by(Message.department, Message.created_by, MessagePart.carrier)
+             .order_by(Message.department, Message.created_by, MessagePart.carrier))
+    if department is not None:
+        query = query.where(Message.department == department)
+    departments = {}
+    for dept, user, carrier, parts, messages, cost in query.tuples():
+        cost = Decimal(str(cost or 0)).quantize(Decimal("0.01"))
+        row = departments.setdefault(dept, {"department": dept, "parts": 0, "cost": Decimal("0.00"),
+                                            "by_user": defaultdict(lambda: [0, Decimal("0.00")]),
+                                            "by_carrier": defaultdict(lambda: [0, Decimal("0.00")])})
+        row["parts"] += parts
+        row["cost"] += cost
+        for table, key in ((row["by_user"], user), (row["by_carrier"], carrier)):
+            table[key][0] += parts
+            table[key][1] += cost
+    rows = []
+    for row in departments.values():
+        row["by_user"] = [{"user": k, "parts": v[0], "cost": v[1]} for k, v in sorted(row["by_user"].items())]
+        row["by_carrier"] = [{"carrier": k, "parts": v[0], "cost": v[1]}
+                             for k, v in sorted(row["by_carrier"].items())]
+        rows.append(row)
+    return {"month": month, "departments": rows,
+            "total_parts": sum(r["parts"] for r in rows),
+            "total_cost": sum((r["cost"] for r in rows), Decimal("0.00"))}
+
+
+def _summary(rows):
+    """Counts by message state, delivery rate and failure reasons from (state, reason) rows."""
+    counts = defaultdict(int)
+    reasons = defaultdict(int)
+    for state, reason, n in rows:
+        counts[state] += n
+        if state in ("failed", "expired", "unknown") and reason:
+            reasons[reason] += n
+    total = sum(counts.values())
+    delivered = counts.get("delivered", 0)
+    finished = sum(counts.get(s, 0) for s in ("sent", "delivered", "failed", "expired", "unknown"))
+    return {"messages": total, "states": dict(counts),
+            "delivery_rate": round(delivered / finished, 4) if finished else None,
+            "failure_reasons": dict(sorted(reasons.items(), key=lambda kv: -kv[1]))}
+
+
+def daily_report(start, end):
+    """Per day (the day a message was created): counts, delivery rate, failure reasons."""
+    day = fn.DATE(Message.created_at)
+    query = (Message.select(day.alias("day"), Message.state, Message.failure_reason, fn.COUNT(Message.id))
+             .where(Message.created_at >= datetime.datetime.combine(start, datetime.time()),
+                    Message.created_at < datetime.datetime.combine(end + datetime.timedelta(days=1),
+                                                                   datetime.time()))
+             .group_by(day, Message.state, Message.failure_reason).order_by(day))
+    by_day = defaultdict(list)
+    for d, state, reason, n in query.tuples():
+        by_day[str(d)].append((state, reason, n))
+    return [{"day": d, **_summary(rows)} for d, rows in sorted(by_day.items())]
+
+
+def _day_bounds(start, end):
+    """Datetimes from the start of `start` to the start of the day after `end`."""
+    return (datetime.datetime.combine(start, datetime.time()),
+            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time()))
+
+
+def sent_parts_per_day(start, end):
+    """{'YYYY-MM-DD': parts handed to a modem that day}, start..end inclusive.
+    (daily_report counts messages by the day they were created; volume is in parts.)"""
+    day = fn.DATE(MessagePart.sent_at)
+    since, until = _day_bounds(start, end)
+    query = (MessagePart.select(day, fn.COUNT(MessagePart.id))
+             .where(MessagePart.sent_at >= since, MessagePart.sent_at < until)
+             .group_by(day))
+    return {str(d)[:10]: n for d, n in query.tuples()}  # DATE() may come back as a datetime
+
+
+def campaign_report(campaign_ids=None, config=None):
+    """Per campaign: counts, delivery rate, failure reasons, and (given the config,
+    which charges parts not charged yet) parts and cost."""
+    from appliance.services.models import Campaign
+    if config is not None:
+        charge_parts(config)
+    costs = dict(((cid, (parts, cost)) for cid, parts, cost in
+                  MessagePart.select(Message.campaign_id, fn.COUNT(MessagePart.id), fn.SUM(MessagePart.cost))
+                  .join(Message).where(Message.campaign_id.is_null(False), MessagePart.cost > 0)
+                  .group_by(Message.campaign_id).tuples()))
+    query = (Message.select(Message.campaign_id, Message.state, Message.failure_reason, fn.COUNT(Message.id))
+             .where(Message.campaign_id.is_null(False))
+             .group_by(Message.campaign_id, Message.state, Message.failure_reason))
+    if campaign_ids:
+        query = query.where(Message.campaign_id.in_(list(campaign_ids)))
+    by_campaign = defaultdict(list)
+    for cid, state, reason, n in query.tuples():
+        by_campaign[cid].append((state, reason, n))
+    names = {c.id: c for c in Campaign.select().where(Campaign.id.in_(list(by_campaign) or [0]))}
+    rows = []
+    for cid, counts in sorted(by_campaign.items()):
+        campaign = names.get(cid)
+        rows.append({"campaign_id": cid, "name": campaign.name if campaign else "",
+                     "department": campaign.department if campaign else "",
+                     "skipped": campaign.skipped if campaign else 0, **_summary(counts),
+                     "charged_parts": costs.get(cid, (0, 0))[0],
+                     "cost": Decimal(str(costs.get(cid, (0, 0))[1] or 0)).quantize(Decimal("0.01"))})
+    return rows

@@ -1,0 +1,55 @@
+"""Daily send windows ('08:00-21:00'): when a message may go out.
+
+Marketing never goes out at night: without a window of its own it gets
+services.marketing_window. A message queued outside its window waits for the
+next opening (Message.not_before) and expires at the window's end
+(Message.not_after), so the dispatcher never sends it late.
+"""
+import datetime
+
+from appliance.errors import InputError
+
+
+def parse_window(text, field="window"):
+    """'08:00-21:00' -> (time(8), time(21)); '' -> None. InputError naming the field."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        start, end = (datetime.time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise InputError(f"{field}: must be HH:MM-HH:MM, got {text!r}", field=field) from None
+    if start == end:
+        raise InputError(f"{field}: start and end are the same", field=field)
+    return start, end
+
+
+def window_for(category, config, window=""):
+    """The window that applies: the given one, else the marketing window for marketing."""
+    if window:
+        return parse_window(window)
+    if category == "marketing":
+        return parse_window(config["services.marketing_window"], "services.marketing_window")
+    return None
+
+
+def next_opening(now, window, expires_at=None):
+    """(not_before, not_after) for a message queued at `now` inside `window`
+    (start, end times; an end before the start spans midnight). (None, expires_at)
+    without a window; None when the next opening starts after expires_at."""
+    if window is None:
+        return None, expires_at
+    start, end = window
+    for offset in (-1, 0, 1):
+        day = now.date() + datetime.timedelta(days=offset)
+        opens = datetime.datetime.combine(day, start)
+        closes = datetime.datetime.combine(day + datetime.timedelta(days=1 if end <= start else 0), end)
+        if closes <= now:
+            continue
+        not_before = max(opens, now)
+        if expires_at is not None:
+            if not_before >= expires_at:
+                return None
+            closes = min(closes, expires_at)
+        return (None if not_before == now else not_before), closes
+    raise AssertionError("a daily window always opens within a day")

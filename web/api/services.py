@@ -1,0 +1,271 @@
+"""API routes of the SMS services: business events from the core systems,
+messages, the inbox, upserts of customers, staff, policies, payments and claims,
+campaigns, surveys and statements. The domain does the work (appliance.*);
+these routes only translate JSON."""
+import datetime
+
+from appliance.sms import billing, inbox_actions, outbox
+from appliance.services import campaigns, notices, optout, surveys
+from appliance import groups, importer
+from appliance.errors import InputError, NotFound
+from appliance.sms.models import InboundMessage, Message
+from appliance.models import audit
+from appliance.privacy import mask_mobile
+from appliance.sms.window import next_opening, window_for
+from appliance.services.models import InboundRoute
+from appliance.services.templates import Renderer
+from appliance.users import sees
+from web.api import PAGE_PARAMS, ApiError, ApiResponse, api_route, page_of, param
+
+OBJECT = {"type": "object", "additionalProperties": True}
+VARIABLES = {"type": "object", "description": "extra template variables, e.g. {\"documents\": \"体检报告\"}"}
+NUMBER = {"type": "string", "minLength": 3, "maxLength": 32}
+TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$"}
+
+
+def _number(call, number):
+    return number if sees(call.role, "mobile") else mask_mobile(number)
+
+
+def _message(call, message):
+    data = outbox.as_dict(message)
+    data["to_number"] = _number(call, data["to_number"])
+    return data
+
+
+def _timestamp(text):
+    return datetime.datetime.fromisoformat(text.replace("T", " ")) if text else None
+
+
+# --- events ------------------------------------------------------------------------
+
+@api_route("POST", "/events", "A business event from a core system: its notice is sent at once",
+           permission="send", tags=["events"], status=201,
+           description="`type` is a notice type (GET /events/types). A policy event names `policy_no`, a "
+                       "claim event `claim_no`, a birthday or holiday `customer_no`. With `event_id`, a "
+                       "retried event returns the message already queued instead of sending again.",
+           body={"type": "object", "required": ["type"], "additionalProperties": False, "properties": {
+               "type": {"type": "string", "enum": list(notices.EVENT_TYPES)},
+               "policy_no": {"type": "string", "maxLength": 64},
+               "customer_no": {"type": "string", "maxLength": 64},
+               "claim_no": {"type": "string", "maxLength": 64},
+               "event_id": {"type": "string", "maxLength": 128},
+               "variables": VARIABLES}},
+           response=OBJECT)
+def post_event(call):
+    body = call.body
+    message = notices.send_event(call_config(), body["type"], policy_no=body.get("policy_no"),
+                                 customer_no=body.get("customer_no"), claim_no=body.get("claim_no"),
+                                 event_id=body.get("event_id"), variables=body.get("variables"),
+                                 source="api", created_by=call.actor)
+    return ApiResponse(201, _message(call, message))
+
+
+@api_route("GET", "/events/types", "The notice types an event may name", permission="view", tags=["events"],
+           response={"type": "array", "items": OBJECT})
+def event_types(call):
+    return notices.catalogue()
+
+
+# --- messages ----------------------------------------------------------------------------
+
+@api_route("POST", "/messages", "Queue one SMS (a text, or a template with variables)", permission="send",
+           tags=["messages"], status=201,
+           description="Marketing messages are refused for opted-out and do-not-disturb numbers (409), "
+                       "get the opt-out hint, and wait for the marketing window.",
+           body={"type": "object", "required": ["to"], "additionalProperties": False, "properties": {
+               "to": NUMBER,
+               "text": {"type": "string", "minLength": 1, "maxLength": 2000},
+               "template": {"type": "string", "maxLength": 64},
+               "variables": VARIABLES,
+               "language": {"type": "string", "enum": ["zh", "en"]},
+               "category": {"type": "string", "enum": ["service", "marketing", "internal"]},
+               "priority": {"type": "integer", "minimum": 1, "maximum": 9},
+               "not_before": TIMESTAMP, "not_after": TIMESTAMP,
+               "department": {"type": "string", "maxLength": 64}}},
+           response=OBJECT)
+def post_message(call):
+    body = call.body
+    if ("text" in body) == ("template" in body):
+        raise InputError("text: give text or template, not both", field="text")
+    config = call_config()
+    renderer = Renderer(body.get("template"), config, text=body.get("text"), category=body.get("category"))
+    number = outbox.phones.normalize(body["to"], "to")
+    if not optout.allowed(number, renderer.category):
+        raise ApiError(409, f"to: {mask_mobile(number)} does not take {renderer.category} messages "
+                            "(opt-out or do-not-disturb)", field="to")
+    text = renderer.render(body.get("variables") or {}, body.get("language", "zh"))
+    not_before = _timestamp(body.get("not_before"))
+    not_after = _timestamp(body.get("not_after"))
+    if not_before is None and not_after is None:
+        not_before, not_after = next_opening(datetime.datetime.now(), window_for(renderer.category, config))
+    message = outbox.queue_message(number, text, category=renderer.category, priority=body.get("priority", 5),
+                                   not_before=not_before, not_after=not_after, source="api",
+                                   created_by=call.actor, department=body.get("department", ""))
+    audit(call.actor, "sms.send", f"message:{message.id}", source=call.source)
+    return ApiResponse(201, _message(call, message))
+
+
+@api_route("GET", "/messages/{message_id}", "One message with its parts and states", permission="view",
+           tags=["messages"], params=[param("message_id", "path", {"type": "integer", "minimum": 1})],
+           response=OBJECT)
+def get_message(call, message_id):
+    message = Message.get_or_none(Message.id == message_id)
+    if message is None:
+        raise NotFound(f"message_id: no message {message_id}", field="message_id")
+    return _message(call, message)
+
+
+@api_route("GET", "/inbox", "Inbound SMS, newest first, with how each was handled", permission="inbox",
+           tags=["messages"],
+           params=[*PAGE_PARAMS, param("state", "query", {"type": "string", "enum": ["new", "handled", "deleted"]})],
+           response={"type": "object", "properties": {"items": {"type": "array", "items": OBJECT},
+                                                      "next_before": {"type": ["integer", "null"]}}})
+def list_inbox(call):
+    query = InboundMessage.select()
+    if call.query.get("state"):
+        query = query.where(InboundMessage.state == call.query["state"])
+    page = page_of(query, InboundMessage.id, call, lambda m: m)
+    routes = {r.inbound_id: r for r in InboundRoute.select().where(
+        InboundRoute.inbound.in_([m.id for m in page["items"]] or [0]))}
+    page["items"] = [{
+        "id": m.id, "from_number": _number(call, m.from_number), "text": m.text, "state": m.state,
+        "received_at": m.received_at, "customer_id": m.customer_id, "staff_id": m.staff_id,
+        "handled_as": routes[m.id].action if m.id in routes else None,
+        "detail": routes[m.id].detail if m.id in routes else None,
+        "reply_id": routes[m.id].reply_id if m.id in routes else None} for m in page["items"]]
+    return page
+
+
+INBOUND_ID = [param("inbound_id", "path", {"type": "integer", "minimum": 1})]
+
+
+@api_route("POST", "/inbox/{inbound_id}/reply", "Reply to an inbound SMS (it becomes handled)",
+           permission="inbox", tags=["messages"], status=201, params=INBOUND_ID,
+           body={"type": "object", "required": ["text"], "additionalProperties": False,
+                 "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 2000}}},
+           response=OBJECT)
+def reply_inbound(call, inbound_id):
+    message = inbox_actions.reply(inbound_id, call.body["text"], call.actor, call.source)
+    return ApiResponse(201, _message(call, message))
+
+
+@api_route("POST", "/inbox/{inbound_id}/forward", "Forward an inbound SMS to a colleague's mobile",
+           permission="inbox", tags=["messages"], status=201, params=INBOUND_ID,
+           body={"type": "object", "required": ["to"], "additionalProperties": False, "properties": {"to": NUMBER}},
+           response=OBJECT)
+def forward_inbound(call, inbound_id):
+    message = inbox_actions.forward(inbound_id, call.body["to"], call.actor, call_config(), call.source)
+    return ApiResponse(201, _message(call, message))
+
+
+@api_route("POST", "/inbox/{inbound_id}/state", "Mark an inbound SMS handled, deleted (kept) or new",
+           permission="inbox", tags=["messages"], params=INBOUND_ID,
+           body={"type": "object", "required": ["state"], "additionalProperties": False,
+                 "properties": {"state": {"type": "string", "enum": ["handled", "deleted", "new"]}}},
+           response=OBJECT)
+def set_inbound_state(call, inbound_id):
+    message = inbox_actions.set_state(inbound_id, call.body["state"], call.actor, call.source)
+    return {"id": message.id, "state": message.state, "handled_by": message.handled_by}
+
+
+# --- core-system data --------------------------------------------------------------------
+
+def _upsert_route(kind, key_name, summary):
+    fields = {f.name: ({"type": ["string", "number", "null"]} if f.kind in ("decimal",)
+                       else {"type": ["string", "null"]}) for f in importer.SPECS[kind]}
+
+    @api_route("PUT", f"/{kind}/{{{key_name}}}", summary, permission="contacts", tags=["data"],
+               params=[param(key_name, "path", {"type": "string", "minLength": 1, "maxLength": 64})],
+               body={"type": "object", "additionalProperties": False,
+                     "properties": {k: v for k, v in fields.items() if k != key_name}},
+               response={"type": "object", "properties": {"created": {"type": "boolean"}}},
+               description="Create or update by key; fields as in `appliance import "
+                           f"{kind}` (dates YYYY-MM-DD, phone numbers cleaned and checked).")
+    def upsert(call, **path):
+        record = dict(call.body)
+        record[key_name] = path[key_name]
+        created = importer.upsert_record(kind, record, actor=call.actor, source=call.source)
+        return ApiResponse(201 if created else 200, {"created": created, key_name: path[key_name]})
+    upsert.__name__ = f"upsert_{kind}"
+    return upsert
+
+
+upsert_customers = _upsert_route("customers", "customer_no", "Create or update a customer")
+upsert_staff = _upsert_route("staff", "badge_no", "Create or update a staff member")
+upsert_policies = _upsert_route("policies", "policy_no", "Create or update a policy")
+upsert_claims = _upsert_route("claims", "claim_no", "Create or update a claim")
+
+
+@api_route("POST", "/payments", "Record a payment (the same booking twice is one payment)",
+           permission="contacts", tags=["data"], status=201,
+           body={"type": "object", "required": ["policy_no", "amount", "paid_on"], "additionalProperties": False,
+                 "properties": {f.name: ({"type": ["string", "number"]} if f.kind == "decimal" else {"type": "string"})
+                                for f in importer.SPECS["payments"]}},
+           response={"type": "object", "properties": {"created": {"type": "boolean"}}})
+def post_payment(call):
+    created = importer.upsert_record("payments", call.body, actor=call.actor, source=call.source)
+    return ApiResponse(201 if created else 200, {"created": created})
+
+
+# --- campaigns, surveys, reports ----------------------------------------------------------
+
+@api_route("POST", "/campaigns", "Send (or preview) a template to a group", permission="campaigns",
+           tags=["campaigns"], status=201,
+           body={"type": "object", "required": ["group"], "additionalProperties": False, "properties": {
+               "name": {"type": "string", "maxLength": 100}, "group": {"type": "string", "maxLength": 100},
+               "template": {"type": "string", "maxLength": 64}, "text": {"type": "string", "maxLength": 2000},
+               "category": {"type": "string", "enum": ["service", "marketing", "internal"]},
+               "variables": VARIABLES, "department": {"type": "string", "maxLength": 64},
+               "preview": {"type": "boolean"}}},
+           response=OBJECT)
+def post_campaign(call):
+    body = call.body
+    config = call_config()
+    group = groups.get_group(body["group"])
+    recipients = groups.recipients(group)
+    args = dict(template_key=body.get("template"), text=body.get("text"), category=body.get("category"),
+                extra=body.get("variables"))
+    if body.get("preview"):
+        result = campaigns.preview(config, recipients, **args)
+        for sample in result["samples"]:
+            sample["to"] = _number(call, sample["to"])
+        return ApiResponse(200, result)
+    if not body.get("name"):
+        raise InputError("name: required to send", field="name")
+    campaign = campaigns.send(config, body["name"], recipients, group=group, created_by=call.actor,
+                              department=body.get("department", ""), source="api", **args)
+    audit(call.actor, "campaign.send", f"campaign:{campaign.id}", f"{campaign.queued} queued", call.source)
+    return ApiResponse(201, {"id": campaign.id, "queued": campaign.queued, "skipped": campaign.skipped})
+
+
+@api_route("GET", "/surveys/{campaign_id}", "A survey's answers per score", permission="reports",
+           tags=["campaigns"], params=[param("campaign_id", "path", {"type": "integer", "minimum": 1})],
+           response=OBJECT)
+def get_survey(call, campaign_id):
+    return surveys.tally(campaign_id)
+
+
+@api_route("GET", "/reports/statement", "Monthly SMS statement per department", permission="reports",
+           tags=["reports"], params=[param("month", "query", {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+                                           required=True),
+                                     param("department", "query", {"type": "string", "maxLength": 64})],
+           response=OBJECT)
+def get_statement(call):
+    return billing.statement(call_config(), call.query["month"], call.query.get("department"))
+
+
+@api_route("GET", "/reports/campaigns", "Counts, delivery rate and failure reasons per campaign",
+           permission="reports", tags=["reports"], response={"type": "array", "items": OBJECT})
+def get_campaign_report(call):
+    return billing.campaign_report(config=call_config())
+
+
+def call_config():
+    """The running server's configuration (set by web.app when it builds the app)."""
+    import bottle
+    config = bottle.request.app.config.get("appliance.config")
+    if config is None:
+        from appliance.config import load_config
+        config = load_config()
+    return config

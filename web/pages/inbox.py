@@ -1,0 +1,142 @@
+"""The inbox (reply, forward, mark handled, delete) and the message history."""
+import datetime
+
+import bottle
+
+from appliance.sms import inbox_actions
+from appliance import phones
+from appliance.errors import InputError, NotFound
+from appliance.sms.models import CATEGORIES, MESSAGE_STATES, InboundMessage, Message, MessagePart
+from appliance.models import Customer
+
+from web.pages import keyset_page, page, page_url
+
+INBOX_VIEWS = ("new", "handled", "all")
+
+
+def inbound_or_404(message_id):
+    message = InboundMessage.get_or_none((InboundMessage.id == message_id) & (InboundMessage.state != "deleted"))
+    if message is None:
+        raise NotFound(f"message: no inbound message {message_id}", field="message")
+    return message
+
+
+def customer_names(ids):
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return dict(Customer.select(Customer.id, Customer.name).where(Customer.id.in_(ids)).tuples())
+
+
+@page("/inbox", "inbox", nav=("Inbox", 30))
+def inbox(ctx):
+    view = ctx.query("view") or "new"
+    if view not in INBOX_VIEWS:
+        raise InputError("view: unknown", field="view")
+    query = InboundMessage.select()
+    query = query.where(InboundMessage.state == view) if view != "all" else query.where(
+        InboundMessage.state != "deleted")
+    rows, next_before = keyset_page(query, InboundMessage.id, ctx.query_int("before"))
+    return ctx.render("inbox", title=ctx._("Inbox"), rows=rows, view=view, views=INBOX_VIEWS,
+                      names=customer_names(r.customer_id for r in rows),
+                      next_url=page_url("/inbox", view=view, before=next_before) if next_before else None)
+
+
+@page("/inbox/{message_id:int}", "inbox")
+def inbox_message(ctx, message_id):
+    message = inbound_or_404(message_id)
+    customer = Customer.get_or_none(Customer.id == message.customer_id) if message.customer_id else None
+    return ctx.render("inbox_message", title=ctx._("Message"), m=message, customer=customer)
+
+
+# The actions themselves (queue + state change + audit in one transaction) are the
+# domain's: appliance.sms.inbox_actions, shared with the API.
+
+@page("/inbox/{message_id:int}/reply", "inbox", method="POST")
+def inbox_reply(ctx, message_id):
+    inbound_or_404(message_id)
+    inbox_actions.reply(message_id, bottle.request.forms.getunicode("text") or "", ctx.user.username, ctx.source)
+    ctx.redirect("/inbox", "ok", ctx._("Reply queued; the message is marked handled."))
+
+
+@page("/inbox/{message_id:int}/forward", "inbox", method="POST")
+def inbox_forward(ctx, message_id):
+    inbound_or_404(message_id)
+    to = phones.normalize(ctx.form("to"), "to")
+    inbox_actions.forward(message_id, to, ctx.user.username, ctx.config, ctx.source)
+    ctx.redirect(f"/inbox/{message_id}", "ok", ctx._("Forward queued."))
+
+
+@page("/inbox/{message_id:int}/handled", "inbox", method="POST")
+def inbox_handled(ctx, message_id):
+    inbound_or_404(message_id)
+    inbox_actions.set_state(message_id, "handled", ctx.user.username, ctx.source)
+    ctx.redirect("/inbox", "ok", ctx._("Marked handled."))
+
+
+@page("/inbox/{message_id:int}/delete", "inbox", method="POST")
+def inbox_delete(ctx, message_id):
+    inbound_or_404(message_id)
+    # Kept as 'deleted', not removed: the audit trail and reports still see it.
+    inbox_actions.set_state(message_id, "deleted", ctx.user.username, ctx.source)
+    ctx.redirect("/inbox", "ok", ctx._("Message deleted."))
+
+
+# --- history -------------------------------------------------------------------------
+
+def parse_day(text, field):
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{field}: '{text}' is not a date (YYYY-MM-DD)", field=field) from None
+
+
+@page("/history", "view", nav=("Message history", 40))
+def history(ctx):
+    filters = {k: ctx.query(k) for k in ("state", "to", "category", "since", "until")}
+    query = Message.select()
+    error = None
+    try:
+        if filters["state"]:
+            if filters["state"] not in MESSAGE_STATES:
+                raise InputError("state: unknown", field="state")
+            query = query.where(Message.state == filters["state"])
+        if filters["category"]:
+            if filters["category"] not in CATEGORIES:
+                raise InputError("category: unknown", field="category")
+            query = query.where(Message.category == filters["category"])
+        if filters["to"]:
+            query = query.where(Message.to_number == phones.normalize(filters["to"], "to"))
+        since, until = parse_day(filters["since"], "since"), parse_day(filters["until"], "until")
+        if since:
+            query = query.where(Message.created_at >= datetime.datetime.combine(since, datetime.time()))
+        if until:
+            query = query.where(Message.created_at < datetime.datetime.combine(
+                until + datetime.timedelta(days=1), datetime.time()))
+        rows, next_before = keyset_page(query, Message.id, ctx.query_int("before"))
+    except InputError as exc:
+        rows, next_before, error = [], None, ctx.error_text(exc)
+    return ctx.render("history", title=ctx._("Message history"), rows=rows, filters=filters, error=error,
+                      states=MESSAGE_STATES, categories=CATEGORIES,
+                      next_url=page_url("/history", **filters, before=next_before) if next_before else None)
+
+
+@page("/history/{message_id:int}", "view")
+def history_message(ctx, message_id):
+    message = Message.get_or_none(Message.id == message_id)
+    if message is None:
+        raise NotFound(f"message: no message {message_id}", field="message")
+    parts = list(MessagePart.select().where(MessagePart.message == message).order_by(MessagePart.seq))
+    return ctx.render("history_message", title=ctx._("Message {id}").format(id=message.id), m=message,
+                      parts=parts)
+
+
+@page("/history/{message_id:int}/cancel", "send", method="POST")
+def history_cancel(ctx, message_id):
+    from appliance.sms.outbox import cancel
+    if not cancel(message_id, actor=ctx.user.username):
+        ctx.redirect(f"/history/{message_id}", "error", ctx._("Only a message still waiting can be cancelled."))
+    ctx.audit("sms.cancel", f"message:{message_id}")
+    ctx.redirect(f"/history/{message_id}", "ok", ctx._("Message cancelled."))

@@ -1,0 +1,146 @@
+"""Sending SMS: to one or a few numbers, or to a group; own text or a template;
+with a live preview of the text, its part count and cost (POST /send/preview)."""
+import datetime
+import re
+
+import bottle
+
+from appliance import phones
+from appliance.errors import InputError
+from appliance.sms.models import CATEGORIES
+from appliance.models import ContactGroup, Customer, audit
+from appliance.privacy import mask_mobile  # the audit log never holds a full mobile
+
+from web.api import json_response
+from web.pages import respond, page
+
+MAX_NUMBERS = 200  # more than this is a campaign: use a group
+
+
+def domain():
+    """The messaging services (imported late: they are optional parts of the box)."""
+    from appliance.services import campaigns, templates
+    from appliance import groups
+    from appliance.sms import outbox, text as sms_text
+    return campaigns, groups, outbox, sms_text, templates
+
+
+def template_choices():
+    try:
+        from appliance.services import templates
+        return [(t["key"], t["title"] or t["key"]) for t in templates.listing()]
+    except ImportError:
+        return []
+
+
+def parse_numbers(text):
+    numbers = [n for n in re.split(r"[,;，；、\r\n]+", text or "") if n.strip()]
+    if not numbers:
+        raise InputError("to: give at least one number", field="to")
+    if len(numbers) > MAX_NUMBERS:
+        raise InputError(f"to: at most {MAX_NUMBERS} numbers; use a group for more", field="to")
+    out = []
+    for n in numbers:
+        e164 = phones.normalize(n, "to")
+        if e164 not in out:
+            out.append(e164)
+    return out
+
+
+def recipients_of(ctx):
+    """(recipients, group or None) from the form."""
+    campaigns, groups, *_ = domain()
+    if ctx.form("mode") == "group":
+        group_id = ctx.form("group")
+        if not group_id.isdigit():
+            raise InputError("group: choose a group", field="group")
+        group = groups.get_group(int(group_id))
+        return groups.recipients(group), group
+    recipients = []
+    by_mobile = {c.mobile: c for c in Customer.select().where(Customer.mobile.in_(parse_numbers(ctx.form("to"))))}
+    for number in parse_numbers(ctx.form("to")):
+        customer = by_mobile.get(number)
+        variables = {"name": customer.name, "salutation": customer.salutation} if customer else {}
+        recipients.append(groups.Recipient(number, customer.language if customer else "zh",
+                                           customer_id=customer.id if customer else None, variables=variables))
+    return recipients, None
+
+
+def message_source(ctx):
+    """(template key or None, text or None, category)."""
+    category = ctx.form("category") or None
+    if category and category not in CATEGORIES:
+        raise InputError(f"category: must be one of {', '.join(CATEGORIES)}", field="category")
+    key = ctx.form("template")
+    if key:
+        return key, None, category
+    text = bottle.request.forms.getunicode("text") or ""
+    if not text.strip():
+        raise InputError("text: empty", field="text")
+    return None, text, category or "service"
+
+
+@page("/send", "send", nav=("Send SMS", 20))
+def send_form(ctx):
+    groups = list(ContactGroup.select().order_by(ContactGroup.name))
+    return ctx.render("send", title=ctx._("Send SMS"), groups=groups, templates=template_choices(),
+                      categories=CATEGORIES, values={"mode": ctx.query("mode") or "single",
+                                                     "to": ctx.query("to"), "text": ""})
+
+
+@page("/send/preview", "send", method="POST")
+def send_preview(ctx):
+    campaigns, groups, outbox, sms_text, templates = domain()
+    result = {"text": "", "parts": 0, "units": 0, "encoding": "", "recipients": 0, "cost": "0", "error": ""}
+    try:
+        key, text, category = message_source(ctx)
+        recipients, _ = recipients_of(ctx)
+        preview = campaigns.preview(ctx.config, recipients, template_key=key, text=text, category=category,
+                                    samples=1)
+        sample = preview["samples"][0]["text"] if preview["samples"] else (text or "")
+        shape = sms_text.preview(sample) if sample else {"parts": 0, "units": 0, "encoding": ""}
+        result.update(text=sample, parts=shape["parts"], units=shape["units"], encoding=shape["encoding"],
+                      recipients=preview["recipients"], cost=f"¥{preview['cost']:.2f}")
+        if preview["skipped"]:
+            result["error"] = ctx._("{n} recipient(s) skipped (opted out or duplicate).").format(n=preview["skipped"])
+    except InputError as exc:
+        text = bottle.request.forms.getunicode("text") or ""
+        if text:
+            shape = sms_text.preview(text)
+            result.update(text=text, parts=shape["parts"], units=shape["units"], encoding=shape["encoding"])
+        result["error"] = ctx.error_text(exc)
+    return json_response(200, result)
+
+
+@page("/send", "send", method="POST")
+def send(ctx):
+    campaigns, groups, outbox, sms_text, templates = domain()
+    try:
+        key, text, category = message_source(ctx)
+        recipients, group = recipients_of(ctx)
+        if group is None and len(recipients) == 1 and (category or "service") != "marketing":
+            r = recipients[0]
+            renderer = templates.Renderer(key, ctx.config, text=text, category=category)
+            body = renderer.render(r.variables, r.language)
+            message = outbox.queue_message(r.number, body, category=renderer.category, source="web",
+                                           created_by=ctx.user.username, customer=r.customer_id)
+            audit(ctx.user.username, "sms.send", f"message:{message.id}",
+                  f"to {mask_mobile(r.number)}, {message.part_count} part(s)",
+                  ctx.source)
+            ctx.redirect(f"/history/{message.id}", "ok", ctx._("Message queued."))
+        name = ctx.form("name") or f"{ctx.user.username} {datetime.datetime.now():%Y-%m-%d %H:%M}"
+        campaign = campaigns.send(ctx.config, name, recipients, template_key=key, text=text, category=category,
+                                  group=group, created_by=ctx.user.username, source="web")
+        audit(ctx.user.username, "sms.send_bulk", f"campaign:{campaign.id}",
+              f"{campaign.queued} queued, {campaign.skipped} skipped" + (f", group {group.name}" if group else ""),
+              ctx.source)
+        ctx.redirect("/history", "ok", ctx._("{n} message(s) queued, {s} skipped.").format(
+            n=campaign.queued, s=campaign.skipped))
+    except InputError as exc:
+        groups_list = list(ContactGroup.select().order_by(ContactGroup.name))
+        values = {"mode": ctx.form("mode"), "to": ctx.form("to"), "group": ctx.form("group"),
+                  "text": bottle.request.forms.getunicode("text") or "", "template": ctx.form("template"),
+                  "category": ctx.form("category")}
+        body = ctx.render("send", title=ctx._("Send SMS"), groups=groups_list, templates=template_choices(),
+                          categories=CATEGORIES, values=values, error=ctx.error_text(exc))
+        return respond(body, 400)

@@ -1,0 +1,57 @@
+"""SMS templates (edit, reset to the default) and common phrases (add, delete).
+
+Everyone may read them; changing them needs the campaigns permission (auditors
+read only). The domain (appliance.services.templates, appliance.services.phrases) checks the input."""
+from appliance.services import phrases, templates
+from appliance.db import database
+from appliance.sms.models import CATEGORIES
+
+from web.pages import page
+
+
+@page("/templates", "view", nav=("Templates", 72))
+def templates_page(ctx):
+    return ctx.render("templates", title=ctx._("Templates"), rows=templates.listing(), categories=CATEGORIES)
+
+
+@page("/templates", "campaigns", method="POST")
+def template_save(ctx):
+    key, language = ctx.form("key"), ctx.form("language") or "zh"
+    with database.atomic():
+        templates.put(key, language, ctx.form("text"), category=ctx.form("category") or None,
+                      title=ctx.form("title"), user=ctx.user.username)
+        ctx.audit("template.update", f"template:{key}/{language}", ctx.form("text")[:200])
+    ctx.redirect("/templates", "ok", ctx._("Saved."))
+
+
+@page("/templates/reset", "campaigns", method="POST")
+def template_reset(ctx):
+    key, language = ctx.form("key"), ctx.form("language") or "zh"
+    templates.check_language(language)
+    with database.atomic():
+        if templates.reset(key, language):
+            ctx.audit("template.reset", f"template:{key}/{language}", "back to the default")
+    ctx.redirect("/templates", "ok", ctx._("Template reset to the default."))
+
+
+@page("/phrases", "view", nav=("Common phrases", 73))
+def phrases_page(ctx):
+    category = ctx.query("category")
+    return ctx.render("phrases", title=ctx._("Common phrases"), rows=phrases.listing(category or None),
+                      category=category)
+
+
+@page("/phrases", "campaigns", method="POST")
+def phrase_add(ctx):
+    with database.atomic():
+        phrase = phrases.add(ctx.form("category"), ctx.form("text"))
+        ctx.audit("phrase.add", f"phrase:{phrase.id}", f"{phrase.category}: {phrase.text[:200]}")
+    ctx.redirect("/phrases", "ok", ctx._("Phrase added."))
+
+
+@page("/phrases/{phrase_id:int}/delete", "campaigns", method="POST")
+def phrase_delete(ctx, phrase_id):
+    with database.atomic():
+        phrases.remove(phrase_id)
+        ctx.audit("phrase.delete", f"phrase:{phrase_id}")
+    ctx.redirect("/phrases", "ok", ctx._("Phrase deleted."))

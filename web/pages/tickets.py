@@ -1,0 +1,54 @@
+"""Tickets opened by SMS and the IVR: the list (with the source message or the
+recording's path) and moving a ticket to in progress or closed (inbox permission;
+auditors read only)."""
+import bottle
+
+from appliance.ivr import tickets
+from appliance.db import database
+from appliance.errors import InputError, NotFound
+
+from web.pages import N_, keyset_page, page, page_url
+
+KIND_LABELS = {"complaint": N_("complaint"), "callback": N_("callback request"),
+               "phone-application": N_("phone application"), "agent-report": N_("agent visit report"),
+               "alert": N_("alert")}
+STATUS_LABELS = {"open": N_("open"), "in_progress": N_("in progress"), "closed": N_("closed")}
+
+
+@page("/tickets", "view", nav=("Tickets", 35))
+def tickets_page(ctx):
+    status = ctx.query("status")
+    query = tickets.Ticket.select()
+    if status:
+        if status not in tickets.STATUSES:
+            raise InputError("status: unknown", field="status")
+        query = query.where(tickets.Ticket.status == status)
+    rows, next_before = keyset_page(query, tickets.Ticket.id, ctx.query_int("before"))
+    playable = {t.id for t in rows if tickets.recording_file(ctx.config, t)}
+    return ctx.render("tickets", title=ctx._("Tickets"), rows=rows, status=status, statuses=tickets.STATUSES,
+                      playable=playable,
+                      kinds=KIND_LABELS, status_labels=STATUS_LABELS,
+                      next_url=page_url("/tickets", status=status, before=next_before) if next_before else None)
+
+
+@page("/tickets/{ticket_id:int}/recording.wav", "view")
+def ticket_recording(ctx, ticket_id):
+    """The caller's recorded message for an <audio> player (Range requests work)."""
+    ticket = tickets.Ticket.get_or_none(tickets.Ticket.id == ticket_id)
+    path = tickets.recording_file(ctx.config, ticket) if ticket else None
+    if path is None:
+        raise NotFound(f"recording: ticket {ticket_id} has no recording on this box", field="ticket")
+    return bottle.static_file(path.name, root=str(path.parent), mimetype="audio/wav",
+                              headers={"Cache-Control": "private, no-cache"})
+
+
+@page("/tickets/{ticket_id:int}", "inbox", method="POST")
+def ticket_status(ctx, ticket_id):
+    ticket = tickets.Ticket.get_or_none(tickets.Ticket.id == ticket_id)
+    if ticket is None:
+        raise NotFound(f"ticket: no ticket {ticket_id}", field="ticket")
+    with database.atomic():
+        tickets.set_status(ticket, ctx.form("status"), by=ctx.user.username,
+                           resolution=ctx.form("resolution") or None)
+        ctx.audit("ticket.status", f"ticket:{ticket.number}", f"{ticket.status}: {ticket.resolution[:200]}")
+    ctx.redirect("/tickets", "ok", ctx._("Saved."))
