@@ -6,13 +6,14 @@ from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import InputError
 
 from agi import prompts
+from appliance.ivr.models import CALL_OUTCOMES, Call
 
 
 def register(subparsers):
     listing = add_command(subparsers, "calls", cmd_calls, "list IVR call records, newest first")
     listing.add_argument("--json", action="store_true", help="JSON for scripts")
     listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
-    listing.add_argument("--outcome", choices=calls.OUTCOMES, help="only calls that ended so")
+    listing.add_argument("--outcome", choices=CALL_OUTCOMES, help="only calls that ended so")
     listing.add_argument("--since", help="only calls started at or after YYYY-MM-DD[THH:MM]")
 
     parser = add_command(subparsers, "prompts", None, "build, list, upload, record or restore IVR prompts",
@@ -145,7 +146,7 @@ def cmd_dial(args, config):
             print(f"  ♪ {prompts.text_of(config, what, 'en' if '/en/' in what else 'zh')}")
         elif kind == "caller":
             print(f"caller {what}")
-    record = calls.Call.select().where(calls.Call.uniqueid == peer.uniqueid).first()
+    record = Call.select().where(Call.uniqueid == peer.uniqueid).first()
     if record is not None:
         data = record.to_dict()
         print(f"call record {record.id}: {data['outcome_text']} at {record.ended_in}; "

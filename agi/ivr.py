@@ -15,6 +15,7 @@ import time
 
 from appliance.ivr import calls, queries
 from appliance.ivr.menus import RESERVED_KEYS, MenuSnapshot
+from appliance.ivr.models import OUTCOME_WORDS
 from appliance.privacy import mask_mobile
 
 from agi import flows
@@ -72,7 +73,7 @@ def handle_call(channel, context, script="ivr", clock=None):
     session.call_id  # the start is committed before the end is written
     session.write(calls.finish_call, session.call, outcome, ended_in=session.where)
     log.info("call %s from %s: %s at %s", session.call.id, mask_mobile(session.caller_id),
-             calls.OUTCOME_WORDS[outcome], session.where)
+             OUTCOME_WORDS[outcome], session.where)
     return session.call
 
 

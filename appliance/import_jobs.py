@@ -25,48 +25,19 @@ import threading
 import time
 from pathlib import Path
 
-from peewee import BooleanField, CharField, DateTimeField, IntegerField, TextField
 
 from appliance import importer
-from appliance.db import BaseModel, database
+from appliance.db import database
 from appliance.errors import InputError, NotFound
-from appliance.models import audit, now, one_of
+from appliance.models import audit, now
+from appliance.models import ImportJob
 
 log = logging.getLogger(__name__)
 
-STATES = ("queued", "running", "done", "failed", "interrupted")
-PHASES = ("queued", "reading", "checking", "writing", "finished")
 SAVE_EVERY = 0.5    # seconds between progress writes: a row a tick would slow the import
 LIVE = {}           # job id -> live progress dict, for jobs this process runs
 _live_lock = threading.Lock()
 _one_at_a_time = threading.Lock()  # two imports would fight over SQLite's one write lock
-
-
-class ImportJob(BaseModel):
-    """One uploaded file being (or having been) imported."""
-    kind = CharField(constraints=[one_of("kind", tuple(importer.SPECS))])
-    filename = CharField()
-    path = CharField()                      # the uploaded copy, deleted when the job ends
-    dry_run = BooleanField(default=False)
-    actor = CharField()
-    source = CharField(default="")
-    state = CharField(default="queued", index=True, constraints=[one_of("state", STATES)])
-    phase = CharField(default="queued", constraints=[one_of("phase", PHASES)])
-    total = IntegerField(null=True)         # data rows in the file, once read
-    rows_read = IntegerField(default=0)
-    rows_checked = IntegerField(default=0)
-    rows_written = IntegerField(default=0)
-    created = IntegerField(default=0)
-    updated = IntegerField(default=0)
-    report = TextField(default="")          # JSON: the importer's report when done
-    errors = TextField(default="")          # JSON: the row errors when refused
-    message = TextField(default="")         # one line: why it failed
-    created_at = DateTimeField(default=now)
-    started_at = DateTimeField(null=True)
-    finished_at = DateTimeField(null=True)
-
-    class Meta:
-        table_name = "import_job"
 
 
 # --- starting and running ----------------------------------------------------------

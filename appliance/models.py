@@ -1,5 +1,6 @@
-"""The insurance data model: customers, staff, products, policies, payments,
-claims, contact groups, admin users and the audit log.
+"""The core tables: customers and their phone index, staff, products, policies,
+payments, claims, contact groups, admin users, API tokens and browser sessions,
+import jobs and the audit log.
 
 Messages, templates, campaigns, calls and tickets live in the modules of the
 features that own them. Enumerations are CHECK constraints in the schema, so a
@@ -53,11 +54,10 @@ class Customer(BaseModel):
     created_at = DateTimeField(default=now)
 
     def save(self, *args, **kwargs):
-        from appliance import phonebook as customer_phones  # its model refers to this one
         self.clean()
         with self._meta.database.atomic():
             result = super().save(*args, **kwargs)
-            customer_phones.sync(self)
+            _sync_phones(self)
         return result
 
     def clean(self):
@@ -204,10 +204,91 @@ class AuditLog(BaseModel):
     source = CharField(default="")  # IP address or 'cli'
 
 
-FOUNDATION_MODELS = [Customer, Staff, Product, Policy, Payment, Claim,
-                     ContactGroup, GroupMember, AdminUser, AuditLog]
-
 
 def audit(actor, action, target="", detail="", source=""):
     """Record one admin action in the audit log."""
     return AuditLog.create(actor=actor, action=action, target=str(target), detail=detail, source=source)
+
+
+class CustomerPhone(BaseModel):
+    customer = ForeignKeyField(Customer, on_delete="CASCADE", backref="phone_rows")
+    number = CharField(index=True)  # E.164
+
+    class Meta:
+        table_name = "customer_phone"
+        indexes = ((("customer", "number"), True),)
+
+
+def phone_numbers_of(customer):
+    """The E.164 numbers a customer can be reached at or call from, mobile first."""
+    numbers = [customer.mobile] if customer.mobile else []
+    for number in (customer.other_phones or "").split(","):
+        if number and number not in numbers:
+            numbers.append(number)
+    return numbers
+
+
+def _sync_phones(customer):
+    """Make the index rows match the customer's numbers. Customer.save() calls it
+    inside the transaction of the save itself."""
+    CustomerPhone.delete().where(CustomerPhone.customer == customer.id).execute()
+    rows = [{"customer": customer.id, "number": n} for n in phone_numbers_of(customer)]
+    if rows:
+        CustomerPhone.insert_many(rows).execute()
+
+
+class ApiToken(BaseModel):
+    """A bearer token for the JSON API, used by the insurer's core systems."""
+    name = CharField(unique=True)
+    token_hash = CharField(unique=True)
+    role = CharField(default="operator", constraints=[one_of("role", ROLES)])
+    created_at = DateTimeField(default=now)
+    created_by = CharField(default="")
+    last_used = DateTimeField(null=True)
+    revoked = BooleanField(default=False)
+
+
+class WebSession(BaseModel):
+    """A signed-in browser. The cookie holds the secret; the row holds its hash."""
+    session_hash = CharField(unique=True)
+    user = ForeignKeyField(AdminUser, backref="sessions", on_delete="CASCADE")
+    csrf_token = CharField()
+    created_at = DateTimeField(default=now)
+    last_seen = DateTimeField(default=now)
+    expires_at = DateTimeField(index=True)
+    source = CharField(default="")  # IP address at sign-in
+    flash = TextField(default="")   # one message for the next page ("kind:text")
+
+
+IMPORT_KINDS = ("customers", "staff", "policies", "payments", "claims")  # importer.SPECS
+IMPORT_STATES = ("queued", "running", "done", "failed", "interrupted")
+
+
+IMPORT_PHASES = ("queued", "reading", "checking", "writing", "finished")
+
+
+class ImportJob(BaseModel):
+    """One uploaded file being (or having been) imported."""
+    kind = CharField(constraints=[one_of("kind", IMPORT_KINDS)])
+    filename = CharField()
+    path = CharField()                      # the uploaded copy, deleted when the job ends
+    dry_run = BooleanField(default=False)
+    actor = CharField()
+    source = CharField(default="")
+    state = CharField(default="queued", index=True, constraints=[one_of("state", IMPORT_STATES)])
+    phase = CharField(default="queued", constraints=[one_of("phase", IMPORT_PHASES)])
+    total = IntegerField(null=True)         # data rows in the file, once read
+    rows_read = IntegerField(default=0)
+    rows_checked = IntegerField(default=0)
+    rows_written = IntegerField(default=0)
+    created = IntegerField(default=0)
+    updated = IntegerField(default=0)
+    report = TextField(default="")          # JSON: the importer's report when done
+    errors = TextField(default="")          # JSON: the row errors when refused
+    message = TextField(default="")         # one line: why it failed
+    created_at = DateTimeField(default=now)
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "import_job"

@@ -10,7 +10,6 @@ when written by other tools. Review the file before committing it.
 import importlib
 import re
 import sys
-from pathlib import Path
 
 from peewee import Model
 from playhouse.migrations import _resolve_diff, template

@@ -8,43 +8,17 @@ import datetime
 import hashlib
 import secrets
 
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, TextField
 
-from appliance.db import BaseModel, database
+from appliance.db import database
 from appliance.errors import InputError, NotFound
-from appliance.models import ROLES, AdminUser, audit, now, one_of
+from appliance.models import ROLES, AdminUser, audit, now
+from appliance.models import ApiToken, WebSession
 
 TOKEN_PREFIX = "apt_"
 
 
 def digest(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-class ApiToken(BaseModel):
-    """A bearer token for the JSON API, used by the insurer's core systems."""
-    name = CharField(unique=True)
-    token_hash = CharField(unique=True)
-    role = CharField(default="operator", constraints=[one_of("role", ROLES)])
-    created_at = DateTimeField(default=now)
-    created_by = CharField(default="")
-    last_used = DateTimeField(null=True)
-    revoked = BooleanField(default=False)
-
-
-class WebSession(BaseModel):
-    """A signed-in browser. The cookie holds the secret; the row holds its hash."""
-    session_hash = CharField(unique=True)
-    user = ForeignKeyField(AdminUser, backref="sessions", on_delete="CASCADE")
-    csrf_token = CharField()
-    created_at = DateTimeField(default=now)
-    last_seen = DateTimeField(default=now)
-    expires_at = DateTimeField(index=True)
-    source = CharField(default="")  # IP address at sign-in
-    flash = TextField(default="")   # one message for the next page ("kind:text")
-
-
-TOKEN_MODELS = [ApiToken, WebSession]
 
 
 # --- API tokens ------------------------------------------------------------------

@@ -12,6 +12,11 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from appliance import importer, models, settings
+from appliance.ivr.menus import RESERVED_KEYS
+from appliance.ivr.models import MENU_ACTIONS, MENU_FALLBACKS
+from appliance.sms import models as sms_models
+
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "web"
 LANGUAGES = ("zh", "en")
@@ -53,24 +58,13 @@ MSGID_RE = re.compile(r"""\b(?:_|N_)\(\s*(?P<q>["'])(?P<id>(?:\\.|(?!(?P=q)).)*)
 
 def enumerated_msgids():
     """Values the pages show through _(value): states, roles, kinds from the domain."""
-    from appliance.sms import models as messages
-    from appliance import models
-    groups = [messages.MESSAGE_STATES, messages.PART_STATES, messages.INBOUND_STATES, messages.CATEGORIES,
+    groups = [sms_models.MESSAGE_STATES, sms_models.PART_STATES, sms_models.INBOUND_STATES,
+              sms_models.CATEGORIES, sms_models.MODEM_STATES,
               models.ROLES, models.GROUP_KINDS, models.POLICY_STATUSES, models.STAFF_STATUSES,
-              models.FREQUENCIES, getattr(messages, "MODEM_STATES", ())]
-    try:
-        from appliance.ivr import menus as ivr_menus
-        groups += [ivr_menus.FALLBACKS, ivr_menus.RESERVED_KEYS.values(), ivr_menus.ACTIONS]
-    except ImportError:
-        pass
-    # The settings page shows every key's help text (appliance/settings.py) translated.
-    from appliance import settings
-    groups.append([s.help for s in settings.SETTINGS])
-    try:
-        from appliance import importer
-        groups.append(importer.SPECS)
-    except ImportError:
-        pass
+              models.FREQUENCIES, MENU_FALLBACKS, RESERVED_KEYS.values(), MENU_ACTIONS,
+              importer.SPECS,
+              # The settings page shows every key's help text (appliance/settings.py) translated.
+              [s.help for s in settings.SETTINGS]]
     return {value for group in groups for value in group if value}
 
 

@@ -9,80 +9,13 @@ when the retries run out.
 Keys with a fixed meaning everywhere (not assignable to children):
 `*` back to the parent menu, `9` repeat, `0` operator.
 """
-from peewee import BooleanField, CharField, ForeignKeyField, IntegerField
 
-from appliance.db import BaseModel, database
-from appliance.errors import InputError, NotFound
-from appliance.models import one_of
+from appliance.db import database
+from appliance.errors import NotFound
+from appliance.ivr.models import MenuNode
 
-ACTIONS = ("menu", "policy", "agent_check", "claim", "message", "callback", "phone_application", "operator")
-FALLBACKS = ("goodbye", "operator", "back")
 RESERVED_KEYS = {"*": "back", "9": "repeat", "0": "operator"}
-CHILD_KEYS = "12345678#"
 
-
-class MenuNode(BaseModel):
-    name = CharField(unique=True)  # a slug: main, policy, service_request…
-    parent = ForeignKeyField("self", null=True, backref="children", on_delete="CASCADE")
-    digit = CharField(max_length=1, default="")  # the key that reaches it from its parent
-    title = CharField(default="")                # for admins: 保单服务
-    prompt = CharField()                         # prompt name
-    action = CharField(default="menu", constraints=[one_of("action", ACTIONS)])
-    timeout_ms = IntegerField(default=5000)
-    retries = IntegerField(default=3)
-    fallback = CharField(default="goodbye", constraints=[one_of("fallback", FALLBACKS)])
-    position = IntegerField(default=0)
-    enabled = BooleanField(default=True)
-
-    class Meta:
-        indexes = ((("parent", "digit"), False),)
-
-    def clean(self):
-        """Check the fields an admin can edit; InputError names the field."""
-        if not (self.name or "").strip() or not self.name.replace("_", "").isalnum():
-            raise InputError("name: letters, digits and _ only", field="name")
-        if not (self.prompt or "").strip():
-            raise InputError("prompt: empty", field="prompt")
-        if self.action not in ACTIONS:
-            raise InputError(f"action: must be one of {', '.join(ACTIONS)}", field="action")
-        if self.fallback not in FALLBACKS:
-            raise InputError(f"fallback: must be one of {', '.join(FALLBACKS)}", field="fallback")
-        if self.parent_id is not None and (len(self.digit or "") != 1 or self.digit not in CHILD_KEYS):
-            raise InputError(f"digit: one of {' '.join(CHILD_KEYS)} (* 9 0 are reserved)", field="digit")
-        if not 500 <= int(self.timeout_ms) <= 60000:
-            raise InputError("timeout_ms: between 500 and 60000", field="timeout_ms")
-        if not 0 <= int(self.retries) <= 9:
-            raise InputError("retries: between 0 and 9", field="retries")
-        if self.parent_id is not None:
-            clash = (MenuNode.select().where(MenuNode.parent == self.parent_id, MenuNode.digit == self.digit,
-                                             MenuNode.enabled == True))  # noqa: E712
-            if self.id:
-                clash = clash.where(MenuNode.id != self.id)
-            if self.enabled and clash.exists():
-                raise InputError(f"digit: {self.digit} is already used in this menu", field="digit")
-
-    def save(self, *args, **kwargs):
-        self.clean()
-        return super().save(*args, **kwargs)
-
-    def active_children(self):
-        return list(MenuNode.select().where(MenuNode.parent == self.id, MenuNode.enabled == True)  # noqa: E712
-                    .order_by(MenuNode.position, MenuNode.digit))
-
-    def allowed_keys(self, children=None):
-        """Keys this node accepts: its children's digits plus the reserved ones."""
-        children = self.active_children() if children is None else children
-        keys = "".join(c.digit for c in children) + "90"
-        return keys + ("*" if self.parent_id else "")
-
-    def to_dict(self):
-        return {"id": self.id, "name": self.name, "parent_id": self.parent_id, "digit": self.digit,
-                "title": self.title, "prompt": self.prompt, "action": self.action,
-                "timeout_ms": self.timeout_ms, "retries": self.retries, "fallback": self.fallback,
-                "position": self.position, "enabled": self.enabled}
-
-
-MENU_MODELS = [MenuNode]
 
 # The default tree: (name, parent, digit, title, prompt, action)
 DEFAULT_MENU = [

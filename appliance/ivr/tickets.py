@@ -12,49 +12,13 @@ and read out. `Ticket.caller` is the phone number of the person it is for.
 import datetime
 from pathlib import Path
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from appliance import phones
-from appliance.db import BaseModel, database
+from appliance.db import database
 from appliance.errors import InputError, NotFound
-from appliance.models import Customer, Policy, Staff, now, one_of
-
-KINDS = ("complaint", "callback", "phone-application", "agent-report", "alert")
-SOURCES = ("ivr", "sms", "web", "system")
-STATUSES = ("open", "in_progress", "closed")
-
-
-class Ticket(BaseModel):
-    number = CharField(unique=True, null=True)  # set from the id in the same transaction
-    kind = CharField(constraints=[one_of("kind", KINDS)], index=True)
-    source = CharField(constraints=[one_of("source", SOURCES)])
-    status = CharField(default="open", constraints=[one_of("status", STATUSES)], index=True)
-    caller = CharField(default="", index=True)  # E.164 when it parses, else as received
-    customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
-    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")  # e.g. the agent reported
-    policy = ForeignKeyField(Policy, null=True, on_delete="SET NULL")
-    text = TextField(default="")
-    recording = CharField(default="")  # path of the caller's recorded message, if any
-    call_id = IntegerField(null=True)   # the IVR call it came from (appliance.ivr.calls.Call)
-    created_at = DateTimeField(default=now, index=True)
-    updated_at = DateTimeField(default=now)
-    handled_by = CharField(default="")
-    resolution = TextField(default="")
-    closed_at = DateTimeField(null=True)
-
-    def to_dict(self, mask=True):
-        from appliance.privacy import mask_mobile
-        return {
-            "id": self.id, "number": self.number, "kind": self.kind, "source": self.source,
-            "status": self.status, "caller": mask_mobile(self.caller) if mask else self.caller,
-            "customer_id": self.customer_id, "staff_id": self.staff_id, "policy_id": self.policy_id,
-            "text": self.text, "recording": self.recording, "call_id": self.call_id,
-            "created_at": self.created_at, "updated_at": self.updated_at,
-            "handled_by": self.handled_by, "resolution": self.resolution, "closed_at": self.closed_at,
-        }
-
-
-TICKET_MODELS = [Ticket]
+from appliance.models import now
+from appliance.ivr.models import Ticket
+from appliance.ivr.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES
 
 
 def normalize_caller(number):
@@ -72,10 +36,10 @@ def open_ticket(kind, source, *, number, customer=None, staff=None, text="", rec
 
     `number` is the caller's phone number (not the ticket number).
     """
-    if kind not in KINDS:
-        raise InputError(f"kind: must be one of {', '.join(KINDS)}, got {kind!r}", field="kind")
-    if source not in SOURCES:
-        raise InputError(f"source: must be one of {', '.join(SOURCES)}, got {source!r}", field="source")
+    if kind not in TICKET_KINDS:
+        raise InputError(f"kind: must be one of {', '.join(TICKET_KINDS)}, got {kind!r}", field="kind")
+    if source not in TICKET_SOURCES:
+        raise InputError(f"source: must be one of {', '.join(TICKET_SOURCES)}, got {source!r}", field="source")
     day = today or datetime.date.today()
     with database.atomic():
         ticket = Ticket.create(kind=kind, source=source, caller=normalize_caller(number),
@@ -99,8 +63,8 @@ def get_ticket(number_or_id):
 
 def set_status(ticket, status, *, by="", resolution=None):
     """Move a ticket to open / in_progress / closed (committed)."""
-    if status not in STATUSES:
-        raise InputError(f"status: must be one of {', '.join(STATUSES)}, got {status!r}", field="status")
+    if status not in TICKET_STATUSES:
+        raise InputError(f"status: must be one of {', '.join(TICKET_STATUSES)}, got {status!r}", field="status")
     ticket.status = status
     ticket.updated_at = now()
     ticket.handled_by = by or ticket.handled_by

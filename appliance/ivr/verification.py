@@ -9,36 +9,14 @@ while and raise an alert ticket for staff; a success clears the count.
 import datetime
 import logging
 
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField
 
 from appliance.ivr import tickets
-from appliance.db import BaseModel, write_transaction
-from appliance.models import Policy, Staff, audit, now, one_of
+from appliance.db import write_transaction
+from appliance.models import audit, now
 from appliance.privacy import mask_mobile
+from appliance.ivr.models import AgentCheck, PolicyLockout
 
 log = logging.getLogger(__name__)
-
-AGENT_RESULTS = ("active", "suspended", "left", "unknown")
-
-
-class PolicyLockout(BaseModel):
-    policy = ForeignKeyField(Policy, unique=True, on_delete="CASCADE")
-    failures = IntegerField(default=0)   # consecutive failures since the last success or lockout
-    last_failure_at = DateTimeField(null=True)
-    locked_until = DateTimeField(null=True)
-    last_caller = CharField(default="")
-
-
-class AgentCheck(BaseModel):
-    """One agent identity check: who asked, which badge, what they were told."""
-    at = DateTimeField(default=now, index=True)
-    caller = CharField(default="")
-    badge_no = CharField()
-    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
-    result = CharField(constraints=[one_of("result", AGENT_RESULTS)])
-    call_id = IntegerField(null=True)  # a report of the visit is a ticket of kind agent-report
-
-VERIFICATION_MODELS = [PolicyLockout, AgentCheck]
 
 
 def last6_matches(id_number, keyed):

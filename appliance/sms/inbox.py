@@ -12,7 +12,7 @@ import logging
 from appliance import db as dbmod
 from appliance.sms.models import InboundMessage, InboundPart
 from appliance import phonebook as customer_phones
-from appliance.models import Customer, Staff
+from appliance.models import Staff
 
 log = logging.getLogger(__name__)
 

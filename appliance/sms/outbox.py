@@ -21,7 +21,7 @@ from appliance import db as dbmod
 from appliance import phones
 from appliance.errors import InputError
 from appliance.sms.models import CATEGORIES, FINAL_STATES, Message, MessagePart
-from appliance.sms.text import MAX_PARTS, part_count, segments  # noqa: F401  (re-exported for previews)
+from appliance.sms.text import MAX_PARTS, segments
 
 log = logging.getLogger(__name__)
 

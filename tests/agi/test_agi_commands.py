@@ -137,7 +137,7 @@ def test_bench_callers_run_many_calls_in_one_thread(agi_server):
     for line in done:
         assert "sms_sent" in line.heard and line.dead
         assert line.setup is not None and len(line.round_trips) == len(line.commands) - 1
-    from appliance.ivr.verification import AgentCheck
+    from appliance.ivr.models import AgentCheck
     assert AgentCheck.select().count() == 8
 
 

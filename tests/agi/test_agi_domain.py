@@ -7,9 +7,11 @@ import pytest
 from agi.writer import Writer
 from appliance.ivr import calls, verification
 from appliance.errors import InputError
-from appliance.ivr.menus import MenuNode, MenuSnapshot, ensure_default_menu, menu_tree
+from appliance.ivr.menus import MenuSnapshot, ensure_default_menu, menu_tree
+from appliance.ivr.models import MenuNode
 from appliance.models import Policy
-from appliance.ivr.tickets import Ticket
+from appliance.ivr.models import Ticket
+from appliance.ivr.models import Call
 
 
 def test_default_menu_tree_and_allowed_keys(ivr_db):
@@ -75,7 +77,7 @@ def test_writer_batch_isolates_a_failing_job(ivr_db):
             bad.result(5)
     finally:
         writer.stop()
-    assert [c.caller_id for c in calls.Call.select().order_by(calls.Call.id)] == ["13900000001", "13900000002"]
+    assert [c.caller_id for c in Call.select().order_by(Call.id)] == ["13900000001", "13900000002"]
 
 
 def test_interrupted_calls_are_closed_at_server_start(ivr_db, ivr_config):

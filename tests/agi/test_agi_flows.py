@@ -4,11 +4,11 @@ import pytest
 
 from agi import speech
 from agi.asterisk_peer import Step, hang_up, press
-from appliance.ivr.calls import Call
+from appliance.ivr.models import Call
 from appliance.sms.models import Message
 from appliance.models import Claim, Customer, Payment, Policy, Staff
-from appliance.ivr.tickets import Ticket
-from appliance.ivr.verification import AgentCheck, PolicyLockout
+from appliance.ivr.models import Ticket
+from appliance.ivr.models import AgentCheck, PolicyLockout
 
 
 def holder_with_due_policy():
@@ -279,7 +279,7 @@ def test_english_customer_hears_english_prompts_and_name(dial, agi_server):
 
 
 def test_admin_menu_edit_reaches_new_calls(dial, agi_server):
-    from appliance.ivr.menus import MenuNode
+    from appliance.ivr.models import MenuNode
     agi_server.menus.ttl = 0  # no caching wait in this test
     claim = MenuNode.get(MenuNode.name == "claim")
     claim.digit = "6"

@@ -9,7 +9,7 @@ import pytest
 from agi.asterisk_peer import CallerScript, FakeAsterisk, hang_up, press
 from agi.channel import AgiUsageError, CallerHungUp, FastAGI
 from asterisk.agi import AGIInvalidCommand
-from appliance.ivr.calls import Call
+from appliance.ivr.models import Call
 
 
 def channel_with(replies, env=None):
@@ -112,8 +112,8 @@ def test_fake_asterisk_answers_as_asterisk_does(tmp_path):
 ])
 def test_hangup_anywhere_closes_the_record_with_where(dial, at, where):
     from appliance.models import Policy
-    from appliance.ivr.tickets import Ticket
-    from appliance.ivr.verification import PolicyLockout
+    from appliance.ivr.models import Ticket
+    from appliance.ivr.models import PolicyLockout
     route = {"agent_enter_badge": ["2"], "agent_active": ["2"], "agent_options": ["2"],
              "policy_enter_number": ["1"], "policy_enter_id6": ["1"], "claim_enter_number": ["3"],
              "menu_service_request": ["5"], "callback_confirm": ["5"], "message_intro": ["4"],

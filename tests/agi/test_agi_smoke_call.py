@@ -1,5 +1,5 @@
-from agi.asterisk_peer import hang_up, press
-from appliance.ivr.calls import Call
+from agi.asterisk_peer import hang_up
+from appliance.ivr.models import Call
 
 
 def test_unknown_caller_hangs_up_in_main_menu(dial):

@@ -4,7 +4,8 @@ import pytest
 
 from appliance import db as dbmod
 from appliance.ivr import queries
-from appliance.phonebook import CustomerPhone, customer_by_number
+from appliance.phonebook import customer_by_number
+from appliance.models import CustomerPhone
 from appliance.errors import InputError
 from appliance.sms.inbox import match_sender
 from appliance.models import Customer

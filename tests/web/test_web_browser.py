@@ -18,7 +18,8 @@ import pytest
 from appliance import db as dbmod
 from appliance import demo_data
 from appliance.config import Config, ensure_data_dir
-from appliance.ivr.menus import MenuNode, ensure_default_menu
+from appliance.ivr.menus import ensure_default_menu
+from appliance.ivr.models import MenuNode
 from appliance.sms.models import InboundMessage
 from appliance.users import create_user
 

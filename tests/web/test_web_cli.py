@@ -14,7 +14,8 @@ from appliance import db as dbmod
 from appliance.config import Config
 from appliance.demo import Demo
 from appliance.models import AdminUser, AuditLog
-from appliance.tokens import ApiToken, check_token
+from appliance.tokens import check_token
+from appliance.models import ApiToken
 from appliance.users import verify_password
 
 from peer_support import free_port

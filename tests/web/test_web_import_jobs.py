@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from appliance.import_jobs import ImportJob
+from appliance.models import ImportJob
 from appliance.models import AuditLog, Customer
 from web.pages import imports as page_import
 

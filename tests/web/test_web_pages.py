@@ -4,8 +4,9 @@ import datetime
 import json
 import re
 
-from appliance.ivr.calls import Call
-from appliance.ivr.menus import MenuNode, ensure_default_menu
+from appliance.ivr.models import Call
+from appliance.ivr.menus import ensure_default_menu
+from appliance.ivr.models import MenuNode
 from appliance.sms.models import InboundMessage, Message, MessagePart
 from appliance.models import AdminUser, AuditLog, ContactGroup, Customer
 from appliance.users import verify_password

@@ -12,6 +12,7 @@ from appliance.models import AuditLog, ContactGroup, Customer
 from appliance.services.models import Campaign, Keyword, OptOut, Phrase, Subscription, Template, Topic
 
 from web_support import Client, make_user
+from appliance.ivr.models import Ticket
 
 
 def last_audit():
@@ -167,10 +168,10 @@ def test_tickets_list_shows_source_and_recording_and_closes(admin_client, audito
     admin_client.page("/tickets")
     refused(admin_client, f"/tickets/{sms.id}", {"status": "closed"}, csrf=False)
     assert admin_client.post(f"/tickets/{sms.id}", {"status": "closed", "resolution": "已回电"}).status == 303
-    done = tickets.Ticket.get_by_id(sms.id)
+    done = Ticket.get_by_id(sms.id)
     assert (done.status, done.resolution, done.handled_by) == ("closed", "已回电", "root")
     assert (last_audit().action, last_audit().target) == ("ticket.status", f"ticket:{done.number}")
-    assert tickets.Ticket.get_by_id(ivr.id).status == "open"
+    assert Ticket.get_by_id(ivr.id).status == "open"
     assert "/data/recordings/c1.wav" not in auditor_client.page("/tickets?status=closed").text
 
 

@@ -67,7 +67,7 @@ def test_reports_refused_for_operators_and_shown_empty(server, admin_client):
 
 
 def test_reports_show_ivr_calls_per_day_and_outcomes(server, admin_client):
-    from appliance.ivr.calls import Call
+    from appliance.ivr.models import Call
     now = datetime.datetime.now().replace(hour=10)
     for days_ago, outcome in ((0, "completed"), (0, "transferred"), (2, "caller_hung_up"), (40, "completed")):
         Call.create(caller_id="+8613800138000", started_at=now - datetime.timedelta(days=days_ago), outcome=outcome)

@@ -231,7 +231,7 @@ def test_revoked_token_and_auditor_token_limits(client, web_db):
 
 
 def test_expired_session_and_disabled_user_are_signed_out(server, web_db):
-    from appliance.tokens import WebSession
+    from appliance.models import WebSession
     make_user("root", "admin")
     make_user("olga", "operator")
     admin, op = Client(server), Client(server)

@@ -26,14 +26,14 @@ CALL_SCHEMA = {"type": "object", "properties": {
                "items": {"type": "array", "items": CALL_SCHEMA},
                "next_before": {"type": ["integer", "null"]}}})
 def list_calls(call):
-    from appliance.ivr.calls import OUTCOMES, Call
+    from appliance.ivr.models import CALL_OUTCOMES, Call
     from appliance.errors import InputError
     query = Call.select()
     if call.query.get("caller"):
         query = query.where(Call.caller_id == call.query["caller"])
     if call.query.get("outcome"):
-        if call.query["outcome"] not in OUTCOMES:
-            raise InputError(f"outcome: must be one of {', '.join(OUTCOMES)}", field="outcome")
+        if call.query["outcome"] not in CALL_OUTCOMES:
+            raise InputError(f"outcome: must be one of {', '.join(CALL_OUTCOMES)}", field="outcome")
         query = query.where(Call.outcome == call.query["outcome"])
     mask = not sees(call.role, "mobile")
     return page_of(query, Call.id, call, lambda c: c.to_dict(mask=mask))

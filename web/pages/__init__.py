@@ -28,6 +28,7 @@ from appliance.errors import InputError
 from appliance.models import audit
 
 from web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_for
+from appliance.models import WebSession
 
 log = logging.getLogger(__name__)
 
@@ -155,14 +156,14 @@ class PageContext:
     def flash(self, kind, text):
         """A message shown on the next page (kind: ok or error)."""
         if self.session:
-            tokens.WebSession.update(flash=f"{kind}:{text}").where(
-                tokens.WebSession.id == self.session.id).execute()
+            WebSession.update(flash=f"{kind}:{text}").where(
+                WebSession.id == self.session.id).execute()
 
     def take_flash(self):
         if not self.session or not self.session.flash:
             return None
         kind, _, text = self.session.flash.partition(":")
-        tokens.WebSession.update(flash="").where(tokens.WebSession.id == self.session.id).execute()
+        WebSession.update(flash="").where(WebSession.id == self.session.id).execute()
         self.session.flash = ""
         return {"kind": kind, "text": text}
 

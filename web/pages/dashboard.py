@@ -59,7 +59,7 @@ def today_counts(today):
 
 def calls_today(today):
     try:
-        from appliance.ivr.calls import Call
+        from appliance.ivr.models import Call
     except ImportError:
         return None
     start = datetime.datetime.combine(today, datetime.time())

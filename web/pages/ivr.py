@@ -1,18 +1,15 @@
 """The IVR menu editor: the tree of menu nodes the FastAGI server plays."""
 
+from appliance.ivr import menus
+from appliance.ivr.models import CHILD_KEYS, MENU_ACTIONS, MENU_FALLBACKS, MenuNode
 from appliance.db import database
 from appliance.errors import InputError, NotFound
 
 from web.pages import page, respond
 
 
-def menus():
-    from appliance.ivr import menus as ivr_menus
-    return ivr_menus
-
-
 def node_or_404(node_id):
-    node = menus().MenuNode.get_or_none(menus().MenuNode.id == node_id)
+    node = MenuNode.get_or_none(MenuNode.id == node_id)
     if node is None:
         raise NotFound(f"node: no menu node {node_id}", field="node")
     return node
@@ -20,13 +17,12 @@ def node_or_404(node_id):
 
 @page("/ivr", "ivr", nav=("IVR menus", 70))
 def ivr_tree(ctx):
-    m = menus()
-    return ctx.render("ivr", title=ctx._("IVR menus"), tree=m.menu_tree(), reserved=m.RESERVED_KEYS)
+    return ctx.render("ivr", title=ctx._("IVR menus"), tree=menus.menu_tree(), reserved=menus.RESERVED_KEYS)
 
 
 @page("/ivr/default", "ivr", method="POST")
 def ivr_default(ctx):
-    if menus().ensure_default_menu():
+    if menus.ensure_default_menu():
         ctx.audit("ivr.default", "menu:main", "default menu created")
     ctx.redirect("/ivr")
 
@@ -55,13 +51,12 @@ def apply_form(ctx, node):
 
 
 def render_node(ctx, node, error=None, status=200, child=None):
-    m = menus()
     parent = node_or_404(node.parent_id) if node.parent_id else None
-    children = list(m.MenuNode.select().where(m.MenuNode.parent == node.id).order_by(m.MenuNode.digit)) \
+    children = list(MenuNode.select().where(MenuNode.parent == node.id).order_by(MenuNode.digit)) \
         if node.id else []
     body = ctx.render("ivr_node", title=ctx._("Menu node {name}").format(name=node.name), node=node,
-                      parent=parent, children=children, actions=m.ACTIONS, fallbacks=m.FALLBACKS,
-                      child_keys=m.CHILD_KEYS, reserved=m.RESERVED_KEYS, error=error, child=child or {})
+                      parent=parent, children=children, actions=MENU_ACTIONS, fallbacks=MENU_FALLBACKS,
+                      child_keys=CHILD_KEYS, reserved=menus.RESERVED_KEYS, error=error, child=child or {})
     return respond(body, status)
 
 
@@ -88,12 +83,11 @@ def ivr_node_save(ctx, node_id):
 
 @page("/ivr/{node_id:int}/children", "ivr", method="POST")
 def ivr_child_add(ctx, node_id):
-    m = menus()
     parent = node_or_404(node_id)
-    child = m.MenuNode(name=ctx.form("name"), parent=parent.id, digit=ctx.form("digit"), title=ctx.form("title"),
+    child = MenuNode(name=ctx.form("name"), parent=parent.id, digit=ctx.form("digit"), title=ctx.form("title"),
                        prompt=ctx.form("prompt"), action=ctx.form("action") or "menu")
     try:
-        if m.MenuNode.select().where(m.MenuNode.name == child.name).exists():
+        if MenuNode.select().where(MenuNode.name == child.name).exists():
             raise InputError(f"name: {child.name!r} is already used", field="name")
         with database.atomic():
             child.save()

@@ -8,6 +8,7 @@ from appliance.db import database
 from appliance.errors import InputError, NotFound
 
 from web.pages import N_, keyset_page, page, page_url
+from appliance.ivr.models import TICKET_STATUSES, Ticket
 
 KIND_LABELS = {"complaint": N_("complaint"), "callback": N_("callback request"),
                "phone-application": N_("phone application"), "agent-report": N_("agent visit report"),
@@ -18,14 +19,14 @@ STATUS_LABELS = {"open": N_("open"), "in_progress": N_("in progress"), "closed":
 @page("/tickets", "view", nav=("Tickets", 35))
 def tickets_page(ctx):
     status = ctx.query("status")
-    query = tickets.Ticket.select()
+    query = Ticket.select()
     if status:
-        if status not in tickets.STATUSES:
+        if status not in TICKET_STATUSES:
             raise InputError("status: unknown", field="status")
-        query = query.where(tickets.Ticket.status == status)
-    rows, next_before = keyset_page(query, tickets.Ticket.id, ctx.query_int("before"))
+        query = query.where(Ticket.status == status)
+    rows, next_before = keyset_page(query, Ticket.id, ctx.query_int("before"))
     playable = {t.id for t in rows if tickets.recording_file(ctx.config, t)}
-    return ctx.render("tickets", title=ctx._("Tickets"), rows=rows, status=status, statuses=tickets.STATUSES,
+    return ctx.render("tickets", title=ctx._("Tickets"), rows=rows, status=status, statuses=TICKET_STATUSES,
                       playable=playable,
                       kinds=KIND_LABELS, status_labels=STATUS_LABELS,
                       next_url=page_url("/tickets", status=status, before=next_before) if next_before else None)
@@ -34,7 +35,7 @@ def tickets_page(ctx):
 @page("/tickets/{ticket_id:int}/recording.wav", "view")
 def ticket_recording(ctx, ticket_id):
     """The caller's recorded message for an <audio> player (Range requests work)."""
-    ticket = tickets.Ticket.get_or_none(tickets.Ticket.id == ticket_id)
+    ticket = Ticket.get_or_none(Ticket.id == ticket_id)
     path = tickets.recording_file(ctx.config, ticket) if ticket else None
     if path is None:
         raise NotFound(f"recording: ticket {ticket_id} has no recording on this box", field="ticket")
@@ -44,7 +45,7 @@ def ticket_recording(ctx, ticket_id):
 
 @page("/tickets/{ticket_id:int}", "inbox", method="POST")
 def ticket_status(ctx, ticket_id):
-    ticket = tickets.Ticket.get_or_none(tickets.Ticket.id == ticket_id)
+    ticket = Ticket.get_or_none(Ticket.id == ticket_id)
     if ticket is None:
         raise NotFound(f"ticket: no ticket {ticket_id}", field="ticket")
     with database.atomic():

@@ -5,6 +5,7 @@ import pytest
 
 from appliance.ivr import tickets
 from appliance.errors import InputError
+from appliance.ivr.models import Ticket
 
 
 def test_open_ticket_numbers_by_day_and_id(database):
@@ -24,7 +25,7 @@ def test_bad_kind_or_source_is_refused_and_nothing_written(database, kind, sourc
     with pytest.raises(InputError) as err:
         tickets.open_ticket(kind, source, number="13800138000")
     assert err.value.field == field
-    assert tickets.Ticket.select().count() == 0
+    assert Ticket.select().count() == 0
 
 
 def test_status_changes_and_listing(database):

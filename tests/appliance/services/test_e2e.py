@@ -16,7 +16,7 @@ from appliance import db as dbmod
 from appliance.config import load_config
 from appliance.models import Customer, Policy, Product, Staff
 from appliance.services.models import OptOut
-from appliance.ivr.tickets import Ticket
+from appliance.ivr.models import Ticket
 from peer_support import wait_for as poll
 
 pytestmark = pytest.mark.slow

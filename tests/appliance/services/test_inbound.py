@@ -8,7 +8,7 @@ from appliance.services import inbound as inbound_router, optout, subscriptions,
 from appliance.services.autoreply import match, set_keyword
 from appliance.sms.models import InboundMessage, Message
 from appliance.models import Claim, Customer, Payment
-from appliance.ivr.tickets import Ticket
+from appliance.ivr.models import Ticket
 
 NOW = datetime.datetime(2026, 12, 1, 10, 0)
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from appliance.sms import billing, reports
 from appliance.ivr import calls
-from appliance.ivr.calls import Call
+from appliance.ivr.models import Call
 from appliance.sms.models import Message, MessagePart
 
 DAY = datetime.date(2026, 11, 20)
