@@ -12,13 +12,13 @@ import logging
 import os
 import sys
 import warnings
-from importlib.metadata import entry_points
 
 from appliance import db as dbmod
 from appliance.config import ENV_VAR, ensure_data_dir, load_config
 from appliance.errors import ApplianceError, ConfigError, InputError
 from appliance.settings import BY_NAME
 from appliance.logs import setup_logging
+from appliance.plugins import plugins
 
 log = logging.getLogger("appliance")
 # python-gsmmodem-new 0.13 compares strings with `is not`; Python warns when it
@@ -53,22 +53,9 @@ def bench_subparsers(subparsers):
     return parser.bench_subparsers
 
 
-def plugins(group):
-    """Entry points of one plug-in group, by name, in a stable order."""
-    return {ep.name: ep for ep in sorted(entry_points(group=group), key=lambda e: e.name)}
-
-
 def print_json(data):
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
-
-
-def open_db(config):
-    """Open the database and apply pending migrations (idempotent)."""
-    ensure_data_dir(config)
-    database = dbmod.open_database(config)
-    dbmod.migrate(database)
-    return database
 
 
 # --- core commands -------------------------------------------------------------
@@ -94,8 +81,25 @@ def cmd_config_check(args, config):
 
 
 def cmd_config_set(args, config):
-    from appliance.config_edit import cmd_config_set as config_set  # tomlkit only for this command
-    return config_set(args, config)
+    """Change one key in the configuration file; VALUE '-' reads it from stdin (for a PIN)."""
+    from appliance import config_edit  # tomlkit only for this command
+    from appliance.models import audit
+    text = sys.stdin.readline().rstrip("\n") if args.value == "-" else args.value
+    value = config_edit.parse_text(args.key, text)
+    if not config.path:
+        config_edit.set_values(None, {})  # the one-line "no configuration file" error, before any database
+    config_edit.check(args.key, value, editable_only=False)
+    dbmod.open_and_migrate(config)  # the audit log must be reachable before anything is written
+    changed = config_edit.set_values(config.path, {args.key: value}, editable_only=False)
+    if not changed:
+        print(f"{args.key} already has that value; nothing written")
+        return 0
+    described = config_edit.describe({args.key: value}, changed)
+    audit("cli", "settings.update", str(config.path), described, "cli")
+    restart = config_edit.restarts_for(changed)
+    print(f"{described} written to {config.path}"
+          + (f"; takes effect after: {', '.join(config_edit.restart_steps(restart))}" if restart else ""))
+    return 0
 
 
 def cmd_run(args, config):
@@ -232,7 +236,7 @@ def main(argv=None):
     try:
         config = load_config(args.config)
         if args.needs_db:
-            open_db(config)
+            dbmod.open_and_migrate(config)
         return args.handler(args, config) or 0
     except ApplianceError as exc:
         print(f"appliance: error: {exc}", file=sys.stderr)

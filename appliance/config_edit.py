@@ -330,30 +330,6 @@ class _locked:
         os.close(self.fd)
 
 
-# --- `appliance config set KEY VALUE` ----------------------------------------------------
-
-def cmd_config_set(args, config):
-    """Change one key in the configuration file; VALUE '-' reads it from stdin (for a PIN)."""
-    import sys
-    from appliance.cli import open_db
-    from appliance.models import audit
-    text = sys.stdin.readline().rstrip("\n") if args.value == "-" else args.value
-    value = parse_text(args.key, text)
-    if not config.path:
-        set_values(None, {})  # the one-line "no configuration file" error, before any database
-    check(args.key, value, editable_only=False)
-    open_db(config)  # the audit log must be reachable before anything is written
-    changed = set_values(config.path, {args.key: value}, editable_only=False)
-    if not changed:
-        print(f"{args.key} already has that value; nothing written")
-        return 0
-    audit("cli", "settings.update", str(config.path), describe({args.key: value}, changed), "cli")
-    restart = restarts_for(changed)
-    print(f"{describe({args.key: value}, changed)} written to {config.path}"
-          + (f"; takes effect after: {', '.join(restart_steps(restart))}" if restart else ""))
-    return 0
-
-
 def restart_steps(restart):
     """What a person does for the restart list: systemd units, and the prompt rebuild."""
     return [("appliance prompts build" if d == "prompts" else f"systemctl restart appliance-{d}") for d in restart]

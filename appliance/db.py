@@ -12,6 +12,7 @@ import peewee
 from playhouse.db_url import connect as url_connect
 from playhouse.migrations import Runner
 
+from appliance.config import ensure_data_dir
 from appliance.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,15 @@ def open_database(config):
     except (peewee.OperationalError, RuntimeError, ValueError, ImportError) as exc:
         raise ConfigError(f"cannot open database.url: {exc}", field="database.url") from None
     database.initialize(db)
+    return db
+
+
+def open_and_migrate(config):
+    """Open the configured database and apply pending migrations (idempotent):
+    what every command and daemon does before it touches a table."""
+    ensure_data_dir(config)
+    db = open_database(config)
+    migrate(db)
     return db
 
 

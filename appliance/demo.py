@@ -20,6 +20,7 @@ from appliance import demo_data
 from appliance.config import Config, toml_value
 from appliance.daemon import stop_event_on_signals
 from appliance.demo_data import KNOWN_AGENTS, UNKNOWN_BADGE
+from appliance.plugins import plugins
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +66,6 @@ class Demo:
 
 
 def run_demo(args, base_config):
-    from appliance.cli import plugins  # the same plug-in lookup as the command line
-
     keep = bool(args.dir)
     data_dir = Path(args.dir or tempfile.mkdtemp(prefix="appliance-demo-"))
     data_dir.mkdir(parents=True, exist_ok=True)
