@@ -64,7 +64,7 @@ def listen(node, session, items, prompt="after_info", keys="9*"):
 # --- sending the caller an SMS ----------------------------------------------------------
 
 def caller_mobile(session):
-    number = queries.caller_number(session.caller_id)
+    number = phones.e164_or_none(session.caller_id)
     return number if number and phones.is_mobile(number) else None
 
 
@@ -351,10 +351,10 @@ def service_request(node, session, kind, confirm_prompt):
     key = session.ask_key([confirm_prompt], "1*", node.timeout_ms, node.retries)
     if key != "1":
         return
-    number = queries.caller_number(session.caller_id)
+    number = phones.e164_or_none(session.caller_id)
     if number is None:
         session.enter(f"{node.name}_number")
-        entry = ask_entry(node, session, "enter_phone", 15, queries.caller_number, "invalid_number",
+        entry = ask_entry(node, session, "enter_phone", 15, phones.e164_or_none, "invalid_number",
                           secret=True)  # a phone number is personal data: masked in the record
         if entry is None:
             return

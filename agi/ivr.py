@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 
-from appliance.ivr import calls, queries
+from appliance.ivr import calls
 from appliance.ivr.menus import RESERVED_KEYS, MenuSnapshot
 from appliance.ivr.models import OUTCOME_WORDS
 from appliance.privacy import mask_mobile
@@ -22,6 +22,7 @@ from agi import flows
 from agi.channel import CallerHungUp
 from agi.flows import operator
 from agi.session import EndCall, Session
+from appliance import phonebook
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ def start_session(channel, context, script="ivr", clock=None):
     env = channel.env
     config = context.config
     caller_id = env.get("agi_callerid", "")
-    customer, staff = queries.match_caller(caller_id)
+    customer, staff = phonebook.who(caller_id)
     language = customer.language if customer is not None else config["language"]
     if language not in ("zh", "en"):
         language = "zh"

@@ -3,30 +3,10 @@
 Kept in the domain so the IVR, SMS keyword replies and the admin page answer
 them the same way.
 """
-from appliance import phonebook as customer_phones, phones
-from appliance.errors import InputError
+from appliance import phones
 from appliance.models import Claim, Customer, Payment, Policy, Product, Staff
 
 
-def caller_number(caller_id):
-    """The E.164 form of a caller ID, or None for 'unknown', withheld or junk."""
-    text = (caller_id or "").strip()
-    if not text or not any(ch.isdigit() for ch in text):
-        return None
-    try:
-        return phones.normalize(text, "caller_id")
-    except InputError:
-        return None
-
-
-def match_caller(caller_id):
-    """(customer, staff) whose mobile (or other phone) is this caller ID; either may be None."""
-    number = caller_number(caller_id)
-    if number is None:
-        return None, None
-    customer = customer_phones.customer_by_number(number)
-    staff = Staff.select().where(Staff.mobile == number).first()
-    return customer, staff
 
 
 def policy_by_number(policy_no):
@@ -40,7 +20,7 @@ def policy_by_number(policy_no):
 
 def policies_for_caller(caller_id, limit=8):
     """Policies held by the customer whose mobile is this caller ID, in-force first."""
-    number = caller_number(caller_id)
+    number = phones.e164_or_none(caller_id)
     if number is None:
         return []
     query = (Policy.select(Policy, Product, Customer)

@@ -21,14 +21,6 @@ from appliance.ivr.models import Ticket
 from appliance.ivr.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES
 
 
-def normalize_caller(number):
-    """E.164 when the number parses; caller IDs such as 'unknown' are kept as they came."""
-    text = str(number or "").strip()
-    try:
-        return phones.normalize(text, "number")
-    except InputError:
-        return text
-
 
 def open_ticket(kind, source, *, number, customer=None, staff=None, text="", recording="",
                 policy=None, call_id=None, today=None):
@@ -42,7 +34,7 @@ def open_ticket(kind, source, *, number, customer=None, staff=None, text="", rec
         raise InputError(f"source: must be one of {', '.join(TICKET_SOURCES)}, got {source!r}", field="source")
     day = today or datetime.date.today()
     with database.atomic():
-        ticket = Ticket.create(kind=kind, source=source, caller=normalize_caller(number),
+        ticket = Ticket.create(kind=kind, source=source, caller=phones.as_received(number),
                                customer=customer, staff=staff, policy=policy, text=text or "",
                                recording=str(recording or ""), call_id=call_id)
         ticket.number = f"{day:%y%m%d}{ticket.id:04d}"

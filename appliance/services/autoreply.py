@@ -16,10 +16,11 @@ import unicodedata
 from peewee import fn
 
 from appliance.errors import InputError
-from appliance.models import Claim, Customer, Payment, Policy, Product, Staff
+from appliance.models import Claim, Payment, Policy, Product
 from appliance.services.notices import format_amount, format_date
 from appliance.services.models import KEYWORD_ACTIONS, Keyword
 from appliance.services.templates import Renderer, word
+from appliance import phonebook
 
 DEFAULT_KEYWORDS = {"CX": "policies", "JF": "payments", "LP": "claims", "YJ": "performance",
                     "DY": "subscribe", "QXDY": "unsubscribe", "退订": "optout", "TD": "optout", "T": "optout"}
@@ -88,13 +89,6 @@ def listing():
 
 
 # --- answers ---------------------------------------------------------------------------
-
-def customers_registered_to(number):
-    return list(Customer.select().where(Customer.mobile == number))
-
-
-def staff_registered_to(number):
-    return Staff.select().where(Staff.mobile == number, Staff.status == "active").first()
 
 
 def _lines(config, key, items, language):
@@ -166,11 +160,11 @@ QUERIES = {"policies": answer_policies, "payments": answer_payments, "claims": a
 def answer_query(config, action, number, today):
     """(template key, variables, language) answering a query keyword from `number`."""
     if action == "performance":
-        staff = staff_registered_to(number)
+        staff = phonebook.staff_by_number(number, active_only=True)
         if staff is None:
             return "reply_not_registered", {}, "zh"
         return "reply_performance", performance(staff, today), "zh"
-    customers = customers_registered_to(number)
+    customers = phonebook.customers_by_number(number, registered_mobile=True)
     if not customers:
         return "reply_not_registered", {}, "zh"
     language = customers[0].language

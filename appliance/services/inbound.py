@@ -16,11 +16,11 @@ from appliance.services import autoreply, optout, subscriptions, surveys
 from appliance import phones
 from appliance.db import write_transaction
 from appliance.sms.models import InboundMessage
-from appliance.models import Customer, Staff
 from appliance.sms.outbox import queue_message
 from appliance.privacy import mask_mobile
 from appliance.services.models import InboundRoute, Topic
 from appliance.services.templates import Renderer, word
+from appliance import phonebook
 
 log = logging.getLogger(__name__)
 BACKLOG_DAYS = 7  # older unrouted messages (e.g. restored from a backup) are left for staff
@@ -99,8 +99,8 @@ def _subscription(action, argument, number, language):
 
 def _ticket(message, config, language):
     from appliance.ivr.tickets import open_ticket  # tickets belong to the IVR side's module; imported when needed
-    customer = message.customer or Customer.select().where(Customer.mobile == message.from_number).first()
-    staff = message.staff or Staff.select().where(Staff.mobile == message.from_number).first()
+    customer = message.customer or phonebook.customer_by_number(message.from_number)
+    staff = message.staff or phonebook.staff_by_number(message.from_number)
     ticket = open_ticket("complaint", "sms", number=message.from_number, customer=customer, staff=staff,
                          text=message.text, today=message.received_at.date() if message.received_at else None)
     return "ticket", ticket.number, ("reply_ticket", {"ticket_no": ticket.number}, language)
@@ -115,12 +115,12 @@ def _answerable(number):
 
 
 def _language_of(number):
-    customer = Customer.select(Customer.language).where(Customer.mobile == number).first()
+    customer = phonebook.customer_by_number(number)
     return customer.language if customer else "zh"
 
 
 def _names(number):
-    customer = Customer.select().where(Customer.mobile == number).first()
+    customer = phonebook.customer_by_number(number)
     if customer:
         return {"name": customer.name, "salutation": customer.salutation}
     return {"name": "", "salutation": word("generic", "customer", "zh")}

@@ -18,10 +18,10 @@ from appliance import groups, phones
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
 from appliance.groups import Recipient
-from appliance.models import Customer
 from appliance.sms.window import parse_window
 from appliance.services.models import Schedule
 from appliance.services.templates import Renderer, word
+from appliance import phonebook
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def recipients(schedule):
         return subscriptions.subscribers(schedule.topic)
     out = []
     for number in schedule.numbers.split(","):
-        customer = Customer.select().where(Customer.mobile == number).first()
+        customer = phonebook.customer_by_number(number)
         variables = ({"name": customer.name, "salutation": customer.salutation} if customer
                      else {"name": "", "salutation": word("generic", "customer", "zh")})
         out.append(Recipient(number, customer.language if customer else "zh",

@@ -9,6 +9,7 @@ from appliance.groups import Recipient, salutation
 from appliance.models import Customer, now
 from appliance.services.models import Subscription, Topic
 from appliance.services.templates import word
+from appliance import phonebook
 
 
 def create_topic(code, name, description=""):
@@ -40,7 +41,7 @@ def get_topic(code_or_name):
 def subscribe(topic, number, source="cli"):
     """Subscribe a number; returns True if it was not subscribed already."""
     number = phones.normalize(number, "number")
-    customer = Customer.select().where(Customer.mobile == number).first()
+    customer = phonebook.customer_by_number(number)
     row = Subscription.get_or_none(Subscription.topic == topic, Subscription.number == number)
     if row is None:
         Subscription.create(topic=topic, number=number, customer=customer, source=source)

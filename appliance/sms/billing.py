@@ -8,7 +8,6 @@ failed after a delivery report), or when its fate is unknown; parts that never
 left (queued, expired, cancelled, failed before submit) cost nothing.
 """
 import datetime
-import functools
 from collections import defaultdict
 from decimal import Decimal
 
@@ -23,25 +22,6 @@ CARRIER_KEYS = {"China Mobile": "billing.china_mobile", "China Unicom": "billing
 CHARGED_STATES = ("sent", "delivered", "unknown")
 
 
-@functools.lru_cache(maxsize=65536)
-def _carrier_of_prefix(prefix):
-    # Chinese carriers are decided by the first digits (number portability aside),
-    # so one lookup per prefix serves a whole campaign.
-    try:
-        return phones.carrier_name(prefix + "0" * (14 - len(prefix)))
-    except Exception:
-        return ""
-
-
-def carrier_of(number):
-    """'China Mobile', 'China Unicom', 'China Telecom', or another carrier's name or ''."""
-    if number.startswith("+86") and len(number) == 14:
-        return _carrier_of_prefix(number[:10])
-    try:
-        return phones.carrier_name(number)
-    except Exception:
-        return ""
-
 
 def tariff(config, carrier):
     """Price of one part to a carrier, as a Decimal."""
@@ -52,7 +32,7 @@ def estimate(config, numbers_and_parts):
     """Cost of sending (number, part_count) pairs: for previews."""
     total = Decimal(0)
     for number, parts in numbers_and_parts:
-        total += tariff(config, carrier_of(number)) * parts
+        total += tariff(config, phones.carrier_name(number)) * parts
     return total
 
 
@@ -73,7 +53,7 @@ def charge_parts(config):
         for part in query:
             if not _charged(part):
                 continue
-            carrier = part.carrier or carrier_of(part.message.to_number)
+            carrier = part.carrier or phones.carrier_name(part.message.to_number)
             MessagePart.update(carrier=carrier, cost=tariff(config, carrier)).where(
                 MessagePart.id == part.id).execute()
             count += 1

@@ -2,22 +2,45 @@
 their numbers without scanning the customer table."""
 import pytest
 
-from appliance import db as dbmod
-from appliance.ivr import queries
-from appliance.phonebook import customer_by_number
-from appliance.models import CustomerPhone
+from appliance import db as dbmod, phonebook, phones
 from appliance.errors import InputError
-from appliance.sms.inbox import match_sender
-from appliance.models import Customer
+from appliance.models import Customer, CustomerPhone, Staff
+from appliance.phonebook import customer_by_number
 
 
 def test_a_caller_is_found_by_mobile_or_other_phone(database):
     zhang = Customer.create(name="张伟", mobile="13800138000", other_phones="13900139000, 010-62345678")
     li = Customer.create(name="李娜", mobile="13700137000")
-    assert queries.match_caller("13900139000")[0].id == zhang.id
-    assert queries.match_caller("+861062345678")[0].id == zhang.id
-    assert match_sender("+8613700137000")[0].id == li.id
-    assert queries.match_caller("13600136000") == (None, None)
+    assert phonebook.who("13900139000")[0].id == zhang.id
+    assert phonebook.who("+861062345678")[0].id == zhang.id
+    assert phonebook.who("+8613700137000")[0].id == li.id
+    assert phonebook.who("13600136000") == (None, None)
+    assert phonebook.who("unknown") == (None, None)
+
+
+def test_staff_are_found_by_mobile_and_sms_replies_only_reach_active_staff(database):
+    agent = Staff.create(badge_no="35010001", name="周杰", mobile="13600136000", status="suspended")
+    assert phonebook.who("8613600136000") == (None, agent)
+    assert phonebook.staff_by_number("+8613600136000", active_only=True) is None
+
+
+def test_one_normaliser_for_every_number_the_box_meets():
+    assert phones.normalize("13800138000") == phones.normalize("0086 13800138000") == "+8613800138000"
+    assert phones.normalize("010-62345678") == "+861062345678"
+    with pytest.raises(InputError, match="to_number: '12345' is not a valid phone number"):
+        phones.normalize("12345", "to_number")
+    with pytest.raises(InputError, match="to_number: '12000000000'"):
+        phones.normalize("12000000000", "to_number")  # the cached mobile fast path refuses what phonenumbers refuses
+    assert phones.e164_or_none("unknown") is None and phones.e164_or_none("8613800138000") == "+8613800138000"
+    assert phones.as_received("10086") == "10086" and phones.as_received("ChinaMobile") == "ChinaMobile"
+    assert phones.as_received(" 13800138000 ") == "+8613800138000"
+
+
+def test_carrier_lookup():
+    assert phones.carrier_name("+8613800138000") == "China Mobile"
+    assert phones.carrier_name("+8613000130000") == "China Unicom"
+    assert phones.carrier_name("+8618900189000") == "China Telecom"
+    assert phones.carrier_name("unknown") == phones.carrier_name("+861062345678") == ""
 
 
 def test_a_mobile_beats_someone_elses_other_phone(database):
