@@ -5,9 +5,9 @@ caller's entries, and returns to the menu when done or when the caller presses
 `*`. Anything that changes data (a ticket, a lockout, an SMS) is committed
 before the caller is told about it.
 """
-import datetime
 import logging
 
+from appliance import clock
 from appliance.ivr import calls, queries, tickets, verification
 from appliance.sms import outbox
 from appliance import phones
@@ -323,7 +323,7 @@ def leave_message(node, session):
 
 def recording_path(session):
     """data_dir/recordings/YYYY-MM-DD/call<ID>-HHMMSS (Asterisk adds .wav)."""
-    now = datetime.datetime.now()
+    now = clock.now()
     folder = session.config.data_dir / "recordings" / f"{now:%Y-%m-%d}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"call{session.call_id}-{now:%H%M%S}"

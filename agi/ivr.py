@@ -27,7 +27,7 @@ from appliance import phonebook
 log = logging.getLogger(__name__)
 
 
-def start_session(channel, context, script="ivr", clock=None):
+def start_session(channel, context, script="ivr"):
     """Match the caller and start writing the call record; returns a Session.
 
     The record commits in the writer thread while the caller hears the
@@ -46,13 +46,13 @@ def start_session(channel, context, script="ivr", clock=None):
                           customer=customer, staff=staff, language=language)
     started = context.writer.submit(call.save, force_insert=True)
     return Session(channel, context, call, started, customer=customer, staff=staff,
-                   language=language, clock=clock)
+                   language=language)
 
 
-def handle_call(channel, context, script="ivr", clock=None):
+def handle_call(channel, context, script="ivr"):
     """Serve one inbound IVR call to its end; returns the finished call record.
     `context` gives config, finder (prompts) and writer (the server)."""
-    session = start_session(channel, context, script, clock)
+    session = start_session(channel, context, script)
     outcome = "completed"
     try:
         channel.answer()

@@ -7,8 +7,8 @@ a hangup), key collection with retries, spoken numbers, and the call record.
 """
 import datetime
 import logging
-import zoneinfo
 
+from appliance import clock
 from appliance.ivr import calls
 from appliance.privacy import mask_mobile
 
@@ -26,8 +26,7 @@ class EndCall(Exception):
 
 
 class Session:
-    def __init__(self, channel, context, call, started=None, customer=None, staff=None, language="zh",
-                 clock=None):
+    def __init__(self, channel, context, call, started=None, customer=None, staff=None, language="zh"):
         self.channel = channel
         self.config = context.config
         self.finder = context.finder
@@ -39,8 +38,6 @@ class Session:
         self.language = language
         self.where = "start"  # the node or flow step the caller is at
         self.channel_typeahead = ""  # a key pressed during the greeting, for the first menu
-        zone = zoneinfo.ZoneInfo(self.config["timezone"])
-        self.clock = clock or (lambda: datetime.datetime.now(zone))
         self.env = channel.env
 
     @property
@@ -135,12 +132,12 @@ class Session:
         return speech.date(day, self.language)
 
     # --- operator --------------------------------------------------------------------------
-    def operator_open(self, at=None):
-        """Is the operator reachable now (business days and hours, local time)?"""
-        at = at or self.clock()
+    def operator_open(self, now=None):
+        """Is the operator reachable now (business days and hours, the box's time zone)?"""
+        now = now or clock.now_in(self.config["timezone"])
         days = parse_days(self.config["agi.business_days"])
         start, end = parse_hours(self.config["agi.business_hours"])
-        return at.isoweekday() in days and start <= at.time() < end
+        return now.isoweekday() in days and start <= now.time() < end
 
     # --- database writes: all through the server's one writer thread ------------------------
     def checkpoint(self):

@@ -6,13 +6,13 @@ The snapshot uses SQLite's online backup API, so daemons may keep running while
 a backup is taken. Restore checks the archive before it touches anything and
 keeps the database it replaces.
 """
-import datetime
 import shutil
 import sqlite3
 import tarfile
 import tempfile
 from pathlib import Path
 
+from appliance import clock
 from appliance.errors import InputError
 
 DB_NAME = "appliance.db"
@@ -32,7 +32,7 @@ def backup(config, output=None):
     db_path = _sqlite_path(config)
     if not db_path.exists():
         raise InputError(f"database {db_path} does not exist; nothing to back up")
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
     output = Path(output or config.data_dir / "backups" / f"appliance-{stamp}.tar.gz")
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,7 +85,7 @@ def restore(config, archive):
         _check_snapshot(staged / DB_NAME)
         kept = None
         if db_path.exists():
-            kept = db_path.with_name(f"{DB_NAME}.before-restore-{datetime.datetime.now():%Y%m%d-%H%M%S}")
+            kept = db_path.with_name(f"{DB_NAME}.before-restore-{clock.now():%Y%m%d-%H%M%S}")
             shutil.copy2(db_path, kept)
         for suffix in ("-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)

@@ -33,6 +33,12 @@ def now():
     return datetime.datetime.now(_zone).replace(tzinfo=None)
 
 
+def now_in(zone_name):
+    """The wall-clock time in the named zone, naive (the IVR's business hours use
+    the configured `timezone` this way)."""
+    return datetime.datetime.now(zoneinfo.ZoneInfo(zone_name)).replace(tzinfo=None)
+
+
 def today():
     return now().date()
 

@@ -8,6 +8,7 @@ import datetime
 import random
 from decimal import Decimal
 
+from appliance import clock
 from appliance import idcard
 from appliance.db import database
 from appliance.models import Claim, ContactGroup, Customer, GroupMember, Payment, Policy, Product, Staff
@@ -171,9 +172,9 @@ class DemoBuilder:
             GroupMember.create(group=managers, staff=person)
 
 
-def seed(customers=300, staff=40, today=None, seed=2026):
+def seed(customers=300, staff=40, now=None, seed=2026):
     """Fill an empty database with demo data; returns counts by table."""
-    builder = DemoBuilder(today or datetime.date.today(), seed)
+    builder = DemoBuilder((now or clock.now()).date(), seed)
     with database.atomic():
         products = [Product.create(code=c, name=n, kind=k) for c, n, k in PRODUCTS]
         agents = builder.staff(max(staff, len(KNOWN_AGENTS)))

@@ -3,11 +3,11 @@
 python-stdnum's cn.ric does the checksum (ISO 7064 MOD 11-2), the birth date
 and the region; this module turns its exceptions into our one-line errors.
 """
-import datetime
 
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
+from appliance import clock
 from appliance.errors import InputError
 
 
@@ -32,7 +32,7 @@ def check_id_number(number, field="id_number"):
         born = ric.get_birth_date(text)
     except stdnum_errors.ValidationError:
         born = None
-    if born is None or born > datetime.date.today():
+    if born is None or born > clock.today():
         raise InputError(f"{field}: ID number holds an impossible birth date ({text[6:14]})", field=field)
     return text
 

@@ -26,10 +26,11 @@ import time
 from pathlib import Path
 
 
+from appliance import clock
 from appliance import importer
 from appliance.db import database
 from appliance.errors import InputError, NotFound
-from appliance.models import audit, now
+from appliance.models import audit
 from appliance.models import ImportJob
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def run(job_id):
     try:
         job = ImportJob.get_by_id(job_id)
         with _one_at_a_time:
-            _update(job_id, state="running", phase="reading", started_at=now())
+            _update(job_id, state="running", phase="reading", started_at=clock.now())
             _import(job)
     except Exception:  # the thread must record an end whatever happened
         log.exception("import job %s failed", job_id)
@@ -131,7 +132,7 @@ def _update(job_id, **values):
 
 
 def _finish(job_id, state, counts=None, **values):
-    _update(job_id, state=state, phase="finished", finished_at=now(), **_columns(counts or {}), **values)
+    _update(job_id, state=state, phase="finished", finished_at=clock.now(), **_columns(counts or {}), **values)
 
 
 # --- looking at jobs ---------------------------------------------------------------
@@ -145,7 +146,7 @@ def mark_interrupted():
         orphans = [job for job in open_jobs if job.id not in LIVE]
     if not orphans:
         return 0
-    ImportJob.update(state="interrupted", finished_at=now(),
+    ImportJob.update(state="interrupted", finished_at=clock.now(),
                      message="interrupted: the web service stopped before the import finished; "
                              "nothing was imported").where(
         ImportJob.id.in_([job.id for job in orphans]), ImportJob.state.in_(("queued", "running"))).execute()

@@ -6,11 +6,11 @@ Messages, templates, campaigns, calls and tickets live in the modules of the
 features that own them. Enumerations are CHECK constraints in the schema, so a
 bad value is refused by the database too, not only by this code.
 """
-import datetime
 
 from peewee import (BooleanField, CharField, Check, DateField, DateTimeField, DecimalField,
                     ForeignKeyField, IntegerField, TextField)
 
+from appliance import clock
 from appliance import idcard, phones
 from appliance.db import BaseModel
 from appliance.errors import InputError
@@ -35,10 +35,6 @@ def one_of(column, values):
     return Check(f"{column} IN ({quoted})")
 
 
-def now():
-    return datetime.datetime.now()
-
-
 class Customer(BaseModel):
     """A policyholder or insured person."""
     customer_no = CharField(unique=True, null=True)  # the core system's key
@@ -51,7 +47,7 @@ class Customer(BaseModel):
     region = CharField(default="")
     language = CharField(max_length=2, default="zh", constraints=[one_of("language", LANGUAGES)])
     opt_out = BooleanField(default=False)  # no marketing; service notices still go
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
 
     def save(self, *args, **kwargs):
         self.clean()
@@ -102,7 +98,7 @@ class Staff(BaseModel):
     status = CharField(default="active", constraints=[one_of("status", STAFF_STATUSES)])
     licence_no = CharField(default="")  # 执业证号
     birthday = DateField(null=True)
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
 
     def save(self, *args, **kwargs):
         if not (self.badge_no or "").strip():
@@ -135,7 +131,7 @@ class Policy(BaseModel):
     grace_end = DateField(null=True, index=True)
     maturity_date = DateField(null=True)
     status = CharField(default="in_force", constraints=[one_of("status", POLICY_STATUSES)], index=True)
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
 
 
 class Payment(BaseModel):
@@ -169,7 +165,7 @@ class ContactGroup(BaseModel):
     rule = CharField(default="", constraints=[one_of("rule", GROUP_RULES)])
     rule_value = CharField(default="")
     description = TextField(default="")
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
 
 
 class GroupMember(BaseModel):
@@ -189,20 +185,19 @@ class AdminUser(BaseModel):
     must_change_password = BooleanField(default=True)
     failed_logins = IntegerField(default=0)
     locked_until = DateTimeField(null=True)
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
     last_login = DateTimeField(null=True)
     disabled = BooleanField(default=False)
 
 
 class AuditLog(BaseModel):
     """Who did what, when, from where. Details never hold secrets or unmasked IDs."""
-    at = DateTimeField(default=now, index=True)
+    at = DateTimeField(default=clock.now, index=True)
     actor = CharField()        # user name, 'api:TOKEN-NAME', 'cli', 'system'
     action = CharField()       # 'customer.update', 'sms.send', …
     target = CharField(default="")
     detail = TextField(default="")
     source = CharField(default="")  # IP address or 'cli'
-
 
 
 def audit(actor, action, target="", detail="", source=""):
@@ -242,7 +237,7 @@ class ApiToken(BaseModel):
     name = CharField(unique=True)
     token_hash = CharField(unique=True)
     role = CharField(default="operator", constraints=[one_of("role", ROLES)])
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
     created_by = CharField(default="")
     last_used = DateTimeField(null=True)
     revoked = BooleanField(default=False)
@@ -253,8 +248,8 @@ class WebSession(BaseModel):
     session_hash = CharField(unique=True)
     user = ForeignKeyField(AdminUser, backref="sessions", on_delete="CASCADE")
     csrf_token = CharField()
-    created_at = DateTimeField(default=now)
-    last_seen = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
+    last_seen = DateTimeField(default=clock.now)
     expires_at = DateTimeField(index=True)
     source = CharField(default="")  # IP address at sign-in
     flash = TextField(default="")   # one message for the next page ("kind:text")
@@ -286,7 +281,7 @@ class ImportJob(BaseModel):
     report = TextField(default="")          # JSON: the importer's report when done
     errors = TextField(default="")          # JSON: the row errors when refused
     message = TextField(default="")         # one line: why it failed
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
     started_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
 

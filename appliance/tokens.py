@@ -9,9 +9,10 @@ import hashlib
 import secrets
 
 
+from appliance import clock
 from appliance.db import database
 from appliance.errors import InputError, NotFound
-from appliance.models import ROLES, AdminUser, audit, now
+from appliance.models import ROLES, AdminUser, audit
 from appliance.models import ApiToken, WebSession
 
 TOKEN_PREFIX = "apt_"
@@ -39,18 +40,18 @@ def create_token(name, role="operator", actor="cli", source="cli"):
     return token, secret
 
 
-def check_token(secret, when=None):
+def check_token(secret, now=None):
     """The live ApiToken for a bearer secret, or None."""
     if not secret or not secret.startswith(TOKEN_PREFIX):
         return None
     token = ApiToken.get_or_none((ApiToken.token_hash == digest(secret)) & (ApiToken.revoked == False))  # noqa: E712
     if token is None:
         return None
-    when = when or now()
+    now = now or clock.now()
     # Written at most once a minute: a busy API client should not turn reads into writes.
-    if token.last_used is None or when - token.last_used > datetime.timedelta(minutes=1):
-        ApiToken.update(last_used=when).where(ApiToken.id == token.id).execute()
-        token.last_used = when
+    if token.last_used is None or now - token.last_used > datetime.timedelta(minutes=1):
+        ApiToken.update(last_used=now).where(ApiToken.id == token.id).execute()
+        token.last_used = now
     return token
 
 
@@ -71,32 +72,32 @@ def list_tokens():
 
 # --- browser sessions -----------------------------------------------------------------
 
-def open_session(user, hours, source="", when=None):
+def open_session(user, hours, source="", now=None):
     """Start a session for a signed-in user; returns (WebSession, cookie secret)."""
-    when = when or now()
+    now = now or clock.now()
     secret = secrets.token_urlsafe(32)
     session = WebSession.create(session_hash=digest(secret), user=user, csrf_token=secrets.token_urlsafe(24),
-                                created_at=when, last_seen=when,
-                                expires_at=when + datetime.timedelta(hours=hours), source=source)
+                                created_at=now, last_seen=now,
+                                expires_at=now + datetime.timedelta(hours=hours), source=source)
     return session, secret
 
 
-def find_session(secret, hours, when=None):
+def find_session(secret, hours, now=None):
     """The live session for a cookie secret (sliding expiry), or None."""
     if not secret:
         return None
-    when = when or now()
+    now = now or clock.now()
     session = (WebSession.select(WebSession, AdminUser).join(AdminUser)
-               .where((WebSession.session_hash == digest(secret)) & (WebSession.expires_at > when)
+               .where((WebSession.session_hash == digest(secret)) & (WebSession.expires_at > now)
                       & (AdminUser.disabled == False))  # noqa: E712
                .first())
     if session is None:
         return None
     # Slide the expiry, but write at most once a minute so page views stay reads.
-    if when - session.last_seen > datetime.timedelta(minutes=1):
-        session.last_seen = when
-        session.expires_at = when + datetime.timedelta(hours=hours)
-        WebSession.update(last_seen=when, expires_at=session.expires_at).where(
+    if now - session.last_seen > datetime.timedelta(minutes=1):
+        session.last_seen = now
+        session.expires_at = now + datetime.timedelta(hours=hours)
+        WebSession.update(last_seen=now, expires_at=session.expires_at).where(
             WebSession.id == session.id).execute()
     return session
 
@@ -114,5 +115,5 @@ def close_user_sessions(user_id, keep_id=None):
     query.execute()
 
 
-def purge_expired_sessions(when=None):
-    return WebSession.delete().where(WebSession.expires_at <= (when or now())).execute()
+def purge_expired_sessions(now=None):
+    return WebSession.delete().where(WebSession.expires_at <= (now or clock.now())).execute()

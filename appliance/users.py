@@ -11,9 +11,10 @@ import hashlib
 import hmac
 import secrets
 
+from appliance import clock
 from appliance.db import database
 from appliance.errors import ApplianceError, InputError, NotFound
-from appliance.models import ROLES, AdminUser, audit, now
+from appliance.models import ROLES, AdminUser, audit
 
 # n=2**14, r=8: 16 MiB and ~50 ms per hash on the box; slow for a guesser, fine for a sign-in.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
@@ -144,25 +145,25 @@ def get_user(user_id):
 
 
 def authenticate(username, password, source="", attempts=DEFAULT_LOCKOUT_ATTEMPTS,
-                 lock_minutes=DEFAULT_LOCKOUT_MINUTES, when=None):
+                 lock_minutes=DEFAULT_LOCKOUT_MINUTES, now=None):
     """The user for a correct name and password, else SignInError.
 
     After `attempts` failures in a row the account is locked for `lock_minutes`;
     while locked even the right password is refused. Every outcome is audited.
     """
-    when = when or now()
+    now = now or clock.now()
     user = AdminUser.get_or_none(AdminUser.username == (username or "").strip())
     if user is None or user.disabled:
         verify_password(password or "", _dummy_hash())
         audit(username or "?", "signin.fail", f"user:{username}", "unknown or disabled", source)
         raise SignInError("invalid")
-    if user.locked_until and user.locked_until > when:
+    if user.locked_until and user.locked_until > now:
         audit(user.username, "signin.locked", f"user:{user.username}", "", source)
         raise SignInError("locked", user.locked_until)
     if not verify_password(password or "", user.password_hash):
         with database.atomic():
             failures = user.failed_logins + 1
-            locked_until = when + datetime.timedelta(minutes=lock_minutes) if failures >= attempts else None
+            locked_until = now + datetime.timedelta(minutes=lock_minutes) if failures >= attempts else None
             AdminUser.update(failed_logins=0 if locked_until else failures, locked_until=locked_until).where(
                 AdminUser.id == user.id).execute()
             audit(user.username, "signin.fail", f"user:{user.username}",
@@ -171,10 +172,10 @@ def authenticate(username, password, source="", attempts=DEFAULT_LOCKOUT_ATTEMPT
             raise SignInError("locked", locked_until)
         raise SignInError("invalid")
     with database.atomic():
-        AdminUser.update(failed_logins=0, locked_until=None, last_login=when).where(
+        AdminUser.update(failed_logins=0, locked_until=None, last_login=now).where(
             AdminUser.id == user.id).execute()
         audit(user.username, "signin", f"user:{user.username}", "", source)
-    user.failed_logins, user.locked_until, user.last_login = 0, None, when
+    user.failed_logins, user.locked_until, user.last_login = 0, None, now
     return user
 
 

@@ -6,9 +6,10 @@ import json
 
 from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField)
 
+from appliance import clock
 from appliance.db import BaseModel
 from appliance.errors import InputError
-from appliance.models import Customer, Policy, Staff, now, one_of
+from appliance.models import Customer, Policy, Staff, one_of
 from appliance.privacy import mask_digits, mask_mobile
 
 
@@ -30,7 +31,7 @@ class Call(BaseModel):
     customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
     staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")
     language = CharField(default="zh")
-    started_at = DateTimeField(default=now, index=True)
+    started_at = DateTimeField(default=clock.now, index=True)
     ended_at = DateTimeField(null=True)
     path = TextField(default="[]")   # JSON list of menu node names, in order
     keys = TextField(default="[]")   # JSON list of [node, keys] with secrets masked
@@ -111,8 +112,8 @@ class Ticket(BaseModel):
     text = TextField(default="")
     recording = CharField(default="")  # path of the caller's recorded message, if any
     call_id = IntegerField(null=True)   # the IVR call it came from (appliance.ivr.models.Call)
-    created_at = DateTimeField(default=now, index=True)
-    updated_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now, index=True)
+    updated_at = DateTimeField(default=clock.now)
     handled_by = CharField(default="")
     resolution = TextField(default="")
     closed_at = DateTimeField(null=True)
@@ -141,7 +142,7 @@ class PolicyLockout(BaseModel):
 
 class AgentCheck(BaseModel):
     """One agent identity check: who asked, which badge, what they were told."""
-    at = DateTimeField(default=now, index=True)
+    at = DateTimeField(default=clock.now, index=True)
     caller = CharField(default="")
     badge_no = CharField()
     staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")

@@ -9,21 +9,20 @@ on the admin page and close them.
 SMS: the day (yymmdd) followed by the row id, digits only so it can be keyed
 and read out. `Ticket.caller` is the phone number of the person it is for.
 """
-import datetime
 from pathlib import Path
 
 
+from appliance import clock
 from appliance import phones
 from appliance.db import database
 from appliance.errors import InputError, NotFound
-from appliance.models import now
+
 from appliance.ivr.models import Ticket
 from appliance.ivr.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES
 
 
-
 def open_ticket(kind, source, *, number, customer=None, staff=None, text="", recording="",
-                policy=None, call_id=None, today=None):
+                policy=None, call_id=None, now=None):
     """Open a ticket and return it, committed, with its number set.
 
     `number` is the caller's phone number (not the ticket number).
@@ -32,12 +31,13 @@ def open_ticket(kind, source, *, number, customer=None, staff=None, text="", rec
         raise InputError(f"kind: must be one of {', '.join(TICKET_KINDS)}, got {kind!r}", field="kind")
     if source not in TICKET_SOURCES:
         raise InputError(f"source: must be one of {', '.join(TICKET_SOURCES)}, got {source!r}", field="source")
-    day = today or datetime.date.today()
+    now = now or clock.now()
     with database.atomic():
         ticket = Ticket.create(kind=kind, source=source, caller=phones.as_received(number),
                                customer=customer, staff=staff, policy=policy, text=text or "",
-                               recording=str(recording or ""), call_id=call_id)
-        ticket.number = f"{day:%y%m%d}{ticket.id:04d}"
+                               recording=str(recording or ""), call_id=call_id,
+                               created_at=now, updated_at=now)
+        ticket.number = f"{now:%y%m%d}{ticket.id:04d}"
         ticket.save(only=[Ticket.number])
     return ticket
 
@@ -58,11 +58,11 @@ def set_status(ticket, status, *, by="", resolution=None):
     if status not in TICKET_STATUSES:
         raise InputError(f"status: must be one of {', '.join(TICKET_STATUSES)}, got {status!r}", field="status")
     ticket.status = status
-    ticket.updated_at = now()
+    ticket.updated_at = clock.now()
     ticket.handled_by = by or ticket.handled_by
     if resolution is not None:
         ticket.resolution = resolution
-    ticket.closed_at = now() if status == "closed" else None
+    ticket.closed_at = clock.now() if status == "closed" else None
     ticket.save()
     return ticket
 

@@ -10,9 +10,10 @@ import datetime
 import logging
 
 
+from appliance import clock
 from appliance.ivr import tickets
 from appliance.db import write_transaction
-from appliance.models import audit, now
+from appliance.models import audit
 from appliance.privacy import mask_mobile
 from appliance.ivr.models import AgentCheck, PolicyLockout
 
@@ -30,28 +31,28 @@ def last6_matches(id_number, keyed):
     return keyed == expected
 
 
-def locked_until(policy, at=None):
+def locked_until(policy, now=None):
     """When the policy's lockout ends, or None when it is not locked out."""
     row = PolicyLockout.get_or_none(PolicyLockout.policy == policy)
-    at = at or now()
-    if row and row.locked_until and row.locked_until > at:
+    now = now or clock.now()
+    if row and row.locked_until and row.locked_until > now:
         return row.locked_until
     return None
 
 
-def record_failure(policy, caller, *, max_failures=3, lock_minutes=60, call_id=None, at=None):
+def record_failure(policy, caller, *, max_failures=3, lock_minutes=60, call_id=None, now=None):
     """Count one failed verification; on the max_failures-th, lock the policy out
     and open an alert ticket. Returns (locked, failures)."""
-    at = at or now()
+    now = now or clock.now()
     with write_transaction():
         row, _ = PolicyLockout.get_or_create(policy=policy)
         row.failures += 1
-        row.last_failure_at = at
+        row.last_failure_at = now
         row.last_caller = caller or ""
         locked = row.failures >= max_failures
         failures = row.failures
         if locked:
-            row.locked_until = at + datetime.timedelta(minutes=lock_minutes)
+            row.locked_until = now + datetime.timedelta(minutes=lock_minutes)
             row.failures = 0
         row.save()
         if locked:

@@ -10,11 +10,11 @@ Personal data only ever goes to the mobile registered for that person: the
 answer is built from the customers (or staff) whose `mobile` IS the sender's
 number, never from other numbers on file.
 """
-import datetime
 import unicodedata
 
 from peewee import fn
 
+from appliance import clock
 from appliance.errors import InputError
 from appliance.models import Claim, Payment, Policy, Product
 from appliance.services.notices import format_amount, format_date
@@ -133,8 +133,9 @@ def answer_claims(config, customers, language):
     return "reply_claims", {"lines": _lines(config, "reply_claim_line", items, language)}
 
 
-def performance(staff, today):
+def performance(staff, now=None):
     """New policies and premium this month and quarter, renewals collected this month."""
+    today = (now or clock.now()).date()
     month_start = today.replace(day=1)
     quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
 
@@ -157,20 +158,16 @@ def performance(staff, today):
 QUERIES = {"policies": answer_policies, "payments": answer_payments, "claims": answer_claims}
 
 
-def answer_query(config, action, number, today):
+def answer_query(config, action, number, now=None):
     """(template key, variables, language) answering a query keyword from `number`."""
     if action == "performance":
         staff = phonebook.staff_by_number(number, active_only=True)
         if staff is None:
             return "reply_not_registered", {}, "zh"
-        return "reply_performance", performance(staff, today), "zh"
+        return "reply_performance", performance(staff, now), "zh"
     customers = phonebook.customers_by_number(number, registered_mobile=True)
     if not customers:
         return "reply_not_registered", {}, "zh"
     language = customers[0].language
     key, variables = QUERIES[action](config, customers, language)
     return key, variables, language
-
-
-def today_of(now):
-    return (now or datetime.datetime.now()).date()

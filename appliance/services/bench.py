@@ -6,11 +6,12 @@ import shutil
 import tempfile
 import time
 
+from appliance import clock
 from appliance.services import campaigns
 from appliance import groups
 from appliance import db as dbmod
 from appliance.sms.models import Message
-from appliance.models import now
+
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
@@ -21,7 +22,7 @@ def seed_customers(count, region):
     """`count` customers with distinct valid mobiles, inserted in bulk (no per-row checks)."""
     rng = random.Random(2026)
     rows = []
-    stamp = now()
+    stamp = clock.now()
     for i in range(count):
         number = f"+86{PREFIXES[i % len(PREFIXES)]}{i:08d}"
         rows.append({"name": rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
@@ -50,7 +51,7 @@ def bench_campaign(config, recipients=100_000):
         groups.create("bench", "customer", rule="region", rule_value="bench")
         setup = time.perf_counter() - t0
         # Mid-morning, so the marketing window is open and nothing waits.
-        at = datetime.datetime.combine(datetime.date.today(), datetime.time(10, 0))
+        at = datetime.datetime.combine(clock.today(), datetime.time(10, 0))
         start = time.perf_counter()
         campaign = campaigns.send_to_group(bench_config, "bench", "bench", template_key="holiday",
                                            extra={"festival": "中秋节"}, created_by="bench", now=at)

@@ -6,8 +6,8 @@ marketing window; internal notices skip do-not-disturb numbers; service
 notices go to everyone. The whole campaign is queued in one transaction
 (outbox.queue_many), so it is either all queued or not at all.
 """
-import datetime
 
+from appliance import clock
 from appliance.sms import billing
 from appliance import groups
 from appliance.services import optout
@@ -56,7 +56,7 @@ def send(config, name, recipients, *, template_key=None, text=None, category=Non
     """Queue one campaign; returns the Campaign (queued and skipped counts set)."""
     if not (name or "").strip():
         raise InputError("name: empty", field="name")
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     renderer = _renderer(config, template_key, text, category)
     rendered, skipped = _messages(renderer, recipients, extra)
     opening = next_opening(now, window_for(renderer.category, config, window), expires_at)

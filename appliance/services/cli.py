@@ -5,6 +5,7 @@ campaigns, surveys, schedules, topics, opt-out, keywords, reports, and
 import datetime
 import sys
 
+from appliance import clock
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import InputError
 
@@ -53,7 +54,7 @@ def _out(args, data, columns=None):
 
 def cmd_notices_run(args, config):
     from appliance.services import notices
-    today = _date(args.date) if args.date else datetime.date.today()
+    today = _date(args.date) if args.date else clock.today()
     result = notices.run(config, today, dry_run=args.dry_run)
     if args.json:
         return _out(args, result)
@@ -372,7 +373,7 @@ def cmd_report_statement(args, config):
 
 def cmd_report_daily(args, config):
     from appliance.sms import billing
-    end = _date(args.to, "to") if args.to else datetime.date.today()
+    end = _date(args.to, "to") if args.to else clock.today()
     start = _date(args.since, "from") if args.since else end - datetime.timedelta(days=6)
     rows = billing.daily_report(start, end)
     if args.json:

@@ -12,6 +12,7 @@ missed.
 import datetime
 import logging
 
+from appliance import clock
 from appliance.services import autoreply, optout, subscriptions, surveys
 from appliance import phones
 from appliance.db import write_transaction
@@ -28,7 +29,7 @@ BACKLOG_DAYS = 7  # older unrouted messages (e.g. restored from a backup) are le
 
 def route_inbound(message, config, now=None):
     """Handle one inbound message (once); returns its InboundRoute."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     with write_transaction():
         done = InboundRoute.get_or_none(InboundRoute.inbound == message.id)
         if done is not None:
@@ -77,7 +78,7 @@ def decide(message, config, now):
             return _subscription(action, argument, number, language)
         if action == "reply":
             return "reply", keyword, (template_key, _names(number), language)
-        key, variables, language = autoreply.answer_query(config, action, number, now.date())
+        key, variables, language = autoreply.answer_query(config, action, number, now)
         return action, keyword, (key, variables, language)
 
     return _ticket(message, config, language)
@@ -102,7 +103,7 @@ def _ticket(message, config, language):
     customer = message.customer or phonebook.customer_by_number(message.from_number)
     staff = message.staff or phonebook.staff_by_number(message.from_number)
     ticket = open_ticket("complaint", "sms", number=message.from_number, customer=customer, staff=staff,
-                         text=message.text, today=message.received_at.date() if message.received_at else None)
+                         text=message.text, now=message.received_at)
     return "ticket", ticket.number, ("reply_ticket", {"ticket_no": ticket.number}, language)
 
 
@@ -129,7 +130,7 @@ def _names(number):
 def route_pending(config, now=None, limit=200):
     """Route every inbound message not routed yet (oldest first); returns how many.
     One bad message is logged and skipped; the others still go."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     since = now - datetime.timedelta(days=BACKLOG_DAYS)
     pending = (InboundMessage.select()
                .where(InboundMessage.id.not_in(InboundRoute.select(InboundRoute.inbound)),

@@ -7,9 +7,10 @@ All in one module so they freeze into one migration (0005_services).
 from peewee import (BooleanField, CharField, Check, DateField, DateTimeField, ForeignKeyField,
                     IntegerField, TextField)
 
+from appliance import clock
 from appliance.db import BaseModel
 from appliance.sms.models import CATEGORIES, InboundMessage
-from appliance.models import ContactGroup, Customer, now, one_of
+from appliance.models import ContactGroup, Customer, one_of
 
 LANGUAGES = ("zh", "en")
 CAMPAIGN_KINDS = ("bulk", "survey", "schedule", "subscription", "bench")
@@ -26,7 +27,7 @@ class Template(BaseModel):
     text = TextField()
     category = CharField(default="service", constraints=[one_of("category", CATEGORIES)])
     title = CharField(default="")
-    updated_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=clock.now)
     updated_by = CharField(default="")
 
     class Meta:
@@ -37,7 +38,7 @@ class Phrase(BaseModel):
     """A common phrase (常用短语) admins paste into messages."""
     category = CharField(index=True)
     text = TextField()
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
 
 
 class Campaign(BaseModel):
@@ -51,7 +52,7 @@ class Campaign(BaseModel):
     question = TextField(default="")   # surveys: what the replies 1-5 answer
     created_by = CharField(default="")
     department = CharField(default="")
-    created_at = DateTimeField(default=now, index=True)
+    created_at = DateTimeField(default=clock.now, index=True)
     queued = IntegerField(default=0)
     skipped = IntegerField(default=0)  # opted out, do-not-disturb, no mobile
 
@@ -69,7 +70,7 @@ class Subscription(BaseModel):
     customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
     active = BooleanField(default=True)
     source = CharField(default="")  # sms, cli, api, web
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
     cancelled_at = DateTimeField(null=True)
 
     class Meta:
@@ -95,7 +96,7 @@ class Schedule(BaseModel):
     enabled = BooleanField(default=True)
     created_by = CharField(default="")
     department = CharField(default="")
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
 
 
 class Keyword(BaseModel):
@@ -104,7 +105,7 @@ class Keyword(BaseModel):
     action = CharField(constraints=[one_of("action", KEYWORD_ACTIONS)])
     template_key = CharField(default="")  # for action 'reply'
     enabled = BooleanField(default=True)
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
 
 
 class OptOut(BaseModel):
@@ -112,7 +113,7 @@ class OptOut(BaseModel):
     kind = CharField(constraints=[one_of("kind", OPTOUT_KINDS)])
     reason = CharField(default="")
     source = CharField(default="")  # sms, cli, api, import
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now)
 
     class Meta:
         indexes = ((("number", "kind"), True),)
@@ -123,7 +124,7 @@ class SurveyAnswer(BaseModel):
     number = CharField()
     score = IntegerField(constraints=[Check("score BETWEEN 1 AND 5")])
     inbound = ForeignKeyField(InboundMessage, null=True, on_delete="SET NULL")
-    answered_at = DateTimeField(default=now)
+    answered_at = DateTimeField(default=clock.now)
 
     class Meta:
         indexes = ((("campaign", "number"), True),)
@@ -135,13 +136,13 @@ class InboundRoute(BaseModel):
     action = CharField()  # keyword action, 'survey', 'ticket', 'ignored'
     detail = TextField(default="")
     reply_id = IntegerField(null=True)  # the Message sent back
-    routed_at = DateTimeField(default=now)
+    routed_at = DateTimeField(default=clock.now)
 
 
 class NoticeRun(BaseModel):
     """One (non-dry) run of the daily notice rules, so the scheduler runs them once a day."""
     run_date = DateField(index=True)
-    started_at = DateTimeField(default=now)
+    started_at = DateTimeField(default=clock.now)
     queued = IntegerField(default=0)
 
 

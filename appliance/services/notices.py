@@ -14,6 +14,7 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 
+from appliance import clock
 from appliance.services import optout
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
@@ -315,7 +316,7 @@ def run(config, today, now=None, dry_run=False):
     """Run the rules for `today`: queue what is due (unless dry_run). Returns the
     notices (texts rendered) with the number skipped as opted out / DND."""
     # The time of day decides the marketing window: a run for another day is taken at this hour.
-    now = now or datetime.datetime.combine(today, datetime.datetime.now().time())
+    now = now or datetime.datetime.combine(today, clock.now().time())
     notices = plan(config, today)
     renderers, rows, out, skipped = {}, [], [], 0
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}
@@ -384,7 +385,7 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
         raise InputError(f"customer: {customer.name} opted out of {renderer.category} messages",
                          field="customer")
     text = renderer.render(values, customer.language)
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     not_before, not_after = next_opening(now, window_for(renderer.category, config))
     return queue_message(customer.mobile, text, category=renderer.category, priority=3,
                          not_before=not_before, not_after=not_after, customer=customer,

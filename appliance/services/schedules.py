@@ -13,6 +13,7 @@ import logging
 
 from croniter import croniter
 
+from appliance import clock
 from appliance.services import campaigns, subscriptions
 from appliance import groups, phones
 from appliance.db import write_transaction
@@ -34,7 +35,7 @@ def create(config, name, *, template_key=None, text=None, category=None, group=N
            numbers=(), cron="", run_at=None, window="", expires_at=None, created_by="", department="",
            now=None):
     """Add a schedule; returns it. InputError names the first bad field."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     if not (name or "").strip():
         raise InputError("name: empty", field="name")
     if Schedule.select().where(Schedule.name == name).exists():
@@ -84,7 +85,7 @@ def recipients(schedule):
 
 def run_due(config, now=None):
     """Fire every schedule that is due; returns the campaigns queued."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     fired = []
     due = [s.id for s in Schedule.select(Schedule.id).where(Schedule.enabled == True,  # noqa: E712
                                                             Schedule.next_run_at <= now)]
@@ -139,7 +140,7 @@ def set_enabled(name_or_id, enabled, now=None):
     schedule = get(name_or_id)
     schedule.enabled = enabled
     if enabled and schedule.cron:
-        schedule.next_run_at = _next_run(schedule.cron, now or datetime.datetime.now())
+        schedule.next_run_at = _next_run(schedule.cron, now or clock.now())
     schedule.save()
     return schedule
 

@@ -3,10 +3,11 @@ subscribe and unsubscribe by SMS (DY / QXDY + topic code) or an admin does it;
 a schedule with a topic sends its content to the active subscribers."""
 from peewee import JOIN
 
+from appliance import clock
 from appliance import phones
 from appliance.errors import InputError, NotFound
 from appliance.groups import Recipient, salutation
-from appliance.models import Customer, now
+from appliance.models import Customer
 from appliance.services.models import Subscription, Topic
 from appliance.services.templates import word
 from appliance import phonebook
@@ -55,7 +56,7 @@ def subscribe(topic, number, source="cli"):
 
 def unsubscribe(topic, number):
     number = phones.normalize(number, "number")
-    return bool(Subscription.update(active=False, cancelled_at=now())
+    return bool(Subscription.update(active=False, cancelled_at=clock.now())
                 .where(Subscription.topic == topic, Subscription.number == number,
                        Subscription.active == True).execute())  # noqa: E712
 

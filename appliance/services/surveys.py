@@ -5,6 +5,7 @@ import unicodedata
 
 from peewee import fn
 
+from appliance import clock
 from appliance.services import campaigns
 from appliance import groups
 from appliance.errors import NotFound
@@ -47,7 +48,7 @@ def open_survey_for(number, now, days):
 
 def record(campaign, number, score, inbound=None, now=None):
     """Keep one answer per number and survey; a later answer replaces the earlier one."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     existing = SurveyAnswer.get_or_none(SurveyAnswer.campaign == campaign, SurveyAnswer.number == number)
     if existing:
         existing.score, existing.inbound, existing.answered_at = score, inbound, now

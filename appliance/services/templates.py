@@ -8,9 +8,10 @@ import string
 import tomllib
 from pathlib import Path
 
+from appliance import clock
 from appliance.errors import InputError, NotFound
 from appliance.sms.models import CATEGORIES
-from appliance.models import now
+
 from appliance.services.models import LANGUAGES, Template
 
 DEFAULTS_FILE = Path(__file__).with_name("notice_templates.toml")
@@ -84,7 +85,7 @@ def put(key, language, text, category=None, title="", user=""):
     if category not in CATEGORIES:
         raise InputError(f"category: must be one of {', '.join(CATEGORIES)}", field="category")
     if existing:
-        existing.text, existing.category, existing.updated_at, existing.updated_by = text, category, now(), user
+        existing.text, existing.category, existing.updated_at, existing.updated_by = text, category, clock.now(), user
         existing.title = title or existing.title
         existing.save()
         return existing

@@ -1,8 +1,8 @@
 """What staff do with an inbound SMS: reply, forward, delete (kept, marked
 deleted), mark handled. Each is audited; replies and forwards are queued in
 the same transaction as the state change."""
-import datetime
 
+from appliance import clock
 from appliance.config import Config
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
@@ -27,7 +27,7 @@ def _mark(message, state, user, now):
 
 def reply(inbound_id, text, user, source="", now=None):
     """Answer the sender (a service message); the inbound message becomes handled."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     if not (text or "").strip():
         raise InputError("text: empty", field="text")
     with write_transaction():
@@ -57,7 +57,7 @@ def set_state(inbound_id, state, user, source="", now=None):
     """'handled' or 'deleted' (a deleted message is kept, only marked)."""
     if state not in ("handled", "deleted", "new"):
         raise InputError(f"state: must be handled, deleted or new, got {state!r}", field="state")
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     with write_transaction():
         message = _get(inbound_id)
         _mark(message, state, user, now)

@@ -11,8 +11,9 @@ queued message.
 from peewee import (BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField,
                     IntegerField, TextField)
 
+from appliance import clock
 from appliance.db import BaseModel
-from appliance.models import Customer, Staff, now, one_of
+from appliance.models import Customer, Staff, one_of
 
 MESSAGE_STATES = ("queued", "sending", "sent", "delivered", "failed", "expired", "unknown", "cancelled")
 PART_STATES = ("queued", "sending", "sent", "delivered", "failed", "expired", "unknown", "cancelled")
@@ -38,8 +39,8 @@ class Message(BaseModel):
     not_before = DateTimeField(null=True)  # scheduled: not sent before
     not_after = DateTimeField(null=True)   # window end: expired, never sent late
     delivery_report = BooleanField(default=True)
-    created_at = DateTimeField(default=now, index=True)
-    updated_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=clock.now, index=True)
+    updated_at = DateTimeField(default=clock.now)
     sent_at = DateTimeField(null=True)
     final_at = DateTimeField(null=True)
     failure_reason = CharField(default="")
@@ -86,7 +87,7 @@ class InboundMessage(BaseModel):
     from_number = CharField(index=True)
     text = TextField()
     sent_at = DateTimeField(null=True)  # SMSC timestamp
-    received_at = DateTimeField(default=now, index=True)
+    received_at = DateTimeField(default=clock.now, index=True)
     modem = CharField(default="")
     part_count = IntegerField(default=1)
     complete = BooleanField(default=True)  # False: kept after the reassembly timeout
@@ -105,7 +106,7 @@ class InboundPart(BaseModel):
     seq = IntegerField()
     text = TextField()
     sent_at = DateTimeField(null=True)
-    received_at = DateTimeField(default=now)
+    received_at = DateTimeField(default=clock.now)
     modem = CharField(default="")
 
     class Meta:
@@ -132,7 +133,7 @@ class ModemStatus(BaseModel):
     busy = BooleanField(default=False)
     last_activity = DateTimeField(null=True)
     alarm = CharField(default="")        # why it was taken out of the pool, in words
-    updated_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=clock.now)
 
 
 MESSAGE_MODELS = [Message, MessagePart, InboundMessage, InboundPart, ModemStatus]

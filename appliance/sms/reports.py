@@ -5,6 +5,7 @@ import datetime
 import threading
 import time
 
+from appliance import clock
 from appliance.sms import billing
 from appliance.ivr import calls
 from appliance import db as dbmod
@@ -30,17 +31,17 @@ def _settled_cache():
         return db._report_days
 
 
-def daily_rows(start, today, clock=time.monotonic):
+def daily_rows(start, today, timer=time.monotonic):
     """billing.daily_report rows by day for start..today, settled days from the cache."""
     last_settled = today - datetime.timedelta(days=SETTLED_DAYS)
     days = [start + datetime.timedelta(days=i) for i in range((today - start).days + 1)]
     settled = [d for d in days if d <= last_settled]
     _settled = _settled_cache()
     with _settled_lock:
-        stale = [d for d in settled if clock() - _settled.get(str(d), (-REFRESH_S - 1,))[0] > REFRESH_S]
+        stale = [d for d in settled if timer() - _settled.get(str(d), (-REFRESH_S - 1,))[0] > REFRESH_S]
     if stale:
         counted = {row["day"][:10]: row for row in billing.daily_report(min(stale), max(stale))}
-        stamp = clock()
+        stamp = timer()
         with _settled_lock:
             for d in stale:
                 _settled[str(d)] = (stamp, counted.get(str(d), {}))
@@ -54,11 +55,11 @@ def daily_rows(start, today, clock=time.monotonic):
     return rows
 
 
-def overview(config, today=None, days=DAYS):
+def overview(config, now=None, days=DAYS):
     """One dict for the reports page: a row per day (oldest first) with sent parts
     and delivery rate, failure reasons and costs (largest first), calls per day and
     call outcomes (most first)."""
-    today = today or datetime.date.today()
+    today = (now or clock.now()).date()
     start = today - datetime.timedelta(days=days - 1)
     parts = billing.sent_parts_per_day(start, today)
     daily = daily_rows(start, today)

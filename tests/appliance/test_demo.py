@@ -11,7 +11,7 @@ from appliance.models import Claim, Customer, Policy, Staff, CLAIM_STATUSES, POL
 
 
 def test_seed_covers_every_state(database):
-    counts = demo_data.seed(customers=300, today=datetime.date(2026, 11, 22))
+    counts = demo_data.seed(customers=300, now=datetime.datetime(2026, 11, 22, 10, 0))
     assert counts["Customer"] == 300 and counts["Policy"] >= 300
     assert {p.status for p in Policy.select()} == set(POLICY_STATUSES)
     assert {s.status for s in Staff.select()} == set(STAFF_STATUSES)
@@ -22,7 +22,7 @@ def test_seed_covers_every_state(database):
 
 
 def test_seed_people_are_plausible(database):
-    demo_data.seed(customers=120, today=datetime.date(2026, 11, 22))
+    demo_data.seed(customers=120, now=datetime.datetime(2026, 11, 22, 10, 0))
     customers = list(Customer.select())
     assert all("\u4e00" <= c.name[0] <= "\u9fff" for c in customers)
     assert len({c.mobile for c in customers}) == len(customers)
@@ -37,7 +37,7 @@ def people_after_seed(tmp_path, name):
     config = Config({"data_dir": str(tmp_path / name)})
     ensure_data_dir(config)
     dbmod.migrate(dbmod.open_database(config))
-    demo_data.seed(customers=40, today=datetime.date(2026, 11, 22))
+    demo_data.seed(customers=40, now=datetime.datetime(2026, 11, 22, 10, 0))
     people = [(c.name, c.mobile, c.id_number) for c in Customer.select().order_by(Customer.id)]
     policies = [(p.policy_no, p.status, p.next_due_date) for p in Policy.select().order_by(Policy.id)]
     dbmod.database.obj.close()

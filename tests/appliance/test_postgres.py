@@ -14,7 +14,7 @@ def test_migrations_and_demo_data_on_postgres(postgres_url, tmp_path):
     db = dbmod.open_database(config)
     assert dbmod.migrate(db)
     assert dbmod.migrate(db) == []
-    demo_data.seed(customers=30, today=datetime.date(2026, 11, 22))
+    demo_data.seed(customers=30, now=datetime.datetime(2026, 11, 22, 10, 0))
     assert Customer.select().count() == 30
     import peewee
     with pytest.raises(peewee.IntegrityError):

@@ -9,9 +9,9 @@ from appliance.ivr.models import Ticket
 
 
 def test_open_ticket_numbers_by_day_and_id(database):
-    day = datetime.date(2026, 11, 22)
-    first = tickets.open_ticket("complaint", "ivr", number="13800138000", text="太慢了", today=day)
-    second = tickets.open_ticket("callback", "sms", number="unknown", today=day)
+    day = datetime.datetime(2026, 11, 22, 9, 30)
+    first = tickets.open_ticket("complaint", "ivr", number="13800138000", text="太慢了", now=day)
+    second = tickets.open_ticket("callback", "sms", number="unknown", now=day)
     assert first.number == f"261122{first.id:04d}"
     assert second.number == f"261122{second.id:04d}" and second.number != first.number
     assert first.caller == "+8613800138000"        # normalised when it parses

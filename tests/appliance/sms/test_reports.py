@@ -53,7 +53,7 @@ def test_overview_has_one_row_a_day_with_rates_reasons_costs_and_calls(database,
     sent(at(DAY - datetime.timedelta(days=3), 10), state="failed", reason="no credit")
     sent(at(DAY - datetime.timedelta(days=30), 10))  # 31 days ago: not in the report
     Call.create(caller_id="+8613800138000", started_at=at(DAY, 9), outcome="completed")
-    data = reports.overview(config, today=DAY)
+    data = reports.overview(config, now=datetime.datetime.combine(DAY, datetime.time(12)))
     assert data["days"][0] == {"day": str(DAY - datetime.timedelta(days=29)), "parts": 1, "rate": 0.0}
     assert len(data["days"]) == 30 and data["days"][-1] == {"day": str(DAY), "parts": 3, "rate": 0.5}
     assert data["days"][-2] == {"day": str(DAY - datetime.timedelta(days=1)), "parts": 0, "rate": None}
@@ -73,13 +73,13 @@ def test_settled_days_are_counted_once_and_recounted_after_the_refresh(database)
     old, recent = today - datetime.timedelta(days=10), today - datetime.timedelta(days=1)
     sent(at(old, 9)), sent(at(recent, 9))
     clock = [1000.0]
-    first = reports.daily_rows(today - datetime.timedelta(days=29), today, clock=lambda: clock[0])
+    first = reports.daily_rows(today - datetime.timedelta(days=29), today, timer=lambda: clock[0])
     assert first[str(old)]["messages"] == 1 and first[str(recent)]["messages"] == 1
     sent(at(old, 10)), sent(at(recent, 10))
-    again = reports.daily_rows(today - datetime.timedelta(days=29), today, clock=lambda: clock[0])
+    again = reports.daily_rows(today - datetime.timedelta(days=29), today, timer=lambda: clock[0])
     assert again[str(old)]["messages"] == 1       # settled: from the cache
     assert again[str(recent)]["messages"] == 2    # recent days: counted at every view
     clock[0] += reports.REFRESH_S + 1
-    later = reports.daily_rows(today - datetime.timedelta(days=29), today, clock=lambda: clock[0])
+    later = reports.daily_rows(today - datetime.timedelta(days=29), today, timer=lambda: clock[0])
     assert later[str(old)]["messages"] == 2
     assert Message.select().count() == 4
