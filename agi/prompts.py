@@ -11,7 +11,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import subprocess
 import tempfile
 import wave
@@ -133,9 +132,6 @@ class PromptFinder:
         self._cache[key] = found
         return found
 
-    def forget(self):
-        self._cache.clear()
-
     def spoken(self, text, language, template="spoken_text", **fields):
         """A cached recording of a dynamic prompt (a name, a product) filled
         with `text` and `fields`: built with espeak-ng the first time, then
@@ -239,6 +235,3 @@ def text_of(config, path, language="zh"):
     return sidecar.read_text() if sidecar.exists() else name
 
 
-def copy_tree(source_dir, target_dir):
-    """Copy built prompts (tests build once and copy into each data_dir)."""
-    shutil.copytree(source_dir, target_dir, dirs_exist_ok=True)

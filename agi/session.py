@@ -122,9 +122,6 @@ class Session:
     def say_digits(self, text):
         return speech.digits(text, self.language)
 
-    def say_number(self, value):
-        return speech.number(value, self.language)
-
     def say_money(self, amount):
         return speech.money(amount, self.language)
 

@@ -29,11 +29,6 @@ def customer_by_number(number):
     return found[0] if found else None
 
 
-def customer_ids(number):
-    """A subquery of the ids of customers with this number, for updates."""
-    return CustomerPhone.select(CustomerPhone.customer).where(CustomerPhone.number == number)
-
-
 def staff_by_number(number, active_only=False):
     """The staff member whose mobile this E.164 number is, or None."""
     if not number:

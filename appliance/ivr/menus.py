@@ -44,15 +44,6 @@ def ensure_default_menu():
     return True
 
 
-def root_menu(name="main"):
-    """The root node a call starts in."""
-    node = (MenuNode.select().where(MenuNode.name == name, MenuNode.enabled == True)  # noqa: E712
-            .first())
-    if node is None:
-        raise NotFound(f"menu {name} does not exist", field="menu")
-    return node
-
-
 class MenuSnapshot:
     """Every enabled node, read in one query: what a call walks. Calls share
     a snapshot for a few seconds instead of querying at every step."""

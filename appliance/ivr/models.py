@@ -220,4 +220,3 @@ class MenuNode(BaseModel):
                 "position": self.position, "enabled": self.enabled}
 
 
-MENU_MODELS = [MenuNode]

@@ -1,6 +1,6 @@
 """IVR: tickets, call records, menu tree, policy lockouts and agent checks (frozen copy).
 
-Regenerate (delete this file first) with: python -m agi.migration
+(Written once by a developer tool from the models of that time; frozen since.)
 """
 from peewee import *
 

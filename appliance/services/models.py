@@ -146,5 +146,3 @@ class NoticeRun(BaseModel):
     queued = IntegerField(default=0)
 
 
-SERVICE_MODELS = [Template, Phrase, Campaign, Topic, Subscription, Schedule, Keyword, OptOut,
-                  SurveyAnswer, InboundRoute, NoticeRun]

@@ -136,4 +136,3 @@ class ModemStatus(BaseModel):
     updated_at = DateTimeField(default=clock.now)
 
 
-MESSAGE_MODELS = [Message, MessagePart, InboundMessage, InboundPart, ModemStatus]
