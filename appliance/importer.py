@@ -401,82 +401,112 @@ def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli", source=
     `file_name` names the file in errors and the audit log (default: the path's)."""
     if kind not in SPECS:
         raise InputError(f"kind: must be one of {', '.join(SPECS)}, got {kind!r}", field="kind")
-    tell = progress or (lambda phase, counts: None)
-    counts = {"total": None, "read": 0, "checked": 0, "written": 0}
-    tell("reading", counts)
+    run = _Run(kind, progress)
+    run.tell("reading")
     header, rows = read_table(path)
-    counts.update(total=len(rows), read=len(rows))
+    run.counts.update(total=len(rows), read=len(rows))
     columns, ignored = resolve_columns(kind, header, mapping or {})
-    fields = {f.name: f for f in SPECS[kind]}
-    errors, created, updated, cleaned = [], 0, 0, 0
-
-    def error(line, name, message):
-        if name in columns:
-            errors.append(RowError(line, get_column_letter(columns[name] + 1),
-                                   header[columns[name]].strip(), message))
-        else:
-            errors.append(RowError(line, "", name or "", message))
-
-    tell("checking", counts)
-    checked = []  # (line, values) of the rows whose every cell converted
-    for line, cells in rows:
-        values = {}
-        for name, index in columns.items():
-            raw = cells[index] if index < len(cells) else None
-            try:
-                values[name] = convert(fields[name], raw)
-            except InputError as exc:
-                error(line, name, str(exc).split(": ", 1)[-1])
-                continue
-            except ValueError as exc:
-                error(line, name, str(exc))
-                continue
-            if fields[name].kind == "phone" and values[name] and values[name] != _text(raw):
-                cleaned += 1
-        if len(values) == len(columns):
-            checked.append((line, values))
-        counts["checked"] += 1
-        tell("checking", counts)
-        if len(errors) >= MAX_REPORTED:
-            break
-
-    if len(errors) < MAX_REPORTED:
+    run.header, run.columns = header, columns
+    checked = run.check(rows)
+    if len(run.errors) < MAX_REPORTED:
         # Rows that converted are written even when others did not, so the one
         # report also names what only the database finds (a duplicate ID number).
-        tell("writing", counts)
+        run.write(checked, dry_run, lambda: audit(actor, f"import.{kind}", file_name or Path(path).name,
+                                                  f"{run.created} created, {run.updated} updated", source))
+    run.tell("finished")
+    if run.errors:
+        run.errors.sort(key=lambda e: e.line)  # stable: a row's own errors stay in column order
+        raise ImportFailed(file_name or path, run.errors[:MAX_REPORTED])
+    return {"kind": kind, "file": str(path), "rows": len(rows), "created": run.created, "updated": run.updated,
+            "numbers_cleaned": run.cleaned, "ignored_columns": ignored, "dry_run": dry_run}
+
+
+class _Run:
+    """One file's import in progress: its columns, counts and the errors found so far."""
+
+    def __init__(self, kind, progress):
+        self.kind = kind
+        self.fields = {f.name: f for f in SPECS[kind]}
+        self.progress = progress or (lambda phase, counts: None)
+        self.counts = {"total": None, "read": 0, "checked": 0, "written": 0}
+        self.header, self.columns = [], {}
+        self.errors, self.created, self.updated, self.cleaned = [], 0, 0, 0
+
+    def tell(self, phase):
+        self.progress(phase, self.counts)
+
+    def error(self, line, name, message):
+        """Note a row error, naming the file's column when the field came from one."""
+        if name in self.columns:
+            index = self.columns[name]
+            self.errors.append(RowError(line, get_column_letter(index + 1), self.header[index].strip(), message))
+        else:
+            self.errors.append(RowError(line, "", name or "", message))
+
+    def check(self, rows):
+        """Convert every row without touching the database; returns (line, values)
+        of the rows whose every cell converted."""
+        self.tell("checking")
+        checked = []
+        for line, cells in rows:
+            values = self.convert_row(line, cells)
+            if len(values) == len(self.columns):
+                checked.append((line, values))
+            self.counts["checked"] += 1
+            self.tell("checking")
+            if len(self.errors) >= MAX_REPORTED:
+                break
+        return checked
+
+    def convert_row(self, line, cells):
+        values = {}
+        for name, index in self.columns.items():
+            raw = cells[index] if index < len(cells) else None
+            try:
+                values[name] = convert(self.fields[name], raw)
+            except InputError as exc:
+                self.error(line, name, str(exc).split(": ", 1)[-1])
+                continue
+            except ValueError as exc:
+                self.error(line, name, str(exc))
+                continue
+            if self.fields[name].kind == "phone" and values[name] and values[name] != _text(raw):
+                self.cleaned += 1
+        return values
+
+    def write(self, checked, dry_run, record):
+        """Write the checked rows in one transaction; it commits (with what `record`
+        writes) only when no row failed and this is not a dry run."""
+        self.tell("writing")
         with write_transaction() as transaction:
             for line, values in checked:
-                try:
-                    with database.atomic():  # a savepoint: one bad row does not hide the next ones
-                        if UPSERT[kind](values):
-                            created += 1
-                        else:
-                            updated += 1
-                except RowProblem as exc:
-                    error(line, exc.field_name, str(exc))
-                except InputError as exc:
-                    error(line, exc.field if exc.field in columns else None, str(exc).split(": ", 1)[-1]
-                          if exc.field in columns else str(exc))
-                except peewee.IntegrityError as exc:
-                    error(line, _field_of_integrity_error(exc, columns), _integrity_words(exc))
-                counts["written"] += 1
-                tell("writing", counts)
-                if len(errors) >= MAX_REPORTED:
+                self.write_row(line, values)
+                self.counts["written"] += 1
+                self.tell("writing")
+                if len(self.errors) >= MAX_REPORTED:
                     break
-            if errors or dry_run:
+            if self.errors or dry_run:
                 transaction.rollback()
-            if not errors and not dry_run:
-                audit(actor, f"import.{kind}", file_name or Path(path).name, f"{created} created, {updated} updated",
-                      source)
-                # Still inside the transaction: what the caller records now commits with the rows.
-                counts.update(created=created, updated=updated)
-                tell("committing", counts)
-    tell("finished", counts)
-    if errors:
-        errors.sort(key=lambda e: e.line)  # stable: a row's own errors stay in column order
-        raise ImportFailed(file_name or path, errors[:MAX_REPORTED])
-    return {"kind": kind, "file": str(path), "rows": len(rows), "created": created, "updated": updated,
-            "numbers_cleaned": cleaned, "ignored_columns": ignored, "dry_run": dry_run}
+                return
+            record()
+            # Still inside the transaction: what the caller records now commits with the rows.
+            self.counts.update(created=self.created, updated=self.updated)
+            self.tell("committing")
+
+    def write_row(self, line, values):
+        try:
+            with database.atomic():  # a savepoint: one bad row does not hide the next ones
+                if UPSERT[self.kind](values):
+                    self.created += 1
+                else:
+                    self.updated += 1
+        except RowProblem as exc:
+            self.error(line, exc.field_name, str(exc))
+        except InputError as exc:
+            known = exc.field in self.columns
+            self.error(line, exc.field if known else None, str(exc).split(": ", 1)[-1] if known else str(exc))
+        except peewee.IntegrityError as exc:
+            self.error(line, _field_of_integrity_error(exc, self.columns), _integrity_words(exc))
 
 
 def _field_of_integrity_error(exc, columns):
