@@ -1,32 +1,15 @@
 """Migrations from an empty database, idempotency, and the SQLite settings."""
-import importlib
-import pkgutil
-
 import peewee
 from playhouse.schema_diff import diff_models
 
-import appliance
 from appliance import db as dbmod
 from appliance.config import Config, ensure_data_dir
-
-
-def all_models():
-    """Every model defined in the domain package, wherever a feature put it."""
-    models = []
-    for info in pkgutil.iter_modules(appliance.__path__):
-        if info.name in ("cli", "schema_freeze", "demo") or info.name.endswith("_cli"):
-            continue
-        module = importlib.import_module(f"appliance.{info.name}")
-        for value in vars(module).values():
-            if (isinstance(value, type) and issubclass(value, dbmod.BaseModel)
-                    and value is not dbmod.BaseModel and value.__module__ == module.__name__):
-                models.append(value)
-    return models
+from schema_support import every_model
 
 
 def test_migrations_build_the_schema_the_models_describe(database):
     assert dbmod.pending_migrations(database) == []
-    drift = diff_models(database, all_models())
+    drift = diff_models(database, every_model())
     assert not drift, f"models and migrations differ: {drift}"
 
 

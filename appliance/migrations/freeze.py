@@ -1,7 +1,7 @@
 """Developer tool: write a numbered migration that creates a module's tables
 from a frozen copy of its models.
 
-    python -m appliance.schema_freeze appliance.models 0001_foundation
+    python -m appliance.migrations.freeze appliance.models 0001_foundation
 
 peewee's pwmigrate template writes the frozen copy but leaves out CHECK
 constraints; this adds them back, so the schema refuses bad enum values even
