@@ -15,6 +15,8 @@ import time
 
 import serial
 
+from appliance import clock
+
 log = logging.getLogger(__name__)
 
 FINAL_OK = ("OK",)
@@ -167,7 +169,7 @@ class AtPort:
     def _line(self, line):
         if not line:
             return
-        self.last_activity = time.time()
+        self.last_activity = clock.now()
         if self._want_pdu_for is not None:
             header, self._want_pdu_for = self._want_pdu_for, None
             if HEX_LINE.match(line):

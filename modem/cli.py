@@ -2,6 +2,7 @@
 import datetime
 import time
 
+from appliance import clock
 from appliance.sms import inbox, outbox
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import ApplianceError, InputError
@@ -141,7 +142,7 @@ def cmd_sim_fault(args, config):
 
 # --- messages ---------------------------------------------------------------------
 
-def _window_end(text):
+def _window_end(text, now=None):
     if not text:
         return None
     for fmt in ("%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"):
@@ -150,7 +151,7 @@ def _window_end(text):
         except ValueError:
             continue
         if fmt == "%H:%M":
-            parsed = datetime.datetime.combine(datetime.date.today(), parsed.time())
+            parsed = datetime.datetime.combine((now or clock.now()).date(), parsed.time())
         return parsed
     raise InputError(f"--not-after: '{text}' is not HH:MM or YYYY-MM-DD HH:MM", field="not_after")
 

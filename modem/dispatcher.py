@@ -4,51 +4,60 @@ It claims queued parts for idle modems (committed as `sending` before a modem
 gets them), records what the modems report back (sent with its reference,
 retry, failed, unknown), stores inbound SMS and delivery reports before the
 modem may delete them, expires messages whose window ended, and keeps the
-modem health table current. Events from the modem workers are handled in
-batches, one transaction per batch.
+modem health table current. Events from the pool are handled in batches, one
+transaction per batch.
+
+It talks to a pool only through `ready()`, `hand(worker, job)`, `events`,
+`workers` and `rescan()` (modem/pool.py, or the in-memory modem/twin.py), and
+keeps its own books on the modems: which are busy, when each last submitted,
+how many parts each SIM sent today and this month. Every step takes `now=`,
+so its choices can be followed step by step.
 """
 import datetime
 import logging
 import queue
-import time
 
+from appliance import clock
 from appliance import db as dbmod
-from appliance.sms import inbox, outbox
 from appliance import phones
 from appliance.daemon import Watchdog
-from appliance.sms.models import ModemStatus
 from appliance.models import audit
+from appliance.sms import delivery, inbox
+from appliance.sms.models import ModemStatus
 from appliance.sms.text import segments
 
 from modem import pdu as pdumod
-from modem.pool import PartJob
+from modem.events import HealthChanged, Inbound, PartJob, SubmitFinished
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
+READY_CHECK = datetime.timedelta(seconds=0.5)
+HOUSEKEEPING = datetime.timedelta(seconds=1)
+STATUS = datetime.timedelta(seconds=2)
 
 
 class Dispatcher:
-    def __init__(self, config, pool, clock=datetime.datetime.now):
+    def __init__(self, config, pool):
         self.config = config
         self.pool = pool
-        self.clock = clock
+        self.busy = set()          # names of modems with a job handed and not finished
+        self.last_submit = {}      # modem name -> when it was last handed a part
         self.avoid = {}            # part id -> modems that failed it (try another first)
         self.sent_day = {}         # imsi -> parts today
         self.sent_month = {}       # imsi -> parts this month
         self.counted_for = None    # the date the counters are for
-        self.next_housekeeping = 0.0
-        self.next_status = 0.0
-        self.next_ready_check = 0.0
+        self.next = {}             # periodic task -> when it is due
         self.dirty = set()         # workers whose health row needs writing
         self.alarmed = {}          # worker name -> alarm already audited
         self.parts_done = 0
 
     # --- the loop --------------------------------------------------------------
 
-    def start(self):
-        outbox.recover_interrupted(self.clock())
-        self._load_counters()
+    def start(self, now=None):
+        now = now or clock.now()
+        delivery.recover_interrupted(now)
+        self._load_counters(now)
 
     def run(self, stop, idle_wait=0.2):
         self.start()
@@ -62,58 +71,42 @@ class Dispatcher:
             watchdog.pet()
         self.write_status(force=True)
 
-    def step(self, wait=0.2):
+    def step(self, wait=0.2, now=None):
         """Handle the events that came in, then give idle modems work: one
-        transaction for both, committed before any modem hears of it."""
+        transaction for both, committed before any modem hears of it. Returns
+        how many parts were handed out."""
         events = self._take_events(wait)
-        at = self.clock()
-        results, reports, acks, sent = [], [], [], []
-        for event in events:
-            if event[0] == "result":
-                self._result(event[1], event[2], event[3], at, results, sent)
-        idle = self.idle_workers()
-        ready = []
-        if idle and (events or time.monotonic() >= self.next_ready_check):
-            ready = outbox.ready_parts(len(idle), at)
-            if len(ready) < len(idle):
-                # Nothing more is due: with a large scheduled backlog the query is not
-                # free, so ask again in half a second unless the modems report back.
-                self.next_ready_check = time.monotonic() + 0.5
+        now = now or clock.now()
+        if self.counted_for != now.date():
+            self._load_counters(now)  # a new day: the daily caps start again
+        results, sent = self._results(events, now)
+        idle = self.idle_workers(now)
+        ready = self._ready_parts(idle, bool(events), now)
         jobs = []
         if events or ready:
-            with dbmod.write_transaction():
-                for event in events:
-                    if event[0] == "inbound":
-                        self._inbound(event[2], reports)
-                        acks.append(event[2])
-                    elif event[0] == "health":
-                        self.dirty.add(event[1])
-                outbox.record_results(results, at)
-                outbox.record_status_reports(reports, at)
-                jobs = self._next_parts(sent, at)
-                taken = {w for w, _ in jobs}
-                jobs += self._plan([w for w in idle if w not in taken], ready)
-                claimed = outbox.claim_parts([(j.ready, w.name, w.info["imsi"], j.pdu, w.info["carrier"])
-                                              for w, j in jobs], at)
-            for item in acks:
-                item.done.set()
-        now = time.monotonic()
+            jobs = self._commit(events, results, sent, idle, ready, now)
         for worker, job in jobs:  # only after the claims are committed
-            if job.part_id in claimed:
-                worker.busy = True
-                worker.last_submit = now
-                worker.jobs.put(job)
-        if now >= self.next_housekeeping:
-            self.next_housekeeping = now + 1.0
-            self.housekeeping()
-        if now >= self.next_status or self.dirty:
-            self.write_status()
+            self.busy.add(worker.name)
+            self.last_submit[worker.name] = now
+            self.pool.hand(worker, job)
+        if self._due("housekeeping", now, HOUSEKEEPING):
+            self.housekeeping(now)
+        self.write_status(now=now)
         return len(jobs)
+
+    def _due(self, task, now, period):
+        """True once per period for a periodic task. A clock set back by more than
+        a period makes it due at once rather than stalling it."""
+        due = self.next.get(task)
+        if due is not None and now < due and due - now <= period:
+            return False
+        self.next[task] = now + period
+        return True
 
     def _take_events(self, wait):
         events = []
         try:
-            events.append(self.pool.events.get(timeout=wait))
+            events.append(self.pool.events.get(timeout=wait) if wait else self.pool.events.get_nowait())
         except queue.Empty:
             return events
         while len(events) < BATCH:
@@ -123,62 +116,109 @@ class Dispatcher:
                 break
         return events
 
+    def _ready_parts(self, idle, news, now):
+        """Parts that may go now, as many as there are idle modems. With a large
+        scheduled backlog the query is not free: when it found less than asked,
+        ask again after READY_CHECK unless the modems report back meanwhile."""
+        if not idle:
+            return []
+        due = self.next.get("ready_check")
+        if not news and due is not None and now < due and due - now <= READY_CHECK:
+            return []
+        ready = delivery.ready_parts(len(idle), now)
+        self.next["ready_check"] = now + READY_CHECK if len(ready) < len(idle) else None
+        return ready
+
+    def _commit(self, events, results, sent, idle, ready, now):
+        """One write transaction: inbound, results and reports recorded, the next
+        parts claimed. Returns the (worker, job) pairs claimed."""
+        reports, acks = [], []
+        with dbmod.write_transaction():
+            for event in events:
+                if isinstance(event, Inbound):
+                    self._inbound(event, reports, now)
+                    acks.append(event)
+                elif isinstance(event, HealthChanged):
+                    self.dirty.add(event.worker)
+            delivery.record_results(results, now)
+            delivery.record_status_reports(reports, now)
+            jobs = self._next_parts(sent, now)
+            taken = {w for w, _ in jobs}
+            jobs += self._plan([w for w in idle if w not in taken], ready)
+            claimed = delivery.claim_parts([(j.part_id, w.name, w.info["imsi"], j.pdu, w.info["carrier"])
+                                            for w, j in jobs], now)
+        for item in acks:  # committed: the worker may delete them from the SIM now
+            item.done.set()
+        return [(w, j) for w, j in jobs if j.part_id in claimed]
+
     # --- results -----------------------------------------------------------------
 
-    def _result(self, worker, job, outcome, at, results, sent):
-        worker.busy = False
+    def _results(self, events, now):
+        """Results of finished submits, and (worker, message id) of long messages
+        whose next part should follow on the same modem."""
+        results, sent = [], []
+        for event in events:
+            if isinstance(event, SubmitFinished):
+                self._result(event.worker, event.job, event.outcome, now, results, sent)
+        return results, sent
+
+    def _result(self, worker, job, outcome, now, results, sent):
+        self.busy.discard(worker.name)
         self.parts_done += 1
         if outcome.kind == "sent":
-            results.append(outbox.Result(job.part_id, "sent", reference=outcome.reference))
+            results.append(delivery.Result(job.part_id, "sent", reference=outcome.reference))
             self._count(worker)
             self.avoid.pop(job.part_id, None)
             if job.seq < job.total:
                 sent.append((worker, job.message_id))
             return
         log.info("part %s on %s: %s: %s", job.part_id, worker.name, outcome.kind, outcome.error)
-        if outcome.kind == "unknown":
-            self._count(worker)  # it may have gone out: count it against the caps
-            results.append(outbox.Result(job.part_id, "unknown", error=outcome.error))
-        elif outcome.kind == "permanent":
-            results.append(outbox.Result(job.part_id, "failed", error=outcome.error))
-        elif job.attempts >= self.config["modems.max_attempts"]:
-            results.append(outbox.Result(job.part_id, "failed",
-                                         error=f"gave up after {job.attempts} attempts: {outcome.error}"))
-        else:
-            self.avoid.setdefault(job.part_id, set()).add(worker.name)
-            delay = self.config["modems.retry_base"] * 2 ** (job.attempts - 1)
-            results.append(outbox.Result(job.part_id, "retry", error=outcome.error,
-                                         retry_at=at + datetime.timedelta(seconds=delay)))
+        results.append(self._failure(worker, job, outcome, now))
         self.dirty.add(worker)
 
-    def _next_parts(self, sent, at):
+    def _failure(self, worker, job, outcome, now):
+        """The Result of a submit that did not (surely) go out."""
+        if outcome.kind == "unknown":
+            self._count(worker)  # it may have gone out: count it against the caps
+            return delivery.Result(job.part_id, "unknown", error=outcome.error)
+        if outcome.kind == "permanent":
+            return delivery.Result(job.part_id, "failed", error=outcome.error)
+        if job.attempts >= self.config["modems.max_attempts"]:
+            return delivery.Result(job.part_id, "failed",
+                                   error=f"gave up after {job.attempts} attempts: {outcome.error}")
+        self.avoid.setdefault(job.part_id, set()).add(worker.name)
+        delay = self.config["modems.retry_base"] * 2 ** (job.attempts - 1)
+        return delivery.Result(job.part_id, "retry", error=outcome.error,
+                               retry_at=now + datetime.timedelta(seconds=delay))
+
+    def _next_parts(self, sent, now):
         """The next part of a long message goes on the same modem (same sender
         number), claimed in the transaction that records the previous one."""
         jobs = []
-        now = time.monotonic()
         for worker, message_id in sent:
-            if worker.busy or worker.state != "ok" or not self._may_send(worker, now, ignore_interval=True):
+            if worker.name in self.busy or worker.state != "ok" or \
+                    not self._may_send(worker, now, ignore_interval=True):
                 continue
-            part = outbox.next_part_of(message_id, at)
+            part = delivery.next_part_of(message_id, now)
             if part is not None:
                 jobs.append((worker, self._job(part, worker)))
         return jobs
 
     def _count(self, worker):
-        imsi = worker.info["imsi"] or worker.name
+        imsi = _sim(worker)
         self.sent_day[imsi] = self.sent_day.get(imsi, 0) + 1
         self.sent_month[imsi] = self.sent_month.get(imsi, 0) + 1
 
     # --- inbound -------------------------------------------------------------------
 
-    def _inbound(self, item, reports):
+    def _inbound(self, item, reports, now):
         info = item.info
         try:
             if info["type"] == "SMS-STATUS-REPORT":
                 self._status_report(item, reports)
             elif info["type"] == "SMS-DELIVER":
                 inbox.store_inbound(info.get("number") or "", info.get("text", ""), _local(info.get("time")),
-                                    item.modem, info.get("concat"), self.clock())
+                                    item.modem, info.get("concat"), now)
             else:
                 log.warning("%s: unexpected %s in the SIM store; deleted", item.modem, info["type"])
             item.stored = True
@@ -197,23 +237,26 @@ class Dispatcher:
     # --- assigning work ---------------------------------------------------------------
 
     def _may_send(self, worker, now, ignore_interval=False):
-        imsi = worker.info["imsi"] or worker.name
+        imsi = _sim(worker)
         daily, monthly = self.config["modems.daily_cap"], self.config["modems.monthly_cap"]
         if daily and self.sent_day.get(imsi, 0) >= daily:
             return False
         if monthly and self.sent_month.get(imsi, 0) >= monthly:
             return False
-        if not ignore_interval and now - worker.last_submit < self.config["modems.min_interval"]:
-            return False
-        return True
+        if ignore_interval:
+            return True
+        last = self.last_submit.get(worker.name)
+        # A clock set back (last in the future) must not stall the modem.
+        return last is None or not last <= now < last + datetime.timedelta(
+            seconds=self.config["modems.min_interval"])
 
-    def idle_workers(self):
-        now = time.monotonic()
-        return [w for w in self.pool.ready() if not w.busy and self._may_send(w, now)]
+    def idle_workers(self, now=None):
+        now = now or clock.now()
+        return [w for w in self.pool.ready() if w.name not in self.busy and self._may_send(w, now)]
 
-    def assign(self):
+    def assign(self, now=None):
         """Give every idle healthy modem a part now (a step without waiting)."""
-        return self.step(0)
+        return self.step(0, now)
 
     def _plan(self, idle, ready):
         plan = []
@@ -237,7 +280,7 @@ class Dispatcher:
                 return same[0]
         carrier = _carrier(part.to_number)
         preferred = [w for w in fresh if carrier and w.info["carrier"] == carrier] or fresh
-        return min(preferred, key=lambda w: (self.sent_day.get(w.info["imsi"] or w.name, 0), w.name))
+        return min(preferred, key=lambda w: (self.sent_day.get(_sim(w), 0), w.name))
 
     def _job(self, part, worker):
         seg = segments(part.text)
@@ -250,51 +293,53 @@ class Dispatcher:
 
     # --- housekeeping -----------------------------------------------------------------
 
-    def housekeeping(self):
-        at = self.clock()
-        if self.counted_for != at.date():
-            self._load_counters()
-        outbox.expire_due(at)
-        inbox.flush_incomplete(self.config["modems.concat_timeout"], at)
-        if time.monotonic() >= self.pool.next_scan:
-            self.pool.scan()
+    def housekeeping(self, now=None):
+        now = now or clock.now()
+        delivery.expire_due(now)
+        inbox.flush_incomplete(self.config["modems.concat_timeout"], now)
+        self.pool.rescan()
 
-    def _load_counters(self):
-        at = self.clock()
-        day = at.replace(hour=0, minute=0, second=0, microsecond=0)
-        self.sent_day = outbox.sent_counts(day)
-        self.sent_month = outbox.sent_counts(day.replace(day=1))
-        self.counted_for = at.date()
+    def _load_counters(self, now):
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        self.sent_day = delivery.sent_counts(day)
+        self.sent_month = delivery.sent_counts(day.replace(day=1))
+        self.counted_for = now.date()
 
-    def write_status(self, force=False):
+    def write_status(self, force=False, now=None):
         """Health rows: every modem every few seconds, and at once when one changes state."""
-        workers = list(self.pool.workers.values()) if force or time.monotonic() >= self.next_status \
-            else list(self.dirty)
+        now = now or clock.now()
+        if self._due("status", now, STATUS) or force:
+            workers = list(self.pool.workers.values())
+        else:
+            workers = list(self.dirty)
         self.dirty = set()
-        if len(workers) == len(self.pool.workers):
-            self.next_status = time.monotonic() + 2.0
         if not workers:
             return
-        at = self.clock()
         with dbmod.write_transaction():
             for worker in workers:
-                snap = worker.snapshot()
-                imsi = snap["imsi"] or worker.name
-                row = {k: snap[k] for k in ("port", "device", "state", "alarm", "errors", "received", "busy",
-                                            "imei", "imsi", "iccid", "operator", "carrier", "sim_state",
-                                            "registration", "signal_dbm")}
-                row.update(sent_today=self.sent_day.get(imsi, 0), sent_month=self.sent_month.get(imsi, 0),
-                           updated_at=at,
-                           last_activity=datetime.datetime.fromtimestamp(worker.last_activity)
-                           if worker.last_activity else None)
-                update = {getattr(ModemStatus, k): v for k, v in row.items() if k != "port"}
-                ModemStatus.insert(**row).on_conflict(conflict_target=[ModemStatus.port], update=update).execute()
-                if snap["alarm"] and self.alarmed.get(worker.name) != snap["alarm"]:
-                    audit("system", "modem.alarm", worker.name, snap["alarm"], "smsd")
-                    self.alarmed[worker.name] = snap["alarm"]
-                elif not snap["alarm"] and worker.name in self.alarmed:
-                    audit("system", "modem.rejoined", worker.name, "back in the pool", "smsd")
-                    del self.alarmed[worker.name]
+                self._status_row(worker, now)
+
+    def _status_row(self, worker, now):
+        snap = worker.snapshot()
+        imsi = snap["imsi"] or worker.name
+        row = {k: snap[k] for k in ("port", "device", "state", "alarm", "errors", "received", "busy",
+                                    "imei", "imsi", "iccid", "operator", "carrier", "sim_state",
+                                    "registration", "signal_dbm", "last_activity")}
+        row.update(sent_today=self.sent_day.get(imsi, 0), sent_month=self.sent_month.get(imsi, 0),
+                   updated_at=now)
+        update = {getattr(ModemStatus, k): v for k, v in row.items() if k != "port"}
+        ModemStatus.insert(**row).on_conflict(conflict_target=[ModemStatus.port], update=update).execute()
+        if snap["alarm"] and self.alarmed.get(worker.name) != snap["alarm"]:
+            audit("system", "modem.alarm", worker.name, snap["alarm"], "smsd")
+            self.alarmed[worker.name] = snap["alarm"]
+        elif not snap["alarm"] and worker.name in self.alarmed:
+            audit("system", "modem.rejoined", worker.name, "back in the pool", "smsd")
+            del self.alarmed[worker.name]
+
+
+def _sim(worker):
+    """The key of a modem's SIM in the cap counters."""
+    return worker.info["imsi"] or worker.name
 
 
 def _carrier(number):
@@ -304,8 +349,8 @@ def _carrier(number):
         return ""
 
 
-def _local(when):
-    """A PDU timestamp (with its zone) as naive local time, like the rest of the database."""
-    if when is None:
+def _local(instant):
+    """A PDU timestamp (with its zone) as wall-clock time here, like the rest of the database."""
+    if instant is None:
         return None
-    return when.astimezone().replace(tzinfo=None)
+    return clock.local(instant)

@@ -227,10 +227,10 @@ def decode(hex_pdu):
     return info
 
 
-def build_deliver(sender, text, when=None, concat=None, encoding=None, smsc="+8613800100500"):
+def build_deliver(sender, text, now=None, concat=None, encoding=None, smsc="+8613800100500"):
     """An SMS-DELIVER PDU as hex, as a network would deliver it (for the simulator and tests)."""
     encoding = encoding or segments(text).encoding
-    when = when or datetime.datetime.now(CHINA_TZ)
+    when = now or datetime.datetime.now(CHINA_TZ)  # the (simulated) SMS centre's clock
     if when.tzinfo is None:
         when = when.replace(tzinfo=CHINA_TZ)  # +08:00
     pdu = bytearray(gsmpdu._encodeAddressField(smsc, smscField=True))
@@ -250,9 +250,9 @@ def build_deliver(sender, text, when=None, concat=None, encoding=None, smsc="+86
     return pdu.hex().upper()
 
 
-def build_status_report(reference, recipient, status=0x00, when=None, smsc="+8613800100500"):
+def build_status_report(reference, recipient, status=0x00, now=None, smsc="+8613800100500"):
     """An SMS-STATUS-REPORT PDU as hex (the simulator's delivery reports)."""
-    when = when or datetime.datetime.now(CHINA_TZ)
+    when = now or datetime.datetime.now(CHINA_TZ)  # the (simulated) SMS centre's clock
     pdu = bytearray(gsmpdu._encodeAddressField(smsc, smscField=True))
     pdu += bytes([0x06, reference & 0xFF])
     pdu += gsmpdu._encodeAddressField(recipient)

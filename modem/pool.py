@@ -17,12 +17,13 @@ import os
 import queue
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance import clock
 from modem import pdu as pdumod
 from modem.at import AtError, AtPort, AtTimeout, PortGone, value_of
 from modem.errors import classify
+from modem.events import HealthChanged, Inbound, Outcome, SubmitFinished
 
 log = logging.getLogger(__name__)
 
@@ -45,38 +46,6 @@ def csq_dbm(rssi):
     return None if rssi is None or rssi == 99 else -113 + 2 * rssi
 
 
-@dataclass
-class PartJob:
-    """One part to submit, already claimed (`sending`) in the database."""
-    part_id: int
-    message_id: int
-    number: str
-    pdu: str
-    length: int
-    seq: int
-    total: int
-    attempts: int
-    ready: object = None  # the outbox.ReadyPart it came from
-
-
-@dataclass
-class Outcome:
-    kind: str            # sent | transient | permanent | unknown
-    reference: int = None
-    error: str = ""
-    modem_trouble: bool = False
-
-
-@dataclass
-class Inbound:
-    """A received PDU for the dispatcher to commit; the worker waits for `done`."""
-    modem: str
-    info: dict
-    pdu: str
-    done: threading.Event = field(default_factory=threading.Event)
-    stored: bool = False
-
-
 class ModemWorker:
     def __init__(self, pool, device):
         self.pool = pool
@@ -95,13 +64,11 @@ class ModemWorker:
         self.failed_resets = 0   # failed (re)connects in a row
         self.received = 0
         self.submit_started = 0.0
-        self.last_activity = None
+        self.last_activity = None  # wall-clock time of the modem's last sign of life
+        self.busy = False          # a job is queued or being submitted (for the status row)
         self.next_connect = 0.0
         self.next_health = 0.0
         self.next_read = 0.0
-        # Owned by the dispatcher thread:
-        self.busy = False
-        self.last_submit = 0.0
         self.thread = threading.Thread(target=self.run, name=f"modem-{self.name}", daemon=True)
 
     # --- the loop --------------------------------------------------------------
@@ -149,7 +116,7 @@ class ModemWorker:
             except queue.Empty:
                 return
             if job is not None:
-                self.pool.events.put(("result", self, job, Outcome("transient", error=why, modem_trouble=True)))
+                self._finished(job, Outcome("transient", error=why, modem_trouble=True))
 
     # --- connecting, resetting, removing ---------------------------------------
 
@@ -265,7 +232,7 @@ class ModemWorker:
         if state in ("removed", "absent") and alarm:
             log.error("ALARM %s: %s", self.name, alarm)
         self.state, self.alarm = state, alarm
-        self.pool.events.put(("health", self))
+        self.pool.events.put(HealthChanged(self))
 
     def _lost(self, why):
         self._close()
@@ -327,8 +294,12 @@ class ModemWorker:
                 outcome = Outcome("transient", error=f"not submitted: {exc}", modem_trouble=True)
             if isinstance(exc, AtTimeout):
                 self._failure()
-        self.last_activity = time.time()
-        self.pool.events.put(("result", self, job, outcome))
+        self.last_activity = clock.now()
+        self._finished(job, outcome)
+
+    def _finished(self, job, outcome):
+        self.busy = not self.jobs.empty()
+        self.pool.events.put(SubmitFinished(self, job, outcome))
 
     # --- receiving -------------------------------------------------------------
 
@@ -336,7 +307,7 @@ class ModemWorker:
         if self.port is None:
             return
         for line, pdu_line in self.port.drain_unsolicited():
-            self.last_activity = time.time()
+            self.last_activity = clock.now()
             try:
                 self._unsolicited(line, pdu_line)
             except (AtError, AtTimeout, PortGone) as exc:
@@ -385,7 +356,7 @@ class ModemWorker:
             info = {"type": "SMS-DELIVER", "number": "", "text": f"(unreadable SMS, PDU {hex_pdu})",
                     "time": None, "concat": None}
         item = Inbound(self.name, info, hex_pdu)
-        self.pool.events.put(("inbound", self, item))
+        self.pool.events.put(item)
         if not wait:
             return True
         if not item.done.wait(60.0) or not item.stored:
@@ -412,8 +383,8 @@ class ModemWorker:
         cops = value_of(port.command("AT+COPS?"), "+COPS")
         if cops and '"' in cops:
             self.info["operator"] = cops.split('"')[1]
-        self.last_activity = time.time()
-        self.pool.events.put(("health", self))
+        self.last_activity = clock.now()
+        self.pool.events.put(HealthChanged(self))
 
     def _command_safely(self, action):
         if self.port is None:
@@ -432,7 +403,7 @@ class ModemWorker:
     def snapshot(self):
         return {"port": self.name, "device": self.device, "state": self.state, "alarm": self.alarm,
                 "errors": self.errors + (self.port.garbage_count if self.port else 0),
-                "received": self.received, "busy": self.busy, **self.info}
+                "received": self.received, "busy": self.busy, "last_activity": self.last_activity, **self.info}
 
 
 class Pool:
@@ -459,8 +430,21 @@ class Pool:
         self.scan()
         return self
 
+    def rescan(self):
+        """Look for newly plugged modems, at most every modems.rejoin_interval."""
+        if time.monotonic() >= self.next_scan:
+            self.scan()
+
+    # --- what the dispatcher uses -------------------------------------------------
+
     def ready(self):
+        """Modems that are set up and answering (busy or not)."""
         return [w for w in self.workers.values() if w.state == "ok" and w.port is not None]
+
+    def hand(self, worker, job):
+        """Give a worker a claimed part; it answers with SubmitFinished on `events`."""
+        worker.busy = True
+        worker.jobs.put(job)
 
     def stop(self, timeout=3.0):
         self.stopping.set()

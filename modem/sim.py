@@ -223,107 +223,122 @@ class SimModem:
         return [body]
 
     def one(self, cmd):
-        """Run one command; answers lines via self.lines. Returns False if it
-        already answered with an error (or handles the final reply itself)."""
+        """Run one command through the handler tables (COMMANDS for whole commands,
+        PREFIXES for families such as +CMGF?/+CMGF=0). Returns False if it already
+        answered with an error (or handles the final reply itself)."""
         upper = cmd.upper()
-        basic = {"Z": self.reset_settings, "&F": self.reset_settings, "E0": lambda: setattr(self, "echo", False),
-                 "E1": lambda: setattr(self, "echo", True), "E": lambda: setattr(self, "echo", False),
-                 "V1": None, "Q0": None, "&W": None, "X4": None, "&C1": None, "&D2": None, "S0=0": None}
-        if upper in basic:
-            if basic[upper]:
-                basic[upper]()
-            return True
-        if upper in ("I", "I0", "+GMI", "+CGMI"):
-            return self.lines("Quectel") if upper in ("+GMI", "+CGMI") else \
-                self.lines("Quectel", "EC20F", "Revision: EC20EFAR06A03M4G")
-        if upper in ("+CGMM", "+GMM"):
-            return self.lines("EC20F")
-        if upper in ("+CGMR", "+GMR"):
-            return self.lines("Revision: EC20EFAR06A03M4G")
-        if upper in ("+CGSN", "+GSN", "+CGSN=1"):
-            return self.lines(self.imei)
-        if upper == "+CLAC":
-            return self.lines(*CLAC)
-        if upper.startswith("+CMEE"):
-            if upper == "+CMEE?":
-                return self.lines(f"+CMEE: {self.cmee}")
-            self.cmee = int(upper.split("=")[1] or 0) if "=" in upper and upper[-1].isdigit() else self.cmee
-            return True
-        if upper.startswith("+CFUN"):
-            return self.cfun_command(upper)
-        if upper.startswith("+CPIN"):
-            return self.cpin_command(cmd)
-        if not self.pin_ok and upper.startswith(("+CIMI", "+CCID", "+QCCID", "+CMG", "+CPMS", "+CNMI", "+CSCA")):
+        if not self.pin_ok and upper.startswith(NEEDS_PIN):
             self.error(11)  # SIM PIN required
             return False
-        if upper == "+CIMI":
-            return self.lines(self.imsi)
-        if upper in ("+CCID", "+QCCID", "+ICCID", "^ICCID?"):
-            return self.lines(f"+CCID: {self.iccid}" if upper != "+QCCID" else f"+QCCID: {self.iccid}")
-        if upper == "+CSQ":
-            return self.lines("+CSQ: 99,99" if self.cfun != 1 else f"+CSQ: {18 + self.index % 10},99")
-        if upper.startswith(("+CREG", "+CGREG", "+CEREG")):
-            return self.creg_command(upper)
-        if upper.startswith("+COPS"):
-            if upper == "+COPS?":
-                return self.lines(f'+COPS: 0,0,"{self.operator}",7' if self.cfun == 1 else "+COPS: 0")
-            if upper == "+COPS=?":
-                return self.lines(f'+COPS: (2,"{self.operator}","{self.operator}","{self.imsi[:5]}",7),,(0-4),(0-2)')
-            return True
-        if upper.startswith("+CMGF"):
-            if upper == "+CMGF?":
-                return self.lines(f"+CMGF: {0 if self.pdu_mode else 1}")
-            if upper == "+CMGF=?":
-                return self.lines("+CMGF: (0,1)")
-            self.pdu_mode = upper.endswith("0")
-            return True
-        if upper.startswith("+CSCA"):
-            if upper == "+CSCA?":
-                return self.lines('+CSCA: "+8613800100500",145')
-            return True
-        if upper.startswith("+CSCS"):
-            if upper == "+CSCS?":
-                return self.lines('+CSCS: "GSM"')
-            if upper == "+CSCS=?":
-                return self.lines('+CSCS: ("GSM","IRA","UCS2")')
-            return True
-        if upper.startswith("+CSMS"):
-            return self.lines("+CSMS: 0,1,1,1" if "?" in upper or "=" in upper else "+CSMS: 0,1,1,1")
-        if upper.startswith("+CPMS"):
-            return self.cpms_command(upper)
-        if upper.startswith("+CNMI"):
-            if upper == "+CNMI?":
-                return self.lines("+CNMI: " + ",".join(map(str, self.cnmi)))
-            if upper == "+CNMI=?":
-                return self.lines("+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)")
-            values = [int(v) if v.strip().isdigit() else 0 for v in upper.split("=", 1)[1].split(",")]
-            self.cnmi = tuple((values + [0] * 5)[:5])
-            return True
-        if upper.startswith("+CMGS="):
-            if not self.pdu_mode:
-                self.error(302, "CMS")  # operation not allowed: text mode is not simulated
-                return False
-            self.in_pdu = int(upper.split("=")[1])
-            self.write(b"\r\n> ")
-            return False  # the final answer comes after the PDU
-        if upper.startswith("+CMGL"):
-            return self.cmgl_command(upper)
-        if upper.startswith("+CMGR="):
-            return self.cmgr_command(upper)
-        if upper.startswith("+CMGD="):
-            return self.cmgd_command(upper)
-        if upper.startswith(("+CSMP", "+CLIP", "+CRC", "+CVHU", "+CNMA", "+CMMS", "+CSCB", "+CGSMS",
-                             "+CSDH", "+CLCC", "+CBST", "+CRSM", "H", "+CHUP")):
-            return True
-        self.error()
-        return False
+        handler = COMMANDS.get(upper) or _by_prefix(upper)
+        if handler is None:
+            self.error()
+            return False
+        return handler(self, upper, cmd)
+
+    # --- handlers: (self, upper, cmd) -> True when the caller should answer OK -----
+
+    def accept(self, upper, cmd):
+        return True  # settings real modems take that change nothing here
+
+    def reset(self, upper, cmd):
+        self.reset_settings()
+        return True
+
+    def echo_on(self, upper, cmd):
+        self.echo = True
+        return True
+
+    def echo_off(self, upper, cmd):
+        self.echo = False
+        return True
+
+    def identify(self, upper, cmd):
+        return self.lines("Quectel", "EC20F", "Revision: EC20EFAR06A03M4G")
+
+    def manufacturer(self, upper, cmd):
+        return self.lines("Quectel")
+
+    def model(self, upper, cmd):
+        return self.lines("EC20F")
+
+    def revision(self, upper, cmd):
+        return self.lines("Revision: EC20EFAR06A03M4G")
+
+    def imei_command(self, upper, cmd):
+        return self.lines(self.imei)
+
+    def clac(self, upper, cmd):
+        return self.lines(*CLAC)
+
+    def imsi_command(self, upper, cmd):
+        return self.lines(self.imsi)
+
+    def iccid_command(self, upper, cmd):
+        return self.lines(f"+CCID: {self.iccid}" if upper != "+QCCID" else f"+QCCID: {self.iccid}")
+
+    def csq(self, upper, cmd):
+        return self.lines("+CSQ: 99,99" if self.cfun != 1 else f"+CSQ: {18 + self.index % 10},99")
+
+    def cmee_command(self, upper, cmd):
+        if upper == "+CMEE?":
+            return self.lines(f"+CMEE: {self.cmee}")
+        self.cmee = int(upper.split("=")[1] or 0) if "=" in upper and upper[-1].isdigit() else self.cmee
+        return True
+
+    def cops_command(self, upper, cmd):
+        if upper == "+COPS?":
+            return self.lines(f'+COPS: 0,0,"{self.operator}",7' if self.cfun == 1 else "+COPS: 0")
+        if upper == "+COPS=?":
+            return self.lines(f'+COPS: (2,"{self.operator}","{self.operator}","{self.imsi[:5]}",7),,(0-4),(0-2)')
+        return True
+
+    def cmgf_command(self, upper, cmd):
+        if upper == "+CMGF?":
+            return self.lines(f"+CMGF: {0 if self.pdu_mode else 1}")
+        if upper == "+CMGF=?":
+            return self.lines("+CMGF: (0,1)")
+        self.pdu_mode = upper.endswith("0")
+        return True
+
+    def csca_command(self, upper, cmd):
+        if upper == "+CSCA?":
+            return self.lines('+CSCA: "+8613800100500",145')
+        return True
+
+    def cscs_command(self, upper, cmd):
+        if upper == "+CSCS?":
+            return self.lines('+CSCS: "GSM"')
+        if upper == "+CSCS=?":
+            return self.lines('+CSCS: ("GSM","IRA","UCS2")')
+        return True
+
+    def csms_command(self, upper, cmd):
+        return self.lines("+CSMS: 0,1,1,1")
+
+    def cnmi_command(self, upper, cmd):
+        if upper == "+CNMI?":
+            return self.lines("+CNMI: " + ",".join(map(str, self.cnmi)))
+        if upper == "+CNMI=?":
+            return self.lines("+CNMI: (0-2),(0-3),(0,2),(0-2),(0,1)")
+        values = [int(v) if v.strip().isdigit() else 0 for v in upper.split("=", 1)[1].split(",")]
+        self.cnmi = tuple((values + [0] * 5)[:5])
+        return True
+
+    def cmgs_command(self, upper, cmd):
+        if not self.pdu_mode:
+            self.error(302, "CMS")  # operation not allowed: text mode is not simulated
+            return False
+        self.in_pdu = int(upper.split("=")[1])
+        self.write(b"\r\n> ")
+        return False  # the final answer comes after the PDU
 
     def lines(self, *lines):
         out = "".join(f"\r\n{line}\r\n" for line in lines)
         self.write(out)
         return True
 
-    def cfun_command(self, upper):
+    def cfun_command(self, upper, cmd=None):
         if upper == "+CFUN?":
             return self.lines(f"+CFUN: {self.cfun}")
         if upper == "+CFUN=?":
@@ -338,8 +353,8 @@ class SimModem:
             return False
         return True
 
-    def cpin_command(self, cmd):
-        if cmd.upper() == "+CPIN?":
+    def cpin_command(self, upper, cmd):
+        if upper == "+CPIN?":
             return self.lines("+CPIN: READY" if self.pin_ok else "+CPIN: SIM PIN")
         given = cmd.split("=", 1)[1].strip().strip('"') if "=" in cmd else ""
         if self.pin_ok:
@@ -350,7 +365,7 @@ class SimModem:
         self.error(16)  # incorrect password
         return False
 
-    def creg_command(self, upper):
+    def creg_command(self, upper, cmd=None):
         prefix = upper.split("?")[0].split("=")[0]
         if upper.endswith("?"):
             stat = 1 if self.cfun == 1 and self.pin_ok else 0
@@ -361,7 +376,7 @@ class SimModem:
             self.creg_urc = int(upper.split("=")[1] or 0)
         return True
 
-    def cpms_command(self, upper):
+    def cpms_command(self, upper, cmd=None):
         used = len(self.store)
         if upper == "+CPMS=?":
             return self.lines('+CPMS: ("SM","ME","SR"),("SM","ME"),("SM","ME")')
@@ -369,7 +384,7 @@ class SimModem:
             return self.lines(f'+CPMS: "SM",{used},{STORE_SIZE},"SM",{used},{STORE_SIZE},"SM",{used},{STORE_SIZE}')
         return self.lines(f"+CPMS: {used},{STORE_SIZE},{used},{STORE_SIZE},{used},{STORE_SIZE}")
 
-    def cmgl_command(self, upper):
+    def cmgl_command(self, upper, cmd=None):
         arg = upper.split("=", 1)[1].strip('"') if "=" in upper else "0"
         wanted = {"0": {0}, "1": {1}, "2": {2}, "3": {3}, "4": {0, 1, 2, 3}, "ALL": {0, 1, 2, 3},
                   "REC UNREAD": {0}, "REC READ": {1}}.get(arg, {0, 1, 2, 3})
@@ -382,7 +397,7 @@ class SimModem:
                     self.store[index] = (1, hex_pdu)
         return self.lines(*out) if out else True
 
-    def cmgr_command(self, upper):
+    def cmgr_command(self, upper, cmd=None):
         index = int(upper.split("=")[1])
         if index not in self.store:
             self.error(321, "CMS")  # invalid memory index
@@ -392,7 +407,7 @@ class SimModem:
             self.store[index] = (1, hex_pdu)
         return self.lines(f"+CMGR: {status},,{len(hex_pdu) // 2 - 1 - int(hex_pdu[:2], 16)}", hex_pdu)
 
-    def cmgd_command(self, upper):
+    def cmgd_command(self, upper, cmd=None):
         args = upper.split("=")[1].split(",")
         index = int(args[0])
         flag = int(args[1]) if len(args) > 1 and args[1].strip() else 0
@@ -478,6 +493,45 @@ class SimModem:
                 self.unsolicited(f'+CMTI: "SM",{index}')
             return {"index": index}
 
+
+
+# Commands refused with +CME ERROR: 11 until the SIM's PIN is given.
+NEEDS_PIN = ("+CIMI", "+CCID", "+QCCID", "+CMG", "+CPMS", "+CNMI", "+CSCA")
+
+# Whole commands. Variants not listed (e.g. AT+CSQ=?) answer ERROR, as on the EC20.
+COMMANDS = {
+    "Z": SimModem.reset, "&F": SimModem.reset, "E0": SimModem.echo_off, "E": SimModem.echo_off,
+    "E1": SimModem.echo_on, **dict.fromkeys(("V1", "Q0", "&W", "X4", "&C1", "&D2", "S0=0"), SimModem.accept),
+    "I": SimModem.identify, "I0": SimModem.identify, "+GMI": SimModem.manufacturer, "+CGMI": SimModem.manufacturer,
+    "+CGMM": SimModem.model, "+GMM": SimModem.model, "+CGMR": SimModem.revision, "+GMR": SimModem.revision,
+    "+CGSN": SimModem.imei_command, "+GSN": SimModem.imei_command, "+CGSN=1": SimModem.imei_command,
+    "+CLAC": SimModem.clac, "+CIMI": SimModem.imsi_command, "+CCID": SimModem.iccid_command,
+    "+QCCID": SimModem.iccid_command, "+ICCID": SimModem.iccid_command, "^ICCID?": SimModem.iccid_command,
+    "+CSQ": SimModem.csq,
+}
+
+# Families of commands by their beginning (read ?, test =?, set =…). No prefix is
+# the beginning of another, so the first match is the only one.
+PREFIXES = {
+    "+CMEE": SimModem.cmee_command, "+CFUN": SimModem.cfun_command, "+CPIN": SimModem.cpin_command,
+    "+CREG": SimModem.creg_command, "+CGREG": SimModem.creg_command, "+CEREG": SimModem.creg_command,
+    "+COPS": SimModem.cops_command, "+CMGF": SimModem.cmgf_command, "+CSCA": SimModem.csca_command,
+    "+CSCS": SimModem.cscs_command, "+CSMS": SimModem.csms_command, "+CPMS": SimModem.cpms_command,
+    "+CNMI": SimModem.cnmi_command, "+CMGS=": SimModem.cmgs_command, "+CMGL": SimModem.cmgl_command,
+    "+CMGR=": SimModem.cmgr_command, "+CMGD=": SimModem.cmgd_command,
+    # Taken and ignored: accepted so that other SMS software's set-up goes through.
+    **dict.fromkeys(("+CSMP", "+CLIP", "+CRC", "+CVHU", "+CNMA", "+CMMS", "+CSCB", "+CGSMS", "+CSDH", "+CLCC",
+                     "+CBST", "+CRSM", "H", "+CHUP"), SimModem.accept),
+}
+LONGEST_PREFIX = max(map(len, PREFIXES))
+
+
+def _by_prefix(upper):
+    for length in range(1, min(len(upper), LONGEST_PREFIX) + 1):
+        handler = PREFIXES.get(upper[:length])
+        if handler is not None:
+            return handler
+    return None
 
 class Simulator:
     """N simulated modems in a directory, with air.jsonl and the control socket."""

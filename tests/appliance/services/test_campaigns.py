@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from appliance.sms import billing, outbox
+from appliance.sms import billing, delivery
 from appliance.services import campaigns, optout, schedules, subscriptions
 from appliance import groups
 from appliance.errors import InputError
@@ -82,7 +82,7 @@ def test_one_off_schedule_in_its_window_and_expiry(book, config):
     assert message.not_after == datetime.datetime(2026, 12, 5, 12, 0)  # the expiry cuts the window
     assert schedules.run_due(config, datetime.datetime(2026, 12, 5, 8, 0)) == []  # once only
     # The dispatcher never sends it after expiry.
-    assert outbox.expire_due(datetime.datetime(2026, 12, 5, 12, 0)) == 2
+    assert delivery.expire_due(datetime.datetime(2026, 12, 5, 12, 0)) == 2
 
 
 def test_recurring_schedule_fires_once_after_downtime_and_stops_at_expiry(book, config):
@@ -121,13 +121,14 @@ def test_statement_and_reports(book, config):
     sent_at = datetime.datetime(2026, 12, 1, 10, 5)
     for i, message in enumerate(messages):
         for part in message.parts:
-            with outbox.dbmod.write_transaction():
-                outbox.claim_part(part.id, "gsm0")
-            outbox.record_sent(part.id, reference=part.id, at=sent_at)
+            with delivery.dbmod.write_transaction():
+                delivery.claim_parts([(part.id, "gsm0", "", "", "")])
+            delivery.record_results([delivery.Result(part.id, "sent", reference=part.id)], now=sent_at)
             if i == 0:
-                outbox.record_status_report("gsm0", part.id, message.to_number, True, 0, "", sent_at)
+                delivery.record_status_reports([("gsm0", part.id, message.to_number, True, 0, "")], sent_at)
         if i == 2:
-            outbox.record_status_report("gsm0", message.parts[0].id, message.to_number, False, 70, "号码停机", sent_at)
+            delivery.record_status_reports([("gsm0", message.parts[0].id, message.to_number, False, 70, "号码停机")],
+                                           sent_at)
     statement = billing.statement(config, "2026-12")
     assert statement["total_parts"] == 6
     dept = statement["departments"][0]

@@ -1,0 +1,319 @@
+"""The dispatcher's side of the outbox: claiming parts, recording results and
+delivery reports, expiry and recovery after a crash.
+
+smsd's dispatcher (modem/dispatcher.py) is the only caller; services queue
+messages through appliance.sms.outbox and never change a part's state.
+
+Crash rule (DESIGN.md section 3): a part reaches `sending` in the transaction
+that claims it, committed before the modem is given it. After a crash, parts
+still `sending` become `unknown` (recover_interrupted): never silently re-sent,
+never silently dropped.
+
+These run for every part smsd sends, so they use plain SQL in batches: peewee's
+query builder costs a few hundred microseconds per statement, and the budget is
+2 ms of CPU per part for everything.
+"""
+import datetime
+import logging
+from dataclasses import dataclass
+
+import peewee
+
+from appliance import clock
+from appliance import db as dbmod
+from appliance.sms.models import FINAL_STATES, Message, MessagePart
+
+log = logging.getLogger(__name__)
+
+BATCH = 500  # ids per IN (...); SQLite allows 32766 variables per statement
+# How long after an interrupted submit a delivery report may still resolve it.
+# The PDUs set no validity period, so the SMSC's default applies: it gives up
+# (and reports) within days, typically one to three.
+REPORT_WINDOW = datetime.timedelta(days=3)
+
+
+@dataclass
+class ReadyPart:
+    """A queued part with what is needed to build its PDU."""
+    part_id: int
+    message_id: int
+    seq: int
+    concat_ref: int
+    attempts: int
+    modem: str
+    to_number: str
+    text: str
+    part_count: int
+    delivery_report: bool
+
+
+@dataclass
+class Result:
+    """What became of one submit: kind is sent | retry | failed | unknown."""
+    part_id: int
+    kind: str
+    reference: int = None
+    error: str = ""
+    retry_at: datetime.datetime = None
+
+
+# --- raw SQL ---------------------------------------------------------------------
+
+def _sql(text):
+    db = dbmod.database.obj
+    return text.replace("?", db.param) if db.param != "?" else text
+
+
+def _rows(text, params=()):
+    return dbmod.database.obj.execute_sql(_sql(text), params).fetchall()
+
+
+def _many(text, rows):
+    if rows:
+        dbmod.database.obj.cursor().executemany(_sql(text), rows)
+
+
+def _marks(values):
+    return ", ".join("?" * len(values))
+
+
+def _stamp(value):
+    """A datetime as the database stores it (peewee's own conversion)."""
+    return MessagePart.sent_at.db_value(value)
+
+
+# --- choosing and claiming ---------------------------------------------------------
+
+PART_COLUMNS = """p.id, p.message_id, p.seq, p.concat_ref, p.attempts, p.modem, m.to_number, m.text,
+       m.part_count, m.delivery_report"""
+
+# A part is ready when it is the lowest queued part of its message: parts go in
+# order, and a part backing off holds the rest of its message.
+READY_SQL = f"""
+SELECT {PART_COLUMNS}
+FROM message m JOIN message_part p ON p.message_id = m.id
+WHERE m.state = 'queued' AND p.state = 'queued'
+  AND (m.not_before IS NULL OR m.not_before <= ?)
+  AND (m.not_after IS NULL OR m.not_after > ?)
+  AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
+  AND NOT EXISTS (SELECT 1 FROM message_part q
+                  WHERE q.message_id = m.id AND q.state = 'queued' AND q.seq < p.seq)
+ORDER BY m.priority, m.id, p.seq
+LIMIT ?"""
+
+NEXT_PART_SQL = f"""
+SELECT {PART_COLUMNS}
+FROM message_part p JOIN message m ON m.id = p.message_id
+WHERE p.message_id = ? AND p.state = 'queued' AND (m.not_after IS NULL OR m.not_after > ?)
+  AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
+  AND NOT EXISTS (SELECT 1 FROM message_part q
+                  WHERE q.message_id = p.message_id AND q.state = 'queued' AND q.seq < p.seq)
+ORDER BY p.seq LIMIT 1"""
+
+
+def _ready_part(row):
+    return ReadyPart(*row[:9], bool(row[9]))
+
+
+def ready_parts(limit, now=None):
+    """Queued parts that may go now, best first, at most one per message, at most
+    `limit` of them. Read only."""
+    stamp = _stamp(now or clock.now())
+    seen, picked = set(), []
+    for row in _rows(READY_SQL, (stamp, stamp, stamp, limit * 4)):
+        part = _ready_part(row)
+        if part.message_id in seen:
+            continue
+        seen.add(part.message_id)
+        picked.append(part)
+        if len(picked) >= limit:
+            break
+    return picked
+
+
+def next_part_of(message_id, now=None):
+    """The next queued part of a message being sent, if it may go now."""
+    stamp = _stamp(now or clock.now())
+    rows = _rows(NEXT_PART_SQL, (message_id, stamp, stamp))
+    return _ready_part(rows[0]) if rows else None
+
+
+def claim_parts(claims, now=None):
+    """Mark queued parts `sending`; call inside a write transaction that commits
+    before any modem gets them. claims: (part id, modem, imsi, pdu, carrier).
+    Returns the ids of the parts claimed (a part no longer queued is not)."""
+    if not claims:
+        return set()
+    stamp = _stamp(now or clock.now())
+    ids = [c[0] for c in claims]
+    owner = dict(_rows(f"SELECT id, message_id FROM message_part WHERE state = 'queued' AND id IN ({_marks(ids)})",
+                       ids))
+    claims = [c for c in claims if c[0] in owner]
+    # The row count decides among boxes sharing a database: `AND state = 'queued'`.
+    _many("UPDATE message_part SET state = 'sending', modem = ?, imsi = ?, pdu = ?, carrier = ?, "
+          "attempts = attempts + 1, error = '' WHERE id = ? AND state = 'queued'",
+          [(modem, imsi, pdu, carrier, part_id) for part_id, modem, imsi, pdu, carrier in claims])
+    _many("UPDATE message SET state = 'sending', updated_at = ? WHERE id = ?",
+          [(stamp, mid) for mid in {owner[c[0]] for c in claims}])
+    return {c[0] for c in claims}
+
+
+# --- results and reports -----------------------------------------------------------
+
+def record_results(results, now=None):
+    """Record what the modems did with claimed parts, in one go (inside a write
+    transaction); messages follow their parts."""
+    if not results:
+        return
+    now = now or clock.now()
+    stamp = _stamp(now)
+    _many("UPDATE message_part SET state = 'sent', reference = ?, sent_at = ?, error = '' WHERE id = ?",
+          [(r.reference, stamp, r.part_id) for r in results if r.kind == "sent"])
+    _many("UPDATE message_part SET state = 'queued', error = ?, next_attempt_at = ? WHERE id = ?",
+          [(r.error, _stamp(r.retry_at), r.part_id) for r in results if r.kind == "retry"])
+    _many("UPDATE message_part SET state = 'unknown', error = ?, status_at = ? WHERE id = ?",
+          [(r.error, stamp, r.part_id) for r in results if r.kind == "unknown"])
+    failed = [r for r in results if r.kind == "failed"]
+    _many("UPDATE message_part SET state = 'failed', error = ?, status_at = ? WHERE id = ?",
+          [(r.error, stamp, r.part_id) for r in failed])
+    ids = [r.part_id for r in results]
+    owner = dict(_rows(f"SELECT id, message_id FROM message_part WHERE id IN ({_marks(ids)})", ids))
+    if failed:
+        # One lost part spoils the message: its parts not yet sent fail with it.
+        _many("UPDATE message_part SET state = 'failed', error = 'another part of the message failed', "
+              "status_at = ? WHERE message_id = ? AND state = 'queued'",
+              [(stamp, owner[r.part_id]) for r in failed])
+        _many("UPDATE message SET failure_reason = ? WHERE id = ?", [(r.error, owner[r.part_id]) for r in failed])
+    refresh_messages(set(owner.values()), now)
+
+
+def record_status_reports(reports, now=None):
+    """Match delivery reports to parts by modem, reference and number. reports:
+    (modem, reference, number, delivered, status_code, words). The latest part sent
+    with that reference wins (references wrap at 256). Returns the matched part id
+    per report (None where none matched)."""
+    now = now or clock.now()
+    stamp = _stamp(now)
+    matched, updates, failures = [], [], []
+    for modem, reference, number, delivered, code, words in reports:
+        hit = _part_for_report(modem, reference, number, now)
+        matched.append(hit[0] if hit else None)
+        if hit:
+            updates.append(("delivered" if delivered else "failed", code, stamp, "" if delivered else words,
+                            reference, hit[0]))
+            if not delivered:
+                failures.append((words, hit[1]))
+    _many("UPDATE message_part SET state = ?, status_code = ?, status_at = ?, error = ?, "
+          "reference = COALESCE(reference, ?) WHERE id = ?", updates)
+    _many("UPDATE message SET failure_reason = ? WHERE id = ?", failures)
+    if updates:
+        ids = [u[-1] for u in updates]
+        owners = {mid for (mid,) in _rows(f"SELECT DISTINCT message_id FROM message_part WHERE id IN "
+                                          f"({_marks(ids)})", ids)}
+        refresh_messages(owners, now)
+    return matched
+
+
+def _part_for_report(modem, reference, number, now):
+    """(part id, message id, number) of the part a report is for, or None."""
+    digits = "".join(ch for ch in (number or "") if ch.isdigit())[-8:]
+    rows = _rows("""
+        SELECT p.id, p.message_id, m.to_number FROM message_part p JOIN message m ON m.id = p.message_id
+        WHERE p.modem = ? AND p.reference = ?
+          AND p.state IN ('sent', 'unknown', 'sending', 'delivered', 'failed')
+        ORDER BY p.sent_at DESC, p.id DESC LIMIT 8""", (modem, reference))
+    hit = next((r for r in rows if not digits or r[2].endswith(digits)), None)
+    if hit is None and digits:
+        hit = _interrupted_part_for(modem, digits, now)
+    return hit
+
+
+def _interrupted_part_for(modem, digits, now):
+    """A report no sent part claims may be for a submit interrupted after the
+    modem took it (power cut between +CMGS's reply and the commit): that part is
+    `unknown` with no reference. Match it only when exactly one such part on this
+    modem went to this number within REPORT_WINDOW; never guess between several."""
+    rows = _rows("""
+        SELECT p.id, p.message_id, m.to_number FROM message_part p JOIN message m ON m.id = p.message_id
+        WHERE p.modem = ? AND p.state = 'unknown' AND p.reference IS NULL AND p.status_at >= ?
+          AND m.to_number LIKE ?
+        LIMIT 2""", (modem, _stamp(now - REPORT_WINDOW), "%" + digits))
+    return rows[0] if len(rows) == 1 else None
+
+
+def message_state(part_states):
+    """A message's state from its parts' states."""
+    states = set(part_states)
+    if "sending" in states:
+        return "sending"
+    if "queued" in states:
+        return "queued"
+    for state in ("failed", "expired", "unknown"):
+        if state in states:
+            return state
+    if states == {"delivered"}:
+        return "delivered"
+    if states == {"cancelled"}:
+        return "cancelled"
+    return "sent"
+
+
+def refresh_messages(message_ids, now=None):
+    """Set each message's state from its parts (and sent_at / final_at)."""
+    message_ids = list(message_ids)
+    if not message_ids:
+        return {}
+    stamp = _stamp(now or clock.now())
+    states = {}
+    for start in range(0, len(message_ids), BATCH):
+        chunk = message_ids[start:start + BATCH]
+        for mid, state in _rows(f"SELECT message_id, state FROM message_part WHERE message_id IN "
+                                f"({_marks(chunk)})", chunk):
+            states.setdefault(mid, []).append(state)
+    result = {mid: message_state(parts) for mid, parts in states.items()}
+    _many("UPDATE message SET state = ?, updated_at = ?, "
+          "final_at = CASE WHEN ? = 1 THEN ? ELSE final_at END, "
+          "sent_at = CASE WHEN ? = 1 THEN COALESCE(sent_at, ?) ELSE sent_at END WHERE id = ?",
+          [(state, stamp, int(state in FINAL_STATES), stamp, int(state == "sent"), stamp, mid)
+           for mid, state in result.items()])
+    return result
+
+
+# --- expiry, recovery, caps ----------------------------------------------------------
+
+def expire_due(now=None):
+    """Messages whose window ended with parts not sent: those parts and the message
+    become expired (never sent late). Returns how many messages expired."""
+    now = now or clock.now()
+    with dbmod.write_transaction():
+        ids = [m for (m,) in Message.select(Message.id)
+               .where(Message.state == "queued", Message.not_after.is_null(False), Message.not_after <= now)
+               .tuples()]
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start:start + BATCH]
+            MessagePart.update(state="expired", status_at=now, error="window ended before it was sent").where(
+                MessagePart.message.in_(chunk), MessagePart.state == "queued").execute()
+            Message.update(failure_reason="window ended before it was sent").where(Message.id.in_(chunk)).execute()
+            refresh_messages(chunk, now)
+    if ids:
+        log.info("%d message(s) expired at the end of their window", len(ids))
+    return len(ids)
+
+
+def recover_interrupted(now=None):
+    """At start: parts left `sending` by a crash become `unknown`. Returns the count."""
+    now = now or clock.now()
+    with dbmod.write_transaction():
+        ids = [p for (p,) in MessagePart.select(MessagePart.id).where(MessagePart.state == "sending").tuples()]
+        record_results([Result(pid, "unknown", error="submit interrupted by a restart; not re-sent")
+                        for pid in ids], now)
+    if ids:
+        log.warning("%d part(s) were being submitted when smsd stopped: marked unknown", len(ids))
+    return len(ids)
+
+
+def sent_counts(since):
+    """Parts submitted per SIM (IMSI) since a time: for daily and monthly caps."""
+    return dict(MessagePart.select(MessagePart.imsi, peewee.fn.COUNT(MessagePart.id))
+                .where(MessagePart.sent_at >= since, MessagePart.imsi != "")
+                .group_by(MessagePart.imsi).tuples())
