@@ -278,7 +278,7 @@ class Dispatcher:
             same = [w for w in fresh if w.name == part.modem]
             if same:
                 return same[0]
-        carrier = _carrier(part.to_number)
+        carrier = phones.carrier_name(part.to_number)
         preferred = [w for w in fresh if carrier and w.info["carrier"] == carrier] or fresh
         return min(preferred, key=lambda w: (self.sent_day.get(_sim(w), 0), w.name))
 
@@ -340,13 +340,6 @@ class Dispatcher:
 def _sim(worker):
     """The key of a modem's SIM in the cap counters."""
     return worker.info["imsi"] or worker.name
-
-
-def _carrier(number):
-    try:
-        return phones.carrier_name(number)
-    except Exception:  # a number phonenumbers cannot parse has no carrier
-        return ""
 
 
 def _local(instant):
