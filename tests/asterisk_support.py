@@ -421,8 +421,9 @@ class Asterisk:
              step_timeout=30.0):
         """One inbound call into appliance-inbound over a Local channel, followed to its end.
 
-        digits: a string keyed at once when the IVR answers (SendDTMF in the caller's
-        dialplan), or a list of (prompt, keys) steps: when the IVR starts playing `prompt`
+        digits: a string keyed as soon as the IVR answers (SendDTMF in the caller's dialplan;
+        'w' waits 0.5 s: keys before the IVR's first prompt are lost, as Asterisk drops DTMF
+        between AGI commands), or a list of (prompt, keys) steps: when the IVR starts playing `prompt`
         (STREAM FILE / GET DATA of that file name), the caller keys `keys` (AMI PlayDTMF on
         the caller's leg). hang_up_at: a prompt at which the caller then hangs up; else the
         call runs until the IVR hangs up (or `timeout`). One call at a time: the result's
