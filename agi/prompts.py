@@ -1,5 +1,5 @@
 """Prompt audio at call time: defaults built from the catalogue
-(appliance/prompts.toml) with espeak-ng and sox, prompts found again for a
+(appliance/ivr/prompts.toml) with espeak-ng and sox, prompts found again for a
 call, dynamic texts (names) spoken into a cache, and recording a replacement
 on the box with PyAudio.
 

@@ -5,7 +5,7 @@ espeak-ng reads numbers of 10,000 and more wrongly in Mandarin, and Asterisk's
 numbers only; so numbers are composed here from digit and unit prompts
 (n_0…n_9, n_10 十, n_100 百, n_1000 千, n_10000 万, n_1e8 亿, n_liang 两, yuan 元,
 jiao 角, fen 分, year 年, month 月, day 日), and from English number words for
-English callers. Every name used here is in appliance/prompts.toml.
+English callers. Every name used here is in appliance/ivr/prompts.toml.
 """
 import datetime
 from decimal import ROUND_HALF_UP, Decimal

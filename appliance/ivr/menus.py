@@ -1,6 +1,6 @@
 """IVR menu trees, kept in the database so the admin page can edit them.
 
-Each node plays a prompt (a name from the prompt list, appliance/prompts.toml, or an
+Each node plays a prompt (a name from the prompt list, appliance/ivr/prompts.toml, or an
 uploaded replacement). A `menu` node waits for one key among its children's
 digits; any other node runs a self-service flow named by `action`. Every node
 has a timeout, a number of retries on no or invalid input, and a fallback for

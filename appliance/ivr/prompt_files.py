@@ -1,4 +1,4 @@
-"""IVR prompt files: the catalogue (appliance/prompts.toml) and the WAV files
+"""IVR prompt files: the catalogue (appliance/ivr/prompts.toml) and the WAV files
 under data_dir/prompts/, as the command line and the admin page see them.
 
 Layout under data_dir/prompts/:
