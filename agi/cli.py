@@ -15,6 +15,9 @@ def register(subparsers):
     listing.add_argument("--limit", type=int, default=50, help="how many (default 50)")
     listing.add_argument("--outcome", choices=CALL_OUTCOMES, help="only calls that ended so")
     listing.add_argument("--since", help="only calls started at or after YYYY-MM-DD[THH:MM]")
+    listing.add_argument("--until", help="only calls started before YYYY-MM-DD[THH:MM]")
+    listing.add_argument("--caller", help="only calls from this exact caller ID")
+    listing.add_argument("--before", type=int, help="only calls older than this id (the next page)")
 
     parser = add_command(subparsers, "prompts", None, "build, list, upload, record or restore IVR prompts",
                          needs_db=False)
@@ -62,8 +65,8 @@ def register(subparsers):
 
 
 def cmd_calls(args, config):
-    since = calls.parse_since(args.since) if args.since else None
-    rows = calls.list_calls(limit=args.limit, outcome=args.outcome, since=since)
+    rows = calls.listing(outcome=args.outcome, caller=args.caller, since=args.since, until=args.until,
+                         before=args.before, limit=args.limit).rows
     if args.json:
         print_json([row.to_dict() for row in rows])
         return 0

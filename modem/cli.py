@@ -3,10 +3,10 @@ import datetime
 import time
 
 from appliance import clock
-from appliance.sms import inbox, outbox
+from appliance.sms import history, inbox, outbox
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import ApplianceError, InputError
-from appliance.privacy import mask_mobile
+from appliance.sms.models import CATEGORIES, MESSAGE_STATES
 
 FAULTS = ("cms", "silence", "garbage", "unplug", "replug", "report", "no_reports", "direct", "quiet", "stored_reports",
           "clear")
@@ -54,12 +54,20 @@ def register(sub):
     send.add_argument("--not-after", help="window end, 'HH:MM' today or 'YYYY-MM-DD HH:MM': expired, never sent late")
     send.add_argument("--no-report", action="store_true", help="do not ask for a delivery report")
 
-    for name, handler, what in (("inbox", cmd_inbox, "received SMS, newest first"),
-                                ("outbox", cmd_outbox, "sent and queued SMS with their parts, newest first")):
-        listing = add_command(sub, name, handler, what)
+    # The filters are those of the inbox and history pages and of the API; the
+    # domain checks them (appliance.sms.inbox.listing, appliance.sms.history.listing).
+    received = add_command(sub, "inbox", cmd_inbox, "received SMS, newest first")
+    received.add_argument("--state", help=f"{', '.join(inbox.STATE_FILTERS)} (all: every state but deleted)")
+    sent = add_command(sub, "outbox", cmd_outbox, "sent and queued SMS with their parts, newest first")
+    sent.add_argument("--state", help=", ".join(MESSAGE_STATES))
+    sent.add_argument("--category", help=", ".join(CATEGORIES))
+    sent.add_argument("--to", help="only messages to this mobile")
+    sent.add_argument("--since", help="only messages created on or after this day (YYYY-MM-DD)")
+    sent.add_argument("--until", help="only messages created on or before this day (YYYY-MM-DD)")
+    for listing in (received, sent):
         listing.add_argument("--json", action="store_true", help="JSON with full text, numbers, state and parts")
         listing.add_argument("--limit", type=int, default=50)
-        listing.add_argument("--state")
+        listing.add_argument("--before", type=int, help="only messages older than this id (the next page)")
 
     modem = add_command(sub, "modem", None, "the GSM modems", needs_db=False)
     modem_sub = modem.add_subparsers(dest="modem_command", metavar="ACTION", required=True)
@@ -165,26 +173,27 @@ def cmd_send(args, config):
 
 
 def cmd_outbox(args, config):
-    rows = outbox.listing(args.limit, args.state)
-    if args.json:
-        print_json(rows)
+    page = history.listing(state=args.state, category=args.category, to=args.to, since=args.since,
+                           until=args.until, before=args.before, limit=args.limit)
+    if args.json:  # scripts on the box see the numbers in full
+        print_json([history.as_dict(m, mask=False) for m in page.rows])
         return 0
-    for row in rows:
+    for row in map(history.as_dict, page.rows):
         parts = " ".join(f"{p['seq']}:{p['state']}" for p in row["parts"])
-        print(f"{row['id']:>6}  {row['state']:<9} {mask_mobile(row['to_number']):<16} "
+        print(f"{row['id']:>6}  {row['state']:<9} {row['to_number']:<16} "
               f"{row['created_at']:%Y-%m-%d %H:%M}  [{parts}]  {_short(row['text'])}"
               + (f"  ({row['failure_reason']})" if row["failure_reason"] else ""))
     return 0
 
 
 def cmd_inbox(args, config):
-    rows = inbox.listing(args.limit, args.state)
+    page = inbox.listing(state=args.state, before=args.before, limit=args.limit)
     if args.json:
-        print_json(rows)
+        print_json([inbox.as_dict(m, mask=False) for m in page.rows])
         return 0
-    for row in rows:
+    for row in map(inbox.as_dict, page.rows):
         mark = "" if row["complete"] else " (incomplete)"
-        print(f"{row['id']:>6}  {row['state']:<8} {mask_mobile(row['from_number']):<16} "
+        print(f"{row['id']:>6}  {row['state']:<8} {row['from_number']:<16} "
               f"{row['received_at']:%Y-%m-%d %H:%M}  {_short(row['text'])}{mark}")
     return 0
 

@@ -12,6 +12,7 @@ import datetime
 
 from peewee import fn
 
+from appliance import listings
 from appliance.errors import InputError
 from appliance.models import now
 from appliance.ivr.models import Call
@@ -59,27 +60,30 @@ def close_interrupted_calls():
 
 
 def calls_query(*, outcome=None, caller=None, since=None, until=None, script=None):
-    """Call records matching the filters, newest first (a peewee query).
-    `since`/`until` are datetimes; `caller` an exact caller ID."""
-    if outcome and outcome not in CALL_OUTCOMES:
-        raise InputError(f"outcome: must be one of {', '.join(CALL_OUTCOMES)}, got {outcome!r}", field="outcome")
-    query = Call.select().order_by(Call.started_at.desc(), Call.id.desc())
-    if outcome:
+    """Call records matching the filters (a peewee query). `since`/`until` are
+    datetimes or 'YYYY-MM-DD[THH:MM]' text; `caller` an exact caller ID."""
+    query = Call.select()
+    if listings.choice(outcome, CALL_OUTCOMES, "outcome"):
         query = query.where(Call.outcome == outcome)
     if caller:
         query = query.where(Call.caller_id == caller)
     if since:
-        query = query.where(Call.started_at >= since)
+        query = query.where(Call.started_at >= _instant(since, "since"))
     if until:
-        query = query.where(Call.started_at < until)
+        query = query.where(Call.started_at < _instant(until, "until"))
     if script:
         query = query.where(Call.script == script)
     return query
 
 
-def list_calls(*, limit=100, offset=0, **filters):
-    """Call records, newest first; filters as calls_query()."""
-    return list(calls_query(**filters).limit(limit).offset(offset))
+def listing(*, before=None, limit=listings.PAGE_SIZE, **filters):
+    """A Page of call records, newest first, for `appliance calls` and GET
+    /api/v1/calls; filters as calls_query(). Serialised by Call.to_dict()."""
+    return listings.keyset(calls_query(**filters), Call.id, before, limit)
+
+
+def _instant(value, field):
+    return parse_since(value, field) if isinstance(value, str) else value
 
 
 def count_calls(**filters):

@@ -9,10 +9,15 @@ an incomplete message.
 import datetime
 import logging
 
+from peewee import JOIN
+
 from appliance import db as dbmod
 from appliance.sms.models import InboundMessage, InboundPart
 from appliance import phonebook as customer_phones
 from appliance.models import Staff
+from appliance import listings
+from appliance.privacy import mask_mobile
+from appliance.services.models import InboundRoute
 
 log = logging.getLogger(__name__)
 
@@ -113,15 +118,32 @@ def flush_incomplete(timeout_seconds, at=None):
     return stored
 
 
-def as_dict(message):
-    return {"id": message.id, "from_number": message.from_number, "text": message.text,
-            "state": message.state, "sent_at": message.sent_at, "received_at": message.received_at,
-            "modem": message.modem, "part_count": message.part_count, "complete": message.complete,
-            "customer_id": message.customer_id, "staff_id": message.staff_id}
+# The page's tabs; 'all' is every state but deleted (deleted messages are kept,
+# for the audit trail, but out of sight). No state at all means every message.
+STATE_FILTERS = ("new", "handled", "deleted", "all")
 
 
-def listing(limit=50, state=None):
-    query = InboundMessage.select().order_by(InboundMessage.id.desc()).limit(limit)
-    if state:
+def listing(*, state=None, before=None, limit=listings.PAGE_SIZE):
+    """A Page of inbound messages, newest first, with how each was handled (one
+    query: the routing row is joined, not read per message)."""
+    query = (InboundMessage.select(InboundMessage, InboundRoute)
+             .join(InboundRoute, JOIN.LEFT_OUTER, on=(InboundRoute.inbound == InboundMessage.id), attr="route"))
+    if listings.choice(state, STATE_FILTERS, "state") == "all":
+        query = query.where(InboundMessage.state != "deleted")
+    elif state:
         query = query.where(InboundMessage.state == state)
-    return [as_dict(m) for m in query]
+    return listings.keyset(query, InboundMessage.id, before, limit)
+
+
+def as_dict(message, mask=True):
+    """An inbound message for --json, the API and the page; the sender's number
+    is masked unless `mask` is False (roles that may see mobiles, scripts on the box)."""
+    route = getattr(message, "route", None)
+    route = route if route is not None and route.id is not None else None
+    return {"id": message.id, "from_number": mask_mobile(message.from_number) if mask else message.from_number,
+            "text": message.text, "state": message.state, "sent_at": message.sent_at,
+            "received_at": message.received_at, "modem": message.modem, "part_count": message.part_count,
+            "complete": message.complete, "customer_id": message.customer_id, "staff_id": message.staff_id,
+            "handled_by": message.handled_by, "handled_at": message.handled_at,
+            "handled_as": route.action if route else None, "detail": route.detail if route else None,
+            "reply_id": route.reply_id if route else None}

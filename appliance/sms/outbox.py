@@ -228,35 +228,3 @@ def cancel(message_id, actor="system"):
         Message.update(state="cancelled", final_at=stamp, updated_at=stamp,
                        failure_reason=f"cancelled by {actor}").where(Message.id == message_id).execute()
     return True
-
-
-# --- reading -------------------------------------------------------------------
-
-def as_dict(message, parts=None):
-    """A message with its parts, for --json and the API."""
-    parts = parts if parts is not None else list(message.parts.order_by(MessagePart.seq))
-    return {
-        "id": message.id, "to_number": message.to_number, "text": message.text,
-        "state": message.state, "encoding": message.encoding, "part_count": message.part_count,
-        "category": message.category, "priority": message.priority,
-        "not_before": message.not_before, "not_after": message.not_after,
-        "created_at": message.created_at, "sent_at": message.sent_at, "final_at": message.final_at,
-        "failure_reason": message.failure_reason, "source": message.source,
-        "campaign_id": message.campaign_id,
-        "parts": [{"seq": p.seq, "state": p.state, "modem": p.modem, "reference": p.reference,
-                   "attempts": p.attempts, "sent_at": p.sent_at, "status_at": p.status_at,
-                   "status_code": p.status_code, "error": p.error} for p in parts],
-    }
-
-
-def listing(limit=50, state=None):
-    query = Message.select().order_by(Message.id.desc()).limit(limit)
-    if state:
-        query = query.where(Message.state == state)
-    messages = list(query)
-    parts = {}
-    if messages:
-        for p in (MessagePart.select().where(MessagePart.message.in_([m.id for m in messages]))
-                  .order_by(MessagePart.seq)):
-            parts.setdefault(p.message_id, []).append(p)
-    return [as_dict(m, parts.get(m.id, [])) for m in messages]

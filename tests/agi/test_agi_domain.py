@@ -92,11 +92,12 @@ def test_list_calls_filters(ivr_db):
     calls.finish_call(first, "completed")
     second = calls.start_call(caller_id="13900000002")
     calls.finish_call(second, "caller_hung_up", "main")
-    assert [c.id for c in calls.list_calls()] == [second.id, first.id]
-    assert [c.id for c in calls.list_calls(outcome="completed")] == [first.id]
-    assert [c.id for c in calls.list_calls(caller="13900000002")] == [second.id]
+    assert [c.id for c in calls.listing().rows] == [second.id, first.id]
+    assert [c.id for c in calls.listing(outcome="completed").rows] == [first.id]
+    assert [c.id for c in calls.listing(caller="13900000002").rows] == [second.id]
+    assert calls.listing(limit=1) == ([second], second.id)  # keyset: the next page's cursor
     with pytest.raises(InputError):
-        calls.list_calls(outcome="exploded")
+        calls.listing(outcome="exploded")
 
 
 @pytest.mark.parametrize("when,open_", [

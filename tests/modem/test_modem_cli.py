@@ -2,7 +2,7 @@
 bench sms; bad input gives one line and exit 2."""
 import json
 
-from appliance.sms import inbox, outbox
+from appliance.sms import history, inbox
 from appliance.sms.models import ModemStatus
 
 
@@ -47,7 +47,7 @@ def test_inbox_and_modem_list(run_cli, config_file, database):
     assert modems[0]["port"] == "gsm0" and modems[0]["state"] == "removed" and modems[0]["signal_dbm"] == -77
     table = run_cli("modem", "list", config_path=config_file).stdout
     assert "ALARM: taken out of the pool" in table and "-77 dBm" in table
-    assert outbox.listing() == []
+    assert history.listing().rows == []
 
 
 def test_bench_sms_prints_figures(run_cli, config_file):

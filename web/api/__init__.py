@@ -409,23 +409,24 @@ def openapi_document():
     }
 
 
-# --- keyset pagination for lists ----------------------------------------------------------
+# --- lists ---------------------------------------------------------------------------------
+# The listings (inbox, messages, calls) are queried and serialised by the domain
+# (appliance.listings and each listing's module), the same as for the command
+# line and the pages; these only add the API's paging parameters and list shape.
 
 PAGE_PARAMS = [
     param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}),
     param("before", "query", {"type": "integer", "minimum": 1},
           description="cursor: the `next_before` of the previous page"),
 ]
+DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 
 
-def page_of(query, id_field, call, serialize):
-    """One page of `query` newest first, by id (no COUNT over big tables)."""
-    limit = call.query.get("limit", 50)
-    before = call.query.get("before")
-    if before:
-        query = query.where(id_field < before)
-    rows = list(query.order_by(id_field.desc()).limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": [serialize(r) for r in rows],
-            "next_before": rows[-1].id if more and rows else None}
+def list_schema(item):
+    return {"type": "object", "properties": {"items": {"type": "array", "items": item},
+                                             "next_before": {"type": ["integer", "null"]}}}
+
+
+def page_json(page, serialize):
+    """An appliance.listings.Page as {"items": [...], "next_before": cursor or null}."""
+    return {"items": [serialize(row) for row in page.rows], "next_before": page.next_before}

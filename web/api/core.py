@@ -1,7 +1,9 @@
 """Core API routes: who am I, and the call log (when the IVR part is installed)."""
+from appliance.ivr import calls
+from appliance.ivr.models import CALL_OUTCOMES
 from appliance.users import sees
 
-from web.api import PAGE_PARAMS, api_route, page_of, param
+from web.api import PAGE_PARAMS, api_route, list_schema, page_json, param
 
 
 @api_route("GET", "/me", "The token making this request", permission="view", tags=["meta"],
@@ -16,24 +18,21 @@ CALL_SCHEMA = {"type": "object", "properties": {
     "started_at": {"type": "string", "format": "date-time"}, "ended_at": {"type": ["string", "null"]},
     "duration_s": {"type": ["number", "null"]}, "path": {"type": "array", "items": {"type": "string"}},
     "outcome": {"type": "string"}, "detail": {"type": "string"}}}
+INSTANT = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$",
+           "description": "YYYY-MM-DD or YYYY-MM-DDTHH:MM"}
 
 
 @api_route("GET", "/calls", "Calls, newest first (keyset pagination)", permission="view", tags=["calls"],
            params=[*PAGE_PARAMS,
                    param("caller", "query", {"type": "string", "maxLength": 32}, description="exact caller ID"),
-                   param("outcome", "query", {"type": "string", "maxLength": 32})],
-           response={"type": "object", "properties": {
-               "items": {"type": "array", "items": CALL_SCHEMA},
-               "next_before": {"type": ["integer", "null"]}}})
+                   param("outcome", "query", {"type": "string", "enum": list(CALL_OUTCOMES)}),
+                   param("script", "query", {"type": "string", "maxLength": 32},
+                         description="ivr, notify, survey or screen"),
+                   param("since", "query", INSTANT, description="started at or after"),
+                   param("until", "query", INSTANT, description="started before")],
+           response=list_schema(CALL_SCHEMA))
 def list_calls(call):
-    from appliance.ivr.models import CALL_OUTCOMES, Call
-    from appliance.errors import InputError
-    query = Call.select()
-    if call.query.get("caller"):
-        query = query.where(Call.caller_id == call.query["caller"])
-    if call.query.get("outcome"):
-        if call.query["outcome"] not in CALL_OUTCOMES:
-            raise InputError(f"outcome: must be one of {', '.join(CALL_OUTCOMES)}", field="outcome")
-        query = query.where(Call.outcome == call.query["outcome"])
+    page = calls.listing(before=call.query.get("before"), limit=call.query["limit"],
+                         **{k: call.query.get(k) for k in ("caller", "outcome", "script", "since", "until")})
     mask = not sees(call.role, "mobile")
-    return page_of(query, Call.id, call, lambda c: c.to_dict(mask=mask))
+    return page_json(page, lambda c: c.to_dict(mask=mask))

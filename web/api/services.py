@@ -4,18 +4,17 @@ campaigns, surveys and statements. The domain does the work (appliance.*);
 these routes only translate JSON."""
 import datetime
 
-from appliance.sms import billing, inbox_actions, outbox
+from appliance.sms import billing, history, inbox, inbox_actions, outbox
 from appliance.services import campaigns, notices, optout, surveys
 from appliance import groups, importer
 from appliance.errors import InputError, NotFound
-from appliance.sms.models import InboundMessage, Message
+from appliance.sms.models import CATEGORIES, MESSAGE_STATES, Message
 from appliance.models import audit
 from appliance.privacy import mask_mobile
 from appliance.sms.window import next_opening, window_for
-from appliance.services.models import InboundRoute
 from appliance.services.templates import Renderer
 from appliance.users import sees
-from web.api import PAGE_PARAMS, ApiError, ApiResponse, api_route, page_of, param
+from web.api import DAY, PAGE_PARAMS, ApiError, ApiResponse, api_route, list_schema, page_json, param
 
 OBJECT = {"type": "object", "additionalProperties": True}
 VARIABLES = {"type": "object", "description": "extra template variables, e.g. {\"documents\": \"体检报告\"}"}
@@ -27,10 +26,13 @@ def _number(call, number):
     return number if sees(call.role, "mobile") else mask_mobile(number)
 
 
+def _mask(call):
+    """Whether this token's role sees mobiles masked (as the pages show them)."""
+    return not sees(call.role, "mobile")
+
+
 def _message(call, message):
-    data = outbox.as_dict(message)
-    data["to_number"] = _number(call, data["to_number"])
-    return data
+    return history.as_dict(message, mask=_mask(call))
 
 
 def _timestamp(text):
@@ -106,6 +108,21 @@ def post_message(call):
     return ApiResponse(201, _message(call, message))
 
 
+@api_route("GET", "/messages", "Messages with their parts, newest first, filtered as on the history page",
+           permission="view", tags=["messages"],
+           params=[*PAGE_PARAMS,
+                   param("state", "query", {"type": "string", "enum": list(MESSAGE_STATES)}),
+                   param("category", "query", {"type": "string", "enum": list(CATEGORIES)}),
+                   param("to", "query", NUMBER, description="recipient mobile, in any written form"),
+                   param("since", "query", DAY, description="created on or after this day"),
+                   param("until", "query", DAY, description="created on or before this day")],
+           response=list_schema(OBJECT))
+def list_messages(call):
+    page = history.listing(before=call.query.get("before"), limit=call.query["limit"],
+                           **{k: call.query.get(k) for k in ("state", "category", "to", "since", "until")})
+    return page_json(page, lambda m: _message(call, m))
+
+
 @api_route("GET", "/messages/{message_id}", "One message with its parts and states", permission="view",
            tags=["messages"], params=[param("message_id", "path", {"type": "integer", "minimum": 1})],
            response=OBJECT)
@@ -118,23 +135,13 @@ def get_message(call, message_id):
 
 @api_route("GET", "/inbox", "Inbound SMS, newest first, with how each was handled", permission="inbox",
            tags=["messages"],
-           params=[*PAGE_PARAMS, param("state", "query", {"type": "string", "enum": ["new", "handled", "deleted"]})],
-           response={"type": "object", "properties": {"items": {"type": "array", "items": OBJECT},
-                                                      "next_before": {"type": ["integer", "null"]}}})
+           params=[*PAGE_PARAMS, param("state", "query", {"type": "string", "enum": list(inbox.STATE_FILTERS)},
+                                       description="all: every state but deleted (the page's All); "
+                                                   "none: every message")],
+           response=list_schema(OBJECT))
 def list_inbox(call):
-    query = InboundMessage.select()
-    if call.query.get("state"):
-        query = query.where(InboundMessage.state == call.query["state"])
-    page = page_of(query, InboundMessage.id, call, lambda m: m)
-    routes = {r.inbound_id: r for r in InboundRoute.select().where(
-        InboundRoute.inbound.in_([m.id for m in page["items"]] or [0]))}
-    page["items"] = [{
-        "id": m.id, "from_number": _number(call, m.from_number), "text": m.text, "state": m.state,
-        "received_at": m.received_at, "customer_id": m.customer_id, "staff_id": m.staff_id,
-        "handled_as": routes[m.id].action if m.id in routes else None,
-        "detail": routes[m.id].detail if m.id in routes else None,
-        "reply_id": routes[m.id].reply_id if m.id in routes else None} for m in page["items"]]
-    return page
+    page = inbox.listing(state=call.query.get("state"), before=call.query.get("before"), limit=call.query["limit"])
+    return page_json(page, lambda m: inbox.as_dict(m, mask=_mask(call)))
 
 
 INBOUND_ID = [param("inbound_id", "path", {"type": "integer", "minimum": 1})]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import bottle
 
-from appliance import privacy, tokens, users
+from appliance import listings, privacy, tokens, users
 from appliance.errors import InputError
 from appliance.models import audit
 
@@ -37,7 +37,7 @@ VIEWS = str(WEB_DIR / "views")
 STATIC = WEB_DIR / "static"
 PRE_CSRF_COOKIE = "signin_csrf"  # double-submit token for the sign-in form (no session yet)
 LANG_COOKIE = "lang"
-PAGE_SIZE = 50
+PAGE_SIZE = listings.PAGE_SIZE
 
 
 def N_(msgid):
@@ -298,14 +298,9 @@ def check_upload_size(size, limit, field="file"):
 
 
 def keyset_page(query, id_field, before, limit=PAGE_SIZE):
-    """Rows newest first, after cursor `before` (an id); no COUNT(*) over big
-    tables. Returns (rows, next cursor or None)."""
-    if before:
-        query = query.where(id_field < before)
-    rows = list(query.order_by(id_field.desc()).limit(limit + 1))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, (rows[-1].id if more and rows else None)
+    """Rows newest first, after cursor `before` (an id): (rows, next cursor or None).
+    The listings' own paging (appliance.listings), for pages that list a table directly."""
+    return listings.keyset(query, id_field, before, limit)
 
 
 def page_url(path, **params):

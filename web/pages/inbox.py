@@ -1,15 +1,14 @@
 """The inbox (reply, forward, mark handled, delete) and the message history."""
-import datetime
-
 import bottle
 
-from appliance.sms import inbox_actions
-from appliance import phones
+from appliance.sms import history, inbox, inbox_actions
+from appliance import phones, users
+from appliance.listings import Page
 from appliance.errors import InputError, NotFound
 from appliance.sms.models import CATEGORIES, MESSAGE_STATES, InboundMessage, Message, MessagePart
 from appliance.models import Customer
 
-from web.pages import keyset_page, page, page_url
+from web.pages import page, page_url
 
 INBOX_VIEWS = ("new", "handled", "all")
 
@@ -28,18 +27,21 @@ def customer_names(ids):
     return dict(Customer.select(Customer.id, Customer.name).where(Customer.id.in_(ids)).tuples())
 
 
+def masks_mobile(ctx):
+    """Whether the listings show this user mobiles masked (as ctx.mobile() does)."""
+    return not users.sees(ctx.role, "mobile")
+
+
 @page("/inbox", "inbox", nav=("Inbox", 30))
-def inbox(ctx):
+def inbox_page(ctx):
     view = ctx.query("view") or "new"
     if view not in INBOX_VIEWS:
         raise InputError("view: unknown", field="view")
-    query = InboundMessage.select()
-    query = query.where(InboundMessage.state == view) if view != "all" else query.where(
-        InboundMessage.state != "deleted")
-    rows, next_before = keyset_page(query, InboundMessage.id, ctx.query_int("before"))
+    listed = inbox.listing(state=view, before=ctx.query_int("before"))
+    rows = [inbox.as_dict(m, mask=masks_mobile(ctx)) for m in listed.rows]
     return ctx.render("inbox", title=ctx._("Inbox"), rows=rows, view=view, views=INBOX_VIEWS,
-                      names=customer_names(r.customer_id for r in rows),
-                      next_url=page_url("/inbox", view=view, before=next_before) if next_before else None)
+                      names=customer_names(r["customer_id"] for r in rows),
+                      next_url=page_url("/inbox", view=view, before=listed.next_before) if listed.next_before else None)
 
 
 @page("/inbox/{message_id:int}", "inbox")
@@ -84,43 +86,22 @@ def inbox_delete(ctx, message_id):
 
 # --- history -------------------------------------------------------------------------
 
-def parse_day(text, field):
-    if not text:
-        return None
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{field}: '{text}' is not a date (YYYY-MM-DD)", field=field) from None
+HISTORY_FILTERS = ("state", "to", "category", "since", "until")
 
 
 @page("/history", "view", nav=("Message history", 40))
-def history(ctx):
-    filters = {k: ctx.query(k) for k in ("state", "to", "category", "since", "until")}
-    query = Message.select()
+def history_page(ctx):
+    filters = {k: ctx.query(k) for k in HISTORY_FILTERS}
     error = None
     try:
-        if filters["state"]:
-            if filters["state"] not in MESSAGE_STATES:
-                raise InputError("state: unknown", field="state")
-            query = query.where(Message.state == filters["state"])
-        if filters["category"]:
-            if filters["category"] not in CATEGORIES:
-                raise InputError("category: unknown", field="category")
-            query = query.where(Message.category == filters["category"])
-        if filters["to"]:
-            query = query.where(Message.to_number == phones.normalize(filters["to"], "to"))
-        since, until = parse_day(filters["since"], "since"), parse_day(filters["until"], "until")
-        if since:
-            query = query.where(Message.created_at >= datetime.datetime.combine(since, datetime.time()))
-        if until:
-            query = query.where(Message.created_at < datetime.datetime.combine(
-                until + datetime.timedelta(days=1), datetime.time()))
-        rows, next_before = keyset_page(query, Message.id, ctx.query_int("before"))
-    except InputError as exc:
-        rows, next_before, error = [], None, ctx.error_text(exc)
+        listed = history.listing(**filters, before=ctx.query_int("before"))
+    except InputError as exc:  # shown above the empty table, the filter form kept as typed
+        listed, error = Page([]), ctx.error_text(exc)
+    rows = [history.as_dict(m, mask=masks_mobile(ctx)) for m in listed.rows]
     return ctx.render("history", title=ctx._("Message history"), rows=rows, filters=filters, error=error,
                       states=MESSAGE_STATES, categories=CATEGORIES,
-                      next_url=page_url("/history", **filters, before=next_before) if next_before else None)
+                      next_url=page_url("/history", **filters, before=listed.next_before)
+                      if listed.next_before else None)
 
 
 @page("/history/{message_id:int}", "view")

@@ -22,13 +22,13 @@
   <tr><th>#</th><th>{{_('Created')}}</th><th>{{_('To')}}</th><th>{{_('Text')}}</th><th>{{_('Parts')}}</th><th>{{_('State')}}</th><th>{{_('By')}}</th></tr>
   % for m in rows:
   <tr>
-    <td><a href="/history/{{m.id}}">{{m.id}}</a></td>
-    <td class="muted">{{m.created_at.strftime('%m-%d %H:%M')}}</td>
-    <td>{{ctx.mobile(m.to_number)}}</td>
-    <td>{{m.text if len(m.text) <= 60 else m.text[:60] + '…'}}</td>
-    <td class="num">{{m.part_count}}</td>
-    <td><span class="state {{m.state}}">{{_(m.state)}}</span></td>
-    <td class="muted">{{m.created_by or m.source}}</td>
+    <td><a href="/history/{{m['id']}}">{{m['id']}}</a></td>
+    <td class="muted">{{m['created_at'].strftime('%m-%d %H:%M')}}</td>
+    <td>{{m['to_number']}}</td>
+    <td>{{m['text'] if len(m['text']) <= 60 else m['text'][:60] + '…'}}</td>
+    <td class="num">{{m['part_count']}}</td>
+    <td><span class="state {{m['state']}}">{{_(m['state'])}}</span></td>
+    <td class="muted">{{m['created_by'] or m['source']}}</td>
   </tr>
   % end
   % if not rows:

@@ -8,13 +8,13 @@
   <tr><th>{{_('Received')}}</th><th>{{_('From')}}</th><th>{{_('Text')}}</th><th>{{_('State')}}</th><th></th></tr>
   % for m in rows:
   <tr>
-    <td class="muted">{{m.received_at.strftime('%m-%d %H:%M')}}</td>
-    <td>{{ctx.mobile(m.from_number)}}<br><span class="muted">{{names.get(m.customer_id, '')}}</span></td>
-    <td>{{m.text}}</td>
-    <td><span class="state {{m.state}}">{{_(m.state)}}</span></td>
-    <td class="actions"><a href="/inbox/{{m.id}}">{{_('Open')}}</a>
-      % if m.state == 'new':
-      <form method="post" action="/inbox/{{m.id}}/handled"><input type="hidden" name="csrf" value="{{ctx.csrf}}"><button class="link" type="submit">{{_('Handled')}}</button></form>
+    <td class="muted">{{m['received_at'].strftime('%m-%d %H:%M')}}</td>
+    <td>{{m['from_number']}}<br><span class="muted">{{names.get(m['customer_id'], '')}}</span></td>
+    <td>{{m['text']}}</td>
+    <td><span class="state {{m['state']}}">{{_(m['state'])}}</span></td>
+    <td class="actions"><a href="/inbox/{{m['id']}}">{{_('Open')}}</a>
+      % if m['state'] == 'new':
+      <form method="post" action="/inbox/{{m['id']}}/handled"><input type="hidden" name="csrf" value="{{ctx.csrf}}"><button class="link" type="submit">{{_('Handled')}}</button></form>
       % end
     </td>
   </tr>

@@ -1,0 +1,59 @@
+"""What every listing shares (inbox, message history, calls, tickets): keyset
+paging and the checking of filter values.
+
+Listings never COUNT(*) or OFFSET over big tables (a year of messages is a
+million rows): a page is the `limit` rows with id below the cursor `before`,
+newest first, and the cursor of the next page is the last id shown.
+
+Filter values arrive as text from the command line, the API and the pages
+alike, so they are checked here once, each error naming its field.
+"""
+import datetime
+from typing import NamedTuple
+
+from appliance.errors import InputError
+
+PAGE_SIZE = 50
+
+
+class Page(NamedTuple):
+    rows: list
+    next_before: int = None  # cursor of the next (older) page; None on the last
+
+
+def keyset(query, id_field, before=None, limit=PAGE_SIZE):
+    """One Page of `query`, newest first, below cursor `before`."""
+    if before:
+        query = query.where(id_field < before)
+    rows = list(query.order_by(id_field.desc()).limit(limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, rows[-1].id if more and rows else None)
+
+
+def choice(value, choices, field):
+    """`value` when it is one of `choices` (or empty: no filter), else InputError."""
+    if value and value not in choices:
+        raise InputError(f"{field}: must be one of {', '.join(choices)}, got {value!r}", field=field)
+    return value or None
+
+
+def day(value, field):
+    """A date from a date or 'YYYY-MM-DD' text (empty: no filter), else InputError."""
+    if not value or isinstance(value, datetime.date):
+        return value or None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{field}: '{value}' is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def day_range(field, since, until):
+    """Conditions for `field` within days since..until, both included."""
+    since, until = day(since, "since"), day(until, "until")
+    conditions = []
+    if since:
+        conditions.append(field >= datetime.datetime.combine(since, datetime.time()))
+    if until:
+        conditions.append(field < datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time()))
+    return conditions
