@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 from appliance import clock
-from appliance import phones
+from appliance import listings, phones
 from appliance.db import database
 from appliance.errors import InputError, NotFound
 
@@ -67,16 +67,17 @@ def set_status(ticket, status, *, by="", resolution=None):
     return ticket
 
 
-def list_tickets(*, status=None, kind=None, source=None, limit=100, offset=0):
-    """Tickets, newest first, optionally filtered."""
-    query = Ticket.select().order_by(Ticket.id.desc())
-    if status:
+def listing(*, status=None, kind=None, source=None, before=None, limit=listings.PAGE_SIZE):
+    """A Page of tickets, newest first, for the tickets page and GET
+    /api/v1/tickets alike. Serialised by Ticket.to_dict()."""
+    query = Ticket.select()
+    if listings.choice(status, TICKET_STATUSES, "status"):
         query = query.where(Ticket.status == status)
-    if kind:
+    if listings.choice(kind, TICKET_KINDS, "kind"):
         query = query.where(Ticket.kind == kind)
-    if source:
+    if listings.choice(source, TICKET_SOURCES, "source"):
         query = query.where(Ticket.source == source)
-    return list(query.limit(limit).offset(offset))
+    return listings.keyset(query, Ticket.id, before, limit)
 
 
 def recording_file(config, ticket):

@@ -1,4 +1,4 @@
-"""The listings (message history, inbox, calls): one query and one serialiser
+"""The listings (message history, inbox, calls, tickets): one query and one serialiser
 each, so the page, the API and the command line give the same rows for the
 same filter; every filter of a page is an API parameter and narrows the result."""
 import datetime
@@ -8,6 +8,7 @@ import re
 import pytest
 
 from appliance import tokens
+from appliance.ivr import tickets
 from appliance.ivr.models import Call
 from appliance.services.models import InboundRoute
 from appliance.sms.models import InboundMessage, Message, MessagePart
@@ -92,6 +93,7 @@ def test_message_listing_pages_and_masks_as_the_pages_do(client, api_token, mess
     ("/api/v1/messages?to=12345", "to"), ("/api/v1/messages?since=yesterday", "since"),
     ("/api/v1/messages?until=2026-02-30", "until"), ("/api/v1/inbox?state=unread", "state"),
     ("/api/v1/calls?outcome=exploded", "outcome"), ("/api/v1/calls?since=2026-13-01", "since"),
+    ("/api/v1/tickets?status=done", "status"), ("/api/v1/tickets?kind=praise", "kind"),
 ])
 def test_a_bad_filter_is_400_naming_the_field(client, api_token, web_db, path, field):
     resp = client.api("GET", path, token=api_token)
@@ -146,7 +148,25 @@ def test_call_filters_narrow_the_api_result(client, api_token, web_db, run_cli, 
 def test_openapi_describes_the_listing_filters(client, api_token):
     doc = client.api("GET", "/api/v1/openapi.json", token=api_token).json
     params = {path: {p["name"] for p in doc["paths"][path]["get"]["parameters"]}
-              for path in ("/messages", "/inbox", "/calls")}
+              for path in ("/messages", "/inbox", "/calls", "/tickets")}
     assert params["/messages"] == {"limit", "before", "state", "category", "to", "since", "until"}
     assert params["/inbox"] == {"limit", "before", "state"}
     assert params["/calls"] == {"limit", "before", "caller", "outcome", "script", "since", "until"}
+    assert params["/tickets"] == {"limit", "before", "status", "kind", "source"}
+
+
+def test_ticket_filters_and_the_same_rows_on_the_page(admin_client, client, api_token, web_db):
+    complaint = tickets.open_ticket("complaint", "sms", number="13800138000", text="理赔太慢")
+    callback = tickets.open_ticket("callback", "ivr", number="13900139000")
+    closed = tickets.open_ticket("callback", "ivr", number="13900139001")
+    tickets.set_status(closed, "closed", by="root")
+    assert api_ids(client, api_token, "/api/v1/tickets") == [closed.id, callback.id, complaint.id]
+    assert api_ids(client, api_token, "/api/v1/tickets?kind=complaint") == [complaint.id]
+    assert api_ids(client, api_token, "/api/v1/tickets?source=ivr") == [closed.id, callback.id]
+    assert api_ids(client, api_token, "/api/v1/tickets?status=open&source=ivr") == [callback.id]
+    html = admin_client.page("/tickets?status=open").text
+    numbers = re.findall(r"<tr><td>(\d+)</td>", html)
+    assert numbers == [callback.number, complaint.number]
+    _, auditor = tokens.create_token("auditor", "auditor")
+    masked = client.api("GET", "/api/v1/tickets?kind=complaint", token=auditor).json["items"]
+    assert masked[0]["caller"] == "+86138****8000"

@@ -1,6 +1,6 @@
-"""Core API routes: who am I, and the call log (when the IVR part is installed)."""
-from appliance.ivr import calls
-from appliance.ivr.models import CALL_OUTCOMES
+"""Core API routes: who am I, the call log and the tickets callers and SMS opened."""
+from appliance.ivr import calls, tickets
+from appliance.ivr.models import CALL_OUTCOMES, TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES
 from appliance.users import sees
 
 from web.api import PAGE_PARAMS, api_route, list_schema, page_json, param
@@ -36,3 +36,17 @@ def list_calls(call):
                          **{k: call.query.get(k) for k in ("caller", "outcome", "script", "since", "until")})
     mask = not sees(call.role, "mobile")
     return page_json(page, lambda c: c.to_dict(mask=mask))
+
+
+@api_route("GET", "/tickets", "Tickets, newest first, filtered as on the tickets page", permission="view",
+           tags=["calls"],
+           params=[*PAGE_PARAMS,
+                   param("status", "query", {"type": "string", "enum": list(TICKET_STATUSES)}),
+                   param("kind", "query", {"type": "string", "enum": list(TICKET_KINDS)}),
+                   param("source", "query", {"type": "string", "enum": list(TICKET_SOURCES)})],
+           response=list_schema({"type": "object"}))
+def list_tickets(call):
+    page = tickets.listing(before=call.query.get("before"), limit=call.query["limit"],
+                           **{k: call.query.get(k) for k in ("status", "kind", "source")})
+    mask = not sees(call.role, "mobile")
+    return page_json(page, lambda t: t.to_dict(mask=mask))

@@ -128,6 +128,11 @@ class PageContext:
     def can(self, permission):
         return users.can(self.role, permission)
 
+    def masks(self, kind):
+        """Whether this user sees personal data of `kind` masked: the listings'
+        as_dict(mask=...) take it, as mobile() and id_number() do for one value."""
+        return not users.sees(self.role, kind)
+
     def mobile(self, number):
         return number or "" if users.sees(self.role, "mobile") else privacy.mask_mobile(number)
 

@@ -2,7 +2,7 @@
 import bottle
 
 from appliance.sms import history, inbox, inbox_actions
-from appliance import phones, users
+from appliance import phones
 from appliance.listings import Page
 from appliance.errors import InputError, NotFound
 from appliance.sms.models import CATEGORIES, MESSAGE_STATES, InboundMessage, Message, MessagePart
@@ -27,18 +27,13 @@ def customer_names(ids):
     return dict(Customer.select(Customer.id, Customer.name).where(Customer.id.in_(ids)).tuples())
 
 
-def masks_mobile(ctx):
-    """Whether the listings show this user mobiles masked (as ctx.mobile() does)."""
-    return not users.sees(ctx.role, "mobile")
-
-
 @page("/inbox", "inbox", nav=("Inbox", 30))
 def inbox_page(ctx):
     view = ctx.query("view") or "new"
     if view not in INBOX_VIEWS:
         raise InputError("view: unknown", field="view")
     listed = inbox.listing(state=view, before=ctx.query_int("before"))
-    rows = [inbox.as_dict(m, mask=masks_mobile(ctx)) for m in listed.rows]
+    rows = [inbox.as_dict(m, mask=ctx.masks("mobile")) for m in listed.rows]
     return ctx.render("inbox", title=ctx._("Inbox"), rows=rows, view=view, views=INBOX_VIEWS,
                       names=customer_names(r["customer_id"] for r in rows),
                       next_url=page_url("/inbox", view=view, before=listed.next_before) if listed.next_before else None)
@@ -97,7 +92,7 @@ def history_page(ctx):
         listed = history.listing(**filters, before=ctx.query_int("before"))
     except InputError as exc:  # shown above the empty table, the filter form kept as typed
         listed, error = Page([]), ctx.error_text(exc)
-    rows = [history.as_dict(m, mask=masks_mobile(ctx)) for m in listed.rows]
+    rows = [history.as_dict(m, mask=ctx.masks("mobile")) for m in listed.rows]
     return ctx.render("history", title=ctx._("Message history"), rows=rows, filters=filters, error=error,
                       states=MESSAGE_STATES, categories=CATEGORIES,
                       next_url=page_url("/history", **filters, before=listed.next_before)

@@ -5,9 +5,9 @@ import bottle
 
 from appliance.ivr import tickets
 from appliance.db import database
-from appliance.errors import InputError, NotFound
+from appliance.errors import NotFound
 
-from web.pages import N_, keyset_page, page, page_url
+from web.pages import N_, page, page_url
 from appliance.ivr.models import TICKET_STATUSES, Ticket
 
 KIND_LABELS = {"complaint": N_("complaint"), "callback": N_("callback request"),
@@ -19,17 +19,14 @@ STATUS_LABELS = {"open": N_("open"), "in_progress": N_("in progress"), "closed":
 @page("/tickets", "view", nav=("Tickets", 35))
 def tickets_page(ctx):
     status = ctx.query("status")
-    query = Ticket.select()
-    if status:
-        if status not in TICKET_STATUSES:
-            raise InputError("status: unknown", field="status")
-        query = query.where(Ticket.status == status)
-    rows, next_before = keyset_page(query, Ticket.id, ctx.query_int("before"))
-    playable = {t.id for t in rows if tickets.recording_file(ctx.config, t)}
+    listed = tickets.listing(status=status, before=ctx.query_int("before"))
+    playable = {t.id for t in listed.rows if tickets.recording_file(ctx.config, t)}
+    rows = [t.to_dict(mask=ctx.masks("mobile")) for t in listed.rows]
     return ctx.render("tickets", title=ctx._("Tickets"), rows=rows, status=status, statuses=TICKET_STATUSES,
                       playable=playable,
                       kinds=KIND_LABELS, status_labels=STATUS_LABELS,
-                      next_url=page_url("/tickets", status=status, before=next_before) if next_before else None)
+                      next_url=page_url("/tickets", status=status, before=listed.next_before)
+                      if listed.next_before else None)
 
 
 @page("/tickets/{ticket_id:int}/recording.wav", "view")

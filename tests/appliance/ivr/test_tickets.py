@@ -33,6 +33,9 @@ def test_status_changes_and_listing(database):
     tickets.open_ticket("agent-report", "sms", number="13900139000")
     tickets.set_status(ticket, "closed", by="admin", resolution="已回电")
     assert tickets.get_ticket(ticket.id).closed_at is not None
-    assert [t.kind for t in tickets.list_tickets(status="open")] == ["agent-report"]
-    assert [t.kind for t in tickets.list_tickets(source="ivr")] == ["phone-application"]
-    assert tickets.list_tickets()[0].to_dict()["caller"] == "+86139****9000"
+    assert [t.kind for t in tickets.listing(status="open").rows] == ["agent-report"]
+    assert [t.kind for t in tickets.listing(source="ivr").rows] == ["phone-application"]
+    assert tickets.listing().rows[0].to_dict()["caller"] == "+86139****9000"
+    with pytest.raises(InputError) as err:
+        tickets.listing(kind="praise")
+    assert err.value.field == "kind"
