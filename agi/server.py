@@ -19,7 +19,7 @@ import time
 from urllib.parse import parse_qs
 
 from appliance.ivr import calls
-from appliance.daemon import run_forever, sd_notify, stop_event_on_signals
+from appliance.daemon import serve, threads_alive
 from appliance.db import database
 from appliance.errors import ConfigError
 from appliance.ivr.menus import ensure_default_menu
@@ -203,22 +203,36 @@ def warm_names_in_background(config):
     return thread
 
 
+class Daemon:
+    """`appliance run agi` as serve() drives it: the FastAGI accept thread, and
+    the database writer thread every call writes through."""
+
+    def __init__(self, config):
+        self.config = config
+        self.server = self.thread = None
+
+    def start(self):
+        prepare(self.config)
+        self.server = FastAGIServer(self.config)
+        gc.freeze()  # start-up objects out of the collector's way: shorter pauses during calls
+        self.thread = self.server.start()
+        warm_names_in_background(self.config)
+        log.info("FastAGI server listening on %s:%d (up to %d calls)", *self.server.address,
+                 self.server.max_calls)
+
+    def alive(self):
+        # Without the writer every call's first database write waits forever.
+        return threads_alive(self.thread, self.server.writer.thread)
+
+    def stop(self):
+        self.server.stop()
+
+
 def main(config):
     """`appliance run agi`: the FastAGI server until SIGTERM/SIGINT."""
-    stop = stop_event_on_signals()
     # Many call threads, each mostly waiting on its socket: hand the GIL over
     # sooner than the default 5 ms, so a thread woken by a reply is not kept
     # waiting behind another call's Python work (measured by `bench agi`).
     sys.setswitchinterval(0.0005)
-    prepare(config)
-    server = FastAGIServer(config)
-    gc.freeze()  # start-up objects out of the collector's way: shorter pauses during calls
-    server.start()
-    warm_names_in_background(config)
-    log.info("FastAGI server listening on %s:%d (up to %d calls)", *server.address, server.max_calls)
-    sd_notify("READY=1")
-    run_forever("agi", lambda: None, stop, interval=1.0)
-    sd_notify("STOPPING=1")
-    server.stop()
-    log.info("FastAGI server stopped")
-    return 0
+    daemon = Daemon(config)
+    return serve("agi", daemon.start, daemon.stop, daemon.alive)

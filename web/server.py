@@ -8,7 +8,7 @@ import threading
 from cheroot import wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
-from appliance.daemon import sd_notify, stop_event_on_signals
+from appliance.daemon import serve, threads_alive
 from appliance.errors import ConfigError
 
 from web.app import build_app
@@ -109,17 +109,28 @@ def serve_in_thread(server):
     return thread
 
 
+class Daemon:
+    """`appliance run web` as serve() drives it: cheroot's serving thread."""
+
+    def __init__(self, config):
+        self.config = config
+        self.server = self.thread = None
+
+    def start(self):
+        self.server = make_server(self.config)
+        self.thread = serve_in_thread(self.server)
+        scheme = "https" if self.server.ssl_adapter else "http"
+        host, port = self.server.bind_addr[:2]
+        log.info("admin page on %s://%s:%s/", scheme, host, port)
+
+    def alive(self):
+        return threads_alive(self.thread)
+
+    def stop(self):
+        self.server.stop()
+
+
 def main(config):
     """`appliance run web`: serve until SIGTERM/SIGINT."""
-    stop = stop_event_on_signals()
-    server = make_server(config)
-    serve_in_thread(server)
-    scheme = "https" if server.ssl_adapter else "http"
-    host, port = server.bind_addr[:2]
-    log.info("admin page on %s://%s:%s/", scheme, host, port)
-    sd_notify("READY=1")
-    while not stop.wait(1.0):
-        sd_notify("WATCHDOG=1")
-    sd_notify("STOPPING=1")
-    server.stop()
-    return 0
+    daemon = Daemon(config)
+    return serve("web", daemon.start, daemon.stop, daemon.alive)

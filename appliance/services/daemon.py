@@ -10,10 +10,15 @@ it can run inside smsd's loop and in `appliance run services` alike.
 import datetime
 import logging
 
+from appliance import clock
+from appliance.daemon import Loop, serve
 from appliance.services import inbound as inbound_router, notices, schedules
-from appliance.daemon import run_forever, sd_notify, stop_event_on_signals
 
 log = logging.getLogger(__name__)
+
+# A pass that has not finished in this long is stuck, not slow: the daily notice
+# run over every customer is the longest step, and it takes minutes, not a quarter hour.
+STALL = 15 * 60
 
 
 def notices_due(config, now):
@@ -24,7 +29,7 @@ def notices_due(config, now):
 
 def tick(config, now=None):
     """One pass; returns what it did, by step. A failing step does not stop the others."""
-    now = now or datetime.datetime.now()
+    now = now or clock.now()
     done = {}
     for name, step in (("inbound", lambda: inbound_router.route_pending(config, now)),
                        ("schedules", lambda: len(schedules.run_due(config, now))),
@@ -40,10 +45,5 @@ def tick(config, now=None):
 
 def main(config):
     """`appliance run services`: tick every services.inbound_poll seconds until SIGTERM."""
-    stop = stop_event_on_signals()
-    sd_notify("READY=1")
-    log.info("services running")
-    run_forever("services", lambda: tick(config), stop, interval=config["services.inbound_poll"])
-    sd_notify("STOPPING=1")
-    log.info("services stopped")
-    return 0
+    loop = Loop("services", lambda: tick(config), config["services.inbound_poll"], STALL)
+    return serve("services", loop.start, loop.stop, loop.alive)
