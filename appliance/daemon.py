@@ -188,12 +188,3 @@ class Loop:
                 log.exception("%s: step failed; carrying on", self.name)
             self.heartbeat.beat()
             self.stopping.wait(self.interval)
-
-
-class Watchdog:
-    """Left only so modem/dispatcher.py imports until its loop drops it: serve()
-    alone talks to systemd now, so pet() does nothing. smsd sees the dispatcher's
-    progress through a Heartbeat instead."""
-
-    def pet(self):
-        pass

@@ -20,7 +20,6 @@ import queue
 from appliance import clock
 from appliance import db as dbmod
 from appliance import phones
-from appliance.daemon import Watchdog
 from appliance.models import audit
 from appliance.sms import delivery, inbox
 from appliance.sms.models import ModemStatus
@@ -59,16 +58,18 @@ class Dispatcher:
         delivery.recover_interrupted(now)
         self._load_counters(now)
 
-    def run(self, stop, idle_wait=0.2):
+    def run(self, stop, idle_wait=0.2, beat=lambda: None):
+        """Turn until `stop` is set; `beat()` after every turn, failed ones too (the loop
+        carries on after those), so smsd can tell a stuck loop (e.g. a database lock
+        never freed) from a quiet one."""
         self.start()
-        watchdog = Watchdog()  # a hung step (e.g. a database lock never freed) gets smsd restarted
         while not stop.is_set():
             try:
                 self.step(idle_wait)
             except Exception:
                 log.exception("dispatcher step failed; carrying on")
                 stop.wait(1.0)
-            watchdog.pet()
+            beat()
         self.write_status(force=True)
 
     def step(self, wait=0.2, now=None):

@@ -14,21 +14,6 @@ log = logging.getLogger(__name__)
 STALL = 60.0
 
 
-class BeatingDispatcher(Dispatcher):
-    """The dispatcher, beating a heartbeat after every turn (failed turns too:
-    the loop carries on after those) so smsd's alive() sees a stuck loop."""
-
-    def __init__(self, config, pool, heartbeat):
-        super().__init__(config, pool)
-        self.heartbeat = heartbeat
-
-    def step(self, *args, **kwargs):
-        try:
-            return super().step(*args, **kwargs)
-        finally:
-            self.heartbeat.beat()
-
-
 class Smsd:
     """smsd as serve() drives it: the pool's modem threads and the dispatcher loop's thread."""
 
@@ -40,9 +25,9 @@ class Smsd:
 
     def start(self):
         self.pool = Pool(self.config).start()
-        dispatcher = BeatingDispatcher(self.config, self.pool, self.heartbeat)
+        dispatcher = Dispatcher(self.config, self.pool)
         self.thread = threading.Thread(target=dispatcher.run, args=(self.stopping,),
-                                       name="dispatcher", daemon=True)
+                                       kwargs={"beat": self.heartbeat.beat}, name="dispatcher", daemon=True)
         self.thread.start()
         log.info("smsd running with %d modem port(s)", len(self.pool.workers))
 

@@ -12,9 +12,9 @@ import datetime
 
 from peewee import fn
 
+from appliance import clock
 from appliance import listings
 from appliance.errors import InputError
-from appliance.models import now
 from appliance.ivr.models import Call
 from appliance.ivr.models import CALL_OUTCOMES
 
@@ -24,7 +24,7 @@ def new_call(*, uniqueid="", script="ivr", channel="", caller_id="", caller_name
     """The record of a call that has just begun, not saved yet (save(force_insert=True))."""
     return Call(uniqueid=uniqueid, script=script, channel=channel, caller_id=caller_id or "",
                 caller_name=caller_name or "", called_number=called_number or "",
-                customer=customer, staff=staff, language=language, started_at=now())
+                customer=customer, staff=staff, language=language, started_at=clock.now())
 
 
 def start_call(**fields):
@@ -45,7 +45,7 @@ def finish_call(call, outcome, ended_in="", detail=None):
         raise InputError(f"outcome: must be one of {', '.join(CALL_OUTCOMES[1:])}", field="outcome")
     call.outcome = outcome
     call.ended_in = ended_in or call.ended_in
-    call.ended_at = now()
+    call.ended_at = clock.now()
     if detail:
         call.note(detail)
     call.save()
@@ -55,7 +55,7 @@ def finish_call(call, outcome, ended_in="", detail=None):
 def close_interrupted_calls():
     """Calls still 'in progress' when a server starts were cut off by a crash or
     power cut: mark them interrupted. Returns how many."""
-    return (Call.update(outcome="interrupted", ended_at=now())
+    return (Call.update(outcome="interrupted", ended_at=clock.now())
             .where(Call.outcome == "in_progress").execute())
 
 

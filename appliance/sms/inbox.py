@@ -11,10 +11,10 @@ import logging
 
 from peewee import JOIN
 
+from appliance import clock
 from appliance import db as dbmod
 from appliance.sms.models import InboundMessage, InboundPart
-from appliance import phonebook as customer_phones
-from appliance.models import Staff
+from appliance import phonebook, phones
 from appliance import listings
 from appliance.privacy import mask_mobile
 from appliance.services.models import InboundRoute
@@ -24,89 +24,61 @@ log = logging.getLogger(__name__)
 MISSING = "…"  # stands for a part that never arrived
 
 
-def now():
-    return datetime.datetime.now()
-
-
-def match_sender(number):
-    """(customer, staff) whose mobile is `number` (E.164), either may be None."""
-    if not number:
-        return None, None
-    customer = customer_phones.customer_by_number(number)
-    staff = Staff.select().where(Staff.mobile == number).first()
-    return customer, staff
-
-
-def _normalise_number(number):
-    """Numbers arrive as +8613…, 8613… or 13…; keep E.164 for Chinese mobiles."""
-    number = (number or "").strip()
-    digits = number.lstrip("+")
-    if not digits.isdigit():
-        return number  # alphanumeric sender ('10086', 'ChinaMobile')
-    if number.startswith("+"):
-        return number
-    if digits.startswith("86") and len(digits) == 13:
-        return "+" + digits
-    if len(digits) == 11 and digits.startswith("1"):
-        return "+86" + digits
-    return number
-
-
-def store_inbound(from_number, text, sent_at=None, modem="", concat=None, at=None):
+def store_inbound(from_number, text, sent_at=None, modem="", concat=None, now=None):
     """Store one received SMS (or one part of a long one); commits before returning.
 
     concat: (reference, total, seq) for a part. Returns the InboundMessage when a
     whole message is stored (or was already: a SIM re-read after a crash gives the
     same message again), None when a part waits for its siblings.
     """
-    at = at or now()
-    number = _normalise_number(from_number)
+    now = now or clock.now()
+    number = phones.as_received(from_number)
     with dbmod.write_transaction():
         if not concat or concat[1] <= 1:
-            return _store_whole(number, text, sent_at, modem, 1, True, at)
+            return _store_whole(number, text, sent_at, modem, 1, True, now)
         ref, total, seq = concat
         (InboundPart.insert(from_number=number, concat_ref=ref, total=total, seq=seq, text=text,
-                            sent_at=sent_at, received_at=at, modem=modem)
+                            sent_at=sent_at, received_at=now, modem=modem)
          .on_conflict_ignore().execute())
         parts = list(InboundPart.select().where(InboundPart.from_number == number,
                                                 InboundPart.concat_ref == ref,
                                                 InboundPart.total == total).order_by(InboundPart.seq))
         if len(parts) < total:
             return None
-        message = _assemble(parts, complete=True, at=at)
+        message = _assemble(parts, complete=True, now=now)
     return message
 
 
-def _store_whole(number, text, sent_at, modem, part_count, complete, at):
+def _store_whole(number, text, sent_at, modem, part_count, complete, now):
     existing = (InboundMessage.select().where(InboundMessage.from_number == number,
                                               InboundMessage.text == text,
                                               InboundMessage.sent_at == sent_at).first()
                 if sent_at is not None else None)
     if existing is not None:
         return existing
-    customer, staff = match_sender(number)
-    message = InboundMessage.create(from_number=number, text=text, sent_at=sent_at, received_at=at,
+    customer, staff = phonebook.who(number)
+    message = InboundMessage.create(from_number=number, text=text, sent_at=sent_at, received_at=now,
                                     modem=modem, part_count=part_count, complete=complete,
                                     customer=customer, staff=staff)
     log.info("inbound SMS %s stored (%d part(s)%s)", message.id, part_count, "" if complete else ", incomplete")
     return message
 
 
-def _assemble(parts, complete, at):
+def _assemble(parts, complete, now):
     first = parts[0]
     by_seq = {p.seq: p.text for p in parts}
     text = "".join(by_seq.get(seq, MISSING) for seq in range(1, first.total + 1))
     sent_at = min((p.sent_at for p in parts if p.sent_at), default=None)
-    message = _store_whole(first.from_number, text, sent_at, first.modem, first.total, complete, at)
+    message = _store_whole(first.from_number, text, sent_at, first.modem, first.total, complete, now)
     InboundPart.delete().where(InboundPart.id.in_([p.id for p in parts])).execute()
     return message
 
 
-def flush_incomplete(timeout_seconds, at=None):
+def flush_incomplete(timeout_seconds, now=None):
     """Keep, as incomplete messages, long SMS whose missing parts did not come
     within the timeout. Returns the messages stored."""
-    at = at or now()
-    cutoff = at - datetime.timedelta(seconds=timeout_seconds)
+    now = now or clock.now()
+    cutoff = now - datetime.timedelta(seconds=timeout_seconds)
     stored = []
     with dbmod.write_transaction():
         groups = {}
@@ -114,7 +86,7 @@ def flush_incomplete(timeout_seconds, at=None):
             groups.setdefault((part.from_number, part.concat_ref, part.total), []).append(part)
         for parts in groups.values():
             if min(p.received_at for p in parts) <= cutoff:
-                stored.append(_assemble(parts, complete=len(parts) == parts[0].total, at=at))
+                stored.append(_assemble(parts, complete=len(parts) == parts[0].total, now=now))
     return stored
 
 

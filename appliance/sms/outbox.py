@@ -5,9 +5,7 @@ queue_message()/queue_many()/cancel(); what smsd's dispatcher then does with the
 queued parts (claiming, results, delivery reports, expiry, recovery after a
 crash) is in appliance.sms.delivery.
 """
-import functools
 import logging
-import re
 
 import peewee
 
@@ -23,40 +21,15 @@ log = logging.getLogger(__name__)
 BATCH = 500  # rows per INSERT; SQLite allows 32766 variables per statement
 
 
-def now():
-    return clock.now()
-
-
 # --- queueing -------------------------------------------------------------------
 
-CN_MOBILE = re.compile(r"(?:\+86|0086|86)?(1\d{10})")
-
-
-@functools.lru_cache(maxsize=4096)
-def _cn_mobile_prefix_valid(prefix7):
-    try:
-        phones.normalize("+86" + prefix7 + "0000")
-        return True
-    except InputError:
-        return False
-
-
-def _normalize(number, field):
-    """phones.normalize, with a fast path for Chinese mobiles (a campaign has
-    100,000 of them): their validity depends only on the first 7 digits in
-    phonenumbers' metadata, so that answer is cached per prefix."""
-    text = str(number or "").strip()
-    match = CN_MOBILE.fullmatch(text)
-    if match and _cn_mobile_prefix_valid(match.group(1)[:7]):
-        return "+86" + match.group(1)
-    return phones.normalize(text, field)
 
 def _check_row(row, where=""):
     """Validate one message's fields; returns the Message column values."""
     text = row.get("text")
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{where}text: empty", field="text")
-    number = _normalize(row.get("to_number"), f"{where}to_number")
+    number = phones.normalize(row.get("to_number"), f"{where}to_number")
     category = row.get("category", "service")
     if category not in CATEGORIES:
         raise InputError(f"{where}category: must be one of {', '.join(CATEGORIES)}", field="category")
@@ -69,7 +42,7 @@ def _check_row(row, where=""):
     seg = segments(text)
     if seg.part_count > MAX_PARTS:
         raise InputError(f"{where}text: too long ({seg.part_count} parts, at most {MAX_PARTS})", field="text")
-    stamp = now()
+    stamp = clock.now()
     customer, staff = row.get("customer"), row.get("staff")
     return {
         "to_number": number, "text": text, "encoding": seg.encoding, "part_count": seg.part_count,
@@ -223,7 +196,7 @@ def cancel(message_id, actor="system"):
                 MessagePart.select().where(MessagePart.message == message_id,
                                            MessagePart.state != "queued").exists():
             return False
-        stamp = now()
+        stamp = clock.now()
         MessagePart.update(state="cancelled", status_at=stamp).where(MessagePart.message == message_id).execute()
         Message.update(state="cancelled", final_at=stamp, updated_at=stamp,
                        failure_reason=f"cancelled by {actor}").where(Message.id == message_id).execute()

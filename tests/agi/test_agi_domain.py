@@ -45,13 +45,13 @@ def test_lockout_expires_and_success_clears_failures(ivr_db):
     policy = Policy.select().first()
     start = datetime.datetime(2026, 11, 22, 9, 0)
     for n in (1, 2):
-        assert verification.record_failure(policy, "13912345678", at=start) == (False, n)
+        assert verification.record_failure(policy, "13912345678", now=start) == (False, n)
     verification.record_success(policy)
-    assert verification.record_failure(policy, "13912345678", at=start) == (False, 1)
-    verification.record_failure(policy, "13912345678", at=start)
-    assert verification.record_failure(policy, "13912345678", at=start, lock_minutes=30) == (True, 3)
-    assert verification.locked_until(policy, at=start + datetime.timedelta(minutes=29))
-    assert verification.locked_until(policy, at=start + datetime.timedelta(minutes=31)) is None
+    assert verification.record_failure(policy, "13912345678", now=start) == (False, 1)
+    verification.record_failure(policy, "13912345678", now=start)
+    assert verification.record_failure(policy, "13912345678", now=start, lock_minutes=30) == (True, 3)
+    assert verification.locked_until(policy, now=start + datetime.timedelta(minutes=29))
+    assert verification.locked_until(policy, now=start + datetime.timedelta(minutes=31)) is None
     assert Ticket.select().where(Ticket.kind == "alert").count() == 1
 
 
@@ -100,14 +100,14 @@ def test_list_calls_filters(ivr_db):
         calls.listing(outcome="exploded")
 
 
-@pytest.mark.parametrize("when,open_", [
+@pytest.mark.parametrize("now,open_", [
     (datetime.datetime(2026, 11, 23, 8, 29), False),   # Monday, before 08:30
     (datetime.datetime(2026, 11, 23, 8, 30), True),
     (datetime.datetime(2026, 11, 23, 17, 29), True),
     (datetime.datetime(2026, 11, 23, 17, 30), False),
     (datetime.datetime(2026, 11, 22, 10, 0), False),   # Sunday
 ])
-def test_operator_hours_from_config(when, open_):
+def test_operator_hours_from_config(now, open_):
     from types import SimpleNamespace
 
     from agi.session import Session
@@ -115,7 +115,7 @@ def test_operator_hours_from_config(when, open_):
     context = SimpleNamespace(config=Config(), finder=None, writer=None)
     channel = SimpleNamespace(env={})
     session = Session(channel, context, calls.new_call())
-    assert session.operator_open(at=when) is open_
+    assert session.operator_open(now=now) is open_
 
 
 def test_bad_business_hours_stop_the_server_with_the_key_named(run_cli, tmp_path):
