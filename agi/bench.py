@@ -19,12 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from appliance import db as dbmod
-from appliance import demo_data
-from appliance.config import Config, toml_value
-
 from agi import prompts
 from agi.asterisk_peer import CallerScript, ManyCalls, hang_up, press
+from appliance import db as dbmod, demo_data
+from appliance.config import Config, toml_value
 
 
 def free_port():

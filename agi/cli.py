@@ -1,11 +1,10 @@
 """The IVR's subcommands: `appliance calls`, `appliance prompts …`, `appliance bench agi`."""
 import sys
 
-from appliance.ivr import calls, prompt_files
+from agi import prompts
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import InputError
-
-from agi import prompts
+from appliance.ivr import calls, prompt_files
 from appliance.ivr.models import CALL_OUTCOMES, Call
 
 

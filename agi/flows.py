@@ -7,15 +7,13 @@ before the caller is told about it.
 """
 import logging
 
-from appliance import clock
-from appliance.ivr import calls, queries, tickets, verification
-from appliance.sms import outbox
-from appliance import phones
-from appliance.errors import InputError
-
 from agi import texts
 from agi.channel import AgiCommandFailed, CallerHungUp
 from agi.session import EndCall
+from appliance import clock, phones
+from appliance.errors import InputError
+from appliance.ivr import calls, queries, tickets, verification
+from appliance.sms import outbox
 
 log = logging.getLogger(__name__)
 

@@ -13,16 +13,15 @@ import logging
 import threading
 import time
 
-from appliance.ivr import calls
-from appliance.ivr.menus import RESERVED_KEYS, MenuSnapshot
-from appliance.ivr.models import OUTCOME_WORDS
-from appliance.privacy import mask_mobile
-
 from agi import flows
 from agi.channel import CallerHungUp
 from agi.flows import operator
 from agi.session import EndCall, Session
 from appliance import phonebook
+from appliance.ivr import calls
+from appliance.ivr.menus import RESERVED_KEYS, MenuSnapshot
+from appliance.ivr.models import OUTCOME_WORDS
+from appliance.privacy import mask_mobile
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from appliance.errors import ApplianceError, InputError
-from appliance.ivr.prompt_files import (LANGUAGES, SOX_OUT, catalogue, check_language, check_name, fill, install, prompts_dir)
+from appliance.ivr.prompt_files import (
+    LANGUAGES,
+    SOX_OUT,
+    catalogue,
+    check_language,
+    check_name,
+    fill,
+    install,
+    prompts_dir,
+)
 
 log = logging.getLogger(__name__)
 

@@ -18,16 +18,15 @@ import threading
 import time
 from urllib.parse import parse_qs
 
-from appliance.ivr import calls
-from appliance.daemon import serve, threads_alive
-from appliance.db import database
-from appliance.errors import ConfigError
-from appliance.ivr.menus import ensure_default_menu
-
 from agi import ivr, prompts
 from agi.channel import CallerHungUp, FastAGI
 from agi.session import parse_days, parse_hours
 from agi.writer import Writer
+from appliance.daemon import serve, threads_alive
+from appliance.db import database
+from appliance.errors import ConfigError
+from appliance.ivr import calls
+from appliance.ivr.menus import ensure_default_menu
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,11 @@ a hangup), key collection with retries, spoken numbers, and the call record.
 import datetime
 import logging
 
+from agi import speech
+from agi.channel import ALL_KEYS
 from appliance import clock
 from appliance.ivr import calls
 from appliance.privacy import mask_mobile
-
-from agi import speech
-from agi.channel import ALL_KEYS
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ import warnings
 from appliance import db as dbmod
 from appliance.config import ENV_VAR, ensure_data_dir, load_config
 from appliance.errors import ApplianceError, ConfigError, InputError
-from appliance.settings import BY_NAME
 from appliance.logs import setup_logging
 from appliance.plugins import plugins
+from appliance.settings import BY_NAME
 
 log = logging.getLogger("appliance")
 # python-gsmmodem-new 0.13 compares strings with `is not`; Python warns when it

@@ -24,8 +24,8 @@ import tomlkit
 
 from appliance.config import Config, check_value, flatten
 from appliance.errors import ConfigError, InputError
-from appliance.sms.window import parse_window
 from appliance.settings import BY_NAME, SETTINGS
+from appliance.sms.window import parse_window
 
 EDITABLE = [s for s in SETTINGS if s.editable]
 TRUE_WORDS = ("true", "1", "yes", "on")

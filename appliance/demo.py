@@ -15,8 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from appliance import db as dbmod
-from appliance import demo_data
+from appliance import db as dbmod, demo_data
 from appliance.config import Config, toml_value
 from appliance.daemon import stop_event_on_signals
 from appliance.demo_data import KNOWN_AGENTS, UNKNOWN_BADGE

@@ -8,8 +8,7 @@ import datetime
 import random
 from decimal import Decimal
 
-from appliance import clock
-from appliance import idcard
+from appliance import clock, idcard
 from appliance.db import database
 from appliance.models import Claim, ContactGroup, Customer, GroupMember, Payment, Policy, Product, Staff
 

@@ -6,7 +6,16 @@ from types import SimpleNamespace
 from appliance import phones
 from appliance.db import database
 from appliance.errors import InputError, NotFound
-from appliance.models import (GROUP_KINDS, GROUP_RULES, ContactGroup, Customer, GroupMember, Policy, Product, Staff)
+from appliance.models import (
+    GROUP_KINDS,
+    GROUP_RULES,
+    ContactGroup,
+    Customer,
+    GroupMember,
+    Policy,
+    Product,
+    Staff,
+)
 
 RULES_BY_KIND = {"customer": ("", "region", "product"), "staff": ("", "department", "branch")}
 

@@ -25,13 +25,10 @@ import threading
 import time
 from pathlib import Path
 
-
-from appliance import clock
-from appliance import importer
+from appliance import clock, importer
 from appliance.db import database
 from appliance.errors import InputError, NotFound
-from appliance.models import audit
-from appliance.models import ImportJob
+from appliance.models import ImportJob, audit
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,19 @@ features that own them. Enumerations are CHECK constraints in the schema, so a
 bad value is refused by the database too, not only by this code.
 """
 
-from peewee import (BooleanField, CharField, Check, DateField, DateTimeField, DecimalField,
-                    ForeignKeyField, IntegerField, TextField)
+from peewee import (
+    BooleanField,
+    CharField,
+    Check,
+    DateField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
-from appliance import clock
-from appliance import idcard, phones
+from appliance import clock, idcard, phones
 from appliance.db import BaseModel
 from appliance.errors import InputError
 

@@ -8,12 +8,10 @@ import datetime
 import hashlib
 import secrets
 
-
 from appliance import clock
 from appliance.db import database
 from appliance.errors import InputError, NotFound
-from appliance.models import ROLES, AdminUser, audit
-from appliance.models import ApiToken, WebSession
+from appliance.models import ROLES, AdminUser, ApiToken, WebSession, audit
 
 TOKEN_PREFIX = "apt_"
 

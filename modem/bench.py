@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 from appliance import db as dbmod
-from appliance.sms import outbox
 from appliance.config import Config, ensure_data_dir
+from appliance.sms import outbox
 from appliance.sms.models import Message
-
 from modem.dispatcher import Dispatcher
 from modem.pool import Pool
 from modem.sim import read_air, wait_for_links

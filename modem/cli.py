@@ -3,9 +3,9 @@ import datetime
 import time
 
 from appliance import clock
-from appliance.sms import history, inbox, outbox
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import ApplianceError, InputError
+from appliance.sms import history, inbox, outbox
 from appliance.sms.models import CATEGORIES, MESSAGE_STATES
 
 FAULTS = ("cms", "silence", "garbage", "unplug", "replug", "report", "no_reports", "direct", "quiet", "stored_reports",
@@ -89,7 +89,6 @@ def register(sub):
 
 def cmd_sim(args, config):
     from appliance.daemon import stop_event_on_signals
-
     from modem.sim import Simulator
     if not args.dir:
         raise InputError("--dir: needed (where the gsmN links go)", field="dir")

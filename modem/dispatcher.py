@@ -17,14 +17,11 @@ import datetime
 import logging
 import queue
 
-from appliance import clock
-from appliance import db as dbmod
-from appliance import phones
+from appliance import clock, db as dbmod, phones
 from appliance.models import audit
 from appliance.sms import delivery, inbox
 from appliance.sms.models import ModemStatus
 from appliance.sms.text import segments
-
 from modem import pdu as pdumod
 from modem.events import HealthChanged, Inbound, PartJob, SubmitFinished
 

@@ -3,7 +3,6 @@ import logging
 import threading
 
 from appliance.daemon import Heartbeat, serve, threads_alive
-
 from modem.dispatcher import Dispatcher
 from modem.pool import Pool
 

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from peer_support import free_port, wait_for
 
 REPO = Path(__file__).resolve().parents[1]

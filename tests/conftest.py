@@ -12,7 +12,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-
 from peer_support import free_port
 
 from appliance import db as dbmod

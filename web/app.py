@@ -7,7 +7,6 @@ needs a signed-in session (pages) or a bearer token (API).
 import bottle
 
 from appliance import db as dbmod
-
 from web import api, pages
 
 # Bottle refuses bodies larger than this in memory; CSV uploads go to a temp file above it.

@@ -32,8 +32,8 @@ TEXTS = ["尊敬的客户，您的保单{n}将于下月到期，请及时缴费�
 def fill(config, messages, inbound=100_000, audit=100_000, out=sys.stderr):
     """Write the bench data with executemany in big transactions (minutes, not hours)."""
     from appliance import demo_data
-    from appliance.sms.models import InboundMessage, Message
     from appliance.models import AuditLog, Customer
+    from appliance.sms.models import InboundMessage, Message
     db = dbmod.database.obj
     rng = random.Random(6)
     if not Customer.select().exists():
@@ -142,10 +142,9 @@ def percentile(values, share):
 
 
 def run_bench(args, config):
-    from appliance.sms.models import Message
     from appliance.models import AdminUser
+    from appliance.sms.models import Message
     from appliance.users import create_user
-
     from web.app import build_app
     from web.server import make_server, serve_in_thread
 

@@ -3,8 +3,7 @@ import getpass
 import sys
 
 from appliance import tokens, users
-from appliance.cli import add_command, bench_subparsers, print_json
-from appliance.cli import ArgumentParser
+from appliance.cli import ArgumentParser, add_command, bench_subparsers, print_json
 from appliance.errors import InputError
 from appliance.models import ROLES
 

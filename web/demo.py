@@ -1,8 +1,7 @@
 """The web part of `appliance demo`: serve on 127.0.0.1:8080 (plain HTTP, loopback
 only) and make an admin with a one-time password printed in the banner."""
-from appliance import db as dbmod
+from appliance import db as dbmod, users
 from appliance.config import Config, ensure_data_dir
-from appliance import users
 from appliance.models import AdminUser
 
 DEMO_LISTEN = "127.0.0.1:8080"

@@ -10,7 +10,6 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 from appliance.daemon import serve, threads_alive
 from appliance.errors import ConfigError
-
 from web.app import build_app
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,9 @@ import datetime
 
 from peewee import fn
 
-from appliance import clock
-from appliance import listings
+from appliance import clock, listings
 from appliance.errors import InputError
-from appliance.ivr.models import Call
-from appliance.ivr.models import CALL_OUTCOMES
+from appliance.ivr.models import CALL_OUTCOMES, Call
 
 
 def new_call(*, uniqueid="", script="ivr", channel="", caller_id="", caller_name="",

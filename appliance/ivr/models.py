@@ -4,14 +4,13 @@ Enumerations are CHECK constraints in the schema, as in appliance/models.py.
 """
 import json
 
-from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField)
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from appliance import clock
 from appliance.db import BaseModel
 from appliance.errors import InputError
 from appliance.models import Customer, Policy, Staff, one_of
 from appliance.privacy import mask_digits, mask_mobile
-
 
 CALL_OUTCOMES = ("in_progress", "completed", "caller_hung_up", "transferred", "error", "interrupted")
 

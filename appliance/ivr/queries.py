@@ -7,8 +7,6 @@ from appliance import phones
 from appliance.models import Claim, Customer, Payment, Policy, Product, Staff
 
 
-
-
 def policy_by_number(policy_no):
     """The policy with this number (with its product and holder), or None."""
     if not policy_no:

@@ -11,14 +11,10 @@ and read out. `Ticket.caller` is the phone number of the person it is for.
 """
 from pathlib import Path
 
-
-from appliance import clock
-from appliance import listings, phones
+from appliance import clock, listings, phones
 from appliance.db import database
 from appliance.errors import InputError, NotFound
-
-from appliance.ivr.models import Ticket
-from appliance.ivr.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES
+from appliance.ivr.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Ticket
 
 
 def open_ticket(kind, source, *, number, customer=None, staff=None, text="", recording="",

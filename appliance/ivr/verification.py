@@ -9,13 +9,12 @@ while and raise an alert ticket for staff; a success clears the count.
 import datetime
 import logging
 
-
 from appliance import clock
-from appliance.ivr import tickets
 from appliance.db import write_transaction
+from appliance.ivr import tickets
+from appliance.ivr.models import AgentCheck, PolicyLockout
 from appliance.models import audit
 from appliance.privacy import mask_mobile
-from appliance.ivr.models import AgentCheck, PolicyLockout
 
 log = logging.getLogger(__name__)
 

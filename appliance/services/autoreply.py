@@ -14,13 +14,12 @@ import unicodedata
 
 from peewee import fn
 
-from appliance import clock
+from appliance import clock, phonebook
 from appliance.errors import InputError
 from appliance.models import Claim, Payment, Policy, Product
-from appliance.services.notices import format_amount, format_date
 from appliance.services.models import KEYWORD_ACTIONS, Keyword
+from appliance.services.notices import format_amount, format_date
 from appliance.services.templates import Renderer, word
-from appliance import phonebook
 
 DEFAULT_KEYWORDS = {"CX": "policies", "JF": "payments", "LP": "claims", "YJ": "performance",
                     "DY": "subscribe", "QXDY": "unsubscribe", "退订": "optout", "TD": "optout", "T": "optout"}

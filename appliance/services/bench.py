@@ -6,12 +6,9 @@ import shutil
 import tempfile
 import time
 
-from appliance import clock
+from appliance import clock, db as dbmod, groups
 from appliance.services import campaigns
-from appliance import groups
-from appliance import db as dbmod
 from appliance.sms.models import Message
-
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"

@@ -7,17 +7,16 @@ notices go to everyone. The whole campaign is queued in one transaction
 (outbox.queue_many), so it is either all queued or not at all.
 """
 
-from appliance import clock
-from appliance.sms import billing
-from appliance import groups
-from appliance.services import optout
+from appliance import clock, groups
 from appliance.db import write_transaction
 from appliance.errors import InputError
-from appliance.sms.outbox import queue_many
-from appliance.sms.window import next_opening, window_for
+from appliance.services import optout
 from appliance.services.models import Campaign
-from appliance.sms.text import part_count
 from appliance.services.templates import Renderer
+from appliance.sms import billing
+from appliance.sms.outbox import queue_many
+from appliance.sms.text import part_count
+from appliance.sms.window import next_opening, window_for
 
 
 def _renderer(config, template_key=None, text=None, category=None):

@@ -155,8 +155,8 @@ def cmd_template_show(args, config):
 
 
 def cmd_template_set(args, config):
-    from appliance.services import templates
     from appliance.models import audit
+    from appliance.services import templates
     templates.put(args.key, args.lang, args.text, category=args.category, user="cli")
     audit("cli", "template.update", f"{args.key}:{args.lang}", source="cli")
     return 0
@@ -211,8 +211,8 @@ def _recipients(args):
 
 
 def cmd_campaign_preview(args, config):
-    from appliance.services import campaigns
     from appliance.privacy import mask_mobile
+    from appliance.services import campaigns
     _, recipients = _recipients(args)
     result = campaigns.preview(config, recipients, template_key=args.template, text=args.text,
                                category=args.category, extra=_vars(args.var))

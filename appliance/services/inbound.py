@@ -12,16 +12,14 @@ missed.
 import datetime
 import logging
 
-from appliance import clock
-from appliance.services import autoreply, optout, subscriptions, surveys
-from appliance import phones
+from appliance import clock, phonebook, phones
 from appliance.db import write_transaction
-from appliance.sms.models import InboundMessage
-from appliance.sms.outbox import queue_message
 from appliance.privacy import mask_mobile
+from appliance.services import autoreply, optout, subscriptions, surveys
 from appliance.services.models import InboundRoute, Topic
 from appliance.services.templates import Renderer, word
-from appliance import phonebook
+from appliance.sms.models import InboundMessage
+from appliance.sms.outbox import queue_message
 
 log = logging.getLogger(__name__)
 BACKLOG_DAYS = 7  # older unrouted messages (e.g. restored from a backup) are left for staff
@@ -99,7 +97,9 @@ def _subscription(action, argument, number, language):
 
 
 def _ticket(message, config, language):
-    from appliance.ivr.tickets import open_ticket  # tickets belong to the IVR side's module; imported when needed
+    from appliance.ivr.tickets import (
+        open_ticket,  # tickets belong to the IVR side's module; imported when needed
+    )
     customer = message.customer or phonebook.customer_by_number(message.from_number)
     staff = message.staff or phonebook.staff_by_number(message.from_number)
     ticket = open_ticket("complaint", "sms", number=message.from_number, customer=customer, staff=staff,

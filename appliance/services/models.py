@@ -4,13 +4,21 @@ do-not-disturb lists, survey answers, and how each inbound SMS was handled.
 
 All in one module so they freeze into one migration (0005_services).
 """
-from peewee import (BooleanField, CharField, Check, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField, TextField)
+from peewee import (
+    BooleanField,
+    CharField,
+    Check,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from appliance import clock
 from appliance.db import BaseModel
-from appliance.sms.models import CATEGORIES, InboundMessage
 from appliance.models import ContactGroup, Customer, one_of
+from appliance.sms.models import CATEGORIES, InboundMessage
 
 LANGUAGES = ("zh", "en")
 CAMPAIGN_KINDS = ("bulk", "survey", "schedule", "subscription", "bench")

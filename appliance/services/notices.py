@@ -15,16 +15,16 @@ import logging
 from dataclasses import dataclass, field
 
 from appliance import clock
-from appliance.services import optout
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
-from appliance.services.festivals import greeting_festivals
-from appliance.sms.models import Message
 from appliance.models import Claim, Customer, Payment, Policy, Product
-from appliance.sms.outbox import queue_many, queue_message
-from appliance.sms.window import next_opening, window_for
+from appliance.services import optout
+from appliance.services.festivals import greeting_festivals
 from appliance.services.models import NoticeRun
 from appliance.services.templates import Renderer, defaults, word
+from appliance.sms.models import Message
+from appliance.sms.outbox import queue_many, queue_message
+from appliance.sms.window import next_opening, window_for
 
 log = logging.getLogger(__name__)
 

@@ -13,16 +13,14 @@ import logging
 
 from croniter import croniter
 
-from appliance import clock
-from appliance.services import campaigns, subscriptions
-from appliance import groups, phones
+from appliance import clock, groups, phonebook, phones
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
 from appliance.groups import Recipient
-from appliance.sms.window import parse_window
+from appliance.services import campaigns, subscriptions
 from appliance.services.models import Schedule
 from appliance.services.templates import Renderer, word
-from appliance import phonebook
+from appliance.sms.window import parse_window
 
 log = logging.getLogger(__name__)
 

@@ -3,14 +3,12 @@ subscribe and unsubscribe by SMS (DY / QXDY + topic code) or an admin does it;
 a schedule with a topic sends its content to the active subscribers."""
 from peewee import JOIN
 
-from appliance import clock
-from appliance import phones
+from appliance import clock, phonebook, phones
 from appliance.errors import InputError, NotFound
 from appliance.groups import Recipient, salutation
 from appliance.models import Customer
 from appliance.services.models import Subscription, Topic
 from appliance.services.templates import word
-from appliance import phonebook
 
 
 def create_topic(code, name, description=""):

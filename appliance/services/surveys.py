@@ -5,12 +5,11 @@ import unicodedata
 
 from peewee import fn
 
-from appliance import clock
-from appliance.services import campaigns
-from appliance import groups
+from appliance import clock, groups
 from appliance.errors import NotFound
-from appliance.sms.models import Message
+from appliance.services import campaigns
 from appliance.services.models import Campaign, SurveyAnswer
+from appliance.sms.models import Message
 
 NUMERALS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "壹": 1, "贰": 2, "叁": 3, "肆": 4, "伍": 5,
             "两": 2}

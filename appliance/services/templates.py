@@ -10,9 +10,8 @@ from pathlib import Path
 
 from appliance import clock
 from appliance.errors import InputError, NotFound
-from appliance.sms.models import CATEGORIES
-
 from appliance.services.models import LANGUAGES, Template
+from appliance.sms.models import CATEGORIES
 
 DEFAULTS_FILE = Path(__file__).with_name("notice_templates.toml")
 _formatter = string.Formatter()

@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from appliance import clock
-from appliance import db as dbmod
+from appliance import clock, db as dbmod
 from appliance.sms.models import FINAL_STATES, Message, MessagePart
 
 log = logging.getLogger(__name__)

@@ -11,13 +11,10 @@ import logging
 
 from peewee import JOIN
 
-from appliance import clock
-from appliance import db as dbmod
-from appliance.sms.models import InboundMessage, InboundPart
-from appliance import phonebook, phones
-from appliance import listings
+from appliance import clock, db as dbmod, listings, phonebook, phones
 from appliance.privacy import mask_mobile
 from appliance.services.models import InboundRoute
+from appliance.sms.models import InboundMessage, InboundPart
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ from appliance import clock
 from appliance.config import Config
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
-from appliance.sms.models import InboundMessage
 from appliance.models import audit
-from appliance.sms.outbox import queue_message
 from appliance.privacy import mask_mobile
 from appliance.services.templates import Renderer, word
+from appliance.sms.models import InboundMessage
+from appliance.sms.outbox import queue_message
 
 
 def _get(inbound_id):

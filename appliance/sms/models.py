@@ -8,8 +8,15 @@ never silently re-sent, never silently dropped. A row reaches `sending` in the
 same transaction that claims it. `cancelled` is an admin's withdrawal of a
 queued message.
 """
-from peewee import (BooleanField, CharField, DateTimeField, DecimalField, ForeignKeyField,
-                    IntegerField, TextField)
+from peewee import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    DecimalField,
+    ForeignKeyField,
+    IntegerField,
+    TextField,
+)
 
 from appliance import clock
 from appliance.db import BaseModel

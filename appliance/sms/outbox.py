@@ -9,9 +9,7 @@ import logging
 
 import peewee
 
-from appliance import clock
-from appliance import db as dbmod
-from appliance import phones
+from appliance import clock, db as dbmod, phones
 from appliance.errors import InputError
 from appliance.sms.models import CATEGORIES, Message, MessagePart
 from appliance.sms.text import MAX_PARTS, segments

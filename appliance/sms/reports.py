@@ -5,10 +5,9 @@ import datetime
 import threading
 import time
 
-from appliance import clock
-from appliance.sms import billing
+from appliance import clock, db as dbmod
 from appliance.ivr import calls
-from appliance import db as dbmod
+from appliance.sms import billing
 
 DAYS = 30
 # Counting a day's messages by state costs about a microsecond per message: a

@@ -8,8 +8,7 @@ import pytest
 from agi import prompts
 from agi.asterisk_peer import FakeAsterisk
 from agi.server import FastAGIServer, prepare
-from appliance import db as dbmod
-from appliance import demo_data
+from appliance import db as dbmod, demo_data
 from appliance.config import Config
 
 

@@ -4,11 +4,11 @@ thread serves."""
 import socket
 
 import pytest
+from peer_support import free_port
+from systemd_peer import Systemd, on_first_watchdog, sigterm_on_first_watchdog
 
 from agi.server import Daemon
-from peer_support import free_port
 from appliance.daemon import serve
-from systemd_peer import Systemd, on_first_watchdog, sigterm_on_first_watchdog
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ import threading
 import pytest
 
 from agi.writer import Writer
-from appliance.ivr import calls, verification
 from appliance.errors import InputError
+from appliance.ivr import calls, verification
 from appliance.ivr.menus import MenuSnapshot, ensure_default_menu, menu_tree
-from appliance.ivr.models import MenuNode
+from appliance.ivr.models import Call, MenuNode, Ticket
 from appliance.models import Policy
-from appliance.ivr.models import Ticket
-from appliance.ivr.models import Call
 
 
 def test_default_menu_tree_and_allowed_keys(ivr_db):

@@ -4,11 +4,9 @@ import pytest
 
 from agi import speech
 from agi.asterisk_peer import Step, hang_up, press
-from appliance.ivr.models import Call
-from appliance.sms.models import Message
+from appliance.ivr.models import AgentCheck, Call, PolicyLockout, Ticket
 from appliance.models import Claim, Customer, Payment, Policy, Staff
-from appliance.ivr.models import Ticket
-from appliance.ivr.models import AgentCheck, PolicyLockout
+from appliance.sms.models import Message
 
 
 def holder_with_due_policy():

@@ -5,10 +5,10 @@ import socket
 import threading
 
 import pytest
+from asterisk.agi import AGIInvalidCommand
 
 from agi.asterisk_peer import CallerScript, FakeAsterisk, hang_up, press
 from agi.channel import AgiUsageError, CallerHungUp, FastAGI
-from asterisk.agi import AGIInvalidCommand
 from appliance.ivr.models import Call
 
 
@@ -111,9 +111,8 @@ def test_fake_asterisk_answers_as_asterisk_does(tmp_path):
     ("ticket_opened", "message_record"),
 ])
 def test_hangup_anywhere_closes_the_record_with_where(dial, at, where):
+    from appliance.ivr.models import PolicyLockout, Ticket
     from appliance.models import Policy
-    from appliance.ivr.models import Ticket
-    from appliance.ivr.models import PolicyLockout
     route = {"agent_enter_badge": ["2"], "agent_active": ["2"], "agent_options": ["2"],
              "policy_enter_number": ["1"], "policy_enter_id6": ["1"], "claim_enter_number": ["3"],
              "menu_service_request": ["5"], "callback_confirm": ["5"], "message_intro": ["4"],

@@ -3,11 +3,11 @@ our shipped dialplan (image/asterisk/extensions_appliance.conf) and our FastAGI 
 the caller is the other leg of a Local channel, keying real DTMF when the IVR starts a
 prompt (tests/asterisk_support.py). Skipped, saying why, where there is no Asterisk tarball.
 """
-from appliance.ivr.models import AgentCheck, Call
-from appliance.models import Staff
-
 from asterisk_support import asterisk, asterisk_install, ivr_asterisk  # noqa: F401  (fixtures)
 from peer_support import free_port, wait_for
+
+from appliance.ivr.models import AgentCheck, Call
+from appliance.models import Staff
 
 
 def finished_call(uniqueid, timeout=10.0):

@@ -6,10 +6,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from systemd_peer import Systemd, sigterm_on_first_watchdog
 
 from appliance.daemon import Heartbeat, Loop, serve
 from appliance.plugins import plugins
-from systemd_peer import Systemd, sigterm_on_first_watchdog
 
 UNITS = Path(__file__).resolve().parents[2] / "systemd"
 

@@ -1,10 +1,10 @@
 """Migrations from an empty database, idempotency, and the SQLite settings."""
 import peewee
 from playhouse.schema_diff import diff_models
+from schema_support import every_model
 
 from appliance import db as dbmod
 from appliance.config import Config, ensure_data_dir
-from schema_support import every_model
 
 
 def test_migrations_build_the_schema_the_models_describe(database):

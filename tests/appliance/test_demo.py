@@ -7,7 +7,7 @@ import sys
 import time
 
 from appliance import demo_data
-from appliance.models import Claim, Customer, Policy, Staff, CLAIM_STATUSES, POLICY_STATUSES, STAFF_STATUSES
+from appliance.models import CLAIM_STATUSES, POLICY_STATUSES, STAFF_STATUSES, Claim, Customer, Policy, Staff
 
 
 def test_seed_covers_every_state(database):

@@ -6,7 +6,17 @@ import peewee
 import pytest
 
 from appliance.errors import InputError
-from appliance.models import (ContactGroup, Customer, GroupMember, Payment, Policy, Product, Staff, audit, AuditLog)
+from appliance.models import (
+    AuditLog,
+    ContactGroup,
+    Customer,
+    GroupMember,
+    Payment,
+    Policy,
+    Product,
+    Staff,
+    audit,
+)
 
 
 @pytest.fixture

@@ -3,8 +3,7 @@ import datetime
 
 import pytest
 
-from appliance import db as dbmod
-from appliance import demo_data
+from appliance import db as dbmod, demo_data
 from appliance.config import Config
 from appliance.models import Customer, Policy
 

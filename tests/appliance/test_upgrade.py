@@ -9,13 +9,12 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from schema_support import every_model, models_modules
 
-from appliance import db as dbmod, phonebook
+from appliance import db as dbmod, models as core_models, phonebook
 from appliance.config import Config
 from appliance.ivr import models as ivr_models
-from appliance import models as core_models
 from appliance.sms import models as sms_models
-from schema_support import every_model, models_modules
 
 DUMP = Path(__file__).with_name("data") / "db_before_layout.sql"
 

@@ -3,12 +3,12 @@ dispatcher running in a thread against them."""
 import threading
 
 import pytest
+from peer_support import wait_for
 
 from appliance.config import Config
 from modem.dispatcher import Dispatcher
 from modem.pool import Pool
-from modem.sim import Simulator, SimControl, read_air
-from peer_support import wait_for
+from modem.sim import SimControl, Simulator, read_air
 
 FAST = {  # short timeouts so faults play out in seconds
     "modems.command_timeout": 1.0,

@@ -4,9 +4,9 @@ restarts, faults (CMS errors, silence, garbage, unplug/replug), scheduling rules
 and window ends."""
 import datetime
 
+from appliance.models import AuditLog, Customer
 from appliance.sms import inbox, outbox
 from appliance.sms.models import InboundMessage, InboundPart, Message, MessagePart, ModemStatus
-from appliance.models import AuditLog, Customer
 from modem import pdu
 
 

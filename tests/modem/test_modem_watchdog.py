@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from systemd_peer import Systemd, on_first_watchdog, sigterm_on_first_watchdog
 
 from appliance.daemon import serve
 from modem.smsd import Smsd
-from systemd_peer import Systemd, on_first_watchdog, sigterm_on_first_watchdog
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "appliance-smsd.service"
 

@@ -1,14 +1,14 @@
 """Web fixtures: a real cheroot server on a free 127.0.0.1 port, an HTTP client
 that keeps cookies, signed-in users and API tokens (helpers in web_support.py)."""
 import pytest
+from peer_support import free_port
+from web_support import Client, make_user
 
-from appliance import db as dbmod
-from appliance import tokens
+from appliance import db as dbmod, tokens
 from appliance.config import Config, ensure_data_dir
 from web.app import build_app
 from web.server import make_server, serve_in_thread
-from peer_support import free_port
-from web_support import Client, make_user
+
 
 @pytest.fixture
 def web_config(tmp_path):

@@ -70,9 +70,10 @@ def test_a_module_adds_a_route_with_the_decorator(web_config, web_db):
     def echo_for_test(call, n):
         return {"n": n, "text": call.body["text"], "actor": call.actor}
     try:
+        from web_support import Client
+
         from web.app import build_app
         from web.server import make_server, serve_in_thread
-        from web_support import Client
         srv = make_server(web_config, build_app(web_config))
         serve_in_thread(srv)
         c = Client("http://%s:%s" % srv.bind_addr[:2])

@@ -14,16 +14,14 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from peer_support import free_port
 
-from appliance import db as dbmod
-from appliance import demo_data
+from appliance import db as dbmod, demo_data
 from appliance.config import Config, ensure_data_dir
 from appliance.ivr.menus import ensure_default_menu
 from appliance.ivr.models import MenuNode
 from appliance.sms.models import InboundMessage
 from appliance.users import create_user
-
-from peer_support import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,11 +30,11 @@ FIRST_PASSWORD = "first-time-pass"
 NEW_PASSWORD = "新密码-long-enough"
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from peer_support import wait_for
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-from peer_support import wait_for
 
 if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
     pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)

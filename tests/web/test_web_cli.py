@@ -10,16 +10,15 @@ import sys
 import time
 import urllib.request
 
+from peer_support import free_port
+from web_support import Client
+
 from appliance import db as dbmod
 from appliance.config import Config
 from appliance.demo import Demo
-from appliance.models import AdminUser, AuditLog
+from appliance.models import AdminUser, ApiToken, AuditLog
 from appliance.tokens import check_token
-from appliance.models import ApiToken
 from appliance.users import verify_password
-
-from peer_support import free_port
-from web_support import Client
 
 
 def open_db(config_file, tmp_path):

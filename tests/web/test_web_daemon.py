@@ -5,9 +5,9 @@ import urllib.error
 import urllib.request
 
 import pytest
+from systemd_peer import Systemd, on_first_watchdog, sigterm_on_first_watchdog
 
 from appliance.daemon import serve
-from systemd_peer import Systemd, on_first_watchdog, sigterm_on_first_watchdog
 from web.server import Daemon
 
 

@@ -10,13 +10,11 @@ import sys
 import time
 
 import pytest
-
-from appliance.models import ImportJob
-from appliance.models import AuditLog, Customer
-from web.pages import imports as page_import
-
 from peer_support import free_port, wait_for
 from web_support import Client, make_user
+
+from appliance.models import AuditLog, Customer, ImportJob
+from web.pages import imports as page_import
 
 
 def customers_csv(rows, bad_line=None):

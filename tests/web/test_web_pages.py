@@ -4,14 +4,13 @@ import datetime
 import json
 import re
 
-from appliance.ivr.models import Call
-from appliance.ivr.menus import ensure_default_menu
-from appliance.ivr.models import MenuNode
-from appliance.sms.models import InboundMessage, Message, MessagePart
-from appliance.models import AdminUser, AuditLog, ContactGroup, Customer
-from appliance.users import verify_password
-
 from web_support import Client
+
+from appliance.ivr.menus import ensure_default_menu
+from appliance.ivr.models import Call, MenuNode
+from appliance.models import AdminUser, AuditLog, ContactGroup, Customer
+from appliance.sms.models import InboundMessage, Message, MessagePart
+from appliance.users import verify_password
 
 
 def last_audit():

@@ -5,14 +5,13 @@ refused, and one action changes the database and is audited."""
 import re
 
 import pytest
+from web_support import Client, make_user
 
 from appliance.ivr import tickets
-from appliance.sms.models import Message
+from appliance.ivr.models import Ticket
 from appliance.models import AuditLog, ContactGroup, Customer
 from appliance.services.models import Campaign, Keyword, OptOut, Phrase, Subscription, Template, Topic
-
-from web_support import Client, make_user
-from appliance.ivr.models import Ticket
+from appliance.sms.models import Message
 
 
 def last_audit():

@@ -10,11 +10,10 @@ import uuid
 import wave
 
 import pytest
+from web_support import Client, make_user
 
 from appliance.ivr import prompt_files
 from appliance.models import AuditLog
-
-from web_support import Client, make_user
 
 
 def tone_wav(rate=16000, channels=2, seconds=1.0, amplitude=0.5, frequency=440):

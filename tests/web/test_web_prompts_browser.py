@@ -6,11 +6,10 @@ import wave
 from pathlib import Path
 
 import pytest
+from web_support import PASSWORD, make_user
 
 from appliance.ivr import prompt_files
 from appliance.models import AuditLog
-
-from web_support import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -4,9 +4,9 @@ import datetime
 import re
 import xml.etree.ElementTree as ET
 
-from appliance.sms.models import Message, MessagePart
-
 from web_support import Client, make_user
+
+from appliance.sms.models import Message, MessagePart
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -1,10 +1,10 @@
 """The schedules page: list one-off and cron schedules, create one, disable and
 delete one; a bad cron expression re-shows the form with the one-line error and
 saves nothing; auditors read only; forms without the CSRF token are refused."""
+from web_support import Client, make_user
+
 from appliance.models import AuditLog, ContactGroup
 from appliance.services.models import Schedule
-
-from web_support import Client, make_user
 
 
 def last_audit():

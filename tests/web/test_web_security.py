@@ -2,18 +2,17 @@
 needs a session or a token, every form a CSRF token; output is escaped, SQL
 metacharacters are data, sign-in locks after repeated failures."""
 import datetime
+import http.client
 import re
 import ssl
-import http.client
 
 import pytest
+from web_support import PASSWORD, Client, make_user
 
 from appliance import tokens
-from appliance.sms.models import InboundMessage, Message
 from appliance.models import AdminUser, AuditLog, Customer
+from appliance.sms.models import InboundMessage, Message
 from web.app import build_app
-
-from web_support import PASSWORD, Client, make_user
 
 NASTY = "<script>alert(1)</script>"
 
@@ -259,6 +258,7 @@ def test_an_oversized_body_is_refused_before_it_is_read(server, admin_client):
     """A body larger than any page takes is refused from its Content-Length, with
     no body sent, so it is never spooled to disk (even signed in)."""
     from urllib.parse import urlsplit
+
     from web.server import MAX_REQUEST_BODY
     parts = urlsplit(server)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)

@@ -5,15 +5,14 @@ import html
 import re
 
 import pytest
+from peer_support import free_port
+from web_support import Client, make_user
 
 from appliance import db as dbmod
-from appliance.config import load_config, ensure_data_dir
+from appliance.config import ensure_data_dir, load_config
 from appliance.models import AuditLog
 from web.app import build_app
 from web.server import make_server, serve_in_thread
-
-from peer_support import free_port
-from web_support import Client, make_user
 
 PIN = "8642"
 

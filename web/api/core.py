@@ -2,7 +2,6 @@
 from appliance.ivr import calls, tickets
 from appliance.ivr.models import CALL_OUTCOMES, TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES
 from appliance.users import sees
-
 from web.api import PAGE_PARAMS, api_route, list_schema, page_json, param
 
 

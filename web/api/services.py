@@ -4,15 +4,15 @@ campaigns, surveys and statements. The domain does the work (appliance.*);
 these routes only translate JSON."""
 import datetime
 
-from appliance.sms import billing, history, inbox, inbox_actions, outbox
-from appliance.services import campaigns, notices, optout, surveys
 from appliance import groups, importer
 from appliance.errors import InputError, NotFound
-from appliance.sms.models import CATEGORIES, MESSAGE_STATES, Message
 from appliance.models import audit
 from appliance.privacy import mask_mobile
-from appliance.sms.window import next_opening, window_for
+from appliance.services import campaigns, notices, optout, surveys
 from appliance.services.templates import Renderer
+from appliance.sms import billing, history, inbox, inbox_actions, outbox
+from appliance.sms.models import CATEGORIES, MESSAGE_STATES, Message
+from appliance.sms.window import next_opening, window_for
 from appliance.users import sees
 from web.api import DAY, PAGE_PARAMS, ApiError, ApiResponse, api_route, list_schema, page_json, param
 

@@ -25,10 +25,8 @@ import bottle
 
 from appliance import listings, privacy, tokens, users
 from appliance.errors import InputError
-from appliance.models import audit
-
+from appliance.models import WebSession, audit
 from web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_for
-from appliance.models import WebSession
 
 log = logging.getLogger(__name__)
 

@@ -1,11 +1,9 @@
 """Users and roles, API tokens and the audit log (the settings page is web/page_settings.py)."""
 import datetime
 
-
 from appliance import tokens, users
 from appliance.errors import InputError
 from appliance.models import ROLES, AuditLog
-
 from web.pages import N_, keyset_page, page, page_url
 
 PERMISSION_LABELS = {

@@ -3,9 +3,8 @@ import bottle
 
 from appliance import tokens, users
 from appliance.errors import InputError
-
 from web.i18n import LANGUAGES
-from web.pages import respond, LANG_COOKIE, new_pre_csrf, page, session_cookie_name, set_cookie
+from web.pages import LANG_COOKIE, new_pre_csrf, page, respond, session_cookie_name, set_cookie
 
 
 def safe_next(target):

@@ -1,11 +1,10 @@
 """Campaigns: the list with progress bars (from the domain's campaign report)
 and sending a template or a text to a group."""
-from appliance.sms import billing
-from appliance.services import campaigns, templates
-from appliance.sms.models import CATEGORIES
 from appliance.models import ContactGroup
+from appliance.services import campaigns, templates
 from appliance.services.models import Campaign
-
+from appliance.sms import billing
+from appliance.sms.models import CATEGORIES
 from web.pages import keyset_page, page, page_url
 
 FAILED_STATES = ("failed", "expired", "unknown")

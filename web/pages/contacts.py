@@ -4,11 +4,21 @@ import datetime
 from appliance import phones
 from appliance.db import database
 from appliance.errors import InputError, NotFound
-from appliance.models import (GENDERS, LANGUAGES, POLICY_STATUSES, STAFF_STATUSES, ContactGroup, Customer, GroupMember, Policy, Product, Staff)
+from appliance.models import (
+    GENDERS,
+    LANGUAGES,
+    POLICY_STATUSES,
+    STAFF_STATUSES,
+    ContactGroup,
+    Customer,
+    GroupMember,
+    Policy,
+    Product,
+    Staff,
+)
 from appliance.privacy import mask_id_number, mask_mobile
 from appliance.users import sees
-
-from web.pages import respond, keyset_page, page, page_url
+from web.pages import keyset_page, page, page_url, respond
 
 
 def search_customers(term):

@@ -9,7 +9,6 @@ import peewee
 
 from appliance.sms import models as messages
 from appliance.sms.models import InboundMessage, Message
-
 from web.pages import page
 
 QUEUE_CAP = 10000  # beyond this the dashboard says "10000+" instead of counting on

@@ -13,7 +13,6 @@ import bottle
 
 from appliance import import_jobs, importer
 from appliance.errors import InputError
-
 from web.api import json_response
 from web.pages import N_, check_upload_size, page, respond
 

@@ -1,13 +1,12 @@
 """The inbox (reply, forward, mark handled, delete) and the message history."""
 import bottle
 
-from appliance.sms import history, inbox, inbox_actions
 from appliance import phones
-from appliance.listings import Page
 from appliance.errors import InputError, NotFound
-from appliance.sms.models import CATEGORIES, MESSAGE_STATES, InboundMessage, Message, MessagePart
+from appliance.listings import Page
 from appliance.models import Customer
-
+from appliance.sms import history, inbox, inbox_actions
+from appliance.sms.models import CATEGORIES, MESSAGE_STATES, InboundMessage, Message, MessagePart
 from web.pages import page, page_url
 
 INBOX_VIEWS = ("new", "handled", "all")

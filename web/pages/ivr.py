@@ -1,10 +1,9 @@
 """The IVR menu editor: the tree of menu nodes the FastAGI server plays."""
 
-from appliance.ivr import menus
-from appliance.ivr.models import CHILD_KEYS, MENU_ACTIONS, MENU_FALLBACKS, MenuNode
 from appliance.db import database
 from appliance.errors import InputError, NotFound
-
+from appliance.ivr import menus
+from appliance.ivr.models import CHILD_KEYS, MENU_ACTIONS, MENU_FALLBACKS, MenuNode
 from web.pages import page, respond
 
 

@@ -1,12 +1,11 @@
 """SMS keywords (what a customer texts: CX, DY, 退订…) and subscription topics
 (create, subscribe or unsubscribe a number). Changes need the campaigns
 permission; auditors read only."""
-from appliance.services import autoreply, subscriptions
 from appliance import phones
-from appliance.privacy import mask_mobile
 from appliance.db import database
+from appliance.privacy import mask_mobile
+from appliance.services import autoreply, subscriptions
 from appliance.services.models import KEYWORD_ACTIONS, Subscription
-
 from web.pages import N_, keyset_page, page, page_url
 
 ACTION_LABELS = {

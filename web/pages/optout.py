@@ -1,13 +1,12 @@
 """The opt-out list (退订: no marketing) and the do-not-disturb list (nothing
 but service notices). Changes need the contacts permission; numbers are
 masked for roles that do not see mobiles."""
-from appliance.services import optout
 from appliance import phones
 from appliance.db import database
 from appliance.errors import InputError
 from appliance.privacy import mask_mobile
+from appliance.services import optout
 from appliance.services.models import OPTOUT_KINDS, OptOut
-
 from web.pages import N_, keyset_page, page, page_url
 
 KIND_LABELS = {"optout": N_("opted out (no marketing)"), "dnd": N_("do not disturb (service notices only)")}

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import bottle
 
-from appliance.ivr import prompt_files
 from appliance.errors import InputError
-
+from appliance.ivr import prompt_files
 from web.pages import N_, check_upload_size, page
 
 MAX_UPLOAD = 30 * 1024 * 1024   # 5 minutes of 48 kHz 16-bit mono is 28 MB

@@ -2,7 +2,6 @@
 of the last 30 days' sent parts and delivery rate, failure reasons, this month's
 cost per department and IVR use. The numbers come from appliance/reports.py."""
 from appliance.sms import reports
-
 from web import charts
 from web.pages import N_, page
 

@@ -6,13 +6,12 @@ one-line error, and nothing is saved."""
 import datetime
 import re
 
-from appliance.services import schedules, templates
 from appliance.db import database
 from appliance.errors import InputError
-from appliance.sms.models import CATEGORIES
 from appliance.models import ContactGroup
+from appliance.services import schedules, templates
 from appliance.services.models import Topic
-
+from appliance.sms.models import CATEGORIES
 from web.pages import page, respond
 
 FIELDS = ("name", "group", "topic", "numbers", "template", "text", "category", "cron", "run_at", "window",

@@ -7,20 +7,19 @@ import bottle
 
 from appliance import phones
 from appliance.errors import InputError
-from appliance.sms.models import CATEGORIES
 from appliance.models import ContactGroup, Customer, audit
 from appliance.privacy import mask_mobile  # the audit log never holds a full mobile
-
+from appliance.sms.models import CATEGORIES
 from web.api import json_response
-from web.pages import respond, page
+from web.pages import page, respond
 
 MAX_NUMBERS = 200  # more than this is a campaign: use a group
 
 
 def domain():
     """The messaging services (imported late: they are optional parts of the box)."""
-    from appliance.services import campaigns, templates
     from appliance import groups
+    from appliance.services import campaigns, templates
     from appliance.sms import outbox, text as sms_text
     return campaigns, groups, outbox, sms_text, templates
 

@@ -10,7 +10,6 @@ field is empty and an empty field keeps the current value.
 from appliance import config_edit
 from appliance.errors import ApplianceError, InputError
 from appliance.settings import SETTINGS
-
 from web.pages import N_, page, respond
 
 SECTION_TITLES = {

@@ -2,10 +2,9 @@
 
 Everyone may read them; changing them needs the campaigns permission (auditors
 read only). The domain (appliance.services.templates, appliance.services.phrases) checks the input."""
-from appliance.services import phrases, templates
 from appliance.db import database
+from appliance.services import phrases, templates
 from appliance.sms.models import CATEGORIES
-
 from web.pages import page
 
 

@@ -3,12 +3,11 @@ recording's path) and moving a ticket to in progress or closed (inbox permission
 auditors read only)."""
 import bottle
 
-from appliance.ivr import tickets
 from appliance.db import database
 from appliance.errors import NotFound
-
-from web.pages import N_, page, page_url
+from appliance.ivr import tickets
 from appliance.ivr.models import TICKET_STATUSES, Ticket
+from web.pages import N_, page, page_url
 
 KIND_LABELS = {"complaint": N_("complaint"), "callback": N_("callback request"),
                "phone-application": N_("phone application"), "agent-report": N_("agent visit report"),

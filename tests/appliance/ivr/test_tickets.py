@@ -3,8 +3,8 @@ import datetime
 
 import pytest
 
-from appliance.ivr import tickets
 from appliance.errors import InputError
+from appliance.ivr import tickets
 from appliance.ivr.models import Ticket
 
 

@@ -4,10 +4,10 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from peer_support import free_port
 
 from appliance import idcard
 from appliance.models import Customer, Policy, Product, Staff
-from peer_support import free_port
 
 
 class Book:

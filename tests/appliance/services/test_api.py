@@ -1,9 +1,9 @@
 """The services' JSON API against a real server: events, messages, inbox, upserts, campaigns."""
 import datetime
 
+from appliance.models import Customer, Policy
 from appliance.services import inbound as inbound_router, optout
 from appliance.sms.models import InboundMessage, Message
-from appliance.models import Customer, Policy
 
 
 def load_book(api):

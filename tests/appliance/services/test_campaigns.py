@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from appliance.sms import billing, delivery
-from appliance.services import campaigns, optout, schedules, subscriptions
 from appliance import groups
 from appliance.errors import InputError
-from appliance.sms.models import Message
 from appliance.models import Staff
+from appliance.services import campaigns, optout, schedules, subscriptions
+from appliance.sms import billing, delivery
+from appliance.sms.models import Message
 
 NIGHT = datetime.datetime(2026, 12, 1, 23, 30)
 MORNING = datetime.datetime(2026, 12, 1, 10, 0)

@@ -11,13 +11,13 @@ import sys
 from decimal import Decimal
 
 import pytest
+from peer_support import wait_for as poll
 
 from appliance import db as dbmod
 from appliance.config import load_config
+from appliance.ivr.models import Ticket
 from appliance.models import Customer, Policy, Product, Staff
 from appliance.services.models import OptOut
-from appliance.ivr.models import Ticket
-from peer_support import wait_for as poll
 
 pytestmark = pytest.mark.slow
 

@@ -2,13 +2,12 @@
 import datetime
 from decimal import Decimal
 
-
 from appliance import groups
+from appliance.ivr.models import Ticket
+from appliance.models import Claim, Customer, Payment
 from appliance.services import inbound as inbound_router, optout, subscriptions, surveys
 from appliance.services.autoreply import match, set_keyword
 from appliance.sms.models import InboundMessage, Message
-from appliance.models import Claim, Customer, Payment
-from appliance.ivr.models import Ticket
 
 NOW = datetime.datetime(2026, 12, 1, 10, 0)
 
@@ -121,7 +120,7 @@ def test_routing_happens_once_and_admin_keywords(book, config):
 
 
 def test_service_loop_tick_routes_fires_and_runs_notices_once_a_day(book, config):
-    from appliance.services import schedules, daemon as service_loop
+    from appliance.services import daemon as service_loop, schedules
     holder = book.customer(mobile="+8613800000017")
     book.policy(holder, "P300", datetime.date(2026, 12, 4))
     inbound(holder.mobile, "CX")

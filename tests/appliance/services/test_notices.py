@@ -3,10 +3,10 @@ import datetime
 from collections import Counter
 from decimal import Decimal
 
-from appliance.services import notices, optout
 from appliance.demo_data import add_months
-from appliance.sms.models import Message
 from appliance.models import Claim, Payment, Policy
+from appliance.services import notices, optout
+from appliance.sms.models import Message
 
 START = datetime.date(2026, 12, 1)
 
@@ -139,6 +139,7 @@ def test_event_sends_at_once_and_a_retried_event_is_not_sent_twice(book, config)
     assert first.id == again.id and first.to_number == holder.mobile
     assert "王建国" in first.text and "13900000001" in first.text
     import pytest
+
     from appliance.errors import InputError
     with pytest.raises(InputError, match="policy_no"):
         notices.send_event(config, "agent_changed", policy_no="NOPE")

@@ -1,7 +1,7 @@
 import pytest
 
-from appliance.services import templates
 from appliance.errors import InputError, NotFound
+from appliance.services import templates
 
 
 def test_every_default_has_both_languages_and_valid_variables(database):

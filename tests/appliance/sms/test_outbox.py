@@ -5,11 +5,11 @@ import datetime
 import pytest
 
 from appliance import db as dbmod
-from appliance.sms import inbox, outbox
 from appliance.config import Config
 from appliance.errors import InputError
-from appliance.sms.models import InboundMessage, Message, MessagePart
 from appliance.models import Customer, Staff
+from appliance.sms import inbox, outbox
+from appliance.sms.models import InboundMessage, Message, MessagePart
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

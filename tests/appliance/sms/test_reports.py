@@ -3,9 +3,9 @@ boundaries inclusive at both ends), outcomes, and the 30-day overview."""
 import datetime
 from decimal import Decimal
 
-from appliance.sms import billing, reports
 from appliance.ivr import calls
 from appliance.ivr.models import Call
+from appliance.sms import billing, reports
 from appliance.sms.models import Message, MessagePart
 
 DAY = datetime.date(2026, 11, 20)
