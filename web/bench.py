@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.parse
 
-from appliance import db as dbmod
+from appliance import clock, db as dbmod
 from appliance.config import Config, ensure_data_dir
 
 TARGET_P95_MS = 100.0
@@ -38,7 +38,7 @@ def fill(config, messages, inbound=100_000, audit=100_000, out=sys.stderr):
     rng = random.Random(6)
     if not Customer.select().exists():
         demo_data.seed(customers=300)
-    now = datetime.datetime.now().replace(microsecond=0)
+    now = clock.now().replace(microsecond=0)
     start = now - datetime.timedelta(days=365)
     span = (now - start).total_seconds()
     weights = [w for _, w in STATES]
@@ -125,7 +125,7 @@ def pages():
     from appliance.sms.models import Message
     newest = Message.select(Message.id).order_by(Message.id.desc()).first()
     sample = Message.select().where(Message.id == max(1, newest.id // 2)).first() if newest else None
-    today = datetime.date.today()
+    today = clock.today()
     paths = ["/", "/history", "/history?state=failed", "/history?state=unknown",
              f"/history?since={today - datetime.timedelta(days=30)}&until={today - datetime.timedelta(days=29)}",
              "/inbox", "/inbox?view=all", "/customers", "/customers?q=" + urllib.parse.quote("王"), "/audit", "/send",

@@ -54,14 +54,16 @@ def _out(args, data, columns=None):
 
 def cmd_notices_run(args, config):
     from appliance.services import notices
-    today = _date(args.date) if args.date else clock.today()
-    result = notices.run(config, today, dry_run=args.dry_run)
+    now = clock.now()
+    if args.date:  # a run for another day is taken at this time of day
+        now = datetime.datetime.combine(_date(args.date), now.time())
+    result = notices.run(config, now, dry_run=args.dry_run)
     if args.json:
         return _out(args, result)
     for n in result["notices"]:
         print(f"{n['type']}\t{n['key']}\t{n['text']}")
     verb = "would queue" if args.dry_run else "queued"
-    print(f"{today}: {verb} {result['queued']} notice(s), {result['skipped']} skipped (opt-out/DND)",
+    print(f"{now.date()}: {verb} {result['queued']} notice(s), {result['skipped']} skipped (opt-out/DND)",
           file=sys.stderr)
     return 0
 

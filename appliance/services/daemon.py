@@ -33,7 +33,7 @@ def tick(config, now=None):
     done = {}
     for name, step in (("inbound", lambda: inbound_router.route_pending(config, now)),
                        ("schedules", lambda: len(schedules.run_due(config, now))),
-                       ("notices", lambda: notices.run(config, now.date(), now)["queued"]
+                       ("notices", lambda: notices.run(config, now)["queued"]
                         if notices_due(config, now) else 0)):
         try:
             done[name] = step()

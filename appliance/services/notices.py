@@ -312,11 +312,12 @@ def plan(config, today):
     return [n for k, n in wanted.items() if k not in done]
 
 
-def run(config, today, now=None, dry_run=False):
-    """Run the rules for `today`: queue what is due (unless dry_run). Returns the
-    notices (texts rendered) with the number skipped as opted out / DND."""
-    # The time of day decides the marketing window: a run for another day is taken at this hour.
-    now = now or datetime.datetime.combine(today, clock.now().time())
+def run(config, now=None, dry_run=False):
+    """Run the rules for the day of `now`: queue what is due (unless dry_run). Returns
+    the notices (texts rendered) with the number skipped as opted out / DND. The time
+    of day decides the marketing window."""
+    now = now or clock.now()
+    today = now.date()
     notices = plan(config, today)
     renderers, rows, out, skipped = {}, [], [], 0
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}

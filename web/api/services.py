@@ -4,7 +4,7 @@ campaigns, surveys and statements. The domain does the work (appliance.*);
 these routes only translate JSON."""
 import datetime
 
-from appliance import groups, importer
+from appliance import clock, groups, importer
 from appliance.errors import InputError, NotFound
 from appliance.models import audit
 from appliance.privacy import mask_mobile
@@ -100,7 +100,7 @@ def post_message(call):
     not_before = _timestamp(body.get("not_before"))
     not_after = _timestamp(body.get("not_after"))
     if not_before is None and not_after is None:
-        not_before, not_after = next_opening(datetime.datetime.now(), window_for(renderer.category, config))
+        not_before, not_after = next_opening(clock.now(), window_for(renderer.category, config))
     message = outbox.queue_message(number, text, category=renderer.category, priority=body.get("priority", 5),
                                    not_before=not_before, not_after=not_after, source="api",
                                    created_by=call.actor, department=body.get("department", ""))

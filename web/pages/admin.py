@@ -1,7 +1,6 @@
 """Users and roles, API tokens and the audit log (the settings page is web/page_settings.py)."""
-import datetime
 
-from appliance import tokens, users
+from appliance import clock, tokens, users
 from appliance.errors import InputError
 from appliance.models import ROLES, AuditLog
 from web.pages import N_, keyset_page, page, page_url
@@ -18,7 +17,7 @@ PERMISSION_LABELS = {
 def users_page(ctx, new_password=None, new_token=None):
     return ctx.render("users", title=ctx._("Users and roles"), rows=users.list_users(), roles=ROLES,
                       permissions=users.PERMISSIONS, permission_labels=PERMISSION_LABELS, tokens=tokens.list_tokens(), new_password=new_password,
-                      new_token=new_token, now=datetime.datetime.now())
+                      new_token=new_token, now=clock.now())
 
 
 @page("/users", "users", method="POST")

@@ -7,6 +7,7 @@ import datetime
 
 import peewee
 
+from appliance import clock
 from appliance.sms import models as messages
 from appliance.sms.models import InboundMessage, Message
 from web.pages import page
@@ -82,7 +83,7 @@ def alarms(ctx, modems):
 
 @page("/", "view", nav=("Dashboard", 10))
 def dashboard(ctx):
-    today = datetime.date.today()
+    today = clock.today()
     modems = modem_rows()
     queue = capped_count(Message.select(Message.id).where(Message.state.in_(("queued", "sending"))))
     new_inbox = capped_count(InboundMessage.select(InboundMessage.id).where(InboundMessage.state == "new"))

@@ -1,11 +1,10 @@
 """Sending SMS: to one or a few numbers, or to a group; own text or a template;
 with a live preview of the text, its part count and cost (POST /send/preview)."""
-import datetime
 import re
 
 import bottle
 
-from appliance import phones
+from appliance import clock, phones
 from appliance.errors import InputError
 from appliance.models import ContactGroup, Customer, audit
 from appliance.privacy import mask_mobile  # the audit log never holds a full mobile
@@ -127,7 +126,7 @@ def send(ctx):
                   f"to {mask_mobile(r.number)}, {message.part_count} part(s)",
                   ctx.source)
             ctx.redirect(f"/history/{message.id}", "ok", ctx._("Message queued."))
-        name = ctx.form("name") or f"{ctx.user.username} {datetime.datetime.now():%Y-%m-%d %H:%M}"
+        name = ctx.form("name") or f"{ctx.user.username} {clock.now():%Y-%m-%d %H:%M}"
         campaign = campaigns.send(ctx.config, name, recipients, template_key=key, text=text, category=category,
                                   group=group, created_by=ctx.user.username, source="web")
         audit(ctx.user.username, "sms.send_bulk", f"campaign:{campaign.id}",

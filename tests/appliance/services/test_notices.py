@@ -9,6 +9,7 @@ from appliance.services import notices, optout
 from appliance.sms.models import Message
 
 START = datetime.date(2026, 12, 1)
+MORNING = datetime.datetime.combine(START, datetime.time(10))
 
 
 def keys(prefix):
@@ -49,9 +50,9 @@ def test_a_year_of_daily_runs_sends_each_notice_once(book, config):
             q.save()
         if today in down:
             continue
-        first = notices.run(config, today)
+        first = notices.run(config, datetime.datetime.combine(today, datetime.time(10)))
         sent_on.update((n["key"], today) for n in first["notices"])
-        again = notices.run(config, today)  # a restart, or a second run the same day
+        again = notices.run(config, datetime.datetime.combine(today, datetime.time(10)))  # a restart, or a second run the same day
         assert again["queued"] == 0, today
 
     # Monthly payer: reminded 15 and 3 days before each due date, never overdue.
@@ -101,11 +102,11 @@ def test_a_year_of_daily_runs_sends_each_notice_once(book, config):
 def test_dry_run_changes_nothing_and_catch_up_sends_only_the_nearest_reminder(book, config):
     holder = book.customer()
     book.policy(holder, "P1", START + datetime.timedelta(days=2))
-    result = notices.run(config, START, dry_run=True)
+    result = notices.run(config, MORNING, dry_run=True)
     assert [n["key"] for n in result["notices"]] == [f"renewal_due:P1:{START + datetime.timedelta(days=2)}:3"]
     assert "张先生" in result["notices"][0]["text"]
     assert Message.select().count() == 0
-    notices.run(config, START)
+    notices.run(config, MORNING)
     assert Message.select().count() == 1
 
 
@@ -113,7 +114,7 @@ def test_opted_out_customers_get_service_notices_but_no_greetings(book, config):
     holder = book.customer(born=datetime.date(1980, 12, 1))
     book.policy(holder, "P1", START + datetime.timedelta(days=3))
     optout.add(holder.mobile, "dnd")
-    result = notices.run(config, START)
+    result = notices.run(config, MORNING)
     assert [n["type"] for n in result["notices"]] == ["renewal_due"]
     assert result["skipped"] == 1  # the birthday greeting
 
@@ -125,7 +126,7 @@ def test_claims_and_failed_payments(book, config):
                  reported_on=START - datetime.timedelta(days=20), paid_on=START)
     Payment.create(policy=policy, amount=Decimal("1200"), paid_on=START, status="failed",
                    failure_reason="余额不足")
-    result = notices.run(config, START)
+    result = notices.run(config, MORNING)
     texts = {n["type"]: n["text"] for n in result["notices"]}
     assert "5000.00" in texts["claim_paid"] and "L001" in texts["claim_paid"]
     assert "余额不足" in texts["payment_failed"] and "王女士" in texts["payment_failed"]
