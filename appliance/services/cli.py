@@ -234,6 +234,9 @@ def cmd_campaign_send(args, config):
                               category=args.category, group=group, extra=_vars(args.var),
                               created_by=args.user, department=args.department, source="cli",
                               window=args.window or "", expires_at=_datetime(args.expires, "expires"))
+    if args.json:
+        return _out(args, {"id": campaign.id, "name": campaign.name, "queued": campaign.queued,
+                           "skipped": campaign.skipped})
     print(f"campaign {campaign.id}: {campaign.queued} queued, {campaign.skipped} skipped")
     return 0
 

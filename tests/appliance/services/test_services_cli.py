@@ -51,3 +51,15 @@ def test_bench_campaign_runs_on_a_throwaway_database(run_cli, config_file):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["queued"] == 500 and ("先生" in report["sample"] or "女士" in report["sample"])
+
+
+def test_campaign_send_takes_json(run_cli, config_file):
+    assert run_cli("customer", "add", "--name", "张伟", "--mobile", "13800138000", "--region", "福州",
+                   config_path=config_file).returncode == 0
+    assert run_cli("group", "create", "福州客户", "--kind", "customer", "--rule", "region", "--value", "福州",
+                   config_path=config_file).returncode == 0
+    result = run_cli("campaign", "send", "--group", "福州客户", "--name", "问候", "--text", "您好",
+                     "--category", "service", "--json", config_path=config_file)
+    assert result.returncode == 0, result.stderr
+    sent = json.loads(result.stdout)
+    assert sent["queued"] == 1 and sent["skipped"] == 0 and sent["name"] == "问候"
