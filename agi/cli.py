@@ -15,7 +15,7 @@ def register(subparsers):
     listing.add_argument("--outcome", choices=CALL_OUTCOMES, help="only calls that ended so")
     listing.add_argument("--since", help="only calls started at or after YYYY-MM-DD[THH:MM]")
     listing.add_argument("--until", help="only calls started before YYYY-MM-DD[THH:MM]")
-    listing.add_argument("--caller", help="only calls from this exact caller ID")
+    listing.add_argument("--caller", help="only calls from this number (any form: 13800138000, +8613800138000)")
     listing.add_argument("--before", type=int, help="only calls older than this id (the next page)")
 
     parser = add_command(subparsers, "prompts", None, "build, list, upload, record or restore IVR prompts",

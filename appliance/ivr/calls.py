@@ -12,7 +12,7 @@ import datetime
 
 from peewee import fn
 
-from appliance import clock, listings
+from appliance import clock, listings, phones
 from appliance.errors import InputError
 from appliance.ivr.models import CALL_OUTCOMES, Call
 
@@ -59,12 +59,13 @@ def close_interrupted_calls():
 
 def calls_query(*, outcome=None, caller=None, since=None, until=None, script=None):
     """Call records matching the filters (a peewee query). `since`/`until` are
-    datetimes or 'YYYY-MM-DD[THH:MM]' text; `caller` an exact caller ID."""
+    datetimes or 'YYYY-MM-DD[THH:MM]' text; `caller` a number in any form
+    (13800138000, +86 138 0013 8000) or a caller ID as it came."""
     query = Call.select()
     if listings.choice(outcome, CALL_OUTCOMES, "outcome"):
         query = query.where(Call.outcome == outcome)
     if caller:
-        query = query.where(Call.caller_id == caller)
+        query = query.where(Call.caller_id.in_(caller_forms(caller)))
     if since:
         query = query.where(Call.started_at >= _instant(since, "since"))
     if until:
@@ -72,6 +73,15 @@ def calls_query(*, outcome=None, caller=None, since=None, until=None, script=Non
     if script:
         query = query.where(Call.script == script)
     return query
+
+
+def caller_forms(caller):
+    """The forms a caller ID may be stored in: records keep it as Asterisk gave it
+    (national 13800138000 or E.164), so a number matches both; text that is no
+    number (a withheld 'anonymous') matches only itself."""
+    text = str(caller).strip()
+    e164 = phones.e164_or_none(text)
+    return sorted({text, e164, phones.national(e164)} if e164 else {text})
 
 
 def listing(*, before=None, limit=listings.PAGE_SIZE, **filters):

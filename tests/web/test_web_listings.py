@@ -145,6 +145,16 @@ def test_call_filters_narrow_the_api_result(client, api_token, web_db, run_cli, 
                    "--until", "2026-11-21") == [early.id]
 
 
+def test_call_filter_takes_the_caller_in_any_form(client, api_token, web_db):
+    national = Call.create(caller_id="13800138000", outcome="completed", started_at=DAY)  # as Asterisk gave it
+    e164 = Call.create(caller_id="+8613800138000", outcome="completed", started_at=DAY)
+    Call.create(caller_id="13900139000", outcome="completed", started_at=DAY)
+    for form in ("%2B8613800138000", "13800138000", "%2B86%20138%200013%208000", "8613800138000"):
+        assert api_ids(client, api_token, f"/api/v1/calls?caller={form}") == [e164.id, national.id], form
+    withheld = Call.create(caller_id="anonymous", outcome="completed", started_at=DAY)
+    assert api_ids(client, api_token, "/api/v1/calls?caller=anonymous") == [withheld.id]
+
+
 def test_openapi_describes_the_listing_filters(client, api_token):
     doc = client.api("GET", "/api/v1/openapi.json", token=api_token).json
     params = {path: {p["name"] for p in doc["paths"][path]["get"]["parameters"]}

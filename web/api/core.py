@@ -23,7 +23,8 @@ INSTANT = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d
 
 @api_route("GET", "/calls", "Calls, newest first (keyset pagination)", permission="view", tags=["calls"],
            params=[*PAGE_PARAMS,
-                   param("caller", "query", {"type": "string", "maxLength": 32}, description="exact caller ID"),
+                   param("caller", "query", {"type": "string", "maxLength": 32},
+                         description="the caller's number in any form (13800138000, +8613800138000)"),
                    param("outcome", "query", {"type": "string", "enum": list(CALL_OUTCOMES)}),
                    param("script", "query", {"type": "string", "maxLength": 32},
                          description="ivr, notify, survey or screen"),
