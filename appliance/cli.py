@@ -14,7 +14,7 @@ import sys
 import warnings
 
 from appliance import db as dbmod
-from appliance.config import ENV_VAR, ensure_data_dir, load_config
+from appliance.config import ENV_VAR, check_configured, ensure_data_dir, load_config
 from appliance.errors import ApplianceError, ConfigError, InputError
 from appliance.logs import setup_logging
 from appliance.plugins import plugins
@@ -202,6 +202,7 @@ def build_parser():
     doctor = add_command(sub, "doctor", cmd_doctor, "check the box and say what is wrong (exit 1 on a failure)",
                          needs_db=False)
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
+    doctor.set_defaults(needs_data=True)  # checks a box, never creates one
 
     backup = add_command(sub, "backup", cmd_backup, "write a backup archive (database snapshot, data files, config)")
     backup.add_argument("--output", help="archive path; default data_dir/backups/appliance-STAMP.tar.gz")
@@ -209,6 +210,7 @@ def build_parser():
                           "restore a backup archive (stop the daemons first); keeps the replaced database",
                           needs_db=False)
     restore.add_argument("archive", help="a file written by appliance backup")
+    restore.set_defaults(needs_data=True)
 
     cust = add_command(sub, "customer", None, "manage customers (policyholders)", needs_db=False)
     cust_sub = cust.add_subparsers(dest="customer_command", metavar="ACTION",
@@ -235,9 +237,18 @@ def main(argv=None):
         return 2
     try:
         config = load_config(args.config)
+        if args.needs_db or getattr(args, "needs_data", False):
+            check_configured(config)
         if args.needs_db:
             dbmod.open_and_migrate(config)
-        return args.handler(args, config) or 0
+        code = args.handler(args, config) or 0
+        sys.stdout.flush()  # a reader that went away is noticed here, not in the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # `appliance outbox | head`: the reader has all it wanted. Nothing more may reach
+        # the closed pipe (not even the flush at exit), and that is no error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ApplianceError as exc:
         print(f"appliance: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -147,6 +147,15 @@ def load_config(path=None):
     return Config(flatten(table), path)
 
 
+def check_configured(config):
+    """ConfigError unless there is a configuration file or the default data_dir
+    exists: a command run with neither must not make an appliance nobody set up
+    (a queued SMS no smsd will ever send, a fresh database under /var/lib)."""
+    if config.path is None and not config.data_dir.exists():
+        raise ConfigError(f"no configuration file (--config or ${ENV_VAR}) and no data_dir {config.data_dir}; "
+                          "pass --config, or run appliance init first", field="data_dir")
+
+
 def ensure_data_dir(config):
     """Create data_dir if needed and prove it is writable, else ConfigError."""
     data_dir = config.data_dir

@@ -69,3 +69,33 @@ def test_daemon_that_cannot_listen_names_the_setting(run_cli, tmp_path):
             assert out.returncode == 2, out.stderr
             last = out.stderr.strip().splitlines()[-1]
             assert last.startswith(f"appliance: error: {daemon}.listen: cannot listen on 127.0.0.1:{port}")
+
+
+def without_config_env():
+    import os
+    return {k: v for k, v in os.environ.items() if k != "APPLIANCE_CONFIG"}
+
+
+@pytest.mark.parametrize("argv", [["send", "--to", "13800138000", "--text", "你好"], ["doctor"], ["outbox"]])
+def test_no_config_and_no_data_dir_is_one_line_not_a_new_box(run_cli, argv):
+    from pathlib import Path
+    from appliance.settings import BY_NAME
+    default = Path(BY_NAME["data_dir"].default)
+    if default.exists():
+        pytest.skip(f"{default} exists on this machine")
+    out = run_cli(*argv, env=without_config_env())
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
+    assert "no configuration file" in out.stderr and str(default) in out.stderr
+    assert not default.exists()
+
+
+def test_output_into_a_pipe_closed_early_stays_quiet(run_cli, config_file):
+    import subprocess
+    import sys
+    assert run_cli("send", "--to", "13800138000", "--text", "你好", config_path=config_file).returncode == 0
+    for argv in (["outbox"], ["outbox", "--json"]):
+        proc = subprocess.Popen([sys.executable, "-m", "appliance.cli", "--config", str(config_file), *argv],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        proc.stdout.close()  # the reader (head) is gone before the first line is written
+        err = proc.stderr.read()
+        assert proc.wait(60) == 0 and err == "", (argv, err)
