@@ -3,8 +3,9 @@ consistent database snapshot, the files in data_dir (prompts, recordings,
 certificates) and the configuration file.
 
 The snapshot uses SQLite's online backup API, so daemons may keep running while
-a backup is taken. Restore checks the archive before it touches anything and
-keeps the database it replaces.
+a backup is taken. Restore checks the archive before it touches anything,
+refuses while any daemon of the box runs (their locks in data_dir/run, see
+appliance.daemon) and keeps a complete copy of the database it replaces.
 """
 import shutil
 import sqlite3
@@ -13,10 +14,13 @@ import tempfile
 from pathlib import Path
 
 from appliance import clock
+from appliance.daemon import all_stopped
 from appliance.errors import InputError
+from appliance.plugins import plugins
 
 DB_NAME = "appliance.db"
 SKIP = {DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"}
+SKIP_DIRS = {"backups", "run"}  # earlier backups; the daemons' locks
 
 
 def _sqlite_path(config):
@@ -48,7 +52,7 @@ def backup(config, output=None):
             tar.add(snapshot, arcname=f"data/{DB_NAME}")
             for path in sorted(config.data_dir.rglob("*")):
                 rel = path.relative_to(config.data_dir)
-                if (path.is_file() and rel.parts[0] != "backups" and path.name not in SKIP
+                if (path.is_file() and rel.parts[0] not in SKIP_DIRS and path.name not in SKIP
                         and not path.name.startswith((DB_NAME + ".before-restore", ".write-test"))):
                     tar.add(path, arcname=f"data/{rel}")
             if config.path:
@@ -68,16 +72,40 @@ def _check_snapshot(path):
         raise InputError(f"backup: the database in the archive is damaged ({result})")
 
 
+def _copy_database(db_path, kept):
+    """A complete copy of the database, what its WAL holds included: through the
+    backup API, or (a database too damaged to read) the file and its WAL side by side."""
+    try:
+        src = sqlite3.connect(db_path)
+        dst = sqlite3.connect(kept)
+        with dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+    except sqlite3.DatabaseError:
+        shutil.copy2(db_path, kept)
+        wal = Path(str(db_path) + "-wal")
+        if wal.exists():
+            shutil.copy2(wal, str(kept) + "-wal")
+
+
 def restore(config, archive):
-    """Restore data_dir from an archive; returns the path the old database was kept at."""
+    """Restore data_dir from an archive; returns the path the old database was kept at.
+    Refuses (InputError) while a daemon of this box runs; none can start meanwhile."""
     db_path = _sqlite_path(config)
     archive = Path(archive)
     try:
         tar = tarfile.open(archive, "r:gz")
     except (OSError, tarfile.TarError) as exc:
         raise InputError(f"backup: {archive} is not a backup archive ({exc})") from None
-    with tar, tempfile.TemporaryDirectory(dir=config.data_dir) as tmp:
-        members = [m for m in tar.getmembers() if m.name.startswith("data/") and m.isfile()]
+    with (tar, all_stopped(config.data_dir, plugins("appliance.daemons")) as running,
+          tempfile.TemporaryDirectory(dir=config.data_dir) as tmp):
+        if running:
+            raise InputError(f"restore: {', '.join(running)} running on this box; stop "
+                             f"{'it' if len(running) == 1 else 'them'} first (systemctl stop appliance.target)",
+                             field="daemons")
+        members = [m for m in tar.getmembers() if m.name.startswith("data/") and m.isfile()
+                   and m.name.split("/")[1] not in SKIP_DIRS]
         if f"data/{DB_NAME}" not in {m.name for m in members}:
             raise InputError(f"backup: {archive} holds no database")
         tar.extractall(tmp, members=members, filter="data")
@@ -86,7 +114,7 @@ def restore(config, archive):
         kept = None
         if db_path.exists():
             kept = db_path.with_name(f"{DB_NAME}.before-restore-{clock.now():%Y%m%d-%H%M%S}")
-            shutil.copy2(db_path, kept)
+            _copy_database(db_path, kept)
         for suffix in ("-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)
         for path in sorted(staged.rglob("*")):

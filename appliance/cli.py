@@ -15,6 +15,7 @@ import warnings
 
 from appliance import db as dbmod
 from appliance.config import ENV_VAR, check_configured, ensure_data_dir, load_config
+from appliance.daemon import running_lock
 from appliance.errors import ApplianceError, ConfigError, InputError
 from appliance.logs import setup_logging
 from appliance.plugins import plugins
@@ -107,8 +108,15 @@ def cmd_run(args, config):
     if args.daemon not in daemons:
         known = ", ".join(daemons) or "none installed"
         raise InputError(f"unknown daemon '{args.daemon}' (known: {known})", field="daemon")
+    ensure_data_dir(config)
+    with running_lock(config.data_dir, args.daemon):  # taken before the database is opened: see restore
+        dbmod.open_and_migrate(config)
+        return _run_daemon(daemons[args.daemon], args, config)
+
+
+def _run_daemon(entry_point, args, config):
     try:
-        return daemons[args.daemon].load()(config) or 0
+        return entry_point.load()(config) or 0
     except OSError as exc:
         # A daemon that cannot listen says which setting to change, in one line.
         key = f"{args.daemon}.listen"
@@ -188,7 +196,8 @@ def build_parser():
     config_set.add_argument("value", metavar="VALUE", help="the new value; - reads it from stdin (for a PIN)")
 
     run_parser = add_command(sub, "run", cmd_run, "run one daemon in the foreground (as systemd does)",
-                             needs_db=True)
+                             needs_db=False)  # cmd_run opens it once the daemon's lock is held
+    run_parser.set_defaults(needs_data=True)
     run_parser.add_argument("daemon", metavar="DAEMON",
                             help="which daemon: " + (", ".join(plugins("appliance.daemons")) or "none installed"))
 

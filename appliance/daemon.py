@@ -22,12 +22,15 @@ lingering half dead. STOPPING=1 arms systemd's TimeoutStopSec, so a stop()
 that hangs is killed all the same. On a signal the runner does the same and
 returns 0.
 """
+import contextlib
+import fcntl
 import logging
 import os
 import signal
 import socket
 import threading
 import time
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,69 @@ def serve(name, start, stop, alive):
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+
+
+def lock_path(data_dir, name):
+    return Path(data_dir) / "run" / f"{name}.lock"
+
+
+@contextlib.contextmanager
+def running_lock(data_dir, name):
+    """Hold a shared flock on data_dir/run/NAME.lock while daemon NAME runs, so
+    `restore` and `doctor` can tell which daemons of this box run (the kernel drops
+    the lock when the process ends, even by kill -9: no stale pid files). Blocks
+    while a restore holds it exclusively: a daemon starting then opens the
+    restored database, not the one being replaced."""
+    path = lock_path(data_dir, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        yield path
+    finally:
+        os.close(fd)
+
+
+def running_daemons(data_dir):
+    """Names of this box's daemons that run now (whose lock is held), sorted."""
+    return sorted(name for name, fd in _probe(data_dir, ()) if fd is None)
+
+
+@contextlib.contextmanager
+def all_stopped(data_dir, names):
+    """Hold every daemon's lock exclusively (those of `names` and any that ran
+    before); yields the names that run now instead, and then holds nothing.
+    While the locks are held no daemon of this box can start."""
+    held = _probe(data_dir, names)
+    try:
+        running = sorted(name for name, fd in held if fd is None)
+        yield running
+    finally:
+        for _, fd in held:
+            if fd is not None:
+                os.close(fd)
+
+
+def _probe(data_dir, names):
+    """[(name, fd holding its lock exclusively, or None when a daemon holds it)]."""
+    run_dir = Path(data_dir) / "run"
+    if names:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    found = {p.stem for p in run_dir.glob("*.lock")} | set(names)
+    held = []
+    for name in sorted(found):
+        fd = os.open(lock_path(data_dir, name), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held.append((name, fd))
+        except BlockingIOError:
+            os.close(fd)
+            held.append((name, None))
+    if not names:  # only asked who runs: let go at once
+        for _, fd in held:
+            if fd is not None:
+                os.close(fd)
+    return held
 
 
 def _supervise(name, alive, stopping):

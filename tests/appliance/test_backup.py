@@ -1,7 +1,17 @@
 """Backup, restore and doctor, through the real command line."""
 import json
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import tarfile
+import threading
+
+import pytest
+from peer_support import wait_for
+
+from appliance.daemon import running_daemons
 
 
 def count_customers(tmp_path):
@@ -60,3 +70,71 @@ def test_doctor_fails_on_unwritable_data_dir(run_cli, tmp_path):
     path.write_text('data_dir = "/proc/version/x"\n')
     out = run_cli("doctor", config_path=path)
     assert out.returncode == 1 and out.stdout.startswith("FAIL  data_dir:")
+
+
+@pytest.fixture
+def smsd(config_file, tmp_path):
+    """`appliance run smsd` as a real process (no modems: what it is asked to send stays queued)."""
+    config_file.write_text(f'data_dir = "{tmp_path / "data"}"\n[modems]\nports = ["{tmp_path / "none" / "gsm*"}"]\n')
+    proc = subprocess.Popen([sys.executable, "-m", "appliance.cli", "--config", str(config_file), "run", "smsd"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    wait_for(lambda: proc.poll() is not None or running_daemons(tmp_path / "data") == ["smsd"], 60,
+             "smsd running")
+    assert proc.poll() is None, proc.stderr.read()
+    yield proc
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(30)
+
+
+def count_messages(path):
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    n = conn.execute("SELECT count(*) FROM message").fetchone()[0]
+    conn.close()
+    return n
+
+
+def test_online_backup_and_a_restore_that_refuses_while_smsd_runs(smsd, run_cli, config_file, tmp_path):
+    from appliance import db as dbmod
+    from appliance.config import load_config
+    from appliance.sms.outbox import queue_message
+    database = dbmod.open_database(load_config(str(config_file)))
+    committed, stop = [], threading.Event()
+
+    def write():  # one message per transaction, as long as the test wants
+        database.execute_sql("PRAGMA wal_autocheckpoint=0")  # what it writes stays in the WAL
+        while not stop.is_set():
+            queue_message("+8613800138000", f"第{len(committed) + 1}条")
+            committed.append(1)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        wait_for(lambda: len(committed) >= 20, 30, "20 messages queued")
+        before = len(committed)
+        out = run_cli("backup", "--output", tmp_path / "b.tar.gz", config_path=config_file)
+        assert out.returncode == 0, out.stderr
+        wait_for(lambda: len(committed) >= before + 20, 30, "20 more messages queued while smsd runs")
+    finally:
+        stop.set()
+        writer.join(30)
+    database.close()
+    total = len(committed)
+    with tarfile.open(tmp_path / "b.tar.gz") as tar:
+        tar.extract("data/appliance.db", tmp_path / "x", filter="data")
+    in_backup = count_messages(tmp_path / "x" / "data" / "appliance.db")
+    assert before <= in_backup < total  # a consistent snapshot holding every message committed before it
+
+    out = run_cli("restore", tmp_path / "b.tar.gz", config_path=config_file)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1, out.stderr
+    assert "smsd running on this box" in out.stderr
+    assert count_messages(tmp_path / "data" / "appliance.db") == total  # nothing touched
+
+    os.killpg(smsd.pid, signal.SIGKILL)  # a crash: what the WAL holds is not yet in the main file
+    smsd.wait(30)
+    out = run_cli("restore", tmp_path / "b.tar.gz", config_path=config_file)
+    assert out.returncode == 0, out.stderr
+    kept = out.stdout.strip().rsplit("previous database kept at ", 1)[1]
+    assert count_messages(kept) == total  # the copy of what was replaced is complete
+    assert count_messages(tmp_path / "data" / "appliance.db") == in_backup
