@@ -138,3 +138,45 @@ def test_online_backup_and_a_restore_that_refuses_while_smsd_runs(smsd, run_cli,
     kept = out.stdout.strip().rsplit("previous database kept at ", 1)[1]
     assert count_messages(kept) == total  # the copy of what was replaced is complete
     assert count_messages(tmp_path / "data" / "appliance.db") == in_backup
+
+
+def test_doctor_names_a_removed_modem_with_its_alarm(run_cli, tmp_path):
+    from appliance import db as dbmod
+    from appliance.config import load_config
+    from appliance.sms.models import ModemStatus
+    modems = tmp_path / "modems"
+    modems.mkdir()
+    for n in range(4):
+        (modems / f"gsm{n}").touch()
+    path = tmp_path / "c.toml"
+    path.write_text(f'data_dir = "{tmp_path / "data"}"\n[modems]\nports = ["{modems / "gsm*"}"]\n')
+    assert run_cli("init", config_path=path).returncode == 0
+    database = dbmod.open_and_migrate(load_config(str(path)))
+    for n in range(4):
+        ModemStatus.create(port=f"gsm{n}", state="ok")
+    ModemStatus.update(state="removed", alarm="no answer to AT for 3 tries").where(ModemStatus.port == "gsm2").execute()
+    database.close()
+    out = run_cli("doctor", "--json", config_path=path)
+    modem = {r["check"]: r for r in json.loads(out.stdout)}["modem ports"]
+    assert modem["status"] == "warn" and "4 found" in modem["detail"]
+    assert "gsm2 removed (no answer to AT for 3 tries)" in modem["detail"]
+
+
+def test_doctor_says_which_daemons_run_and_which_ports_answer(smsd, run_cli, config_file, tmp_path):
+    import socket
+    with socket.socket() as web:
+        web.bind(("127.0.0.1", 0))
+        web.listen()
+        with socket.socket() as free:
+            free.bind(("127.0.0.1", 0))
+            agi_port = free.getsockname()[1]  # bound, not listening: nothing answers
+            with open(config_file, "a") as fh:
+                fh.write(f'[web]\nlisten = "127.0.0.1:{web.getsockname()[1]}"\n'
+                         f'[agi]\nlisten = "127.0.0.1:{agi_port}"\n')
+            out = run_cli("doctor", "--json", config_path=config_file)
+    results = {r["check"]: r for r in json.loads(out.stdout)}
+    assert results["daemons"]["status"] == "warn"
+    assert results["daemons"]["detail"] == "running: smsd; not running: agi, services, web"
+    assert results["web.listen"]["status"] == "ok"
+    assert results["agi.listen"] == {"status": "warn", "check": "agi.listen",
+                                     "detail": f"nothing answers on 127.0.0.1:{agi_port} (agi not running)"}
