@@ -5,28 +5,30 @@ appliance.importer.import_file (all or nothing) and records the phase and the
 rows read, checked and written in the job's row, so a page can show a progress
 bar while a large file is imported.
 
-The job's 'done' is written inside the import's own transaction, so it commits
-with the rows or not at all. SQLite has one writer: while the import's transaction is open (phase
-'writing') no other connection can update the job's row, and an update from
-the import's own connection would be invisible until commit and rolled back
-with it. So during that phase the row keeps the counts of the phase's start
-and this process's live counters (LIVE) are shown over it; the row gets the
-final counts when the import ends.
+The import never holds the write lock for long (see importer.import_file):
+rows are checked, staged under the job, then published in short batches, the
+job's row recording how far publishing got in each batch's own transaction;
+the last batch marks it 'done' with the audit entry. Between the writes the
+row gets the progress counters now and then, and this process's live counters
+(LIVE) are shown over it.
 
-Jobs run only in the web daemon. A job left 'queued' or 'running' that no
-thread of this process runs belongs to a process that was stopped or killed:
-its transaction never committed, so it wrote nothing, and it is marked
-'interrupted' when it is next looked at.
+Jobs run in the web daemon. A job left 'queued' or 'running' that no thread of
+this process runs (and no live process of this box owns) was stopped or
+killed: if it had started publishing it is rolled forward when next looked
+at; otherwise nothing of it was published, it is marked 'interrupted' and its
+staged rows are dropped.
 """
 import dataclasses
 import json
 import logging
+import os
+import socket
 import threading
 import time
 from pathlib import Path
 
 from appliance import clock, importer
-from appliance.db import database
+from appliance.db import database, retrying
 from appliance.errors import InputError, NotFound
 from appliance.models import ImportJob, audit
 
@@ -61,7 +63,7 @@ def run(job_id):
     try:
         job = ImportJob.get_by_id(job_id)
         with _one_at_a_time:
-            _update(job_id, state="running", phase="reading", started_at=clock.now())
+            retrying(_update, job_id, state="running", phase="reading", started_at=clock.now())
             _import(job)
     except Exception:  # the thread must record an end whatever happened
         log.exception("import job %s failed", job_id)
@@ -78,7 +80,8 @@ def _import(job):
     progress = _Progress(job.id)
     try:
         report = importer.import_file(job.kind, job.path, dry_run=job.dry_run, actor=job.actor,
-                                      source=job.source, file_name=job.filename, progress=progress)
+                                      source=job.source, file_name=job.filename, progress=progress,
+                                      job_id=job.id)
     except importer.ImportFailed as exc:
         audit(job.actor, f"import.{job.kind}.refused", job.filename,
               f"{len(exc.errors)} error(s); first: {exc.errors[0]}", job.source)
@@ -89,12 +92,39 @@ def _import(job):
         _finish(job.id, "failed", progress.counts, message=str(exc))
         return
     report = {**report, "file": job.filename}
+    # Published rows: publish() marked the job done with its last batch.
     _finish(job.id, "done", progress.counts, created=report["created"], updated=report["updated"],
             report=json.dumps(report, ensure_ascii=False))
 
 
+def _roll_forward(job_id):
+    """A job killed while publishing: publish the rest of its staged rows."""
+    database.connect(reuse_if_open=True)
+    try:
+        importer.publish(job_id)
+        job = ImportJob.get_by_id(job_id)
+        Path(job.path).unlink(missing_ok=True)
+        log.info("import job %s: rolled forward after an interruption", job_id)
+    except Exception:
+        log.exception("import job %s: could not roll forward", job_id)
+    finally:
+        with _live_lock:
+            LIVE.pop(job_id, None)
+        database.close()
+
+
+def _discard(job_id):
+    database.connect(reuse_if_open=True)
+    try:
+        importer.discard(job_id)
+    except Exception:
+        log.exception("import job %s: could not drop its staged rows", job_id)
+    finally:
+        database.close()
+
+
 class _Progress:
-    """The importer's progress callback: live counters always, the row when it may."""
+    """The importer's progress callback: live counters always, the row now and then."""
 
     def __init__(self, job_id):
         self.job_id = job_id
@@ -105,23 +135,22 @@ class _Progress:
     def __call__(self, phase, counts):
         self.counts = dict(counts)
         with _live_lock:
-            LIVE[self.job_id] = {"phase": "writing" if phase == "committing" else phase, **self.counts}
-        if phase == "committing":
-            # Written in the import's own transaction, so the rows and 'done' commit
-            # together: a kill after the commit never leaves a 'running' job that
-            # would then be called interrupted although its rows were written.
-            _finish(self.job_id, "done", self.counts, created=counts["created"], updated=counts["updated"])
-            return
+            LIVE[self.job_id] = {"phase": phase, **self.counts}
         moment = time.monotonic()
-        if (phase != self.phase or moment - self.saved >= SAVE_EVERY) and not database.in_transaction():
-            _update(self.job_id, phase=phase, **_columns(self.counts))
+        if phase != "finished" and (phase != self.phase or moment - self.saved >= SAVE_EVERY) \
+                and not database.in_transaction():
+            retrying(_update, self.job_id, phase=phase, **_columns(self.counts, written=phase != "writing"))
             self.saved = moment
         self.phase = phase
 
 
-def _columns(counts):
-    return {"total": counts.get("total"), "rows_read": counts.get("read", 0),
-            "rows_checked": counts.get("checked", 0), "rows_written": counts.get("written", 0)}
+def _columns(counts, written=True):
+    # While writing, publish() keeps rows_written (its rows, in its transactions).
+    columns = {"total": counts.get("total"), "rows_read": counts.get("read", 0),
+               "rows_checked": counts.get("checked", 0)}
+    if written:
+        columns["rows_written"] = counts.get("written", 0)
+    return columns
 
 
 def _update(job_id, **values):
@@ -129,26 +158,50 @@ def _update(job_id, **values):
 
 
 def _finish(job_id, state, counts=None, **values):
-    _update(job_id, state=state, phase="finished", finished_at=clock.now(), **_columns(counts or {}), **values)
+    retrying(_update, job_id, state=state, phase="finished", finished_at=clock.now(), **_columns(counts or {}), **values)
 
 
 # --- looking at jobs ---------------------------------------------------------------
 
+def _runs_elsewhere(job):
+    """Is the job's process (e.g. an `appliance import` on this box) still alive?"""
+    host, _, pid = (job.owner or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def mark_interrupted():
-    """Jobs left queued or running with no thread here to run them are interrupted.
-    Returns how many were marked."""
-    open_jobs = list(ImportJob.select(ImportJob.id, ImportJob.path)
+    """Jobs left queued or running with no thread here to run them were stopped or
+    killed: those that had started publishing are rolled forward (in a thread),
+    the others are marked interrupted (nothing of them was published). Returns
+    how many were marked."""
+    open_jobs = list(ImportJob.select(ImportJob.id, ImportJob.path, ImportJob.owner, ImportJob.published)
                      .where(ImportJob.state.in_(("queued", "running"))))
     with _live_lock:
-        orphans = [job for job in open_jobs if job.id not in LIVE]
+        orphans = [job for job in open_jobs if job.id not in LIVE and not _runs_elsewhere(job)]
+        forward = [job for job in orphans if job.published is not None]
+        for job in forward:
+            LIVE[job.id] = {"phase": "writing"}
+    for job in forward:
+        threading.Thread(target=_roll_forward, args=(job.id,), name=f"import-job-{job.id}", daemon=True).start()
+    orphans = [job for job in orphans if job.published is None]
     if not orphans:
         return 0
-    ImportJob.update(state="interrupted", finished_at=clock.now(),
-                     message="interrupted: the web service stopped before the import finished; "
-                             "nothing was imported").where(
-        ImportJob.id.in_([job.id for job in orphans]), ImportJob.state.in_(("queued", "running"))).execute()
-    for job in orphans:  # a killed process left its upload behind
+    retrying(lambda: ImportJob.update(
+        state="interrupted", finished_at=clock.now(),
+        message="interrupted: the web service stopped before the import finished; nothing was imported").where(
+        ImportJob.id.in_([job.id for job in orphans]), ImportJob.state.in_(("queued", "running")),
+        ImportJob.published.is_null()).execute())
+    for job in orphans:  # a killed process left its upload and staged rows behind
         Path(job.path).unlink(missing_ok=True)
+        threading.Thread(target=_discard, args=(job.id,), daemon=True).start()
     return len(orphans)
 
 

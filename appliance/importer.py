@@ -2,10 +2,12 @@
 
 - Columns are found by field name, by the Chinese headers core systems and
   spreadsheets use (姓名, 手机号码…), or by an explicit mapping ('手机=mobile').
-- Every row is checked and written inside one transaction; any error rolls the
-  whole file back (all-or-nothing), and each error names its line and column.
-- A dry run does all of that, then rolls back: it finds database-level errors
-  (a duplicate ID number…) too, not only format errors.
+- Every row is checked, against the database too, before anything is written;
+  any error refuses the whole file (all-or-nothing), and each error names its
+  line and column. The rows are then staged and published in short
+  transactions (see import_file), so other daemons are never locked out long.
+- A dry run does the checking only: it finds database-level errors (a
+  duplicate ID number…) too, not only format errors.
 - Phone numbers are cleaned with phonenumbers (appliance.phones): '138-0013-8000'
   and '13800138000.0' (a spreadsheet's number cell) become '+8613800138000';
   invalid ones are listed as errors.
@@ -13,7 +15,10 @@
 import csv
 import datetime
 import io
+import json
+import os
 import re
+import socket
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -22,10 +27,11 @@ import peewee
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from appliance import phones
-from appliance.db import database, write_transaction
+from appliance import clock, phones
+from appliance.db import database, retrying, write_transaction
 from appliance.errors import InputError
-from appliance.models import Claim, Customer, Payment, Policy, Product, Staff, audit
+from appliance.models import (Claim, Customer, CustomerPhone, ImportJob, ImportRow, Payment, Policy, Product, Staff,
+                              audit, phone_numbers_of)
 
 MAX_REPORTED = 50
 
@@ -386,18 +392,32 @@ UPSERT = {"customers": upsert_customer, "staff": upsert_staff, "policies": upser
           "payments": upsert_payment, "claims": upsert_claim}
 
 
+STAGE_BATCH = 2000       # rows staged per short transaction
+PUBLISH_BATCH = {"customers": 1000}  # rows published per short transaction (bulk writes)
+PUBLISH_ROWS = 100       # the other kinds, written row by row
+REHEARSE_BATCH = 100     # rows rehearsed (written, then rolled back) per transaction
+
+
 def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli", source="", file_name=None,
-                progress=None):
+                progress=None, job_id=None):
     """Import one file, all or nothing. Returns a report dict; raises ImportFailed
     (an InputError naming line and column) when any row is bad.
 
-    Every row is checked (converted) first, without touching the database, then
-    written inside one transaction: the write lock is held only for the writing.
+    No transaction holds SQLite's one write lock for long, so other daemons keep
+    writing while a large file is imported:
+    1. every row is converted, then checked against the database (duplicate ID
+       numbers within the file and against the table, missing references…)
+       without writing, or in short rehearsals that are rolled back; any error
+       refuses the file before anything is written;
+    2. the checked rows are staged (import_row) for a job in short transactions;
+    3. they are published in short batches, each recording its progress in the
+       job's row in its own transaction. A crash before publishing leaves only
+       staged rows (dropped); a crash while publishing is rolled forward
+       (publish() continues from the recorded row), so a file is never half-applied.
     `progress`, when given, is called as progress(phase, counts) from this thread,
-    phase 'reading', 'checking', 'writing', 'committing' or 'finished', counts a dict
-    with total, read, checked and written (and created, updated when committing);
-    during 'writing' and 'committing' the import's transaction is open, and
-    'committing' comes only when the rows are about to be committed.
+    phase 'reading', 'checking', 'writing' or 'finished', counts a dict with
+    total, read, checked and written (and created, updated at the end).
+    `job_id` names the ImportJob to stage under (one is made when not given).
     `file_name` names the file in errors and the audit log (default: the path's)."""
     if kind not in SPECS:
         raise InputError(f"kind: must be one of {', '.join(SPECS)}, got {kind!r}", field="kind")
@@ -408,17 +428,180 @@ def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli", source=
     columns, ignored = resolve_columns(kind, header, mapping or {})
     run.header, run.columns = header, columns
     checked = run.check(rows)
+    del rows
     if len(run.errors) < MAX_REPORTED:
-        # Rows that converted are written even when others did not, so the one
-        # report also names what only the database finds (a duplicate ID number).
-        run.write(checked, dry_run, lambda: audit(actor, f"import.{kind}", file_name or Path(path).name,
-                                                  f"{run.created} created, {run.updated} updated", source))
-    run.tell("finished")
+        checked = run.verify(checked)
     if run.errors:
+        run.tell("finished")
         run.errors.sort(key=lambda e: e.line)  # stable: a row's own errors stay in column order
         raise ImportFailed(file_name or path, run.errors[:MAX_REPORTED])
-    return {"kind": kind, "file": str(path), "rows": len(rows), "created": run.created, "updated": run.updated,
-            "numbers_cleaned": run.cleaned, "ignored_columns": ignored, "dry_run": dry_run}
+    name = file_name or Path(path).name
+    if not dry_run:
+        job_id = stage(kind, checked, run, job_id=job_id, path=path, file_name=name, actor=actor, source=source)
+        del checked
+        outcome = publish(job_id, progress=run.tell_counts)
+        run.created, run.updated = outcome["created"], outcome["updated"]
+    run.counts.update(written=run.counts["total"], created=run.created, updated=run.updated)
+    run.tell("finished")
+    return {"kind": kind, "file": str(path), "rows": run.counts["total"], "created": run.created,
+            "updated": run.updated, "numbers_cleaned": run.cleaned, "ignored_columns": ignored,
+            "dry_run": dry_run}
+
+
+# --- staging and publishing -------------------------------------------------------------
+
+def _owner():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _encode(values):
+    return json.dumps({k: (v.isoformat() if isinstance(v, datetime.date) else
+                           str(v) if isinstance(v, Decimal) else v) for k, v in values.items()},
+                      ensure_ascii=False)
+
+
+def _decode(kind, text):
+    values = json.loads(text)
+    for f in SPECS[kind]:
+        if values.get(f.name) is None:
+            continue
+        if f.kind == "date":
+            values[f.name] = datetime.date.fromisoformat(values[f.name])
+        elif f.kind == "decimal":
+            values[f.name] = Decimal(values[f.name])
+    for name in ("birth_date",):  # derived in checking (customers)
+        if isinstance(values.get(name), str):
+            values[name] = datetime.date.fromisoformat(values[name])
+    return values
+
+
+def stage(kind, checked, run, *, job_id=None, path="", file_name="", actor="cli", source=""):
+    """Write the checked rows to import_row under a job, in short transactions;
+    returns the job's id, its publishing started (published=0)."""
+    if job_id is None:
+        job_id = retrying(lambda: ImportJob.create(kind=kind, path=str(path), filename=file_name, actor=actor,
+                                                    source=source, state="running", phase="writing",
+                                                    started_at=clock.now(), owner=_owner()).id)
+    else:
+        retrying(lambda: ImportJob.update(owner=_owner()).where(ImportJob.id == job_id).execute())
+    for start in range(0, len(checked), STAGE_BATCH):
+        rows = [{"job": job_id, "seq": start + i + 1, "data": _encode(values)}
+                for i, (line, values) in enumerate(checked[start:start + STAGE_BATCH])]
+
+        def write(rows=rows):
+            with write_transaction():
+                ImportRow.insert_many(rows).execute()
+        retrying(write)
+        run.counts["written"] = min(len(checked), start + STAGE_BATCH) // 2  # staging: half the writing
+        run.tell("writing")
+
+    def begin():
+        with write_transaction():
+            ImportJob.update(published=0, total=len(checked), created=0, updated=0, rows_written=0).where(
+                ImportJob.id == job_id).execute()
+    retrying(begin)
+    return job_id
+
+
+def publish(job_id, progress=None):
+    """Publish a job's staged rows in short transactions, from where the job's row
+    says it got to (a crashed run is rolled forward); the last one audits the import
+    and marks the job done. Returns {'created', 'updated'}."""
+    job = ImportJob.get_by_id(job_id)
+    kind = job.kind
+    batch = PUBLISH_BATCH.get(kind, PUBLISH_ROWS)
+    while True:
+        def one_batch():
+            with write_transaction():
+                job = ImportJob.get_by_id(job_id)
+                if job.state != "running" or job.published is None:
+                    return None  # finished meanwhile (another process rolled it forward)
+                rows = list(ImportRow.select().where(ImportRow.job == job_id, ImportRow.seq > job.published)
+                            .order_by(ImportRow.seq).limit(batch))
+                if not rows:
+                    audit(job.actor, f"import.{kind}", job.filename,
+                          f"{job.created} created, {job.updated} updated", job.source)
+                    ImportJob.update(state="done", phase="finished", finished_at=clock.now(),
+                                     rows_written=job.total or 0, published=job.total or 0).where(
+                        ImportJob.id == job_id).execute()
+                    return {"created": job.created, "updated": job.updated, "done": True}
+                created = _publish_rows(kind, [_decode(kind, r.data) for r in rows])
+                updated = len(rows) - created
+                ImportRow.delete().where(ImportRow.job == job_id, ImportRow.seq <= rows[-1].seq).execute()
+                ImportJob.update(published=rows[-1].seq, rows_written=rows[-1].seq,
+                                 created=ImportJob.created + created, updated=ImportJob.updated + updated).where(
+                    ImportJob.id == job_id, ImportJob.published == job.published).execute()
+                return {"created": job.created + created, "updated": job.updated + updated,
+                        "written": rows[-1].seq, "total": job.total or 0}
+        outcome = retrying(one_batch)
+        if outcome is None:
+            job = ImportJob.get_by_id(job_id)
+            return {"created": job.created, "updated": job.updated}
+        if outcome.get("done"):
+            return outcome
+        if progress:
+            progress("writing", outcome)
+
+
+def _publish_rows(kind, rows):
+    """Write checked rows; returns how many were created. Inside the caller's transaction."""
+    if kind == "customers":
+        return _publish_customers(rows)
+    created = 0
+    for values in rows:
+        created += bool(UPSERT[kind](values))
+    return created
+
+
+def _publish_customers(rows):
+    merged = {}
+    for values in rows:  # the same customer twice in a file: the later row wins, field by field
+        merged.setdefault(values["customer_no"], {}).update(values)
+    existing = dict(Customer.select(Customer.customer_no, Customer.id)
+                    .where(Customer.customer_no.in_(list(merged))).tuples())
+    fields = Customer._meta.fields
+    new = []
+    for no, values in merged.items():
+        values = {k: (_default_of(fields[k]) if v is None and not fields[k].null else v)
+                  for k, v in values.items()}
+        if no in existing:
+            Customer.update(**values).where(Customer.id == existing[no]).execute()
+        else:
+            new.append(values)
+    group = []
+    for values in new + [None]:  # in file order; insert_many wants one set of columns
+        if group and (values is None or values.keys() != group[0].keys()):
+            Customer.insert_many(group).execute()
+            group = []
+        if values is not None:
+            group.append(values)
+    ids = [i for (i,) in Customer.select(Customer.id).where(Customer.customer_no.in_(list(merged))).tuples()]
+    CustomerPhone.delete().where(CustomerPhone.customer.in_(ids)).execute()
+    phone_rows = []
+    for customer in Customer.select(Customer.id, Customer.mobile, Customer.other_phones).where(
+            Customer.id.in_(ids)):
+        phone_rows += [{"customer": customer.id, "number": n} for n in phone_numbers_of(customer)]
+    if phone_rows:
+        CustomerPhone.insert_many(phone_rows).execute()
+    return len(new)
+
+
+def _default_of(column):
+    return column.default() if callable(column.default) else column.default
+
+
+def discard(job_id):
+    """Drop a job's staged rows (a job that never started publishing), in short batches."""
+    while True:
+        def one():
+            with write_transaction():
+                seqs = [s for (s,) in ImportRow.select(ImportRow.seq).where(ImportRow.job == job_id)
+                        .order_by(ImportRow.seq).limit(STAGE_BATCH).tuples()]
+                if seqs:
+                    ImportRow.delete().where(ImportRow.job == job_id, ImportRow.seq <= seqs[-1]).execute()
+                return len(seqs)
+        if not retrying(one):
+            return
 
 
 class _Run:
@@ -434,6 +617,12 @@ class _Run:
 
     def tell(self, phase):
         self.progress(phase, self.counts)
+
+    def tell_counts(self, phase, outcome):
+        """publish()'s progress: staging was the first half of the writing."""
+        total = outcome["total"] or 1
+        self.counts["written"] = total // 2 + outcome["written"] * (total - total // 2) // total
+        self.tell(phase)
 
     def error(self, line, name, message):
         """Note a row error, naming the file's column when the field came from one."""
@@ -453,9 +642,11 @@ class _Run:
             if len(values) == len(self.columns):
                 checked.append((line, values))
             self.counts["checked"] += 1
-            self.tell("checking")
+            if self.counts["checked"] % 500 == 0:
+                self.tell("checking")
             if len(self.errors) >= MAX_REPORTED:
                 break
+        self.tell("checking")
         return checked
 
     def convert_row(self, line, cells):
@@ -474,24 +665,79 @@ class _Run:
                 self.cleaned += 1
         return values
 
-    def write(self, checked, dry_run, record):
-        """Write the checked rows in one transaction; it commits (with what `record`
-        writes) only when no row failed and this is not a dry run."""
-        self.tell("writing")
-        with write_transaction() as transaction:
-            for line, values in checked:
-                self.write_row(line, values)
-                self.counts["written"] += 1
-                self.tell("writing")
-                if len(self.errors) >= MAX_REPORTED:
-                    break
-            if self.errors or dry_run:
-                transaction.rollback()
-                return
-            record()
-            # Still inside the transaction: what the caller records now commits with the rows.
-            self.counts.update(created=self.created, updated=self.updated)
-            self.tell("committing")
+    def verify(self, checked):
+        """What only the database finds, found before anything is written; returns
+        the rows as they will be written, counting created and updated."""
+        if self.kind == "customers":
+            return self.verify_customers(checked)
+        return self.rehearse(checked)
+
+    def verify_customers(self, checked):
+        out, owner_of_id = [], {}
+        for line, values in checked:
+            customer = Customer(**values)
+            try:
+                customer.clean()  # ID number check, birth date and gender from it
+            except InputError as exc:
+                self.error(line, exc.field if exc.field in self.columns else None, str(exc).split(": ", 1)[-1])
+                continue
+            if customer.id_number:
+                values["id_number"] = customer.id_number
+                if "birth_date" not in values or values["birth_date"] is None:
+                    values["birth_date"] = customer.birth_date
+                if not values.get("gender"):
+                    values["gender"] = customer.gender
+                first = owner_of_id.setdefault(customer.id_number, values["customer_no"])
+                if first != values["customer_no"]:
+                    self.error(line, "id_number", "already used by another record")
+                    continue
+            out.append((line, values))
+            if len(self.errors) >= MAX_REPORTED:
+                return out
+        nos = [v["customer_no"] for _, v in out]
+        known = set()
+        for start in range(0, len(nos), 500):
+            known.update(no for (no,) in Customer.select(Customer.customer_no)
+                         .where(Customer.customer_no.in_(nos[start:start + 500])).tuples())
+        ids = list(owner_of_id)
+        taken = {}
+        for start in range(0, len(ids), 500):
+            taken.update(Customer.select(Customer.id_number, Customer.customer_no)
+                         .where(Customer.id_number.in_(ids[start:start + 500])).tuples())
+        seen = set()
+        for line, values in out:
+            number = values.get("id_number")
+            if number and taken.get(number, values["customer_no"]) != values["customer_no"]:
+                self.error(line, "id_number", "already used by another record")
+            no = values["customer_no"]
+            if no in known or no in seen:
+                self.updated += 1
+            else:
+                self.created += 1
+            seen.add(no)
+        return out
+
+    def rehearse(self, checked):
+        """Write the rows in short transactions that are rolled back: every error the
+        database finds (a missing policy, a refused value) without keeping anything."""
+        for start in range(0, len(checked), REHEARSE_BATCH):
+            chunk = checked[start:start + REHEARSE_BATCH]
+
+            def attempt(chunk=chunk):
+                errors, created, updated = len(self.errors), self.created, self.updated
+                try:
+                    with write_transaction() as transaction:
+                        for line, values in chunk:
+                            self.write_row(line, values)
+                        transaction.rollback()
+                except Exception:
+                    del self.errors[errors:]
+                    self.created, self.updated = created, updated
+                    raise
+            retrying(attempt)
+            if len(self.errors) >= MAX_REPORTED:
+                break
+        return checked
 
     def write_row(self, line, values):
         try:

@@ -292,6 +292,19 @@ class ImportJob(BaseModel):
     created_at = DateTimeField(default=clock.now)
     started_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
+    owner = CharField(default="")           # host:pid of the process running it
+    published = IntegerField(null=True)     # staged rows published so far; None: not publishing
 
     class Meta:
         table_name = "import_job"
+
+
+class ImportRow(BaseModel):
+    """A checked row staged for its job, published (and deleted) in short batches."""
+    job = ForeignKeyField(ImportJob, on_delete="CASCADE")
+    seq = IntegerField()
+    data = TextField()                      # JSON: the row's converted values
+
+    class Meta:
+        table_name = "import_row"
+        indexes = ((("job", "seq"), True),)

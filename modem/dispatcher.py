@@ -63,6 +63,8 @@ class Dispatcher:
         while not stop.is_set():
             try:
                 self.step(idle_wait)
+            except dbmod.Busy:  # another daemon's long write: waited for, not a fault here
+                log.warning("dispatcher: the database stayed busy; trying again")
             except Exception:
                 log.exception("dispatcher step failed; carrying on")
                 stop.wait(1.0)
@@ -75,20 +77,22 @@ class Dispatcher:
         how many parts were handed out."""
         events = self._take_events(wait)
         now = now or clock.now()
-        if self.counted_for != now.date():
+        if self.counted_for != clock.today(now):
             self._load_counters(now)  # a new day: the daily caps start again
         results, sent = self._results(events, now)
         idle = self.idle_workers(now)
         ready = self._ready_parts(idle, bool(events), now)
         jobs = []
         if events or ready:
-            jobs = self._commit(events, results, sent, idle, ready, now)
+            # Safe to try again: the transaction rolled back whole, and _commit
+            # changes nothing outside it until it has committed.
+            jobs = dbmod.retrying(self._commit, events, results, sent, idle, ready, now)
         for worker, job in jobs:  # only after the claims are committed
             self.busy.add(worker.name)
             self.last_submit[worker.name] = now
             self.pool.hand(worker, job)
         if self._due("housekeeping", now, HOUSEKEEPING):
-            self.housekeeping(now)
+            dbmod.retrying(self.housekeeping, now)
         self.write_status(now=now)
         return len(jobs)
 
@@ -215,7 +219,7 @@ class Dispatcher:
             if info["type"] == "SMS-STATUS-REPORT":
                 self._status_report(item, reports)
             elif info["type"] == "SMS-DELIVER":
-                inbox.store_inbound(info.get("number") or "", info.get("text", ""), _local(info.get("time")),
+                inbox.store_inbound(info.get("number") or "", info.get("text", ""), _instant(info.get("time")),
                                     item.modem, info.get("concat"), now)
             else:
                 log.warning("%s: unexpected %s in the SIM store; deleted", item.modem, info["type"])
@@ -298,10 +302,10 @@ class Dispatcher:
         self.pool.rescan()
 
     def _load_counters(self, now):
-        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        self.sent_day = delivery.sent_counts(day)
-        self.sent_month = delivery.sent_counts(day.replace(day=1))
-        self.counted_for = now.date()
+        today = clock.today(now)  # the caps count the box's day and month
+        self.sent_day = delivery.sent_counts(clock.day_start(today))
+        self.sent_month = delivery.sent_counts(clock.day_start(today.replace(day=1)))
+        self.counted_for = today
 
     def write_status(self, force=False, now=None):
         """Health rows: every modem every few seconds, and at once when one changes state."""
@@ -313,6 +317,9 @@ class Dispatcher:
         self.dirty = set()
         if not workers:
             return
+        dbmod.retrying(self._write_status_rows, workers, now)
+
+    def _write_status_rows(self, workers, now):
         with dbmod.write_transaction():
             for worker in workers:
                 self._status_row(worker, now)
@@ -340,8 +347,8 @@ def _sim(worker):
     return worker.info["imsi"] or worker.name
 
 
-def _local(instant):
-    """A PDU timestamp (with its zone) as wall-clock time here, like the rest of the database."""
-    if instant is None:
+def _instant(stamp):
+    """An SMS centre's timestamp (aware, in its own zone) as a stored instant (naive UTC)."""
+    if stamp is None:
         return None
-    return clock.local(instant)
+    return clock.instant(stamp)

@@ -13,7 +13,7 @@ import datetime
 import logging
 
 from appliance import clock, phonebook, phones
-from appliance.db import write_transaction
+from appliance.db import Busy, retrying, write_transaction
 from appliance.privacy import mask_mobile
 from appliance.services import autoreply, optout, subscriptions, surveys
 from appliance.services.models import InboundRoute, Topic
@@ -137,10 +137,15 @@ def route_pending(config, now=None, limit=200):
                       InboundMessage.received_at >= since)
                .order_by(InboundMessage.id).limit(limit))
     count = 0
-    for message in pending:
+    for message in list(pending):  # read first: no statement left open across the writes
         try:
-            route_inbound(message, config, now)
+            retrying(route_inbound, message, config, now)
             count += 1
+        except Busy:
+            # Another daemon held the write lock through every retry: not this
+            # message's fault; it is routed on the next pass.
+            log.warning("inbound %s: the database stayed busy; routed on the next pass", message.id)
+            break
         except Exception as exc:
             # Recorded, so one message that cannot be routed is not retried forever;
             # it stays `new` in the inbox for staff.

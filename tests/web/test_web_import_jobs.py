@@ -13,7 +13,7 @@ import pytest
 from peer_support import free_port, wait_for
 from web_support import Client, make_user
 
-from appliance.models import AuditLog, Customer, ImportJob
+from appliance.models import AuditLog, Customer, ImportJob, ImportRow
 from web.pages import imports as page_import
 
 
@@ -145,7 +145,9 @@ def start_web(config_file, port):
     return proc
 
 
-def test_a_job_killed_with_its_server_shows_interrupted_and_wrote_nothing(web_config, web_db, tmp_path):
+def killed_import(web_config, tmp_path, rows, when, what):
+    """Start the web daemon, upload a file of `rows` customers, kill -9 the daemon
+    once when(job row) holds; then start it again. Returns (config file, port, job id)."""
     port = free_port()
     config_file = tmp_path / "appliance.toml"
     config_file.write_text(f'data_dir = "{web_config.data_dir}"\n[web]\nlisten = "127.0.0.1:{port}"\n')
@@ -154,17 +156,24 @@ def test_a_job_killed_with_its_server_shows_interrupted_and_wrote_nothing(web_co
     try:
         client = Client(f"http://127.0.0.1:{port}")
         assert client.sign_in("root").status == 303
-        resp = upload(client, "断电.csv", customers_csv(20000))
-        assert resp.status == 303  # 20,000 rows take longer than the upload's answer waits
+        resp = upload(client, "断电.csv", customers_csv(rows))
+        assert resp.status == 303  # larger files than the upload's answer waits for
         job_id = int(resp.getheader("Location").rsplit("/", 1)[1])
-        wait_for(lambda: job_json(client, job_id)["written"] > 200, 60, "the job to write rows")
-        os.killpg(proc.pid, signal.SIGKILL)  # a power cut in the middle of the write
+        wait_for(lambda: when(ImportJob.get_by_id(job_id)), 120, what)
+        os.killpg(proc.pid, signal.SIGKILL)  # a power cut
         proc.wait(10)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
-    assert ImportJob.get_by_id(job_id).state == "running"  # what the dead process left
+    return client, config_file, port, job_id
+
+
+def test_a_job_killed_before_publishing_shows_interrupted_and_wrote_nothing(web_config, web_db, tmp_path):
+    client, config_file, port, job_id = killed_import(
+        web_config, tmp_path, 150000, lambda job: job.phase == "checking", "the job to check rows")
+    left = ImportJob.get_by_id(job_id)
+    assert left.state == "running" and left.published is None  # what the dead process left
     assert Customer.select().count() == 0
     proc = start_web(config_file, port)
     try:
@@ -175,6 +184,27 @@ def test_a_job_killed_with_its_server_shows_interrupted_and_wrote_nothing(web_co
         assert Customer.select().count() == 0
         assert uploads_left(web_config) == []
         assert not AuditLog.select().where(AuditLog.action == "import.customers").exists()
+        wait_for(lambda: not ImportRow.select().exists(), 30, "the staged rows to be dropped")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(15)
+
+
+def test_a_job_killed_while_publishing_is_rolled_forward_never_half_applied(web_config, web_db, tmp_path):
+    rows = 60000
+    client, config_file, port, job_id = killed_import(
+        web_config, tmp_path, rows, lambda job: job.published, "the job to publish a batch")
+    left = ImportJob.get_by_id(job_id)
+    assert left.state == "running" and 0 < left.published < rows, (left.state, left.published)
+    assert Customer.select().count() == left.published  # each batch with its progress, no more, no less
+    proc = start_web(config_file, port)
+    try:
+        wait_for(lambda: job_json(client, job_id)["state"] == "done", 60, "the job to be rolled forward")
+        job = job_json(client, job_id)
+        assert (job["created"], job["updated"]) == (rows, 0)
+        assert Customer.select().count() == rows and not ImportRow.select().exists()
+        assert AuditLog.select().where(AuditLog.action == "import.customers").count() == 1
+        assert uploads_left(web_config) == []
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(15)
