@@ -207,6 +207,8 @@ def build_parser():
     demo.add_argument("--dir", help="data directory to use (kept); default a new temporary one (removed)")
     demo.add_argument("--customers", type=int, default=300, help="how many demo customers (default 300)")
     demo.add_argument("--duration", type=float, default=None, help="stop by itself after this many seconds")
+    demo.add_argument("--web-listen", metavar="HOST:PORT", help="admin page and API (default 127.0.0.1:8080)")
+    demo.add_argument("--agi-listen", metavar="HOST:PORT", help="FastAGI server (default 127.0.0.1:4573)")
 
     doctor = add_command(sub, "doctor", cmd_doctor, "check the box and say what is wrong (exit 1 on a failure)",
                          needs_db=False)

@@ -2,26 +2,33 @@
 
 Seeds demo data, lets each installed part prepare its piece (the modem
 simulator, prompts…) through the `appliance.demo` entry points, starts every
-daemon from `appliance.daemons` as its own process (as systemd would), prints
-where to look, and stops them all cleanly on Ctrl-C.
+daemon from `appliance.daemons` as its own process (as systemd would), waits
+until each says READY=1 (through a notify socket of its own, as systemd
+does), prints where to look, and stops them all cleanly on Ctrl-C.
+
+A daemon that cannot start, or a process that dies later, ends the demo with
+exit code 1 and one line naming it and why (the last line it wrote to stderr).
 """
 import logging
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from appliance import db as dbmod, demo_data
-from appliance.config import Config, toml_value
+from appliance.config import Config, check_value, toml_value
 from appliance.daemon import stop_event_on_signals
 from appliance.demo_data import KNOWN_AGENTS, UNKNOWN_BADGE
 from appliance.plugins import plugins
 
 log = logging.getLogger(__name__)
+READY_TIMEOUT = 90.0  # seconds a daemon may take to say READY=1 (two cores, four imports at once)
 
 
 class Demo:
@@ -64,13 +71,70 @@ class Demo:
         return Config(self.overrides, str(self.config_path))
 
 
+class Child:
+    """One process of the demo: its stderr copied to ours (the last line kept, as
+    the reason if it dies) and, for a daemon, a notify socket for its READY=1."""
+
+    def __init__(self, name, argv, daemon):
+        self.name = name
+        self.last_line = ""
+        env = dict(os.environ)
+        self.notify = None
+        if daemon:
+            self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self.notify.bind(f"\0appliance-demo-{os.getpid()}-{name}")  # abstract: nothing left on disk
+            env["NOTIFY_SOCKET"] = "@" + self.notify.getsockname()[1:].decode()
+        else:
+            env.pop("NOTIFY_SOCKET", None)
+        self.proc = subprocess.Popen(argv, start_new_session=True, env=env, stderr=subprocess.PIPE,
+                                     text=True, errors="replace")
+        self.relay = threading.Thread(target=self._relay, name=f"{name}-stderr", daemon=True)
+        self.relay.start()
+
+    def _relay(self):
+        for line in self.proc.stderr:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            if line.strip():
+                self.last_line = line.strip()
+
+    def wait_ready(self, deadline):
+        """True once the daemon says READY=1; False when it exits first or the deadline passes."""
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            self.notify.settimeout(0.2)
+            try:
+                if b"READY=1" in self.notify.recv(4096).split(b"\n"):
+                    return True
+            except TimeoutError:
+                continue
+        return False
+
+    def reason(self):
+        """Why it is not running, in words."""
+        if self.proc.poll() is None:
+            return f"not ready after {READY_TIMEOUT:.0f} s"
+        self.relay.join(5)  # its last words, before they are quoted
+        return f"exit code {self.proc.returncode}" + (f": {self.last_line}" if self.last_line else "")
+
+    def close(self):
+        if self.notify is not None:
+            self.notify.close()
+
+
 def run_demo(args, base_config):
+    listen = {key: check_value(key, value) for key, value in (("web.listen", getattr(args, "web_listen", None)),
+                                                             ("agi.listen", getattr(args, "agi_listen", None)))
+              if value}
     keep = bool(args.dir)
     data_dir = Path(args.dir or tempfile.mkdtemp(prefix="appliance-demo-"))
     data_dir.mkdir(parents=True, exist_ok=True)
     demo = Demo(data_dir, base_config)
+    demo.overrides.update(listen)  # before the hooks, which read them
     stop = stop_event_on_signals()
     children = []
+    code = 0
     try:
         for name, ep in plugins("appliance.demo").items():
             ep.load()(demo)
@@ -82,32 +146,44 @@ def run_demo(args, base_config):
             counts = demo_data.seed(customers=args.customers)
             log.info("demo data: %s", ", ".join(f"{v} {k}" for k, v in counts.items()))
         database.close()
-        for name in plugins("appliance.daemons"):
+        daemons = list(plugins("appliance.daemons"))
+        for name in daemons:
             demo.start(name, demo.appliance_argv("run", name))
         for name, argv in demo.processes:
-            children.append((name, subprocess.Popen(argv, start_new_session=True)))
-        print_banner(demo, [n for n, _ in children])
+            children.append(Child(name, argv, daemon=name in daemons))
+        ready_by = time.monotonic() + READY_TIMEOUT
+        failed = next((c for c in children if c.notify is not None and not c.wait_ready(ready_by)), None)
+        if failed is not None:
+            return _fail(f"{failed.name} did not start ({failed.reason()})")
+        print_banner(demo, [c.name for c in children])
         deadline = time.monotonic() + args.duration if args.duration else None
         while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
-            for name, proc in children:
-                if proc.poll() is not None and not getattr(proc, "reported", False):
-                    log.error("%s exited with code %s; the others keep running", name, proc.returncode)
-                    proc.reported = True
+            died = next((c for c in children if c.proc.poll() is not None), None)
+            if died is not None:
+                code = _fail(f"{died.name} stopped ({died.reason()})")
+                break
             stop.wait(0.5)
     finally:
         stop_children(children)
         if not keep:
             shutil.rmtree(data_dir, ignore_errors=True)
     print("demo stopped", flush=True)
-    return 0
+    return code
+
+
+def _fail(why):
+    print(f"appliance: error: demo: {why}; stopping the others", file=sys.stderr, flush=True)
+    return 1
 
 
 def stop_children(children, timeout=10.0):
-    for _, proc in children:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
+    for child in children:
+        if child.proc.poll() is None:
+            os.killpg(child.proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    for name, proc in children:
+    for child in children:
+        name, proc = child.name, child.proc
+        child.close()
         try:
             proc.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:

@@ -1,5 +1,6 @@
-"""The web part of `appliance demo`: serve on 127.0.0.1:8080 (plain HTTP, loopback
-only) and make an admin with a one-time password printed in the banner."""
+"""The web part of `appliance demo`: serve on 127.0.0.1:8080 unless --web-listen
+says otherwise (plain HTTP, loopback only) and make an admin with a one-time
+password printed in the banner."""
 from appliance import db as dbmod, users
 from appliance.config import Config, ensure_data_dir
 from appliance.models import AdminUser
@@ -9,7 +10,7 @@ DEMO_ADMIN = "admin"
 
 
 def hook(demo):
-    demo.overrides["web.listen"] = DEMO_LISTEN
+    listen = demo.overrides.setdefault("web.listen", DEMO_LISTEN)  # appliance demo --web-listen chooses
     config = Config(dict(demo.overrides))
     ensure_data_dir(config)
     database = dbmod.open_database(config)
@@ -23,5 +24,5 @@ def hook(demo):
             users.reset_password(user, password, actor="demo", source="demo")
     finally:
         database.close()
-    demo.note(f"admin page: http://{DEMO_LISTEN}/  sign in as {DEMO_ADMIN} / {password} "
+    demo.note(f"admin page: http://{listen}/  sign in as {DEMO_ADMIN} / {password} "
               "(one-time password: you choose a new one at the first sign-in)")

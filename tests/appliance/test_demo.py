@@ -2,9 +2,12 @@
 import datetime
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+
+from peer_support import free_port
 
 from appliance import demo_data
 from appliance.models import CLAIM_STATUSES, POLICY_STATUSES, STAFF_STATUSES, Claim, Customer, Policy, Staff
@@ -51,11 +54,16 @@ def test_seed_is_deterministic(tmp_path):
     assert first == second and len(first[0]) == 40
 
 
+def start_demo(data, *options):
+    return subprocess.Popen([sys.executable, "-m", "appliance.cli", "demo", "--dir", str(data),
+                             "--customers", "60", *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+
+
 def test_demo_runs_seeds_and_stops_cleanly_on_ctrl_c(tmp_path):
     data = tmp_path / "demo"
-    proc = subprocess.Popen([sys.executable, "-m", "appliance.cli", "demo", "--dir", str(data),
-                             "--customers", "60"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+    web_port, agi_port = free_port(), free_port()
+    proc = start_demo(data, "--web-listen", f"127.0.0.1:{web_port}", "--agi-listen", f"127.0.0.1:{agi_port}")
     output = []
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -66,8 +74,25 @@ def test_demo_runs_seeds_and_stops_cleanly_on_ctrl_c(tmp_path):
     text = "".join(output)
     assert "Appliance demo is running." in text, text
     assert str(data) in text and "35019001 (suspended)" in text
+    assert f"http://127.0.0.1:{web_port}/" in text and f"agi://127.0.0.1:{agi_port}/ivr" in text
+    for port in (web_port, agi_port):  # "running" means serving: both answer already
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
     os.killpg(proc.pid, signal.SIGINT)
     rest, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, text + rest
     assert "demo stopped" in rest
     assert (data / "appliance.db").exists() and (data / "demo.toml").exists()
+
+
+def test_demo_fails_loudly_when_a_daemon_cannot_start(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = start_demo(tmp_path / "demo", "--web-listen", f"127.0.0.1:{port}", "--agi-listen",
+                          f"127.0.0.1:{free_port()}")
+        out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 1, out
+    assert "Appliance demo is running." not in out
+    assert (f"appliance: error: demo: web did not start (exit code 2: appliance: error: web.listen: "
+            f"cannot listen on 127.0.0.1:{port}") in out
