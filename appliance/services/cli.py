@@ -413,6 +413,17 @@ def cmd_bench_campaign(args, config):
     return 0
 
 
+def cmd_bench_import(args, config):
+    from appliance.services.bench import bench_import
+    result = bench_import(config, args.rows)
+    if args.json:
+        return _out(args, result)
+    print(f"import of {result['rows']} customers: {result['seconds']} s ({result['rows_per_second']} rows/s, "
+          f"peak RSS {result['max_rss_mb']} MB); meanwhile the longest gap between two commits of the "
+          f"smsd-like writer {result['longest_send_gap_s']} s, page-like requests p95 {result['page_p95_ms']} ms")
+    return 0
+
+
 # --- registration --------------------------------------------------------------------------
 
 def _sub(parser, dest):
@@ -619,3 +630,7 @@ def register(sub):
                               "queue a campaign to 100,000 recipients with personal templates (target < 10 s)",
                               needs_db=False))
     bench.add_argument("--recipients", type=int, default=100_000)
+    bench = _json(add_command(bench_subparsers(sub), "import", cmd_bench_import,
+                              "import 200,000 customers while another writer and pages run "
+                              "(targets: >= 5,000 rows/s, writer gap <= 2 s, p95 <= 200 ms)", needs_db=False))
+    bench.add_argument("--rows", type=int, default=200_000)

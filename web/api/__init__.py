@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 
 import bottle
 
+from appliance import db as dbmod
 from appliance.errors import ApplianceError, InputError
 from appliance.tokens import check_token
 from appliance.users import PERMISSIONS, can
@@ -309,6 +310,14 @@ def read_query(route):
 
 def make_handler(route):
     def handle(**path):
+        # A busy database is waited for and tried again; then a JSON 503, never a 500.
+        try:
+            return dbmod.retrying(attempt, **path)
+        except dbmod.Busy as exc:
+            log.warning("API %s %s: the database stayed busy", route.method, route.path)
+            return error_response(503, str(exc), headers={"Retry-After": "1"})
+
+    def attempt(**path):
         try:
             token = authenticate(route.permission)
             for p in route.params:
@@ -319,10 +328,14 @@ def make_handler(route):
             result = route.handler(call, **path)
         except bottle.HTTPResponse:
             raise
+        except dbmod.Busy:
+            raise
         except ApplianceError as exc:
             status = exc.http_status if 400 <= exc.http_status < 500 else 500
             return error_response(status, str(exc), getattr(exc, "field", None))
-        except Exception:
+        except Exception as exc:
+            if dbmod.is_busy(exc):
+                raise
             log.exception("API %s %s failed", route.method, route.path)
             return error_response(500, "internal error")
         if isinstance(result, ApiResponse):

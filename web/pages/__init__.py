@@ -23,6 +23,7 @@ from pathlib import Path
 
 import bottle
 
+from appliance import db as dbmod
 from appliance import listings, privacy, tokens, users
 from appliance.errors import InputError
 from appliance.models import WebSession, audit
@@ -222,6 +223,20 @@ def load_session(config):
 
 def wrap(route, config):
     def handle(**path):
+        # A busy database (another daemon's write) is waited for and tried again;
+        # only after the retries does the person see it, in their own language.
+        try:
+            return dbmod.retrying(attempt, **path)
+        except dbmod.Busy:
+            log.warning("%s %s: the database stayed busy; asked to try again", route.method, route.path)
+            session = None
+            try:
+                session = load_session(config)
+            except Exception:  # the busy page must not fail on the busy database
+                pass
+            return error_page(config, 503, N_("The database is busy. Please try again in a moment."), session)
+
+    def attempt(**path):
         try:
             session = None
             if not route.public:
