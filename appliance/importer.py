@@ -454,6 +454,24 @@ def _owner():
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+BARRIERS_ENV = "APPLIANCE_IMPORT_BARRIERS"
+
+
+def barrier(point):
+    """Where a test stops an import: when $APPLIANCE_IMPORT_BARRIERS names a folder
+    holding a FIFO named `point` ('staged': every row staged, publishing not begun;
+    'published': after each published batch), the import opens it and waits until
+    the test, which holds its other end, closes it (or kills the process). Never
+    inside a transaction. Without the variable (always, in production) a no-op."""
+    folder = os.environ.get(BARRIERS_ENV)
+    if not folder:
+        return
+    fifo = Path(folder) / point
+    if fifo.exists():
+        with open(fifo, "rb") as end:
+            end.read()
+
+
 def _encode(values):
     return json.dumps({k: (v.isoformat() if isinstance(v, datetime.date) else
                            str(v) if isinstance(v, Decimal) else v) for k, v in values.items()},
@@ -494,6 +512,7 @@ def stage(kind, checked, run, *, job_id=None, path="", file_name="", actor="cli"
         retrying(write)
         run.counts["written"] = min(len(checked), start + STAGE_BATCH) // 2  # staging: half the writing
         run.tell("writing")
+    barrier("staged")
 
     def begin():
         with write_transaction():
@@ -541,6 +560,7 @@ def publish(job_id, progress=None):
             return outcome
         if progress:
             progress("writing", outcome)
+        barrier("published")
 
 
 def _publish_rows(kind, rows):

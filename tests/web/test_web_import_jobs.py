@@ -7,12 +7,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 from peer_support import free_port, wait_for
 from web_support import Client, make_user
 
+from appliance import importer
 from appliance.models import AuditLog, Customer, ImportJob, ImportRow
 from web.pages import imports as page_import
 
@@ -138,42 +140,69 @@ def wait_listening(port, proc):
     wait_for(up, 30, "the web server to listen")
 
 
-def start_web(config_file, port):
+def start_web(config_file, port, env=None):
     proc = subprocess.Popen([sys.executable, "-m", "appliance.cli", "--config", str(config_file), "run", "web"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=env)
     wait_listening(port, proc)
     return proc
 
 
-def killed_import(web_config, tmp_path, rows, when, what):
+def stopped_at(fifo, proc, timeout=120):
+    """Block until the daemon's import opened the barrier FIFO (importer.barrier): it
+    then waits there, in the state that point names, until the end returned is
+    closed or the process killed. The open runs in a thread so a daemon that died
+    or never got there fails the test instead of hanging it."""
+    opened = {}
+    thread = threading.Thread(target=lambda: opened.setdefault("end", open(fifo, "wb")), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while thread.is_alive() and proc.poll() is None and time.monotonic() < deadline:
+        thread.join(0.5)  # a timeout, not a synchronisation: the open returns when the import is there
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # lets our own open return
+        thread.join(5)
+        opened.pop("end").close()
+        raise AssertionError(f"the import never reached {fifo.name} (daemon exit code {proc.poll()})")
+    return opened["end"]
+
+
+def killed_import(web_config, tmp_path, rows, point):
     """Start the web daemon, upload a file of `rows` customers, kill -9 the daemon
-    once when(job row) holds; then start it again. Returns (config file, port, job id)."""
+    while its import waits at barrier `point`. Returns (client, config file, port, job id)."""
     port = free_port()
     config_file = tmp_path / "appliance.toml"
     config_file.write_text(f'data_dir = "{web_config.data_dir}"\n[web]\nlisten = "127.0.0.1:{port}"\n')
     make_user("root", "admin")
-    proc = start_web(config_file, port)
+    barriers = tmp_path / "barriers"
+    barriers.mkdir()
+    os.mkfifo(barriers / point)
+    proc = start_web(config_file, port, env={**os.environ, importer.BARRIERS_ENV: str(barriers)})
+    end = None
     try:
         client = Client(f"http://127.0.0.1:{port}")
         assert client.sign_in("root").status == 303
         resp = upload(client, "断电.csv", customers_csv(rows))
-        assert resp.status == 303  # larger files than the upload's answer waits for
+        assert resp.status == 303  # the import waits at the barrier: the answer shows the job's page
         job_id = int(resp.getheader("Location").rsplit("/", 1)[1])
-        wait_for(lambda: when(ImportJob.get_by_id(job_id)), 120, what)
-        os.killpg(proc.pid, signal.SIGKILL)  # a power cut
+        end = stopped_at(barriers / point, proc)
+        os.killpg(proc.pid, signal.SIGKILL)  # a power cut, while the import waits at `point`
         proc.wait(10)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(10)
+        if end is not None:
+            end.close()
     return client, config_file, port, job_id
 
 
 def test_a_job_killed_before_publishing_shows_interrupted_and_wrote_nothing(web_config, web_db, tmp_path):
-    client, config_file, port, job_id = killed_import(
-        web_config, tmp_path, 150000, lambda job: job.phase == "checking", "the job to check rows")
+    rows = 5000
+    client, config_file, port, job_id = killed_import(web_config, tmp_path, rows, "staged")
     left = ImportJob.get_by_id(job_id)
     assert left.state == "running" and left.published is None  # what the dead process left
+    assert ImportRow.select().count() == rows  # every row staged, none published
     assert Customer.select().count() == 0
     proc = start_web(config_file, port)
     try:
@@ -191,11 +220,11 @@ def test_a_job_killed_before_publishing_shows_interrupted_and_wrote_nothing(web_
 
 
 def test_a_job_killed_while_publishing_is_rolled_forward_never_half_applied(web_config, web_db, tmp_path):
-    rows = 60000
-    client, config_file, port, job_id = killed_import(
-        web_config, tmp_path, rows, lambda job: job.published, "the job to publish a batch")
+    rows = 5000
+    client, config_file, port, job_id = killed_import(web_config, tmp_path, rows, "published")
     left = ImportJob.get_by_id(job_id)
-    assert left.state == "running" and 0 < left.published < rows, (left.state, left.published)
+    assert left.state == "running" and left.published == importer.PUBLISH_BATCH["customers"], \
+        (left.state, left.published)
     assert Customer.select().count() == left.published  # each batch with its progress, no more, no less
     proc = start_web(config_file, port)
     try:
