@@ -19,6 +19,7 @@ import json
 import os
 import re
 import socket
+import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -393,6 +394,8 @@ UPSERT = {"customers": upsert_customer, "staff": upsert_staff, "policies": upser
 
 
 STAGE_BATCH = 2000       # rows staged per short transaction
+GAP_SHARE = 1.0          # after each transaction the lock is left free this share of the time it was held
+MIN_GAP = 0.01           # seconds, at least
 PUBLISH_BATCH = {"customers": 1000}  # rows published per short transaction (bulk writes)
 PUBLISH_ROWS = 100       # the other kinds, written row by row
 REHEARSE_BATCH = 100     # rows rehearsed (written, then rolled back) per transaction
@@ -502,13 +505,14 @@ def stage(kind, checked, run, *, job_id=None, path="", file_name="", actor="cli"
                                                     started_at=clock.now(), owner=_owner()).id)
     else:
         retrying(lambda: ImportJob.update(owner=_owner()).where(ImportJob.id == job_id).execute())
+    insert = _insert_sql(ImportRow, ("job", "seq", "data"))
     for start in range(0, len(checked), STAGE_BATCH):
-        rows = [{"job": job_id, "seq": start + i + 1, "data": _encode(values)}
+        rows = [(job_id, start + i + 1, _encode(values))  # built before the lock is taken
                 for i, (line, values) in enumerate(checked[start:start + STAGE_BATCH])]
 
         def write(rows=rows):
-            with write_transaction():
-                ImportRow.insert_many(rows).execute()
+            with _held():
+                database.cursor().executemany(insert, rows)
         retrying(write)
         run.counts["written"] = min(len(checked), start + STAGE_BATCH) // 2  # staging: half the writing
         run.tell("writing")
@@ -525,18 +529,29 @@ def stage(kind, checked, run, *, job_id=None, path="", file_name="", actor="cli"
 def publish(job_id, progress=None):
     """Publish a job's staged rows in short transactions, from where the job's row
     says it got to (a crashed run is rolled forward); the last one audits the import
-    and marks the job done. Returns {'created', 'updated'}."""
+    and marks the job done. Returns {'created', 'updated'}.
+
+    Each batch is read, decoded and turned into SQL parameters before the write
+    lock is taken; inside it only the database works (existing keys, executemany),
+    so no batch holds the lock long, and after each the lock is left free for a
+    while (see _held) so that other daemons' writers get their turn."""
     job = ImportJob.get_by_id(job_id)
     kind = job.kind
     batch = PUBLISH_BATCH.get(kind, PUBLISH_ROWS)
     while True:
-        def one_batch():
-            with write_transaction():
+        job = ImportJob.get_by_id(job_id)
+        if job.state != "running" or job.published is None:
+            return {"created": job.created, "updated": job.updated}  # finished meanwhile (rolled forward elsewhere)
+        rows = list(ImportRow.select(ImportRow.seq, ImportRow.data)
+                    .where(ImportRow.job == job_id, ImportRow.seq > job.published)
+                    .order_by(ImportRow.seq).limit(batch).tuples())
+        prepared = _prepare(kind, [_decode(kind, data) for _, data in rows]) if rows else None
+
+        def one_batch(seen=job.published):
+            with _held(gap=bool(rows)):  # none after the last: the job is done
                 job = ImportJob.get_by_id(job_id)
-                if job.state != "running" or job.published is None:
-                    return None  # finished meanwhile (another process rolled it forward)
-                rows = list(ImportRow.select().where(ImportRow.job == job_id, ImportRow.seq > job.published)
-                            .order_by(ImportRow.seq).limit(batch))
+                if job.state != "running" or job.published != seen:
+                    return "again"  # another process moved it meanwhile: read again
                 if not rows:
                     audit(job.actor, f"import.{kind}", job.filename,
                           f"{job.created} created, {job.updated} updated", job.source)
@@ -544,18 +559,18 @@ def publish(job_id, progress=None):
                                      rows_written=job.total or 0, published=job.total or 0).where(
                         ImportJob.id == job_id).execute()
                     return {"created": job.created, "updated": job.updated, "done": True}
-                created = _publish_rows(kind, [_decode(kind, r.data) for r in rows])
+                created = _publish_rows(kind, prepared)
                 updated = len(rows) - created
-                ImportRow.delete().where(ImportRow.job == job_id, ImportRow.seq <= rows[-1].seq).execute()
-                ImportJob.update(published=rows[-1].seq, rows_written=rows[-1].seq,
+                last = rows[-1][0]
+                ImportRow.delete().where(ImportRow.job == job_id, ImportRow.seq <= last).execute()
+                ImportJob.update(published=last, rows_written=last,
                                  created=ImportJob.created + created, updated=ImportJob.updated + updated).where(
-                    ImportJob.id == job_id, ImportJob.published == job.published).execute()
+                    ImportJob.id == job_id, ImportJob.published == seen).execute()
                 return {"created": job.created + created, "updated": job.updated + updated,
-                        "written": rows[-1].seq, "total": job.total or 0}
+                        "written": last, "total": job.total or 0}
         outcome = retrying(one_batch)
-        if outcome is None:
-            job = ImportJob.get_by_id(job_id)
-            return {"created": job.created, "updated": job.updated}
+        if outcome == "again":
+            continue
         if outcome.get("done"):
             return outcome
         if progress:
@@ -563,47 +578,105 @@ def publish(job_id, progress=None):
         barrier("published")
 
 
-def _publish_rows(kind, rows):
-    """Write checked rows; returns how many were created. Inside the caller's transaction."""
+class _held:
+    """A write transaction that, once over, leaves the write lock free for as long
+    as it held it (GAP_SHARE, at least MIN_GAP). SQLite queues no one for its lock:
+    a waiting writer polls, every 100 ms once it has waited a while, and an import
+    taking the lock back at once starved smsd up to its 10 s busy timeout."""
+
+    def __init__(self, gap=True):
+        self.gap = gap
+
+    def __enter__(self):
+        self.transaction = write_transaction()
+        inner = self.transaction.__enter__()
+        self.start = time.monotonic()
+        return inner
+
+    def __exit__(self, *exc):
+        try:
+            return self.transaction.__exit__(*exc)
+        finally:
+            if self.gap and not database.in_transaction():
+                time.sleep(max(MIN_GAP, GAP_SHARE * (time.monotonic() - self.start)))
+
+
+def _insert_sql(model, names):
+    fields = model._meta.fields
+    columns = ", ".join(f'"{fields[n].column_name}"' for n in names)
+    return (f'INSERT INTO "{model._meta.table_name}" ({columns}) '
+            f'VALUES ({", ".join(database.param for _ in names)})')
+
+
+def _prepare(kind, rows):
+    """A batch's rows as they will be written, computed outside the write lock."""
     if kind == "customers":
-        return _publish_customers(rows)
+        return _prepare_customers(rows)
+    return rows
+
+
+def _publish_rows(kind, prepared):
+    """Write a prepared batch; returns how many rows were created. Inside the caller's transaction."""
+    if kind == "customers":
+        return _publish_customers(prepared)
     created = 0
-    for values in rows:
+    for values in prepared:
         created += bool(UPSERT[kind](values))
     return created
 
 
-def _publish_customers(rows):
+CUSTOMER_DEFAULTS = ("gender", "other_phones", "region", "language", "opt_out", "created_at")
+
+
+def _prepare_customers(rows):
+    """{'nos': customer numbers, 'items': [(no, insert SQL, insert params, update
+    SQL, update params)]} in file order (SQL per set of columns the row gave)."""
     merged = {}
     for values in rows:  # the same customer twice in a file: the later row wins, field by field
         merged.setdefault(values["customer_no"], {}).update(values)
-    existing = dict(Customer.select(Customer.customer_no, Customer.id)
-                    .where(Customer.customer_no.in_(list(merged))).tuples())
     fields = Customer._meta.fields
-    new = []
+    groups, items = {}, []
     for no, values in merged.items():
-        values = {k: (_default_of(fields[k]) if v is None and not fields[k].null else v)
-                  for k, v in values.items()}
-        if no in existing:
-            Customer.update(**values).where(Customer.id == existing[no]).execute()
-        else:
-            new.append(values)
-    group = []
-    for values in new + [None]:  # in file order; insert_many wants one set of columns
-        if group and (values is None or values.keys() != group[0].keys()):
-            Customer.insert_many(group).execute()
-            group = []
-        if values is not None:
-            group.append(values)
-    ids = [i for (i,) in Customer.select(Customer.id).where(Customer.customer_no.in_(list(merged))).tuples()]
-    CustomerPhone.delete().where(CustomerPhone.customer.in_(ids)).execute()
-    phone_rows = []
-    for customer in Customer.select(Customer.id, Customer.mobile, Customer.other_phones).where(
-            Customer.id.in_(ids)):
-        phone_rows += [{"customer": customer.id, "number": n} for n in phone_numbers_of(customer)]
+        names = tuple(values)
+        if names not in groups:
+            extra = tuple(n for n in CUSTOMER_DEFAULTS if n not in names)
+            sets = ", ".join(f'"{fields[n].column_name}" = {database.param}' for n in names)
+            update = f'UPDATE "customer" SET {sets} WHERE "customer_no" = {database.param}'
+            groups[names] = (_insert_sql(Customer, names + extra), update, extra)
+        insert, update, extra = groups[names]
+        given = [fields[n].db_value(_default_of(fields[n]) if v is None and not fields[n].null else v)
+                 for n, v in values.items()]
+        defaults = [fields[n].db_value(_default_of(fields[n])) for n in extra]
+        items.append((no, insert, given + defaults, update, given + [no]))
+    return {"nos": list(merged), "items": items}
+
+
+def _publish_customers(prepared):
+    cursor = database.cursor()
+    nos = prepared["nos"]
+    marks = ", ".join(database.param for _ in nos)
+    existing = {no for (no,) in database.execute_sql(
+        f'SELECT "customer_no" FROM "customer" WHERE "customer_no" IN ({marks})', nos).fetchall()}
+    created, run, sql = 0, [], None
+    for no, insert, insert_params, update, update_params in prepared["items"] + [(None,) * 5]:
+        statement, params = (update, update_params) if no in existing else (insert, insert_params)
+        if run and (no is None or statement != sql):  # runs of one statement, in file order
+            cursor.executemany(sql, run)
+            run = []
+        if no is not None:
+            created += no not in existing
+            sql = statement
+            run.append(params)
+    customers = database.execute_sql(
+        f'SELECT "id", "mobile", "other_phones" FROM "customer" WHERE "customer_no" IN ({marks})', nos).fetchall()
+    ids = [row[0] for row in customers]
+    database.execute_sql(f'DELETE FROM "customer_phone" WHERE "customer_id" IN '
+                         f'({", ".join(database.param for _ in ids)})', ids)
+    phone_rows = [(id_, n) for id_, mobile, other in customers
+                  for n in phone_numbers_of(Customer(mobile=mobile, other_phones=other))]
     if phone_rows:
-        CustomerPhone.insert_many(phone_rows).execute()
-    return len(new)
+        cursor.executemany(_insert_sql(CustomerPhone, ("customer", "number")), phone_rows)
+    return created
 
 
 def _default_of(column):
@@ -614,7 +687,7 @@ def discard(job_id):
     """Drop a job's staged rows (a job that never started publishing), in short batches."""
     while True:
         def one():
-            with write_transaction():
+            with _held():
                 seqs = [s for (s,) in ImportRow.select(ImportRow.seq).where(ImportRow.job == job_id)
                         .order_by(ImportRow.seq).limit(STAGE_BATCH).tuples()]
                 if seqs:
@@ -746,7 +819,7 @@ class _Run:
             def attempt(chunk=chunk):
                 errors, created, updated = len(self.errors), self.created, self.updated
                 try:
-                    with write_transaction() as transaction:
+                    with _held() as transaction:
                         for line, values in chunk:
                             self.write_row(line, values)
                         transaction.rollback()
