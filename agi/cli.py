@@ -2,6 +2,7 @@
 import sys
 
 from agi import prompts
+from appliance import clock
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import InputError
 from appliance.ivr import calls, prompt_files
@@ -77,7 +78,7 @@ def cmd_calls(args, config):
         data = row.to_dict()
         secs = f"{data['duration_s']:.0f}" if data["duration_s"] is not None else "-"
         outcome = data["outcome_text"] + (f" at {row.ended_in}" if row.outcome == "caller_hung_up" else "")
-        print(f"{row.id:>5}  {row.started_at:%Y-%m-%d %H:%M:%S}  {data['caller_id']:16}  "
+        print(f"{row.id:>5}  {clock.format(row.started_at, '%Y-%m-%d %H:%M:%S')}  {data['caller_id']:16}  "
               f"{row.called_number:8}  {secs:>5}  {outcome:22}  {' > '.join(data['path'])}")
     return 0
 

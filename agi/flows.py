@@ -319,9 +319,9 @@ def leave_message(node, session):
     tell_ticket(session, ticket)
 
 
-def recording_path(session):
-    """data_dir/recordings/YYYY-MM-DD/call<ID>-HHMMSS (Asterisk adds .wav)."""
-    now = clock.now()
+def recording_path(session, now=None):
+    """data_dir/recordings/YYYY-MM-DD/call<ID>-HHMMSS (Asterisk adds .wav), the box's wall-clock time."""
+    now = clock.local_now(now)
     folder = session.config.data_dir / "recordings" / f"{now:%Y-%m-%d}"
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"call{session.call_id}-{now:%H%M%S}"

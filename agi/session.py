@@ -129,8 +129,8 @@ class Session:
 
     # --- operator --------------------------------------------------------------------------
     def operator_open(self, now=None):
-        """Is the operator reachable now (business days and hours, the box's time zone)?"""
-        now = now or clock.now_in(self.config["timezone"])
+        """Is the operator reachable at instant `now` (business days and hours, the box's time zone)?"""
+        now = clock.local_now(now)
         days = parse_days(self.config["agi.business_days"])
         start, end = parse_hours(self.config["agi.business_hours"])
         return now.isoweekday() in days and start <= now.time() < end

@@ -36,7 +36,7 @@ def backup(config, output=None):
     db_path = _sqlite_path(config)
     if not db_path.exists():
         raise InputError(f"database {db_path} does not exist; nothing to back up")
-    stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+    stamp = clock.format(clock.now(), "%Y%m%d-%H%M%S")  # file names: the box's time
     output = Path(output or config.data_dir / "backups" / f"appliance-{stamp}.tar.gz")
     output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -113,7 +113,7 @@ def restore(config, archive):
         _check_snapshot(staged / DB_NAME)
         kept = None
         if db_path.exists():
-            kept = db_path.with_name(f"{DB_NAME}.before-restore-{clock.now():%Y%m%d-%H%M%S}")
+            kept = db_path.with_name(f"{DB_NAME}.before-restore-{clock.format(clock.now(), '%Y%m%d-%H%M%S')}")
             _copy_database(db_path, kept)
         for suffix in ("-wal", "-shm"):
             Path(str(db_path) + suffix).unlink(missing_ok=True)

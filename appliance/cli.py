@@ -6,6 +6,7 @@ imports them. Every command is `handler(args, config) -> exit code`.
 Bad input exits 2 with one line on stderr naming the problem; never a traceback.
 """
 import argparse
+import datetime
 import errno
 import json
 import logging
@@ -13,7 +14,7 @@ import os
 import sys
 import warnings
 
-from appliance import db as dbmod
+from appliance import clock, db as dbmod
 from appliance.config import ENV_VAR, check_configured, ensure_data_dir, load_config
 from appliance.daemon import running_lock
 from appliance.errors import ApplianceError, ConfigError, InputError
@@ -54,8 +55,15 @@ def bench_subparsers(subparsers):
     return parser.bench_subparsers
 
 
+def _json_value(value):
+    """Times in --json output: instants as ISO 8601 with the box's offset, as the API does."""
+    if isinstance(value, datetime.datetime):
+        return clock.iso(value)
+    return str(value)
+
+
 def print_json(data):
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=_json_value)
     sys.stdout.write("\n")
 
 
@@ -248,6 +256,7 @@ def main(argv=None):
         return 2
     try:
         config = load_config(args.config)
+        clock.set_zone(config["timezone"])  # every rule and display from here on: the box's zone
         if args.needs_db or getattr(args, "needs_data", False):
             check_configured(config)
         if args.needs_db:

@@ -173,7 +173,7 @@ class DemoBuilder:
 
 def seed(customers=300, staff=40, now=None, seed=2026):
     """Fill an empty database with demo data; returns counts by table."""
-    builder = DemoBuilder((now or clock.now()).date(), seed)
+    builder = DemoBuilder(clock.today(now), seed)
     with database.atomic():
         products = [Product.create(code=c, name=n, kind=k) for c, n, k in PRODUCTS]
         agents = builder.staff(max(staff, len(KNOWN_AGENTS)))

@@ -11,6 +11,9 @@ alike, so they are checked here once, each error naming its field.
 import datetime
 from typing import NamedTuple
 
+import peewee
+
+from appliance import clock
 from appliance.errors import InputError
 
 PAGE_SIZE = 50
@@ -53,7 +56,20 @@ def day_range(field, since, until):
     since, until = day(since, "since"), day(until, "until")
     conditions = []
     if since:
-        conditions.append(field >= datetime.datetime.combine(since, datetime.time()))
+        conditions.append(field >= clock.day_start(since))
     if until:
-        conditions.append(field < datetime.datetime.combine(until + datetime.timedelta(days=1), datetime.time()))
+        conditions.append(field < clock.day_start(until + datetime.timedelta(days=1)))
     return conditions
+
+
+def local_day(field, first, last):
+    """An SQL expression for the box's day ('YYYY-MM-DD') of instant `field`, for
+    rows within days first..last (the box's days; the caller's WHERE keeps the rows
+    to those days). Group by its alias (SQL("local_day")): PostgreSQL does not
+    see two parametrised copies of it as the same expression. A CASE over
+    the days' starting instants: exact across DST changes and the same SQL on
+    SQLite and PostgreSQL, where shifting by one offset would be neither."""
+    days = (last - first).days + 1
+    whens = [(field < clock.day_start(first + datetime.timedelta(days=i + 1)), str(first + datetime.timedelta(days=i)))
+             for i in range(days)]
+    return peewee.Case(None, whens, None)

@@ -150,16 +150,23 @@ def cmd_sim_fault(args, config):
 # --- messages ---------------------------------------------------------------------
 
 def _window_end(text, now=None):
+    """--not-after as an instant: 'HH:MM' today or 'YYYY-MM-DD HH:MM', both the
+    box's wall-clock time. A time already past is refused, not queued to expire."""
     if not text:
         return None
+    now = now or clock.now()
     for fmt in ("%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"):
         try:
             parsed = datetime.datetime.strptime(text, fmt)
         except ValueError:
             continue
         if fmt == "%H:%M":
-            parsed = datetime.datetime.combine((now or clock.now()).date(), parsed.time())
-        return parsed
+            parsed = datetime.datetime.combine(clock.today(now), parsed.time())
+        end = clock.instant(parsed)
+        if end <= now:
+            raise InputError(f"--not-after: {text} has already passed ({clock.format(now)} now)",
+                             field="not_after")
+        return end
     raise InputError(f"--not-after: '{text}' is not HH:MM or YYYY-MM-DD HH:MM", field="not_after")
 
 
@@ -180,7 +187,7 @@ def cmd_outbox(args, config):
     for row in map(history.as_dict, page.rows):
         parts = " ".join(f"{p['seq']}:{p['state']}" for p in row["parts"])
         print(f"{row['id']:>6}  {row['state']:<9} {row['to_number']:<16} "
-              f"{row['created_at']:%Y-%m-%d %H:%M}  [{parts}]  {_short(row['text'])}"
+              f"{clock.format(row['created_at'])}  [{parts}]  {_short(row['text'])}"
               + (f"  ({row['failure_reason']})" if row["failure_reason"] else ""))
     return 0
 
@@ -193,7 +200,7 @@ def cmd_inbox(args, config):
     for row in map(inbox.as_dict, page.rows):
         mark = "" if row["complete"] else " (incomplete)"
         print(f"{row['id']:>6}  {row['state']:<8} {row['from_number']:<16} "
-              f"{row['received_at']:%Y-%m-%d %H:%M}  {_short(row['text'])}{mark}")
+              f"{clock.format(row['received_at'])}  {_short(row['text'])}{mark}")
     return 0
 
 
@@ -220,7 +227,7 @@ def cmd_modem_list(args, config):
           f"{'errors':>6}  last activity")
     for r in rows:
         signal = f"{r['signal_dbm']} dBm" if r["signal_dbm"] is not None else "-"
-        seen = f"{r['last_activity']:%H:%M:%S}" if r["last_activity"] else "-"
+        seen = clock.format(r["last_activity"], "%H:%M:%S") if r["last_activity"] else "-"
         print(f"{r['port']:<8} {r['state']:<9} {r['carrier'] or '-':<14} {signal:>7} "
               f"{r['registration'] or '-':<14} {r['sent_today']:>6} {r['sent_month']:>6} {r['errors']:>6}  {seen}"
               + (f"  ALARM: {r['alarm']}" if r["alarm"] else ""))

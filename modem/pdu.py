@@ -19,6 +19,8 @@ from gsmmodem.exceptions import EncodingError
 
 from appliance.sms.text import BASIC, EXTENSION, segments
 
+# The simulated SMS centre's zone: a PDU timestamp carries its own offset, which
+# the dispatcher turns into an instant (clock.instant), whatever the box's zone.
 CHINA_TZ = datetime.timezone(datetime.timedelta(hours=8))
 
 # TP-ST values of a status report (3GPP TS 23.040 9.2.3.15), in words.

@@ -88,3 +88,37 @@ def postgres_server():
 def postgres_url(postgres_server):
     """The URL of an empty PostgreSQL database of this test module's own."""
     return postgres_server()
+
+
+@pytest.fixture(autouse=True)
+def box_zone_utc():
+    """The box's zone is UTC unless a test sets another (tests/appliance/test_time_zones.py
+    runs the rules in other zones): then a naive `now=` a test passes reads the same as an
+    instant and as a wall-clock time. Restored after every test so no zone leaks."""
+    from appliance import clock
+    clock.set_zone("UTC")
+    yield
+    clock.set_zone("UTC")
+
+
+@pytest.fixture
+def zones():
+    """zones(os_zone, box_zone): run as if the OS clock were in os_zone (TZ + tzset)
+    and the box configured for box_zone; both restored after the test."""
+    import time
+
+    from appliance import clock
+    saved = os.environ.get("TZ")
+
+    def set_zones(os_zone, box_zone):
+        os.environ["TZ"] = os_zone
+        time.tzset()
+        clock.set_zone(box_zone)
+
+    yield set_zones
+    if saved is None:
+        os.environ.pop("TZ", None)
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()
+    clock.set_zone("UTC")

@@ -8,9 +8,8 @@ call, not state another part acts on.
 
 Keys that are secrets (ID number digits) are stored masked, never in clear.
 """
-import datetime
 
-from peewee import fn
+from peewee import SQL, fn
 
 from appliance import clock, listings, phones
 from appliance.errors import InputError
@@ -100,14 +99,13 @@ def count_calls(**filters):
 
 def calls_per_day(start, end):
     """IVR use: ({'YYYY-MM-DD': calls started that day}, {outcome: calls}) for start..end inclusive."""
-    day = fn.DATE(Call.started_at)
-    query = (Call.select(day, Call.outcome, fn.COUNT(Call.id))
-             .where(Call.started_at >= datetime.datetime.combine(start, datetime.time()),
-                    Call.started_at < datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time()))
-             .group_by(day, Call.outcome))
+    day = listings.local_day(Call.started_at, start, end)
+    since, until = clock.day_range(start, end)
+    query = (Call.select(day.alias("local_day"), Call.outcome, fn.COUNT(Call.id))
+             .where(Call.started_at >= since, Call.started_at < until)
+             .group_by(SQL("local_day"), Call.outcome))
     per_day, outcomes = {}, {}
     for d, outcome, n in query.tuples():
-        d = str(d)[:10]  # DATE() may come back as a datetime
         per_day[d] = per_day.get(d, 0) + n
         outcomes[outcome] = outcomes.get(outcome, 0) + n
     return per_day, outcomes
@@ -122,8 +120,9 @@ def get_call(call_id):
 
 
 def parse_since(text, field="since"):
-    """'2026-11-22' or '2026-11-22T08:00' -> datetime, else InputError."""
+    """'2026-11-22' or '2026-11-22T08:00' (the box's wall-clock time, or ISO with an
+    offset) -> the instant, else InputError."""
     try:
-        return datetime.datetime.fromisoformat(text)
+        return clock.parse(text)
     except ValueError:
         raise InputError(f"{field}: '{text}' is not a date (YYYY-MM-DD[THH:MM])", field=field) from None

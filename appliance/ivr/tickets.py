@@ -33,7 +33,7 @@ def open_ticket(kind, source, *, number, customer=None, staff=None, text="", rec
                                customer=customer, staff=staff, policy=policy, text=text or "",
                                recording=str(recording or ""), call_id=call_id,
                                created_at=now, updated_at=now)
-        ticket.number = f"{now:%y%m%d}{ticket.id:04d}"
+        ticket.number = f"{clock.today(now):%y%m%d}{ticket.id:04d}"  # the box's day
         ticket.save(only=[Ticket.number])
     return ticket
 

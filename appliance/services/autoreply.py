@@ -134,7 +134,7 @@ def answer_claims(config, customers, language):
 
 def performance(staff, now=None):
     """New policies and premium this month and quarter, renewals collected this month."""
-    today = (now or clock.now()).date()
+    today = clock.today(now)  # the box's day
     month_start = today.replace(day=1)
     quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
 

@@ -18,10 +18,11 @@ def _date(text, field="date"):
 
 
 def _datetime(text, field):
+    """'YYYY-MM-DD HH:MM' on the box's wall clock -> the instant."""
     if text is None:
         return None
     try:
-        return datetime.datetime.fromisoformat(text.replace("T", " "))
+        return clock.parse(text.replace("T", " "))
     except ValueError:
         raise InputError(f"{field}: must be 'YYYY-MM-DD HH:MM', got {text!r}", field=field) from None
 
@@ -39,7 +40,12 @@ def _vars(pairs):
 def _table(rows, columns):
     """A plain text table: one line per row, tab-separated columns."""
     for row in rows:
-        print("\t".join(str(row.get(c, "")) for c in columns))
+        print("\t".join(_cell(row.get(c, "")) for c in columns))
+
+
+def _cell(value):
+    """Times in listings are the box's wall-clock time."""
+    return clock.format(value) if isinstance(value, datetime.datetime) else str(value)
 
 
 def _out(args, data, columns=None):
@@ -55,15 +61,15 @@ def _out(args, data, columns=None):
 def cmd_notices_run(args, config):
     from appliance.services import notices
     now = clock.now()
-    if args.date:  # a run for another day is taken at this time of day
-        now = datetime.datetime.combine(_date(args.date), now.time())
+    if args.date:  # a run for another day is taken at this time of the box's day
+        now = clock.instant(datetime.datetime.combine(_date(args.date), clock.local(now).time()))
     result = notices.run(config, now, dry_run=args.dry_run)
     if args.json:
         return _out(args, result)
     for n in result["notices"]:
         print(f"{n['type']}\t{n['key']}\t{n['text']}")
     verb = "would queue" if args.dry_run else "queued"
-    print(f"{now.date()}: {verb} {result['queued']} notice(s), {result['skipped']} skipped (opt-out/DND)",
+    print(f"{result['date']}: {verb} {result['queued']} notice(s), {result['skipped']} skipped (opt-out/DND)",
           file=sys.stderr)
     return 0
 
@@ -272,7 +278,7 @@ def cmd_schedule_add(args, config):
         group=args.group, topic=args.topic, numbers=args.numbers.split(",") if args.numbers else (),
         cron=args.cron or "", run_at=_datetime(args.at, "at"), window=args.window or "",
         expires_at=_datetime(args.expires, "expires"), created_by=args.user, department=args.department)
-    print(f"schedule {schedule.id}: next run {schedule.next_run_at}")
+    print(f"schedule {schedule.id}: next run {clock.format(schedule.next_run_at)}")
     return 0
 
 

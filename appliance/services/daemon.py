@@ -22,9 +22,11 @@ STALL = 15 * 60
 
 
 def notices_due(config, now):
-    """Has the day's notice run not happened yet, and is it time for it?"""
+    """Has the day's notice run not happened yet, and is it time for it (the box's
+    wall-clock time and day)?"""
     run_at = datetime.time.fromisoformat(config["notices.run_at"])
-    return now.time() >= run_at and not notices.ran_on(now.date())
+    here = clock.local(now)
+    return here.time() >= run_at and not notices.ran_on(here.date())
 
 
 def tick(config, now=None):

@@ -313,11 +313,11 @@ def plan(config, today):
 
 
 def run(config, now=None, dry_run=False):
-    """Run the rules for the day of `now`: queue what is due (unless dry_run). Returns
+    """Run the rules for the box's day of instant `now`: queue what is due (unless dry_run). Returns
     the notices (texts rendered) with the number skipped as opted out / DND. The time
     of day decides the marketing window."""
     now = now or clock.now()
-    today = now.date()
+    today = clock.today(now)  # the box's day, not the OS's nor UTC's
     notices = plan(config, today)
     renderers, rows, out, skipped = {}, [], [], 0
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}

@@ -26,7 +26,16 @@ log = logging.getLogger(__name__)
 
 
 def _next_run(cron, after):
-    return croniter(cron, after).get_next(datetime.datetime)
+    """The next time the cron expression names after instant `after`: the cron is
+    read on the box's wall clock (as are run_at and windows), the result is an
+    instant, as stored."""
+    here = clock.local(after)
+    runs = croniter(cron, here.replace(fold=0))
+    while True:
+        # An autumn hour repeated: its first occurrence may already be behind us.
+        run = clock.instant(runs.get_next(datetime.datetime))
+        if run > after:
+            return run
 
 
 def create(config, name, *, template_key=None, text=None, category=None, group=None, topic=None,
@@ -110,7 +119,7 @@ def _fire(config, schedule_id, now):
         else:
             try:
                 campaign = campaigns.send(
-                    config, f"{schedule.name} {now:%Y-%m-%d %H:%M}", recipients(schedule),
+                    config, f"{schedule.name} {clock.format(now)}", recipients(schedule),
                     template_key=schedule.template_key or None, text=schedule.text or None,
                     category=schedule.category, kind="subscription" if schedule.topic_id else "schedule",
                     group=schedule.group_id, created_by=schedule.created_by, department=schedule.department,

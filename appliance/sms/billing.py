@@ -11,9 +11,9 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from peewee import fn
+from peewee import SQL, fn
 
-from appliance import phones
+from appliance import clock, listings, phones
 from appliance.db import database
 from appliance.sms.models import Message, MessagePart
 
@@ -61,10 +61,10 @@ def charge_parts(config):
 
 
 def _month_bounds(month):
+    """The instants the box's month 'YYYY-MM' begins and ends."""
     year, mon = (int(x) for x in month.split("-"))
-    start = datetime.datetime(year, mon, 1)
-    end = datetime.datetime(year + (mon == 12), mon % 12 + 1, 1)
-    return start, end
+    return clock.day_start(datetime.date(year, mon, 1)), clock.day_start(datetime.date(year + (mon == 12),
+                                                                                      mon % 12 + 1, 1))
 
 
 def statement(config, month, department=None):
@@ -120,13 +120,12 @@ def _summary(rows):
 
 
 def daily_report(start, end):
-    """Per day (the day a message was created): counts, delivery rate, failure reasons."""
-    day = fn.DATE(Message.created_at)
-    query = (Message.select(day.alias("day"), Message.state, Message.failure_reason, fn.COUNT(Message.id))
-             .where(Message.created_at >= datetime.datetime.combine(start, datetime.time()),
-                    Message.created_at < datetime.datetime.combine(end + datetime.timedelta(days=1),
-                                                                   datetime.time()))
-             .group_by(day, Message.state, Message.failure_reason).order_by(day))
+    """Per day (the box's day a message was created): counts, delivery rate, failure reasons."""
+    day = listings.local_day(Message.created_at, start, end)
+    since, until = _day_bounds(start, end)
+    query = (Message.select(day.alias("local_day"), Message.state, Message.failure_reason, fn.COUNT(Message.id))
+             .where(Message.created_at >= since, Message.created_at < until)
+             .group_by(SQL("local_day"), Message.state, Message.failure_reason))
     by_day = defaultdict(list)
     for d, state, reason, n in query.tuples():
         by_day[str(d)].append((state, reason, n))
@@ -134,20 +133,19 @@ def daily_report(start, end):
 
 
 def _day_bounds(start, end):
-    """Datetimes from the start of `start` to the start of the day after `end`."""
-    return (datetime.datetime.combine(start, datetime.time()),
-            datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time()))
+    """Instants from the start of the box's day `start` to the start of the day after `end`."""
+    return clock.day_range(start, end)
 
 
 def sent_parts_per_day(start, end):
     """{'YYYY-MM-DD': parts handed to a modem that day}, start..end inclusive.
     (daily_report counts messages by the day they were created; volume is in parts.)"""
-    day = fn.DATE(MessagePart.sent_at)
+    day = listings.local_day(MessagePart.sent_at, start, end)
     since, until = _day_bounds(start, end)
-    query = (MessagePart.select(day, fn.COUNT(MessagePart.id))
+    query = (MessagePart.select(day.alias("local_day"), fn.COUNT(MessagePart.id))
              .where(MessagePart.sent_at >= since, MessagePart.sent_at < until)
-             .group_by(day))
-    return {str(d)[:10]: n for d, n in query.tuples()}  # DATE() may come back as a datetime
+             .group_by(SQL("local_day")))
+    return {d: n for d, n in query.tuples()}
 
 
 def campaign_report(campaign_ids=None, config=None):

@@ -58,7 +58,7 @@ def overview(config, now=None, days=DAYS):
     """One dict for the reports page: a row per day (oldest first) with sent parts
     and delivery rate, failure reasons and costs (largest first), calls per day and
     call outcomes (most first)."""
-    today = (now or clock.now()).date()
+    today = clock.today(now)  # report days are the box's days
     start = today - datetime.timedelta(days=days - 1)
     parts = billing.sent_parts_per_day(start, today)
     daily = daily_rows(start, today)

@@ -1,12 +1,14 @@
 """Daily send windows ('08:00-21:00'): when a message may go out.
 
-Marketing never goes out at night: without a window of its own it gets
+Windows are the box's wall-clock time (clock.local/instant), whatever the OS
+zone; not_before/not_after are stored as instants. Marketing never goes out at night: without a window of its own it gets
 services.marketing_window. A message queued outside its window waits for the
 next opening (Message.not_before) and expires at the window's end
 (Message.not_after), so the dispatcher never sends it late.
 """
 import datetime
 
+from appliance import clock
 from appliance.errors import InputError
 
 
@@ -34,16 +36,19 @@ def window_for(category, config, window=""):
 
 
 def next_opening(now, window, expires_at=None):
-    """(not_before, not_after) for a message queued at `now` inside `window`
-    (start, end times; an end before the start spans midnight). (None, expires_at)
-    without a window; None when the next opening starts after expires_at."""
+    """(not_before, not_after) for a message queued at instant `now` inside `window`
+    (start, end times on the box's wall clock; an end before the start spans
+    midnight). Instants in and out, as stored. (None, expires_at) without a window;
+    None when the next opening starts after expires_at."""
     if window is None:
         return None, expires_at
     start, end = window
+    here = clock.local(now)
     for offset in (-1, 0, 1):
-        day = now.date() + datetime.timedelta(days=offset)
-        opens = datetime.datetime.combine(day, start)
-        closes = datetime.datetime.combine(day + datetime.timedelta(days=1 if end <= start else 0), end)
+        day = here.date() + datetime.timedelta(days=offset)
+        opens = clock.instant(datetime.datetime.combine(day, start))
+        closes = clock.instant(datetime.datetime.combine(day + datetime.timedelta(days=1 if end <= start else 0),
+                                                         end))
         if closes <= now:
             continue
         not_before = max(opens, now)

@@ -34,7 +34,7 @@ def test_send_with_window_end(run_cli, config_file, database):
     result = run_cli("send", "--to", "13800138000", "--text", "x", "--not-after", "2030-01-01 21:00",
                      config_path=config_file)
     row = json.loads(run_cli("outbox", "--json", config_path=config_file).stdout)[0]
-    assert row["id"] == int(result.stdout) and row["not_after"].startswith("2030-01-01 21:00")
+    assert row["id"] == int(result.stdout) and row["not_after"] == "2030-01-01T21:00:00+08:00"  # box time in, box time out
 
 
 def test_inbox_and_modem_list(run_cli, config_file, database):

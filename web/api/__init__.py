@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import bottle
 
-from appliance import db as dbmod
+from appliance import clock, db as dbmod
 from appliance.errors import ApplianceError, InputError
 from appliance.tokens import check_token
 from appliance.users import PERMISSIONS, can
@@ -223,7 +223,9 @@ def convert_param(text, p):
 # --- serving -----------------------------------------------------------------------------
 
 def json_default(value):
-    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+    if isinstance(value, datetime.datetime):
+        return clock.iso(value)  # stored instants shown with the box's offset: '…T09:15:00+08:00'
+    if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
         return str(value)

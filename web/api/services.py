@@ -2,7 +2,6 @@
 messages, the inbox, upserts of customers, staff, policies, payments and claims,
 campaigns, surveys and statements. The domain does the work (appliance.*);
 these routes only translate JSON."""
-import datetime
 
 from appliance import clock, groups, importer
 from appliance.errors import InputError, NotFound
@@ -19,7 +18,9 @@ from web.api import DAY, PAGE_PARAMS, ApiError, ApiResponse, api_route, list_sch
 OBJECT = {"type": "object", "additionalProperties": True}
 VARIABLES = {"type": "object", "description": "extra template variables, e.g. {\"documents\": \"体检报告\"}"}
 NUMBER = {"type": "string", "minLength": 3, "maxLength": 32}
-TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?$"}
+# The box's wall-clock time, or ISO 8601 with an offset ('2026-11-30T09:15:00+08:00').
+TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$",
+             "description": "the box's local time, or ISO 8601 with an offset"}
 
 
 def _number(call, number):
@@ -36,7 +37,8 @@ def _message(call, message):
 
 
 def _timestamp(text):
-    return datetime.datetime.fromisoformat(text.replace("T", " ")) if text else None
+    """ISO 8601 with an offset, or without one on the box's wall clock -> the instant."""
+    return clock.parse(text) if text else None
 
 
 # --- events ------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from pathlib import Path
 import bottle
 
 from appliance import db as dbmod
-from appliance import listings, privacy, tokens, users
+from appliance import clock, listings, privacy, tokens, users
 from appliance.errors import InputError
 from appliance.models import WebSession, audit
 from web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_for
@@ -134,6 +134,10 @@ class PageContext:
 
     def mobile(self, number):
         return number or "" if users.sees(self.role, "mobile") else privacy.mask_mobile(number)
+
+    def when(self, instant, fmt="%Y-%m-%d %H:%M"):
+        """A stored instant as the box's wall-clock time: every time a page shows."""
+        return clock.format(instant, fmt)
 
     def id_number(self, number):
         return number or "" if users.sees(self.role, "id_number") else privacy.mask_id_number(number)

@@ -3,9 +3,9 @@
 need the campaigns permission; auditors read only. A bad field (e.g. a cron
 expression croniter does not accept) re-shows the form with the domain's
 one-line error, and nothing is saved."""
-import datetime
 import re
 
+from appliance import clock
 from appliance.db import database
 from appliance.errors import InputError
 from appliance.models import ContactGroup
@@ -19,11 +19,12 @@ FIELDS = ("name", "group", "topic", "numbers", "template", "text", "category", "
 
 
 def parse_when(text, field):
-    """A time from the form's datetime-local field ('YYYY-MM-DDTHH:MM'), or None."""
+    """The instant of the form's datetime-local field ('YYYY-MM-DDTHH:MM', the box's
+    wall-clock time), or None."""
     if not text:
         return None
     try:
-        return datetime.datetime.fromisoformat(text)
+        return clock.parse(text)
     except ValueError:
         raise InputError(f"{field}: {text!r} is not a date and time (YYYY-MM-DD HH:MM)", field=field) from None
 
@@ -55,7 +56,7 @@ def schedule_create(ctx):
                 expires_at=parse_when(form["expires_at"], "expires_at"), created_by=ctx.user.username,
                 department=form["department"])
             ctx.audit("schedule.create", f"schedule:{schedule.name}",
-                      f"cron {schedule.cron}" if schedule.cron else f"once at {schedule.run_at:%Y-%m-%d %H:%M}")
+                      f"cron {schedule.cron}" if schedule.cron else f"once at {clock.format(schedule.run_at)}")
     except InputError as exc:
         return schedules_view(ctx, form, ctx.error_text(exc), 400)
     ctx.redirect("/schedules", "ok", ctx._("Schedule saved."))

@@ -126,7 +126,7 @@ def send(ctx):
                   f"to {mask_mobile(r.number)}, {message.part_count} part(s)",
                   ctx.source)
             ctx.redirect(f"/history/{message.id}", "ok", ctx._("Message queued."))
-        name = ctx.form("name") or f"{ctx.user.username} {clock.now():%Y-%m-%d %H:%M}"
+        name = ctx.form("name") or f"{ctx.user.username} {clock.format(clock.now())}"
         campaign = campaigns.send(ctx.config, name, recipients, template_key=key, text=text, category=category,
                                   group=group, created_by=ctx.user.username, source="web")
         audit(ctx.user.username, "sms.send_bulk", f"campaign:{campaign.id}",

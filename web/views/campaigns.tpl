@@ -5,7 +5,7 @@
   % for c in rows:
   % b = bars[c.id]
   <tr><td>{{c.name}}</td><td>{{_(c.category)}}</td><td>{{c.group.name if c.group_id else ''}}</td>
-      <td class="muted">{{c.created_at.strftime('%Y-%m-%d %H:%M')}}</td><td>{{c.created_by}}</td>
+      <td class="muted">{{ctx.when(c.created_at, '%Y-%m-%d %H:%M')}}</td><td>{{c.created_by}}</td>
       <td class="num">{{c.queued}}</td><td class="num">{{c.skipped}}</td>
       <td class="progress">
         <svg class="progress-bar" width="160" height="12" viewBox="0 0 100 12" preserveAspectRatio="none" role="img" aria-label="{{_('Sent')}} {{b['sent']}}, {{_('Delivered')}} {{b['delivered']}}, {{_('Failed')}} {{b['failed']}} / {{b['total']}}">

@@ -33,7 +33,7 @@
     <td>{{m['operator'] or '-'}} <span class="muted">{{m['registration']}}</span></td>
     <td><span class="bars" title="{{m['signal_dbm'] if m['signal_dbm'] is not None else '-'}} dBm">{{!''.join('<i class="on"></i>' if i < m['bars'] else '<i></i>' for i in range(5))}}</span> <span class="muted">{{m['signal_dbm'] if m['signal_dbm'] is not None else ''}}</span></td>
     <td class="num">{{m['sent_today']}}</td>
-    <td class="muted">{{m['updated_at'].strftime('%H:%M:%S') if m['updated_at'] else ''}}</td>
+    <td class="muted">{{ctx.when(m['updated_at'], '%H:%M:%S') if m['updated_at'] else ''}}</td>
   </tr>
   % end
   % if not modems:

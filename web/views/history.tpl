@@ -23,7 +23,7 @@
   % for m in rows:
   <tr>
     <td><a href="/history/{{m['id']}}">{{m['id']}}</a></td>
-    <td class="muted">{{m['created_at'].strftime('%m-%d %H:%M')}}</td>
+    <td class="muted">{{ctx.when(m['created_at'], '%m-%d %H:%M')}}</td>
     <td>{{m['to_number']}}</td>
     <td>{{m['text'] if len(m['text']) <= 60 else m['text'][:60] + '…'}}</td>
     <td class="num">{{m['part_count']}}</td>

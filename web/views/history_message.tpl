@@ -1,7 +1,7 @@
 % rebase('layout')
 <div class="card">
   <p class="meta">{{_('To')}}: <b>{{ctx.mobile(m.to_number)}}</b> · {{_(m.category)}} · <span class="state {{m.state}}">{{_(m.state)}}</span>
-   · {{_('Created')}} {{m.created_at.strftime('%Y-%m-%d %H:%M:%S')}} · {{m.created_by or m.source}}</p>
+   · {{_('Created')}} {{ctx.when(m.created_at, '%Y-%m-%d %H:%M:%S')}} · {{m.created_by or m.source}}</p>
   <div class="preview">{{m.text}}</div>
   % if m.failure_reason:
   <p class="flash error">{{m.failure_reason}}</p>
@@ -11,8 +11,8 @@
   <tr><th>{{_('Part')}}</th><th>{{_('State')}}</th><th>{{_('Modem')}}</th><th>{{_('Attempts')}}</th><th>{{_('Sent')}}</th><th>{{_('Report')}}</th><th>{{_('Error')}}</th></tr>
   % for p in parts:
   <tr><td>{{p.seq}}</td><td><span class="state {{p.state}}">{{_(p.state)}}</span></td><td>{{p.modem}}</td><td class="num">{{p.attempts}}</td>
-      <td class="muted">{{p.sent_at.strftime('%m-%d %H:%M:%S') if p.sent_at else ''}}</td>
-      <td class="muted">{{p.status_at.strftime('%m-%d %H:%M:%S') if p.status_at else ''}}</td><td>{{p.error}}</td></tr>
+      <td class="muted">{{ctx.when(p.sent_at, '%m-%d %H:%M:%S') if p.sent_at else ''}}</td>
+      <td class="muted">{{ctx.when(p.status_at, '%m-%d %H:%M:%S') if p.status_at else ''}}</td><td>{{p.error}}</td></tr>
   % end
 </table>
 % if m.state == 'queued' and ctx.can('send'):

@@ -29,7 +29,7 @@
   <tr><th>{{_('File')}}</th><th>{{_('What the file holds')}}</th><th>{{_('By')}}</th><th>{{_('Started')}}</th><th>{{_('State')}}</th></tr>
   % for j in jobs:
   <tr><td><a href="/import/jobs/{{j['id']}}">{{j['filename']}}</a></td><td>{{_(j['kind'])}}</td><td>{{j['actor']}}</td>
-      <td class="muted">{{j['created_at'].strftime('%Y-%m-%d %H:%M')}}</td><td>{{_(labels[j['state']])}}</td></tr>
+      <td class="muted">{{ctx.when(j['created_at'], '%Y-%m-%d %H:%M')}}</td><td>{{_(labels[j['state']])}}</td></tr>
   % end
 </table>
 % end

@@ -8,7 +8,7 @@
   <tr><th>{{_('Received')}}</th><th>{{_('From')}}</th><th>{{_('Text')}}</th><th>{{_('State')}}</th><th></th></tr>
   % for m in rows:
   <tr>
-    <td class="muted">{{m['received_at'].strftime('%m-%d %H:%M')}}</td>
+    <td class="muted">{{ctx.when(m['received_at'], '%m-%d %H:%M')}}</td>
     <td>{{m['from_number']}}<br><span class="muted">{{names.get(m['customer_id'], '')}}</span></td>
     <td>{{m['text']}}</td>
     <td><span class="state {{m['state']}}">{{_(m['state'])}}</span></td>

@@ -4,7 +4,7 @@
   % if customer:
    · <a href="/customers/{{customer.id}}">{{customer.name}}</a>
   % end
-   · {{m.received_at.strftime('%Y-%m-%d %H:%M:%S')}} · <span class="state {{m.state}}">{{_(m.state)}}</span>
+   · {{ctx.when(m.received_at, '%Y-%m-%d %H:%M:%S')}} · <span class="state {{m.state}}">{{_(m.state)}}</span>
   % if m.handled_by:
    · {{_('by')}} {{m.handled_by}}
   % end

@@ -11,7 +11,7 @@
   <tr><th>{{_('Mobile')}}</th><th>{{_('List')}}</th><th>{{_('Reason')}}</th><th>{{_('Source')}}</th><th>{{_('Since')}}</th><th></th></tr>
   % for o in rows:
   <tr><td>{{ctx.mobile(o.number)}}</td><td>{{_(labels[o.kind])}}</td><td>{{o.reason}}</td><td>{{o.source}}</td>
-      <td class="muted">{{o.created_at.strftime('%Y-%m-%d %H:%M')}}</td>
+      <td class="muted">{{ctx.when(o.created_at, '%Y-%m-%d %H:%M')}}</td>
       <td>
       % if ctx.can('contacts'):
       <form method="post" action="/optouts" class="inline">

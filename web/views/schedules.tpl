@@ -5,14 +5,14 @@
   % for s in rows:
   <tr><td>{{s['name']}}</td>
       <td>{{_('recurring') if s['cron'] else _('one-off')}}</td>
-      <td><code>{{s['cron'] or (s['run_at'].strftime('%Y-%m-%d %H:%M') if s['run_at'] else '')}}</code>
+      <td><code>{{s['cron'] or (ctx.when(s['run_at'], '%Y-%m-%d %H:%M') if s['run_at'] else '')}}</code>
       % if s['window']:
       <br><span class="meta">{{_('Window')}} {{s['window']}}</span>
       % end
       </td>
       <td>{{s['target']}}</td><td>{{s['template'] or _('(own text)')}}</td><td>{{_(s['category'])}}</td>
-      <td class="muted">{{s['next_run_at'].strftime('%Y-%m-%d %H:%M') if s['next_run_at'] else ''}}</td>
-      <td class="muted">{{s['last_run_at'].strftime('%Y-%m-%d %H:%M') if s['last_run_at'] else ''}}</td>
+      <td class="muted">{{ctx.when(s['next_run_at'], '%Y-%m-%d %H:%M') if s['next_run_at'] else ''}}</td>
+      <td class="muted">{{ctx.when(s['last_run_at'], '%Y-%m-%d %H:%M') if s['last_run_at'] else ''}}</td>
       <td>{{_('enabled') if s['enabled'] else _('disabled')}}</td>
       <td class="actions">
       % if ctx.can('campaigns'):

@@ -20,7 +20,7 @@
       % end
       </td>
       <td>{{_(status_labels[t['status']])}}{{' · ' + t['handled_by'] if t['handled_by'] else ''}}</td>
-      <td class="muted">{{t['created_at'].strftime('%Y-%m-%d %H:%M')}}</td>
+      <td class="muted">{{ctx.when(t['created_at'], '%Y-%m-%d %H:%M')}}</td>
       <td>
       % if ctx.can('inbox'):
       <form method="post" action="/tickets/{{t['id']}}" class="row">

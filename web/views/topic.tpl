@@ -3,7 +3,7 @@
 <table id="subscribers">
   <tr><th>{{_('Mobile')}}</th><th>{{_('Source')}}</th><th>{{_('Since')}}</th></tr>
   % for s in rows:
-  <tr><td>{{ctx.mobile(s.number)}}</td><td>{{s.source}}</td><td class="muted">{{s.created_at.strftime('%Y-%m-%d %H:%M')}}</td></tr>
+  <tr><td>{{ctx.mobile(s.number)}}</td><td>{{s.source}}</td><td class="muted">{{ctx.when(s.created_at, '%Y-%m-%d %H:%M')}}</td></tr>
   % end
 </table>
 % if next_url:

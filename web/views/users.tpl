@@ -22,7 +22,7 @@
         <button type="submit" name="action" value="update" class="secondary">{{_('Save')}}</button>
       </form>
     </td>
-    <td class="muted">{{u.last_login.strftime('%Y-%m-%d %H:%M') if u.last_login else '-'}}</td>
+    <td class="muted">{{ctx.when(u.last_login, '%Y-%m-%d %H:%M') if u.last_login else '-'}}</td>
     <td>
       % if u.locked_until and u.locked_until > now:
       <span class="state failed">{{_('locked')}}</span>
@@ -59,8 +59,8 @@
 <table id="tokens">
   <tr><th>{{_('Name')}}</th><th>{{_('Role')}}</th><th>{{_('Created')}}</th><th>{{_('Last used')}}</th><th></th></tr>
   % for t in tokens:
-  <tr><td>{{t['name']}}</td><td>{{_(t['role'])}}</td><td class="muted">{{t['created_at'].strftime('%Y-%m-%d')}} {{t['created_by']}}</td>
-      <td class="muted">{{t['last_used'].strftime('%Y-%m-%d %H:%M') if t['last_used'] else '-'}}</td>
+  <tr><td>{{t['name']}}</td><td>{{_(t['role'])}}</td><td class="muted">{{ctx.when(t['created_at'], '%Y-%m-%d')}} {{t['created_by']}}</td>
+      <td class="muted">{{ctx.when(t['last_used'], '%Y-%m-%d %H:%M') if t['last_used'] else '-'}}</td>
       <td>
       % if t['revoked']:
       <span class="state failed">{{_('revoked')}}</span>
