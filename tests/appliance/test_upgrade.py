@@ -78,4 +78,4 @@ def test_no_model_lost_its_table_name():
            if line.startswith("CREATE TABLE")}
     assert {m.__name__ for m in models_modules()} >= {
         "appliance.models", "appliance.sms.models", "appliance.services.models", "appliance.ivr.models"}
-    assert names == old - {"schema_migration"}
+    assert old - {"schema_migration"} <= names  # new tables may come; none may go
