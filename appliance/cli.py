@@ -172,9 +172,12 @@ def cmd_backup(args, config):
 
 def cmd_restore(args, config):
     from appliance.backup import restore
-    kept = restore(config, args.archive)
-    dbmod.migrate(dbmod.open_database(config))  # an older backup meets newer firmware
-    print(f"restored from {args.archive}" + (f"; previous database kept at {kept}" if kept else ""))
+    kept = restore(config, args.archive, all_boxes=args.yes_all_boxes)
+    db = dbmod.open_database(config)
+    dbmod.migrate(db)  # an older backup meets newer firmware
+    shared = ("" if config.database_url.startswith("sqlite:///")
+              else f" into PostgreSQL database {db.database}, for every box that uses it")
+    print(f"restored from {args.archive}{shared}" + (f"; previous database kept at {kept}" if kept else ""))
     return 0
 
 
@@ -229,6 +232,9 @@ def build_parser():
                           "restore a backup archive (stop the daemons first); keeps the replaced database",
                           needs_db=False)
     restore.add_argument("archive", help="a file written by appliance backup")
+    restore.add_argument("--yes-all-boxes", action="store_true",
+                         help="PostgreSQL: replace the database although other boxes may share it "
+                              "(stop their daemons first); required there")
     restore.set_defaults(needs_data=True)
 
     cust = add_command(sub, "customer", None, "manage customers (policyholders)", needs_db=False)

@@ -1,4 +1,5 @@
 """Demo data and the `appliance demo` command."""
+import contextlib
 import datetime
 import os
 import signal
@@ -6,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from peer_support import free_port
 
@@ -54,34 +56,56 @@ def test_seed_is_deterministic(tmp_path):
     assert first == second and len(first[0]) == 40
 
 
+@contextlib.contextmanager
 def start_demo(data, *options):
-    return subprocess.Popen([sys.executable, "-m", "appliance.cli", "demo", "--dir", str(data),
+    """`appliance demo` on data, stopped however the test ends: a failing assertion never
+    leaves demo processes behind (Ctrl-C, then kill -9 of it and of each daemon it started:
+    they run in sessions of their own, found by the demo's config file on their command line)."""
+    proc = subprocess.Popen([sys.executable, "-m", "appliance.cli", "demo", "--dir", str(data),
                              "--customers", "60", *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate(timeout=30)
+        config = str(data / "demo.toml").encode()
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if config in cmdline.read_bytes().split(b"\0"):
+                    os.kill(int(cmdline.parent.name), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass  # gone meanwhile
 
 
 def test_demo_runs_seeds_and_stops_cleanly_on_ctrl_c(tmp_path):
     data = tmp_path / "demo"
     web_port, agi_port = free_port(), free_port()
-    proc = start_demo(data, "--web-listen", f"127.0.0.1:{web_port}", "--agi-listen", f"127.0.0.1:{agi_port}")
-    output = []
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        output.append(line)
-        if "Press Ctrl-C to stop." in line or not line:
-            break
-    text = "".join(output)
-    assert "Appliance demo is running." in text, text
-    assert str(data) in text and "35019001 (suspended)" in text
-    assert f"http://127.0.0.1:{web_port}/" in text and f"agi://127.0.0.1:{agi_port}/ivr" in text
-    for port in (web_port, agi_port):  # "running" means serving: both answer already
-        socket.create_connection(("127.0.0.1", port), timeout=5).close()
-    os.killpg(proc.pid, signal.SIGINT)
-    rest, _ = proc.communicate(timeout=60)
-    assert proc.returncode == 0, text + rest
-    assert "demo stopped" in rest
-    assert (data / "appliance.db").exists() and (data / "demo.toml").exists()
+    with start_demo(data, "--web-listen", f"127.0.0.1:{web_port}", "--agi-listen",
+                    f"127.0.0.1:{agi_port}") as proc:
+        output = []
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            output.append(line)
+            if "Press Ctrl-C to stop." in line or not line:
+                break
+        text = "".join(output)
+        assert "Appliance demo is running." in text, text
+        assert str(data) in text and "35019001 (suspended)" in text
+        assert f"http://127.0.0.1:{web_port}/" in text and f"agi://127.0.0.1:{agi_port}/ivr" in text
+        for port in (web_port, agi_port):  # "running" means serving: both answer already
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        os.killpg(proc.pid, signal.SIGINT)
+        rest, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, text + rest
+        assert "demo stopped" in rest
+        assert (data / "appliance.db").exists() and (data / "demo.toml").exists()
 
 
 def test_demo_fails_loudly_when_a_daemon_cannot_start(tmp_path):
@@ -89,9 +113,9 @@ def test_demo_fails_loudly_when_a_daemon_cannot_start(tmp_path):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = start_demo(tmp_path / "demo", "--web-listen", f"127.0.0.1:{port}", "--agi-listen",
-                          f"127.0.0.1:{free_port()}")
-        out, _ = proc.communicate(timeout=120)
+        with start_demo(tmp_path / "demo", "--web-listen", f"127.0.0.1:{port}", "--agi-listen",
+                        f"127.0.0.1:{free_port()}") as proc:
+            out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 1, out
     assert "Appliance demo is running." not in out
     assert (f"appliance: error: demo: web did not start (exit code 2: appliance: error: web.listen: "
