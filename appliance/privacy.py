@@ -1,4 +1,4 @@
-"""Masking personal data for logs and pages (mobiles, ID numbers)."""
+"""Masking personal data for logs and pages (mobiles, ID numbers, birth dates)."""
 
 
 def mask_mobile(number):
@@ -12,13 +12,26 @@ def mask_mobile(number):
 
 
 def mask_id_number(number):
-    """110105194912310021 -> 110105********0021 (region kept, birth date hidden)."""
+    """110105194912310021 -> 110105************ (only the region kept).
+
+    The IVR takes the last six characters as a caller's secret: the day of birth,
+    the sequence and the check digit. Showing the last four beside a birth date
+    would give them away, so neither the birth-date digits nor the tail are shown
+    (and mask_birth_date keeps only the year)."""
     if not number:
         return ""
     text = str(number)
     if len(text) < 10:
         return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
+    return text[:6] + "*" * (len(text) - 6)
+
+
+def mask_birth_date(day):
+    """1949-12-31 -> '1949-**-**': the year only (with the masked ID number, no
+    digit of the IVR secret can be read off the page)."""
+    if not day:
+        return ""
+    return f"{day.year}-**-**"
 
 
 def mask_digits(keys):

@@ -5,7 +5,7 @@ import time
 from appliance import clock
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import ApplianceError, InputError
-from appliance.sms import history, inbox, outbox
+from appliance.sms import history, inbox
 from appliance.sms.models import CATEGORIES, MESSAGE_STATES
 
 FAULTS = ("cms", "silence", "garbage", "unplug", "replug", "report", "no_reports", "direct", "quiet", "stored_reports",
@@ -171,9 +171,11 @@ def _window_end(text, now=None):
 
 
 def cmd_send(args, config):
-    message = outbox.queue_message(args.to, args.text, priority=args.priority, category=args.category,
-                                   not_after=_window_end(args.not_after), source="cli", created_by="cli",
-                                   delivery_report=not args.no_report)
+    # The rules every entry point keeps (opt-out, do-not-disturb, the marketing window).
+    from appliance.services import sending
+    message = sending.send_one(config, args.to, args.text, priority=args.priority, category=args.category,
+                               not_after=_window_end(args.not_after), source="cli", created_by="cli",
+                               delivery_report=not args.no_report)
     print(message.id)
     return 0
 

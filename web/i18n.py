@@ -68,11 +68,18 @@ def enumerated_msgids():
     return {value for group in groups for value in group if value}
 
 
+# The domain marks the errors the pages show translated with appliance.errors.N_.
+DOMAIN_MSGID_RE = re.compile(r"""\bN_\(\s*(?P<q>["'])(?P<id>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*\)""")
+
+
 def extract_msgids():
     """Every msgid the web package uses (literal arguments of _ and N_ in code and
-    templates), plus the enumerations."""
+    templates), the domain's N_-marked errors, plus the enumerations."""
     web_dir = Path(__file__).parent
     found = set(enumerated_msgids())
+    for path in (web_dir.parent / "appliance").glob("**/*.py"):
+        for match in DOMAIN_MSGID_RE.finditer(path.read_text(encoding="utf-8")):
+            found.add(match.group("id"))
     for path in [*web_dir.glob("**/*.py"), *web_dir.glob("views/*.tpl")]:
         for match in MSGID_RE.finditer(path.read_text(encoding="utf-8")):
             found.add(match.group("id").encode().decode("unicode_escape") if "\\" in match.group("id")

@@ -8,7 +8,8 @@ from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, Inte
 
 from appliance import clock
 from appliance.db import BaseModel
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
+from appliance.ivr import prompt_files
 from appliance.models import Customer, Policy, Staff, one_of
 from appliance.privacy import mask_digits, mask_mobile
 
@@ -180,6 +181,9 @@ class MenuNode(BaseModel):
             raise InputError("name: letters, digits and _ only", field="name")
         if not (self.prompt or "").strip():
             raise InputError("prompt: empty", field="prompt")
+        if not prompt_files.playable(self.prompt):
+            raise InputError.of(N_("prompt: no prompt named {name} (see the prompts page)"), field="prompt",
+                                name=self.prompt)
         if self.action not in MENU_ACTIONS:
             raise InputError(f"action: must be one of {', '.join(MENU_ACTIONS)}", field="action")
         if self.fallback not in MENU_FALLBACKS:

@@ -33,6 +33,12 @@ def catalogue():
         return tomllib.load(fh)
 
 
+def playable(name):
+    """Is `name` a prompt a menu can play (a catalogue entry, default or uploaded)?"""
+    entry = catalogue().get(name)
+    return entry is not None and not entry.get("dynamic")
+
+
 def check_name(name, label="NAME"):
     """NAME if it is a prompt an admin can replace; InputError otherwise
     (NotFound, so the web answers 404). Only catalogue names pass, so a name

@@ -15,8 +15,9 @@ import unicodedata
 from peewee import fn
 
 from appliance import clock, phonebook
-from appliance.errors import InputError
+from appliance.errors import N_, InputError, NotFound
 from appliance.models import Claim, Payment, Policy, Product
+from appliance.services import templates
 from appliance.services.models import KEYWORD_ACTIONS, Keyword
 from appliance.services.notices import format_amount, format_date
 from appliance.services.templates import Renderer, word
@@ -65,6 +66,12 @@ def set_keyword(keyword, action, template_key="", enabled=True):
         raise InputError(f"action: must be one of {', '.join(KEYWORD_ACTIONS)}", field="action")
     if action == "reply" and not template_key:
         raise InputError("template: a 'reply' keyword needs a template", field="template")
+    if template_key:
+        try:
+            templates.get(template_key)
+        except NotFound:
+            raise InputError.of(N_("template: no template named {key}"), field="template",
+                                key=template_key) from None
     row, created = Keyword.get_or_create(keyword=keyword, defaults={"action": action,
                                                                     "template_key": template_key,
                                                                     "enabled": enabled})

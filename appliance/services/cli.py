@@ -68,8 +68,11 @@ def cmd_notices_run(args, config):
         return _out(args, result)
     for n in result["notices"]:
         print(f"{n['type']}\t{n['key']}\t{n['text']}")
+    for n in result["withheld"]:  # facts missing or contradicting the type: not sent
+        print(f"withheld\t{n['key']}\t{n['reason']}", file=sys.stderr)
     verb = "would queue" if args.dry_run else "queued"
-    print(f"{result['date']}: {verb} {result['queued']} notice(s), {result['skipped']} skipped (opt-out/DND)",
+    print(f"{result['date']}: {verb} {result['queued']} notice(s), {result['skipped']} skipped (opt-out/DND), "
+          f"{len(result['withheld'])} withheld (facts missing or contradicting the notice)",
           file=sys.stderr)
     return 0
 

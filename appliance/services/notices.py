@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from appliance import clock
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound
-from appliance.models import Claim, Customer, Payment, Policy, Product
+from appliance.errors import InputError, NotFound, Refused
+from appliance.models import AuditLog, Claim, Customer, Payment, Policy, Product, audit
 from appliance.services import optout
 from appliance.services.festivals import greeting_festivals
 from appliance.services.models import NoticeRun
-from appliance.services.templates import Renderer, defaults, word
+from appliance.services.templates import Renderer, defaults, variables_of, word
 from appliance.sms.models import Message
 from appliance.sms.outbox import queue_many, queue_message
 from appliance.sms.window import next_opening, window_for
@@ -236,8 +236,10 @@ def claim_variables(claim, config):
     policy = claim.policy
     lang = policy.holder.language
     variables = policy_variables(policy, lang, config)
+    # A paid claim's amount is what was paid, never what was claimed.
+    amount = (claim.amount_paid or None) if claim.status in ("paid", "closed") else claim.amount_claimed
     variables.update(claim_no=claim.claim_no, reason=claim.decline_reason or "-",
-                     amount=format_amount(claim.amount_paid or claim.amount_claimed),
+                     amount=format_amount(amount),
                      paid_on=format_date(claim.paid_on, lang),
                      status=word("claim_status", claim.status, lang))
     return variables
@@ -254,7 +256,8 @@ def claim_notices(config, today):
         holder = claim.policy.holder
         if holder.mobile:
             notices.append(Notice(kind, f"{kind}:{claim.claim_no}", holder.mobile,
-                                  claim_variables(claim, config), holder.language, customer_id=holder.id))
+                                  claim_variables(claim, config), holder.language, customer_id=holder.id,
+                                  extra={"claim_status": claim.status}))
     return notices
 
 
@@ -295,6 +298,39 @@ RULES = [new_policy_notices, renewal_notices, overdue_notices, lapse_notices, ma
          payment_notices, claim_notices, greeting_notices]
 
 
+# --- facts: a notice goes only with the facts its type states ---------------------
+
+# The claim statuses each claim notice states; any other contradicts it (a claim
+# only reported is not paid, whatever amount it names).
+CLAIM_STATUS_OF = {"claim_accepted": ("accepted", "investigating", "approved"),
+                   "claim_declined": ("declined",), "claim_paid": ("paid",)}
+# Notices whose {amount} only the event can give: the premium is not a dividend.
+AMOUNT_FROM_EVENT = ("dividend", "supplementary_charge")
+
+
+def withheld_reason(kind, variables, renderer, language="zh", claim_status=None):
+    """(field, reason) when a notice must not go, else None: its facts contradict
+    its type (claim_paid for a claim not paid: field claim_no), or a variable its
+    text states is empty (a payment date, an amount: field variables.NAME)."""
+    if kind in CLAIM_STATUS_OF and claim_status is not None and claim_status not in CLAIM_STATUS_OF[kind]:
+        return "claim_no", f"the claim is {claim_status}, not {' or '.join(CLAIM_STATUS_OF[kind])}"
+    values = dict(renderer.common)
+    values.update(variables)
+    text = renderer.texts.get(language) or renderer.texts["zh"]
+    empty = sorted(name for name in variables_of(text) if not str(values.get(name) or "").strip())
+    if empty:
+        return f"variables.{empty[0]}", f"no value for {', '.join(f'{{{name}}}' for name in empty)}"
+    return None
+
+
+def _report_withheld(notice, reason, source="notices"):
+    """The audit log keeps each withheld notice once, with its reason."""
+    target = f"notice:{notice.key}"
+    if not AuditLog.select().where(AuditLog.action == "notice.withheld", AuditLog.target == target).exists():
+        audit("notices", "notice.withheld", target, reason, source)
+    log.warning("notice %s withheld: %s", notice.key, reason)
+
+
 # --- running them ------------------------------------------------------------------
 
 def plan(config, today):
@@ -319,12 +355,17 @@ def run(config, now=None, dry_run=False):
     now = now or clock.now()
     today = clock.today(now)  # the box's day, not the OS's nor UTC's
     notices = plan(config, today)
-    renderers, rows, out, skipped = {}, [], [], 0
+    renderers, rows, out, skipped, withheld = {}, [], [], 0, []
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}
     for notice in notices:
         renderer = renderers.get(notice.kind) or renderers.setdefault(notice.kind, Renderer(notice.kind, config))
         if notice.number in blocked.get(renderer.category, ()):
             skipped += 1
+            continue
+        why = withheld_reason(notice.kind, notice.variables, renderer, notice.language,
+                              notice.extra.get("claim_status"))
+        if why:
+            withheld.append((notice, why[1]))
             continue
         notice.text = renderer.render(notice.variables, notice.language)
         opening = next_opening(now, window_for(renderer.category, config))
@@ -339,9 +380,13 @@ def run(config, now=None, dry_run=False):
         with write_transaction():
             queue_many(rows, skip_invalid=True)
             NoticeRun.create(run_date=today, started_at=now, queued=len(rows))
-        log.info("notice run for %s: %d queued, %d skipped (opt-out/DND)", today, len(rows), skipped)
+            for notice, reason in withheld:
+                _report_withheld(notice, reason)
+        log.info("notice run for %s: %d queued, %d skipped (opt-out/DND), %d withheld (facts)",
+                 today, len(rows), skipped, len(withheld))
     return {"date": today, "dry_run": dry_run, "queued": len(out), "skipped": skipped,
-            "notices": [{"type": n.kind, "key": n.key, "to": n.number, "text": n.text} for n in out]}
+            "notices": [{"type": n.kind, "key": n.key, "to": n.number, "text": n.text} for n in out],
+            "withheld": [{"type": n.kind, "key": n.key, "reason": reason} for n, reason in withheld]}
 
 
 def ran_on(today):
@@ -358,11 +403,13 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
         raise InputError(f"type: unknown event type {kind!r} (known: {', '.join(EVENT_TYPES)})", field="type")
     about = EVENT_TYPES[kind]
     extra = {k: str(v) for k, v in (variables or {}).items()}
+    claim_status = None
     if about == "claim":
         claim = Claim.get_or_none(Claim.claim_no == claim_no) if claim_no else None
         if claim is None:
             raise NotFound(f"claim_no: no claim {claim_no!r}", field="claim_no")
         customer, values, target = claim.policy.holder, claim_variables(claim, config), claim.claim_no
+        claim_status = claim.status
     elif about == "policy" or policy_no:
         policy = Policy.get_or_none(Policy.policy_no == policy_no) if policy_no else None
         if policy is None:
@@ -371,6 +418,8 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
         values = policy_variables(policy, customer.language, config)
         if kind in PAYMENT_EVENTS:
             values.update(_latest_payment(policy, PAYMENT_EVENTS[kind], customer.language))
+        if kind in AMOUNT_FROM_EVENT:
+            values["amount"] = ""  # only the event's variables.amount, never the premium
     else:
         customer = Customer.get_or_none(Customer.customer_no == customer_no) if customer_no else None
         if customer is None:
@@ -382,6 +431,13 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
     if kind == "holiday" and "festival" not in values:
         raise InputError("variables.festival: needed for a holiday greeting", field="festival")
     renderer = Renderer(kind, config)
+    why = withheld_reason(kind, values, renderer, customer.language, claim_status)
+    if why:  # reported, not sent: the audit log and the caller get the reason
+        field, reason = why
+        _report_withheld(Notice(kind, f"event:{kind}:{target}:{event_id or ''}", customer.mobile, values),
+                         reason, source)
+        error = Refused if field == "claim_no" else InputError
+        raise error(f"{field}: {kind} not sent: {reason}", field=field)
     if not optout.allowed(customer.mobile, renderer.category):
         raise InputError(f"customer: {customer.name} opted out of {renderer.category} messages",
                          field="customer")

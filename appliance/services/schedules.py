@@ -15,11 +15,11 @@ from croniter import croniter
 
 from appliance import clock, groups, phonebook, phones
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.groups import Recipient
 from appliance.services import campaigns, subscriptions
 from appliance.services.models import Schedule
-from appliance.services.templates import Renderer, word
+from appliance.services.templates import Renderer, common_variables, word
 from appliance.sms.window import parse_window
 
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ def create(config, name, *, template_key=None, text=None, category=None, group=N
     if bool(template_key) == bool(text):
         raise InputError("template: give a template key or a text, not both", field="template")
     renderer = Renderer(template_key, config, text=text, category=category)  # checks the template exists
+    _check_variables(config, renderer, group_row)
     parse_window(window)
     if cron:
         if not croniter.is_valid(cron):
@@ -73,6 +74,25 @@ def create(config, name, *, template_key=None, text=None, category=None, group=N
                            text=text or "", group=group_row, topic=topic_row, numbers=",".join(clean),
                            cron=cron, run_at=run_at, window=window, expires_at=expires_at,
                            next_run_at=next_run, created_by=created_by, department=department, created_at=now)
+
+
+# What a scheduled send fills in for each recipient (groups.Recipient.variables):
+# the name and salutation, and a staff member's badge number.
+RECIPIENT_VARIABLES = {"name", "salutation"}
+
+
+def _check_variables(config, renderer, group_row):
+    """InputError naming the template when it needs variables a schedule never gives
+    (a renewal reminder needs {policy_no}): refused now, not failing at send time."""
+    given = RECIPIENT_VARIABLES | set(common_variables(config))
+    if group_row is not None and group_row.kind == "staff":
+        given |= {"badge_no"}
+    missing = sorted(renderer.variables() - given)
+    if missing:
+        field = "template" if renderer.key else "text"
+        raise InputError.of(N_("{field}: needs {names}, which a schedule does not give (it gives {given})"),
+                            field=field, names=", ".join(f"{{{m}}}" for m in missing),
+                            given=", ".join(f"{{{g}}}" for g in sorted(given)))
 
 
 def recipients(schedule):

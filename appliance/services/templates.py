@@ -3,13 +3,14 @@ database, and rendering with variables ({salutation}, {policy_no}, …).
 
 Marketing texts get the opt-out hint (回T退订) appended when they lack it.
 """
+import difflib
 import functools
 import string
 import tomllib
 from pathlib import Path
 
 from appliance import clock
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.services.models import LANGUAGES, Template
 from appliance.sms.models import CATEGORIES
 
@@ -50,6 +51,32 @@ def variables_of(text):
         raise InputError(f"text: bad braces in template ({exc})", field="text") from None
 
 
+# Variables senders fill in that no default text happens to use.
+EXTRA_VARIABLES = {"branch", "sum_assured", "badge_no"}
+
+
+@functools.cache
+def known_variables():
+    """Every variable some sender fills in: those the default texts use, plus a few."""
+    names = set(EXTRA_VARIABLES)
+    for default in defaults().values():
+        for language in LANGUAGES:
+            names |= variables_of(default.get(language) or "")
+    return frozenset(names)
+
+
+def check_variables(text):
+    """InputError naming `text` when it uses a variable no sender fills in ({nmae})."""
+    unknown = sorted(variables_of(text) - known_variables())
+    if not unknown:
+        return
+    close = difflib.get_close_matches(unknown[0], sorted(known_variables()), n=1)
+    if close:
+        raise InputError.of(N_("text: unknown variable {{{name}}}; did you mean {{{close}}}?"), field="text",
+                            name=unknown[0], close=close[0])
+    raise InputError.of(N_("text: unknown variable {{{name}}}"), field="text", name=unknown[0])
+
+
 def get(key, language="zh"):
     """(text, category) of template `key` in `language`: the admin's edit if any,
     else the default; English falls back to Chinese when it has no text."""
@@ -75,7 +102,7 @@ def put(key, language, text, category=None, title="", user=""):
         raise InputError(f"key: {key!r} must be letters, digits, '_' or '-'", field="key")
     if not text.strip():
         raise InputError("text: empty", field="text")
-    variables_of(text)
+    check_variables(text)
     default = defaults().get(key)
     category = category or (default["category"] if default else None)
     existing = Template.get_or_none(Template.key == key, Template.language == language)

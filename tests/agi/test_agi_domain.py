@@ -28,6 +28,7 @@ def test_default_menu_tree_and_allowed_keys(ivr_db):
     ({"digit": "9"}, "digit"), ({"digit": "0"}, "digit"), ({"digit": "2"}, "digit"),
     ({"timeout_ms": 10}, "timeout_ms"), ({"action": "dance"}, "action"), ({"prompt": ""}, "prompt"),
     ({"name": "bad name"}, "name"), ({"fallback": "explode"}, "fallback"),
+    ({"prompt": "no_such_prompt"}, "prompt"),  # refused when saved, not silent at call time
 ])
 def test_menu_node_edits_are_checked(ivr_db, changes, field):
     ensure_default_menu()

@@ -23,7 +23,7 @@ def test_send_prints_id_and_outbox_json_has_everything(run_cli, config_file, dat
 def test_send_bad_input_is_one_line_and_exit_2(run_cli, config_file, database):
     bad = run_cli("send", "--to", "12345", "--text", "x", config_path=config_file)
     assert bad.returncode == 2
-    assert len(bad.stderr.strip().splitlines()) == 1 and "to_number" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1 and "error: to: " in bad.stderr  # names --to
     late = run_cli("send", "--to", "13800138000", "--text", "x", "--not-after", "25:99", config_path=config_file)
     assert late.returncode == 2 and "--not-after" in late.stderr
     empty = run_cli("outbox", "--json", config_path=config_file)

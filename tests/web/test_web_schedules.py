@@ -16,7 +16,8 @@ def test_schedules_create_disable_delete(server, admin_client):
     make_user("audrey", "auditor")
     auditor = Client(server)
     assert auditor.sign_in("audrey").status == 303
-    data = {"name": "每周提醒", "group": str(group.id), "template": "policy_confirmation",
+    # A template a schedule can fill ({salutation}, {company}): not a policy notice.
+    data = {"name": "每周提醒", "group": str(group.id), "template": "birthday",
             "category": "service", "cron": "61 * * * *", "department": "理赔部"}
     assert 'id="schedule-form"' not in auditor.page("/schedules").text
     audits = AuditLog.select().count()
@@ -35,7 +36,7 @@ def test_schedules_create_disable_delete(server, admin_client):
     weekly = Schedule.get(Schedule.name == "每周提醒")
     assert (weekly.cron, weekly.group_id, weekly.enabled, weekly.created_by) == ("0 9 * * 1", group.id, True, "root")
     assert (last_audit().action, last_audit().target) == ("schedule.create", "schedule:每周提醒")
-    once = {"name": "一次<script>", "numbers": "13800138000, 13900139000", "template": "policy_confirmation",
+    once = {"name": "一次<script>", "numbers": "13800138000, 13900139000", "template": "birthday",
             "category": "service", "run_at": "2030-01-02T09:30"}
     admin_client.page("/schedules")
     assert admin_client.post("/schedules", once).status == 303

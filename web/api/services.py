@@ -7,13 +7,11 @@ from appliance import clock, groups, importer
 from appliance.errors import InputError, NotFound
 from appliance.models import audit
 from appliance.privacy import mask_mobile
-from appliance.services import campaigns, notices, optout, surveys
-from appliance.services.templates import Renderer
-from appliance.sms import billing, history, inbox, inbox_actions, outbox
+from appliance.services import campaigns, notices, sending, surveys
+from appliance.sms import billing, history, inbox, inbox_actions
 from appliance.sms.models import CATEGORIES, MESSAGE_STATES, Message
-from appliance.sms.window import next_opening, window_for
 from appliance.users import sees
-from web.api import DAY, PAGE_PARAMS, ApiError, ApiResponse, api_route, list_schema, page_json, param
+from web.api import DAY, PAGE_PARAMS, ApiResponse, api_route, list_schema, page_json, param
 
 OBJECT = {"type": "object", "additionalProperties": True}
 VARIABLES = {"type": "object", "description": "extra template variables, e.g. {\"documents\": \"体检报告\"}"}
@@ -92,20 +90,12 @@ def post_message(call):
     body = call.body
     if ("text" in body) == ("template" in body):
         raise InputError("text: give text or template, not both", field="text")
-    config = call_config()
-    renderer = Renderer(body.get("template"), config, text=body.get("text"), category=body.get("category"))
-    number = outbox.phones.normalize(body["to"], "to")
-    if not optout.allowed(number, renderer.category):
-        raise ApiError(409, f"to: {mask_mobile(number)} does not take {renderer.category} messages "
-                            "(opt-out or do-not-disturb)", field="to")
-    text = renderer.render(body.get("variables") or {}, body.get("language", "zh"))
-    not_before = _timestamp(body.get("not_before"))
-    not_after = _timestamp(body.get("not_after"))
-    if not_before is None and not_after is None:
-        not_before, not_after = next_opening(clock.now(), window_for(renderer.category, config))
-    message = outbox.queue_message(number, text, category=renderer.category, priority=body.get("priority", 5),
-                                   not_before=not_before, not_after=not_after, source="api",
-                                   created_by=call.actor, department=body.get("department", ""))
+    message = sending.send_one(call_config(), body["to"], body.get("text"), template=body.get("template"),
+                               variables=body.get("variables"), language=body.get("language", "zh"),
+                               category=body.get("category"), priority=body.get("priority", 5),
+                               not_before=_timestamp(body.get("not_before")),
+                               not_after=_timestamp(body.get("not_after")), source="api",
+                               created_by=call.actor, department=body.get("department", ""))
     audit(call.actor, "sms.send", f"message:{message.id}", source=call.source)
     return ApiResponse(201, _message(call, message))
 

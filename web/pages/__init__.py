@@ -142,6 +142,12 @@ class PageContext:
     def id_number(self, number):
         return number or "" if users.sees(self.role, "id_number") else privacy.mask_id_number(number)
 
+    def birth_date(self, day):
+        """A birth date in full only for those who see ID numbers (its digits are in them)."""
+        if users.sees(self.role, "id_number"):
+            return str(day) if day else ""
+        return privacy.mask_birth_date(day)
+
     def audit(self, action, target="", detail=""):
         audit(self.user.username, action, target, detail, self.source)
 
@@ -182,8 +188,10 @@ class PageContext:
 
     def error_text(self, exc):
         """An InputError for the page: a translated lead, then the one-line detail,
-        which names the field (the domain's messages are English)."""
-        return f"{self._('Input error')}: {exc}"
+        which names the field: in the page's language when the domain marked it
+        for translation (InputError.of), else the domain's English."""
+        detail = self._(exc.msgid).format(**exc.values) if getattr(exc, "msgid", None) else str(exc)
+        return f"{self._('Input error')}: {detail}"
 
     @property
     def csrf(self):

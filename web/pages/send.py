@@ -18,9 +18,9 @@ MAX_NUMBERS = 200  # more than this is a campaign: use a group
 def domain():
     """The messaging services (imported late: they are optional parts of the box)."""
     from appliance import groups
-    from appliance.services import campaigns, templates
-    from appliance.sms import outbox, text as sms_text
-    return campaigns, groups, outbox, sms_text, templates
+    from appliance.services import campaigns, sending
+    from appliance.sms import text as sms_text
+    return campaigns, groups, sending, sms_text
 
 
 def template_choices():
@@ -88,7 +88,7 @@ def send_form(ctx):
 
 @page("/send/preview", "send", method="POST")
 def send_preview(ctx):
-    campaigns, groups, outbox, sms_text, templates = domain()
+    campaigns, groups, sending, sms_text = domain()
     result = {"text": "", "parts": 0, "units": 0, "encoding": "", "recipients": 0, "cost": "0", "error": ""}
     try:
         key, text, category = message_source(ctx)
@@ -112,16 +112,15 @@ def send_preview(ctx):
 
 @page("/send", "send", method="POST")
 def send(ctx):
-    campaigns, groups, outbox, sms_text, templates = domain()
+    campaigns, groups, sending, sms_text = domain()
     try:
         key, text, category = message_source(ctx)
         recipients, group = recipients_of(ctx)
-        if group is None and len(recipients) == 1 and (category or "service") != "marketing":
+        if group is None and len(recipients) == 1:  # the rules of `appliance send` and the API
             r = recipients[0]
-            renderer = templates.Renderer(key, ctx.config, text=text, category=category)
-            body = renderer.render(r.variables, r.language)
-            message = outbox.queue_message(r.number, body, category=renderer.category, source="web",
-                                           created_by=ctx.user.username, customer=r.customer_id)
+            message = sending.send_one(ctx.config, r.number, text, template=key, variables=r.variables,
+                                       language=r.language, category=category, source="web",
+                                       created_by=ctx.user.username, customer=r.customer_id)
             audit(ctx.user.username, "sms.send", f"message:{message.id}",
                   f"to {mask_mobile(r.number)}, {message.part_count} part(s)",
                   ctx.source)

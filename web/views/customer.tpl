@@ -23,7 +23,7 @@
     </select></label>
     <label><input type="checkbox" name="opt_out" value="1" {{'checked' if c.opt_out else ''}}> {{_('No marketing SMS')}}</label>
   </div>
-  <p class="meta">{{_('Birth date')}}: {{c.birth_date or '-'}} · {{_('Customer no.')}}: {{c.customer_no or '-'}}</p>
+  <p class="meta">{{_('Birth date')}}: {{ctx.birth_date(c.birth_date) or '-'}} · {{_('Customer no.')}}: {{c.customer_no or '-'}}</p>
   % if ctx.can('contacts'):
   <button type="submit" id="save">{{_('Save')}}</button>
   % end
