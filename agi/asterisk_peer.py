@@ -13,7 +13,15 @@ Asterisk really does (shared/NOTES-libraries.md, res_agi.c).
   NOOP and GET VARIABLE still answer 200;
 - the script's own HANGUP: `200 result=1`, then the `HANGUP` line;
 - `510 Invalid or unknown command`; `520-` multi-line usage for malformed ones;
-- RECORD FILE writes a real WAV file where it was asked to.
+- RECORD FILE writes a real WAV file where it was asked to; with the BEEP option
+  and no core sounds (the box has none) it answers `200 result=-1 (randomerror)
+  endpos=0`, as res_agi.c does when `beep` cannot be played;
+- keys: a key outside a STREAM FILE's escape set is lost; keys after the one
+  that stopped a prompt, and keys beyond GET DATA's maximum, reach the next
+  command; keys pressed between two commands (Step.after) are dropped;
+- without a DID (GSM and analogue lines, dnid=''): `agi_dnid: unknown` and
+  extension `s`; no caller name: `agi_calleridname: unknown`;
+- SET AUTOHANGUP is remembered (`autohangup`).
 
 The caller is a script of steps: at a given prompt (or at `wait`, `record`,
 `dial`) press keys, hang up, or record. Tests and `appliance bench agi` use it.
@@ -64,6 +72,8 @@ class Step:
         'writefile': Asterisk cannot write the file.
     dial_status: for EXEC Dial or Queue, the DIALSTATUS / QUEUESTATUS it leaves
         (ANSWER, NOANSWER… / TIMEOUT, JOINEMPTY…; '' for a queue call answered).
+    after: keys pressed after that command ended, before the next began: Asterisk
+        drops them (nothing reads the channel's DTMF between AGI commands).
     """
     at: str
     keys: str = ""
@@ -71,6 +81,7 @@ class Step:
     record_seconds: float = 2.0
     record_end: str = "dtmf"
     dial_status: str = "ANSWER"
+    after: str = ""
 
 
 def press(at, keys):
@@ -107,6 +118,8 @@ class CallerScript:
     dead: bool = False
     hangup_sent: bool = False
     typeahead: str = ""
+    core_sounds: bool = False  # Asterisk's own sounds (beep…) installed: the box has none
+    autohangup: int = 0        # the last SET AUTOHANGUP, seconds
 
     def env_block(self):
         values = {
@@ -114,10 +127,10 @@ class CallerScript:
             "agi_request": f"agi://{self.host}/{self.script}", "agi_channel": self.channel,
             "agi_language": self.language, "agi_type": self.channel.split("/")[0],
             "agi_uniqueid": self.uniqueid, "agi_version": "20.5.0", "agi_callerid": self.callerid,
-            "agi_calleridname": self.calleridname or self.callerid, "agi_callingpres": "0",
+            "agi_calleridname": self.calleridname or "unknown", "agi_callingpres": "0",
             "agi_callingani2": "0", "agi_callington": "0", "agi_callingtns": "0",
-            "agi_dnid": self.dnid, "agi_rdnis": "unknown", "agi_context": "from-pstn",
-            "agi_extension": self.dnid, "agi_priority": "2", "agi_enhanced": "0.0",
+            "agi_dnid": self.dnid or "unknown", "agi_rdnis": "unknown", "agi_context": "from-pstn",
+            "agi_extension": self.dnid or "s", "agi_priority": "2", "agi_enhanced": "0.0",
             "agi_accountcode": "", "agi_threadid": str(140000000000000 + threading.get_ident() % 10 ** 9),
         }
         return "".join(f"{key}: {values[key]}\n" for key in ENV_KEYS) + "\n"
@@ -143,7 +156,12 @@ class CallerScript:
             if name in DEAD_OK:
                 return pre + self._alive_reply(name, args)
             return pre + ["511 Command Not Permitted on a dead channel or intercept routine"]
-        return self._alive_reply(name, args)
+        self._after = ""
+        reply = self._alive_reply(name, args)
+        if self._after:  # pressed between this command and the next: nobody reads them
+            self.events.append(("caller", f"presses {self._after} between commands (dropped)"))
+            self._after = ""
+        return reply
 
     def _command(self, words):
         upper = [w.upper() for w in words]
@@ -162,6 +180,7 @@ class CallerScript:
         if (step.at == "*" or step.at == at or (prompt is not None and step.at == prompt)
                 or (step.at == "?" and question)):
             step = self.steps.pop(0)
+            self._after = step.after
             what = "hangs up" if step.hangup else (f"presses {step.keys}" if step.keys else "says nothing")
             if at == "record":
                 what = f"speaks {step.record_seconds:g} s, then " + {
@@ -198,6 +217,9 @@ class CallerScript:
             return ["200 result=1"]
         if name == "CHANNEL STATUS":
             return ["200 result=6"]
+        if name == "SET AUTOHANGUP":
+            self.autohangup = int(float(args[0])) if args else 0
+            return ["200 result=0"]
         if name == "VERBOSE":
             return ["200 result=1"]
         return ["200 result=0"]
@@ -250,11 +272,13 @@ class CallerScript:
         keys = self.typeahead + (step.keys if step else "")
         self.typeahead = ""
         digits = ""
-        for key in keys:
+        for i, key in enumerate(keys):
             if key == "#":
+                self.typeahead = keys[i + 1:]
                 return [f"200 result={digits}"]
             digits += key
             if len(digits) >= max_digits:
+                self.typeahead = keys[i + 1:]  # keys beyond the maximum reach the next command
                 return [f"200 result={digits}"]
         return [f"200 result={digits} (timeout)"]
 
@@ -274,6 +298,8 @@ class CallerScript:
 
     def _record(self, args):
         path, fmt, escape = args[0], args[1], args[2]
+        if any(arg.upper() == "BEEP" for arg in args[4:]) and not self.core_sounds:
+            return ["200 result=-1 (randomerror) endpos=0"]  # no `beep` sound to play first
         step = self._step_for("record") or Step("record", record_seconds=0.0, record_end="timeout")
         target = Path(f"{path}.{fmt}")
         if step.record_end == "writefile" or not os.access(target.parent, os.W_OK):

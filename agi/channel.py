@@ -13,17 +13,37 @@ they are). What it does not do for FastAGI, this subclass does
 - `200 result=-1` (hangup during a command), `511` (dead channel) and a closed
   socket all become CallerHungUp; after a hangup, channel commands are not sent;
 - `520` usage replies are read to their end even when the socket closes
-  (pyst2 loops forever on EOF there).
+  (pyst2 loops forever on EOF there);
+- `-1 (writefile)` and `-1 (randomerror)` (RECORD FILE could not write, or
+  could not play its beep) are failures of the command, not hangups;
+- a watchdog: before each command, `SET AUTOHANGUP` keeps the channel's
+  absolute timeout beyond what the command may take plus `watchdog` seconds, so
+  if this server hangs (or is SIGSTOPped) Asterisk ends AGI() and the
+  dialplan's `T` extension sends the caller to the operator fallback
+  (image/asterisk/extensions_appliance.conf). Dial and Queue run without it;
+- `finished()`: sets APPLIANCE_IVR=done, which tells the dialplan the IVR
+  ended the call on purpose; without it (a crash, a closed socket, a refused
+  call) the dialplan falls back to the operator. Our own HANGUP sets it
+  first, and is sent once.
 """
+import math
+import os
 import socket
+import time
 
 from asterisk import agi as pyst
 
 # Commands Asterisk still answers on a dead channel (res_agi.c: dead=1 commands).
 DEAD_CHANNEL_OK = ("NOOP", "GET VARIABLE", "GET FULL VARIABLE", "VERBOSE", "SET VARIABLE")
 ALL_KEYS = "0123456789*#"
-# -1 results that are failures of the command, not the caller hanging up (res_agi.c).
-NOT_HANGUPS = ("writefile",)
+# -1 results that are failures of the command, not the caller hanging up (res_agi.c):
+# RECORD FILE cannot write the file, or cannot play `beep` (no core sounds installed).
+NOT_HANGUPS = ("writefile", "randomerror")
+# The channel variable the dialplan checks after AGI(): set, the IVR finished the call.
+DONE_VARIABLE = "APPLIANCE_IVR"
+DONE_VALUE = "done"
+# Commands that run without the watchdog: the caller talks to someone for as long as they like.
+UNBOUNDED_APPS = ("dial", "queue")
 
 
 class CallerHungUp(pyst.AGIHangup):
@@ -50,9 +70,13 @@ class _Discard:
 class FastAGI(pyst.AGI):
     """pyst2's AGI on one accepted FastAGI socket."""
 
-    def __init__(self, sock):
+    def __init__(self, sock, watchdog=0):
         # AGI.__init__ is not called on purpose: it installs a SIGHUP handler
         # (fails outside the main thread) and dumps sys.argv to stderr.
+        self.watchdog = watchdog  # seconds; 0: no SET AUTOHANGUP
+        self._lease_until = 0.0   # monotonic time until which the absolute timeout holds
+        self.hangup_sent = False
+        self.done_set = False
         self.sock = sock
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
@@ -72,6 +96,11 @@ class FastAGI(pyst.AGI):
     def execute(self, command, *args):
         if self.hung_up and command.upper() not in DEAD_CHANNEL_OK:
             raise CallerHungUp("caller hung up")
+        if self.watchdog and not self.hung_up:
+            self._keep_alive(command.upper(), args)
+        return self._execute(command, *args)
+
+    def _execute(self, command, *args):
         try:
             self.send_command(command, *args)
             return self.get_result()
@@ -116,6 +145,42 @@ class FastAGI(pyst.AGI):
             raise AgiUsageError("\n".join(usage))
         raise pyst.AGIUnknownError(code, f"unexpected reply: {line!r}")
 
+    # --- the watchdog ------------------------------------------------------------
+    def _keep_alive(self, command, args):
+        """SET AUTOHANGUP so that the channel outlives `command` by `watchdog` s, and not more."""
+        if command in ("SET AUTOHANGUP", "HANGUP") or command in DEAD_CHANNEL_OK:
+            return
+        bound = command_bound(command, args)
+        now = time.monotonic()
+        if bound is None:  # Dial/Queue: no timeout while the caller talks; re-armed after
+            if self._lease_until != math.inf:
+                self._execute("SET AUTOHANGUP", 0)
+            self._lease_until = math.inf
+            return
+        if self._lease_until == math.inf:
+            self._lease_until = 0.0
+        if now + bound + self.watchdog / 2 <= self._lease_until:
+            return
+        seconds = math.ceil(bound + self.watchdog)
+        self._execute("SET AUTOHANGUP", seconds)
+        self._lease_until = now + seconds
+
+    # --- ending ----------------------------------------------------------------
+    def finished(self):
+        """Tell the dialplan the IVR is done with this call (no operator fallback)."""
+        if self.done_set or self.hung_up:
+            return
+        self.set_variable(DONE_VARIABLE, DONE_VALUE)
+        self.done_set = True
+
+    def hangup(self, channel=""):
+        """Our HANGUP, once: the dialplan is told first that this was on purpose."""
+        if self.hangup_sent:
+            return
+        self.finished()
+        self.hangup_sent = True
+        self.execute("HANGUP", *([channel] if channel else []))
+
     # --- small additions -------------------------------------------------------
     def stream(self, path, escape_digits=ALL_KEYS):
         """STREAM FILE with a quoted path; the key pressed or ''.
@@ -134,8 +199,11 @@ class FastAGI(pyst.AGI):
 
     def record(self, path, fmt="wav", escape_digits="#", max_ms=120000, silence_s=0):
         """RECORD FILE: how it ended — 'dtmf' (a key ended it), 'timeout' (length
-        limit or silence). A hangup raises CallerHungUp (the file is kept)."""
-        args = [self._quote(path), fmt, self._quote(escape_digits), max_ms, "BEEP"]
+        limit or silence). A hangup raises CallerHungUp (the file is kept).
+
+        No BEEP option: it plays Asterisk's core `beep` sound, which the box does not
+        have (the answer is then `-1 (randomerror)`); play our own `beep` prompt first."""
+        args = [self._quote(path), fmt, self._quote(escape_digits), max_ms]
         if silence_s:
             args.append(f"s={silence_s}")
         response = self.execute("RECORD FILE", *args)
@@ -152,3 +220,34 @@ class FastAGI(pyst.AGI):
         except OSError:
             pass
         self.sock.close()
+
+
+def command_bound(command, args):
+    """Seconds `command` may legitimately take (None: unbounded, e.g. Dial)."""
+    def number(index, default):
+        try:
+            return float(args[index])
+        except (IndexError, ValueError, TypeError):
+            return default
+    if command == "STREAM FILE":
+        return sound_seconds(args[0] if args else "") + 1
+    if command == "GET DATA":
+        return sound_seconds(args[0] if args else "") + number(1, 5000) / 1000 * (number(2, 20) + 1) + 1
+    if command == "WAIT FOR DIGIT":
+        ms = number(0, -1)
+        return None if ms < 0 else ms / 1000 + 1
+    if command == "RECORD FILE":
+        ms = number(3, -1)
+        return None if ms <= 0 else ms / 1000 + 1
+    if command == "EXEC":
+        application = str(args[0]).strip('"').lower() if args else ""
+        return None if application in UNBOUNDED_APPS else 60
+    return 1
+
+
+def sound_seconds(path, default=60.0):
+    """Length of the 8 kHz 16-bit WAV Asterisk will play for `path` (given without extension)."""
+    try:
+        return max(0.0, (os.stat(f"{str(path).strip(chr(34))}.wav").st_size - 44) / 16000)
+    except OSError:
+        return default

@@ -6,6 +6,7 @@ caller's entries, and returns to the menu when done or when the caller presses
 before the caller is told about it.
 """
 import logging
+import os
 
 from agi import texts
 from agi.channel import AgiCommandFailed, CallerHungUp
@@ -23,11 +24,16 @@ def run(node, session):
 
 
 def intro(node, session):
-    """The node's own prompt; True when the caller pressed * during it (go back)."""
+    """The node's own prompt; True when the caller pressed * during it (go back).
+    A digit that stops it is kept as the first digit of the flow's first entry
+    (`35010001#` keyed over the agent intro is badge 35010001)."""
     key = session.play(node.prompt)
-    if key:
+    if key == "*":
         session.pressed(key)
-    return key == "*"
+        return True
+    if key.isdigit():
+        session.typeahead = key
+    return False
 
 
 def ask_entry(node, session, prompt, max_digits, lookup, not_found, secret=False):
@@ -76,9 +82,14 @@ def send_sms(session, text_name, to_number=None, soon=False, **fields):
     text = texts.sms_text(text_name, session.language, session.config, **fields)
     job = session.write_soon(outbox.queue_message, number, text, category="service", source="ivr",
                              customer=session.customer, staff=session.staff)
-    if not soon:
+    if soon:
+        return job
+    try:
         session.play("ack", escape="")  # acknowledges the key while the SMS commits
-    return job if soon else sms_done(session, job, text_name)
+    except CallerHungUp:
+        sms_done(session, job, text_name)  # committed all the same: the call record says so
+        raise
+    return sms_done(session, job, text_name)
 
 
 def sms_done(session, job, text_name):
@@ -98,11 +109,14 @@ def open_ticket(session, kind, *, number=None, text="", staff=None, policy=None,
                 acknowledge=True):
     """Open a ticket for this caller (committed; linked to the call by call_id).
     acknowledge: say 'OK' while it commits (not when the caller has gone)."""
-    write = session.write_acknowledged if acknowledge else session.write
-    ticket = write(tickets.open_ticket, kind, "ivr", number=number or session.caller_id,
-                   customer=session.customer, staff=staff, policy=policy, text=text, recording=recording,
-                   call_id=session.call_id)
-    session.call.note(f"ticket {ticket.number} ({kind})")
+    def noted(ticket):
+        session.call.note(f"ticket {ticket.number} ({kind})")
+    fields = dict(number=number or session.caller_id, customer=session.customer, staff=staff, policy=policy,
+                  text=text, recording=recording, call_id=session.call_id)
+    if acknowledge:
+        return session.write_acknowledged(tickets.open_ticket, kind, "ivr", then=noted, **fields)
+    ticket = session.write(tickets.open_ticket, kind, "ivr", **fields)
+    noted(ticket)
     return ticket
 
 
@@ -296,10 +310,12 @@ def leave_message(node, session):
     path = recording_path(session)
     session.write_soon(calls.checkpoint, session.call)  # the record names the recording's call
     try:
+        session.play("beep", escape="")  # ours: the box has no Asterisk core sounds
         session.channel.record(str(path), "wav", "#", max_ms=session.config["agi.message_max_seconds"] * 1000)
     except AgiCommandFailed as exc:
-        log.error("Asterisk cannot write the recording %s (%s): is the asterisk user in the appliance "
-                  "group and %s writable?", path, exc, path.parent)
+        log.error("Asterisk cannot record %s (%s): is the asterisk user in the appliance group "
+                  "(runuser only, or appliance its primary group) and %s group-writable?",
+                  path, exc, path.parent)
         session.call.note("recording failed")
         session.play("service_unavailable")
         return
@@ -323,8 +339,22 @@ def recording_path(session, now=None):
     """data_dir/recordings/YYYY-MM-DD/call<ID>-HHMMSS (Asterisk adds .wav), the box's wall-clock time."""
     now = clock.local_now(now)
     folder = session.config.data_dir / "recordings" / f"{now:%Y-%m-%d}"
-    folder.mkdir(parents=True, exist_ok=True)
+    shared_folder(folder.parent)
+    shared_folder(folder)
     return folder / f"call{session.call_id}-{now:%H%M%S}"
+
+
+def shared_folder(folder):
+    """A folder Asterisk (another user in our group) writes into: setgid, so its files
+    take our group, and group-writable whatever this process's umask (chmod, not mkdir's
+    mode, which the umask trims: under 022 it gave 2755 and Asterisk got Permission denied)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mode = folder.stat().st_mode
+    if mode & 0o2070 != 0o2070:
+        try:
+            os.chmod(folder, mode & 0o777 | 0o2770)
+        except OSError as exc:  # someone else's folder: say so; RECORD FILE will tell if it fails
+            log.warning("cannot make %s group-writable for Asterisk: %s", folder, exc)
 
 
 def has_audio(path, min_bytes=44 + 1600):

@@ -38,14 +38,22 @@ def start_session(channel, context, script="ivr"):
     language = customer.language if customer is not None else config["language"]
     if language not in ("zh", "en"):
         language = "zh"
+    extension = known(env.get("agi_extension"))
     call = calls.new_call(uniqueid=env.get("agi_uniqueid", ""), script=script,
                           channel=env.get("agi_channel", ""), caller_id=caller_id,
-                          caller_name=env.get("agi_calleridname", ""),
-                          called_number=env.get("agi_dnid") or env.get("agi_extension", ""),
+                          caller_name=known(env.get("agi_calleridname")),
+                          called_number=known(env.get("agi_dnid")) or (extension if extension.isdigit() else ""),
                           customer=customer, staff=staff, language=language)
     started = context.writer.submit(call.save, force_insert=True)
     return Session(channel, context, call, started, customer=customer, staff=staff,
                    language=language)
+
+
+def known(value):
+    """An env value, or '' where Asterisk says `unknown` (no DID on GSM and analogue
+    lines, which arrive at extension `s`; no caller name)."""
+    value = (value or "").strip()
+    return "" if value.lower() == "unknown" else value
 
 
 def handle_call(channel, context, script="ivr"):
@@ -64,12 +72,15 @@ def handle_call(channel, context, script="ivr"):
         outcome = end.outcome
         if outcome == "completed":
             _quietly_hang_up(channel)
+        else:  # transferred: the caller talked to the operator; the dialplan just hangs up
+            _quietly_finish(channel)
     except CallerHungUp:
         outcome = "caller_hung_up"
     except Exception:
-        log.exception("call from %s failed at %s", mask_mobile(session.caller_id), session.where)
+        # Not hung up, not marked finished: the dialplan's fallback takes the caller to the operator.
+        log.exception("call from %s failed at %s; the dialplan sends the caller to the operator",
+                      mask_mobile(session.caller_id), session.where)
         outcome = "error"
-        _quietly_hang_up(channel)
     session.call_id  # the start is committed before the end is written
     session.write(calls.finish_call, session.call, outcome, ended_in=session.where)
     log.info("call %s from %s: %s at %s", session.call.id, mask_mobile(session.caller_id),
@@ -79,8 +90,15 @@ def handle_call(channel, context, script="ivr"):
 
 def _quietly_hang_up(channel):
     try:
-        channel.hangup()
+        channel.hangup()  # once: after the goodbye fallback it has been sent already
     except Exception:  # the caller may be gone already; nothing more to say
+        pass
+
+
+def _quietly_finish(channel):
+    try:
+        channel.finished()
+    except Exception:
         pass
 
 

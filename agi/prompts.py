@@ -60,6 +60,31 @@ def synthesize(text, language, out_path):
     return out_path
 
 
+def make_tone(frequency, seconds, out_path):
+    """A sine tone (the `beep` before a recording) as an Asterisk-ready WAV, with sox."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.{os.getpid()}.tone.tmp.wav")
+    try:
+        subprocess.run(["sox", "-q", "-n", *SOX_OUT, str(tmp), "synth", str(seconds), "sine", str(frequency),
+                        "vol", "0.5"], capture_output=True, check=True, timeout=60)
+        os.replace(tmp, out_path)
+    except FileNotFoundError as exc:
+        raise PromptError(f"{exc.filename} is not installed (needed to build prompts)") from None
+    except subprocess.CalledProcessError as exc:
+        raise PromptError(f"sox failed: {exc.stderr.decode(errors='replace').strip()}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out_path
+
+
+def _make(language, name, text, path):
+    tone = catalogue()[name].get("tone")
+    if tone:
+        return make_tone(tone[0], tone[1], path)
+    return synthesize(text, language, path)
+
+
 def _manifest_path(config, language):
     return prompts_dir(config) / language / ".manifest.json"
 
@@ -74,14 +99,14 @@ def build(config, force=False, names=None, workers=2):
         for name, entry in catalogue().items():
             if entry.get("dynamic") or language not in entry or (names and name not in names):
                 continue
-            text = fill(entry[language], config)
+            text = fill(entry[language], config) if not entry.get("tone") else f"tone {entry['tone']}"
             path = prompts_dir(config) / language / f"{name}.wav"
             if not force and path.exists() and manifest.get(name) == text:
                 kept += 1
                 continue
             jobs.append((language, name, text, path))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda job: synthesize(job[2], job[0], job[3]), jobs))
+        list(pool.map(lambda job: _make(*job), jobs))
     for language in LANGUAGES:
         done = {name: text for lang, name, text, _ in jobs if lang == language}
         if done:

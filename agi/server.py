@@ -70,7 +70,7 @@ def serve_call(server, sock):
     started = time.perf_counter()
     channel = None
     try:
-        channel = FastAGI(sock)
+        channel = FastAGI(sock, watchdog=server.config["agi.watchdog_seconds"])
         script, _ = parse_script(channel.env.get("agi_network_script", ""))
         handler = server.routes.get(script)
         if handler is None:

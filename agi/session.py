@@ -9,7 +9,7 @@ import datetime
 import logging
 
 from agi import speech
-from agi.channel import ALL_KEYS
+from agi.channel import ALL_KEYS, CallerHungUp
 from appliance import clock
 from appliance.ivr import calls
 from appliance.privacy import mask_mobile
@@ -37,6 +37,8 @@ class Session:
         self.language = language
         self.where = "start"  # the node or flow step the caller is at
         self.channel_typeahead = ""  # a key pressed during the greeting, for the first menu
+        self.typeahead = ""  # a digit that stopped a flow's intro: the first of the next entry
+        self.entry_full = False  # the last entry took its maximum: a '#' after it is no escape
         self.env = channel.env
 
     @property
@@ -69,7 +71,14 @@ class Session:
 
     def play(self, *items, escape=ALL_KEYS):
         """Play prompts in order (names, or ('text', words) spoken from the cache);
-        a key in `escape` stops playback and is returned, else ''."""
+        a key in `escape` stops playback and is returned, else ''.
+
+        After an entry that took all the digits it could, the caller's habitual '#'
+        reaches this prompt (Asterisk passes keys beyond GET DATA's maximum to the
+        next command): it does not stop it."""
+        if self.entry_full:
+            self.entry_full = False
+            escape = escape.replace("#", "")
         for item in items:
             path = self._resolve(item)
             if path is None:
@@ -90,6 +99,7 @@ class Session:
         return (template, "zh", words)
 
     def wait_key(self, timeout_ms):
+        self.entry_full = False
         key = self.channel.wait_for_digit(timeout_ms)
         return key or ""
 
@@ -109,11 +119,17 @@ class Session:
         return ""
 
     def ask_digits(self, prompt, max_digits, timeout_ms=5000, secret=False):
-        """GET DATA: the digits keyed ('#' ends; not returned). '' on no input."""
+        """GET DATA: the digits keyed ('#' ends; not returned). '' on no input.
+        A digit typed ahead (it stopped the intro before) is the entry's first."""
         path = self._file(prompt)
+        first, self.typeahead = self.typeahead, ""
+        self.entry_full = False
         if path is None:
             return ""
-        digits = self.channel.get_digits(path, timeout_ms, max_digits)
+        digits = first
+        if len(first) < max_digits:
+            digits += self.channel.get_digits(path, timeout_ms, max_digits - len(first))
+        self.entry_full = len(digits) >= max_digits
         self.pressed(digits, secret=secret)
         return digits
 
@@ -144,13 +160,23 @@ class Session:
         """Run a write in the writer thread and wait until it is committed."""
         return self.writer.call(fn, *args, **kwargs)
 
-    def write_acknowledged(self, fn, *args, **kwargs):
+    def write_acknowledged(self, fn, *args, then=None, **kwargs):
         """Start a write, say 'OK' while it commits, and return its result once
         committed: the caller hears at once that the key was taken, and hears
-        about the effect only after it is written."""
+        about the effect only after it is written. then(result) runs once it is
+        committed, also when the caller hangs up during the 'OK' (so the call
+        record still notes what was done)."""
         job = self.writer.submit(fn, *args, **kwargs)
-        self.play("ack", escape="")
-        return job.result()
+        try:
+            self.play("ack", escape="")
+        except CallerHungUp:
+            if then is not None:
+                then(job.result())
+            raise
+        result = job.result()
+        if then is not None:
+            then(result)
+        return result
 
     def write_soon(self, fn, *args, **kwargs):
         """Start a write; returns a Future to wait on before telling the caller about it."""

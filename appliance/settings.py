@@ -103,6 +103,10 @@ SETTINGS = [
             editable=True, restart=("agi",)),
     Setting("agi.message_max_seconds", 120, "Longest voice message a caller can leave.",
             editable=True, restart=("agi",)),
+    Setting("agi.watchdog_seconds", 20,
+            "Spare seconds the IVR gives Asterisk beyond each command's own length (SET AUTOHANGUP): "
+            "if the server hangs, the dialplan's operator fallback takes the caller after that long.",
+            restart=("agi",)),
 
     # --- web -------------------------------------------------------------------
     Setting("web.listen", "127.0.0.1:8080", "host:port of the admin page and API.", kind="listen"),

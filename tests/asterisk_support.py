@@ -29,8 +29,8 @@ from peer_support import free_port, wait_for
 REPO = Path(__file__).resolve().parents[1]
 BUILD_SCRIPT = REPO / "image" / "asterisk" / "build-asterisk.sh"
 DIALPLAN = REPO / "image" / "asterisk" / "extensions_appliance.conf"
-SHIPPED_AGI = "agi://127.0.0.1:4573/"
-SHIPPED_DATA_DIR = "/var/lib/appliance/"
+SHIPPED_AGI = "APPLIANCE_AGI=agi://127.0.0.1:4573\n"
+SHIPPED_DATA_DIR = "APPLIANCE_DATA=/var/lib/appliance\n"
 
 
 def find_install():
@@ -265,6 +265,7 @@ clearglobalvars = yes
 [appliance-test-caller]
 exten => s,1,NoOp(test caller ${{CALLERID(num)}} on ${{CHANNEL}})
  same => n,ExecIf($["${{DIGITS}}" != ""]?SendDTMF(${{DIGITS}},250,120))
+ same => n,ExecIf($["${{SPEAK}}" != ""]?Milliwatt())
  same => n,Wait({max_seconds})
  same => n,Hangup()
 
@@ -404,27 +405,29 @@ class Asterisk:
     # --- dialplan ----------------------------------------------------------------------
     def load_dialplan(self, agi_address, data_dir):
         """Our shipped dialplan, with its FastAGI URL pointed at `agi_address` (host, port) and
-        its prompt paths at `data_dir` (the two lines the image README says to change)."""
+        its data_dir at `data_dir` (the two [globals] lines the image README says to change)."""
         text = DIALPLAN.read_text()
         assert SHIPPED_AGI in text and SHIPPED_DATA_DIR in text, "the shipped dialplan changed shape"
         host, port = agi_address
-        text = text.replace(SHIPPED_AGI, f"agi://{host}:{port}/")
-        text = text.replace(SHIPPED_DATA_DIR, str(data_dir).rstrip("/") + "/")
+        text = text.replace(SHIPPED_AGI, f"APPLIANCE_AGI=agi://{host}:{port}\n")
+        text = text.replace(SHIPPED_DATA_DIR, f"APPLIANCE_DATA={str(data_dir).rstrip('/')}\n")
         (self.etc / "extensions_appliance.conf").write_text(text)
         self.ami.command("dialplan reload")
-        shown = "\n".join(self.ami.command("dialplan show s@appliance-ivr"))
-        assert f":{port}/ivr" in shown, f"dialplan not reloaded:\n{shown}"
+        shown = "\n".join(self.ami.command("dialplan show globals"))
+        assert f":{port}" in shown, f"dialplan not reloaded:\n{shown}"
 
     # --- calls -----------------------------------------------------------------------------
     def call(self, extension="s", digits=(), caller_id="13912345678", hang_up_at=None, timeout=60.0,
-             step_timeout=30.0):
+             step_timeout=30.0, speak=False):
         """One inbound call into appliance-inbound over a Local channel, followed to its end.
 
         digits: a string keyed as soon as the IVR answers (SendDTMF in the caller's dialplan;
         'w' waits 0.5 s: keys before the IVR's first prompt are lost, as Asterisk drops DTMF
         between AGI commands), or a list of (prompt, keys) steps: when the IVR starts playing `prompt`
         (STREAM FILE / GET DATA of that file name), the caller keys `keys` (AMI PlayDTMF on
-        the caller's leg). hang_up_at: a prompt at which the caller then hangs up; else the
+        the caller's leg), or a callable run at that prompt (the test acts: stops the server…).
+        speak: the caller sends audio (a 1 kHz tone) all call long, e.g. for a voice message.
+        hang_up_at: a prompt at which the caller then hangs up; else the
         call runs until the IVR hangs up (or `timeout`). One call at a time: the result's
         `problems` are all the warnings Asterisk logged while it ran."""
         ami = self.ami
@@ -433,6 +436,8 @@ class Asterisk:
         caller_uid, ivr_uid = f"tcall{os.getpid()}-{n}-caller", f"tcall{os.getpid()}-{n}-ivr"
         since = ami.mark()
         variables = [f"DIGITS={digits}"] if isinstance(digits, str) and digits else []
+        if speak:
+            variables.append("SPEAK=1")
         fields = dict(Channel=f"Local/{extension}@appliance-inbound", Context="appliance-test-caller",
                       Exten="s", Priority="1", CallerID=caller_id, Timeout="10000", Async="true",
                       ChannelId=caller_uid, OtherChannelId=ivr_uid)
@@ -464,6 +469,9 @@ class Asterisk:
             position, _ = self._wait_call_event(plays(prompt), min(step_timeout, left()),
                                                 f"the IVR to play {prompt!r}", position, ivr_uid)
             position += 1
+            if callable(keys):  # the test acts at that prompt (e.g. stops the server)
+                keys()
+                continue
             for key in keys:
                 ami.action("PlayDTMF", Channel=caller_channel, Digit=key, Duration="120")
         if hang_up_at:

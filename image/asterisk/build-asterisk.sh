@@ -9,8 +9,9 @@
 #
 # TARBALL defaults to $APPLIANCE_ASTERISK_TARBALL, then ../shared/asterisk/asterisk-*.tar.xz
 # next to the clone, then /work/shared/asterisk/asterisk-*.tar.xz.
-# The prefix defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/appliance/asterisk-<sha256[:16]>
-# (override: APPLIANCE_ASTERISK_PREFIX). A prefix holding a stamp file whose content matches
+# The prefix defaults to ${XDG_CACHE_HOME:-$HOME/.cache}/appliance/asterisk-<sha256[:16]>-<recipe[:8]>
+# (override: APPLIANCE_ASTERISK_PREFIX): a changed recipe builds into a new prefix and never
+# wipes an install another shell may be running. A prefix holding a stamp file whose content matches
 # this tarball and this recipe is a good install: then the script does nothing.
 # The build log goes to <prefix>.build.log; on failure its tail is printed and the script
 # exits 1. Exit 3 means "no tarball" (the caller decides whether that is fatal).
@@ -24,14 +25,15 @@ BUILD_DEBS="build-essential pkg-config libedit-dev libjansson-dev libxml2-dev li
 
 # The module set: enough for inbound IVR calls over FastAGI and AMI-originated calls over
 # Local channels (Local channels and the manager are in the core). res_speech: res_agi
-# depends on it.
+# depends on it. func_timeout: the dialplan bounds the wait for the FastAGI server with
+# TIMEOUT(absolute) (extensions_appliance.conf).
 MODULES="pbx_config pbx_spool res_agi res_speech res_clioriginate res_timing_timerfd
 res_musiconhold app_dial app_playback app_record app_read app_senddtmf app_playtones
 app_milliwatt app_mixmonitor app_originate app_stack app_exec app_verbose app_echo
 app_waitforsilence bridge_simple bridge_softmix bridge_holding bridge_builtin_features
 chan_bridge_media codec_ulaw codec_alaw codec_gsm codec_a_mu codec_resample format_wav
 format_pcm format_gsm format_sln func_channel func_callerid func_strings func_logic
-func_math func_global func_hangupcause func_groupcount func_dialplan cdr_csv"
+func_math func_global func_hangupcause func_groupcount func_dialplan func_timeout cdr_csv"
 MODULE_CATEGORIES="MENUSELECT_ADDONS MENUSELECT_APPS MENUSELECT_BRIDGES MENUSELECT_CDR
 MENUSELECT_CEL MENUSELECT_CHANNELS MENUSELECT_CODECS MENUSELECT_FORMATS MENUSELECT_FUNCS
 MENUSELECT_PBX MENUSELECT_RES MENUSELECT_TESTS MENUSELECT_CORE_SOUNDS MENUSELECT_MOH
@@ -80,7 +82,7 @@ TARBALL=$(cd "$(dirname "$TARBALL")" && pwd)/$(basename "$TARBALL")
 SHA=$(sha256sum "$TARBALL" | cut -d' ' -f1)
 # The stamp names the tarball and the recipe: a changed module list rebuilds.
 RECIPE=$(printf '%s\n' "$MODULES" "$MODULE_CATEGORIES" "$CONFIGURE_ARGS" | sha256sum | cut -c1-16)
-PREFIX=${APPLIANCE_ASTERISK_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/appliance/asterisk-${SHA:0:16}}
+PREFIX=${APPLIANCE_ASTERISK_PREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/appliance/asterisk-${SHA:0:16}-${RECIPE:0:8}}
 STAMP="$PREFIX/.appliance-build-ok"
 WANT="tarball=$SHA recipe=$RECIPE"
 
