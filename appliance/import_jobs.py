@@ -8,7 +8,10 @@ bar while a large file is imported.
 The import never holds the write lock for long (see importer.import_file):
 rows are checked, staged under the job, then published in short batches, the
 job's row recording how far publishing got in each batch's own transaction;
-the last batch marks it 'done' with the audit entry. Between the writes the
+the last batch marks it 'done' with the audit entry. A batch refused because
+another writer changed something since the check (an ID number taken, a
+referenced record deleted) has the published batches taken back (importer.
+_take_back), so the job ends 'failed' with nothing of it left. Between the writes the
 row gets the progress counters now and then, and this process's live counters
 (LIVE) are shown over it.
 
@@ -105,6 +108,8 @@ def _roll_forward(job_id):
         job = ImportJob.get_by_id(job_id)
         Path(job.path).unlink(missing_ok=True)
         log.info("import job %s: rolled forward after an interruption", job_id)
+    except importer.TakenBack as exc:  # it had been refused while publishing: its taking back finished
+        log.info("import job %s: taken back after an interruption (%s)", job_id, exc)
     except Exception:
         log.exception("import job %s: could not roll forward", job_id)
     finally:
@@ -218,6 +223,8 @@ def describe(job):
     out = {"id": job.id, "kind": job.kind, "filename": job.filename, "dry_run": job.dry_run,
            "actor": job.actor, "state": job.state, "phase": job.phase, "total": job.total,
            "read": job.rows_read, "checked": job.rows_checked, "written": job.rows_written,
+           # rows staged: all of them once publishing began (the row keeps no count before)
+           "staged": (job.total or 0) if job.published is not None else 0,
            "created": job.created, "updated": job.updated, "message": job.message,
            "report": json.loads(job.report) if job.report else None,
            "errors": json.loads(job.errors) if job.errors else [],
@@ -226,7 +233,7 @@ def describe(job):
         live = dict(LIVE.get(job.id) or {})
     if live and out["state"] in ("queued", "running"):
         out["phase"] = live.get("phase", out["phase"])
-        for key in ("total", "read", "checked", "written"):
+        for key in ("total", "read", "checked", "staged", "written"):
             if key in live:
                 out[key] = live[key]
     if out["state"] == "done" and out["report"] is None:  # between the commit and the full report
@@ -237,13 +244,15 @@ def describe(job):
 
 
 def percent(job):
-    """Done share of the work, 0-100: checking is half the work and writing the other half."""
+    """Done share of the work, 0-100: checking is half the work and writing (staging,
+    then publishing) the other half. `written` is the rows published, in every process."""
     if job["state"] == "done":
         return 100
     total = job.get("total")
     if not total:
         return 0
-    return min(100, int(50 * (job["checked"] + job["written"]) / total))
+    staged = job.get("staged") or 0  # writing is staging, then publishing ("written")
+    return min(100, int(50 * job["checked"] / total + 25 * (staged + job["written"]) / total))
 
 
 def recent(limit=10):

@@ -16,9 +16,11 @@ import csv
 import datetime
 import io
 import json
+import logging
 import os
 import re
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -29,10 +31,12 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from appliance import clock, phones
-from appliance.db import database, retrying, write_transaction
+from appliance.db import Busy, database, is_busy, retrying, write_transaction
 from appliance.errors import InputError
 from appliance.models import (Claim, Customer, CustomerPhone, ImportJob, ImportRow, Payment, Policy, Product, Staff,
                               audit, phone_numbers_of)
+
+log = logging.getLogger(__name__)
 
 MAX_REPORTED = 50
 
@@ -310,9 +314,11 @@ def _set(obj, values, names):
 def _upsert(model, key_field, values, fields):
     obj = model.get_or_none(getattr(model, key_field) == values[key_field])
     created = obj is None
+    before = None if created else dict(obj.__data__)
     obj = obj or model()
     _set(obj, values, fields)
     obj.save()
+    _note(model, obj.id, before)
     return created
 
 
@@ -345,6 +351,7 @@ def upsert_policy(v):
         product = Product.get_or_none(Product.code == v["product_code"])
         if product is None:
             product = Product.create(code=v["product_code"], name=v.get("product_name") or v["product_code"])
+            _note(Product, product.id, None)
         values["product"] = product
     if v.get("holder_no"):
         values["holder"] = _customer(v["holder_no"], "holder_no")
@@ -371,10 +378,12 @@ def upsert_payment(v):
                             Payment.due_date == v.get("due_date") if v.get("due_date") else Payment.due_date.is_null())
     payment = query.first()
     created = payment is None
+    before = None if created else dict(payment.__data__)
     payment = payment or Payment(policy=policy)
     _set(payment, {k: val for k, val in v.items() if val is not None},
          ["amount", "paid_on", "due_date", "method", "status", "reference", "failure_reason"])
     payment.save()
+    _note(Payment, payment.id, before)
     return created
 
 
@@ -512,9 +521,9 @@ def stage(kind, checked, run, *, job_id=None, path="", file_name="", actor="cli"
 
         def write(rows=rows):
             with _held():
-                database.cursor().executemany(insert, rows)
+                _executemany(insert, rows)
         retrying(write)
-        run.counts["written"] = min(len(checked), start + STAGE_BATCH) // 2  # staging: half the writing
+        run.counts["staged"] = min(len(checked), start + STAGE_BATCH)  # the first half of the writing
         run.tell("writing")
     barrier("staged")
 
@@ -542,6 +551,8 @@ def publish(job_id, progress=None):
         job = ImportJob.get_by_id(job_id)
         if job.state != "running" or job.published is None:
             return {"created": job.created, "updated": job.updated}  # finished meanwhile (rolled forward elsewhere)
+        if job.message:  # a running job has a message only while it is taken back (killed meanwhile): finish that
+            _take_back(job_id, job.message)
         rows = list(ImportRow.select(ImportRow.seq, ImportRow.data)
                     .where(ImportRow.job == job_id, ImportRow.seq > job.published)
                     .order_by(ImportRow.seq).limit(batch).tuples())
@@ -558,17 +569,39 @@ def publish(job_id, progress=None):
                     ImportJob.update(state="done", phase="finished", finished_at=clock.now(),
                                      rows_written=job.total or 0, published=job.total or 0).where(
                         ImportJob.id == job_id).execute()
+                    ImportRow.delete().where(ImportRow.job == job_id).execute()  # a row per batch: the undo
                     return {"created": job.created, "updated": job.updated, "done": True}
-                created = _publish_rows(kind, prepared)
+                _undo.log = []
+                try:
+                    created = _publish_rows(kind, prepared)
+                    undo = _encode_undo(_undo.log)
+                finally:
+                    _undo.log = None
                 updated = len(rows) - created
                 last = rows[-1][0]
-                ImportRow.delete().where(ImportRow.job == job_id, ImportRow.seq <= last).execute()
+                # The batch's rows go; its last keeps how to take the batch back until the job is done.
+                ImportRow.delete().where(ImportRow.job == job_id, ImportRow.seq > seen,
+                                         ImportRow.seq < last).execute()
+                ImportRow.update(data="", undo=undo).where(ImportRow.job == job_id, ImportRow.seq == last).execute()
                 ImportJob.update(published=last, rows_written=last,
                                  created=ImportJob.created + created, updated=ImportJob.updated + updated).where(
                     ImportJob.id == job_id, ImportJob.published == seen).execute()
                 return {"created": job.created + created, "updated": job.updated + updated,
                         "written": last, "total": job.total or 0}
-        outcome = retrying(one_batch)
+        try:
+            outcome = retrying(one_batch)
+        except Busy:  # publishing has begun: it goes on (as after a crash), never stops half-way
+            log.warning("import job %s: the database stayed busy; publishing goes on", job_id)
+            continue
+        except Exception as exc:
+            if is_busy(exc):
+                raise
+            # A change made since the file was checked conflicts with a row (another
+            # writer took an ID number, deleted a referenced record…): this batch was
+            # rolled back whole; the batches before it are taken back, newest first.
+            reason = _conflict_words(kind, exc)
+            log.warning("import job %s refused while publishing: %s", job_id, reason)
+            _take_back(job_id, reason)
         if outcome == "again":
             continue
         if outcome.get("done"):
@@ -599,6 +632,119 @@ class _held:
         finally:
             if self.gap and not database.in_transaction():
                 time.sleep(max(MIN_GAP, GAP_SHARE * (time.monotonic() - self.start)))
+
+
+_undo = threading.local()    # .log: what the batch being published changed, when one is
+
+
+def _note(model, row_id, before):
+    """Record, while a batch is published, a row it created (before None) or changed."""
+    entries = getattr(_undo, "log", None)
+    if entries is not None:
+        entries.append((model, row_id, before))
+
+
+UNDO_MODELS = {m._meta.table_name: m for m in (Customer, Staff, Product, Policy, Payment, Claim)}
+
+
+def _encode_undo(entries):
+    def plain(value):
+        if isinstance(value, (datetime.date, datetime.datetime)):
+            return value.isoformat()
+        return str(value) if isinstance(value, Decimal) else value
+    return json.dumps([[m._meta.table_name, row_id, None if before is None else
+                        {k: plain(v) for k, v in before.items() if k != "id"}] for m, row_id, before in entries],
+                      ensure_ascii=False)
+
+
+def _decode_before(model, before):
+    out = {}
+    for name, value in before.items():
+        field = model._meta.fields[name]
+        if value is not None and isinstance(field, peewee.DateTimeField):
+            value = datetime.datetime.fromisoformat(value)
+        elif value is not None and isinstance(field, peewee.DateField):
+            value = datetime.date.fromisoformat(value)
+        elif value is not None and isinstance(field, peewee.DecimalField):
+            value = Decimal(value)
+        out[name] = value
+    return out
+
+
+def _conflict_words(kind, exc):
+    columns = {f.name: 0 for f in SPECS[kind]}
+    if isinstance(exc, RowProblem):
+        detail = f"{exc.field_name}: {exc}"
+    elif isinstance(exc, peewee.IntegrityError):
+        name = _field_of_integrity_error(exc, columns)
+        detail = f"{name or kind}: {_integrity_words(exc)}"
+    elif isinstance(exc, InputError):
+        detail = str(exc)
+    else:
+        detail = f"{type(exc).__name__}: {exc}"
+    return (f"{detail}, changed by someone else after the file was checked; what had been published "
+            f"was taken back: nothing imported")
+
+
+class TakenBack(InputError):
+    """A refused import whose published batches were taken back: nothing of it remains."""
+
+
+def _take_back(job_id, reason):
+    """Undo a job's published batches, newest first, each in a short transaction
+    recording how far it got (a crash meanwhile is finished by publish()); then
+    the job is failed with `reason` and its staged rows dropped. Raises TakenBack."""
+    retrying(lambda: ImportJob.update(message=reason).where(  # the mark: a running job with a message
+        ImportJob.id == job_id, ImportJob.state == "running").execute())
+
+    def one():
+        with _held():
+            job = ImportJob.get_by_id(job_id)
+            if job.state != "running":
+                return False
+            row = (ImportRow.select(ImportRow.seq, ImportRow.undo)
+                   .where(ImportRow.job == job_id, ImportRow.undo.is_null(False), ImportRow.seq <= job.published)
+                   .order_by(ImportRow.seq.desc()).first())
+            if row is None:
+                audit(job.actor, f"import.{job.kind}.refused", job.filename, reason, job.source)
+                ImportJob.update(state="failed", phase="finished", finished_at=clock.now(), created=0, updated=0,
+                                 rows_written=0, published=None).where(ImportJob.id == job_id).execute()
+                return False
+            for table, row_id, before in reversed(json.loads(row.undo)):
+                model = UNDO_MODELS[table]
+                if before is None:
+                    if model is Customer:
+                        CustomerPhone.delete().where(CustomerPhone.customer == row_id).execute()
+                    model.delete().where(model.id == row_id).execute()
+                else:
+                    model.update(**_decode_before(model, before)).where(model.id == row_id).execute()
+                    if model is Customer:
+                        _resync_phones(row_id)
+            earlier = (ImportRow.select(peewee.fn.MAX(ImportRow.seq))
+                       .where(ImportRow.job == job_id, ImportRow.undo.is_null(False), ImportRow.seq < row.seq)
+                       .scalar()) or 0
+            ImportRow.delete().where(ImportRow.job == job_id, ImportRow.seq == row.seq).execute()
+            ImportJob.update(published=earlier, rows_written=earlier).where(ImportJob.id == job_id).execute()
+            return True
+    while retrying(one):
+        pass
+    discard(job_id)
+    raise TakenBack(reason)
+
+
+def _resync_phones(customer_id):
+    customer = Customer.select(Customer.id, Customer.mobile, Customer.other_phones).where(
+        Customer.id == customer_id).first()
+    CustomerPhone.delete().where(CustomerPhone.customer == customer_id).execute()
+    rows = [{"customer": customer_id, "number": n} for n in phone_numbers_of(customer)] if customer else []
+    if rows:
+        CustomerPhone.insert_many(rows).execute()
+
+
+def _executemany(sql, params):
+    """cursor.executemany, its errors those of peewee (IntegrityError, OperationalError…)."""
+    with peewee.__exception_wrapper__:
+        database.cursor().executemany(sql, params)
 
 
 def _insert_sql(model, names):
@@ -652,30 +798,36 @@ def _prepare_customers(rows):
 
 
 def _publish_customers(prepared):
-    cursor = database.cursor()
     nos = prepared["nos"]
     marks = ", ".join(database.param for _ in nos)
     existing = {no for (no,) in database.execute_sql(
         f'SELECT "customer_no" FROM "customer" WHERE "customer_no" IN ({marks})', nos).fetchall()}
+    if existing and getattr(_undo, "log", None) is not None:  # their values before, to take the batch back
+        for before in Customer.select().where(Customer.customer_no.in_(list(existing))).dicts():
+            _note(Customer, before["id"], before)
     created, run, sql = 0, [], None
     for no, insert, insert_params, update, update_params in prepared["items"] + [(None,) * 5]:
         statement, params = (update, update_params) if no in existing else (insert, insert_params)
         if run and (no is None or statement != sql):  # runs of one statement, in file order
-            cursor.executemany(sql, run)
+            _executemany(sql, run)
             run = []
         if no is not None:
             created += no not in existing
             sql = statement
             run.append(params)
     customers = database.execute_sql(
-        f'SELECT "id", "mobile", "other_phones" FROM "customer" WHERE "customer_no" IN ({marks})', nos).fetchall()
+        f'SELECT "id", "mobile", "other_phones", "customer_no" FROM "customer" WHERE "customer_no" IN ({marks})',
+        nos).fetchall()
     ids = [row[0] for row in customers]
+    for id_, _, _, no in customers:
+        if no not in existing:
+            _note(Customer, id_, None)
     database.execute_sql(f'DELETE FROM "customer_phone" WHERE "customer_id" IN '
                          f'({", ".join(database.param for _ in ids)})', ids)
-    phone_rows = [(id_, n) for id_, mobile, other in customers
+    phone_rows = [(id_, n) for id_, mobile, other, _ in customers
                   for n in phone_numbers_of(Customer(mobile=mobile, other_phones=other))]
     if phone_rows:
-        cursor.executemany(_insert_sql(CustomerPhone, ("customer", "number")), phone_rows)
+        _executemany(_insert_sql(CustomerPhone, ("customer", "number")), phone_rows)
     return created
 
 
@@ -704,7 +856,7 @@ class _Run:
         self.kind = kind
         self.fields = {f.name: f for f in SPECS[kind]}
         self.progress = progress or (lambda phase, counts: None)
-        self.counts = {"total": None, "read": 0, "checked": 0, "written": 0}
+        self.counts = {"total": None, "read": 0, "checked": 0, "staged": 0, "written": 0}
         self.header, self.columns = [], {}
         self.errors, self.created, self.updated, self.cleaned = [], 0, 0, 0
 
@@ -712,9 +864,10 @@ class _Run:
         self.progress(phase, self.counts)
 
     def tell_counts(self, phase, outcome):
-        """publish()'s progress: staging was the first half of the writing."""
-        total = outcome["total"] or 1
-        self.counts["written"] = total // 2 + outcome["written"] * (total - total // 2) // total
+        """publish()'s progress: `written` is the rows published (what the job's row
+        records too); staging, done by now, was the first half of the writing."""
+        self.counts["staged"] = outcome["total"]
+        self.counts["written"] = outcome["written"]
         self.tell(phase)
 
     def error(self, line, name, message):

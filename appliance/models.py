@@ -304,6 +304,7 @@ class ImportRow(BaseModel):
     job = ForeignKeyField(ImportJob, on_delete="CASCADE")
     seq = IntegerField()
     data = TextField()                      # JSON: the row's converted values
+    undo = TextField(null=True)             # JSON, on a published batch's last row: how to take it back
 
     class Meta:
         table_name = "import_row"

@@ -167,9 +167,10 @@ def stopped_at(fifo, proc, timeout=120):
     return opened["end"]
 
 
-def killed_import(web_config, tmp_path, rows, point):
+def killed_import(web_config, tmp_path, rows, point, while_stopped=None):
     """Start the web daemon, upload a file of `rows` customers, kill -9 the daemon
-    while its import waits at barrier `point`. Returns (client, config file, port, job id)."""
+    while its import waits at barrier `point` (after while_stopped(client, job id)).
+    Returns (client, config file, port, job id)."""
     port = free_port()
     config_file = tmp_path / "appliance.toml"
     config_file.write_text(f'data_dir = "{web_config.data_dir}"\n[web]\nlisten = "127.0.0.1:{port}"\n')
@@ -186,6 +187,8 @@ def killed_import(web_config, tmp_path, rows, point):
         assert resp.status == 303  # the import waits at the barrier: the answer shows the job's page
         job_id = int(resp.getheader("Location").rsplit("/", 1)[1])
         end = stopped_at(barriers / point, proc)
+        if while_stopped:
+            while_stopped(client, job_id)
         os.killpg(proc.pid, signal.SIGKILL)  # a power cut, while the import waits at `point`
         proc.wait(10)
     finally:
@@ -221,7 +224,14 @@ def test_a_job_killed_before_publishing_shows_interrupted_and_wrote_nothing(web_
 
 def test_a_job_killed_while_publishing_is_rolled_forward_never_half_applied(web_config, web_db, tmp_path):
     rows = 5000
-    client, config_file, port, job_id = killed_import(web_config, tmp_path, rows, "published")
+    batch = importer.PUBLISH_BATCH["customers"]
+
+    def progress_as_the_row_says(client, job_id):  # the live job: written is what the row records
+        job = job_json(client, job_id)
+        assert (job["written"], job["staged"], ImportJob.get_by_id(job_id).published) == (batch, rows, batch)
+        assert job["percent"] == int(50 + 25 * (rows + batch) / rows)
+    client, config_file, port, job_id = killed_import(web_config, tmp_path, rows, "published",
+                                                      progress_as_the_row_says)
     left = ImportJob.get_by_id(job_id)
     assert left.state == "running" and left.published == importer.PUBLISH_BATCH["customers"], \
         (left.state, left.published)
