@@ -320,11 +320,13 @@ class Dispatcher:
         dbmod.retrying(self._write_status_rows, workers, now)
 
     def _write_status_rows(self, workers, now):
+        alarmed = dict(self.alarmed)
         with dbmod.write_transaction():
             for worker in workers:
-                self._status_row(worker, now)
+                self._status_row(worker, now, alarmed)
+        self.alarmed = alarmed  # only once committed: a write rolled back and retried audits again
 
-    def _status_row(self, worker, now):
+    def _status_row(self, worker, now, alarmed):
         snap = worker.snapshot()
         imsi = snap["imsi"] or worker.name
         row = {k: snap[k] for k in ("port", "device", "state", "alarm", "errors", "received", "busy",
@@ -334,12 +336,12 @@ class Dispatcher:
                    updated_at=now)
         update = {getattr(ModemStatus, k): v for k, v in row.items() if k != "port"}
         ModemStatus.insert(**row).on_conflict(conflict_target=[ModemStatus.port], update=update).execute()
-        if snap["alarm"] and self.alarmed.get(worker.name) != snap["alarm"]:
+        if snap["alarm"] and alarmed.get(worker.name) != snap["alarm"]:
             audit("system", "modem.alarm", worker.name, snap["alarm"], "smsd")
-            self.alarmed[worker.name] = snap["alarm"]
-        elif not snap["alarm"] and worker.name in self.alarmed:
+            alarmed[worker.name] = snap["alarm"]
+        elif not snap["alarm"] and worker.name in alarmed:
             audit("system", "modem.rejoined", worker.name, "back in the pool", "smsd")
-            del self.alarmed[worker.name]
+            del alarmed[worker.name]
 
 
 def _sim(worker):

@@ -11,6 +11,7 @@ import datetime
 import logging
 
 from appliance import clock
+from appliance import db as dbmod
 from appliance.daemon import Loop, serve
 from appliance.services import inbound as inbound_router, notices, schedules
 
@@ -38,7 +39,10 @@ def tick(config, now=None):
                        ("notices", lambda: notices.run(config, now)["queued"]
                         if notices_due(config, now) else 0)):
         try:
-            done[name] = step()
+            done[name] = dbmod.retrying(step)  # steps are idempotent: a busy database is waited out
+        except dbmod.Busy:
+            log.warning("services: %s step: the database stayed busy; trying again on the next pass", name)
+            done[name] = None
         except Exception:
             log.exception("services: %s step failed; carrying on", name)
             done[name] = None

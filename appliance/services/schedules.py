@@ -14,7 +14,7 @@ import logging
 from croniter import croniter
 
 from appliance import clock, groups, phonebook, phones
-from appliance.db import write_transaction
+from appliance.db import Busy, retrying, write_transaction
 from appliance.errors import N_, InputError, NotFound
 from appliance.groups import Recipient
 from appliance.services import campaigns, subscriptions
@@ -118,7 +118,10 @@ def run_due(config, now=None):
                                                             Schedule.next_run_at <= now)]
     for schedule_id in due:
         try:
-            campaign = _fire(config, schedule_id, now)
+            campaign = retrying(_fire, config, schedule_id, now)  # another daemon's write is waited out
+        except Busy:
+            log.warning("schedule %s: the database stayed busy; trying again on the next pass", schedule_id)
+            continue
         except Exception:
             log.exception("schedule %s: failed to fire; trying again on the next pass", schedule_id)
             continue
