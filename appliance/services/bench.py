@@ -2,6 +2,7 @@
 personal templates, on a throw-away database (the setup is not timed)."""
 import datetime
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -63,68 +64,162 @@ def bench_campaign(config, recipients=100_000):
             "sample": sample.text if sample else ""}
 
 
-def bench_import(config, rows=200_000):
-    """`appliance bench import`: a customers CSV of `rows` rows imported while a writer
-    like smsd's dispatcher commits every 50 ms and page-like requests (a read and a
-    write each) run; reports rows/s, peak RSS, the longest gap between two of the
-    writer's commits and the requests' p95 during the import."""
-    import resource
+def bench_import(config, rows=200_000, modems=4, latency=0.25):
+    """`appliance bench import`: the box at work while a large customer file is
+    imported, every part a separate process as deployed: a simulator with `modems`
+    modems (`latency` s per submit), `appliance run smsd` sending a backlog through
+    them, and `appliance run web`, which runs the import (uploaded as on the import
+    page, a background job) while a browser requests pages from it. Reports the
+    import's rows/s (the job's start to its end), the longest gap between two parts
+    the modems sent meanwhile (the simulator's air log), page p95 during the import
+    and every error seen (HTTP status, failed parts, ERROR lines in the daemons' logs)."""
+    import http.client
+    import signal
+    import subprocess
+    import sys
     import threading
+    from pathlib import Path
 
-    from appliance import importer
-    from appliance.models import AuditLog, Customer
-    data_dir = tempfile.mkdtemp(prefix="appliance-bench-")
+    from appliance.models import AdminUser, ImportJob
+    from appliance.sms import outbox
+    from appliance.users import create_user
+    from modem.sim import read_air, wait_for_links
+    from web.bench import BENCH_PASSWORD, BENCH_USER, Browser, free_port, percentile
+
+    base = Path(tempfile.mkdtemp(prefix="appliance-bench-import-"))
+    procs, logs = {}, {}
     try:
-        bench_config = config.replace(data_dir=data_dir, database__url="")
+        port = free_port()
+        config_file = base / "appliance.toml"
+        config_file.write_text(
+            f'data_dir = "{base / "data"}"\n[modems]\nports = ["{base / "modems" / "gsm*"}"]\n'
+            f'daily_cap = 0\nmonthly_cap = 0\n[web]\nlisten = "127.0.0.1:{port}"\n', encoding="utf-8")
+        from appliance.config import ensure_data_dir, load_config
+        bench_config = load_config(config_file)
+        ensure_data_dir(bench_config)
         database = dbmod.open_database(bench_config)
         dbmod.migrate(database)
-        path = f"{data_dir}/customers.csv"
+        create_user(BENCH_USER, BENCH_PASSWORD, "admin", actor="bench", source="bench")
+        AdminUser.update(must_change_password=False).where(AdminUser.username == BENCH_USER).execute()
+        backlog = int(modems / latency * (rows / 2_000 + 60))  # more than the modems send meanwhile
+        outbox.queue_many([{"to_number": f"+86138{i:08d}", "text": f"保单提醒 {i}", "source": "bench"}
+                           for i in range(backlog)])
+        path = base / "customers.csv"
         rng = random.Random(2026)
         with open(path, "w", encoding="utf-8") as fh:
             fh.write("客户号,姓名,手机号码,地区\n")
             for i in range(rows):
                 fh.write(f"C{i:07d},{rng.choice(SURNAMES)}{rng.choice(GIVEN)},"
                          f"{PREFIXES[i % len(PREFIXES)]}{i:08d},福州\n")
-        audit = AuditLog.create(actor="bench", action="bench.tick")
-        done = threading.Event()
-        gaps, pages = [], []
 
-        def sender():  # smsd: a short write transaction per turn
-            dbmod.database.connect(reuse_if_open=True)
-            last = time.perf_counter()
-            while not done.is_set():
-                def turn():
-                    with dbmod.write_transaction():
-                        AuditLog.update(detail=str(time.time())).where(AuditLog.id == audit.id).execute()
-                dbmod.retrying(turn)
-                moment = time.perf_counter()
-                gaps.append(moment - last)
-                last = moment
-                done.wait(0.05)
+        def start(name, *argv):
+            logs[name] = open(base / f"{name}.log", "w+", encoding="utf-8")
+            procs[name] = subprocess.Popen([sys.executable, "-m", "appliance.cli", *argv], stdout=subprocess.DEVNULL,
+                                           stderr=logs[name], start_new_session=True)
+        start("sim", "-q", "sim", "--modems", str(modems), "--dir", str(base / "modems"), "--latency", str(latency))
+        if not wait_for_links(base / "modems", modems, timeout=30):
+            raise RuntimeError("the simulator did not start")
+        start("smsd", "--config", str(config_file), "run", "smsd")
+        start("web", "--config", str(config_file), "run", "web")
 
-        def browser():  # a page: a read and a write (the session's last_seen)
-            dbmod.database.connect(reuse_if_open=True)
+        def sent():
+            return [r for r in read_air(base / "modems") if r.get("result") == "ok"]
+        deadline = time.monotonic() + 60
+        while len(sent()) < 4 * modems:  # smsd sends steadily
+            if time.monotonic() > deadline or any(p.poll() is not None for p in procs.values()):
+                raise RuntimeError("smsd did not start sending (see its log)")
+            time.sleep(0.2)
+        while True:
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/signin")
+                break
+            except OSError:
+                if time.monotonic() > deadline or procs["web"].poll() is not None:
+                    raise RuntimeError("the web server did not start (see its log)") from None
+                time.sleep(0.2)
+
+        browser, uploader = Browser(port), Browser(port)
+        browser.sign_in()
+        uploader.sign_in()
+        paths = ["/", "/history", "/customers", "/inbox", "/import", "/audit", "/send", "/campaigns"]
+        for page in paths:  # warm up, as on a running box
+            browser.request("GET", page)
+        done, pages = threading.Event(), []
+
+        def browse():
+            n = 0
             while not done.is_set():
-                t0 = time.perf_counter()
-                Customer.select().where(Customer.region == "福州").order_by(Customer.id.desc()).limit(50).count()
-                dbmod.retrying(lambda: AuditLog.update(source="x").where(AuditLog.id == audit.id).execute())
-                pages.append(time.perf_counter() - t0)
-                done.wait(0.1)
-        threads = [threading.Thread(target=sender), threading.Thread(target=browser)]
-        for thread in threads:
-            thread.start()
-        start = time.perf_counter()
-        report = importer.import_file("customers", path, actor="bench")
-        seconds = time.perf_counter() - start
+                page = paths[n % len(paths)]
+                began = time.perf_counter()
+                status, _ = browser.request("GET", page)
+                pages.append((began, time.perf_counter() - began, status, page))
+                n += 1
+        _, html = uploader.request("GET", "/import")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', html).group(1)
+        boundary = "----appliance-bench-import"
+        body = b"".join([
+            f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'.encode(),
+            f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\ncustomers\r\n'.encode(),
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="customers.csv"\r\n'
+            f'Content-Type: text/csv\r\n\r\n'.encode(), path.read_bytes(), f"\r\n--{boundary}--\r\n".encode()])
+        browsing = threading.Thread(target=browse, daemon=True)
+        browsing.start()
+        began, wall = datetime.datetime.now(), time.perf_counter()
+        window_start = wall
+        status, _ = uploader.request("POST", "/import", body,
+                                     {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        if status not in (200, 303):
+            raise RuntimeError(f"the upload answered HTTP {status}")
+        while True:
+            job = ImportJob.select().order_by(ImportJob.id.desc()).first()
+            if job is not None and job.state not in ("queued", "running"):
+                break
+            if procs["web"].poll() is not None:
+                raise RuntimeError("the web server died during the import (see its log)")
+            time.sleep(0.1)
+        ended, window_end = datetime.datetime.now(), time.perf_counter()
+        wall = window_end - wall
         done.set()
-        for thread in threads:
-            thread.join()
+        browsing.join(60)
+        seconds = (job.finished_at - job.started_at).total_seconds()
+        times = sorted(datetime.datetime.fromisoformat(record["time"]) for record in sent())
+        during = [t for t in times if began <= t <= ended]
+        edges = [began, *during, ended]
+        longest_gap = max((b - a).total_seconds() for a, b in zip(edges, edges[1:]))
+        from appliance.sms.models import MessagePart
+        failed_parts = MessagePart.select().where(MessagePart.state.in_(("failed", "unknown"))).count()
         database.close()
     finally:
-        shutil.rmtree(data_dir, ignore_errors=True)
-    pages.sort()
-    return {"rows": rows, "created": report["created"], "seconds": round(seconds, 1),
-            "rows_per_second": round(rows / seconds), "max_rss_mb": resource.getrusage(
-                resource.RUSAGE_SELF).ru_maxrss // 1024,
-            "longest_send_gap_s": round(max(gaps), 3) if gaps else None,
-            "page_p95_ms": round(1000 * pages[int(0.95 * (len(pages) - 1))], 1) if pages else None}
+        for name in ("web", "smsd", "sim"):
+            proc = procs.get(name)
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(20)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(5)
+        errors = []
+        for name, fh in logs.items():
+            fh.seek(0)
+            errors += [f"{name}: {line.strip()}" for line in fh
+                       if " ERROR " in line or " CRITICAL " in line or line.startswith("Traceback")]
+            fh.close()
+        shutil.rmtree(base, ignore_errors=True)
+    during_pages = [(t, status) for start_at, t, status, _ in pages if window_start <= start_at <= window_end]
+    errors += [f"web: a page answered HTTP {status}" for _, status in during_pages if status != 200]
+    if job.state != "done" or job.created != rows:
+        errors.append(f"import: job {job.state} ({job.message}), {job.created} of {rows} created")
+    if failed_parts:
+        errors.append(f"smsd: {failed_parts} part(s) failed or unknown")
+    result = {"rows": rows, "created": job.created, "seconds": round(seconds, 1),
+              "rows_per_second": round(rows / seconds) if seconds else None,
+              "upload_to_done_s": round(wall, 1), "modems": modems, "latency_s": latency,
+              "parts_sent_during": len(during), "longest_send_gap_s": round(longest_gap, 3),
+              "page_requests": len(during_pages),
+              "page_p95_ms": round(1000 * percentile([t for t, _ in during_pages], 0.95), 1) if during_pages else None,
+              "page_max_ms": round(1000 * max(t for t, _ in during_pages), 1) if during_pages else None,
+              "errors": errors[:20]}
+    result["ok"] = (not errors and result["longest_send_gap_s"] <= 2.0 and (result["page_p95_ms"] or 0) <= 200
+                    and (result["rows_per_second"] or 0) >= 5000)
+    return result

@@ -53,6 +53,14 @@ def test_bench_campaign_runs_on_a_throwaway_database(run_cli, config_file):
     assert report["queued"] == 500 and ("先生" in report["sample"] or "女士" in report["sample"])
 
 
+def test_bench_import_runs_the_daemons_and_reports_the_import_the_sending_and_the_pages(run_cli, config_file):
+    result = run_cli("-q", "bench", "import", "--rows", "3000", "--modems", "2", "--json", config_path=config_file)
+    report = json.loads(result.stdout)
+    assert report["errors"] == [] and report["created"] == 3000, result.stderr
+    assert report["parts_sent_during"] >= 0 and report["page_requests"] > 0
+    assert report["longest_send_gap_s"] is not None and report["page_p95_ms"] is not None
+
+
 def test_campaign_send_takes_json(run_cli, config_file):
     assert run_cli("customer", "add", "--name", "张伟", "--mobile", "13800138000", "--region", "福州",
                    config_path=config_file).returncode == 0
