@@ -223,3 +223,124 @@ def bench_import(config, rows=200_000, modems=4, latency=0.25):
     result["ok"] = (not errors and result["longest_send_gap_s"] <= 2.0 and (result["page_p95_ms"] or 0) <= 200
                     and (result["rows_per_second"] or 0) >= 5000)
     return result
+
+
+# --- the daily notice run over a large book ----------------------------------------------
+
+NOTICE_DAY = datetime.date(2026, 6, 10)  # a day without a festival: the usual busy day
+
+
+def fill_book(policies, today=NOTICE_DAY, agents=2_000):
+    """A generated book: `policies` customers each holding one annual policy, due dates
+    spread over a year around `today` (30 days past to 335 ahead), half of them with an
+    active agent, birthdays over the year; no payments yet. On the first run of a day that
+    is about 9 % of the policies with a notice (renewal, agent renewal, overdue, birthday)."""
+    rng = random.Random(2026)
+    stamp = clock.now()
+    db = dbmod.database
+    with db.atomic():
+        db.execute_sql("INSERT INTO product (code, name, kind) VALUES ('A101', '安康终身寿险', 'main')")
+        product = db.execute_sql("SELECT id FROM product WHERE code = 'A101'").fetchone()[0]
+        db.cursor().executemany(
+            "INSERT INTO staff (badge_no, name, gender, mobile, branch, department, status, licence_no, "
+            "created_at) VALUES (?, ?, 'M', ?, '', '个险一部', 'active', '', ?)",
+            [(f"3501{i:04d}", rng.choice(SURNAMES) + rng.choice(GIVEN), f"+86139{i:08d}", stamp)
+             for i in range(agents)])
+        first_staff = db.execute_sql("SELECT MIN(id) FROM staff").fetchone()[0]
+    for start in range(0, policies, 50_000):
+        chunk = range(start, min(policies, start + 50_000))
+        with db.atomic():
+            db.cursor().executemany(
+                "INSERT INTO customer (customer_no, name, gender, mobile, other_phones, birth_date, region, "
+                "language, opt_out, created_at) VALUES (?, ?, ?, ?, '', ?, '福州', ?, 0, ?)",
+                [(f"C{i:07d}", rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN), "MF"[i % 2],
+                  f"+86{PREFIXES[i % len(PREFIXES)]}{i:08d}",
+                  datetime.date(1960 + i % 40, 1, 1) + datetime.timedelta(days=i % 365),
+                  "en" if i % 50 == 0 else "zh", stamp) for i in chunk])
+            first = db.execute_sql("SELECT id FROM customer WHERE customer_no = ?", (f"C{start:07d}",)).fetchone()[0]
+            db.execute_sql("INSERT INTO customer_phone (customer_id, number) SELECT id, mobile FROM customer "
+                           "WHERE id >= ?", (first,))
+            db.cursor().executemany(
+                "INSERT INTO policy (policy_no, product_id, holder_id, agent_id, premium, frequency, sum_assured, "
+                "issue_date, next_due_date, grace_end, maturity_date, status, created_at) "
+                "VALUES (?, ?, ?, ?, ?, 'annual', 100000, ?, ?, ?, ?, 'in_force', ?)",
+                [(f"P{i:08d}", product, first + n, first_staff + i % agents if i % 2 else None,
+                  f"{1000 + i % 9000}.00", today - datetime.timedelta(days=400 + i % 3000),
+                  due, due + datetime.timedelta(days=60), today + datetime.timedelta(days=3650 + i % 3650), stamp)
+                 for n, i in enumerate(chunk)
+                 for due in [today + datetime.timedelta(days=-30 + i * 7919 % 365)]])
+
+
+def _notices_child(config_path, day, dry_run):
+    """Run in a process of its own: the notice run alone, its time and peak RSS."""
+    import json
+    import resource
+
+    from appliance.config import load_config
+    from appliance.services import notices
+    config = load_config(config_path)
+    database = dbmod.open_database(config)
+    now = clock.instant(datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(9, 0)))
+    began, cpu = time.perf_counter(), time.process_time()
+    result = notices.run(config, now, dry_run=dry_run)
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    database.close()
+    print(json.dumps({"queued": result["queued"], "skipped": result["skipped"], "withheld": len(result["withheld"]),
+                      "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+                      "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+
+
+def bench_notices(config, policies=1_000_000, data_dir=None, dry_run=False):
+    """`appliance bench notices`: the daily notice run over a generated book of
+    `policies` policies (see fill_book), in a process of its own so that its time and
+    peak RSS are the run's alone. With data_dir the book is kept and reused (the
+    notices a run queued are removed afterwards, so every run sends the same day)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from appliance.config import ensure_data_dir, load_config
+    from appliance.models import Policy
+    from appliance.services.models import NoticeRun
+
+    keep = data_dir is not None
+    base = Path(data_dir or tempfile.mkdtemp(prefix="appliance-bench-notices-"))
+    base.mkdir(parents=True, exist_ok=True)
+    config_file = base / "appliance.toml"
+    config_file.write_text(f'data_dir = "{base / "data"}"\n', encoding="utf-8")
+    try:
+        bench_config = load_config(config_file)
+        ensure_data_dir(bench_config)
+        database = dbmod.open_database(bench_config)
+        dbmod.migrate(database)
+        have = Policy.select().count()
+        if have not in (0, policies):
+            raise RuntimeError(f"{base} holds {have} policies, not {policies}: use another --dir")
+        filled = None
+        if not have:
+            began = time.perf_counter()
+            fill_book(policies)
+            filled = round(time.perf_counter() - began, 1)
+        database.execute_sql("ANALYZE")
+        database.close()
+        child = subprocess.run([sys.executable, "-c", "import sys; from appliance.services.bench import "
+                                "_notices_child; _notices_child(sys.argv[1], sys.argv[2], sys.argv[3] == '1')",
+                                str(config_file), NOTICE_DAY.isoformat(), "1" if dry_run else "0"],
+                               capture_output=True, text=True, timeout=3600)
+        if child.returncode != 0:
+            raise RuntimeError(f"the notice run failed:\n{child.stderr[-3000:]}")
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        database = dbmod.open_database(bench_config)
+        with database.atomic():  # the next run sends the same day again
+            database.execute_sql("DELETE FROM message_part WHERE message_id IN "
+                                 "(SELECT id FROM message WHERE source = 'notice')")
+            database.execute_sql("DELETE FROM message WHERE source = 'notice'")
+            NoticeRun.delete().execute()
+        database.close()
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+    result.update(policies=policies, day=NOTICE_DAY.isoformat(), dry_run=dry_run, filled_in_s=filled)
+    result["ok"] = result["seconds"] <= 15 and result["max_rss_mb"] <= 200
+    return result

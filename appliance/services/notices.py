@@ -10,14 +10,19 @@ notices.catch_up_days days still get theirs.
 
 Offsets come from the [notices] settings. `today` is always passed in.
 """
+import contextvars
 import datetime
+import functools
 import logging
+import operator
 from dataclasses import dataclass, field
+
+import peewee
 
 from appliance import clock
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound, Refused
-from appliance.models import AuditLog, Claim, Customer, Payment, Policy, Product, audit
+from appliance.models import AuditLog, Claim, Customer, Payment, Policy, Product, Staff, audit
 from appliance.services import optout
 from appliance.services.festivals import greeting_festivals
 from appliance.services.models import NoticeRun
@@ -111,10 +116,12 @@ def _unpaid(policies):
 
 
 def _policies(*conditions):
-    return list(Policy.select(Policy, Customer, Product)
-                .join(Customer, on=(Policy.holder == Customer.id))
-                .switch(Policy).join(Product)
-                .where(*conditions))
+    query = (Policy.select(Policy, Customer, Product, Staff)
+             .join(Customer, on=(Policy.holder == Customer.id))
+             .switch(Policy).join(Product)
+             .switch(Policy).join(Staff, peewee.JOIN.LEFT_OUTER, on=(Policy.agent == Staff.id))  # no query per agent
+             .where(*conditions))
+    return list(_in_slice(query, Policy.id))
 
 
 def _holder_notice(kind, key, policy, config, **extra):
@@ -262,10 +269,11 @@ def claim_notices(config, today):
 
 
 def _customers_with_policies():
-    return (Customer.select(Customer.id, Customer.name, Customer.gender, Customer.mobile,
-                            Customer.language, Customer.birth_date)
-            .where(Customer.mobile.is_null(False),
-                   Customer.id.in_(Policy.select(Policy.holder).where(Policy.status == "in_force"))))
+    holders = _in_slice(Policy.select(Policy.holder).where(Policy.status == "in_force"), Policy.holder)
+    return _in_slice(Customer.select(Customer.id, Customer.name, Customer.gender, Customer.mobile,
+                                     Customer.language, Customer.birth_date)
+                     .where(Customer.mobile.is_null(False), Customer.id.in_(holders)),
+                     Customer.id)
 
 
 def greeting_notices(config, today):
@@ -276,7 +284,12 @@ def greeting_notices(config, today):
         return notices
     # 29 February birthdays are greeted on 28 February in other years.
     leap_day = today.month == 2 and today.day == 28 and not _is_leap(today.year)
-    for c in _customers_with_policies():
+    customers = _customers_with_policies()
+    if not festivals:  # birthdays only: the database finds today's, not a loop over every customer
+        days = [(today.month, today.day)] + ([(2, 29)] if leap_day else [])
+        customers = customers.where(functools.reduce(operator.or_, [
+            (Customer.birth_date.month == month) & (Customer.birth_date.day == day) for month, day in days]))
+    for c in customers:
         base = {"name": c.name, "salutation": c.salutation}
         if birthday and c.birth_date and (
                 (c.birth_date.month, c.birth_date.day) == (today.month, today.day)
@@ -333,11 +346,46 @@ def _report_withheld(notice, reason, source="notices"):
 
 # --- running them ------------------------------------------------------------------
 
-def plan(config, today):
-    """Every notice the rules want today that has not gone yet (read only)."""
+# The run goes through the book a slice at a time: the rules that read policies or
+# customers (through _policies and _customers_with_policies) see only the rows whose
+# id is in the slice, so a million policies never sit in memory at once, and each
+# slice's notices are queued in short transactions before the next slice is read.
+SLICE = 50_000          # ids (policies, customers) per slice
+QUEUE_BATCH = 1_000     # notices queued per transaction
+SLICED_RULES = {"new_policy_notices", "renewal_notices", "overdue_notices", "lapse_notices",
+                "maturity_notices", "greeting_notices"}
+_slice = contextvars.ContextVar("notices_slice", default=None)  # (first id, last id + 1) or None: all
+
+
+def _in_slice(query, id_column):
+    bounds = _slice.get()
+    return query if bounds is None else query.where(id_column >= bounds[0], id_column < bounds[1])
+
+
+def _slices():
+    """None (the rules that read neither policies nor customers: once), then id ranges
+    covering every policy and customer."""
+    yield None
+    top = max(Policy.select(peewee.fn.MAX(Policy.id)).scalar() or 0,
+              Customer.select(peewee.fn.MAX(Customer.id)).scalar() or 0)
+    for low in range(1, top + 1, SLICE):
+        yield (low, low + SLICE)
+
+
+def plan(config, today, bounds=False):
+    """Every notice the rules want today that has not gone yet (read only). With
+    `bounds` (an item of _slices()) only that slice's: the rules outside
+    SLICED_RULES for None, the others for an id range."""
     wanted = {}
     for rule in RULES:
-        for notice in rule(config, today):
+        if bounds is not False and (bounds is None) == (rule.__name__ in SLICED_RULES):
+            continue
+        token = _slice.set(bounds or None)
+        try:
+            found = rule(config, today)
+        finally:
+            _slice.reset(token)
+        for notice in found:
             if notice is not None:
                 wanted.setdefault(notice.key, notice)
     keys = list(wanted)
@@ -351,41 +399,50 @@ def plan(config, today):
 def run(config, now=None, dry_run=False):
     """Run the rules for the box's day of instant `now`: queue what is due (unless dry_run). Returns
     the notices (texts rendered) with the number skipped as opted out / DND. The time
-    of day decides the marketing window."""
+    of day decides the marketing window.
+
+    The book is read a slice at a time (see SLICE) and each slice's notices queued in
+    short transactions, so neither memory nor the write lock grows with the book. A
+    run stopped half-way is safe: the day's NoticeRun is written last, so the run
+    happens again, and what was queued is not queued twice (dedupe_key)."""
     now = now or clock.now()
     today = clock.today(now)  # the box's day, not the OS's nor UTC's
-    notices = plan(config, today)
-    renderers, rows, out, skipped, withheld = {}, [], [], 0, []
+    renderers, openings, out, skipped, withheld, queued = {}, {}, [], 0, [], 0
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}
-    for notice in notices:
-        renderer = renderers.get(notice.kind) or renderers.setdefault(notice.kind, Renderer(notice.kind, config))
-        if notice.number in blocked.get(renderer.category, ()):
-            skipped += 1
-            continue
-        why = withheld_reason(notice.kind, notice.variables, renderer, notice.language,
-                              notice.extra.get("claim_status"))
-        if why:
-            withheld.append((notice, why[1]))
-            continue
-        notice.text = renderer.render(notice.variables, notice.language)
-        opening = next_opening(now, window_for(renderer.category, config))
-        not_before, not_after = opening
-        out.append(notice)
-        rows.append({"to_number": notice.number, "text": notice.text, "category": renderer.category,
-                     "not_before": not_before, "not_after": not_after,
-                     "customer": notice.customer_id, "staff": notice.staff_id,
-                     "source": "notice", "created_by": "notices", "dedupe_key": notice.key,
-                     "priority": 7 if renderer.category == "marketing" else 4})
+    for bounds in _slices():
+        rows = []
+        for notice in plan(config, today, bounds):
+            renderer = renderers.get(notice.kind) or renderers.setdefault(notice.kind, Renderer(notice.kind, config))
+            if notice.number in blocked.get(renderer.category, ()):
+                skipped += 1
+                continue
+            why = withheld_reason(notice.kind, notice.variables, renderer, notice.language,
+                                  notice.extra.get("claim_status"))
+            if why:
+                withheld.append((notice, why[1]))
+                continue
+            notice.text = renderer.render(notice.variables, notice.language)
+            if renderer.category not in openings:  # the same for every notice of the run
+                openings[renderer.category] = next_opening(now, window_for(renderer.category, config))
+            not_before, not_after = openings[renderer.category]
+            out.append({"type": notice.kind, "key": notice.key, "to": notice.number, "text": notice.text})
+            rows.append({"to_number": notice.number, "text": notice.text, "category": renderer.category,
+                         "not_before": not_before, "not_after": not_after,
+                         "customer": notice.customer_id, "staff": notice.staff_id,
+                         "source": "notice", "created_by": "notices", "dedupe_key": notice.key,
+                         "priority": 7 if renderer.category == "marketing" else 4})
+        queued += len(rows)
+        if not dry_run:
+            for start in range(0, len(rows), QUEUE_BATCH):  # each its own short transaction
+                queue_many(rows[start:start + QUEUE_BATCH], skip_invalid=True)
     if not dry_run:
         with write_transaction():
-            queue_many(rows, skip_invalid=True)
-            NoticeRun.create(run_date=today, started_at=now, queued=len(rows))
+            NoticeRun.create(run_date=today, started_at=now, queued=queued)
             for notice, reason in withheld:
                 _report_withheld(notice, reason)
         log.info("notice run for %s: %d queued, %d skipped (opt-out/DND), %d withheld (facts)",
-                 today, len(rows), skipped, len(withheld))
-    return {"date": today, "dry_run": dry_run, "queued": len(out), "skipped": skipped,
-            "notices": [{"type": n.kind, "key": n.key, "to": n.number, "text": n.text} for n in out],
+                 today, queued, skipped, len(withheld))
+    return {"date": today, "dry_run": dry_run, "queued": queued, "skipped": skipped, "notices": out,
             "withheld": [{"type": n.kind, "key": n.key, "reason": reason} for n, reason in withheld]}
 
 
