@@ -125,7 +125,11 @@ class AtPort:
                     self.on_unsolicited()  # wake the owner: the line is gone
                 return
             if data:
-                self._feed(data)
+                try:
+                    self._feed(data)
+                except Exception:  # the reader must outlive any line: log it, drop what is buffered
+                    log.exception("%s: could not handle what the modem said; dropped", self.name)
+                    self._buffer, self._want_pdu_for = b"", None
 
     def _feed(self, data):
         self._buffer += data
@@ -248,8 +252,7 @@ class AtPort:
         match = ERROR_RE.match(final)
         if match:
             kind, detail = match.groups()
-            code = int(detail) if detail.strip().isdigit() else None
-            raise AtError(command, kind, code, detail.strip())
+            raise AtError(command, kind, error_code(detail), detail.strip())
         raise AtError(command, final)
 
     def command(self, command, timeout=None):
@@ -265,11 +268,13 @@ class AtPort:
             finally:
                 self._pending = None
 
-    def submit_pdu(self, hex_pdu, tpdu_length, timeout=60.0):
-        """AT+CMGS in PDU mode; returns the message reference (TP-MR).
+    def submit_pdu(self, hex_pdu, tpdu_length, timeout=60.0, slow_after=None, on_slow=None):
+        """AT+CMGS in PDU mode; returns the message reference (TP-MR), or None when
+        the modem said OK without a readable one (the part went out all the same).
 
         AtTimeout.submitted tells whether the PDU had been handed over: if the
-        prompt never came, nothing was sent and a retry is safe."""
+        prompt never came, nothing was sent and a retry is safe. on_slow() is called
+        once when the answer after the PDU takes longer than slow_after seconds."""
         command = f"AT+CMGS={tpdu_length}"
         with self._lock:
             self._start(command)
@@ -282,7 +287,11 @@ class AtPort:
                     self._finish(command)
                 self._write(hex_pdu.encode("ascii") + b"\x1a")
                 try:
-                    answered = self._wait(lambda: self._final is not None, timeout)
+                    answered = self._wait(lambda: self._final is not None,
+                                          min(slow_after, timeout) if on_slow and slow_after else timeout)
+                    if not answered and on_slow and slow_after and slow_after < timeout:
+                        on_slow()
+                        answered = self._wait(lambda: self._final is not None, timeout - slow_after)
                 except PortGone as exc:
                     raise PortGone(str(exc), submitted=True) from None
                 if not answered:
@@ -290,10 +299,10 @@ class AtPort:
                 lines = self._finish(command)
             finally:
                 self._pending = None
-        for line in lines:
-            if line.startswith("+CMGS:"):
-                return int(line.split(":", 1)[1].split(",")[0].strip())
-        raise AtError(command, "no +CMGS reference in the answer")
+        reference = cmgs_reference(lines)
+        if reference is None:
+            log.warning("%s: AT+CMGS answered OK without a readable reference: %r", self.name, lines[:3])
+        return reference
 
     def cancel_input(self):
         """ESC: a modem left waiting for a PDU after the '> ' prompt (our process died
@@ -308,6 +317,29 @@ class AtPort:
                 items.append(self.unsolicited.get_nowait())
             except queue.Empty:
                 return items
+
+
+NUMBER_RE = re.compile(r"[0-9]{1,9}")  # ASCII digits only: str.isdigit() takes '²' and '٣'
+
+
+def number(text):
+    """A non-negative whole number written in ASCII digits (spaces around allowed), else None."""
+    text = text.strip() if isinstance(text, str) else ""
+    return int(text) if NUMBER_RE.fullmatch(text) else None
+
+
+def error_code(detail):
+    """The code of '+CMS ERROR: 500' (None for '+CMS ERROR: 5²00' or words)."""
+    return number(detail)
+
+
+def cmgs_reference(lines):
+    """TP-MR from AT+CMGS's answer ('+CMGS: 12' or '+CMGS: 12,"…"'), 0..255, else None."""
+    for line in lines:
+        if line.startswith("+CMGS:"):
+            reference = number(line[6:].split(",")[0])
+            return reference if reference is not None and reference <= 255 else None
+    return None
 
 
 def value_of(lines, prefix):

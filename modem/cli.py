@@ -9,7 +9,7 @@ from appliance.sms import history, inbox
 from appliance.sms.models import CATEGORIES, MESSAGE_STATES
 
 FAULTS = ("cms", "silence", "garbage", "unplug", "replug", "report", "no_reports", "direct", "quiet", "stored_reports",
-          "clear")
+          "answer", "say", "clear")
 
 
 def register(sub):
@@ -37,13 +37,17 @@ def register(sub):
                             "--seconds; garbage: bytes that are not text now (--in-answer: inside the next "
                             "answers); unplug/replug: the USB stick; report: next delivery reports carry "
                             "TP-ST --status; no_reports; direct: deliver with +CMT; quiet: store inbound SMS "
-                            "without +CMTI; stored_reports: reports on the SIM with +CDSI; clear: all faults off")
+                            "without +CMTI; stored_reports: reports on the SIM with +CDSI; answer: answer the next "
+                            "submits with --text (e.g. '\\n+CMGS: x\\n\\nOK\\n'); say: the modem says --text now; "
+                            "clear: all faults off")
     fault.add_argument("--code", type=int, default=500)
     fault.add_argument("--count", type=int, default=1)
     fault.add_argument("--seconds", type=float, default=3600.0)
     fault.add_argument("--status", type=lambda v: int(v, 0), default=0x41)
     fault.add_argument("--hex", default="")
     fault.add_argument("--in-answer", action="store_true")
+    fault.add_argument("--after", type=int, default=0, help="for cms: let this many submits through first")
+    fault.add_argument("--text", default=None, help="for answer/say: what the modem says ('\\n' ends a line)")
     fault.add_argument("--off", action="store_true", help="for no_reports/direct: switch off")
 
     send = add_command(sub, "send", cmd_send, "queue one SMS; prints its id")
@@ -139,7 +143,9 @@ def cmd_sim_inject(args, config):
 
 def cmd_sim_fault(args, config):
     options = {"code": args.code, "count": args.count, "seconds": args.seconds, "status": args.status,
-               "in_answer": args.in_answer, "on": not args.off}
+               "in_answer": args.in_answer, "on": not args.off, "after": args.after}
+    if args.text is not None:
+        options["text"] = args.text.replace("\\n", "\n")
     if args.hex:
         options["hex"] = args.hex
     _ask(lambda: _control(args).fault(args.modem, args.kind, **options))

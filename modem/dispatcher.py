@@ -127,7 +127,9 @@ class Dispatcher:
         due = self.next.get("ready_check")
         if not news and due is not None and now < due and due - now <= READY_CHECK:
             return []
-        ready = delivery.ready_parts(len(idle), now)
+        # Twice as many as there are idle modems: later parts of long messages may be
+        # waiting for a modem that is busy, and must not hold up the others.
+        ready = delivery.ready_parts(2 * len(idle), now)
         self.next["ready_check"] = now + READY_CHECK if len(ready) < len(idle) else None
         return ready
 
@@ -267,19 +269,23 @@ class Dispatcher:
             if not idle:
                 break
             worker = self._choose(part, idle)
+            if worker is None:
+                continue  # waits for the modem its earlier parts left from
             idle.remove(worker)
             plan.append((worker, self._job(part, worker)))
         return plan
 
     def _choose(self, part, idle):
         """Least-busy idle modem, preferring one of the recipient's carrier, then one
-        not yet failed on this part; the modem of earlier parts for a long message."""
+        not yet failed on this part. A later part of a long message goes from the SIM
+        its earlier parts left from, or waits for it (None): the receiving phone joins
+        only parts from one sender, whatever failed or restarted in between."""
+        if part.sender:
+            return next((w for w in idle if w.name == part.sender and
+                         (not part.sender_imsi or not w.info["imsi"] or w.info["imsi"] == part.sender_imsi)),
+                        None)
         avoid = self.avoid.get(part.part_id, ())
         fresh = [w for w in idle if w.name not in avoid] or idle
-        if part.seq > 1 and part.modem:
-            same = [w for w in fresh if w.name == part.modem]
-            if same:
-                return same[0]
         carrier = phones.carrier_name(part.to_number)
         preferred = [w for w in fresh if carrier and w.info["carrier"] == carrier] or fresh
         return min(preferred, key=lambda w: (self.sent_day.get(_sim(w), 0), w.name))

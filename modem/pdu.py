@@ -11,11 +11,9 @@ timestamps, the decoder) with our own fixes for its known defects
 - its decoder turns UCS2 into one character per 16-bit unit (lone surrogates)
   and can drop a final '@' in GSM 7-bit: both are decoded again here.
 """
-import codecs
 import datetime
 
 from gsmmodem import pdu as gsmpdu
-from gsmmodem.exceptions import EncodingError
 
 from appliance.sms.text import BASIC, EXTENSION, segments
 
@@ -129,14 +127,21 @@ def _user_data(data, offset, udl, dcs, udhi, gsm7):
     concat = None
     udh_len = 0
     if udhi:
+        if offset >= len(data):
+            raise ValueError("unreadable PDU: user data header missing")
         udh_len = data[offset] + 1
+        end = offset + udh_len
+        if end > len(data) or udh_len > (udl * 7 // 8 if gsm7 else udl):
+            raise ValueError("unreadable PDU: user data header longer than the user data")
         pos = offset + 1
-        while pos < offset + udh_len:
+        while pos + 1 < end:
             iei, length = data[pos], data[pos + 1]
             ie = data[pos + 2:pos + 2 + length]
-            if iei == 0x00 and length == 3:
+            if pos + 2 + length > end:
+                raise ValueError("unreadable PDU: information element beyond its header")
+            if iei == 0x00 and length == 3 and 1 <= ie[2] <= ie[1]:
                 concat = (ie[0], ie[1], ie[2])
-            elif iei == 0x08 and length == 4:
+            elif iei == 0x08 and length == 4 and 1 <= ie[3] <= ie[2]:
                 concat = ((ie[0] << 8) | ie[1], ie[2], ie[3])
             pos += 2 + length
     if gsm7:
@@ -189,20 +194,48 @@ def decode(hex_pdu):
     Returns a dict: type (SMS-DELIVER, SMS-SUBMIT, SMS-STATUS-REPORT), number,
     text and concat (reference, total, seq) or None for messages, time; for a
     status report reference, status, status_words, delivered, final.
-    Raises ValueError for a PDU that cannot be read.
+    Raises ValueError for a PDU that cannot be read, and nothing else: one
+    unreadable PDU on a SIM must not stop the others being read.
     """
+    if not isinstance(hex_pdu, str):
+        raise ValueError("unreadable PDU: not text")
+    hex_pdu = hex_pdu.strip()
+    if not hex_pdu or len(hex_pdu) % 2 or not all(c in HEX_DIGITS for c in hex_pdu):
+        raise ValueError("unreadable PDU: not an even number of hex digits")
+    data = bytes.fromhex(hex_pdu)
     try:
         info = gsmpdu.decodeSmsPdu(hex_pdu)
-    except (EncodingError, StopIteration, ValueError, IndexError, KeyError, TypeError) as exc:
-        raise ValueError(f"unreadable PDU: {exc}") from None
-    data = bytearray(codecs.decode(hex_pdu.strip(), "hex_codec"))
-    smsc_len = data[0]
-    pos = 1 + smsc_len
+    except Exception as exc:  # the library's own defects: IndexError, KeyError, StopIteration…
+        raise ValueError(f"unreadable PDU: {type(exc).__name__}: {exc}") from None
+    try:
+        return _complete(info, data)
+    except (IndexError, KeyError, TypeError, OverflowError) as exc:
+        raise ValueError(f"unreadable PDU: {type(exc).__name__}: {exc}") from None
+
+
+HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+TYPES = ("SMS-DELIVER", "SMS-SUBMIT", "SMS-STATUS-REPORT")
+
+
+def _complete(info, data):
+    """Check what the library read and read the user data again ourselves."""
+    if not isinstance(info, dict) or info.get("type") not in TYPES:
+        raise ValueError("unreadable PDU: unknown message type")
+    if info.get("time") is not None and not isinstance(info["time"], datetime.datetime):
+        raise ValueError("unreadable PDU: bad timestamp")
+    if not isinstance(info.get("number"), str):
+        info["number"] = ""  # an empty address field
+    pos = 1 + data[0]
     first = data[pos]
     mti = first & 0x03
+    if TYPES.index(info["type"]) != {0x00: 0, 0x01: 1, 0x02: 2}.get(mti):
+        raise ValueError("unreadable PDU: message type unclear")
     if mti == 0x02:
-        final, delivered = status_final(info["status"])
-        info.update(status_words=status_words(info["status"]), delivered=delivered, final=final)
+        status, reference = info.get("status"), info.get("reference")
+        if not isinstance(status, int) or not isinstance(reference, int) or not 0 <= status <= 0xFF:
+            raise ValueError("unreadable PDU: status report without status or reference")
+        final, delivered = status_final(status)
+        info.update(status_words=status_words(status), delivered=delivered, final=final)
         return info
     # Re-decode the user data: the library's text is wrong for emoji and a final '@'.
     pos += 1
@@ -221,8 +254,11 @@ def decode(hex_pdu):
     udl = data[pos]
     pos += 1
     alphabet = gsmpdu._decodeDataCoding(dcs)
-    text, concat = _user_data(data, pos, udl, 0x08 if alphabet == 0x02 else dcs,
-                              bool(first & 0x40), alphabet == 0x00)
+    gsm7 = alphabet == 0x00
+    # The user data must be there: UDL counts septets (7-bit) or octets.
+    if len(data) - pos < ((udl * 7 + 7) // 8 if gsm7 else udl):
+        raise ValueError("unreadable PDU: user data shorter than its length")
+    text, concat = _user_data(data, pos, udl, 0x08 if alphabet == 0x02 else dcs, bool(first & 0x40), gsm7)
     info["text"] = text
     info["concat"] = concat
     info.pop("udh", None)

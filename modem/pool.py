@@ -21,7 +21,7 @@ from pathlib import Path
 
 from appliance import clock
 from modem import pdu as pdumod
-from modem.at import AtError, AtPort, AtTimeout, PortGone, value_of
+from modem.at import AtError, AtPort, AtTimeout, PortGone, number, value_of
 from modem.errors import classify
 from modem.events import HealthChanged, Inbound, Outcome, SubmitFinished
 
@@ -32,6 +32,7 @@ CARRIER_BY_MNC = {"00": "China Mobile", "02": "China Mobile", "04": "China Mobil
                   "08": "China Mobile", "01": "China Unicom", "06": "China Unicom", "09": "China Unicom",
                   "03": "China Telecom", "05": "China Telecom", "11": "China Telecom"}
 BOOT_LINES = ("RDY", "+CFUN:", "+CPIN:", "SMS Ready", "Call Ready", "^BOOT", "+QIND:", "^SIMST:")
+SLOW_SUBMIT = "no answer to AT+CMGS"
 REGISTRATION = {0: "not registered", 1: "home", 2: "searching", 3: "denied", 4: "unknown", 5: "roaming"}
 
 
@@ -42,8 +43,43 @@ def sim_carrier(imsi):
 
 
 def csq_dbm(rssi):
-    """AT+CSQ's 0..31 as dBm (-113 + 2n); 99 (unknown) as None."""
-    return None if rssi is None or rssi == 99 else -113 + 2 * rssi
+    """AT+CSQ's 0..31 as dBm (-113 + 2n); 99 (unknown) and nonsense as None."""
+    return None if rssi is None or not 0 <= rssi <= 31 else -113 + 2 * rssi
+
+
+# What modems say, read leniently: a malformed answer gives None, never an exception
+# (one used to end the worker's pass and drop the other lines read with it).
+
+def signal_of(csq):
+    """dBm from the text after '+CSQ:' ('18,99'), else None."""
+    return csq_dbm(number(csq.split(",")[0])) if csq else None
+
+
+def registration_of(creg):
+    """Words for the text after '+CREG:' ('0,1', or '1' as a notification), else None."""
+    if not creg:
+        return None
+    fields = creg.split(",")
+    stat = number(fields[1] if len(fields) > 1 else fields[0])
+    return None if stat is None else REGISTRATION.get(stat, str(stat))
+
+
+def store_index(rest):
+    """The index of '+CMTI: "SM",3' / '+CDSI: "SR",3' (the text after the colon), else None."""
+    return number(rest.split(",")[-1]) if rest else None
+
+
+def listed(lines):
+    """(index, PDU line) of each entry in AT+CMGL's answer; malformed entries are skipped."""
+    entries = []
+    for i, line in enumerate(lines):
+        if line.startswith("+CMGL:") and i + 1 < len(lines):
+            index = number(line[6:].split(",")[0])
+            if index is None:
+                log.warning("unreadable +CMGL entry skipped: %r", line[:80])
+                continue
+            entries.append((index, lines[i + 1]))
+    return entries
 
 
 class ModemWorker:
@@ -69,6 +105,7 @@ class ModemWorker:
         self.next_connect = 0.0
         self.next_health = 0.0
         self.next_read = 0.0
+        self.carried = []          # unsolicited lines read after the modem rebooted (RDY), for after set-up
         self.thread = threading.Thread(target=self.run, name=f"modem-{self.name}", daemon=True)
 
     # --- the loop --------------------------------------------------------------
@@ -148,6 +185,9 @@ class ModemWorker:
             log.warning("%s: setup failed: %s", self.name, exc)
             return False
         self.port = port
+        for item in self.carried:  # what followed a reboot's RDY, handled now that the modem is set up
+            port.unsolicited.put(item)
+        self.carried = []
         self.failures = self.failed_resets = 0
         self.next_health = time.monotonic() + self.config["modems.health_interval"]
         self.next_read = 0.0  # read the SIM store at once
@@ -189,9 +229,11 @@ class ModemWorker:
                 break
         self._optional(port, 'AT+CPMS="SM","SM","SM"')
         # mt=1: new SMS stored and announced (+CMTI), so nothing is lost before it is
-        # committed; ds=1: status reports straight to us (+CDS).
-        if not self._optional(port, "AT+CNMI=2,1,0,1,0"):
-            self._optional(port, "AT+CNMI=2,1,0,2,0")
+        # committed; ds=2: status reports stored too (+CDSI), so those that come while
+        # smsd is down wait on the SIM for the full read at start. Modems that cannot
+        # store them send them on the line (ds=1, +CDS).
+        if not self._optional(port, "AT+CNMI=2,1,0,2,0"):
+            self._optional(port, "AT+CNMI=2,1,0,1,0")
         self._health(port)
         # Boot announcements of the reset we asked for are not news; anything else is kept.
         for line, pdu_line in port.drain_unsolicited():
@@ -273,7 +315,31 @@ class ModemWorker:
             time.sleep(wait)
         self.submit_started = time.monotonic()
         try:
-            reference = self.port.submit_pdu(job.pdu, job.length, timeout=self.config["modems.submit_timeout"])
+            outcome = self._submit(job)
+        except Exception as exc:  # whatever it was, the dispatcher hears of the part
+            log.exception("%s: submitting part %s failed", self.name, job.part_id)
+            outcome = Outcome("unknown", error=f"submit failed unexpectedly ({type(exc).__name__}); not re-sent",
+                              modem_trouble=True)
+        if self.alarm.startswith(SLOW_SUBMIT):
+            self.alarm = ""
+            self.pool.events.put(HealthChanged(self))
+        self.last_activity = clock.now()
+        self._finished(job, outcome)
+
+    def _slow_submit(self):
+        """No answer to AT+CMGS within command_timeout of the PDU. The part stays with
+        this modem until submit_timeout (it may have gone out: handing it to another
+        modem could send it twice), but the modem is shown in trouble at once."""
+        self.alarm = f"{SLOW_SUBMIT} for {self.config['modems.command_timeout']:g} s"
+        log.error("ALARM %s: %s", self.name, self.alarm)
+        self.pool.events.put(HealthChanged(self))
+
+    def _submit(self, job):
+        """One AT+CMGS: the Outcome."""
+        try:
+            reference = self.port.submit_pdu(job.pdu, job.length, timeout=self.config["modems.submit_timeout"],
+                                             slow_after=self.config["modems.command_timeout"],
+                                             on_slow=self._slow_submit)
             outcome = Outcome("sent", reference=reference)
             self.failures = 0
         except AtError as exc:
@@ -294,8 +360,7 @@ class ModemWorker:
                 outcome = Outcome("transient", error=f"not submitted: {exc}", modem_trouble=True)
             if isinstance(exc, AtTimeout):
                 self._failure()
-        self.last_activity = clock.now()
-        self._finished(job, outcome)
+        return outcome
 
     def _finished(self, job, outcome):
         self.busy = not self.jobs.empty()
@@ -306,7 +371,8 @@ class ModemWorker:
     def _handle_unsolicited(self):
         if self.port is None:
             return
-        for line, pdu_line in self.port.drain_unsolicited():
+        items = self.port.drain_unsolicited()
+        for i, (line, pdu_line) in enumerate(items):
             self.last_activity = clock.now()
             try:
                 self._unsolicited(line, pdu_line)
@@ -314,13 +380,21 @@ class ModemWorker:
                 log.warning("%s: handling %s failed: %s", self.name, line, exc)
                 if isinstance(exc, AtTimeout):
                     self._failure()
-                if self.port is None:
-                    return
+            except Exception:  # one odd line must not cost the others
+                log.exception("%s: handling %r failed", self.name, line[:80])
+            if self.port is None:
+                # Reset or rebooted (RDY): the rest waits for the modem to be set up again.
+                self.carried += [item for item in items[i + 1:] if not item[0].startswith(BOOT_LINES)]
+                return
 
     def _unsolicited(self, line, pdu_line):
         head, _, rest = line.partition(":")
         if head in ("+CMTI", "+CDSI"):
-            index = int(rest.split(",")[-1])
+            index = store_index(rest)
+            if index is None:
+                log.warning("%s: unreadable %s ignored (the full read finds the message)", self.name, line[:80])
+                self.next_read = min(self.next_read, time.monotonic())
+                return
             lines = self.port.command(f"AT+CMGR={index}")
             if len(lines) >= 2:
                 self._deliver(lines[1], index)
@@ -338,13 +412,11 @@ class ModemWorker:
     def _read_store(self, port=None):
         """Full read of the SIM store (+CMTI notifications get lost)."""
         port = port or self.port
-        lines = port.command("AT+CMGL=4")
-        entries = []
-        for i, line in enumerate(lines):
-            if line.startswith("+CMGL:") and i + 1 < len(lines):
-                entries.append((int(line[6:].split(",")[0]), lines[i + 1]))
-        for index, hex_pdu in entries:
-            self._deliver(hex_pdu, index)
+        for index, hex_pdu in listed(port.command("AT+CMGL=4")):
+            try:
+                self._deliver(hex_pdu, index)
+            except AtError as exc:  # e.g. AT+CMGD refused: the others are still read
+                log.warning("%s: message at index %s: %s", self.name, index, exc)
 
     def _deliver(self, hex_pdu, index, wait=True):
         """Hand a stored or pushed PDU to the dispatcher; delete it from the SIM
@@ -374,12 +446,10 @@ class ModemWorker:
         port = port or self.port
         csq = value_of(port.command("AT+CSQ"), "+CSQ")
         if csq:
-            self.info["signal_dbm"] = csq_dbm(int(csq.split(",")[0]))
-        creg = value_of(port.command("AT+CREG?"), "+CREG")
-        if creg:
-            fields = creg.split(",")
-            stat = int(fields[1] if len(fields) > 1 else fields[0])
-            self.info["registration"] = REGISTRATION.get(stat, str(stat))
+            self.info["signal_dbm"] = signal_of(csq)
+        registration = registration_of(value_of(port.command("AT+CREG?"), "+CREG"))
+        if registration is not None:
+            self.info["registration"] = registration
         cops = value_of(port.command("AT+COPS?"), "+COPS")
         if cops and '"' in cops:
             self.info["operator"] = cops.split('"')[1]
@@ -399,6 +469,9 @@ class ModemWorker:
             self.errors += 1
         except PortGone:
             pass  # the loop notices and reconnects
+        except Exception:  # an answer nobody foresaw: logged, and the worker goes on
+            log.exception("%s: %s failed", self.name, getattr(action, "__name__", action))
+            self.errors += 1
 
     def snapshot(self):
         return {"port": self.name, "device": self.device, "state": self.state, "alarm": self.alarm,

@@ -65,7 +65,7 @@ class SimModem:
         self.reports = []               # (due monotonic, pdu hex)
         self.faults = {"cms": [], "silent_until": 0.0, "report_status": [], "garbage_in_answer": 0,
                        "direct": False, "no_reports": False, "quiet": False,
-                       "stored_reports": False}
+                       "stored_reports": False, "answers": []}
         self.reference = 0
         self.submits = 0
         self.reset_settings()
@@ -441,8 +441,16 @@ class SimModem:
             record["result"] = "no answer"
             self.sim.air(record)
             return None
-        if self.faults["cms"]:
-            code = self.faults["cms"].pop(0)
+        if self.faults["answers"]:
+            # A malformed answer, as seen from some firmware ('+CMGS: x', '+CMS ERROR: 5²00').
+            answer = self.faults["answers"].pop(0)
+            failed = answer.rstrip().endswith("ERROR") or "ERROR:" in answer
+            record["result"] = answer if failed else "ok"
+            self.sim.air(record)
+            self.write(answer.replace("\n", "\r\n").encode("utf-8"))
+            return None
+        code = self.faults["cms"].pop(0) if self.faults["cms"] else None
+        if code is not None:  # None: a submit let through before the errors (--after)
             record["result"] = f"+CMS ERROR: {code}"
             self.sim.air(record)
             return self.error(code, "CMS")
@@ -616,10 +624,15 @@ class Simulator:
         kind = request.get("kind")
         faults = modem.faults
         if kind == "cms":
+            faults["cms"] += [None] * int(request.get("after", 0))  # submits that go through first
             faults["cms"] += [int(request.get("code", 500))] * int(request.get("count", 1))
         elif kind == "silence":
             seconds = float(request.get("seconds", 3600))
             faults["silent_until"] = time.monotonic() + seconds
+        elif kind == "answer":  # the next submits are answered with this text (lines, final included)
+            faults["answers"] += [request.get("text", "\n+CMGS: x\n\nOK\n")] * int(request.get("count", 1))
+        elif kind == "say":  # the modem says this text (lines of its own, well-formed or not)
+            modem.write(request.get("text", "").replace("\n", "\r\n").encode("utf-8"))
         elif kind == "garbage":
             if request.get("in_answer"):
                 faults["garbage_in_answer"] += int(request.get("count", 1))
@@ -642,7 +655,8 @@ class Simulator:
             faults["stored_reports"] = bool(request.get("on", True))
         elif kind == "clear":
             faults.update({"cms": [], "silent_until": 0.0, "report_status": [], "garbage_in_answer": 0,
-                           "direct": False, "no_reports": False, "quiet": False, "stored_reports": False})
+                           "direct": False, "no_reports": False, "quiet": False, "stored_reports": False,
+                           "answers": []})
         else:
             return {"error": f"unknown fault {kind!r}"}
         return {"ok": True, "modem": modem.name, "fault": kind}

@@ -44,6 +44,8 @@ class ReadyPart:
     text: str
     part_count: int
     delivery_report: bool
+    sender: str = ""       # a later part of a long message: the modem its earlier parts left from
+    sender_imsi: str = ""  # and the SIM (the receiving phone joins parts from one sender only)
 
 
 @dataclass
@@ -84,10 +86,16 @@ def _stamp(value):
 # --- choosing and claiming ---------------------------------------------------------
 
 PART_COLUMNS = """p.id, p.message_id, p.seq, p.concat_ref, p.attempts, p.modem, m.to_number, m.text,
-       m.part_count, m.delivery_report"""
+       m.part_count, m.delivery_report,
+       (SELECT q.modem || ' ' || q.imsi FROM message_part q
+        WHERE q.message_id = p.message_id AND q.seq = p.seq - 1) AS sender"""
 
-# A part is ready when it is the lowest queued part of its message: parts go in
-# order, and a part backing off holds the rest of its message.
+# A part is ready when every earlier part of its message went out (sent or
+# delivered): parts go in order, one at a time, a part backing off holds the rest,
+# and nothing follows a part whose submit is in flight or was interrupted (unknown).
+EARLIER_DONE = """NOT EXISTS (SELECT 1 FROM message_part q
+                  WHERE q.message_id = p.message_id AND q.seq < p.seq AND q.state NOT IN ('sent', 'delivered'))"""
+
 READY_SQL = f"""
 SELECT {PART_COLUMNS}
 FROM message m JOIN message_part p ON p.message_id = m.id
@@ -95,8 +103,7 @@ WHERE m.state = 'queued' AND p.state = 'queued'
   AND (m.not_before IS NULL OR m.not_before <= ?)
   AND (m.not_after IS NULL OR m.not_after > ?)
   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
-  AND NOT EXISTS (SELECT 1 FROM message_part q
-                  WHERE q.message_id = m.id AND q.state = 'queued' AND q.seq < p.seq)
+  AND {EARLIER_DONE}
 ORDER BY m.priority, m.id, p.seq
 LIMIT ?"""
 
@@ -105,13 +112,13 @@ SELECT {PART_COLUMNS}
 FROM message_part p JOIN message m ON m.id = p.message_id
 WHERE p.message_id = ? AND p.state = 'queued' AND (m.not_after IS NULL OR m.not_after > ?)
   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
-  AND NOT EXISTS (SELECT 1 FROM message_part q
-                  WHERE q.message_id = p.message_id AND q.state = 'queued' AND q.seq < p.seq)
+  AND {EARLIER_DONE}
 ORDER BY p.seq LIMIT 1"""
 
 
 def _ready_part(row):
-    return ReadyPart(*row[:9], bool(row[9]))
+    sender, _, imsi = (row[10] or "").partition(" ") if row[2] > 1 else ("", "", "")
+    return ReadyPart(*row[:9], bool(row[9]), sender=sender, sender_imsi=imsi)
 
 
 def ready_parts(limit, now=None):
@@ -178,12 +185,26 @@ def record_results(results, now=None):
     ids = [r.part_id for r in results]
     owner = dict(_rows(f"SELECT id, message_id FROM message_part WHERE id IN ({_marks(ids)})", ids))
     if failed:
-        # One lost part spoils the message: its parts not yet sent fail with it.
-        _many("UPDATE message_part SET state = 'failed', error = 'another part of the message failed', "
-              "status_at = ? WHERE message_id = ? AND state = 'queued'",
-              [(stamp, owner[r.part_id]) for r in failed])
-        _many("UPDATE message SET failure_reason = ? WHERE id = ?", [(r.error, owner[r.part_id]) for r in failed])
+        _fail_rest([(owner[r.part_id], "another part of the message failed", r.error) for r in failed], stamp)
+    unknown = [r for r in results if r.kind == "unknown"]
+    if unknown:
+        # The receiving phone cannot complete a message whose part may be missing, and
+        # a part after it would be the only sign of it: nothing follows an unknown part.
+        _fail_rest([(owner[r.part_id], "not sent: an earlier part's submit was interrupted (unknown)",
+                     "a part's submit was interrupted; the rest were not sent") for r in unknown], stamp,
+                   only_if_rest=True)
     refresh_messages(set(owner.values()), now)
+
+
+def _fail_rest(failures, stamp, only_if_rest=False):
+    """One lost part spoils the message: its parts not yet sent fail with it.
+    failures: (message id, error for those parts, the message's failure reason)."""
+    for message_id, error, reason in failures:
+        cursor = dbmod.database.obj.execute_sql(
+            _sql("UPDATE message_part SET state = 'failed', error = ?, status_at = ? "
+                 "WHERE message_id = ? AND state = 'queued'"), (error, stamp, message_id))
+        if cursor.rowcount or not only_if_rest:
+            _many("UPDATE message SET failure_reason = ? WHERE id = ?", [(reason, message_id)])
 
 
 def record_status_reports(reports, now=None):
@@ -201,10 +222,10 @@ def record_status_reports(reports, now=None):
             updates.append(("delivered" if delivered else "failed", code, stamp, "" if delivered else words,
                             reference, hit[0]))
             if not delivered:
-                failures.append((words, hit[1]))
+                failures.append((hit[1], "another part of the message failed", words))
     _many("UPDATE message_part SET state = ?, status_code = ?, status_at = ?, error = ?, "
           "reference = COALESCE(reference, ?) WHERE id = ?", updates)
-    _many("UPDATE message SET failure_reason = ? WHERE id = ?", failures)
+    _fail_rest(failures, stamp)
     if updates:
         ids = [u[-1] for u in updates]
         owners = {mid for (mid,) in _rows(f"SELECT DISTINCT message_id FROM message_part WHERE id IN "

@@ -19,6 +19,9 @@ from appliance.sms.models import InboundMessage, InboundPart
 log = logging.getLogger(__name__)
 
 MISSING = "…"  # stands for a part that never arrived
+# The parts of one long SMS leave the sender's phone within seconds of each other:
+# their SMS-centre timestamps lie within this of the message's (its first part's).
+PART_SPREAD = datetime.timedelta(minutes=10)
 
 
 def store_inbound(from_number, text, sent_at=None, modem="", concat=None, now=None):
@@ -34,6 +37,13 @@ def store_inbound(from_number, text, sent_at=None, modem="", concat=None, now=No
         if not concat or concat[1] <= 1:
             return _store_whole(number, text, sent_at, modem, 1, True, now)
         ref, total, seq = concat
+        done = _assembled_with(number, ref, total, text, sent_at)
+        if done is not None:
+            # Read again from the SIM (a crash between the commit and AT+CMGD): the
+            # part of a message already joined, not the first of a new one.
+            log.info("part %d/%d from %s already in inbound SMS %s; not stored again", seq, total,
+                     number, done.id)
+            return done
         (InboundPart.insert(from_number=number, concat_ref=ref, total=total, seq=seq, text=text,
                             sent_at=sent_at, received_at=now, modem=modem)
          .on_conflict_ignore().execute())
@@ -44,6 +54,23 @@ def store_inbound(from_number, text, sent_at=None, modem="", concat=None, now=No
             return None
         message = _assemble(parts, complete=True, now=now)
     return message
+
+
+def _assembled_with(number, ref, total, text, sent_at):
+    """The complete message a part already went into, or None. A re-read part has
+    the SMS centre's timestamp and text it had; a new message re-using the
+    reference (8 bits: they wrap) is either later or already has parts waiting."""
+    if sent_at is None:
+        return None
+    waiting = InboundPart.select().where(InboundPart.from_number == number, InboundPart.concat_ref == ref,
+                                         InboundPart.total == total)
+    if waiting.exists():
+        return None  # a message being joined now: the part belongs there (or is its duplicate)
+    candidates = InboundMessage.select().where(
+        InboundMessage.from_number == number, InboundMessage.part_count == total,
+        InboundMessage.complete == True,  # noqa: E712 (peewee)
+        InboundMessage.sent_at <= sent_at, InboundMessage.sent_at >= sent_at - PART_SPREAD)
+    return next((m for m in candidates if text and text in m.text), None)
 
 
 def _store_whole(number, text, sent_at, modem, part_count, complete, now):
