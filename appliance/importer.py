@@ -472,7 +472,8 @@ BARRIERS_ENV = "APPLIANCE_IMPORT_BARRIERS"
 def barrier(point):
     """Where a test stops an import: when $APPLIANCE_IMPORT_BARRIERS names a folder
     holding a FIFO named `point` ('staged': every row staged, publishing not begun;
-    'published': after each published batch), the import opens it and waits until
+    'published': after each published batch; 'taking back': after each batch taken
+    back), the import opens it and waits until
     the test, which holds its other end, closes it (or kills the process). Never
     inside a transaction. Without the variable (always, in production) a no-op."""
     folder = os.environ.get(BARRIERS_ENV)
@@ -727,7 +728,7 @@ def _take_back(job_id, reason):
             ImportJob.update(published=earlier, rows_written=earlier).where(ImportJob.id == job_id).execute()
             return True
     while retrying(one):
-        pass
+        barrier("taking back")  # after each batch taken back
     discard(job_id)
     raise TakenBack(reason)
 

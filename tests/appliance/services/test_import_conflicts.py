@@ -109,3 +109,31 @@ def test_publishing_and_taking_back_on_postgres(postgres_url, tmp_path, monkeypa
         assert Customer.get(Customer.customer_no == "C001800").id_number == ID_NUMBER
     finally:
         db.close()
+
+
+def test_a_run_stopped_while_taking_back_is_finished_when_the_job_is_next_published(database, config, tmp_path,
+                                                                                     monkeypatch):
+    path = customers_file(tmp_path, 3500, conflict_at=3200)  # four batches: three to take back
+
+    class PowerCut(Exception):
+        pass
+
+    def barrier(point):
+        if point == "staged":
+            with other_writer(config) as other:
+                other.execute("INSERT INTO customer (customer_no, name, gender, other_phones, id_number, region, "
+                              "language, opt_out, created_at) VALUES ('X1', '别人', '', '', ?, '', 'zh', 0, "
+                              "'2026-11-30 00:00:00')", (ID_NUMBER,))
+        elif point == "taking back":  # the newest batch is taken back: the process dies
+            raise PowerCut()
+    monkeypatch.setattr(importer, "barrier", barrier)
+    with pytest.raises(PowerCut):
+        importer.import_file("customers", path)
+    job = ImportJob.get()
+    assert (job.state, job.published) == ("running", 2000) and "id_number" in job.message
+    assert Customer.select().count() == 2001  # two batches still published, and X1
+    monkeypatch.setattr(importer, "barrier", lambda point: None)
+    with pytest.raises(importer.TakenBack, match="id_number"):
+        importer.publish(job.id)  # what the web daemon does with a job it finds running, ownerless
+    assert [c.customer_no for c in Customer.select()] == ["X1"]
+    assert ImportJob.get().state == "failed" and not ImportRow.select().exists()
