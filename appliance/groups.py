@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from appliance import phones
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
 from appliance.models import (
     GROUP_KINDS,
@@ -73,7 +73,7 @@ def add_members(group, keys):
                          field="group")
     found = [_member_for(group.kind, key) for key in keys]
     added = 0
-    with database.atomic():
+    with write_transaction():
         for person in found:
             column = {"customer": GroupMember.customer, "staff": GroupMember.staff}[group.kind]
             if not GroupMember.select().where(GroupMember.group == group, column == person).exists():

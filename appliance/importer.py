@@ -252,6 +252,9 @@ def _text(value):
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
+MAX_AMOUNT = Decimal(10) ** 12  # the amount columns keep 14 digits, 2 after the point
+
+
 def convert(f, value):
     """The field's value from a cell; ValueError with words for a bad one."""
     if f.kind == "date" and isinstance(value, datetime.datetime):
@@ -281,6 +284,10 @@ def convert(f, value):
             amount = Decimal(text.replace(",", "").replace("¥", "").replace("元", ""))
         except InvalidOperation:
             raise ValueError(f"{text!r} is not an amount") from None
+        if not amount.is_finite():  # 'NaN', 'Infinity'
+            raise ValueError(f"{text!r} is not an amount")
+        if amount >= MAX_AMOUNT:
+            raise ValueError(f"{text!r} is too large (at most {MAX_AMOUNT - Decimal('0.01')})")
         if amount < 0:
             raise ValueError(f"{text!r} is negative")
         return amount
@@ -1037,13 +1044,16 @@ def upsert_record(kind, record, actor="api", source=""):
         except ValueError as exc:
             raise InputError(f"{name}: {exc}", field=name) from None
     key = KEYS.get(kind)
-    exists = key is not None and values.get(key[1]) and \
-        key[0].select().where(getattr(key[0], key[1]) == values[key[1]]).exists()
-    for f in SPECS[kind]:
-        if f.required and values.get(f.name) in (None, "") and not (exists and f.name != key[1]):
-            raise InputError(f"{f.name}: required", field=f.name)
     try:
-        with database.atomic():
+        # The write lock first (BEGIN IMMEDIATE): two clients upserting at once wait
+        # for each other instead of failing "database is locked", and the record
+        # cannot appear between the look and the write.
+        with write_transaction():
+            exists = key is not None and values.get(key[1]) and \
+                key[0].select().where(getattr(key[0], key[1]) == values[key[1]]).exists()
+            for f in SPECS[kind]:
+                if f.required and values.get(f.name) in (None, "") and not (exists and f.name != key[1]):
+                    raise InputError(f"{f.name}: required", field=f.name)
             created = UPSERT[kind](values)
             key = next(iter(values[f.name] for f in SPECS[kind] if f.required))
             audit(actor, f"{kind}.{'create' if created else 'update'}", f"{kind}:{key}", source=source)

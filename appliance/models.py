@@ -20,7 +20,7 @@ from peewee import (
 )
 
 from appliance import clock, idcard, phones
-from appliance.db import BaseModel
+from appliance.db import BaseModel, write_transaction
 from appliance.errors import InputError
 
 GENDERS = ("M", "F", "")
@@ -59,7 +59,7 @@ class Customer(BaseModel):
 
     def save(self, *args, **kwargs):
         self.clean()
-        with self._meta.database.atomic():
+        with write_transaction():
             result = super().save(*args, **kwargs)
             _sync_phones(self)
         return result

@@ -32,6 +32,10 @@ def build_app(config):
         headers.setdefault("Content-Security-Policy",
                            "default-src 'self'; img-src 'self' data:; style-src 'self'; "
                            "script-src 'self'; media-src 'self'; frame-ancestors 'none'; form-action 'self'")
+        # HSTS only when cheroot itself served TLS: the box terminates HTTPS, and an
+        # X-Forwarded-Proto header is not trusted (any client can send one).
+        if bottle.request.environ.get("wsgi.url_scheme") == "https":
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
     api.install(app)
     pages.install(app, config)

@@ -11,6 +11,7 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 from appliance.daemon import serve, threads_alive
 from appliance.errors import ConfigError
 from web.app import build_app
+from web.intake import ClientCounts, Intake, ReadDeadlineConnection
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +90,20 @@ MAX_REQUEST_BODY = 64 * 1024 * 1024
 
 
 def make_server(config, app=None, listen=None):
-    """A cheroot server for the app (not started)."""
+    """A cheroot server for the app (not started).
+
+    cheroot's workers read requests as well as run the app, so a slow client holds
+    one while it trickles its request in. Hence many workers (cheap: they mostly
+    wait), each request's reading cut at a deadline, at most half of them reading
+    one client address's requests, and only `web.threads` of them running the app at once
+    (web/intake.py)."""
     host, port = parse_listen(listen or config["web.listen"])
-    server = wsgi.Server((host, port), app or build_app(config), numthreads=config["web.threads"],
+    slots = config["web.threads"]
+    workers = max(32, 4 * slots)
+    server = wsgi.Server((host, port), Intake(app or build_app(config), slots), numthreads=workers,
                          server_name="appliance", timeout=30, shutdown_timeout=2)
+    server.ConnectionClass = ReadDeadlineConnection
+    server.clients = ClientCounts(workers // 2)
     server.max_request_body_size = MAX_REQUEST_BODY
     if use_https(config):
         cert, key = ensure_certificate(config)

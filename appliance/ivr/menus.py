@@ -10,7 +10,7 @@ Keys with a fixed meaning everywhere (not assignable to children):
 `*` back to the parent menu, `9` repeat, `0` operator.
 """
 
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import NotFound
 from appliance.ivr.models import MenuNode
 
@@ -34,7 +34,7 @@ def ensure_default_menu():
     """Create the default tree when there is no root menu yet (idempotent)."""
     if MenuNode.select().where(MenuNode.parent.is_null()).exists():
         return False
-    with database.atomic():
+    with write_transaction():
         made = {}
         for position, (name, parent, digit, title, prompt, action) in enumerate(DEFAULT_MENU):
             node = MenuNode(name=name, parent=made.get(parent), digit=digit, title=title,

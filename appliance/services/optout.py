@@ -4,7 +4,7 @@ A customer who texts 退订/TD/T lands on the opt-out list and gets
 Customer.opt_out set; an admin can put any number on either list.
 """
 from appliance import phones
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import InputError
 from appliance.models import Customer
 from appliance.services.models import OPTOUT_KINDS, OptOut
@@ -17,7 +17,7 @@ def add(number, kind="optout", reason="", source="cli"):
     """Put a number on a list; returns True when it was not there yet."""
     number = phones.normalize(number, "number")
     _check_kind(kind)
-    with database.atomic():
+    with write_transaction():
         _, created = OptOut.get_or_create(number=number, kind=kind,
                                           defaults={"reason": reason, "source": source})
         if kind == "optout":
@@ -29,7 +29,7 @@ def remove(number, kind="optout"):
     """Take a number off a list (an opt-in again); returns True when it was there."""
     number = phones.normalize(number, "number")
     _check_kind(kind)
-    with database.atomic():
+    with write_transaction():
         removed = OptOut.delete().where(OptOut.number == number, OptOut.kind == kind).execute()
         if kind == "optout":
             Customer.update(opt_out=False).where(Customer.mobile == number).execute()

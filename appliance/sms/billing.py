@@ -14,7 +14,8 @@ from decimal import Decimal
 from peewee import SQL, fn
 
 from appliance import clock, listings, phones
-from appliance.db import database
+from appliance.db import write_transaction
+from appliance.errors import InputError
 from appliance.sms.models import Message, MessagePart
 
 CARRIER_KEYS = {"China Mobile": "billing.china_mobile", "China Unicom": "billing.china_unicom",
@@ -49,7 +50,7 @@ def charge_parts(config):
              .where(MessagePart.cost == 0,
                     MessagePart.state.in_(CHARGED_STATES + ("failed",))))
     count = 0
-    with database.atomic():
+    with write_transaction():
         for part in query:
             if not _charged(part):
                 continue
@@ -62,9 +63,12 @@ def charge_parts(config):
 
 def _month_bounds(month):
     """The instants the box's month 'YYYY-MM' begins and ends."""
-    year, mon = (int(x) for x in month.split("-"))
-    return clock.day_start(datetime.date(year, mon, 1)), clock.day_start(datetime.date(year + (mon == 12),
-                                                                                      mon % 12 + 1, 1))
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        return clock.day_start(datetime.date(year, mon, 1)), clock.day_start(datetime.date(year + (mon == 12),
+                                                                                          mon % 12 + 1, 1))
+    except (ValueError, OverflowError):  # '0000-00', '9999-12': no such month on the box's calendar
+        raise InputError(f"month: {month!r} is not a month (YYYY-MM)", field="month") from None
 
 
 def statement(config, month, department=None):

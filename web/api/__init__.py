@@ -29,6 +29,7 @@ import decimal
 import importlib
 import json
 import logging
+import math
 import pkgutil
 import re
 from dataclasses import dataclass, field
@@ -57,9 +58,13 @@ class Param:
 
 
 def param(name, location="query", schema=None, required=None, description=""):
-    """A path or query parameter; path parameters are always required."""
-    return Param(name, location, schema or {"type": "string"},
-                 location == "path" if required is None else required, description)
+    """A path or query parameter; path parameters are always required. Integers
+    are 64-bit: the document says so and convert_param refuses the others."""
+    schema = dict(schema or {"type": "string"})
+    if schema.get("type") == "integer":
+        schema.setdefault("minimum", -2 ** 63)
+        schema.setdefault("maximum", 2 ** 63 - 1)
+    return Param(name, location, schema, location == "path" if required is None else required, description)
 
 
 @dataclass
@@ -75,15 +80,13 @@ class ApiRoute:
     status: int = 200
     tags: list = field(default_factory=list)
     description: str = ""
+    also: tuple = ()  # other success statuses the handler answers (an upsert: 201 created, 200 updated)
 
     @property
     def bottle_path(self):
-        types = {p.name: p.schema.get("type") for p in self.params if p.location == "path"}
-
-        def convert(match):
-            name = match.group(1)
-            return f"<{name}:int>" if types.get(name) == "integer" else f"<{name}>"
-        return PREFIX + re.sub(r"\{(\w+)\}", convert, self.path)
+        # Every path parameter is taken as text and converted by convert_param, so a
+        # bad one (letters, an integer past 64 bits) is a JSON 400 naming it.
+        return PREFIX + re.sub(r"\{(\w+)\}", r"<\1>", self.path)
 
     @property
     def operation_id(self):
@@ -94,7 +97,7 @@ ROUTES = []
 
 
 def api_route(method, path, summary, *, permission="view", params=(), body=None, response=None,
-              status=200, tags=(), description=""):
+              status=200, tags=(), description="", also=()):
     """Register an API route (see the module docstring). Returns the function unchanged."""
     method = method.upper()
     if permission not in set().union(*PERMISSIONS.values()):
@@ -107,7 +110,7 @@ def api_route(method, path, summary, *, permission="view", params=(), body=None,
                     return handler  # the same module imported twice
                 raise ValueError(f"API route {method} {path} is registered twice")
         ROUTES.append(ApiRoute(method, path, summary, handler, permission, list(params), body, response,
-                               status, list(tags), description))
+                               status, list(tags), description, tuple(also)))
         return handler
     return register
 
@@ -167,6 +170,10 @@ def check_schema(value, schema, where):
     }
     if kinds and not any(checks[k](value) for k in kinds):
         raise InputError(f"{where}: must be {' or '.join(kinds)}", field=where)
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
+        raise InputError(f"{where}: must be within 64 bits", field=where)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"{where}: must be a finite number", field=where)
     if "enum" in schema and value not in schema["enum"]:
         raise InputError(f"{where}: must be one of {', '.join(map(str, schema['enum']))}", field=where)
     if isinstance(value, str):
@@ -174,7 +181,8 @@ def check_schema(value, schema, where):
             raise InputError(f"{where}: at least {schema['minLength']} characters", field=where)
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             raise InputError(f"{where}: at most {schema['maxLength']} characters", field=where)
-        if "pattern" in schema and not re.search(schema["pattern"], value):
+        # '$' as in JSON Schema (ECMA): the very end, not before a final newline as in Python.
+        if "pattern" in schema and not re.search(re.sub(r"\$$", r"\\Z", schema["pattern"]), value):
             raise InputError(f"{where}: does not match {schema['pattern']}", field=where)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
@@ -206,6 +214,8 @@ def convert_param(text, p):
     kind = p.schema.get("type", "string")
     try:
         if kind == "integer":
+            if len(text.strip().lstrip("+-")) > 19:  # past 64 bits; int() of a long text is not linear
+                raise InputError(f"{p.name}: must be an integer within 64 bits", field=p.name)
             value = int(text)
         elif kind == "number":
             value = float(text)
@@ -283,13 +293,58 @@ def read_body(route):
         raise ApiError(415, "body: Content-Type must be application/json", field="body")
     raw = bottle.request.body.read(MAX_BODY + 1)
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = parse_json(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError("body: not UTF-8", field="body") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"body: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
                          field="body") from None
+    refuse_odd_numbers(data, "body")
     return check_schema(data, route.body, "body")
+
+
+class _OddNumber:
+    """A JSON number the box does not take: NaN, ±Infinity, one that overflows a
+    double (1e999999), or an integer past 64 bits. Kept as its text so the check
+    below names the field instead of the parser failing without one."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+INT64 = (-2 ** 63, 2 ** 63 - 1)
+
+
+def _parse_int(text):
+    # Digits are counted before int() runs: converting a huge digit string costs
+    # more than linear time (and Python refuses past 4300 digits with a ValueError).
+    if len(text.lstrip("-")) > 19:
+        return _OddNumber(text)
+    value = int(text)
+    return value if INT64[0] <= value <= INT64[1] else _OddNumber(text)
+
+
+def _parse_float(text):
+    value = float(text)
+    return value if math.isfinite(value) else _OddNumber(text)
+
+
+def parse_json(text):
+    """json.loads, with odd numbers (see _OddNumber) left for refuse_odd_numbers."""
+    return json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_OddNumber)
+
+
+def refuse_odd_numbers(value, where):
+    """InputError (400) naming the field that holds an odd number, anywhere in the body."""
+    if isinstance(value, _OddNumber):
+        raise InputError(f"{where}: {value.text[:40]} is not a number the box takes "
+                         f"(finite, integers within 64 bits)", field=where)
+    if isinstance(value, dict):
+        for name, item in value.items():
+            refuse_odd_numbers(item, name if where == "body" else f"{where}.{name}")
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            refuse_odd_numbers(item, f"{where}[{i}]")
 
 
 def read_query(route):
@@ -300,7 +355,7 @@ def read_query(route):
             raise InputError(f"{name}: unknown query parameter", field=name)
     for name, p in known.items():
         text = bottle.request.query.getunicode(name)
-        if text is None or text == "":
+        if text is None:  # absent; an empty value is a value, checked like any other
             if p.required:
                 raise InputError(f"{name}: required", field=name)
             if "default" in p.schema:
@@ -324,7 +379,7 @@ def make_handler(route):
             token = authenticate(route.permission)
             for p in route.params:
                 if p.location == "path":
-                    path[p.name] = check_schema(path[p.name], p.schema, p.name)
+                    path[p.name] = convert_param(path[p.name], p)
             call = ApiCall(token, read_query(route), read_body(route), client_address(),
                            bottle.request.app.config.get("appliance.config"))
             result = route.handler(call, **path)
@@ -361,10 +416,18 @@ def install(app):
         app.route(route.bottle_path, route.method, make_handler(route), name=f"api:{route.method}:{route.path}")
     app.route(PREFIX + "/openapi.json", "GET", serve_openapi, name="api:openapi")
 
+    patterns = [(re.compile("^/" + re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(r.path.lstrip("/"))) + "$"), r.method)
+                for r in ROUTES] + [(re.compile("^/openapi\\.json$"), "GET")]
+
     def not_found(path):
         authenticate("view")  # no token: 401, so the API does not reveal which paths exist
+        allowed = sorted({method for pattern, method in patterns if pattern.match("/" + path)})
+        if allowed:
+            allow = ", ".join(allowed + (["HEAD"] if "GET" in allowed else []))
+            return error_response(405, f"{bottle.request.method} not allowed here (allowed: {allow})",
+                                  headers={"Allow": allow})
         return error_response(404, f"no such API route: {bottle.request.method} {PREFIX}/{path}")
-    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"):
         app.route(PREFIX + "/<path:path>", method, not_found, name=f"api:404:{method}")
 
 
@@ -383,6 +446,19 @@ ERROR_SCHEMA = {
 }
 
 
+# What each error status means; every operation may answer these (413 and 415 only with a body).
+ERROR_STATUSES = {
+    400: "the request does not fit this document, or its content is refused (the field is named)",
+    401: "no valid bearer token",
+    403: "the token's role may not do this",
+    404: "what the path names does not exist",
+    409: "refused in the present state (e.g. an opted-out number for marketing)",
+    413: "body too large",
+    415: "body not application/json",
+    503: "the database stayed busy; try again (Retry-After)",
+}
+
+
 def openapi_document():
     paths = {}
     for route in ROUTES:
@@ -397,12 +473,12 @@ def openapi_document():
                  **({"description": p.description} if p.description else {})}
                 for p in route.params],
             "responses": {
-                str(route.status): {"description": "OK", "content": {
-                    "application/json": {"schema": route.response or {}}}},
-                "400": {"$ref": "#/components/responses/Error"},
-                "401": {"$ref": "#/components/responses/Error"},
-                "403": {"$ref": "#/components/responses/Error"},
-                "404": {"$ref": "#/components/responses/Error"},
+                **{str(status): {"description": "OK", "content": {
+                    "application/json": {"schema": route.response or {}}}}
+                   for status in sorted({route.status, *route.also})},
+                **{str(status): {"$ref": "#/components/responses/Error", "description": why}
+                   for status, why in ERROR_STATUSES.items()
+                   if status not in (413, 415) or route.body is not None},
             },
         }
         if route.description:
@@ -434,7 +510,13 @@ PAGE_PARAMS = [
     param("before", "query", {"type": "integer", "minimum": 1},
           description="cursor: the `next_before` of the previous page"),
 ]
-DAY = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+# Dates as the server takes them, exactly (1900-2099, leap days included), so the
+# document's patterns and the server's checks are one and the same.
+DATE_RE = (r"(?:(?:19|20)\d{2}-(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+           r"|(?:0[13578]|1[02])-31)|(?:19|20)(?:0[48]|[2468][048]|[13579][26])-02-29|2000-02-29)")
+CLOCK_RE = r"(?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d)?"
+MONTH = {"type": "string", "pattern": r"^(?:19|20)\d{2}-(?:0[1-9]|1[0-2])$", "description": "YYYY-MM"}
+DAY = {"type": "string", "format": "date", "pattern": f"^{DATE_RE}$"}
 
 
 def list_schema(item):

@@ -2,7 +2,7 @@
 from appliance.ivr import calls, tickets
 from appliance.ivr.models import CALL_OUTCOMES, TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES
 from appliance.users import sees
-from web.api import PAGE_PARAMS, api_route, list_schema, page_json, param
+from web.api import CLOCK_RE, DATE_RE, PAGE_PARAMS, api_route, list_schema, page_json, param
 
 
 @api_route("GET", "/me", "The token making this request", permission="view", tags=["meta"],
@@ -17,7 +17,7 @@ CALL_SCHEMA = {"type": "object", "properties": {
     "started_at": {"type": "string", "format": "date-time"}, "ended_at": {"type": ["string", "null"]},
     "duration_s": {"type": ["number", "null"]}, "path": {"type": "array", "items": {"type": "string"}},
     "outcome": {"type": "string"}, "detail": {"type": "string"}}}
-INSTANT = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2})?)?$",
+INSTANT = {"type": "string", "pattern": f"^{DATE_RE}(?:[T ]{CLOCK_RE})?$",
            "description": "YYYY-MM-DD or YYYY-MM-DDTHH:MM"}
 
 

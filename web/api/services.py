@@ -11,13 +11,14 @@ from appliance.services import campaigns, notices, sending, surveys
 from appliance.sms import billing, history, inbox, inbox_actions
 from appliance.sms.models import CATEGORIES, MESSAGE_STATES, Message
 from appliance.users import sees
-from web.api import DAY, PAGE_PARAMS, ApiResponse, api_route, list_schema, page_json, param
+from web.api import (CLOCK_RE, DATE_RE, DAY, MONTH, PAGE_PARAMS, ApiResponse, api_route, list_schema, page_json,
+                     param)
 
 OBJECT = {"type": "object", "additionalProperties": True}
 VARIABLES = {"type": "object", "description": "extra template variables, e.g. {\"documents\": \"体检报告\"}"}
 NUMBER = {"type": "string", "minLength": 3, "maxLength": 32}
 # The box's wall-clock time, or ISO 8601 with an offset ('2026-11-30T09:15:00+08:00').
-TIMESTAMP = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$",
+TIMESTAMP = {"type": "string", "pattern": f"^{DATE_RE}[T ]{CLOCK_RE}(?:Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)?$",
              "description": "the box's local time, or ISO 8601 with an offset"}
 
 
@@ -34,9 +35,14 @@ def _message(call, message):
     return history.as_dict(message, mask=_mask(call))
 
 
-def _timestamp(text):
+def _timestamp(text, field):
     """ISO 8601 with an offset, or without one on the box's wall clock -> the instant."""
-    return clock.parse(text) if text else None
+    if not text:
+        return None
+    try:
+        return clock.parse(text, field)
+    except (ValueError, OverflowError):  # '2026-13-01T00:00': the pattern lets it through
+        raise InputError(f"{field}: {text!r} is not a time", field=field) from None
 
 
 # --- events ------------------------------------------------------------------------
@@ -75,7 +81,9 @@ def event_types(call):
            tags=["messages"], status=201,
            description="Marketing messages are refused for opted-out and do-not-disturb numbers (409), "
                        "get the opt-out hint, and wait for the marketing window.",
-           body={"type": "object", "required": ["to"], "additionalProperties": False, "properties": {
+           body={"type": "object", "required": ["to"], "additionalProperties": False,
+                 # text or template, not both (checked by the handler; check_schema has no oneOf)
+                 "oneOf": [{"required": ["text"]}, {"required": ["template"]}], "properties": {
                "to": NUMBER,
                "text": {"type": "string", "minLength": 1, "maxLength": 2000},
                "template": {"type": "string", "maxLength": 64},
@@ -93,8 +101,8 @@ def post_message(call):
     message = sending.send_one(call_config(), body["to"], body.get("text"), template=body.get("template"),
                                variables=body.get("variables"), language=body.get("language", "zh"),
                                category=body.get("category"), priority=body.get("priority", 5),
-                               not_before=_timestamp(body.get("not_before")),
-                               not_after=_timestamp(body.get("not_after")), source="api",
+                               not_before=_timestamp(body.get("not_before"), "not_before"),
+                               not_after=_timestamp(body.get("not_after"), "not_after"), source="api",
                                created_by=call.actor, department=body.get("department", ""))
     audit(call.actor, "sms.send", f"message:{message.id}", source=call.source)
     return ApiResponse(201, _message(call, message))
@@ -174,7 +182,7 @@ def _upsert_route(kind, key_name, summary):
     fields = {f.name: ({"type": ["string", "number", "null"]} if f.kind in ("decimal",)
                        else {"type": ["string", "null"]}) for f in importer.SPECS[kind]}
 
-    @api_route("PUT", f"/{kind}/{{{key_name}}}", summary, permission="contacts", tags=["data"],
+    @api_route("PUT", f"/{kind}/{{{key_name}}}", summary, permission="contacts", tags=["data"], also=(201,),
                params=[param(key_name, "path", {"type": "string", "minLength": 1, "maxLength": 64})],
                body={"type": "object", "additionalProperties": False,
                      "properties": {k: v for k, v in fields.items() if k != key_name}},
@@ -197,7 +205,7 @@ upsert_claims = _upsert_route("claims", "claim_no", "Create or update a claim")
 
 
 @api_route("POST", "/payments", "Record a payment (the same booking twice is one payment)",
-           permission="contacts", tags=["data"], status=201,
+           permission="contacts", tags=["data"], status=201, also=(200,),
            body={"type": "object", "required": ["policy_no", "amount", "paid_on"], "additionalProperties": False,
                  "properties": {f.name: ({"type": ["string", "number"]} if f.kind == "decimal" else {"type": "string"})
                                 for f in importer.SPECS["payments"]}},
@@ -210,7 +218,7 @@ def post_payment(call):
 # --- campaigns, surveys, reports ----------------------------------------------------------
 
 @api_route("POST", "/campaigns", "Send (or preview) a template to a group", permission="campaigns",
-           tags=["campaigns"], status=201,
+           tags=["campaigns"], status=201, also=(200,),
            body={"type": "object", "required": ["group"], "additionalProperties": False, "properties": {
                "name": {"type": "string", "maxLength": 100}, "group": {"type": "string", "maxLength": 100},
                "template": {"type": "string", "maxLength": 64}, "text": {"type": "string", "maxLength": 2000},
@@ -246,7 +254,7 @@ def get_survey(call, campaign_id):
 
 
 @api_route("GET", "/reports/statement", "Monthly SMS statement per department", permission="reports",
-           tags=["reports"], params=[param("month", "query", {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+           tags=["reports"], params=[param("month", "query", MONTH,
                                            required=True),
                                      param("department", "query", {"type": "string", "maxLength": 64})],
            response=OBJECT)
