@@ -73,6 +73,9 @@ SETTINGS = [
     Setting("modems.command_timeout", 10.0, "Seconds to wait for a modem's final result code."),
     Setting("modems.submit_timeout", 60.0,
             "Seconds to wait for the answer to AT+CMGS after the PDU; without one the part becomes unknown."),
+    Setting("modems.resend_after", 900.0,
+            "Seconds the rest of a long SMS waits for the SIM its first parts left from, when that modem is out "
+            "of the pool, before the whole message is sent again from another SIM with a new reference."),
     Setting("modems.retry_base", 30.0,
             "Seconds before the first retry after a transient error; doubles with each attempt."),
     Setting("modems.max_attempts", 5, "Most submits of one part before it fails.",

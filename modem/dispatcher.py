@@ -31,6 +31,7 @@ BATCH = 200
 READY_CHECK = datetime.timedelta(seconds=0.5)
 HOUSEKEEPING = datetime.timedelta(seconds=1)
 STATUS = datetime.timedelta(seconds=2)
+RESEND_CHECK = datetime.timedelta(seconds=30)
 
 
 class Dispatcher:
@@ -47,11 +48,14 @@ class Dispatcher:
         self.dirty = set()         # workers whose health row needs writing
         self.alarmed = {}          # worker name -> alarm already audited
         self.parts_done = 0
+        self.ready_seen = {}       # modem name -> when it was last in the pool (ready)
+        self.started_at = None
 
     # --- the loop --------------------------------------------------------------
 
     def start(self, now=None):
         now = now or clock.now()
+        self.started_at = now
         delivery.recover_interrupted(now)
         self._load_counters(now)
 
@@ -305,7 +309,27 @@ class Dispatcher:
         now = now or clock.now()
         delivery.expire_due(now)
         inbox.flush_incomplete(self.config["modems.concat_timeout"], now)
+        self._resend_stranded(now)
         self.pool.rescan()
+
+    def _resend_stranded(self, now):
+        """The rest of a long message waits for the SIM its first parts left from;
+        after modems.resend_after without that modem in the pool, the whole message
+        goes again from another SIM, as a new message with a new reference."""
+        ready = [w.name for w in self.pool.ready()]
+        for name in ready:
+            self.ready_seen[name] = now
+        if not self._due("resend", now, RESEND_CHECK):
+            return
+        limit = datetime.timedelta(seconds=self.config["modems.resend_after"])
+        for message_id, modem in delivery.stranded_messages(ready):
+            seen = self.ready_seen.get(modem, self.started_at or now)  # not seen since smsd started
+            if now - seen < limit:
+                continue
+            why = f"{modem}, the SIM its first parts left from, was out of the pool for {limit.total_seconds():g} s"
+            new = delivery.resend_whole(message_id, why, now)
+            if new is not None:
+                audit("system", "sms.resent", message_id, f"{why}; sent again as message {new.id}", "smsd")
 
     def _load_counters(self, now):
         today = clock.today(now)  # the caps count the box's day and month

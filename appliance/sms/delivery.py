@@ -332,6 +332,50 @@ def recover_interrupted(now=None):
     return len(ids)
 
 
+def stranded_messages(ready):
+    """Messages whose next part waits for a modem not in `ready` (the modem its
+    earlier parts left from): [(message id, modem)]. Read only."""
+    ready = list(ready)
+    besides = f"AND q.modem NOT IN ({_marks(ready)})" if ready else ""
+    return _rows(f"""
+        SELECT DISTINCT p.message_id, q.modem
+        FROM message_part p JOIN message m ON m.id = p.message_id
+             JOIN message_part q ON q.message_id = p.message_id AND q.seq = p.seq - 1
+        WHERE m.state = 'queued' AND p.state = 'queued' AND q.state IN ('sent', 'delivered') {besides}""",
+                 ready)
+
+
+COPIED = ("to_number", "text", "encoding", "part_count", "category", "priority", "not_after", "delivery_report",
+          "customer", "staff", "source", "created_by", "department", "campaign_id")
+
+
+def resend_whole(message_id, why, now=None):
+    """The rest of a long message cannot leave from the SIM its first parts left
+    from: the whole message is queued again as a new message, with a new
+    reference (the receiving phone must not join its parts with the old ones),
+    and the old one's parts not sent fail, naming the new message. Returns the
+    new message, or None when the old one no longer waits."""
+    now = now or clock.now()
+    stamp = _stamp(now)
+    with dbmod.write_transaction():
+        old = Message.get_or_none(Message.id == message_id)
+        if old is None or old.state != "queued":
+            return None
+        new = Message.create(**{name: getattr(old, name + "_id" if name in ("customer", "staff") else name)
+                                for name in COPIED}, created_at=now, updated_at=now)
+        old_ref = MessagePart.select(MessagePart.concat_ref).where(MessagePart.message == old.id).scalar()
+        ref = new.id % 256
+        if ref == old_ref:
+            ref = (ref + 1) % 256
+        MessagePart.insert_many([{"message": new.id, "seq": seq, "state": "queued", "concat_ref": ref}
+                                 for seq in range(1, new.part_count + 1)]).execute()
+        reason = f"not sent: {why}; the whole message was sent again as message {new.id}"
+        _fail_rest([(old.id, reason, reason)], stamp)
+        refresh_messages([old.id], now)
+    log.warning("message %s: %s; resent whole as message %s", message_id, why, new.id)
+    return new
+
+
 def sent_counts(since):
     """Parts submitted per SIM (IMSI) since a time: for daily and monthly caps."""
     return dict(MessagePart.select(MessagePart.imsi, peewee.fn.COUNT(MessagePart.id))

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from appliance.models import AuditLog
 from appliance.sms import outbox
 from appliance.sms.models import Message, MessagePart
 from modem.dispatcher import Dispatcher
@@ -132,3 +133,46 @@ def test_no_part_goes_while_the_one_before_it_is_in_flight(smsd):
     for n in range(1, 5):
         dispatcher.step(0, now=seconds(n))
     assert senders(pool, message.id) == [("gsm0", 1)]
+
+
+def test_when_that_sim_stays_out_the_whole_message_goes_again_with_a_new_reference(smsd):
+    pool, dispatcher = smsd(resend_after=900.0)
+    message = outbox.queue_message(MOBILE, LONG)
+    dispatcher.step(0, now=T0)
+    pool.finish("gsm0")
+    pool.take_out("gsm0")                                 # gone after part 1
+    for n in range(1, 900, 30):
+        dispatcher.step(0, now=seconds(n))
+        pool.finish_all()
+    assert senders(pool, message.id) == [("gsm0", 1)] and Message.select().count() == 1   # waited
+    for n in range(900, 1000, 10):
+        dispatcher.step(0, now=seconds(n))
+        pool.finish_all()
+    old = Message.get_by_id(message.id)
+    new = Message.get(Message.id != message.id)
+    assert (new.to_number, new.text, new.state) == (old.to_number, old.text, "sent")
+    assert senders(pool, new.id) == [("gsm1", 1), ("gsm1", 2), ("gsm1", 3)]
+    assert parts(new.id)[0].concat_ref != parts(message.id)[0].concat_ref
+    assert [p.state for p in parts(message.id)] == ["sent", "failed", "failed"]
+    assert old.state == "failed" and f"sent again as message {new.id}" in old.failure_reason
+    assert AuditLog.get(AuditLog.action == "sms.resent").target == str(message.id)
+
+
+def test_a_sim_that_never_came_back_after_a_restart_counts_from_the_start(smsd):
+    pool, dispatcher = smsd(resend_after=900.0)
+    message = outbox.queue_message(MOBILE, LONG)
+    dispatcher.step(0, now=T0)
+    pool.finish("gsm0")
+    dispatcher.step(0, now=seconds(1))
+    pool.finish("gsm0", "transient", error="congestion")
+    dispatcher.step(0, now=seconds(2))
+    pool = TwinPool([TwinModem("gsm1", imsi="46000" + "0" * 9 + "1")])   # gsm0 not plugged in
+    restarted = Dispatcher(dispatcher.config, pool)
+    restarted.start(now=seconds(1000))
+    for n in range(1000, 1899, 30):
+        restarted.step(0, now=seconds(n))
+    assert Message.select().count() == 1
+    for n in range(1900, 1960, 10):
+        restarted.step(0, now=seconds(n))
+        pool.finish_all()
+    assert Message.select().count() == 2 and Message.get_by_id(message.id).state == "failed"
