@@ -318,9 +318,21 @@ def test_7_every_menu_page_and_an_import_job_render(stack, tmp_path):
 def test_8_a_large_import_moves_its_progress_bar_then_shows_the_report(stack, tmp_path, monkeypatch):
     """The job page's script (static/import_job.js) moves the bar from the job's
     JSON without reloading, and reloads once to show the report."""
+    import threading
+
+    from appliance import importer
     from appliance.models import Customer
     from web.pages import imports as page_import
     monkeypatch.setattr(page_import, "IMPORT_WAIT", 0)  # the server runs in this process
+    # The import waits (importer.barrier) once staged until the page has shown its bar,
+    # then after its first published batch until the bar has moved: however fast it is.
+    page_seen, bar_moved = threading.Event(), threading.Event()
+    waits = {"staged": page_seen, "published": bar_moved}
+
+    def barrier(point):
+        if point in waits:
+            waits[point].wait(120)
+    monkeypatch.setattr(importer, "barrier", barrier)
     d = stack["driver"]
     rows = 4000
     upload = tmp_path / "大批客户.csv"
@@ -333,6 +345,7 @@ def test_8_a_large_import_moves_its_progress_bar_then_shows_the_report(stack, tm
     assert "/import/jobs/" in d.current_url
     d.execute_script("window.__job_page = true")  # gone once the script reloads the page
     first = int(d.find_element(By.ID, "job-progress").get_attribute("value"))
+    page_seen.set()
     moved = []
 
     def report_shown():
@@ -341,6 +354,7 @@ def test_8_a_large_import_moves_its_progress_bar_then_shows_the_report(stack, tm
                 value = int(d.find_element(By.ID, "job-progress").get_attribute("value"))
                 if first < value < 100:
                     moved.append(value)
+                    bar_moved.set()
                 return False
             return d.find_elements(By.ID, "import-report")
         except WebDriverException:  # the page is being reloaded right now
