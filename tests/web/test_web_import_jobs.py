@@ -45,12 +45,15 @@ def job_json(client, job_id):
     return json.loads(resp.text)
 
 
-def watch(client, job_id, timeout=120):
-    """Poll the job's JSON until it ends; returns every state seen."""
+def watch(client, job_id, timeout=120, on_state=None):
+    """Poll the job's JSON until it ends; returns every state seen (each also given
+    to on_state)."""
     seen = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         seen.append(job_json(client, job_id))
+        if on_state:
+            on_state(seen[-1])
         if seen[-1]["state"] not in ("queued", "running"):
             return seen
         time.sleep(0.05)
@@ -68,15 +71,23 @@ def no_wait(monkeypatch):
     monkeypatch.setattr(page_import, "IMPORT_WAIT", 0)
 
 
-def test_a_large_import_shows_progress_then_its_report(admin_client, web_config, no_wait):
+def test_a_large_import_shows_progress_then_its_report(admin_client, web_config, no_wait, monkeypatch):
     rows = 3000
+    # After its first published batch the import waits until the page's JSON showed it
+    # part-way through writing: however fast the import, the progress is seen.
+    seen_writing = threading.Event()
+    monkeypatch.setattr(importer, "barrier", lambda point: seen_writing.wait(60) if point == "published" else None)
+
+    def note(state):
+        if state["state"] == "running" and state["phase"] == "writing" and 0 < state["percent"] < 100:
+            seen_writing.set()
     resp = upload(admin_client, "大客户.csv", customers_csv(rows))
     assert resp.status == 303
     job_id = int(resp.getheader("Location").rsplit("/", 1)[1])
     page = admin_client.page(f"/import/jobs/{job_id}")
     assert page.status == 200 and '<progress id="job-progress"' in page.text
     assert 'src="/static/import_job.js"' in page.text and "<script>" not in page.text  # CSP: no inline script
-    seen = watch(admin_client, job_id)
+    seen = watch(admin_client, job_id, on_state=note)
     running = [s for s in seen if s["state"] == "running"]
     assert running, "the job was never seen running"
     assert any(0 < s["percent"] < 100 and s["phase"] == "writing" for s in running), running[-3:]
