@@ -61,6 +61,17 @@ def test_bench_import_runs_the_daemons_and_reports_the_import_the_sending_and_th
     assert report["longest_send_gap_s"] is not None and report["page_p95_ms"] is not None
 
 
+def test_bench_notices_runs_the_day_over_a_generated_book(run_cli, config_file, tmp_path):
+    book = tmp_path / "book"
+    for _ in range(2):  # the second run reuses the book and sends the same day again
+        result = run_cli("-q", "bench", "notices", "--policies", "2000", "--dir", str(book), "--json",
+                         config_path=config_file)
+        assert result.returncode == 0, result.stderr
+        report = json.loads(result.stdout)
+        assert 150 < report["queued"] < 220 and report["max_rss_mb"] > 0
+    assert report["filled_in_s"] is None
+
+
 def test_campaign_send_takes_json(run_cli, config_file):
     assert run_cli("customer", "add", "--name", "张伟", "--mobile", "13800138000", "--region", "福州",
                    config_path=config_file).returncode == 0
