@@ -145,7 +145,7 @@ def cmd_customer_add(args, config):
     customer = Customer(name=args.name, mobile=args.mobile, id_number=args.id_number,
                         gender=args.gender or "", region=args.region or "", customer_no=args.customer_no)
     customer.clean()
-    with dbmod.database.atomic():
+    with dbmod.write_transaction():
         customer.save()
         audit("cli", "customer.create", f"customer:{customer.id}", source="cli")
     print(customer.id)

@@ -9,7 +9,7 @@ import random
 from decimal import Decimal
 
 from appliance import clock, idcard
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.models import Claim, ContactGroup, Customer, GroupMember, Payment, Policy, Product, Staff
 
 # Named in the README for trying the agent identity check (IVR menu 2).
@@ -174,7 +174,7 @@ class DemoBuilder:
 def seed(customers=300, staff=40, now=None, seed=2026):
     """Fill an empty database with demo data; returns counts by table."""
     builder = DemoBuilder(clock.today(now), seed)
-    with database.atomic():
+    with write_transaction():
         products = [Product.create(code=c, name=n, kind=k) for c, n, k in PRODUCTS]
         agents = builder.staff(max(staff, len(KNOWN_AGENTS)))
         people = builder.customers(customers)

@@ -9,7 +9,7 @@ import hashlib
 import secrets
 
 from appliance import clock
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
 from appliance.models import ROLES, AdminUser, ApiToken, WebSession, audit
 
@@ -32,7 +32,7 @@ def create_token(name, role="operator", actor="cli", source="cli"):
     if ApiToken.select().where(ApiToken.name == name).exists():
         raise InputError(f"name: a token named {name!r} exists", field="name")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with database.atomic():
+    with write_transaction():
         token = ApiToken.create(name=name, token_hash=digest(secret), role=role, created_by=actor)
         audit(actor, "token.create", f"token:{name}", f"role={role}", source)
     return token, secret
@@ -57,7 +57,7 @@ def revoke_token(name, actor="cli", source="cli"):
     token = ApiToken.get_or_none(ApiToken.name == name)
     if token is None:
         raise NotFound(f"name: no token named {name!r}", field="name")
-    with database.atomic():
+    with write_transaction():
         ApiToken.update(revoked=True).where(ApiToken.id == token.id).execute()
         audit(actor, "token.revoke", f"token:{name}", "", source)
 

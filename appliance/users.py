@@ -12,7 +12,7 @@ import hmac
 import secrets
 
 from appliance import clock
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import ApplianceError, InputError, NotFound
 from appliance.models import ROLES, AdminUser, audit
 
@@ -130,7 +130,7 @@ def create_user(username, password, role, actor="cli", source="cli"):
     check_password_rules(password, username)
     if AdminUser.select().where(AdminUser.username == username).exists():
         raise InputError(f"username: {username!r} exists", field="username")
-    with database.atomic():
+    with write_transaction():
         user = AdminUser.create(username=username, password_hash=hash_password(password), role=role,
                                 must_change_password=True)
         audit(actor, "user.create", f"user:{username}", f"role={role}", source)
@@ -161,7 +161,7 @@ def authenticate(username, password, source="", attempts=DEFAULT_LOCKOUT_ATTEMPT
         audit(user.username, "signin.locked", f"user:{user.username}", "", source)
         raise SignInError("locked", user.locked_until)
     if not verify_password(password or "", user.password_hash):
-        with database.atomic():
+        with write_transaction():
             failures = user.failed_logins + 1
             locked_until = now + datetime.timedelta(minutes=lock_minutes) if failures >= attempts else None
             AdminUser.update(failed_logins=0 if locked_until else failures, locked_until=locked_until).where(
@@ -171,7 +171,7 @@ def authenticate(username, password, source="", attempts=DEFAULT_LOCKOUT_ATTEMPT
         if locked_until:
             raise SignInError("locked", locked_until)
         raise SignInError("invalid")
-    with database.atomic():
+    with write_transaction():
         AdminUser.update(failed_logins=0, locked_until=None, last_login=now).where(
             AdminUser.id == user.id).execute()
         audit(user.username, "signin", f"user:{user.username}", "", source)
@@ -186,7 +186,7 @@ def change_password(user, old_password, new_password, source=""):
     check_password_rules(new_password, user.username)
     if new_password == old_password:
         raise InputError("password: the new password must differ from the old one", field="password")
-    with database.atomic():
+    with write_transaction():
         AdminUser.update(password_hash=hash_password(new_password), must_change_password=False).where(
             AdminUser.id == user.id).execute()
         audit(user.username, "user.password", f"user:{user.username}", "", source)
@@ -196,7 +196,7 @@ def change_password(user, old_password, new_password, source=""):
 def reset_password(user, new_password, actor, source=""):
     """An admin sets a one-time password; the user must change it at sign-in."""
     check_password_rules(new_password, user.username)
-    with database.atomic():
+    with write_transaction():
         AdminUser.update(password_hash=hash_password(new_password), must_change_password=True,
                          failed_logins=0, locked_until=None).where(AdminUser.id == user.id).execute()
         audit(actor, "user.reset_password", f"user:{user.username}", "", source)
@@ -214,14 +214,14 @@ def update_user(user, role, disabled, actor, source=""):
         changes.append("disabled" if disabled else "enabled")
     if not changes:
         return
-    with database.atomic():
+    with write_transaction():
         AdminUser.update(role=role, disabled=bool(disabled)).where(AdminUser.id == user.id).execute()
         audit(actor, "user.update", f"user:{user.username}", ", ".join(changes), source)
     user.role, user.disabled = role, bool(disabled)
 
 
 def unlock_user(user, actor, source=""):
-    with database.atomic():
+    with write_transaction():
         AdminUser.update(failed_logins=0, locked_until=None).where(AdminUser.id == user.id).execute()
         audit(actor, "user.unlock", f"user:{user.username}", "", source)
 

@@ -83,7 +83,7 @@ def bulk_insert(model, rows):
         default = defaults[field.name]
         return field.db_value(default() if callable(default) else default)
     db = dbmod.database.obj
-    with db.atomic():
+    with dbmod.write_transaction(db):
         db.connection().executemany(sql, [[value(row, f) for f in fields] for row in rows])
 
 

@@ -12,7 +12,7 @@ and read out. `Ticket.caller` is the phone number of the person it is for.
 from pathlib import Path
 
 from appliance import clock, listings, phones
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
 from appliance.ivr.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Ticket
 
@@ -28,7 +28,7 @@ def open_ticket(kind, source, *, number, customer=None, staff=None, text="", rec
     if source not in TICKET_SOURCES:
         raise InputError(f"source: must be one of {', '.join(TICKET_SOURCES)}, got {source!r}", field="source")
     now = now or clock.now()
-    with database.atomic():
+    with write_transaction():
         ticket = Ticket.create(kind=kind, source=source, caller=phones.as_received(number),
                                customer=customer, staff=staff, policy=policy, text=text or "",
                                recording=str(recording or ""), call_id=call_id,

@@ -8,6 +8,7 @@ import tempfile
 import time
 
 from appliance import clock, db as dbmod, groups
+from appliance.db import write_transaction
 from appliance.services import campaigns
 from appliance.sms.models import Message
 
@@ -31,7 +32,7 @@ def seed_customers(count, region):
     columns = list(rows[0])
     sql = (f"INSERT INTO customer ({', '.join(columns)}) "
            f"VALUES ({', '.join('?' for _ in columns)})")
-    with dbmod.database.atomic():
+    with dbmod.write_transaction():
         dbmod.database.cursor().executemany(sql, [tuple(r[c] for c in columns) for r in rows])
         # The phone index Customer.save() would keep (appliance/customer_phones.py).
         dbmod.database.execute_sql("INSERT INTO customer_phone (customer_id, number) "
@@ -238,7 +239,7 @@ def fill_book(policies, today=NOTICE_DAY, agents=2_000):
     rng = random.Random(2026)
     stamp = clock.now()
     db = dbmod.database
-    with db.atomic():
+    with dbmod.write_transaction(db):
         db.execute_sql("INSERT INTO product (code, name, kind) VALUES ('A101', '安康终身寿险', 'main')")
         product = db.execute_sql("SELECT id FROM product WHERE code = 'A101'").fetchone()[0]
         db.cursor().executemany(
@@ -249,7 +250,7 @@ def fill_book(policies, today=NOTICE_DAY, agents=2_000):
         first_staff = db.execute_sql("SELECT MIN(id) FROM staff").fetchone()[0]
     for start in range(0, policies, 50_000):
         chunk = range(start, min(policies, start + 50_000))
-        with db.atomic():
+        with dbmod.write_transaction(db):
             db.cursor().executemany(
                 "INSERT INTO customer (customer_no, name, gender, mobile, other_phones, birth_date, region, "
                 "language, opt_out, created_at) VALUES (?, ?, ?, ?, '', ?, '福州', ?, 0, ?)",
@@ -332,7 +333,7 @@ def bench_notices(config, policies=1_000_000, data_dir=None, dry_run=False):
             raise RuntimeError(f"the notice run failed:\n{child.stderr[-3000:]}")
         result = json.loads(child.stdout.strip().splitlines()[-1])
         database = dbmod.open_database(bench_config)
-        with database.atomic():  # the next run sends the same day again
+        with write_transaction():  # the next run sends the same day again
             database.execute_sql("DELETE FROM message_part WHERE message_id IN "
                                  "(SELECT id FROM message WHERE source = 'notice')")
             database.execute_sql("DELETE FROM message WHERE source = 'notice'")

@@ -2,7 +2,7 @@
 import datetime
 
 from appliance import phones
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
 from appliance.models import (
     GENDERS,
@@ -104,7 +104,7 @@ def save_form(ctx, obj, fields, apply, action, target, show_error, saved_url):
     before = {f: getattr(obj, f) for f in fields}
     try:
         apply(obj)
-        with database.atomic():
+        with write_transaction():
             obj.save()
             ctx.audit(action, target, describe_changes(before, {f: getattr(obj, f) for f in fields}))
     except InputError as exc:

@@ -1,6 +1,6 @@
 """The IVR menu editor: the tree of menu nodes the FastAGI server plays."""
 
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
 from appliance.ivr import menus
 from appliance.ivr.models import CHILD_KEYS, MENU_ACTIONS, MENU_FALLBACKS, MenuNode
@@ -70,7 +70,7 @@ def ivr_node_save(ctx, node_id):
     before = node_values(node)
     try:
         apply_form(ctx, node)
-        with database.atomic():
+        with write_transaction():
             node.save()
             after = node_values(node)
             changes = ", ".join(f"{k} {before[k]!r} -> {after[k]!r}" for k in EDITABLE if before[k] != after[k])
@@ -88,7 +88,7 @@ def ivr_child_add(ctx, node_id):
     try:
         if MenuNode.select().where(MenuNode.name == child.name).exists():
             raise InputError(f"name: {child.name!r} is already used", field="name")
-        with database.atomic():
+        with write_transaction():
             child.save()
             ctx.audit("ivr.create", f"menu:{child.name}", f"under {parent.name}, key {child.digit}, {child.action}")
     except InputError as exc:
@@ -102,7 +102,7 @@ def ivr_node_delete(ctx, node_id):
     node = node_or_404(node_id)
     if node.parent_id is None:
         raise InputError("node: the root menu cannot be deleted", field="node")
-    with database.atomic():
+    with write_transaction():
         node.delete_instance(recursive=True)
         ctx.audit("ivr.delete", f"menu:{node.name}", "with its sub-menus")
     ctx.redirect(f"/ivr/{node.parent_id}", "ok", ctx._("Menu entry deleted."))

@@ -2,7 +2,7 @@
 (create, subscribe or unsubscribe a number). Changes need the campaigns
 permission; auditors read only."""
 from appliance import phones
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.privacy import mask_mobile
 from appliance.services import autoreply, subscriptions
 from appliance.services.models import KEYWORD_ACTIONS, Subscription
@@ -25,7 +25,7 @@ def keywords_page(ctx):
 @page("/keywords", "campaigns", method="POST")
 def keyword_save(ctx):
     enabled = ctx.form("enabled", "1") == "1"
-    with database.atomic():
+    with write_transaction():
         row = autoreply.set_keyword(ctx.form("keyword"), ctx.form("action"), ctx.form("template"), enabled)
         ctx.audit("keyword.set", f"keyword:{row.keyword}",
                   f"{row.action}{' ' + row.template_key if row.template_key else ''}, "
@@ -40,7 +40,7 @@ def topics_page(ctx):
 
 @page("/topics", "campaigns", method="POST")
 def topic_create(ctx):
-    with database.atomic():
+    with write_transaction():
         topic = subscriptions.create_topic(ctx.form("code"), ctx.form("name"), ctx.form("description"))
         ctx.audit("topic.create", f"topic:{topic.code}", topic.name)
     ctx.redirect(f"/topics/{topic.code}", "ok", ctx._("Topic created."))
@@ -59,7 +59,7 @@ def topic_page(ctx, code):
 def topic_subscribe(ctx, code):
     topic = subscriptions.get_topic(code)
     number = phones.normalize(ctx.form("number"), "number")
-    with database.atomic():
+    with write_transaction():
         if ctx.form("action") == "unsubscribe":
             changed, action = subscriptions.unsubscribe(topic, number), "topic.unsubscribe"
         else:

@@ -2,7 +2,7 @@
 but service notices). Changes need the contacts permission; numbers are
 masked for roles that do not see mobiles."""
 from appliance import phones
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import InputError
 from appliance.privacy import mask_mobile
 from appliance.services import optout
@@ -29,7 +29,7 @@ def optouts_page(ctx):
 @page("/optouts", "contacts", method="POST")
 def optout_change(ctx):
     number, kind = phones.normalize(ctx.form("number"), "number"), ctx.form("kind")
-    with database.atomic():
+    with write_transaction():
         if ctx.form("action") == "remove":
             changed, action = optout.remove(number, kind), "optout.remove"
         else:

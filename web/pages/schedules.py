@@ -6,7 +6,7 @@ one-line error, and nothing is saved."""
 import re
 
 from appliance import clock
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import InputError
 from appliance.models import ContactGroup
 from appliance.services import schedules, templates
@@ -47,7 +47,7 @@ def schedules_page(ctx):
 def schedule_create(ctx):
     form = {name: ctx.form(name) for name in FIELDS}
     try:
-        with database.atomic():
+        with write_transaction():
             schedule = schedules.create(
                 ctx.config, form["name"], template_key=form["template"] or None, text=form["text"] or None,
                 category=form["category"] or None, group=form["group"] or None, topic=form["topic"] or None,
@@ -65,7 +65,7 @@ def schedule_create(ctx):
 @page("/schedules/{schedule_id:int}/enabled", "campaigns", method="POST")
 def schedule_enable(ctx, schedule_id):
     enabled = ctx.form("enabled") == "1"
-    with database.atomic():
+    with write_transaction():
         schedule = schedules.set_enabled(schedule_id, enabled)
         ctx.audit("schedule.enable" if enabled else "schedule.disable", f"schedule:{schedule.name}")
     ctx.redirect("/schedules", "ok", ctx._("Saved."))
@@ -73,7 +73,7 @@ def schedule_enable(ctx, schedule_id):
 
 @page("/schedules/{schedule_id:int}/delete", "campaigns", method="POST")
 def schedule_delete(ctx, schedule_id):
-    with database.atomic():
+    with write_transaction():
         schedule = schedules.get(schedule_id)
         schedule.delete_instance()
         ctx.audit("schedule.delete", f"schedule:{schedule.name}")

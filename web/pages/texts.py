@@ -2,7 +2,7 @@
 
 Everyone may read them; changing them needs the campaigns permission (auditors
 read only). The domain (appliance.services.templates, appliance.services.phrases) checks the input."""
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.services import phrases, templates
 from appliance.sms.models import CATEGORIES
 from web.pages import page
@@ -16,7 +16,7 @@ def templates_page(ctx):
 @page("/templates", "campaigns", method="POST")
 def template_save(ctx):
     key, language = ctx.form("key"), ctx.form("language") or "zh"
-    with database.atomic():
+    with write_transaction():
         templates.put(key, language, ctx.form("text"), category=ctx.form("category") or None,
                       title=ctx.form("title"), user=ctx.user.username)
         ctx.audit("template.update", f"template:{key}/{language}", ctx.form("text")[:200])
@@ -27,7 +27,7 @@ def template_save(ctx):
 def template_reset(ctx):
     key, language = ctx.form("key"), ctx.form("language") or "zh"
     templates.check_language(language)
-    with database.atomic():
+    with write_transaction():
         if templates.reset(key, language):
             ctx.audit("template.reset", f"template:{key}/{language}", "back to the default")
     ctx.redirect("/templates", "ok", ctx._("Template reset to the default."))
@@ -42,7 +42,7 @@ def phrases_page(ctx):
 
 @page("/phrases", "campaigns", method="POST")
 def phrase_add(ctx):
-    with database.atomic():
+    with write_transaction():
         phrase = phrases.add(ctx.form("category"), ctx.form("text"))
         ctx.audit("phrase.add", f"phrase:{phrase.id}", f"{phrase.category}: {phrase.text[:200]}")
     ctx.redirect("/phrases", "ok", ctx._("Phrase added."))
@@ -50,7 +50,7 @@ def phrase_add(ctx):
 
 @page("/phrases/{phrase_id:int}/delete", "campaigns", method="POST")
 def phrase_delete(ctx, phrase_id):
-    with database.atomic():
+    with write_transaction():
         phrases.remove(phrase_id)
         ctx.audit("phrase.delete", f"phrase:{phrase_id}")
     ctx.redirect("/phrases", "ok", ctx._("Phrase deleted."))

@@ -3,7 +3,7 @@ recording's path) and moving a ticket to in progress or closed (inbox permission
 auditors read only)."""
 import bottle
 
-from appliance.db import database
+from appliance.db import write_transaction
 from appliance.errors import NotFound
 from appliance.ivr import tickets
 from appliance.ivr.models import TICKET_STATUSES, Ticket
@@ -44,7 +44,7 @@ def ticket_status(ctx, ticket_id):
     ticket = Ticket.get_or_none(Ticket.id == ticket_id)
     if ticket is None:
         raise NotFound(f"ticket: no ticket {ticket_id}", field="ticket")
-    with database.atomic():
+    with write_transaction():
         tickets.set_status(ticket, ctx.form("status"), by=ctx.user.username,
                            resolution=ctx.form("resolution") or None)
         ctx.audit("ticket.status", f"ticket:{ticket.number}", f"{ticket.status}: {ticket.resolution[:200]}")
