@@ -1,0 +1,334 @@
+"""The dialer: places a voice campaign's calls through Asterisk and keeps each one's result.
+
+AMI Originate (agi/ami.py), not call files: with `Async` and our own `ChannelId` /
+`OtherChannelId` every later event of the call names the attempt, so the result is known
+per attempt (DIALSTATUS and the hangup cause, early media, talk seconds) at once, with no
+spool to poll; a call file's archive says only Completed/Failed.
+
+One call = Local/<number>@appliance-outbound/n (image/asterisk/extensions_outbound.conf).
+Its ;2 leg Dials the line group's dial string and sets APPLIANCE_RESULT when Dial returns;
+its ;1 leg, once answered, runs [appliance-answered] (the notice over FastAGI).
+
+Crash rules (a kill -9 at any moment loses no result and calls no one twice):
+- an attempt is claimed `dialling`, with its channel ids, in a committed transaction
+  before Originate is sent;
+- at start, attempts left `dialling` are followed if Asterisk still has their channel,
+  resolved from the CDR (the ;2 leg's uniqueid) if it is over, else marked `unknown`;
+  none is ever queued again by the dialer.
+
+Threads: the AMI reader only notes events in memory and wakes the loop; the loop (the
+caller's thread) does every database write and every Originate. It sleeps on a condition
+between events: no polling while calls are up.
+"""
+import csv
+import logging
+import os
+import secrets
+import socket
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from appliance import clock
+from appliance.db import retrying, write_transaction
+from appliance.errors import ConfigError
+from appliance.voice import results
+from appliance.voice.campaigns import diallable
+from appliance.voice.models import CallAttempt, VoiceCampaign
+
+from agi.ami import AMIError
+
+log = logging.getLogger(__name__)
+
+RESULT_VARIABLE = "APPLIANCE_RESULT"
+
+
+@dataclass(frozen=True)
+class LineGroup:
+    name: str
+    dial: str           # a Dial() string with {number}: DAHDI/g1/{number}, Local/{number}@ctx
+    channels: int       # calls at once (an E1 span: 30; a GSM voice modem: 1)
+
+
+def parse_line_groups(entries):
+    """["default=DAHDI/g1/{number}*30", …] ([voice] line_groups) -> {name: LineGroup}."""
+    groups = {}
+    for entry in entries:
+        name, sep, rest = entry.partition("=")
+        dial, star, channels = rest.rpartition("*")
+        if not sep or not star or "{number}" not in dial or not channels.strip().isdigit():
+            raise ConfigError(f"voice.line_groups: {entry!r} is not NAME=DIAL_STRING*CHANNELS "
+                              "with {number} in the dial string", field="voice.line_groups")
+        groups[name.strip()] = LineGroup(name.strip(), dial.strip(), int(channels))
+    return groups
+
+
+@dataclass
+class Call:
+    """One attempt in flight: what the events said so far."""
+    attempt_id: int
+    group: str
+    channel_id: str
+    other_id: str
+    result_value: str = ""
+    early_media: bool = False
+    seen: bool = False          # a channel of it exists(ed) in Asterisk
+    ended: bool = False
+    failure: str = ""           # why Asterisk could not place it at all
+    events: list = field(default_factory=list)
+
+
+class Dialer:
+    def __init__(self, ami, line_groups, ring_seconds=40, caller_id="", cdr_path=None,
+                 outbound_context="appliance-outbound", answer_context="appliance-answered",
+                 poll_seconds=5.0, name=None):
+        self.ami = ami
+        self.groups = line_groups
+        self.ring_seconds = ring_seconds
+        self.caller_id = caller_id
+        self.cdr_path = Path(cdr_path) if cdr_path else None
+        self.outbound_context = outbound_context
+        self.answer_context = answer_context
+        self.poll_seconds = poll_seconds   # how often to look for newly started campaigns
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self._cond = threading.Condition()
+        self._calls = {}        # channel id and other id -> Call
+        self._stopping = False
+        self._wake = False
+        ami.add_listener(self._on_event)
+
+    # --- events (AMI reader thread: note and wake, nothing more) ----------------------------
+    def _on_event(self, event):
+        name = event.get("Event")
+        if name == "AMIClosed":
+            with self._cond:
+                self._wake = True
+                self._cond.notify_all()
+            return
+        uid = event.get("Uniqueid", "")
+        with self._cond:
+            call = self._calls.get(uid)
+            if call is None:
+                return
+            call.seen = call.seen or name in ("Newchannel", "Newstate", "VarSet", "DialBegin", "Hangup")
+            if name == "VarSet" and event.get("Variable") == RESULT_VARIABLE and uid == call.other_id:
+                call.result_value = event.get("Value", "")
+            elif name == "DialState" and uid == call.other_id and event.get("DialStatus") == "PROGRESS":
+                call.early_media = True
+            elif name == "Hangup" and uid == call.other_id:
+                call.ended = True
+            elif name == "OriginateResponse" and event.get("Response") == "Failure" and not call.seen:
+                call.failure = f"Originate failed (reason {event.get('Reason')})"
+                call.ended = True
+            else:
+                return
+            self._cond.notify_all()
+
+    # --- the loop ------------------------------------------------------------------------
+    def stop(self):
+        """Ask run() to return (from a signal handler's flag, another thread…)."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+
+    def wake(self):
+        """A campaign was started: look for work now rather than at the next poll."""
+        with self._cond:
+            self._wake = True
+            self._cond.notify_all()
+
+    def in_flight(self, group=None):
+        with self._cond:
+            calls = {id(c): c for c in self._calls.values()}.values()
+            return sum(1 for c in calls if group is None or c.group == group)
+
+    def run(self, until_idle=False):
+        """Recover, then place calls and record results until stop() (or, with until_idle,
+        until no running campaign has a queued attempt and no call is up)."""
+        self.recover()
+        while True:
+            self._record_finished()
+            placed = self._fill()
+            self._finish_campaigns()
+            with self._cond:
+                if self._stopping or self.ami.closed:
+                    return
+                if until_idle and not placed and not self._calls and not self._has_work():
+                    return
+                if not self._finished_calls() and not self._wake:
+                    self._cond.wait(self.poll_seconds)
+                self._wake = False
+
+    def _has_work(self):
+        return (CallAttempt.select().join(VoiceCampaign)
+                .where(CallAttempt.state == "queued", VoiceCampaign.state == "running").exists())
+
+    def _finished_calls(self):
+        return [c for c in {id(c): c for c in self._calls.values()}.values() if c.ended]
+
+    # --- placing calls ------------------------------------------------------------------
+    def _fill(self):
+        placed = 0
+        for group in self.groups.values():
+            free = group.channels - self.in_flight(group.name)
+            if free <= 0:
+                continue
+            for attempt in retrying(self._claim, group, free):
+                self._originate(attempt, group)
+                placed += 1
+        return placed
+
+    def _claim(self, group, count):
+        """Up to `count` queued attempts of running campaigns on this line group, each
+        committed as `dialling` with its channel ids before any call is placed."""
+        claimed = []
+        with write_transaction():
+            candidates = (CallAttempt.select().join(VoiceCampaign)
+                          .where(CallAttempt.state == "queued", CallAttempt.line_group == group.name,
+                                 VoiceCampaign.state == "running")
+                          .order_by(CallAttempt.id).limit(count))
+            for attempt in candidates:
+                channel_id = f"vc{attempt.id}-{secrets.token_hex(4)}"
+                now = clock.now()
+                changed = (CallAttempt.update(state="dialling", channel_id=channel_id, claimed_by=self.name,
+                                              dialled_at=now)
+                           .where(CallAttempt.id == attempt.id, CallAttempt.state == "queued").execute())
+                if changed:  # the row count decides: another dialer may have taken it
+                    attempt.state, attempt.channel_id, attempt.dialled_at = "dialling", channel_id, now
+                    claimed.append(attempt)
+        return claimed
+
+    def _originate(self, attempt, group):
+        call = Call(attempt.id, group.name, attempt.channel_id, other_leg(attempt.channel_id))
+        with self._cond:
+            self._calls[call.channel_id] = self._calls[call.other_id] = call
+        if not diallable(attempt.number):
+            call.failure, call.ended = "not a diallable number", True
+            return
+        variables = [f"APPLIANCE_ATTEMPT={attempt.id}",
+                     f"APPLIANCE_DIAL={group.dial.format(number=attempt.number)}",
+                     f"APPLIANCE_RING={self.ring_seconds}", f"APPLIANCE_CLI={self.caller_id}"]
+        fields = dict(Channel=f"Local/{attempt.number}@{self.outbound_context}/n",
+                      Context=self.answer_context, Exten="s", Priority="1",
+                      Timeout=str((self.ring_seconds + 30) * 1000), Async="true",
+                      ChannelId=call.channel_id, OtherChannelId=call.other_id, Variable=variables)
+        if self.caller_id:
+            fields["CallerID"] = self.caller_id
+        try:
+            self.ami.action("Originate", **fields)
+        except AMIError as exc:
+            # Refused by the manager: no call exists. If the connection broke instead,
+            # the call may exist: the attempt stays `dialling` for recover().
+            if not self.ami.closed:
+                with self._cond:
+                    call.failure, call.ended = str(exc), True
+            else:
+                with self._cond:
+                    self._calls.pop(call.channel_id, None)
+                    self._calls.pop(call.other_id, None)
+
+    # --- recording results --------------------------------------------------------------
+    def _record_finished(self):
+        with self._cond:
+            done = self._finished_calls()
+        for call in done:
+            retrying(self._record, call)
+            with self._cond:
+                self._calls.pop(call.channel_id, None)
+                self._calls.pop(call.other_id, None)
+
+    def _record(self, call):
+        status, cause, answered = results.parse_result_variable(call.result_value)
+        if call.failure:
+            result, detail = "failed", call.failure
+        elif not call.result_value:
+            result, detail = "failed", "the call ended without a dial result"
+        else:
+            result, detail = results.classify(status, cause), ""
+        finish(call.attempt_id, result, dial_status=status, hangup_cause=cause,
+               talk_seconds=answered if status == "ANSWER" else None, early_media=call.early_media,
+               detail=detail)
+
+    def _finish_campaigns(self):
+        """Running campaigns with nothing queued or in flight are done."""
+        open_ids = (CallAttempt.select(CallAttempt.campaign)
+                    .where(CallAttempt.state.in_(("queued", "dialling"))))
+        ids = [c.id for c in VoiceCampaign.select(VoiceCampaign.id)
+               .where(VoiceCampaign.state == "running", VoiceCampaign.id.not_in(open_ids))]
+        if ids:
+            def work():
+                with write_transaction():
+                    (VoiceCampaign.update(state="done", finished_at=clock.now())
+                     .where(VoiceCampaign.id.in_(ids), VoiceCampaign.state == "running").execute())
+            retrying(work)
+
+    # --- after a crash ------------------------------------------------------------------
+    def recover(self):
+        """Attempts left `dialling` by an earlier dialer: follow those Asterisk still has,
+        resolve the finished ones from the CDR, mark the rest `unknown`. Never re-dials."""
+        left = list(CallAttempt.select().where(CallAttempt.state == "dialling"))
+        calls = []
+        with self._cond:  # listen first, so a call ending meanwhile is not missed
+            left = [a for a in left if a.channel_id not in self._calls]  # already followed
+            if not left:
+                return
+            for attempt in left:
+                call = Call(attempt.id, attempt.line_group, attempt.channel_id, other_leg(attempt.channel_id))
+                self._calls[call.channel_id] = self._calls[call.other_id] = call
+                calls.append(call)
+        alive = {e.get("Uniqueid") for e in self.ami.event_list("CoreShowChannels", "CoreShowChannelsComplete")}
+        cdr = self._read_cdr({c.other_id for c in calls})
+        for call in calls:
+            if call.channel_id in alive or call.other_id in alive:
+                log.info("attempt %s: its call is still up; following it", call.attempt_id)
+                continue
+            with self._cond:
+                if call.ended:
+                    continue  # its events came meanwhile: _record_finished has it
+                self._calls.pop(call.channel_id, None)
+                self._calls.pop(call.other_id, None)
+            row = cdr.get(call.other_id)
+            if row is not None:
+                disposition, billsec = row
+                result = results.from_cdr(disposition)
+                retrying(finish, call.attempt_id, result, dial_status=disposition,
+                         talk_seconds=billsec if result == "answered" else None,
+                         detail="resolved from the CDR after a dialer restart")
+            else:
+                retrying(finish, call.attempt_id, "unknown", state="unknown",
+                         detail="the dialer stopped while calling; Asterisk has no trace of the call")
+
+    def _read_cdr(self, uniqueids):
+        """{uniqueid: (disposition, billsec)} from cdr_csv's Master.csv (loguniqueid = yes:
+        uniqueid is the last column; disposition and billsec come before amaflags)."""
+        found = {}
+        if self.cdr_path is None or not self.cdr_path.exists():
+            return found
+        with open(self.cdr_path, newline="", encoding="utf-8", errors="replace") as handle:
+            for row in csv.reader(handle):
+                if len(row) >= 17 and row[-1] in uniqueids:
+                    billsec = int(row[-4]) if row[-4].isdigit() else None
+                    found[row[-1]] = (row[-3], billsec)
+        return found
+
+
+def other_leg(channel_id):
+    """The ;2 leg's uniqueid (OtherChannelId) for a call's ;1 ChannelId."""
+    return f"{channel_id}-b"
+
+
+def finish(attempt_id, result, state="done", dial_status="", hangup_cause=None, talk_seconds=None,
+           early_media=False, detail=""):
+    """Write an attempt's result, once: only an attempt still `dialling` is changed, and a
+    confirmation the notice flow wrote meanwhile is kept."""
+    with write_transaction():
+        attempt = CallAttempt.get_by_id(attempt_id)
+        if attempt.state != "dialling":
+            return False
+        if attempt.result == "confirmed" and result == "answered":
+            result = "confirmed"
+        (CallAttempt.update(state=state, result=result, dial_status=dial_status, hangup_cause=hangup_cause,
+                            talk_seconds=talk_seconds, early_media=early_media, detail=detail,
+                            ended_at=clock.now())
+         .where(CallAttempt.id == attempt_id, CallAttempt.state == "dialling").execute())
+    return True
