@@ -26,6 +26,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,6 +42,8 @@ from agi.ami import AMIError
 log = logging.getLogger(__name__)
 
 RESULT_VARIABLE = "APPLIANCE_RESULT"
+ORIGINATE_GRACE = 3.0  # seconds a failed Originate's channel events may trail its response
+CDR_GRACE = 5.0        # seconds a finished call's CDR line may trail the end of its channel
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,14 @@ class Call:
     seen: bool = False          # a channel of it exists(ed) in Asterisk
     ended: bool = False
     failure: str = ""           # why Asterisk could not place it at all
+    failure_at: float = 0.0     # when to believe `failure` if no channel event came
     events: list = field(default_factory=list)
 
 
 class Dialer:
     def __init__(self, ami, line_groups, ring_seconds=40, caller_id="", cdr_path=None,
                  outbound_context="appliance-outbound", answer_context="appliance-answered",
-                 poll_seconds=5.0, name=None):
+                 poll_seconds=5.0, name=None, cdr_grace=CDR_GRACE):
         self.ami = ami
         self.groups = line_groups
         self.ring_seconds = ring_seconds
@@ -90,9 +94,11 @@ class Dialer:
         self.outbound_context = outbound_context
         self.answer_context = answer_context
         self.poll_seconds = poll_seconds   # how often to look for newly started campaigns
+        self.cdr_grace = cdr_grace
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self._cond = threading.Condition()
         self._calls = {}        # channel id and other id -> Call
+        self._unresolved = {}   # attempt id -> (;2 uniqueid, deadline): over, CDR not read yet
         self._stopping = False
         self._wake = False
         ami.add_listener(self._on_event)
@@ -118,8 +124,11 @@ class Dialer:
             elif name == "Hangup" and uid == call.other_id:
                 call.ended = True
             elif name == "OriginateResponse" and event.get("Response") == "Failure" and not call.seen:
+                # Maybe no channel was ever made (nothing else will come), maybe its events
+                # are still on their way: the manager sends this response directly, ahead of
+                # the channel events queued behind it. The loop decides after a grace period.
                 call.failure = f"Originate failed (reason {event.get('Reason')})"
-                call.ended = True
+                call.failure_at = time.monotonic() + ORIGINATE_GRACE
             else:
                 return
             self._cond.notify_all()
@@ -147,16 +156,18 @@ class Dialer:
         until no running campaign has a queued attempt and no call is up)."""
         self.recover()
         while True:
+            self._resolve_from_cdr()
             self._record_finished()
             placed = self._fill()
             self._finish_campaigns()
             with self._cond:
                 if self._stopping or self.ami.closed:
                     return
-                if until_idle and not placed and not self._calls and not self._has_work():
+                if (until_idle and not placed and not self._calls and not self._unresolved
+                        and not self._has_work()):
                     return
                 if not self._finished_calls() and not self._wake:
-                    self._cond.wait(self.poll_seconds)
+                    self._cond.wait(self._next_wait())
                 self._wake = False
 
     def _has_work(self):
@@ -164,7 +175,20 @@ class Dialer:
                 .where(CallAttempt.state == "queued", VoiceCampaign.state == "running").exists())
 
     def _finished_calls(self):
-        return [c for c in {id(c): c for c in self._calls.values()}.values() if c.ended]
+        now = time.monotonic()
+        calls = {id(c): c for c in self._calls.values()}.values()
+        for call in calls:
+            if call.failure_at and not call.seen and now >= call.failure_at:
+                call.ended = True
+        return [c for c in calls if c.ended]
+
+    def _next_wait(self):
+        pending = [c.failure_at for c in self._calls.values() if c.failure_at and not c.seen]
+        if self._unresolved:
+            pending.append(time.monotonic() + 0.2)  # look at the CDR again shortly (startup only)
+        if pending:
+            return max(0.01, min(min(pending) - time.monotonic(), self.poll_seconds))
+        return self.poll_seconds
 
     # --- placing calls ------------------------------------------------------------------
     def _fill(self):
@@ -239,12 +263,12 @@ class Dialer:
 
     def _record(self, call):
         status, cause, answered = results.parse_result_variable(call.result_value)
-        if call.failure:
-            result, detail = "failed", call.failure
-        elif not call.result_value:
-            result, detail = "failed", "the call ended without a dial result"
-        else:
+        if call.result_value:
             result, detail = results.classify(status, cause), ""
+        elif call.failure:
+            result, detail = "failed", call.failure
+        else:
+            result, detail = "failed", "the call ended without a dial result"
         finish(call.attempt_id, result, dial_status=status, hangup_cause=cause,
                talk_seconds=answered if status == "ANSWER" else None, early_media=call.early_media,
                detail=detail)
@@ -277,9 +301,10 @@ class Dialer:
                 self._calls[call.channel_id] = self._calls[call.other_id] = call
                 calls.append(call)
         alive = {e.get("Uniqueid") for e in self.ami.event_list("CoreShowChannels", "CoreShowChannelsComplete")}
-        cdr = self._read_cdr({c.other_id for c in calls})
+        deadline = time.monotonic() + self.cdr_grace
         for call in calls:
-            if call.channel_id in alive or call.other_id in alive:
+            # Its ;2 leg (whose Hangup ends the call for us) is still up: follow it.
+            if call.other_id in alive:
                 log.info("attempt %s: its call is still up; following it", call.attempt_id)
                 continue
             with self._cond:
@@ -287,16 +312,30 @@ class Dialer:
                     continue  # its events came meanwhile: _record_finished has it
                 self._calls.pop(call.channel_id, None)
                 self._calls.pop(call.other_id, None)
-            row = cdr.get(call.other_id)
+                self._unresolved[call.attempt_id] = (call.other_id, deadline)
+        self._resolve_from_cdr()
+
+    def _resolve_from_cdr(self):
+        """Over calls of an earlier dialer: their result from the CDR, which cdr_csv may
+        write a moment after the channel is gone; `unknown` once cdr_grace has passed."""
+        if not self._unresolved:
+            return
+        cdr = self._read_cdr({uid for uid, _ in self._unresolved.values()})
+        now = time.monotonic()
+        for attempt_id, (uid, deadline) in list(self._unresolved.items()):
+            row = cdr.get(uid)
             if row is not None:
                 disposition, billsec = row
                 result = results.from_cdr(disposition)
-                retrying(finish, call.attempt_id, result, dial_status=disposition,
+                retrying(finish, attempt_id, result, dial_status=disposition,
                          talk_seconds=billsec if result == "answered" else None,
                          detail="resolved from the CDR after a dialer restart")
-            else:
-                retrying(finish, call.attempt_id, "unknown", state="unknown",
+            elif now >= deadline:
+                retrying(finish, attempt_id, "unknown", state="unknown",
                          detail="the dialer stopped while calling; Asterisk has no trace of the call")
+            else:
+                continue
+            del self._unresolved[attempt_id]
 
     def _read_cdr(self, uniqueids):
         """{uniqueid: (disposition, billsec)} from cdr_csv's Master.csv (loguniqueid = yes:
