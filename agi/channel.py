@@ -21,6 +21,11 @@ they are). What it does not do for FastAGI, this subclass does
   if this server hangs (or is SIGSTOPped) Asterisk ends AGI() and the
   dialplan's `T` extension sends the caller to the operator fallback
   (image/asterisk/extensions_appliance.conf). Dial and Queue run without it;
+- replies are read by our own parser (`parse_reply`), linear in the line's
+  length (pyst2's regex takes seconds on a long line), lines are capped at
+  MAX_LINE characters, and every reply that does not read as Asterisk writes
+  it (a 4,300-digit code, `result=3tmf)` where a key is expected, a GET DATA
+  answer longer than asked for) raises AgiReplyError, never a foreign error;
 - `finished()`: sets APPLIANCE_IVR=done, which tells the dialplan the IVR
   ended the call on purpose; without it (a crash, a closed socket, a refused
   call) the dialplan falls back to the operator. Our own HANGUP sets it
@@ -28,6 +33,7 @@ they are). What it does not do for FastAGI, this subclass does
 """
 import math
 import os
+import re
 import socket
 import time
 
@@ -44,6 +50,14 @@ DONE_VARIABLE = "APPLIANCE_IVR"
 DONE_VALUE = "done"
 # Commands that run without the watchdog: the caller talks to someone for as long as they like.
 UNBOUNDED_APPS = ("dial", "queue")
+# The longest line read from Asterisk (a GET VARIABLE value is the longest it sends), the
+# most env lines and 520 usage lines: beyond them the peer is not Asterisk speaking AGI.
+MAX_LINE = 16384
+MAX_ENV_LINES = 200
+MAX_USAGE_LINES = 100
+# What a key press may be: DTMF, as Asterisk reports it (the key's ASCII code).
+DTMF_KEYS = "0123456789*#ABCD"
+_WORD = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 class CallerHungUp(pyst.AGIHangup):
@@ -57,6 +71,11 @@ class AgiCommandFailed(pyst.AGIAppError):
 
 class AgiUsageError(pyst.AGIUsageError):
     """Asterisk answered 520: the command was malformed (a bug on our side)."""
+
+
+class AgiReplyError(pyst.AGIUnknownError):
+    """Asterisk's reply could not be read: malformed, or not what the command can
+    answer (the call goes on), or too long (the connection is not used again)."""
 
 
 class _Discard:
@@ -85,8 +104,21 @@ class FastAGI(pyst.AGI):
         self.stderr = _Discard()
         self._got_sighup = False
         self.hung_up = False
+        self.broken = False  # a reply read only in part: nothing more is sent on this connection
         self.env = {}
         self._get_agi_env()
+
+    def _get_agi_env(self):
+        """`agi_key: value` lines up to a blank one (pyst2's, with our line limits)."""
+        for _ in range(MAX_ENV_LINES):
+            line = self._read_line()
+            if line == "":
+                return
+            key, _, data = line.partition(":")
+            if key.strip():
+                self.env[key.strip()] = data.strip()
+        self.broken = True
+        raise AgiReplyError(f"more than {MAX_ENV_LINES} lines of AGI environment")
 
     # --- the pieces of pyst2 that do not fit a socket ---------------------------
     def test_hangup(self):
@@ -94,6 +126,8 @@ class FastAGI(pyst.AGI):
             raise CallerHungUp("caller hung up")
 
     def execute(self, command, *args):
+        if self.broken:
+            raise AgiReplyError("an earlier reply could not be read; the connection is not used again")
         if self.hung_up and command.upper() not in DEAD_CHANNEL_OK:
             raise CallerHungUp("caller hung up")
         if self.watchdog and not self.hung_up:
@@ -109,10 +143,13 @@ class FastAGI(pyst.AGI):
             raise CallerHungUp(f"connection lost: {exc}") from None
 
     def _read_line(self):
-        line = self.stdin.readline()
+        line = self.stdin.readline(MAX_LINE + 1)
         if line == "":
             self.hung_up = True
             raise CallerHungUp("connection closed by Asterisk")
+        if len(line) > MAX_LINE:
+            self.broken = True  # the rest of the line is still unread: the connection is out of step
+            raise AgiReplyError(f"a line of more than {MAX_LINE} characters from Asterisk")
         return line.strip()
 
     def get_result(self, stdin=None):
@@ -120,12 +157,9 @@ class FastAGI(pyst.AGI):
         while line == "HANGUP" or line.startswith("HANGUP "):
             self.hung_up = True  # unsolicited; the reply to our command follows
             line = self._read_line()
-        match = pyst.re_code.search(line)
-        code, response = (int(match.group(1)), match.group(2)) if match and match.group(1) else (0, line)
+        code, response = split_code(line)
         if code == 200:
-            result = {"result": ("", "")}
-            for key, value, data in pyst.re_kv.findall(response):
-                result[key] = (value, data)
+            result = parse_reply(response)
             if result["result"][0] == "-1" and result["result"][1] in NOT_HANGUPS:
                 raise AgiCommandFailed(line)
             if result["result"][0] == "-1" or result["result"][1] == "hangup":
@@ -140,10 +174,13 @@ class FastAGI(pyst.AGI):
         if code == 520:
             usage = [line]
             while not line.startswith("520 "):
+                if len(usage) > MAX_USAGE_LINES:
+                    self.broken = True
+                    raise AgiReplyError(f"a 520 usage reply of more than {MAX_USAGE_LINES} lines")
                 line = self._read_line()
                 usage.append(line)
             raise AgiUsageError("\n".join(usage))
-        raise pyst.AGIUnknownError(code, f"unexpected reply: {line!r}")
+        raise AgiReplyError(code, f"unexpected reply: {line[:200]!r}")
 
     # --- the watchdog ------------------------------------------------------------
     def _keep_alive(self, command, args):
@@ -189,13 +226,36 @@ class FastAGI(pyst.AGI):
         prompt is lost (Asterisk discards it).
         """
         response = self.execute("STREAM FILE", self._quote(path), self._quote(escape_digits), 0)
-        res = response["result"][0]
-        return "" if res in ("", "0") else chr(int(res))
+        return self._key(response["result"][0])
+
+    def wait_for_digit(self, timeout=pyst.DEFAULT_TIMEOUT):
+        """WAIT FOR DIGIT: the key pressed, or '' on timeout."""
+        return self._key(self.execute("WAIT FOR DIGIT", timeout)["result"][0])
+
+    def channel_status(self, channel=""):
+        """CHANNEL STATUS: Asterisk's state number (6: up)."""
+        res = self.execute("CHANNEL STATUS", *([channel] if channel else []))["result"][0]
+        if not re.fullmatch(r"-?[0-9]{1,2}", res):
+            raise AgiReplyError(f"not a channel status: result={res[:40]!r}")
+        return int(res)
+
+    def _key(self, res):
+        """A key from its ASCII code as Asterisk answers it ('53' -> '5'); '' for none."""
+        if res in ("", "0"):
+            return ""
+        if len(res) <= 3 and res.isascii() and res.isdigit() and 0 < int(res) < 128 and chr(int(res)) in DTMF_KEYS:
+            return chr(int(res))
+        raise AgiReplyError(f"not a key: result={res[:40]!r}")
 
     def get_digits(self, path, timeout_ms, max_digits):
-        """GET DATA: the digits entered ('#' ends input and is not returned)."""
+        """GET DATA: the digits entered ('#' ends input and is not returned).
+        An answer that is not at most `max_digits` keys raises AgiReplyError."""
         response = self.execute("GET DATA", self._quote(path), timeout_ms, max_digits)
-        return response["result"][0]
+        digits = response["result"][0]
+        if len(digits) > int(max_digits) or any(ch not in DTMF_KEYS for ch in digits):
+            raise AgiReplyError(f"GET DATA for at most {max_digits} keys answered {digits[:40]!r}"
+                                + (f"… ({len(digits)} characters)" if len(digits) > 40 else ""))
+        return digits
 
     def record(self, path, fmt="wav", escape_digits="#", max_ms=120000, silence_s=0):
         """RECORD FILE: how it ended — 'dtmf' (a key ended it), 'timeout' (length
@@ -220,6 +280,49 @@ class FastAGI(pyst.AGI):
         except OSError:
             pass
         self.sock.close()
+
+
+def split_code(line):
+    """'200 result=1' -> (200, 'result=1'); a line without a three-digit code -> (0, line)."""
+    head, _, rest = line.partition(" ")
+    if len(head) == 3 and head.isascii() and head.isdigit():
+        return int(head), rest.strip()
+    if len(head) > 3 and head[:3].isascii() and head[:3].isdigit() and head[3] == "-":
+        return int(head[:3]), line[4:]  # '520-Invalid command syntax…'
+    return 0, line
+
+
+def parse_reply(text):
+    """The `key=value [(data)]` pairs of a 200 reply, as {key: (value, data)}, in
+    one pass: 'result=-1 (randomerror) endpos=0' -> {'result': ('-1', 'randomerror'),
+    'endpos': ('0', '')}. Data runs to the line's last ')' (a variable's value may
+    hold brackets), as pyst2 reads it. 'result' is always there."""
+    result = {"result": ("", "")}
+    i, end = 0, len(text)
+    close = text.rfind(")")
+    while i < end:
+        while i < end and text[i].isspace():
+            i += 1
+        start = i
+        while i < end and text[i] in _WORD:
+            i += 1
+        if i == start or i >= end or text[i] != "=":
+            while i < end and not text[i].isspace():  # not a key=value: skip the word
+                i += 1
+            continue
+        key = text[start:i]
+        i += 1
+        start = i
+        while i < end and not text[i].isspace():
+            i += 1
+        value = text[start:i]
+        while i < end and text[i].isspace():
+            i += 1
+        data = ""
+        if i < end and text[i] == "(" and close > i:
+            data, i = text[i + 1:close], close + 1
+        result[key] = (value, data)
+    return result
 
 
 def command_bound(command, args):

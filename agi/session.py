@@ -9,7 +9,7 @@ import datetime
 import logging
 
 from agi import speech
-from agi.channel import ALL_KEYS, CallerHungUp
+from agi.channel import ALL_KEYS, AgiReplyError, CallerHungUp
 from appliance import clock
 from appliance.ivr import calls
 from appliance.privacy import mask_mobile
@@ -120,7 +120,9 @@ class Session:
 
     def ask_digits(self, prompt, max_digits, timeout_ms=5000, secret=False):
         """GET DATA: the digits keyed ('#' ends; not returned). '' on no input.
-        A digit typed ahead (it stopped the intro before) is the entry's first."""
+        A digit typed ahead (it stopped the intro before) is the entry's first.
+        An answer that is not an entry (more keys than asked for, not keys) is
+        refused like no input: the caller is asked again."""
         path = self._file(prompt)
         first, self.typeahead = self.typeahead, ""
         self.entry_full = False
@@ -128,7 +130,11 @@ class Session:
             return ""
         digits = first
         if len(first) < max_digits:
-            digits += self.channel.get_digits(path, timeout_ms, max_digits - len(first))
+            try:
+                digits += self.channel.get_digits(path, timeout_ms, max_digits - len(first))
+            except AgiReplyError as exc:
+                log.warning("call %s at %s: entry refused: %s", self.call.id, self.where, exc)
+                return ""
         self.entry_full = len(digits) >= max_digits
         self.pressed(digits, secret=secret)
         return digits

@@ -8,9 +8,14 @@ jiao 角, fen 分, year 年, month 月, day 日), and from English number words 
 English callers. Every name used here is in appliance/ivr/prompts.toml.
 """
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+import logging
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+log = logging.getLogger(__name__)
 
 ZH_UNITS = ("n_1000", "n_100", "n_10", None)
+# The importer and the API keep amounts below this; anything else in the database is not spoken.
+MAX_MONEY = Decimal(10) ** 12
 
 
 def digits(text, language="zh"):
@@ -26,8 +31,19 @@ def number(value, language="zh"):
 
 
 def money(amount, language="zh"):
-    """Yuan amounts: 一千二百三十四元五角 / one thousand … point five zero yuan."""
-    amount = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    """Yuan amounts: 一千二百三十四元五角 / one thousand … point five zero yuan.
+    An amount that cannot be spoken (not a number, not finite, negative, 10^12 or
+    more) gives no words, with a warning: the call goes on without it."""
+    try:
+        amount = Decimal(str(amount))
+        speakable = amount.is_finite() and 0 <= amount < MAX_MONEY
+        if speakable:
+            amount = amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        speakable = False
+    if not speakable:
+        log.warning("amount %.40r not spoken: not a yuan amount below %s", amount, MAX_MONEY)
+        return []
     yuan = int(amount)
     cents = int((amount - yuan) * 100)
     if language != "zh":

@@ -55,3 +55,17 @@ def test_every_composed_name_has_a_prompt_in_its_language():
         words += [f"month_{m}" for m in range(1, 13)] if language == "en" else []
         missing = {w for w in words if language not in catalogue.get(w, {})}
         assert not missing, (language, missing)
+
+
+@pytest.mark.parametrize("amount", ["Infinity", "-Infinity", "NaN", "sNaN", "1e999999", "1000000000000", "-1",
+                                    "abc", None, float("nan"), float("inf")])
+def test_an_amount_that_cannot_be_spoken_gives_no_words_not_an_error(amount):
+    assert speech.money(amount, "zh") == [] and speech.money(amount, "en") == []
+
+
+def test_every_amount_below_the_limit_is_spoken_with_known_prompts():
+    for amount in ("999999999999.99", "999999999999.995", "0.001", "1e-999999", "100000000.01"):
+        for language in ("zh", "en"):
+            words = speech.money(amount, language)
+            assert words and words[-1] in ("yuan", "jiao", "fen")
+            assert all(w in ("yuan", "jiao", "fen", "point") or w.startswith("n_") for w in words)
