@@ -1,5 +1,6 @@
 """Reading the one TOML configuration file, checked against the settings table."""
 import glob
+import math
 import os
 import tomllib
 from pathlib import Path
@@ -100,6 +101,8 @@ def check_value(name, value):
         raise ConfigError(f"configuration key '{name}' must be {expected}, got {value!r}", field=name)
     if kind == "float":
         value = float(value)
+        if not math.isfinite(value):  # TOML's inf and nan
+            raise ConfigError(f"configuration key '{name}' must be a finite number, got {value!r}", field=name)
     if kind in ("int", "float") and value < 0:
         raise ConfigError(f"configuration key '{name}' must not be negative, got {value!r}", field=name)
     return value
@@ -109,20 +112,24 @@ def _is_listen(value):
     if not isinstance(value, str) or ":" not in value:
         return False
     host, _, port = value.rpartition(":")
-    return bool(host) and port.isdigit() and 0 < int(port) < 65536
+    return bool(host) and 0 < len(port) <= 5 and port.isascii() and port.isdigit() and 0 < int(port) < 65536
 
 
 def flatten(table, prefix=""):
-    """{'a': {'b': 1}} -> {'a.b': 1}; a table where a value belongs is reported by name."""
+    """{'a': {'b': 1}} -> {'a.b': 1}; a table where a value belongs is reported by name.
+    Without recursion: a.a.a…=1 may nest tables thousands deep."""
     flat = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            if name in BY_NAME:
-                raise ConfigError(f"configuration key '{name}' must be a value, not a table", field=name)
-            flat.update(flatten(value, name + "."))
-        else:
-            flat[name] = value
+    pending = [(prefix, table)]
+    while pending:
+        prefix, table = pending.pop()
+        for key, value in table.items():
+            name = f"{prefix}{key}"
+            if isinstance(value, dict):
+                if name in BY_NAME:
+                    raise ConfigError(f"configuration key '{name}' must be a value, not a table", field=name)
+                pending.append((name + ".", value))
+            else:
+                flat[name] = value
     return flat
 
 
@@ -140,10 +147,16 @@ def load_config(path=None):
         raise ConfigError(f"configuration file {path} is a directory") from None
     except PermissionError:
         raise ConfigError(f"configuration file {path} is not readable") from None
+    except OSError as exc:
+        raise ConfigError(f"configuration file {path} cannot be read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"configuration file {path} is not UTF-8 text") from None
+    except ValueError as exc:  # an integer of more than 4,300 digits
+        raise ConfigError(f"configuration file {path} is not valid TOML: {str(exc)[:80]}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"configuration file {path} is not valid TOML: arrays or tables nested too deeply") from None
     return Config(flatten(table), path)
 
 
