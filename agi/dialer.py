@@ -229,7 +229,7 @@ class Dialer:
         if not diallable(attempt.number):
             call.failure, call.ended = "not a diallable number", True
             return
-        variables = [f"APPLIANCE_ATTEMPT={attempt.id}",
+        variables = [f"APPLIANCE_ATTEMPT={attempt.id}", f"APPLIANCE_NUMBER={attempt.number}",
                      f"APPLIANCE_DIAL={group.dial.format(number=attempt.number)}",
                      f"APPLIANCE_RING={self.ring_seconds}", f"APPLIANCE_CLI={self.caller_id}"]
         fields = dict(Channel=f"Local/{attempt.number}@{self.outbound_context}/n",
@@ -366,6 +366,8 @@ def finish(attempt_id, result, state="done", dial_status="", hangup_cause=None, 
             return False
         if attempt.result == "confirmed" and result == "answered":
             result = "confirmed"
+        if attempt.detail:  # what the notice noted (a ticket, do-not-call) stays
+            detail = f"{attempt.detail}; {detail}" if detail else attempt.detail
         (CallAttempt.update(state=state, result=result, dial_status=dial_status, hangup_cause=hangup_cause,
                             talk_seconds=talk_seconds, early_media=early_media, detail=detail,
                             ended_at=clock.now())

@@ -18,7 +18,7 @@ import threading
 import time
 from urllib.parse import parse_qs
 
-from agi import ivr, prompts
+from agi import ivr, notify, prompts
 from agi.channel import CallerHungUp, FastAGI
 from agi.session import parse_days, parse_hours
 from agi.writer import Writer
@@ -32,9 +32,10 @@ log = logging.getLogger(__name__)
 
 # agi_network_script -> handler(channel, context, script=…), where context (the
 # server) has config, finder (prompt files), writer (database writes) and menus.
-# Outbound call flows (notify, survey, screen) add their entries here.
+# Outbound call flows (survey, screen) add their entries here.
 ROUTES = {
     "ivr": ivr.handle_call,
+    "notify": notify.handle_call,
 }
 
 
