@@ -1,7 +1,7 @@
 """The IVR's subcommands: `appliance calls`, `appliance prompts …`, `appliance bench agi`."""
 import sys
 
-from agi import prompts
+from agi import prompts, voice_cli
 from appliance import clock
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import InputError
@@ -62,6 +62,8 @@ def register(subparsers):
                        help="mean ms the fake Asterisk takes per prompt or input before replying "
                             "(default 250, shorter than any real prompt; 0 = all at once, flat out)")
     bench.add_argument("--dir", help="keep the scratch data dir here")
+
+    voice_cli.register(subparsers)
 
 
 def cmd_calls(args, config):

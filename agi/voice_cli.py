@@ -1,0 +1,131 @@
+"""`appliance voice …`: outbound voice campaigns from the command line, and the dialer.
+
+    appliance voice create NAME --numbers 13800138000,13900139000 [--text TEXT] [--start]
+    appliance voice start|pause|resume|cancel ID
+    appliance voice show ID [--json]        counts, answer rate, confirmation rate, attempts
+    appliance voice list [--json]
+    appliance voice dial [--until-idle]     run the dialer ([voice] settings) in the foreground
+"""
+import signal
+from pathlib import Path
+
+from appliance.cli import add_command, print_json
+from appliance.errors import ConfigError, InputError
+from appliance.voice import campaigns
+from appliance.voice.models import CallAttempt, VoiceCampaign
+
+STATE_OF = {"start": "running", "resume": "running", "pause": "paused", "cancel": "cancelled"}
+
+
+def register(subparsers):
+    from appliance.cli import ArgumentParser
+    parser = add_command(subparsers, "voice", None, "outbound voice notice campaigns and the dialer", needs_db=False)
+    sub = parser.add_subparsers(dest="voice_command", metavar="ACTION", required=True, parser_class=ArgumentParser)
+    create = add_command(sub, "create", cmd_create, "create a campaign from a list of numbers; prints its id")
+    create.add_argument("name")
+    source = create.add_mutually_exclusive_group(required=True)
+    source.add_argument("--numbers", help="comma-separated numbers")
+    source.add_argument("--file", help="a file with one number per line")
+    create.add_argument("--text", default="", help="the notice, spoken to whoever answers")
+    create.add_argument("--line-group", default="default", help="[voice] line_groups name (default: default)")
+    create.add_argument("--start", action="store_true", help="start it at once")
+    create.add_argument("--json", action="store_true", help="print JSON")
+    for action in STATE_OF:
+        one = add_command(sub, action, cmd_state, f"{action} a campaign")
+        one.add_argument("id", type=int)
+    show = add_command(sub, "show", cmd_show, "a campaign's counts, answer and confirmation rates, attempts")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true", help="print JSON")
+    listing = add_command(sub, "list", cmd_list, "every campaign, newest first")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    dial = add_command(sub, "dial", cmd_dial, "run the dialer in the foreground (AMI from [voice] settings)")
+    dial.add_argument("--until-idle", action="store_true",
+                      help="return once no running campaign has a number left to call")
+
+
+def cmd_create(args, config):
+    if args.file:
+        numbers = Path(args.file).read_text(encoding="utf-8").split()
+    else:
+        numbers = args.numbers.split(",")
+    campaign = campaigns.create_campaign(args.name, numbers, line_group=args.line_group, text=args.text,
+                                         created_by="cli")
+    if args.start:
+        campaigns.set_state(campaign.id, "running")
+    if args.json:
+        print_json(campaigns.summary(campaign.id))
+    else:
+        print(campaign.id)
+    return 0
+
+
+def cmd_state(args, config):
+    campaign = VoiceCampaign.get_or_none(VoiceCampaign.id == args.id)
+    if campaign is None:
+        raise InputError(f"id: no voice campaign {args.id}", field="id")
+    if campaign.state in ("done", "cancelled"):
+        raise InputError(f"id: campaign {args.id} is {campaign.state}", field="id")
+    campaigns.set_state(args.id, STATE_OF[args.voice_command])
+    print(f"campaign {args.id}: {STATE_OF[args.voice_command]}")
+    return 0
+
+
+def attempt_dict(attempt):
+    return {"id": attempt.id, "number": attempt.number, "state": attempt.state, "result": attempt.result,
+            "keys": attempt.keys, "talk_seconds": attempt.talk_seconds, "dial_status": attempt.dial_status,
+            "hangup_cause": attempt.hangup_cause, "early_media": attempt.early_media,
+            "dialled_at": attempt.dialled_at, "ended_at": attempt.ended_at, "detail": attempt.detail}
+
+
+def cmd_show(args, config):
+    if VoiceCampaign.get_or_none(VoiceCampaign.id == args.id) is None:
+        raise InputError(f"id: no voice campaign {args.id}", field="id")
+    report = campaigns.summary(args.id)
+    attempts = CallAttempt.select().where(CallAttempt.campaign == args.id).order_by(CallAttempt.id)
+    if args.json:
+        print_json({**report, "attempt_list": [attempt_dict(a) for a in attempts]})
+        return 0
+    rate = (lambda r: "-" if r is None else f"{r:.1%}")
+    print(f"campaign {report['id']} {report['name']!r}: {report['state']}; {report['attempts']} numbers, "
+          f"{report['queued']} queued, {report['dialling']} dialling, {report['done']} done, "
+          f"{report['unknown']} unknown")
+    print(f"answer rate {rate(report['answer_rate'])}, confirmation rate {rate(report['confirmation_rate'])}")
+    print("  ".join(f"{name} {count}" for name, count in report["results"].items() if count))
+    for a in attempts:
+        talk = "-" if a.talk_seconds is None else f"{a.talk_seconds}s"
+        print(f"{a.id:>6}  {a.number:16}  {a.state:9}  {a.result or '-':12}  {talk:>5}  {a.keys or '-':4}  {a.detail}")
+    return 0
+
+
+def cmd_list(args, config):
+    rows = [campaigns.summary(c.id) for c in VoiceCampaign.select().order_by(VoiceCampaign.id.desc())]
+    if args.json:
+        print_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['id']:>5}  {r['state']:9}  {r['attempts']:>6} numbers  {r['done']:>6} done  {r['name']}")
+    if not rows:
+        print("no voice campaigns")
+    return 0
+
+
+def cmd_dial(args, config):
+    from agi.ami import AMIError, Manager
+    from agi.dialer import Dialer, parse_line_groups
+    from agi.server import parse_listen
+    host, port = parse_listen(config["voice.ami"])
+    try:
+        ami = Manager(host, port, config["voice.ami_user"], config["voice.ami_secret"])
+    except (OSError, AMIError) as exc:
+        raise ConfigError(f"voice.ami: cannot log in to the Asterisk manager at {host}:{port}: {exc}",
+                          field="voice.ami") from None
+    dialer = Dialer(ami, parse_line_groups(config["voice.line_groups"]), ring_seconds=config["voice.ring_seconds"],
+                    caller_id=config["voice.caller_id"] or config["hotline"], cdr_path=config["voice.cdr_csv"])
+    signal.signal(signal.SIGTERM, lambda *_: dialer.stop())  # the loop acts on it, not the handler
+    try:
+        dialer.run(until_idle=args.until_idle)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ami.close()
+    return 0
