@@ -78,13 +78,29 @@ def smsd(config_file, tmp_path):
     config_file.write_text(f'data_dir = "{tmp_path / "data"}"\n[modems]\nports = ["{tmp_path / "none" / "gsm*"}"]\n')
     proc = subprocess.Popen([sys.executable, "-m", "appliance.cli", "--config", str(config_file), "run", "smsd"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    wait_for(lambda: proc.poll() is not None or running_daemons(tmp_path / "data") == ["smsd"], 60,
-             "smsd running")
+    # Its lock is taken before it opens the database: wait for its migrations too.
+    wait_for(lambda: proc.poll() is not None or (running_daemons(tmp_path / "data") == ["smsd"]
+                                                 and migrated(tmp_path / "data" / "appliance.db")),
+             60, "smsd running")
     assert proc.poll() is None, proc.stderr.read()
     yield proc
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
+
+
+def migrated(path):
+    """Every numbered migration is recorded in the database at `path`."""
+    from appliance.db import MIGRATIONS_DIR
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            applied = conn.execute("SELECT count(*) FROM schema_migration").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:  # no file or no table yet
+        return False
+    return applied == len(list(MIGRATIONS_DIR.glob("[0-9]*.py")))
 
 
 def count_messages(path):
