@@ -1,7 +1,7 @@
 """A voice notice campaign end to end through a real Asterisk 22: the dialer calls the test
 network, the answered leg runs our FastAGI server's `notify` script
 ([appliance-answered] in image/asterisk/extensions_outbound.conf), the callee keys real
-DTMF (SendDTMF in image/asterisk/test-network.conf) while the notice plays.
+DTMF (SendDTMF in tests/agi/test-network.conf) while the notice plays.
 """
 import pytest
 from asterisk_support import asterisk, asterisk_install  # noqa: F401  (fixtures)

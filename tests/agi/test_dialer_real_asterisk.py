@@ -1,5 +1,5 @@
 """The dialer against a real Asterisk 22: every kind of callee of the test network
-(image/asterisk/test-network.conf) dialled through our outbound dialplan
+(tests/agi/test-network.conf) dialled through our outbound dialplan
 (image/asterisk/extensions_outbound.conf) and classified; concurrency per line group;
 a dialer killed with SIGKILL mid-campaign loses no result and calls no one twice.
 Skipped, saying why, where there is no Asterisk tarball (tests/asterisk_support.py).
@@ -47,7 +47,7 @@ def network(asterisk, tmp_path_factory):
     sounds = tmp_path_factory.mktemp("network-sounds")
     for name in ("kong_hao", "ting_ji", "machine_greeting"):
         tone(sounds / f"{name}.wav")
-    text = (IMAGE / "test-network.conf").read_text()
+    text = (Path(__file__).with_name("test-network.conf")).read_text()
     assert SHIPPED_SOUNDS in text
     (asterisk.etc / "test-network.conf").write_text(text.replace(SHIPPED_SOUNDS, f"TEST_NETWORK_SOUNDS={sounds}\n"))
     (asterisk.etc / "extensions_outbound.conf").write_text((IMAGE / "extensions_outbound.conf").read_text())
