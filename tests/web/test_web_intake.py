@@ -54,9 +54,18 @@ def test_a_chunked_body_past_the_size_cap_is_refused(web_config, web_db, monkeyp
     serve_in_thread(srv)
     try:
         conn = http.client.HTTPConnection(*srv.bind_addr[:2], timeout=30)
-        conn.request("POST", "/signin", body=chunks(b"x" * (256 * 1024), 8192), encode_chunked=True,
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
-        assert conn.getresponse().status == 413
+        try:
+            conn.request("POST", "/signin", body=chunks(b"x" * (256 * 1024), 8192), encode_chunked=True,
+                         headers={"Content-Type": "application/x-www-form-urlencoded"})
+            status = conn.getresponse().status
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # The server answered and closed while the rest of the body was still going
+            # out: the client may see the connection cut instead of reading the 413.
+            status = None
+        assert status in (413, None)
+        probe = http.client.HTTPConnection(*srv.bind_addr[:2], timeout=30)
+        probe.request("GET", "/signin")
+        assert probe.getresponse().status == 200  # and it goes on serving
     finally:
         srv.stop()
 
