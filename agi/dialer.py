@@ -34,7 +34,7 @@ from appliance import clock
 from appliance.db import retrying, write_transaction
 from appliance.errors import ConfigError
 from appliance.voice import results
-from appliance.voice.campaigns import diallable
+from appliance.voice.campaigns import diallable, do_not_call
 from appliance.voice.models import CallAttempt, VoiceCampaign
 
 from agi.ami import AMIError
@@ -194,24 +194,36 @@ class Dialer:
     def _fill(self):
         placed = 0
         for group in self.groups.values():
-            free = group.channels - self.in_flight(group.name)
-            if free <= 0:
-                continue
-            for attempt in retrying(self._claim, group, free):
-                self._originate(attempt, group)
-                placed += 1
+            while True:
+                free = group.channels - self.in_flight(group.name)
+                if free <= 0:
+                    break
+                claimed, skipped = retrying(self._claim, group, free)
+                for attempt in claimed:
+                    self._originate(attempt, group)
+                    placed += 1
+                if not skipped:  # else fill the slots the skipped numbers left
+                    break
         return placed
 
     def _claim(self, group, count):
         """Up to `count` queued attempts of running campaigns on this line group, each
-        committed as `dialling` with its channel ids before any call is placed."""
-        claimed = []
+        committed as `dialling` with its channel ids before any call is placed; numbers on
+        the do-not-call list now (not only when queued) are `skipped` instead.
+        Returns (claimed attempts, how many were skipped)."""
+        claimed, skipped = [], 0
         with write_transaction():
-            candidates = (CallAttempt.select().join(VoiceCampaign)
-                          .where(CallAttempt.state == "queued", CallAttempt.line_group == group.name,
-                                 VoiceCampaign.state == "running")
-                          .order_by(CallAttempt.id).limit(count))
+            candidates = list(CallAttempt.select().join(VoiceCampaign)
+                              .where(CallAttempt.state == "queued", CallAttempt.line_group == group.name,
+                                     VoiceCampaign.state == "running")
+                              .order_by(CallAttempt.id).limit(count))
+            blocked = do_not_call([a.number for a in candidates])
             for attempt in candidates:
+                if attempt.number in blocked:
+                    skipped += (CallAttempt.update(state="skipped", detail="on the do-not-call list",
+                                                   ended_at=clock.now())
+                                .where(CallAttempt.id == attempt.id, CallAttempt.state == "queued").execute())
+                    continue
                 channel_id = f"vc{attempt.id}-{secrets.token_hex(4)}"
                 now = clock.now()
                 changed = (CallAttempt.update(state="dialling", channel_id=channel_id, claimed_by=self.name,
@@ -220,7 +232,7 @@ class Dialer:
                 if changed:  # the row count decides: another dialer may have taken it
                     attempt.state, attempt.channel_id, attempt.dialled_at = "dialling", channel_id, now
                     claimed.append(attempt)
-        return claimed
+        return claimed, skipped
 
     def _originate(self, attempt, group):
         call = Call(attempt.id, group.name, attempt.channel_id, other_leg(attempt.channel_id))

@@ -28,7 +28,7 @@ def up(migrator, db):
         number = CharField(index=True)
         customer = ForeignKeyField(Customer, null=True, on_delete='SET NULL')
         try_no = IntegerField(default=1)
-        state = CharField(index=True, default='queued', constraints=[Check("state IN ('queued', 'dialling', 'done', 'unknown')")])
+        state = CharField(index=True, default='queued', constraints=[Check("state IN ('queued', 'dialling', 'done', 'unknown', 'skipped')")])
         result = CharField(index=True, default='', constraints=[Check("result IN ('', 'confirmed', 'answered', 'busy', 'no_answer', 'invalid', 'unreachable', 'rejected', 'congestion', 'failed', 'unknown')")])
         line_group = CharField(default='default')
         channel_id = CharField(index=True, default='')

@@ -1,9 +1,10 @@
 """Voice campaigns: create from a list of numbers, start, pause, and sum up the results."""
 import re
 
-from appliance import clock
+from appliance import clock, phones
 from appliance.db import retry_writes, write_transaction
 from appliance.errors import InputError
+from appliance.services.models import OptOut
 from appliance.voice.models import RESULTS, CallAttempt, VoiceCampaign
 
 # Only digits (and a leading +) ever reach a Dial() string: a comma or '&' there would
@@ -55,7 +56,7 @@ def summary(campaign_id):
     """Counts per result, answer rate and confirmation rate (of finished attempts)."""
     campaign = VoiceCampaign.get_by_id(campaign_id)
     counts = {r: 0 for r in RESULTS if r}
-    states = {"queued": 0, "dialling": 0, "done": 0, "unknown": 0}
+    states = {"queued": 0, "dialling": 0, "done": 0, "unknown": 0, "skipped": 0}
     for attempt in CallAttempt.select(CallAttempt.state, CallAttempt.result).where(
             CallAttempt.campaign == campaign_id):
         states[attempt.state] += 1
@@ -68,3 +69,17 @@ def summary(campaign_id):
             "results": counts,
             "answer_rate": round(answered / finished, 4) if finished else None,
             "confirmation_rate": round(counts["confirmed"] / answered, 4) if answered else None}
+
+
+def do_not_call(numbers):
+    """The numbers among `numbers` that are on the do-not-call list (checked at dial time)."""
+    forms = {}
+    for number in numbers:
+        try:
+            forms[phones.normalize(number, "number")] = number
+        except InputError:  # not a public number (an extension, a test number): not listed
+            continue
+    if not forms:
+        return set()
+    listed = OptOut.select(OptOut.number).where(OptOut.kind == "dnd", OptOut.number.in_(list(forms)))
+    return {forms[row.number] for row in listed}

@@ -16,7 +16,7 @@ from appliance.models import Customer, one_of
 
 CAMPAIGN_STATES = ("draft", "running", "paused", "done", "cancelled")
 CAMPAIGN_KINDS = ("notice",)
-ATTEMPT_STATES = ("queued", "dialling", "done", "unknown")
+ATTEMPT_STATES = ("queued", "dialling", "done", "unknown", "skipped")  # skipped: on the do-not-call list at dial time
 # confirmed: answered and keyed 1; answered: answered without confirming (talk_seconds);
 # invalid: unallocated/vacant number; unreachable: absent subscriber (powered off, out of
 # coverage: MFC/R2 lines report 空号 this way too); rejected: the callee or network refused.

@@ -274,3 +274,18 @@ def test_an_attempt_asterisk_has_no_trace_of_becomes_unknown_and_is_not_dialled_
     assert (attempt.state, attempt.result) == ("unknown", "unknown") and "no trace" in attempt.detail
     assert dial_begins(network.ami, since, "13020000") == 0
     assert campaigns.summary(campaign.id)["unknown"] == 1
+
+
+def test_a_number_put_on_the_do_not_call_list_after_queueing_is_skipped_at_dial_time(network, manager, voice_db):
+    from appliance.services import optout
+    campaign = campaigns.create_campaign("dnc", ["13040000001", "13040000002"])
+    optout.add("13040000001", kind="dnd", reason="asked on the phone", source="cli")
+    campaigns.set_state(campaign.id, "running")
+    since = network.ami.mark()
+    run_in_thread(make_dialer(manager, network, channels=1))
+    got = {a.number: a for a in CallAttempt.select()}
+    assert (got["13040000001"].state, got["13040000001"].detail) == ("skipped", "on the do-not-call list")
+    assert (got["13040000002"].state, got["13040000002"].result) == ("done", "busy")
+    assert dial_begins(network.ami, since, "13040000001") == 0
+    report = campaigns.summary(campaign.id)
+    assert report["skipped"] == 1 and report["state"] == "done" and report["answer_rate"] == 0
