@@ -148,8 +148,13 @@ CHOICES = {  # Chinese words accepted for coded values
 
 # --- reading files -----------------------------------------------------------------
 
+# The csv module's own limit on one field (csv.field_size_limit()), named in the error.
+MAX_FIELD = 131072
+
+
 def read_table(path):
-    """(header, [(line, cells)]) from a CSV (UTF-8 or GB18030) or XLSX file."""
+    """(header, [(line, cells)]) from a CSV (UTF-8, GB18030 or UTF-16 with its BOM)
+    or XLSX file. Anything unreadable is an InputError naming the file or the line."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"file: {path} does not exist", field="file")
@@ -157,25 +162,40 @@ def read_table(path):
         return _read_xlsx(path)
     if path.suffix.lower() not in (".csv", ".txt"):
         raise InputError(f"file: {path.name} must be .csv or .xlsx", field="file")
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    reader = csv.reader(io.StringIO(text, newline=""))
+    text = _decode_csv(path.name, path.read_bytes())
+    # Excel's "Unicode text" is UTF-16 with tabs: a first line with tabs and no comma.
+    first = text.partition("\n")[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if "\t" in first and "," not in first else ",")
     rows = []
     header = None
-    for cells in reader:
-        if header is None:
-            header = cells
-            continue
-        if any(c.strip() for c in cells):
-            rows.append((reader.line_num, cells))
+    try:
+        for cells in reader:
+            if header is None:
+                header = cells
+                continue
+            if any(c.strip() for c in cells):
+                rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        words = f"a field longer than {MAX_FIELD} characters" if "field larger" in str(exc) else str(exc)
+        raise InputError(f"file: {path.name}, line {reader.line_num}: {words}", field="file") from None
     if header is None:
         raise InputError(f"file: {path.name} is empty", field="file")
     return header, rows
+
+
+def _decode_csv(name, raw):
+    """The text of a CSV file: UTF-8 (with or without BOM), UTF-16 with its BOM, or GB18030."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encodings = ("utf-16",)
+    else:
+        encodings = ("utf-8-sig", "gb18030")  # Excel in China saves CSV as GBK
+    for encoding in encodings:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"file: {name} is not text in UTF-8, GB18030 or UTF-16 (save it as CSV UTF-8)",
+                     field="file")
 
 
 def _read_xlsx(path):
@@ -185,6 +205,8 @@ def _read_xlsx(path):
         raise InputError(f"file: {path.name} is not a readable XLSX file ({type(exc).__name__})",
                          field="file") from None
     try:
+        if not book.worksheets:
+            raise InputError(f"file: {path.name} has no worksheet", field="file")
         sheet = book.worksheets[0]
         rows, header = [], None
         for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -193,6 +215,11 @@ def _read_xlsx(path):
                 continue
             if any(c not in (None, "") for c in cells):
                 rows.append((line, list(cells)))
+    except InputError:
+        raise
+    except Exception as exc:  # damaged sheet XML, a cell openpyxl cannot read
+        raise InputError(f"file: {path.name} is not a readable XLSX file ({type(exc).__name__})",
+                         field="file") from None
     finally:
         book.close()
     if header is None:
