@@ -43,10 +43,13 @@ def get_group(name_or_id):
 
 
 def _int_or_zero(value):
+    """The group id a name may be, or 0 (no group has it): also for one past 64 bits,
+    which SQLite cannot compare (OverflowError)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return 0
+    return number if -2 ** 63 <= number < 2 ** 63 else 0
 
 
 def create(name, kind, rule="", rule_value="", description=""):

@@ -81,6 +81,7 @@ class ApiRoute:
     tags: list = field(default_factory=list)
     description: str = ""
     also: tuple = ()  # other success statuses the handler answers (an upsert: 201 created, 200 updated)
+    refusals: tuple = ()  # the 400s of rules JSON Schema cannot state (named in the 400's description)
 
     @property
     def bottle_path(self):
@@ -97,7 +98,7 @@ ROUTES = []
 
 
 def api_route(method, path, summary, *, permission="view", params=(), body=None, response=None,
-              status=200, tags=(), description="", also=()):
+              status=200, tags=(), description="", also=(), refusals=()):
     """Register an API route (see the module docstring). Returns the function unchanged."""
     method = method.upper()
     if permission not in set().union(*PERMISSIONS.values()):
@@ -110,7 +111,7 @@ def api_route(method, path, summary, *, permission="view", params=(), body=None,
                     return handler  # the same module imported twice
                 raise ValueError(f"API route {method} {path} is registered twice")
         ROUTES.append(ApiRoute(method, path, summary, handler, permission, list(params), body, response,
-                               status, list(tags), description, tuple(also)))
+                               status, list(tags), description, tuple(also), tuple(refusals)))
         return handler
     return register
 
@@ -145,7 +146,7 @@ class ApiCall:
 
 def check_schema(value, schema, where):
     """Check `value` against a JSON Schema subset: type, properties, required,
-    additionalProperties (false), items, enum, minLength/maxLength, pattern,
+    additionalProperties (false or a schema), items, enum, minLength/maxLength, pattern,
     minimum/maximum, maxItems. Raises InputError naming `where`.
 
     Hand-written because the subset is small and the jsonschema package would add
@@ -163,13 +164,17 @@ def check_schema(value, schema, where):
         "object": lambda v: isinstance(v, dict),
         "array": lambda v: isinstance(v, list),
         "string": lambda v: isinstance(v, str),
-        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        # 5.0 is an integer to JSON Schema as well
+        "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool)
+                              or isinstance(v, float) and v.is_integer()),
         "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
         "boolean": lambda v: isinstance(v, bool),
         "null": lambda v: v is None,
     }
     if kinds and not any(checks[k](value) for k in kinds):
         raise InputError(f"{where}: must be {' or '.join(kinds)}", field=where)
+    if isinstance(value, float) and "integer" in kinds and "number" not in kinds and value.is_integer():
+        value = int(value)  # within 64 bits? checked below
     if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
         raise InputError(f"{where}: must be within 64 bits", field=where)
     if isinstance(value, float) and not math.isfinite(value):
@@ -194,18 +199,23 @@ def check_schema(value, schema, where):
         for name in schema.get("required", []):
             if name not in value:
                 raise InputError(f"{name}: required", field=name)
-        if schema.get("additionalProperties") is False:
+        extra = schema.get("additionalProperties")
+        if extra is False:
             for name in value:
                 if name not in props:
                     raise InputError(f"{name}: unknown field", field=name)
         for name, sub in props.items():
             if name in value:
-                check_schema(value[name], sub, name if where == "body" else f"{where}.{name}")
+                value[name] = check_schema(value[name], sub, name if where == "body" else f"{where}.{name}")
+        if isinstance(extra, dict):  # the schema of every other member (free-form `variables`)
+            for name, item in value.items():
+                if name not in props:
+                    check_schema(item, extra, name if where == "body" else f"{where}.{name}")
     if isinstance(value, list):
         if "maxItems" in schema and len(value) > schema["maxItems"]:
             raise InputError(f"{where}: at most {schema['maxItems']} items", field=where)
         for i, item in enumerate(value):
-            check_schema(item, schema.get("items", {}), f"{where}[{i}]")
+            value[i] = check_schema(item, schema.get("items", {}), f"{where}[{i}]")
     return value
 
 
@@ -459,6 +469,13 @@ ERROR_STATUSES = {
 }
 
 
+def refused(route):
+    """The 400 description's list of the route's rules beyond this document (JSON
+    Schema cannot state them: a phone number's validity, a check digit, a field
+    required only when the record is created)."""
+    return "".join(f"; {rule}" for rule in route.refusals)
+
+
 def openapi_document():
     paths = {}
     for route in ROUTES:
@@ -476,7 +493,8 @@ def openapi_document():
                 **{str(status): {"description": "OK", "content": {
                     "application/json": {"schema": route.response or {}}}}
                    for status in sorted({route.status, *route.also})},
-                **{str(status): {"$ref": "#/components/responses/Error", "description": why}
+                **{str(status): {"$ref": "#/components/responses/Error",
+                                 "description": why + refused(route) if status == 400 else why}
                    for status, why in ERROR_STATUSES.items()
                    if status not in (413, 415) or route.body is not None},
             },

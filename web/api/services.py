@@ -3,7 +3,7 @@ messages, the inbox, upserts of customers, staff, policies, payments and claims,
 campaigns, surveys and statements. The domain does the work (appliance.*);
 these routes only translate JSON."""
 
-from appliance import clock, groups, importer
+from appliance import clock, groups, importer, models
 from appliance.errors import InputError, NotFound
 from appliance.models import audit
 from appliance.privacy import mask_mobile
@@ -11,12 +11,22 @@ from appliance.services import campaigns, notices, sending, surveys
 from appliance.sms import billing, history, inbox, inbox_actions
 from appliance.sms.models import CATEGORIES, MESSAGE_STATES, Message
 from appliance.users import sees
-from web.api import (CLOCK_RE, DATE_RE, DAY, MONTH, PAGE_PARAMS, ApiResponse, api_route, list_schema, page_json,
-                     param)
+from web.api import (CLOCK_RE, DATE_RE, DAY, INT64, MONTH, PAGE_PARAMS, ApiResponse, api_route, list_schema,
+                     page_json, param)
 
 OBJECT = {"type": "object", "additionalProperties": True}
-VARIABLES = {"type": "object", "description": "extra template variables, e.g. {\"documents\": \"体检报告\"}"}
-NUMBER = {"type": "string", "minLength": 3, "maxLength": 32}
+VARIABLES = {"type": "object", "description": "extra template variables, e.g. {\"documents\": \"体检报告\"}",
+             "additionalProperties": {"type": ["string", "number"], "maxLength": 2000,
+                                      "minimum": INT64[0], "maximum": INT64[1]}}
+# A phone number as written: digits, an optional + or (, spaces, dashes, dots and
+# brackets (13800138000, +86 138-0013-8000, (010) 6552 9988). Whether it is a valid
+# number (phonenumbers, China by default) JSON Schema cannot say: 400 naming the field.
+PHONE_RE = r"[+(]?[0-9][0-9 ()./-]*"
+PHONES_RE = r"[0-9+()./ ,;，；-]*"  # several, separated by , ; / or spaces
+NUMBER = {"type": "string", "minLength": 3, "maxLength": 32, "pattern": f"^{PHONE_RE}$",
+          "description": "a phone number as written (13800138000, +86 138-0013-8000); "
+                         "one that is not a valid number is refused (400)"}
+NOT_A_PHONE = "a phone number that is not a valid one (phonenumbers, China by default)"
 # The box's wall-clock time, or ISO 8601 with an offset ('2026-11-30T09:15:00+08:00').
 TIMESTAMP = {"type": "string", "pattern": f"^{DATE_RE}[T ]{CLOCK_RE}(?:Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)?$",
              "description": "the box's local time, or ISO 8601 with an offset"}
@@ -93,7 +103,7 @@ def event_types(call):
                "priority": {"type": "integer", "minimum": 1, "maximum": 9},
                "not_before": TIMESTAMP, "not_after": TIMESTAMP,
                "department": {"type": "string", "maxLength": 64}}},
-           response=OBJECT)
+           refusals=(NOT_A_PHONE,), response=OBJECT)
 def post_message(call):
     body = call.body
     if ("text" in body) == ("template" in body):
@@ -116,7 +126,7 @@ def post_message(call):
                    param("to", "query", NUMBER, description="recipient mobile, in any written form"),
                    param("since", "query", DAY, description="created on or after this day"),
                    param("until", "query", DAY, description="created on or before this day")],
-           response=list_schema(OBJECT))
+           refusals=(NOT_A_PHONE,), response=list_schema(OBJECT))
 def list_messages(call):
     page = history.listing(before=call.query.get("before"), limit=call.query["limit"],
                            **{k: call.query.get(k) for k in ("state", "category", "to", "since", "until")})
@@ -160,7 +170,7 @@ def reply_inbound(call, inbound_id):
 @api_route("POST", "/inbox/{inbound_id}/forward", "Forward an inbound SMS to a colleague's mobile",
            permission="inbox", tags=["messages"], status=201, params=INBOUND_ID,
            body={"type": "object", "required": ["to"], "additionalProperties": False, "properties": {"to": NUMBER}},
-           response=OBJECT)
+           refusals=(NOT_A_PHONE,), response=OBJECT)
 def forward_inbound(call, inbound_id):
     message = inbox_actions.forward(inbound_id, call.body["to"], call.actor, call_config(), call.source)
     return ApiResponse(201, _message(call, message))
@@ -178,17 +188,68 @@ def set_inbound_state(call, inbound_id):
 
 # --- core-system data --------------------------------------------------------------------
 
+# The importer's conversions (appliance.importer.convert) as JSON Schema, so that a
+# request the document allows is one the box takes (but for REFUSED below).
+AMOUNT_RE = r"[0-9]{1,12}(?:\.[0-9]{1,2})?"
+# Not empty nor only what str.strip() takes away (written out: generators' `\S` differs
+# from Python's, which counts \x1c-\x1f as spaces).
+NOT_BLANK = "[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+CHOICES = {"gender": ("M", "F"), "language": models.LANGUAGES, "frequency": models.FREQUENCIES,
+           "status": {"staff": models.STAFF_STATUSES, "policies": models.POLICY_STATUSES,
+                      "payments": models.PAYMENT_STATUSES, "claims": models.CLAIM_STATUSES}}
+REFUSED = {  # 400s of rules JSON Schema cannot state, per kind (in the 400's description)
+    "customers": ("a field required to create the record (name) left out when the record does not exist yet",
+                  NOT_A_PHONE, "an ID number failing its check digit or holding an impossible birth date",
+                  "a birth_date other than the ID number's", "an ID number another customer has"),
+    "staff": ("a field required to create the record (name) left out when the record does not exist yet",
+              NOT_A_PHONE),
+    "policies": ("a field required to create the record (product_code, holder_no, premium) left out "
+                 "when the record does not exist yet",
+                 "holder_no, insured_no or agent_badge naming a customer or staff member that does not exist"),
+    "claims": ("a field required to create the record (policy_no, reported_on) left out when the "
+               "record does not exist yet", "policy_no naming a policy that does not exist"),
+    "payments": ("policy_no naming a policy that does not exist",),
+}
+
+
+def _field_schema(kind, f):
+    """The JSON Schema of one importer field as the API takes it."""
+    blank_ok = not f.required  # a required field, when given, is not empty
+    pattern = {"date": DATE_RE, "decimal": AMOUNT_RE, "phone": PHONE_RE, "phones": PHONES_RE}.get(f.kind)
+    if f.name == "id_number":
+        pattern = "[0-9]{17}[0-9Xx]"
+    schema = {"type": ["string", "number"] if f.kind == "decimal" else ["string"]}
+    if f.kind == "decimal":
+        schema.update(minimum=0, maximum=999999999999.99)
+    if f.kind == "choice":
+        codes = CHOICES[f.name]
+        codes = codes[kind] if isinstance(codes, dict) else codes
+        schema["enum"] = [*codes, *(word for word, code in importer.CHOICES[f.name].items()
+                                    if code in codes and word not in codes)]
+    if pattern:
+        schema["pattern"] = f"^(?:{pattern})?$" if blank_ok else f"^{pattern}$"
+    elif not blank_ok:
+        schema["pattern"] = NOT_BLANK
+    if blank_ok:  # empty or null: left as it is (an update) or the column's default
+        schema["type"] = [*schema["type"], "null"]
+        if "enum" in schema:
+            schema["enum"] += ["", None]
+    return schema
+
+
 def _upsert_route(kind, key_name, summary):
-    fields = {f.name: ({"type": ["string", "number", "null"]} if f.kind in ("decimal",)
-                       else {"type": ["string", "null"]}) for f in importer.SPECS[kind]}
+    fields = {f.name: _field_schema(kind, f) for f in importer.SPECS[kind]}
+    required = [f.name for f in importer.SPECS[kind] if f.required and f.name != key_name]
 
     @api_route("PUT", f"/{kind}/{{{key_name}}}", summary, permission="contacts", tags=["data"], also=(201,),
-               params=[param(key_name, "path", {"type": "string", "minLength": 1, "maxLength": 64})],
+               params=[param(key_name, "path", {"type": "string", "pattern": NOT_BLANK, "maxLength": 64})],
                body={"type": "object", "additionalProperties": False,
                      "properties": {k: v for k, v in fields.items() if k != key_name}},
                response={"type": "object", "properties": {"created": {"type": "boolean"}}},
+               refusals=REFUSED[kind],
                description="Create or update by key; fields as in `appliance import "
-                           f"{kind}` (dates YYYY-MM-DD, phone numbers cleaned and checked).")
+                           f"{kind}` (dates YYYY-MM-DD, phone numbers cleaned and checked). "
+                           f"Creating needs {', '.join(required)}; an update may leave any field out.")
     def upsert(call, **path):
         record = dict(call.body)
         record[key_name] = path[key_name]
@@ -207,8 +268,8 @@ upsert_claims = _upsert_route("claims", "claim_no", "Create or update a claim")
 @api_route("POST", "/payments", "Record a payment (the same booking twice is one payment)",
            permission="contacts", tags=["data"], status=201, also=(200,),
            body={"type": "object", "required": ["policy_no", "amount", "paid_on"], "additionalProperties": False,
-                 "properties": {f.name: ({"type": ["string", "number"]} if f.kind == "decimal" else {"type": "string"})
-                                for f in importer.SPECS["payments"]}},
+                 "properties": {f.name: _field_schema("payments", f) for f in importer.SPECS["payments"]}},
+           refusals=REFUSED["payments"],
            response={"type": "object", "properties": {"created": {"type": "boolean"}}})
 def post_payment(call):
     created = importer.upsert_record("payments", call.body, actor=call.actor, source=call.source)
