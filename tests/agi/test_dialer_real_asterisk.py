@@ -242,6 +242,11 @@ def test_a_dialer_killed_mid_campaign_loses_no_result_and_calls_no_one_twice(net
     for uid in (first.channel_id, other_leg(first.channel_id)):
         network.ami.wait_event(lambda e, uid=uid: e.get("Event") == "Hangup" and e.get("Uniqueid") == uid,
                                10, "the first long call to end", mark)
+    # A Hangup event comes before the channel is gone from Asterisk's list, which is
+    # what recover() reads: wait until the list agrees.
+    wait_for(lambda: other_leg(first.channel_id) not in
+             {e.get("Uniqueid") for e in manager.event_list("CoreShowChannels", "CoreShowChannelsComplete")},
+             10, "the first long call to leave Asterisk's channel list")
     dialer = make_dialer(manager, network, channels=2)
     dialer.recover()
     # the second is followed; the first is over (read from the CDR, now or once written)
