@@ -36,6 +36,7 @@ import os
 import re
 import socket
 import time
+from urllib.parse import parse_qs
 
 from asterisk import agi as pyst
 
@@ -354,3 +355,9 @@ def sound_seconds(path, default=60.0):
         return max(0.0, (os.stat(f"{str(path).strip(chr(34))}.wav").st_size - 44) / 16000)
     except OSError:
         return default
+
+
+def parse_script(value):
+    """'ivr?lang=en' or '/ivr' -> ('ivr', {'lang': 'en'})."""
+    path, _, query = (value or "").partition("?")
+    return path.strip("/"), {k: v[-1] for k, v in parse_qs(query).items()}

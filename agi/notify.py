@@ -11,7 +11,7 @@ is kept like an IVR call's.
 """
 import logging
 
-from agi.channel import CallerHungUp
+from agi.channel import CallerHungUp, parse_script
 from agi.ivr import _quietly_hang_up, start_session
 from agi.session import EndCall
 from appliance.ivr import calls
@@ -35,7 +35,6 @@ MAX_PLAYS = 3
 
 def handle_call(channel, context, script="notify"):
     """Serve one answered campaign call; returns the finished call record."""
-    from agi.server import parse_script
     _, query = parse_script(channel.env.get("agi_network_script", ""))
     attempt = notices.attempt_for(query.get("attempt"))
     session = start_session(channel, context, script)

@@ -16,10 +16,9 @@ import socketserver
 import sys
 import threading
 import time
-from urllib.parse import parse_qs
 
 from agi import ivr, notify, prompts
-from agi.channel import CallerHungUp, FastAGI
+from agi.channel import CallerHungUp, FastAGI, parse_script
 from agi.session import parse_days, parse_hours
 from agi.writer import Writer
 from appliance.daemon import serve, threads_alive
@@ -37,12 +36,6 @@ ROUTES = {
     "ivr": ivr.handle_call,
     "notify": notify.handle_call,
 }
-
-
-def parse_script(value):
-    """'ivr?lang=en' or '/ivr' -> ('ivr', {'lang': 'en'})."""
-    path, _, query = (value or "").partition("?")
-    return path.strip("/"), {k: v[-1] for k, v in parse_qs(query).items()}
 
 
 def parse_listen(text):
