@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from peer_support import free_port
+from systemd_peer import Systemd
 
 from appliance import db as dbmod
 from appliance.config import Config, ensure_data_dir
@@ -122,3 +123,11 @@ def zones():
         os.environ["TZ"] = saved
     time.tzset()
     clock.set_zone("UTC")
+
+
+@pytest.fixture
+def systemd(tmp_path, monkeypatch):
+    """A notify socket standing in for systemd, with a 2 s watchdog."""
+    peer = Systemd(tmp_path, monkeypatch, watchdog_s=2.0)
+    yield peer
+    peer.close()

@@ -5,17 +5,10 @@ import socket
 
 import pytest
 from peer_support import free_port
-from systemd_peer import Systemd, on_first_watchdog, sigterm_on_first_watchdog
+from systemd_peer import on_first_watchdog, sigterm_on_first_watchdog
 
 from agi.server import Daemon
 from appliance.daemon import serve
-
-
-@pytest.fixture
-def systemd(tmp_path, monkeypatch):
-    peer = Systemd(tmp_path, monkeypatch, watchdog_s=2.0)
-    yield peer
-    peer.close()
 
 
 @pytest.fixture

@@ -6,19 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from systemd_peer import Systemd, on_first_watchdog, sigterm_on_first_watchdog
+from systemd_peer import on_first_watchdog, sigterm_on_first_watchdog
 
 from appliance.daemon import serve
 from modem.smsd import Smsd
 
 UNIT = Path(__file__).resolve().parents[2] / "systemd" / "appliance-smsd.service"
-
-
-@pytest.fixture
-def systemd(tmp_path, monkeypatch):
-    peer = Systemd(tmp_path, monkeypatch, watchdog_s=2.0)
-    yield peer
-    peer.close()
 
 
 @pytest.fixture

@@ -5,17 +5,10 @@ import urllib.error
 import urllib.request
 
 import pytest
-from systemd_peer import Systemd, on_first_watchdog, sigterm_on_first_watchdog
+from systemd_peer import on_first_watchdog, sigterm_on_first_watchdog
 
 from appliance.daemon import serve
 from web.server import Daemon
-
-
-@pytest.fixture
-def systemd(tmp_path, monkeypatch):
-    peer = Systemd(tmp_path, monkeypatch, watchdog_s=2.0)
-    yield peer
-    peer.close()
 
 
 @pytest.fixture

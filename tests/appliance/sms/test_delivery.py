@@ -3,26 +3,9 @@ expiry, recovery after a crash) on SQLite and (when its server binaries are
 installed) PostgreSQL."""
 import datetime
 
-import pytest
-
 from appliance import db as dbmod
-from appliance.config import Config
 from appliance.sms import delivery, outbox
 from appliance.sms.models import Message, MessagePart
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield request.getfixturevalue("database")
-        return
-    url = request.getfixturevalue("postgres_url")
-    db = dbmod.open_database(Config({"data_dir": str(tmp_path), "database.url": url}))
-    dbmod.migrate(db)
-    yield db
-    for table in ("message_part", "message", "inbound_part", "inbound_message", "modem_status"):
-        db.execute_sql(f"DELETE FROM {table}")
-    db.close()
 
 
 def test_dispatch_lifecycle(any_database):

@@ -4,26 +4,10 @@ import datetime
 
 import pytest
 
-from appliance import db as dbmod
-from appliance.config import Config
 from appliance.errors import InputError
 from appliance.models import Customer, Staff
 from appliance.sms import inbox, outbox
 from appliance.sms.models import InboundMessage, Message, MessagePart
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield request.getfixturevalue("database")
-        return
-    url = request.getfixturevalue("postgres_url")
-    db = dbmod.open_database(Config({"data_dir": str(tmp_path), "database.url": url}))
-    dbmod.migrate(db)
-    yield db
-    for table in ("message_part", "message", "inbound_part", "inbound_message", "modem_status"):
-        db.execute_sql(f"DELETE FROM {table}")
-    db.close()
 
 
 def test_queue_message_validates_and_dedupes(any_database):
