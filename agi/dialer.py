@@ -12,9 +12,14 @@ its ;1 leg, once answered, runs [appliance-answered] (the notice over FastAGI).
 Crash rules (a kill -9 at any moment loses no result and calls no one twice):
 - an attempt is claimed `dialling`, with its channel ids, in a committed transaction
   before Originate is sent;
-- at start, attempts left `dialling` are followed if Asterisk still has their channel,
-  resolved from the CDR (the ;2 leg's uniqueid) if it is over, else marked `unknown`;
-  none is ever queued again by the dialer.
+- at start, attempts left `dialling` by a dialer of this box (claimed_by names the box
+  and the process: never another box's live calls) are followed if Asterisk still has
+  their channel, resolved from the CDR (the ;2 leg's uniqueid) if it is over, else marked
+  `unknown`; none is ever queued again by the dialer. A channel listed at start may be
+  one whose Hangup came just before we listened: followed calls are listed again after
+  RECHECK_SECONDS, and then as often while any is followed, and those gone are resolved;
+- after the manager connection is lost (Asterisk restarted), attach() a new one and
+  run() again: the calls in flight are recovered as after a crash.
 
 Threads: the AMI reader only notes events in memory and wakes the loop; the loop (the
 caller's thread) does every database write and every Originate. It sleeps on a condition
@@ -44,6 +49,7 @@ log = logging.getLogger(__name__)
 RESULT_VARIABLE = "APPLIANCE_RESULT"
 ORIGINATE_GRACE = 3.0  # seconds a failed Originate's channel events may trail its response
 CDR_GRACE = 5.0        # seconds a finished call's CDR line may trail the end of its channel
+RECHECK_SECONDS = 2.0  # seconds before recovered calls are listed again (a Hangup we never saw)
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,7 @@ class Call:
     ended: bool = False
     failure: str = ""           # why Asterisk could not place it at all
     failure_at: float = 0.0     # when to believe `failure` if no channel event came
+    recovered: bool = False     # followed after a restart: its Hangup may have come before we listened
     events: list = field(default_factory=list)
 
 
@@ -95,7 +102,11 @@ class Dialer:
         self.answer_context = answer_context
         self.poll_seconds = poll_seconds   # how often to look for newly started campaigns
         self.cdr_grace = cdr_grace
-        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.name = f"{box_name()}:{name or os.getpid()}"
+        self.beat = lambda: None  # called every turn of the loop (the daemon's heartbeat)
+        self.recheck_seconds = RECHECK_SECONDS
+        self._recheck = None    # threading.Timer that wakes the loop to list recovered calls again
+        self._recheck_due = False
         self._cond = threading.Condition()
         self._calls = {}        # channel id and other id -> Call
         self._unresolved = {}   # attempt id -> (;2 uniqueid, deadline): over, CDR not read yet
@@ -156,6 +167,8 @@ class Dialer:
         until no running campaign has a queued attempt and no call is up)."""
         self.recover()
         while True:
+            self.beat()
+            self._recheck_recovered()
             self._resolve_from_cdr()
             self._record_finished()
             placed = self._fill()
@@ -298,34 +311,93 @@ class Dialer:
                      .where(VoiceCampaign.id.in_(ids), VoiceCampaign.state == "running").execute())
             retrying(work)
 
-    # --- after a crash ------------------------------------------------------------------
+    # --- after a crash, or a new manager connection ------------------------------------
+    def attach(self, ami):
+        """Use a new manager connection (the old one closed: Asterisk restarted). The calls
+        followed on the old one are forgotten here; the next run() recovers them like a
+        crashed dialer's, from Asterisk's channel list or the CDR."""
+        with self._cond:
+            self.ami = ami
+            self._calls.clear()
+        ami.add_listener(self._on_event)
+
     def recover(self):
-        """Attempts left `dialling` by an earlier dialer: follow those Asterisk still has,
-        resolve the finished ones from the CDR, mark the rest `unknown`. Never re-dials."""
-        left = list(CallAttempt.select().where(CallAttempt.state == "dialling"))
+        """Attempts left `dialling` by an earlier dialer of this box: follow those Asterisk
+        still has, resolve the finished ones from the CDR, mark the rest `unknown`. Never
+        re-dials, and never touches the attempts another box claimed (its calls may be up)."""
+        box = box_name()
+        left = [a for a in CallAttempt.select().where(CallAttempt.state == "dialling")
+                # "": claimed by no named dialer (by hand, older firmware): ours to resolve
+                if a.claimed_by.split(":", 1)[0] == box or not a.claimed_by]
         calls = []
         with self._cond:  # listen first, so a call ending meanwhile is not missed
             left = [a for a in left if a.channel_id not in self._calls]  # already followed
             if not left:
                 return
             for attempt in left:
-                call = Call(attempt.id, attempt.line_group, attempt.channel_id, other_leg(attempt.channel_id))
+                call = Call(attempt.id, attempt.line_group, attempt.channel_id, other_leg(attempt.channel_id),
+                            recovered=True)
                 self._calls[call.channel_id] = self._calls[call.other_id] = call
                 calls.append(call)
-        alive = {e.get("Uniqueid") for e in self.ami.event_list("CoreShowChannels", "CoreShowChannelsComplete")}
+        self._drop_gone(calls, self._channels())
+        if any(c.channel_id in self._calls for c in calls):
+            self._schedule_recheck()
+        self._resolve_from_cdr()
+
+    def _channels(self):
+        """Uniqueids of every channel Asterisk lists now."""
+        return {e.get("Uniqueid") for e in self.ami.event_list("CoreShowChannels", "CoreShowChannelsComplete")}
+
+    def _drop_gone(self, calls, alive):
+        """Stop following those of `calls` whose ;2 leg (whose Hangup ends a call for us) is
+        not among `alive` and has not ended meanwhile: their result comes from the CDR."""
         deadline = time.monotonic() + self.cdr_grace
-        for call in calls:
-            # Its ;2 leg (whose Hangup ends the call for us) is still up: follow it.
-            if call.other_id in alive:
-                log.info("attempt %s: its call is still up; following it", call.attempt_id)
-                continue
-            with self._cond:
-                if call.ended:
+        with self._cond:
+            for call in calls:
+                if call.other_id in alive:
+                    log.info("attempt %s: its call is still up; following it", call.attempt_id)
+                    continue
+                if call.ended or self._calls.get(call.channel_id) is not call:
                     continue  # its events came meanwhile: _record_finished has it
                 self._calls.pop(call.channel_id, None)
                 self._calls.pop(call.other_id, None)
                 self._unresolved[call.attempt_id] = (call.other_id, deadline)
-        self._resolve_from_cdr()
+
+    def _schedule_recheck(self):
+        """Wake the loop in recheck_seconds to list the recovered calls again."""
+        def due():
+            with self._cond:
+                self._recheck_due, self._wake = True, True
+                self._cond.notify_all()
+        if self._recheck is not None:
+            self._recheck.cancel()
+        self._recheck = threading.Timer(self.recheck_seconds, due)
+        self._recheck.daemon = True
+        self._recheck.start()
+
+    def _recheck_recovered(self):
+        """A channel listed when recover() looked may have been hanging up already: its
+        Hangup came before we listened, and no event will end it. List the recovered calls
+        again; those gone are resolved from the CDR (or `unknown`). Again while any is up."""
+        with self._cond:
+            if not self._recheck_due:
+                return
+            self._recheck_due = False
+            followed = [c for c in {id(c): c for c in self._calls.values()}.values()
+                        if c.recovered and not c.ended]
+        if not followed:
+            return
+        try:
+            alive = self._channels()
+        except AMIError:
+            return  # the connection is gone: run() returns, and the next run recovers them
+        self._drop_gone(followed, alive)
+        gone = [c for c in followed if self._calls.get(c.channel_id) is not c]
+        if gone:
+            log.info("attempts %s: their calls ended before the dialer listened; reading the CDR",
+                     ", ".join(str(c.attempt_id) for c in gone))
+        if len(gone) < len(followed):
+            self._schedule_recheck()
 
     def _resolve_from_cdr(self):
         """Over calls of an earlier dialer: their result from the CDR, which cdr_csv may
@@ -361,6 +433,12 @@ class Dialer:
                     billsec = int(row[-4]) if row[-4].isdigit() else None
                     found[row[-1]] = (row[-3], billsec)
         return found
+
+
+def box_name():
+    """This box's name in CallAttempt.claimed_by ("BOX:PROCESS"): the host name. (Issue 16
+    may give boxes a configured identity; this is the one place to read it.)"""
+    return socket.gethostname()
 
 
 def other_leg(channel_id):
