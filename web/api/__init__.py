@@ -82,6 +82,7 @@ class ApiRoute:
     description: str = ""
     also: tuple = ()  # other success statuses the handler answers (an upsert: 201 created, 200 updated)
     refusals: tuple = ()  # the 400s of rules JSON Schema cannot state (named in the 400's description)
+    media: str = "application/json"  # what a success answers with (a CSV export: text/csv)
 
     @property
     def bottle_path(self):
@@ -98,7 +99,7 @@ ROUTES = []
 
 
 def api_route(method, path, summary, *, permission="view", params=(), body=None, response=None,
-              status=200, tags=(), description="", also=(), refusals=()):
+              status=200, tags=(), description="", also=(), refusals=(), media="application/json"):
     """Register an API route (see the module docstring). Returns the function unchanged."""
     method = method.upper()
     if permission not in set().union(*PERMISSIONS.values()):
@@ -111,7 +112,7 @@ def api_route(method, path, summary, *, permission="view", params=(), body=None,
                     return handler  # the same module imported twice
                 raise ValueError(f"API route {method} {path} is registered twice")
         ROUTES.append(ApiRoute(method, path, summary, handler, permission, list(params), body, response,
-                               status, list(tags), description, tuple(also), tuple(refusals)))
+                               status, list(tags), description, tuple(also), tuple(refusals), media))
         return handler
     return register
 
@@ -405,6 +406,8 @@ def make_handler(route):
                 raise
             log.exception("API %s %s failed", route.method, route.path)
             return error_response(500, "internal error")
+        if isinstance(result, bottle.HTTPResponse):  # not JSON: a CSV export, a recording
+            return result
         if isinstance(result, ApiResponse):
             return json_response(result.status, result.data)
         return json_response(route.status, result)
@@ -491,7 +494,7 @@ def openapi_document():
                 for p in route.params],
             "responses": {
                 **{str(status): {"description": "OK", "content": {
-                    "application/json": {"schema": route.response or {}}}}
+                    route.media: {"schema": route.response or {}}}}
                    for status in sorted({route.status, *route.also})},
                 **{str(status): {"$ref": "#/components/responses/Error",
                                  "description": why + refused(route) if status == 400 else why}

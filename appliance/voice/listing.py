@@ -1,0 +1,141 @@
+"""The voice campaigns' listings: campaigns with their progress, a campaign's call attempts
+(filtered by result, state and number, paged) and their CSV, survey answer counts, and an
+answer's recording. One query and one serialiser each, shared by `appliance voice`, the
+API (/api/v1/voice/…) and the admin page, as appliance/sms/history.py is for messages.
+"""
+import csv
+import io
+import re
+from pathlib import Path
+
+from peewee import fn
+
+from appliance import listings
+from appliance.errors import InputError, NotFound
+from appliance.privacy import mask_mobile
+from appliance.voice import campaigns
+from appliance.voice.models import ATTEMPT_STATES, RESULTS, CallAnswer, CallAttempt, VoiceCampaign
+
+CSV_COLUMNS = ("id", "number", "state", "result", "try_no", "talk_seconds", "answer_seconds", "keys",
+               "dial_status", "hangup_cause", "early_media", "audio_class", "dialled_at", "ended_at", "detail")
+CSV_CHUNK = 1000
+
+
+def campaign_report(campaign_id):
+    """A campaign's settings, its counts per state and result, answer and confirmation rates
+    and progress (the share of attempts that reached an end: done, unknown or skipped)."""
+    campaign = VoiceCampaign.get_or_none(VoiceCampaign.id == campaign_id)
+    if campaign is None:
+        raise NotFound(f"id: no voice campaign {campaign_id}", field="id")
+    report = campaigns.summary(campaign_id)
+    ended = report["done"] + report["unknown"] + report["skipped"]
+    return {**report, "kind": campaign.kind, "notice_type": campaign.notice_type, "text": campaign.text,
+            "window": campaign.window, "max_tries": campaign.max_tries, "retry_minutes": campaign.retry_minutes,
+            "source": campaign.source, "created_by": campaign.created_by, "created_at": campaign.created_at,
+            "started_at": campaign.started_at, "finished_at": campaign.finished_at,
+            "progress": round(ended / report["attempts"], 4) if report["attempts"] else None}
+
+
+def campaign_page(before=None, limit=listings.PAGE_SIZE):
+    """A Page of campaign reports, newest first."""
+    page = listings.keyset(VoiceCampaign.select(VoiceCampaign.id), VoiceCampaign.id, before, limit)
+    return listings.Page([campaign_report(c.id) for c in page.rows], page.next_before)
+
+
+def _filtered(campaign_id, result=None, state=None, number=None):
+    query = CallAttempt.select().where(CallAttempt.campaign == campaign_id)
+    if listings.choice(result, [r for r in RESULTS if r], "result"):
+        query = query.where(CallAttempt.result == result)
+    if listings.choice(state, ATTEMPT_STATES, "state"):
+        query = query.where(CallAttempt.state == state)
+    if number:
+        query = query.where(CallAttempt.number.endswith(number_digits(number)))
+    return query
+
+
+def number_digits(text, field="number"):
+    """The digits a number filter matches at the end of a stored number: any written form
+    (+86 138-0013-8000, 008613800138000, 13800138000) or only its last digits (8000)."""
+    digits = re.sub(r"\D", "", text or "")
+    if not digits or len(digits) > 20:
+        raise InputError(f"number: {text!r} is not a number or the last digits of one", field=field)
+    for prefix in ("0086", "86"):  # the country code is written in some forms and not in others
+        if digits.startswith(prefix) and len(digits) - len(prefix) >= 11:
+            return digits[len(prefix):]
+    return digits
+
+
+def attempts(campaign_id, *, result=None, state=None, number=None, before=None, limit=listings.PAGE_SIZE):
+    """A Page of the campaign's call attempts, newest first, filtered."""
+    return listings.keyset(_filtered(campaign_id, result, state, number), CallAttempt.id, before, limit)
+
+
+def as_dict(attempt, mask=True):
+    """An attempt for --json, the API and the page; the number masked unless `mask` is False."""
+    return {"id": attempt.id, "campaign_id": attempt.campaign_id,
+            "number": mask_mobile(attempt.number) if mask else attempt.number,
+            "customer_id": attempt.customer_id, "state": attempt.state, "result": attempt.result,
+            "try_no": attempt.try_no, "talk_seconds": attempt.talk_seconds,
+            "answer_seconds": attempt.answer_seconds, "keys": attempt.keys, "dial_status": attempt.dial_status,
+            "hangup_cause": attempt.hangup_cause, "early_media": attempt.early_media,
+            "audio_class": attempt.audio_class, "queued_at": attempt.queued_at, "not_before": attempt.not_before,
+            "dialled_at": attempt.dialled_at, "ended_at": attempt.ended_at, "detail": attempt.detail}
+
+
+def csv_text(campaign_id, *, result=None, state=None, number=None, mask=True, label=None):
+    """Every attempt that passes the filters as CSV (oldest first), read in chunks. `label`
+    (a function) adds the result and state in words for people: the page gives its gettext."""
+    query = _filtered(campaign_id, result, state, number)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS + (("result_text", "state_text") if label else ()))
+    last = 0
+    while True:
+        rows = list(query.where(CallAttempt.id > last).order_by(CallAttempt.id).limit(CSV_CHUNK))
+        for attempt in rows:
+            data = as_dict(attempt, mask)
+            line = ["" if data[c] is None else data[c] for c in CSV_COLUMNS]
+            writer.writerow(line + ([label(attempt.result), label(attempt.state)] if label else []))
+        if len(rows) < CSV_CHUNK:
+            return out.getvalue()
+        last = rows[-1].id
+
+
+def answer_counts(campaign_id):
+    """A survey's keyed answers counted per question: [{question, answers: {answer: count}}]."""
+    query = (CallAnswer.select(CallAnswer.question, CallAnswer.answer, fn.COUNT(CallAnswer.id).alias("n"))
+             .join(CallAttempt).where(CallAttempt.campaign == campaign_id)
+             .group_by(CallAnswer.question, CallAnswer.answer).order_by(CallAnswer.question, CallAnswer.answer))
+    questions = {}
+    for question, answer, count in query.tuples():
+        questions.setdefault(question, {})[answer] = count
+    return [{"question": q, "answers": a, "total": sum(a.values())} for q, a in sorted(questions.items())]
+
+
+def answer_counts_csv(campaign_id):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(("question", "answer", "count"))
+    for row in answer_counts(campaign_id):
+        for answer, count in row["answers"].items():
+            writer.writerow((row["question"] + 1, answer, count))
+    return out.getvalue()
+
+
+def recording(config, campaign_id, attempt_id, question=None):
+    """The path of a survey answer's recording for the attempt (the first one, or the given
+    question's); NotFound when there is none. Only a file under data_dir is ever given out:
+    the stored path is the dialer's, but a row that points elsewhere must not open the disk."""
+    query = (CallAnswer.select().join(CallAttempt)
+             .where(CallAttempt.id == attempt_id, CallAttempt.campaign == campaign_id, CallAnswer.recording != ""))
+    if question is not None:
+        query = query.where(CallAnswer.question == question)
+    answer = query.order_by(CallAnswer.question).first()
+    if answer is None:
+        raise NotFound(f"attempt_id: attempt {attempt_id} of campaign {campaign_id} has no recording",
+                       field="attempt_id")
+    root = Path(config.data_dir).resolve()
+    path = (root / answer.recording).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise NotFound(f"attempt_id: the recording of attempt {attempt_id} is not on the box", field="attempt_id")
+    return path
