@@ -180,6 +180,21 @@ SETTINGS = [
             editable=True, restart=("web",)),
     Setting("billing.other", 0.10, "Price of one SMS part to any other carrier or abroad (CNY).",
             editable=True, restart=("web",)),
+
+    # --- voice: answer monitoring (appliance/voice/monitor.py, run by the dialer daemon) -----
+    Setting("voice.monitor_numbers", [],
+            "Numbers the box test-calls to watch that they answer: NAME=NUMBER, e.g. 客服热线=95500 "
+            "(empty: no monitoring).", editable=True, restart=("dialer",)),
+    Setting("voice.monitor_interval", 60, "Minutes between two rounds of monitoring test calls.",
+            editable=True, restart=("dialer",)),
+    Setting("voice.monitor_answer_seconds", 20,
+            "Slowest acceptable time to answer a monitoring test call (seconds from dialling); slower is an alarm.",
+            editable=True, restart=("dialer",)),
+    Setting("voice.monitor_alarm_to", [],
+            "Who gets the SMS when a monitored number does not answer or answers too slowly, and when it "
+            "answers again: staff names, badge numbers or mobile numbers.", editable=True, restart=("dialer",)),
+    Setting("voice.monitor_line_group", "default", "Line group (voice.line_groups) of monitoring test calls.",
+            editable=True, restart=("dialer",)),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}
