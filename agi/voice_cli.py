@@ -1,17 +1,20 @@
 """`appliance voice …`: outbound voice campaigns from the command line, and the dialer.
 
     appliance voice create NAME --numbers 13800138000,13900139000 [--text TEXT] [--start]
+    appliance voice create NAME --group GROUP | --file numbers.csv|customers.xlsx [...]
     appliance voice start|pause|resume|cancel ID
     appliance voice show ID [--json]        counts, answer rate, confirmation rate, attempts
     appliance voice list [--json]
+    appliance voice results ID [--result R] [--state S] [--number N] [--csv]
     appliance voice dial [--until-idle]     run the dialer ([voice] settings) in the foreground
 """
 import signal
+import sys
 from pathlib import Path
 
 from appliance.cli import add_command, print_json
 from appliance.errors import ConfigError, InputError
-from appliance.voice import campaigns
+from appliance.voice import campaigns, control, listing, sources
 from appliance.voice.models import CallAttempt, VoiceCampaign
 
 STATE_OF = {"start": "running", "resume": "running", "pause": "paused", "cancel": "cancelled"}
@@ -25,7 +28,9 @@ def register(subparsers):
     create.add_argument("name")
     source = create.add_mutually_exclusive_group(required=True)
     source.add_argument("--numbers", help="comma-separated numbers")
-    source.add_argument("--file", help="a file with one number per line")
+    source.add_argument("--group", help="a contact group's name or id: everyone in it with a mobile")
+    source.add_argument("--file", help="a CSV or XLSX file: a column of numbers (number, mobile, 手机号 or no "
+                                       "header) or of customers (customer_no, 客户号)")
     create.add_argument("--text", default="", help="the notice, spoken to whoever answers")
     create.add_argument("--line-group", default="default", help="[voice] line_groups name (default: default)")
     create.add_argument("--start", action="store_true", help="start it at once")
@@ -36,6 +41,12 @@ def register(subparsers):
     show = add_command(sub, "show", cmd_show, "a campaign's counts, answer and confirmation rates, attempts")
     show.add_argument("id", type=int)
     show.add_argument("--json", action="store_true", help="print JSON")
+    results = add_command(sub, "results", cmd_results, "a campaign's calls and what they came to (all of them)")
+    results.add_argument("id", type=int)
+    results.add_argument("--result", help="only calls with this result (busy, no_answer, invalid…)")
+    results.add_argument("--state", help="only calls in this state (queued, done…)")
+    results.add_argument("--number", help="only this number (any form, or its last digits)")
+    results.add_argument("--csv", action="store_true", help="CSV (the numbers in full), for a spreadsheet")
     listing = add_command(sub, "list", cmd_list, "every campaign, newest first")
     listing.add_argument("--json", action="store_true", help="print JSON")
     dial = add_command(sub, "dial", cmd_dial, "run the dialer in the foreground (AMI from [voice] settings)")
@@ -45,11 +56,13 @@ def register(subparsers):
 
 def cmd_create(args, config):
     if args.file:
-        numbers = Path(args.file).read_text(encoding="utf-8").split()
+        callees, source = sources.from_file(args.file), f"file {Path(args.file).name}"
+    elif args.group:
+        callees, source = sources.from_group(args.group), f"group {args.group}"
     else:
-        numbers = args.numbers.split(",")
-    campaign = campaigns.create_campaign(args.name, numbers, line_group=args.line_group, text=args.text,
-                                         created_by="cli")
+        callees, source = sources.from_text(args.numbers), "list"
+    campaign = control.create(args.name, callees, line_group=args.line_group, text=args.text, created_by="cli",
+                              source=f"cli: {source}")
     if args.start:
         campaigns.set_state(campaign.id, "running")
     if args.json:
@@ -94,6 +107,27 @@ def cmd_show(args, config):
     for a in attempts:
         talk = "-" if a.talk_seconds is None else f"{a.talk_seconds}s"
         print(f"{a.id:>6}  {a.number:16}  {a.state:9}  {a.result or '-':12}  {talk:>5}  {a.keys or '-':4}  {a.detail}")
+    return 0
+
+
+def cmd_results(args, config):
+    control.get(args.id)
+    filters = {"result": args.result, "state": args.state, "number": args.number}
+    if args.csv:
+        sys.stdout.write(listing.csv_text(args.id, mask=False, **filters))
+        return 0
+    before, shown = None, 0
+    while True:  # every call, a page at a time (the listing's keyset paging), newest first
+        page = listing.attempts(args.id, before=before, limit=500, **filters)
+        for a in page.rows:
+            talk = "-" if a.talk_seconds is None else f"{a.talk_seconds}s"
+            print(f"{a.id:>6}  {a.number:16}  {a.state:9}  {a.result or '-':12}  {talk:>5}  {a.keys or '-':4}  {a.detail}")
+        shown += len(page.rows)
+        if page.next_before is None:
+            break
+        before = page.next_before
+    if not shown:
+        print("no calls match")
     return 0
 
 
