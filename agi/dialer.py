@@ -50,6 +50,9 @@ RESULT_VARIABLE = "APPLIANCE_RESULT"
 ORIGINATE_GRACE = 3.0  # seconds a failed Originate's channel events may trail its response
 CDR_GRACE = 5.0        # seconds a finished call's CDR line may trail the end of its channel
 RECHECK_SECONDS = 2.0  # seconds before recovered calls are listed again (a Hangup we never saw)
+# The answered leg's context by campaign kind (image/asterisk/extensions_outbound.conf);
+# other kinds go to the Dialer's answer_context (the notice).
+ANSWER_CONTEXTS = {"monitor": "appliance-monitor-answered"}
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class Dialer:
         self.recheck_seconds = RECHECK_SECONDS
         self._recheck = None    # threading.Timer that wakes the loop to list recovered calls again
         self._recheck_due = False
+        self.answer_contexts = dict(ANSWER_CONTEXTS)
+        self._kinds = {}        # campaign id -> kind (never changes)
         self._cond = threading.Condition()
         self._calls = {}        # channel id and other id -> Call
         self._unresolved = {}   # attempt id -> (;2 uniqueid, deadline): over, CDR not read yet
@@ -258,7 +263,7 @@ class Dialer:
                      f"APPLIANCE_DIAL={group.dial.format(number=attempt.number)}",
                      f"APPLIANCE_RING={self.ring_seconds}", f"APPLIANCE_CLI={self.caller_id}"]
         fields = dict(Channel=f"Local/{attempt.number}@{self.outbound_context}/n",
-                      Context=self.answer_context, Exten="s", Priority="1",
+                      Context=self._answer_context(attempt), Exten="s", Priority="1",
                       Timeout=str((self.ring_seconds + 30) * 1000), Async="true",
                       ChannelId=call.channel_id, OtherChannelId=call.other_id, Variable=variables)
         if self.caller_id:
@@ -275,6 +280,14 @@ class Dialer:
                 with self._cond:
                     self._calls.pop(call.channel_id, None)
                     self._calls.pop(call.other_id, None)
+
+    def _answer_context(self, attempt):
+        """Where the answered leg goes: by its campaign's kind (a monitoring call hangs up at
+        once), else answer_context. One query per campaign, not per call."""
+        kind = self._kinds.get(attempt.campaign_id)
+        if kind is None:
+            kind = self._kinds[attempt.campaign_id] = VoiceCampaign.get_by_id(attempt.campaign_id).kind
+        return self.answer_contexts.get(kind, self.answer_context)
 
     # --- recording results --------------------------------------------------------------
     def _record_finished(self):
@@ -296,7 +309,7 @@ class Dialer:
             result, detail = "failed", "the call ended without a dial result"
         finish(call.attempt_id, result, dial_status=status, hangup_cause=cause,
                talk_seconds=answered if status == "ANSWER" else None, early_media=call.early_media,
-               detail=detail)
+               detail=detail, answer_seconds=results.answer_seconds(call.result_value))
 
     def _finish_campaigns(self):
         """Running campaigns with nothing queued or in flight are done."""
@@ -447,7 +460,7 @@ def other_leg(channel_id):
 
 
 def finish(attempt_id, result, state="done", dial_status="", hangup_cause=None, talk_seconds=None,
-           early_media=False, detail=""):
+           early_media=False, detail="", answer_seconds=None):
     """Write an attempt's result, once: only an attempt still `dialling` is changed, and a
     confirmation the notice flow wrote meanwhile is kept."""
     with write_transaction():
@@ -459,7 +472,8 @@ def finish(attempt_id, result, state="done", dial_status="", hangup_cause=None, 
         if attempt.detail:  # what the notice noted (a ticket, do-not-call) stays
             detail = f"{attempt.detail}; {detail}" if detail else attempt.detail
         (CallAttempt.update(state=state, result=result, dial_status=dial_status, hangup_cause=hangup_cause,
-                            talk_seconds=talk_seconds, early_media=early_media, detail=detail,
+                            talk_seconds=talk_seconds, answer_seconds=answer_seconds,
+                            early_media=early_media, detail=detail,
                             ended_at=clock.now())
          .where(CallAttempt.id == attempt_id, CallAttempt.state == "dialling").execute())
     return True

@@ -52,3 +52,14 @@ def parse_result_variable(value):
     status, cause, answered = parts[0].strip(), parts[1].strip(), parts[2].strip()
     return (status, int(cause) if cause.isdigit() else None,
             int(answered) if answered.isdigit() else None)
+
+
+def answer_seconds(value):
+    """Seconds from Dial to answer of an answered call, from APPLIANCE_RESULT
+    ('ANSWER,16,3,5': answered 3 s of the 5 s since the dialling leg began: 2), else None.
+    Whole seconds as Dial gives them, so ±1 s."""
+    parts = (value or "").split(",") + ["", "", "", ""]
+    status, answered, dialled = parts[0].strip().upper(), parts[2].strip(), parts[3].strip()
+    if status != "ANSWER" or not (answered.isdigit() and dialled.isdigit()):
+        return None
+    return max(0, int(dialled) - int(answered))
