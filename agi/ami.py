@@ -50,7 +50,10 @@ class Manager:
                 line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
                 if line:
                     key, _, value = line.partition(":")
-                    message[key] = value[1:] if value.startswith(" ") else value
+                    value = value[1:] if value.startswith(" ") else value
+                    if key == "Output" and key in message:  # a Command's output: one header a line
+                        value = f"{message[key]}\n{value}"
+                    message[key] = value
                     continue
                 if message:
                     self._dispatch(message)
@@ -114,6 +117,11 @@ class Manager:
         if check and response.get("Response") not in ("Success", "Follows", "Goodbye"):
             raise AMIError(f"AMI {name} failed: {response.get('Message', response)}")
         return response
+
+    def command(self, text, timeout=10.0):
+        """A CLI command through the manager (e.g. `dialplan reload`): its output lines."""
+        output = self.action("Command", timeout=timeout, Command=text).get("Output")
+        return output.split("\n") if output is not None else []
 
     def event_list(self, name, complete, timeout=10.0, **fields):
         """An action answered by a list of events ending with the event `complete`
