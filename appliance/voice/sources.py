@@ -11,6 +11,7 @@ from typing import NamedTuple
 from appliance import groups, importer
 from appliance.errors import InputError, NotFound, Refused
 from appliance.models import Customer
+from appliance.voice import campaigns
 
 # A pasted list: numbers separated by commas, semicolons (also the full-width ones
 # Chinese input methods type), slashes or any white space.
@@ -105,8 +106,13 @@ def _is_number(text):
 
 
 def _bounded(callees, field):
+    """The callees, checked before anything is shown or created: there are some, not too
+    many, and each one diallable (the field named is the source's: numbers, file, group)."""
     if not callees:
         raise InputError(f"{field}: no numbers", field=field)
+    bad = next((c.number for c in callees if not campaigns.diallable(c.number)), None)
+    if bad is not None:
+        raise InputError(f"{field}: not a phone number: {bad!r}", field=field)
     if len(callees) > MAX_NUMBERS:
         raise InputError(f"{field}: {len(callees)} numbers, at most {MAX_NUMBERS} in one campaign", field=field)
     return callees

@@ -116,9 +116,11 @@ def test_state_changes_and_409_on_an_impossible_one(api):
 def test_counts_rates_and_filtered_paged_attempts(api, client):
     cid = create(api, numbers=NUMBERS)["id"]
     api("POST", f"{BASE}/{cid}/start")
-    dialled(cid, {"13800138000": ("answered", 12), "13900139000": ("busy", None), "+8613700137000": ("busy", None)})
+    # Results that are not retried (a busy number would be queued again: the retry rule's own tests).
+    dialled(cid, {"13800138000": ("answered", 12), "13900139000": ("invalid", None),
+                  "+8613700137000": ("invalid", None)})
     report = api("GET", f"{BASE}/{cid}").json
-    assert report["results"]["busy"] == 2 and report["results"]["answered"] == 1
+    assert report["results"]["invalid"] == 2 and report["results"]["answered"] == 1
     assert (report["done"], report["queued"], report["progress"]) == (3, 1, 0.75)
     assert report["answer_rate"] == round(1 / 3, 4) and report["confirmation_rate"] == 0
 
@@ -126,7 +128,7 @@ def test_counts_rates_and_filtered_paged_attempts(api, client):
         resp = api("GET", f"{BASE}/{cid}/attempts?{query}")
         assert resp.status == 200, resp.text
         return [a["number"] for a in resp.json["items"]]
-    assert numbers("result=busy") == ["+8613700137000", "13900139000"]
+    assert numbers("result=invalid") == ["+8613700137000", "13900139000"]
     assert numbers("state=queued") == ["13600136000"]
     for form in ("%2B86%20137-0013-7000", "13700137000", "008613700137000", "7000"):  # any form, last digits
         assert numbers(f"number={form}") == ["+8613700137000"], form
@@ -147,7 +149,7 @@ def test_counts_rates_and_filtered_paged_attempts(api, client):
 def test_attempts_csv_filtered_and_masked_for_auditors(api, client):
     cid = create(api, numbers=NUMBERS)["id"]
     api("POST", f"{BASE}/{cid}/start")
-    dialled(cid, {"13800138000": ("answered", 7), "13900139000": ("busy", None)})
+    dialled(cid, {"13800138000": ("answered", 7), "13900139000": ("invalid", None)})
     assert client.request("GET", f"{BASE}/{cid}/attempts.csv").status == 401  # no token, no export
     _, operator = tokens.create_token("exporter", "operator")
     resp = client.request("GET", f"{BASE}/{cid}/attempts.csv", headers={"Authorization": f"Bearer {operator}"})
@@ -155,8 +157,9 @@ def test_attempts_csv_filtered_and_masked_for_auditors(api, client):
     assert "attachment" in resp.getheader("Content-Disposition")
     rows = list(csv.DictReader(io.StringIO(resp.text)))
     assert [r["number"] for r in rows] == NUMBERS and rows[0]["result"] == "answered" and rows[0]["talk_seconds"] == "7"
-    busy = client.request("GET", f"{BASE}/{cid}/attempts.csv?result=busy", headers={"Authorization": f"Bearer {operator}"})
-    assert [r["number"] for r in csv.DictReader(io.StringIO(busy.text))] == ["13900139000"]
+    invalid = client.request("GET", f"{BASE}/{cid}/attempts.csv?result=invalid",
+                             headers={"Authorization": f"Bearer {operator}"})
+    assert [r["number"] for r in csv.DictReader(io.StringIO(invalid.text))] == ["13900139000"]
     _, auditor = tokens.create_token("auditor", "auditor")
     masked = client.request("GET", f"{BASE}/{cid}/attempts.csv", headers={"Authorization": f"Bearer {auditor}"})
     assert "13800138000" not in masked.text and "138****8000" in masked.text

@@ -1,0 +1,187 @@
+"""The voice campaigns' admin pages over HTTP (a real server, no browser): the confirmation
+step before anything is created, creating from a pasted list, a group or an uploaded file,
+start/pause/cancel (cancel asks first), results with translated names, filters and the CSV,
+masked numbers for auditors, a survey's answer counts and a recording's player; bad input
+is shown in the page's language and changes nothing. The browser test at two widths, with
+the calls made through a real Asterisk, is test_web_voice_browser.py."""
+import csv
+import io
+import re
+import uuid
+
+from web_support import make_user, Client
+
+from agi.dialer import finish
+from appliance import groups
+from appliance.models import AuditLog, Customer
+from appliance.voice.models import CallAnswer, CallAttempt, VoiceCampaign
+
+PASTED = "13800138000，13900139000\n13700137000 13800138000"
+
+
+def confirm(client, **form):
+    client.page("/voice")
+    return client.post("/voice/confirm", {"name": "续保提醒", "kind": "notice", "source": "list",
+                                          "text": "您好，您的保单将于下月到期。", **form})
+
+
+def hidden_fields(html):
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+
+
+def create(client, **form):
+    page = confirm(client, **form)
+    assert page.status == 200, page.text
+    fields = hidden_fields(page.text)
+    fields["numbers"] = re.search(r'<textarea name="numbers" hidden>([^<]*)</textarea>', page.text).group(1)
+    resp = client.post("/voice", fields)
+    assert resp.status == 303, resp.text
+    return int(resp.getheader("Location").rsplit("/", 1)[1])
+
+
+def dialled(campaign_id, outcomes):
+    """The calls end as the dialer ends them: claimed (dialling), then finish()."""
+    for number, (result, talk) in outcomes.items():
+        attempt = CallAttempt.get(CallAttempt.campaign == campaign_id, CallAttempt.number == number)
+        CallAttempt.update(state="dialling").where(CallAttempt.id == attempt.id).execute()
+        finish(attempt.id, result, talk_seconds=talk)
+
+
+def test_confirmation_step_then_create_from_a_pasted_list(admin_client):
+    page = confirm(admin_client, numbers=PASTED, max_tries="2")
+    assert page.status == 200
+    assert re.search(r'id="confirm-count">3<', page.text)  # the repeated number is called once
+    assert "13800138000" in page.text and "您好，您的保单将于下月到期。" in page.text and "确认之前不会创建任何内容" in page.text
+    assert VoiceCampaign.select().count() == 0  # nothing before the confirmation
+    campaign_id = create(admin_client, numbers=PASTED, max_tries="2")
+    campaign = VoiceCampaign.get_by_id(campaign_id)
+    assert (campaign.state, campaign.max_tries, campaign.source, campaign.created_by) == ("draft", 2, "web: list", "root")
+    assert [a.number for a in campaign.attempts.order_by(CallAttempt.id)] == ["13800138000", "13900139000", "13700137000"]
+    shown = admin_client.page(f"/voice/{campaign_id}")
+    assert "任务已创建为草稿" in shown.text and "草稿" in shown.text and 'id="voice-start"' in shown.text
+    listing = admin_client.page("/voice").text
+    assert "续保提醒" in listing and "语音通知" in listing and f'data-campaign="{campaign_id}"' in listing
+
+
+def test_bad_input_is_shown_in_the_page_language_and_creates_nothing(admin_client):
+    bad = confirm(admin_client, numbers="13800138000, 0;Hangup")
+    assert bad.status == 400 and "输入有误" in bad.text and "numbers: not a phone number: &#039;0&#039;" in bad.text
+    assert "0;Hangup" in bad.text  # what was typed is kept in the form
+    for form, field in (({"numbers": "13800138000", "max_tries": "x"}, "max_tries"),
+                        ({"numbers": "13800138000", "name": ""}, "name"),
+                        ({"source": "group", "group": ""}, "group"),
+                        ({"source": "file"}, "file")):
+        resp = confirm(admin_client, **form)
+        assert resp.status == 400 and f"{field}:" in resp.text, (form, resp.text[-500:])
+    # The creating POST checks again: a hand-made form is refused the same way.
+    resp = admin_client.post("/voice", {"name": "x", "kind": "notice", "source": "list", "numbers": "12;3"})
+    assert resp.status == 400 and "输入有误" in resp.text
+    assert VoiceCampaign.select().count() == 0
+
+
+def test_create_from_a_group_and_from_an_uploaded_file(admin_client, web_config):
+    Customer.create(name="张三", mobile="13800138000", region="福州")
+    group = groups.create("福州客户", "customer", "region", "福州")
+    from_group = create(admin_client, source="group", group=str(group.id))
+    assert [a.number for a in CallAttempt.select().where(CallAttempt.campaign == from_group)] == ["+8613800138000"]
+
+    admin_client.page("/voice")
+    boundary = uuid.uuid4().hex
+    parts = [("csrf", admin_client.csrf), ("name", "文件"), ("kind", "notice"), ("source", "file"), ("text", "通知")]
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in parts)
+    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="名单.csv"\r\n'
+             f'Content-Type: text/csv\r\n\r\n手机号\r\n13900139000\r\n13700137000\r\n--{boundary}--\r\n').encode()
+    page = admin_client.request("POST", "/voice/confirm", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert page.status == 200 and re.search(r'id="confirm-count">2<', page.text), page.text[-800:]
+    fields = hidden_fields(page.text)
+    assert re.fullmatch(r"voice-[0-9a-f]{16}\.csv", fields["upload"])
+    assert (web_config.data_dir / "uploads" / fields["upload"]).exists()
+    resp = admin_client.post("/voice", {**fields, "numbers": ""})
+    assert resp.status == 303
+    campaign_id = int(resp.getheader("Location").rsplit("/", 1)[1])
+    assert [a.number for a in CallAttempt.select().where(CallAttempt.campaign == campaign_id)] == [
+        "13900139000", "13700137000"]
+    assert not (web_config.data_dir / "uploads" / fields["upload"]).exists()  # read, then removed
+    # Only a name the box gave can be carried: no path of one's choosing.
+    resp = admin_client.post("/voice", {**fields, "upload": "../appliance.db"})
+    assert resp.status == 400 and "file:" in resp.text
+
+
+def test_start_pause_cancel_with_a_confirmation_and_impossible_changes(admin_client):
+    campaign_id = create(admin_client, numbers=PASTED)
+    admin_client.page(f"/voice/{campaign_id}")
+    assert admin_client.post(f"/voice/{campaign_id}/start").status == 303
+    page = admin_client.page(f"/voice/{campaign_id}").text
+    assert "外呼中" in page and 'id="voice-pause"' in page and 'id="voice-start"' not in page
+    assert admin_client.post(f"/voice/{campaign_id}/start").status == 303
+    assert "现在无法执行此操作：任务状态为外呼中。" in admin_client.page(f"/voice/{campaign_id}").text
+    ask = admin_client.page(f"/voice/{campaign_id}/cancel")
+    assert "确定取消任务“续保提醒”吗？尚未呼叫的 3 个号码将不再呼叫" in ask.text
+    assert VoiceCampaign.get_by_id(campaign_id).state == "running"  # asking changes nothing
+    assert admin_client.post(f"/voice/{campaign_id}/cancel").status == 303
+    assert VoiceCampaign.get_by_id(campaign_id).state == "cancelled"
+    admin_client.post(f"/voice/{campaign_id}/resume")
+    assert VoiceCampaign.get_by_id(campaign_id).state == "cancelled"
+    assert [r.action for r in AuditLog.select().where(AuditLog.action.startswith("voice.")).order_by(AuditLog.id)] == [
+        "voice.create", "voice.start", "voice.cancel"]
+
+
+def test_results_translated_filtered_exported_and_masked(admin_client, server):
+    campaign_id = create(admin_client, numbers=PASTED)
+    admin_client.page(f"/voice/{campaign_id}")
+    admin_client.post(f"/voice/{campaign_id}/start")
+    dialled(campaign_id, {"13800138000": ("confirmed", 14), "13900139000": ("no_answer", None)})
+    page = admin_client.page(f"/voice/{campaign_id}").text
+    for words in ("已确认", "无人接听", "待呼叫", "接通率", "50.0%", "100.0%"):
+        assert words in page, words
+    visible = re.sub(r"<[^>]*>", "", page)
+    assert "no_answer" not in visible and "confirmed" not in visible  # codes only in attributes
+    only = admin_client.page(f"/voice/{campaign_id}?result=no_answer").text
+    attempts = only[only.index('id="voice-attempts"'):]
+    assert "13900139000" in attempts and "13800138000" not in attempts
+    by_digits = admin_client.page(f"/voice/{campaign_id}?number=7000").text
+    assert "13700137000" in by_digits[by_digits.index('id="voice-attempts"'):]
+    bad = admin_client.page(f"/voice/{campaign_id}?number=abc").text
+    assert "输入有误" in bad and "number:" in bad
+    live = admin_client.get(f"/voice/{campaign_id}.json")
+    assert live.getheader("Content-Type").startswith("application/json") and '"confirmation_rate": "100.0%"' in live.text
+    exported = admin_client.get(f"/voice/{campaign_id}/attempts.csv?result=confirmed")
+    assert exported.getheader("Content-Type").startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
+    assert [(r["number"], r["result"], r["result_text"], r["talk_seconds"]) for r in rows] == [
+        ("13800138000", "confirmed", "已确认", "14")]
+
+    make_user("reader", "auditor")
+    auditor = Client(server)
+    auditor.sign_in("reader")
+    seen = auditor.page(f"/voice/{campaign_id}").text
+    assert "138****8000" in seen and "13800138000" not in seen and 'id="voice-pause"' not in seen
+    assert "13800138000" not in auditor.get(f"/voice/{campaign_id}/attempts.csv").text
+    assert auditor.post(f"/voice/{campaign_id}/pause").status == 403
+    assert auditor.post("/voice/confirm", {"name": "x", "source": "list", "numbers": "13800138000"}).status == 403
+
+
+def test_survey_answer_counts_and_a_recording_player(admin_client, web_config):
+    campaign_id = create(admin_client, numbers="13800138000,13900139000", kind="survey")
+    attempts = list(CallAttempt.select().where(CallAttempt.campaign == campaign_id).order_by(CallAttempt.id))
+    (web_config.data_dir / "recordings").mkdir(parents=True)
+    (web_config.data_dir / "recordings" / "a.wav").write_bytes(b"RIFF0000WAVEfmt ")
+    CallAnswer.create(attempt=attempts[0], question=0, answer="5", recording="recordings/a.wav")
+    CallAnswer.create(attempt=attempts[1], question=0, answer="5")
+    page = admin_client.page(f"/voice/{campaign_id}").text
+    assert "各题答案统计" in page and re.search(r"<td>1</td><td>5</td><td class=\"num\">2</td>", page)
+    player = f"/voice/{campaign_id}/attempts/{attempts[0].id}/recording.wav"
+    assert f'src="{player}"' in page and page.count("<audio") == 1
+    audio = admin_client.get(player)
+    assert audio.status == 200 and audio.getheader("Content-Type") == "audio/wav"
+    assert admin_client.get(f"/voice/{campaign_id}/attempts/{attempts[1].id}/recording.wav").status == 404
+    tallies = admin_client.get(f"/voice/{campaign_id}/tallies.csv").text.lstrip("\ufeff").splitlines()
+    assert tallies == ["question,answer,count", "1,5,2"]
+
+
+def test_pages_switch_to_english(admin_client):
+    campaign_id = create(admin_client, numbers="13800138000")
+    admin_client.page(f"/voice/{campaign_id}")  # the creation's message, in Chinese, is shown once
+    admin_client.get("/lang/en?next=/voice")
+    page = admin_client.page(f"/voice/{campaign_id}").text
+    assert "Draft" in page and "Waiting to call" in page and "草稿" not in page

@@ -1,0 +1,257 @@
+"""Voice campaigns on the admin page: the list with live progress (static/voice.js polls
+/voice.json), creating one from a group, a pasted list or an uploaded file with a
+confirmation step (the count and the first text, before anything is created), a
+campaign's page with start/pause/resume/cancel (cancel asks first), its calls filtered
+with a CSV export, a survey's answer counts and the answers' recordings.
+
+The domain does the work (appliance.voice.sources, .control, .listing): this module
+reads forms and translates result and state codes into the page's language.
+"""
+import os
+import re
+import secrets
+
+import bottle
+
+from appliance.errors import InputError, NotFound
+from appliance.models import ContactGroup
+from appliance.privacy import mask_mobile
+from appliance.voice import control, listing, sources
+from appliance.voice.models import ATTEMPT_STATES, RESULTS, CallAnswer, CallAttempt, VoiceCampaign
+from web.api import json_response
+from web.pages import N_, check_upload_size, page, page_url, respond
+
+RESULT_LABELS = {"confirmed": N_("Confirmed"), "answered": N_("Answered, not confirmed"),
+                 "completed": N_("Survey completed"), "machine": N_("Answering machine or announcement"),
+                 "busy": N_("Line busy"), "no_answer": N_("No answer"), "invalid": N_("Invalid number"),
+                 "unreachable": N_("Unreachable or powered off"), "rejected": N_("Rejected"),
+                 "congestion": N_("Network congestion"), "failed": N_("Call failed"),
+                 "unknown": N_("Result unknown")}
+STATE_LABELS = {"draft": N_("Draft"), "running": N_("Calling"), "paused": N_("Paused"), "done": N_("Finished"),
+                "cancelled": N_("Cancelled")}
+ATTEMPT_LABELS = {"queued": N_("Waiting to call"), "dialling": N_("Calling now"), "done": N_("Called"),
+                  "unknown": N_("Outcome unknown"), "skipped": N_("Skipped (do not call)")}
+KIND_LABELS = {"notice": N_("Voice notice"), "survey": N_("Phone survey"), "return_visit": N_("Return visit"),
+               "screening": N_("Number screening"), "monitor": N_("Answer monitoring")}
+CREATABLE = ("notice", "survey", "return_visit", "screening")  # monitor campaigns come from the settings
+ACTIONS = {"start": N_("Start"), "pause": N_("Pause"), "resume": N_("Resume"), "cancel": N_("Cancel campaign")}
+SOURCES = ("list", "group", "file")
+MAX_UPLOAD = 20 * 1024 * 1024
+UPLOAD_NAME = re.compile(r"^voice-[0-9a-f]{16}\.(csv|xlsx|txt)$")  # what the confirmation step carries
+OPTION_FIELDS = ("window", "max_tries", "retry_minutes")
+
+
+def label(ctx, code):
+    """A result, state or kind code in the page's language."""
+    for labels in (RESULT_LABELS, STATE_LABELS, ATTEMPT_LABELS, KIND_LABELS):
+        if code in labels:
+            return ctx._(labels[code])
+    return code
+
+
+def live(ctx, report):
+    """What the list and a campaign's page show of a campaign, as static/voice.js refreshes it."""
+    percent = lambda rate: "–" if rate is None else f"{rate * 100:.1f}%"  # noqa: E731
+    return {"state": label(ctx, report["state"]), "attempts": report["attempts"], "done": report["done"],
+            "queued": report["queued"], "dialling": report["dialling"],
+            "answered": sum(report["results"][r] for r in ("confirmed", "answered", "completed")),
+            "confirmed": report["results"]["confirmed"], "answer_rate": percent(report["answer_rate"]),
+            "confirmation_rate": percent(report["confirmation_rate"]),
+            "progress": round(100 * (report["progress"] or 0), 1),
+            **{f"result_{r}": n for r, n in report["results"].items()}}
+
+
+def render_list(ctx, status=200, error=None, values=None):
+    page_ = listing.campaign_page(ctx.query_int("before"))
+    body = ctx.render("voice", title=ctx._("Voice campaigns"), rows=page_.rows,
+                      live={r["id"]: live(ctx, r) for r in page_.rows}, error=error, values=values or {},
+                      groups=list(ContactGroup.select().order_by(ContactGroup.name)), kinds=CREATABLE,
+                      label=lambda code: label(ctx, code), kind_labels=KIND_LABELS,
+                      next_url=page_url("/voice", before=page_.next_before) if page_.next_before else None)
+    return respond(body, status)
+
+
+@page("/voice", "view", nav=("Voice campaigns", 26))
+def voice_page(ctx):
+    return render_list(ctx)
+
+
+@page("/voice.json", "view")
+def voice_json(ctx):
+    ids = [int(i) for i in ctx.query("ids").split(",") if i.isdigit()][:100]
+    return json_response(200, {str(i): live(ctx, listing.campaign_report(i)) for i in ids
+                                if VoiceCampaign.get_or_none(VoiceCampaign.id == i)})
+
+
+def form_values(ctx):
+    return {k: ctx.form(k) for k in ("name", "kind", "source", "numbers", "group", "text", "line_group", "upload",
+                                     *OPTION_FIELDS)}
+
+
+def callees_of(ctx, values):
+    """The numbers the form names, from its source; an upload is kept for the confirmation."""
+    if values["source"] == "group":
+        if not values["group"].isdigit():
+            raise InputError("group: choose a group", field="group")
+        return sources.from_group(int(values["group"]))
+    if values["source"] == "file":
+        if not values["upload"]:
+            values["upload"] = save_upload(ctx)
+        if not UPLOAD_NAME.match(values["upload"]):
+            raise InputError("file: choose a file", field="file")
+        path = ctx.config.data_dir / "uploads" / values["upload"]
+        if not path.exists():
+            raise InputError("file: the uploaded file is gone; upload it again", field="file")
+        return sources.from_file(path)
+    if values["source"] != "list":
+        raise InputError("source: choose a group, a list or a file", field="source")
+    return sources.from_text(values["numbers"])
+
+
+def save_upload(ctx):
+    upload = bottle.request.files.get("file")
+    if upload is None or not upload.raw_filename:
+        raise InputError("file: choose a file", field="file")
+    suffix = os.path.splitext(upload.raw_filename)[1].lower()
+    if suffix not in (".csv", ".xlsx", ".txt"):
+        raise InputError("file: only .csv, .xlsx and .txt files", field="file")
+    folder = ctx.config.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    name = f"voice-{secrets.token_hex(8)}{suffix}"
+    upload.save(str(folder / name))
+    try:
+        check_upload_size((folder / name).stat().st_size, MAX_UPLOAD)
+    except InputError:
+        (folder / name).unlink(missing_ok=True)
+        raise
+    return name
+
+
+def options_of(values):
+    """The form's campaign options, checked by control.create (numbers as numbers)."""
+    options = {"window": values["window"]}
+    for key in ("max_tries", "retry_minutes"):
+        text = values[key]
+        if text and not text.isdigit():
+            raise InputError(f"{key}: must be a whole number", field=key)
+        options[key] = int(text) if text else None
+    if values["kind"] not in CREATABLE:
+        raise InputError(f"kind: must be one of {', '.join(CREATABLE)}", field="kind")
+    if not values["name"]:
+        raise InputError("name: a campaign needs a name", field="name")
+    return options
+
+
+@page("/voice/confirm", "campaigns", method="POST")
+def voice_confirm(ctx):
+    """The confirmation step: how many numbers and the first text; nothing is created yet."""
+    values = form_values(ctx)
+    try:
+        options_of(values)
+        callees = callees_of(ctx, values)
+    except InputError as exc:
+        return render_list(ctx, 400, ctx.error_text(exc), values)
+    numbers = list(dict.fromkeys(c.number for c in callees))
+    first = numbers[0] if not ctx.masks("mobile") else mask_mobile(numbers[0])
+    return ctx.render("voice_confirm", title=ctx._("Create a voice campaign"), values=values, count=len(numbers),
+                      first=first, kind_label=label(ctx, values["kind"]))
+
+
+@page("/voice", "campaigns", method="POST")
+def voice_create(ctx):
+    values = form_values(ctx)
+    try:
+        options = options_of(values)
+        callees = callees_of(ctx, values)
+        source = {"list": "list", "group": f"group {values['group']}", "file": "file"}[values["source"]]
+        campaign = control.create(values["name"], callees, text=values["text"], kind=values["kind"],
+                                  line_group=values["line_group"] or "default", created_by=ctx.user.username,
+                                  source=f"web: {source}", **options)
+    except InputError as exc:
+        return render_list(ctx, 400, ctx.error_text(exc), values)
+    if values["upload"]:
+        (ctx.config.data_dir / "uploads" / values["upload"]).unlink(missing_ok=True)
+    ctx.audit("voice.create", f"voice_campaign:{campaign.id}", f"{len(callees)} numbers")
+    ctx.redirect(f"/voice/{campaign.id}", "ok", ctx._("Campaign created as a draft. Start it when ready."))
+
+
+def attempt_filters(ctx):
+    return {"result": ctx.query("result") or None, "state": ctx.query("state") or None,
+            "number": ctx.query("number") or None}
+
+
+@page("/voice/{campaign_id:int}", "view")
+def voice_campaign(ctx, campaign_id):
+    report = listing.campaign_report(campaign_id)
+    filters = attempt_filters(ctx)
+    error = None
+    try:
+        calls = listing.attempts(campaign_id, before=ctx.query_int("before"), **filters)
+    except InputError as exc:
+        error, calls = ctx.error_text(exc), listing.attempts(campaign_id, limit=0)
+    rows = [listing.as_dict(a, mask=ctx.masks("mobile")) for a in calls.rows]
+    recorded = set(CallAnswer.select(CallAnswer.attempt).where(
+        CallAnswer.attempt.in_([r["id"] for r in rows]), CallAnswer.recording != "").tuples()) if rows else set()
+    return ctx.render("voice_campaign", title=report["name"], report=report, live=live(ctx, report), rows=rows,
+                      recorded={a for (a,) in recorded}, filters=filters, error=error,
+                      tallies=listing.answer_counts(campaign_id) if report["kind"] in ("survey", "return_visit") else [],
+                      results=[r for r in RESULTS if r], states=ATTEMPT_STATES, label=lambda c: label(ctx, c),
+                      actions=ACTIONS, allowed=[a for a, (states, _) in control.TRANSITIONS.items()
+                                                if report["state"] in states],
+                      csv_url=page_url(f"/voice/{campaign_id}/attempts.csv", **filters),
+                      next_url=page_url(f"/voice/{campaign_id}", before=calls.next_before, **filters)
+                      if calls.next_before else None)
+
+
+@page("/voice/{campaign_id:int}.json", "view")
+def voice_campaign_json(ctx, campaign_id):
+    return json_response(200, {str(campaign_id): live(ctx, listing.campaign_report(campaign_id))})
+
+
+@page("/voice/{campaign_id:int}/cancel", "campaigns")
+def voice_cancel_confirm(ctx, campaign_id):
+    report = listing.campaign_report(campaign_id)
+    return ctx.render("voice_cancel", title=ctx._("Cancel campaign"), report=report)
+
+
+@page("/voice/{campaign_id:int}/{action}", "campaigns", method="POST")
+def voice_action(ctx, campaign_id, action):
+    if action not in ACTIONS:
+        raise NotFound(f"action: no action {action}", field="action")
+    try:
+        control.change(campaign_id, action)
+    except InputError as exc:
+        if exc.http_status == 404:
+            raise
+        ctx.redirect(f"/voice/{campaign_id}", "error", ctx._("This cannot be done now: the campaign is {state}.").format(
+            state=label(ctx, control.get(campaign_id).state)))
+    ctx.audit(f"voice.{action}", f"voice_campaign:{campaign_id}")
+    ctx.redirect(f"/voice/{campaign_id}", "ok", ctx._("Saved."))
+
+
+@page("/voice/{campaign_id:int}/attempts.csv", "view")
+def voice_attempts_csv(ctx, campaign_id):
+    control.get(campaign_id)
+    text = listing.csv_text(campaign_id, mask=ctx.masks("mobile"), label=lambda c: label(ctx, c) if c else "",
+                            **attempt_filters(ctx))
+    # A BOM, so that Excel in China opens the UTF-8 file with its Chinese intact.
+    return respond("\ufeff" + text, headers={"Content-Type": "text/csv; charset=utf-8",
+                                             "Content-Disposition": f'attachment; filename="voice-{campaign_id}.csv"'})
+
+
+@page("/voice/{campaign_id:int}/tallies.csv", "view")
+def voice_tallies_csv(ctx, campaign_id):
+    control.get(campaign_id)
+    return respond("\ufeff" + listing.answer_counts_csv(campaign_id), headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="voice-{campaign_id}-tallies.csv"'})
+
+
+@page("/voice/{campaign_id:int}/attempts/{attempt_id:int}/recording.wav", "view")
+def voice_recording(ctx, campaign_id, attempt_id):
+    """An answer's recording for an <audio> player (Range requests work)."""
+    if CallAttempt.get_or_none(CallAttempt.id == attempt_id, CallAttempt.campaign == campaign_id) is None:
+        raise NotFound(f"attempt: no call {attempt_id} in campaign {campaign_id}", field="attempt")
+    path = listing.recording(ctx.config, campaign_id, attempt_id, ctx.query_int("question"))
+    return bottle.static_file(path.name, root=str(path.parent), mimetype="audio/wav",
+                              headers={"Cache-Control": "private, no-cache"})
