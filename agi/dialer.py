@@ -50,6 +50,7 @@ RESULT_VARIABLE = "APPLIANCE_RESULT"
 ORIGINATE_GRACE = 3.0  # seconds a failed Originate's channel events may trail its response
 CDR_GRACE = 5.0        # seconds a finished call's CDR line may trail the end of its channel
 RECHECK_SECONDS = 2.0  # seconds before recovered calls are listed again (a Hangup we never saw)
+SHUTTING_DOWN = "Asterisk is shutting down"  # the manager's refusal of every action then
 # The answered leg's context by campaign kind (image/asterisk/extensions_outbound.conf);
 # other kinds go to the Dialer's answer_context (the notice).
 ANSWER_CONTEXTS = {"monitor": "appliance-monitor-answered"}
@@ -110,6 +111,7 @@ class Dialer:
         self.recheck_seconds = RECHECK_SECONDS
         self._recheck = None    # threading.Timer that wakes the loop to list recovered calls again
         self._recheck_due = False
+        self._lost = False      # the manager refused us for good (Asterisk shutting down)
         self.answer_contexts = dict(ANSWER_CONTEXTS)
         self._kinds = {}        # campaign id -> kind (never changes)
         self._cond = threading.Condition()
@@ -179,7 +181,7 @@ class Dialer:
             placed = self._fill()
             self._finish_campaigns()
             with self._cond:
-                if self._stopping or self.ami.closed:
+                if self._stopping or self.lost:
                     return
                 if (until_idle and not placed and not self._calls and not self._unresolved
                         and not self._has_work()):
@@ -273,7 +275,15 @@ class Dialer:
         except AMIError as exc:
             # Refused by the manager: no call exists. If the connection broke instead,
             # the call may exist: the attempt stays `dialling` for recover().
-            if not self.ami.closed:
+            if not self.ami.closed and SHUTTING_DOWN in str(exc):
+                # Asterisk is going away (a restart): no call was made, so the number is
+                # queued again, and run() returns to get a new connection once it is back.
+                with self._cond:
+                    self._calls.pop(call.channel_id, None)
+                    self._calls.pop(call.other_id, None)
+                    self._lost = True
+                retrying(requeue, attempt.id)
+            elif not self.ami.closed:
                 with self._cond:
                     call.failure, call.ended = str(exc), True
             else:
@@ -332,7 +342,13 @@ class Dialer:
         with self._cond:
             self.ami = ami
             self._calls.clear()
+            self._lost = False
         ami.add_listener(self._on_event)
+
+    @property
+    def lost(self):
+        """The manager connection is gone or useless: attach() a new one before run()."""
+        return self._lost or self.ami.closed
 
     def recover(self):
         """Attempts left `dialling` by an earlier dialer of this box: follow those Asterisk
@@ -457,6 +473,13 @@ def box_name():
 def other_leg(channel_id):
     """The ;2 leg's uniqueid (OtherChannelId) for a call's ;1 ChannelId."""
     return f"{channel_id}-b"
+
+
+def requeue(attempt_id):
+    """An attempt the manager refused to place (no channel was made): queued again as it was."""
+    with write_transaction():
+        (CallAttempt.update(state="queued", channel_id="", claimed_by="", dialled_at=None)
+         .where(CallAttempt.id == attempt_id, CallAttempt.state == "dialling").execute())
 
 
 def finish(attempt_id, result, state="done", dial_status="", hangup_cause=None, talk_seconds=None,
