@@ -1,0 +1,164 @@
+"""`appliance run dialer`: the dialer (agi/dialer.py) as a daemon, with answer monitoring.
+
+One thread runs the dialer loop on a manager (AMI) connection from the [voice] settings.
+When Asterisk is down or restarts, the connection closes (AMIClosed) and the loop returns:
+the thread connects again with backoff (1, 2, 4 … 30 s), attach()es the new connection and
+runs the dialer again, which recovers the calls that were in flight as after a crash
+(followed if still up, else read from the CDR, else `unknown`; never dialled again). One
+log line when an outage begins and one when it ends, not a traceback per try.
+
+A second thread (appliance.daemon.Loop) starts answer-monitoring rounds when due and sends
+their alarms (appliance/voice/monitor.py); it wakes the dialer when it starts a round.
+
+On SIGTERM the dialer places no new call and returns; calls in flight are not hung up:
+their attempts stay `dialling`, and the next start follows them to their end.
+"""
+import logging
+import threading
+import time
+
+from agi.ami import AMIError, Manager
+from agi.dialer import Dialer, parse_line_groups
+from agi.server import parse_listen
+from appliance.daemon import Heartbeat, Loop, serve, threads_alive
+from appliance.db import database
+from appliance.errors import ConfigError
+from appliance.voice import monitor
+
+log = logging.getLogger(__name__)
+
+STALL = 60.0           # seconds without a loop turn that count as stuck (a turn waits ≤ poll_seconds)
+BACKOFF = (1, 2, 4, 8, 15, 30)  # seconds between connection tries; the last repeats
+MONITOR_EVERY = 30.0   # seconds between looks at the monitoring schedule and alarms
+
+
+def check_config(config):
+    """Refuse [voice] settings the daemon could not act on, naming the key."""
+    try:
+        parse_listen(config["voice.ami"])
+    except ValueError:
+        raise ConfigError(f"voice.ami: must be host:port, got {config['voice.ami']!r}", field="voice.ami") from None
+    groups = parse_line_groups(config["voice.line_groups"])
+    monitor.check_config(config)
+    if monitor.parse_targets(config["voice.monitor_numbers"]) and config["voice.monitor_line_group"] not in groups:
+        raise ConfigError(f"voice.monitor_line_group: no line group {config['voice.monitor_line_group']!r} "
+                          "in voice.line_groups", field="voice.monitor_line_group")
+    return groups
+
+
+def make_dialer(config, ami, **overrides):
+    """A Dialer as the [voice] settings describe it (the daemon's and `appliance voice dial`'s)."""
+    options = dict(ring_seconds=config["voice.ring_seconds"], caller_id=config["voice.caller_id"] or config["hotline"],
+                   cdr_path=config["voice.cdr_csv"])
+    options.update(overrides)
+    return Dialer(ami, parse_line_groups(config["voice.line_groups"]), **options)
+
+
+class DialerDaemon:
+    """The dialer thread (connect, run, reconnect) and the monitoring loop, for serve()."""
+
+    def __init__(self, config, connect=None, **dialer_options):
+        self.config = config
+        self.dialer_options = dialer_options  # tests: the answered context, short graces
+        self.connect = connect or self._connect
+        self.heartbeat = Heartbeat("dialer", STALL)
+        self.stopping = threading.Event()
+        self.dialer = None
+        self.ami = None
+        self.outages = 0                      # connections lost or refused (one log line each)
+        self.thread = threading.Thread(target=self._run, name="dialer", daemon=True)
+        self.monitor = Loop("monitor", self._monitor_step, MONITOR_EVERY, stall=STALL * 5)
+
+    def start(self):
+        check_config(self.config)
+        self.thread.start()
+        self.monitor.start()
+        log.info("dialer: manager at %s", self.config["voice.ami"])
+
+    def alive(self):
+        return threads_alive(self.thread) and self.heartbeat.fresh() and self.monitor.alive()
+
+    def stop(self):
+        """No new call; calls in flight stay up and recorded `dialling` for the next start."""
+        self.stopping.set()
+        if self.dialer is not None:
+            self.dialer.stop()
+        self.thread.join(20)
+        self.monitor.stop()
+        if self.ami is not None:
+            self.ami.close()
+
+    # --- the dialer thread -------------------------------------------------------------
+    def _connect(self):
+        host, port = parse_listen(self.config["voice.ami"])
+        return Manager(host, port, self.config["voice.ami_user"], self.config["voice.ami_secret"], timeout=5.0)
+
+    def _run(self):
+        try:
+            while not self.stopping.is_set():
+                if self.ami is None or self.dialer.lost:
+                    if not self._reconnect():
+                        return
+                try:
+                    self.dialer.run()
+                except AMIError as exc:  # the connection broke under an action
+                    log.debug("dialer: %s", exc)
+                except Exception:  # one failure must not end the daemon: log it, start again
+                    log.exception("dialer: the loop failed; starting it again")
+                    self.stopping.wait(BACKOFF[0])
+                self.heartbeat.beat()
+        finally:
+            if not database.is_closed():
+                database.close()  # this thread's connection
+
+    def _reconnect(self):
+        """Connect (again), retrying with backoff until it works or the daemon stops; one log
+        line when the outage begins and one when it ends. False when stopping."""
+        lost_at, tries = None, 0
+        if self.ami is not None:  # it was up: its closing is the outage
+            lost_at = time.monotonic()
+            self.outages += 1
+            log.error("dialer: lost the Asterisk manager at %s; reconnecting (calls in flight are "
+                      "recovered when it answers)", self.config["voice.ami"])
+            self.stopping.wait(BACKOFF[0])  # it is going away (a restart): not the same Asterisk again
+        while not self.stopping.is_set():
+            try:
+                ami = self.connect()
+            except (OSError, AMIError) as exc:
+                if lost_at is None:
+                    lost_at = time.monotonic()
+                    self.outages += 1
+                    log.error("dialer: cannot reach the Asterisk manager at %s (%s); trying again every "
+                              "%d s at most", self.config["voice.ami"], exc, BACKOFF[-1])
+                self.heartbeat.beat()
+                self.stopping.wait(BACKOFF[min(tries, len(BACKOFF) - 1)])
+                tries += 1
+                continue
+            self._use(ami)
+            if lost_at is not None:
+                log.warning("dialer: the Asterisk manager answers again after %.0f s", time.monotonic() - lost_at)
+            return True
+        return False
+
+    def _use(self, ami):
+        old, self.ami = self.ami, ami
+        if self.dialer is None:
+            self.dialer = make_dialer(self.config, ami, **self.dialer_options)
+            self.dialer.beat = self.heartbeat.beat
+        else:
+            self.dialer.attach(ami)
+        if old is not None:
+            old.close()
+        if self.stopping.is_set():  # stop() came while connecting: it may have missed the dialer
+            self.dialer.stop()
+
+    # --- the monitoring loop -------------------------------------------------------------
+    def _monitor_step(self):
+        if monitor.start_due(self.config) is not None and self.dialer is not None:
+            self.dialer.wake()
+        monitor.send_alarms(self.config)
+
+
+def main(config):
+    daemon = DialerDaemon(config)
+    return serve("dialer", daemon.start, daemon.stop, daemon.alive)
