@@ -49,6 +49,8 @@ def register(subparsers):
     results.add_argument("--csv", action="store_true", help="CSV (the numbers in full), for a spreadsheet")
     listing = add_command(sub, "list", cmd_list, "every campaign, newest first")
     listing.add_argument("--json", action="store_true", help="print JSON")
+    from agi import monitor_cli  # `voice monitor [report]`: answer monitoring
+    monitor_cli.register(sub)
     dial = add_command(sub, "dial", cmd_dial, "run the dialer in the foreground (AMI from [voice] settings)")
     dial.add_argument("--until-idle", action="store_true",
                       help="return once no running campaign has a number left to call")
