@@ -112,21 +112,21 @@ SETTINGS = [
             "if the server hangs, the dialplan's operator fallback takes the caller after that long.",
             restart=("agi",)),
 
-    # --- voice: outbound calls through Asterisk (agi/dialer.py) ----------------
+    # --- voice: outbound calls through Asterisk (agi/dialer.py; `appliance run dialer`) -----
     Setting("voice.ami", "127.0.0.1:5038", "host:port of Asterisk's manager interface (AMI) the dialer uses.",
-            kind="listen", restart=("agi",)),
-    Setting("voice.ami_user", "appliance", "AMI user (manager.conf) of the dialer.", restart=("agi",)),
-    Setting("voice.ami_secret", "", "AMI secret of that user.", secret=True, restart=("agi",)),
+            kind="listen", restart=("dialer",)),
+    Setting("voice.ami_user", "appliance", "AMI user (manager.conf) of the dialer.", restart=("dialer",)),
+    Setting("voice.ami_secret", "", "AMI secret of that user.", secret=True, restart=("dialer",)),
     Setting("voice.line_groups", ["default=DAHDI/g1/{number}*30"],
             "Line groups for outbound calls: NAME=DIAL_STRING*CHANNELS, {number} in the dial string "
-            "(an E1 span: 30 channels; a GSM voice modem: 1).", restart=("agi",)),
+            "(an E1 span: 30 channels; a GSM voice modem: 1).", restart=("dialer",)),
     Setting("voice.ring_seconds", 40, "Seconds an outbound call may ring before it counts as no answer.",
-            restart=("agi",)),
+            restart=("dialer",)),
     Setting("voice.caller_id", "", "Caller ID presented on outbound calls (empty: the hotline).",
-            restart=("agi",)),
+            restart=("dialer",)),
     Setting("voice.cdr_csv", "/var/log/asterisk/cdr-csv/Master.csv",
             "Asterisk's CDR file (cdr_csv, loguniqueid = yes): a restarted dialer reads the results "
-            "of calls that ended while it was down.", kind="path", restart=("agi",)),
+            "of calls that ended while it was down.", kind="path", restart=("dialer",)),
 
     # --- web -------------------------------------------------------------------
     Setting("web.listen", "127.0.0.1:8080", "host:port of the admin page and API.", kind="listen"),
