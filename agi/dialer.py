@@ -39,6 +39,7 @@ from appliance import clock
 from appliance.db import retrying, write_transaction
 from appliance.errors import ConfigError
 from appliance.voice import results
+from appliance.voice import screening
 from appliance.voice.campaigns import diallable, do_not_call
 from appliance.voice.models import CallAttempt, VoiceCampaign
 
@@ -53,7 +54,7 @@ RECHECK_SECONDS = 2.0  # seconds before recovered calls are listed again (a Hang
 SHUTTING_DOWN = "Asterisk is shutting down"  # the manager's refusal of every action then
 # The answered leg's context by campaign kind (image/asterisk/extensions_outbound.conf);
 # other kinds go to the Dialer's answer_context (the notice).
-ANSWER_CONTEXTS = {"monitor": "appliance-monitor-answered"}
+ANSWER_CONTEXTS = {"monitor": "appliance-monitor-answered", "screening": "appliance-screening-answered"}
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ class Dialer:
         variables = [f"APPLIANCE_ATTEMPT={attempt.id}", f"APPLIANCE_NUMBER={attempt.number}",
                      f"APPLIANCE_DIAL={group.dial.format(number=attempt.number)}",
                      f"APPLIANCE_RING={self.ring_seconds}", f"APPLIANCE_CLI={self.caller_id}"]
+        variables += screening.dial_variables(attempt)  # a screening probe rings briefly
         fields = dict(Channel=f"Local/{attempt.number}@{self.outbound_context}/n",
                       Context=self._answer_context(attempt), Exten="s", Priority="1",
                       Timeout=str((self.ring_seconds + 30) * 1000), Async="true",
@@ -317,9 +319,13 @@ class Dialer:
             result, detail = "failed", call.failure
         else:
             result, detail = "failed", "the call ended without a dial result"
-        finish(call.attempt_id, result, dial_status=status, hangup_cause=cause,
-               talk_seconds=answered if status == "ANSWER" else None, early_media=call.early_media,
-               detail=detail, answer_seconds=results.answer_seconds(call.result_value))
+        heard = screening.listen(call.result_value)  # the early audio, classified before the transaction
+        with write_transaction():  # the result, what was heard and the screened number: one commit
+            result = screening.refine(call.attempt_id, result, heard)
+            if finish(call.attempt_id, result, dial_status=status, hangup_cause=cause,
+                      talk_seconds=answered if status == "ANSWER" else None, early_media=call.early_media,
+                      detail=detail, answer_seconds=results.answer_seconds(call.result_value)):
+                screening.record(call.attempt_id, heard)
 
     def _finish_campaigns(self):
         """Running campaigns with nothing queued or in flight are done."""

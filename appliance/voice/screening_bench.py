@@ -68,6 +68,23 @@ def write_references(folder=SHIPPED):
             out.writeframes(to_pcm(level(speak(text, *REFERENCE_VOICE), -3.0)))
 
 
+def write_test_network_sounds(folder):
+    """The sounds of the test network (tests/agi/test-network.conf): announcements short
+    enough (about 2 s) to end before a 3 s ring time, in a test voice, and SIT."""
+    import wave
+    voice = ("cmn-latn-pinyin+f2", 210, 60)
+    sounds = {"kong_hao": speak("您拨打的号码是空号。", *voice), "ting_ji": speak(ANNOUNCEMENTS["ting_ji"][3:], *voice),
+              "guan_ji": speak(ANNOUNCEMENTS["guan_ji"][3:], *voice), "machine_greeting": speak(OTHER_SPEECH[0], *voice),
+              "sit": np.concatenate([sit(random.Random(1)), silence(0.3), sit(random.Random(2))])}
+    for name, samples in sounds.items():
+        with wave.open(str(Path(folder) / f"{name}.wav"), "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(RATE)
+            out.writeframes(to_pcm(level(samples, -6.0)))
+    return sorted(sounds)
+
+
 # --- signals -----------------------------------------------------------------------------
 
 def tone(frequency, seconds, phase=0.0):

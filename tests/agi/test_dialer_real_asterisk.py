@@ -23,7 +23,7 @@ from agi.ami import Manager
 from agi.dialer import Dialer, LineGroup, other_leg, parse_line_groups
 from appliance import db as dbmod
 from appliance.config import Config
-from appliance.voice import campaigns
+from appliance.voice import campaigns, screening_bench
 from appliance.voice.models import CallAttempt, VoiceCampaign
 
 REPO = Path(__file__).resolve().parents[2]
@@ -45,12 +45,14 @@ def tone(path, seconds=1.5, frequency=950):
 def network(asterisk, tmp_path_factory):
     """The session's Asterisk with our outbound dialplan and the test network loaded."""
     sounds = tmp_path_factory.mktemp("network-sounds")
-    for name in ("kong_hao", "ting_ji", "machine_greeting"):
-        tone(sounds / f"{name}.wav")
+    screening_bench.write_test_network_sounds(sounds)  # real announcements and SIT, about 2 s each
     text = (Path(__file__).with_name("test-network.conf")).read_text()
     assert SHIPPED_SOUNDS in text
     (asterisk.etc / "test-network.conf").write_text(text.replace(SHIPPED_SOUNDS, f"TEST_NETWORK_SOUNDS={sounds}\n"))
-    (asterisk.etc / "extensions_outbound.conf").write_text((IMAGE / "extensions_outbound.conf").read_text())
+    # Early audio is recorded only where a test sets EARLY_AUDIO_DATA (a global, by AMI
+    # Setvar; a reload clears it): no other test's calls leave files, none in /var/lib/appliance.
+    outbound = (IMAGE / "extensions_outbound.conf").read_text()
+    (asterisk.etc / "extensions_outbound.conf").write_text(outbound.replace("${APPLIANCE_DATA}", "${EARLY_AUDIO_DATA}"))
     extensions = asterisk.etc / "extensions.conf"
     if "test-network.conf" not in extensions.read_text():
         extensions.write_text(extensions.read_text()
