@@ -41,3 +41,17 @@ def test_monitor_status_and_daily_report(run_cli, tmp_path):
     assert out.returncode == 0 and "slow" in out.stdout and "14 s" in out.stdout, out.stdout
     out = run_cli("voice", "monitor", "report", "--days", "0", config_path=path)
     assert out.returncode == 2 and out.stderr.strip().splitlines() == ["appliance: error: days: must be 1 to 366"], out.stderr
+
+
+def test_doctor_reports_the_dialer_and_the_monitored_numbers(run_cli, tmp_path):
+    from peer_support import free_port
+    path = tmp_path / "appliance.toml"
+    path.write_text(f'data_dir = "{tmp_path / "data"}"\n[voice]\nami = "127.0.0.1:{free_port()}"\n'
+                    'monitor_numbers = ["客服热线=95500"]\n')
+    dbmod.open_and_migrate(load_config(path)).close()
+    out = run_cli("doctor", "--json", config_path=path)
+    lines = {r["check"]: r for r in json.loads(out.stdout)}
+    assert lines["voice.ami"]["status"] == "warn" and "dialer not running" in lines["voice.ami"]["detail"]
+    assert "dialer" in lines["daemons"]["detail"]  # among the daemons that do not run
+    assert (lines["answer monitoring"]["status"], lines["answer monitoring"]["detail"]) == (
+        "ok", "0 number(s) answer in time; 1 not tested yet")
