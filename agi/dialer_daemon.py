@@ -96,6 +96,7 @@ class DialerDaemon:
         return Manager(host, port, self.config["voice.ami_user"], self.config["voice.ami_secret"], timeout=5.0)
 
     def _run(self):
+        failures = 0  # in a row: a lasting fault is retried ever more slowly, not logged every second
         try:
             while not self.stopping.is_set():
                 if self.ami is None or self.dialer.lost:
@@ -103,11 +104,15 @@ class DialerDaemon:
                         return
                 try:
                     self.dialer.run()
+                    failures = 0
                 except AMIError as exc:  # the connection broke under an action
                     log.debug("dialer: %s", exc)
                 except Exception:  # one failure must not end the daemon: log it, start again
-                    log.exception("dialer: the loop failed; starting it again")
-                    self.stopping.wait(BACKOFF[0])
+                    wait = BACKOFF[min(failures, len(BACKOFF) - 1)]
+                    failures += 1
+                    log.exception("dialer: the loop failed (%d in a row); starting it again in %d s", failures, wait)
+                    self.heartbeat.beat()
+                    self.stopping.wait(wait)
                 self.heartbeat.beat()
         finally:
             if not database.is_closed():

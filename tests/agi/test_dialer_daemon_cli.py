@@ -55,3 +55,38 @@ def test_doctor_reports_the_dialer_and_the_monitored_numbers(run_cli, tmp_path):
     assert "dialer" in lines["daemons"]["detail"]  # among the daemons that do not run
     assert (lines["answer monitoring"]["status"], lines["answer monitoring"]["detail"]) == (
         "ok", "0 number(s) answer in time; 1 not tested yet")
+
+
+def test_appliance_run_dialer_is_ready_without_asterisk_and_stops_on_sigterm(tmp_path):
+    """The real command under a real notify socket: READY while Asterisk is absent (it waits
+    for it, saying so once), then SIGTERM: STOPPING and exit 0."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from peer_support import free_port, wait_for
+    path = tmp_path / "appliance.toml"
+    port = free_port()
+    path.write_text(f'data_dir = "{tmp_path / "data"}"\n[voice]\nami = "127.0.0.1:{port}"\n')
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(str(tmp_path / "notify"))
+    notify.settimeout(20)
+    env = {**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify"), "WATCHDOG_USEC": "2000000"}
+    proc = subprocess.Popen([sys.executable, "-m", "appliance.cli", "--config", str(path), "run", "dialer"],
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        heard = [notify.recv(256).decode()]
+        assert heard == ["READY=1"]
+        heard.append(notify.recv(256).decode())
+        assert heard[-1] == "WATCHDOG=1"  # petted while it waits for Asterisk
+        proc.send_signal(signal.SIGTERM)
+        wait_for(lambda: heard.append(notify.recv(256).decode()) or heard[-1] == "STOPPING=1", 10, "STOPPING=1")
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        notify.close()
+    errors = [line for line in proc.stderr.read().splitlines() if "cannot reach the Asterisk manager" in line]
+    assert len(errors) == 1 and f"127.0.0.1:{port}" in errors[0]
