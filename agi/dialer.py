@@ -21,6 +21,14 @@ Crash rules (a kill -9 at any moment loses no result and calls no one twice):
 - after the manager connection is lost (Asterisk restarted), attach() a new one and
   run() again: the calls in flight are recovered as after a crash.
 
+When (appliance/voice/windows.py, retries.py): an attempt is claimed only while its
+campaign's calling window is open and its not_before (a retry's time) has come, checked at
+each claim, never only at queue time; do-not-call and screened-invalid numbers are
+`skipped` then. A result that calls for a retry queues it in the transaction that writes
+the result. With nothing to dial now the loop sleeps until the earliest window opening or
+retry time, or the poll interval: never a busy wait. Time comes from `now` (clock.now;
+tests pass a clock they move).
+
 Threads: the AMI reader only notes events in memory and wakes the loop; the loop (the
 caller's thread) does every database write and every Originate. It sleeps on a condition
 between events: no polling while calls are up.
@@ -37,10 +45,11 @@ from pathlib import Path
 
 from appliance import clock
 from appliance.db import retrying, write_transaction
-from appliance.errors import ConfigError
+from appliance.errors import ConfigError, InputError
 from appliance.voice import results
 from appliance.voice import screening
-from appliance.voice.campaigns import diallable, do_not_call
+from appliance.voice import retries, skips, windows
+from appliance.voice.campaigns import diallable
 from appliance.voice.models import CallAttempt, VoiceCampaign
 
 from agi.ami import AMIError
@@ -97,7 +106,8 @@ class Call:
 class Dialer:
     def __init__(self, ami, line_groups, ring_seconds=40, caller_id="", cdr_path=None,
                  outbound_context="appliance-outbound", answer_context="appliance-answered",
-                 poll_seconds=5.0, name=None, cdr_grace=CDR_GRACE):
+                 poll_seconds=5.0, name=None, cdr_grace=CDR_GRACE, default_window=windows.DEFAULT,
+                 now=clock.now):
         self.ami = ami
         self.groups = line_groups
         self.ring_seconds = ring_seconds
@@ -120,6 +130,10 @@ class Dialer:
         self._unresolved = {}   # attempt id -> (;2 uniqueid, deadline): over, CDR not read yet
         self._stopping = False
         self._wake = False
+        # the window of campaigns whose own is "" ([voice] windows): the safe default unless told
+        self.default_window = windows.check(default_window, "voice.windows")
+        self.now = now          # the current instant (naive UTC)
+        self._due = None        # when queued work can next start (a window opens, a retry is due)
         ami.add_listener(self._on_event)
 
     # --- events (AMI reader thread: note and wake, nothing more) ----------------------------
@@ -181,6 +195,7 @@ class Dialer:
             self._record_finished()
             placed = self._fill()
             self._finish_campaigns()
+            self._due = self._next_due()
             with self._cond:
                 if self._stopping or self.lost:
                     return
@@ -207,6 +222,8 @@ class Dialer:
         pending = [c.failure_at for c in self._calls.values() if c.failure_at and not c.seen]
         if self._unresolved:
             pending.append(time.monotonic() + 0.2)  # look at the CDR again shortly (startup only)
+        if self._due is not None:  # a window opens or a retry is due (in `now`'s time)
+            pending.append(time.monotonic() + (self._due - self.now()).total_seconds())
         if pending:
             return max(0.01, min(min(pending) - time.monotonic(), self.poll_seconds))
         return self.poll_seconds
@@ -228,25 +245,30 @@ class Dialer:
         return placed
 
     def _claim(self, group, count):
-        """Up to `count` queued attempts of running campaigns on this line group, each
-        committed as `dialling` with its channel ids before any call is placed; numbers on
-        the do-not-call list now (not only when queued) are `skipped` instead.
-        Returns (claimed attempts, how many were skipped)."""
+        """Up to `count` queued attempts on this line group of running campaigns whose
+        calling window is open now, and whose not_before is null or past (due retries first,
+        then in queue order), each committed as `dialling` with its channel ids before any
+        call is placed; numbers on the do-not-call list or screened invalid now (not only
+        when queued) are `skipped` instead. Returns (claimed attempts, how many were skipped)."""
         claimed, skipped = [], 0
+        now = self.now()
+        open_ids = [c.id for c in self._running() if self._window_open(c, now)]
+        if not open_ids:
+            return claimed, skipped
         with write_transaction():
-            candidates = list(CallAttempt.select().join(VoiceCampaign)
+            candidates = list(CallAttempt.select(CallAttempt, VoiceCampaign).join(VoiceCampaign)
                               .where(CallAttempt.state == "queued", CallAttempt.line_group == group.name,
-                                     VoiceCampaign.state == "running")
-                              .order_by(CallAttempt.id).limit(count))
-            blocked = do_not_call([a.number for a in candidates])
+                                     VoiceCampaign.state == "running", VoiceCampaign.id.in_(open_ids),
+                                     CallAttempt.not_before.is_null() | (CallAttempt.not_before <= now))
+                              .order_by(CallAttempt.not_before.is_null(), CallAttempt.not_before, CallAttempt.id)
+                              .limit(count))
+            reasons = skips.reasons(candidates)
             for attempt in candidates:
-                if attempt.number in blocked:
-                    skipped += (CallAttempt.update(state="skipped", detail="on the do-not-call list",
-                                                   ended_at=clock.now())
+                if attempt.id in reasons:
+                    skipped += (CallAttempt.update(state="skipped", detail=reasons[attempt.id], ended_at=now)
                                 .where(CallAttempt.id == attempt.id, CallAttempt.state == "queued").execute())
                     continue
                 channel_id = f"vc{attempt.id}-{secrets.token_hex(4)}"
-                now = clock.now()
                 changed = (CallAttempt.update(state="dialling", channel_id=channel_id, claimed_by=self.name,
                                               dialled_at=now)
                            .where(CallAttempt.id == attempt.id, CallAttempt.state == "queued").execute())
@@ -254,6 +276,40 @@ class Dialer:
                     attempt.state, attempt.channel_id, attempt.dialled_at = "dialling", channel_id, now
                     claimed.append(attempt)
         return claimed, skipped
+
+    def _running(self, waiting_only=False):
+        query = VoiceCampaign.select(VoiceCampaign.id, VoiceCampaign.window).where(VoiceCampaign.state == "running")
+        if waiting_only:
+            query = query.where(VoiceCampaign.id.in_(CallAttempt.select(CallAttempt.campaign)
+                                                     .where(CallAttempt.state == "queued")))
+        return list(query)
+
+    def _window_open(self, campaign, now):
+        try:
+            return windows.open_at(campaign.window or self.default_window, now)
+        except InputError as exc:  # saved before windows were checked: no calls, rather than any time
+            log.warning("campaign %s: %s; not calling", campaign.id, exc)
+            return False
+
+    def _next_due(self):
+        """The next instant queued work can start: the earliest opening of a closed window of
+        a running campaign with queued attempts, or the earliest retry time still to come."""
+        now, due = self.now(), []
+        for campaign in self._running(waiting_only=True):
+            if not self._window_open(campaign, now):
+                try:
+                    opening = windows.next_opening(campaign.window or self.default_window, now)
+                except InputError:
+                    opening = None
+                if opening is not None:
+                    due.append(opening)
+        retry = (CallAttempt.select(CallAttempt.not_before).join(VoiceCampaign)
+                 .where(CallAttempt.state == "queued", VoiceCampaign.state == "running",
+                        CallAttempt.not_before > now)
+                 .order_by(CallAttempt.not_before).first())
+        if retry is not None:
+            due.append(retry.not_before)
+        return min(due, default=None)
 
     def _originate(self, attempt, group):
         call = Call(attempt.id, group.name, attempt.channel_id, other_leg(attempt.channel_id))
@@ -324,7 +380,7 @@ class Dialer:
             result = screening.refine(call.attempt_id, result, heard)
             if finish(call.attempt_id, result, dial_status=status, hangup_cause=cause,
                       talk_seconds=answered if status == "ANSWER" else None, early_media=call.early_media,
-                      detail=detail, answer_seconds=results.answer_seconds(call.result_value)):
+                      detail=detail, answer_seconds=results.answer_seconds(call.result_value), now=self.now()):
                 screening.record(call.attempt_id, heard)
 
     def _finish_campaigns(self):
@@ -448,7 +504,7 @@ class Dialer:
                 result = results.from_cdr(disposition)
                 retrying(finish, attempt_id, result, dial_status=disposition,
                          talk_seconds=billsec if result == "answered" else None,
-                         detail="resolved from the CDR after a dialer restart")
+                         detail="resolved from the CDR after a dialer restart", now=self.now())
             elif now >= deadline:
                 retrying(finish, attempt_id, "unknown", state="unknown",
                          detail="the dialer stopped while calling; Asterisk has no trace of the call")
@@ -489,9 +545,11 @@ def requeue(attempt_id):
 
 
 def finish(attempt_id, result, state="done", dial_status="", hangup_cause=None, talk_seconds=None,
-           early_media=False, detail="", answer_seconds=None):
+           early_media=False, detail="", now=None, answer_seconds=None):
     """Write an attempt's result, once: only an attempt still `dialling` is changed, and a
-    confirmation the notice flow wrote meanwhile is kept."""
+    confirmation the notice flow wrote meanwhile is kept. The retry the result calls for
+    (retries.py) is queued in the same transaction: a crash leaves both or neither."""
+    ended_at = now or clock.now()
     with write_transaction():
         attempt = CallAttempt.get_by_id(attempt_id)
         if attempt.state != "dialling":
@@ -503,6 +561,8 @@ def finish(attempt_id, result, state="done", dial_status="", hangup_cause=None, 
         (CallAttempt.update(state=state, result=result, dial_status=dial_status, hangup_cause=hangup_cause,
                             talk_seconds=talk_seconds, answer_seconds=answer_seconds,
                             early_media=early_media, detail=detail,
-                            ended_at=clock.now())
+                            ended_at=ended_at)
          .where(CallAttempt.id == attempt_id, CallAttempt.state == "dialling").execute())
+        if state == "done":
+            retries.retry(attempt, result, ended_at)
     return True

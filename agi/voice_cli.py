@@ -7,6 +7,8 @@
     appliance voice list [--json]
     appliance voice results ID [--result R] [--state S] [--number N] [--csv]
     appliance voice dial [--until-idle]     run the dialer ([voice] settings) in the foreground
+    appliance voice days list [--json] | add DATE holiday|workday [--note N] | remove DATE
+                                            days declared on the box, beating China's calendar
 """
 import signal
 import sys
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from appliance.cli import add_command, print_json
 from appliance.errors import ConfigError, InputError
+from appliance.voice import days
 from appliance.voice import campaigns, control, listing, sources
 from appliance.voice.models import CallAttempt, VoiceCampaign
 
@@ -34,6 +37,10 @@ def register(subparsers):
     create.add_argument("--text", default="", help="the notice, spoken to whoever answers")
     create.add_argument("--line-group", default="default", help="[voice] line_groups name (default: default)")
     create.add_argument("--start", action="store_true", help="start it at once")
+    create.add_argument("--window", default="", help="calling window, e.g. 'workday 18:30-20:30; "
+                        "restday 09:00-12:00,15:00-21:00' or 'always' (default: [voice] windows)")
+    create.add_argument("--tries", type=int, help="calls per number, retries included (default 3)")
+    create.add_argument("--retry-minutes", type=int, help="minutes between tries (default 30)")
     create.add_argument("--json", action="store_true", help="print JSON")
     for action in STATE_OF:
         one = add_command(sub, action, cmd_state, f"{action} a campaign")
@@ -54,6 +61,18 @@ def register(subparsers):
     dial = add_command(sub, "dial", cmd_dial, "run the dialer in the foreground (AMI from [voice] settings)")
     dial.add_argument("--until-idle", action="store_true",
                       help="return once no running campaign has a number left to call")
+    days_command = add_command(sub, "days", None,
+                               "holidays and working days declared on the box (beat China's calendar)")
+    days_sub = days_command.add_subparsers(dest="days_command", metavar="ACTION", required=True,
+                                           parser_class=ArgumentParser)
+    listing_days = add_command(days_sub, "list", cmd_days_list, "the declared days, and what the calendar knows")
+    listing_days.add_argument("--json", action="store_true", help="print JSON")
+    add_day = add_command(days_sub, "add", cmd_days_add, "declare a date a holiday or a working day")
+    add_day.add_argument("date", help="YYYY-MM-DD")
+    add_day.add_argument("kind", help="holiday or workday")
+    add_day.add_argument("--note", default="", help="why (e.g. 2027 元旦)")
+    remove_day = add_command(days_sub, "remove", cmd_days_remove, "remove a declaration: the calendar decides again")
+    remove_day.add_argument("date", help="YYYY-MM-DD")
 
 
 def cmd_create(args, config):
@@ -64,7 +83,8 @@ def cmd_create(args, config):
     else:
         callees, source = sources.from_text(args.numbers), "list"
     campaign = control.create(args.name, callees, line_group=args.line_group, text=args.text, created_by="cli",
-                              source=f"cli: {source}")
+                              source=f"cli: {source}", window=args.window, max_tries=args.tries,
+                              retry_minutes=args.retry_minutes)
     if args.start:
         campaigns.set_state(campaign.id, "running")
     if args.json:
@@ -156,7 +176,8 @@ def cmd_dial(args, config):
         raise ConfigError(f"voice.ami: cannot log in to the Asterisk manager at {host}:{port}: {exc}",
                           field="voice.ami") from None
     dialer = Dialer(ami, parse_line_groups(config["voice.line_groups"]), ring_seconds=config["voice.ring_seconds"],
-                    caller_id=config["voice.caller_id"] or config["hotline"], cdr_path=config["voice.cdr_csv"])
+                    caller_id=config["voice.caller_id"] or config["hotline"], cdr_path=config["voice.cdr_csv"],
+                    default_window=config["voice.windows"])
     signal.signal(signal.SIGTERM, lambda *_: dialer.stop())  # the loop acts on it, not the handler
     try:
         dialer.run(until_idle=args.until_idle)
@@ -164,4 +185,30 @@ def cmd_dial(args, config):
         pass
     finally:
         ami.close()
+    return 0
+
+
+def cmd_days_list(args, config):
+    rows = [{"date": d.day.isoformat(), "kind": d.kind, "note": d.note, "by": d.created_by} for d in days.declared()]
+    status, _, detail = days.calendar_check()
+    if args.json:
+        print_json({"declared": rows, "calendar": {"status": status, "detail": detail}})
+        return 0
+    for row in rows:
+        print(f"{row['date']}  {row['kind']:8}  {row['note']}")
+    if not rows:
+        print("no days declared")
+    print(f"calendar: {detail}")
+    return 0
+
+
+def cmd_days_add(args, config):
+    row = days.declare(args.date, args.kind, note=args.note, actor="cli", source="cli")
+    print(f"{row.day.isoformat()}: {row.kind}")
+    return 0
+
+
+def cmd_days_remove(args, config):
+    days.undeclare(args.date, actor="cli", source="cli")
+    print(f"{args.date.strip()}: as the calendar says")
     return 0

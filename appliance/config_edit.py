@@ -26,6 +26,7 @@ from appliance.config import Config, check_value, flatten
 from appliance.errors import ConfigError, InputError
 from appliance.settings import BY_NAME, SETTINGS
 from appliance.sms.window import parse_window
+from appliance.voice import windows as calling_windows
 
 EDITABLE = [s for s in SETTINGS if s.editable]
 TRUE_WORDS = ("true", "1", "yes", "on")
@@ -145,6 +146,7 @@ FORMAT_CHECKS = {
     "notices.run_at": _time_of_day, "notices.renewal_days": _day_list, "notices.agent_renewal_days": _day_list,
     "notices.overdue_days": _day_list,
     "services.marketing_window": lambda name, value: parse_window(value, name),  # empty: no window
+    "voice.windows": lambda name, value: calling_windows.check(value, name),
 }
 
 

@@ -12,6 +12,7 @@ from appliance.config import ensure_data_dir
 from appliance.daemon import running_daemons
 from appliance.errors import ApplianceError
 from appliance.plugins import plugins
+from appliance.voice.days import calendar_check
 
 MIN_FREE_MB = 500
 LISTENERS = {"agi": "agi.listen", "web": "web.listen"}  # daemon -> the setting it listens on
@@ -37,6 +38,7 @@ def core_checks(config):
             check = database.execute_sql("PRAGMA quick_check").fetchone()[0]
             results.append(("ok" if check == "ok" else "fail", "database integrity", check))
         results.append(modem_check(config))
+        results.append(calendar_check())  # the calling windows' holidays: does the library know this year?
     except ApplianceError as exc:
         results.append(("fail", "database", str(exc)))
     results.extend(daemon_checks(config))

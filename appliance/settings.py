@@ -127,6 +127,11 @@ SETTINGS = [
     Setting("voice.cdr_csv", "/var/log/asterisk/cdr-csv/Master.csv",
             "Asterisk's CDR file (cdr_csv, loguniqueid = yes): a restarted dialer reads the results "
             "of calls that ended while it was down.", kind="path", restart=("dialer",)),
+    Setting("voice.windows", "workday 18:30-20:30; restday 09:00-12:00,15:00-21:00",
+            "When voice campaigns without a window of their own may call, on the box's clock: "
+            "'workday 18:30-20:30; restday 09:00-12:00,15:00-21:00' (working and rest days from China's "
+            "holiday calendar and the days declared on the box; 'always': at any time).",
+            editable=True, restart=("dialer",)),
 
     # --- web -------------------------------------------------------------------
     Setting("web.listen", "127.0.0.1:8080", "host:port of the admin page and API.", kind="listen"),

@@ -6,7 +6,7 @@ from peewee import Case
 
 from appliance.db import retry_writes, write_transaction
 from appliance.errors import InputError, NotFound, Refused
-from appliance.voice import campaigns
+from appliance.voice import campaigns, windows
 from appliance.voice.models import CAMPAIGN_KINDS, CallAttempt, VoiceCampaign
 
 # Options of a campaign beyond its numbers and text, with their bounds (the API's schema
@@ -47,6 +47,8 @@ def create(name, callees, *, text="", line_group="default", created_by="", sourc
         value = options.get(key)
         if value is not None and not (isinstance(value, int) and low <= value <= high):
             raise InputError(f"{key}: must be a whole number from {low} to {high}", field=key)
+    if options.get("window"):  # "" keeps [voice] windows
+        options["window"] = windows.check(options["window"], "window")
     updates = {k: v for k, v in options.items() if v not in (None, "")}
     with write_transaction():  # the attempts and the options commit together
         campaign = campaigns.create_campaign(name, [c.number for c in callees], line_group=line_group, text=text,

@@ -12,7 +12,7 @@ from agi.dialer import Dialer, LineGroup
 from appliance.ivr.models import Call, Ticket
 from appliance.services.models import OptOut
 from appliance.voice import campaigns
-from appliance.voice.models import CallAttempt
+from appliance.voice.models import CallAttempt, VoiceCampaign
 
 TEXT = "您好，您的保单保费将于十二月一日到期，请及时缴费。"
 
@@ -41,8 +41,10 @@ EXPECTED = {  # number -> (result, keys)
 
 def test_a_notice_campaign_keys_confirm_call_back_repeat_and_do_not_call(notice_network, manager, ivr_db):
     campaign = campaigns.create_campaign("premium due", list(EXPECTED), text=TEXT)
+    VoiceCampaign.update(max_tries=1).where(VoiceCampaign.id == campaign.id).execute()  # the busy one once
     campaigns.set_state(campaign.id, "running")
-    dialer = Dialer(manager, {"default": LineGroup("default", NETWORK, 6)}, ring_seconds=3, caller_id="95500")
+    dialer = Dialer(manager, {"default": LineGroup("default", NETWORK, 6)}, ring_seconds=3, caller_id="95500",
+                    default_window="always")
     run_in_thread(dialer, timeout=120)
     got = {a.number: a for a in CallAttempt.select()}
     assert {n: (a.result, a.keys) for n, a in got.items()} == EXPECTED, {n: a.detail for n, a in got.items()}
