@@ -58,6 +58,8 @@ def register(subparsers):
     listing.add_argument("--json", action="store_true", help="print JSON")
     from agi import monitor_cli  # `voice monitor [report]`: answer monitoring
     monitor_cli.register(sub)
+    from agi import screening_cli  # `voice reference …`, `bench screening`: number screening
+    screening_cli.register(sub, subparsers)
     dial = add_command(sub, "dial", cmd_dial, "run the dialer in the foreground (AMI from [voice] settings)")
     dial.add_argument("--until-idle", action="store_true",
                       help="return once no running campaign has a number left to call")

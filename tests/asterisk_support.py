@@ -129,11 +129,14 @@ exten => operator,1,NoOp(test operator)
 
 class Asterisk(Private):
     """The private Asterisk with our shipped dialplan (as is until load_dialplan() points it
-    at a server) and the test caller; `ami` logged in once it runs."""
+    at a server, but for its data dir: a scratch folder, not the box's /var/lib/appliance,
+    where outbound calls would leave their early audio) and the test caller; `ami` logged
+    in once it runs."""
 
     def __init__(self, prefix, root):
+        dialplan = DIALPLAN.read_text().replace(SHIPPED_DATA_DIR, f"APPLIANCE_DATA={Path(root) / 'data'}\n")
         super().__init__(prefix, root, extensions=EXTENSIONS_CONF.format(max_seconds=120),
-                         files={"extensions_appliance.conf": DIALPLAN.read_text()}, ami_user="appliance-test")
+                         files={"extensions_appliance.conf": dialplan}, ami_user="appliance-test")
         self.ami = None
         self._ids = itertools.count(1)
 
