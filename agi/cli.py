@@ -1,7 +1,8 @@
-"""The IVR's subcommands: `appliance calls`, `appliance prompts …`, `appliance bench agi`."""
+"""The IVR's subcommands: `appliance calls`, `appliance prompts …`, `appliance bench agi`
+(`appliance bench dialer`: agi/dialer_bench.py)."""
 import sys
 
-from agi import prompts, voice_cli
+from agi import dialer_bench, prompts, voice_cli
 from appliance import clock
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import InputError
@@ -63,6 +64,7 @@ def register(subparsers):
                             "(default 250, shorter than any real prompt; 0 = all at once, flat out)")
     bench.add_argument("--dir", help="keep the scratch data dir here")
 
+    dialer_bench.register(subparsers)
     voice_cli.register(subparsers)
 
 

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 ROUTES = {
     "ivr": ivr.handle_call,
     "notify": notify.handle_call,
+    "survey": notify.handle_call,  # the campaign's kind picks the flow (agi/notify.py)
 }
 
 

@@ -1,11 +1,17 @@
-"""What the voice notice writes while a callee listens: keys, confirmations, callbacks,
-do-not-call. Called from agi/notify.py through the FastAGI server's writer thread."""
+"""Voice notices: what a catalogue notice says to one customer (its facts, stored per
+attempt at creation, and its text as parts to speak), and what the notice writes while a
+callee listens: keys, confirmations, callbacks, do-not-call (called from agi/notify.py
+through the FastAGI server's writer thread)."""
 import logging
+import string
 
 from appliance.db import write_transaction
 from appliance.errors import InputError
 from appliance.ivr import tickets
+from appliance.models import Payment
+from appliance.services import notices as catalogue
 from appliance.services import optout
+from appliance.services.templates import Renderer, common_variables, get
 from appliance.voice.models import CallAttempt
 
 log = logging.getLogger(__name__)
@@ -59,3 +65,82 @@ def attempt_for(attempt_id):
     except (TypeError, ValueError):
         return None
 
+
+
+# --- what a catalogue notice says to one customer ---------------------------------------
+# The notice's text is the SMS catalogue's (appliance/services/notice_templates.toml, with
+# admins' edits); its facts are stored per attempt at creation, in a form that speaks
+# exactly: amounts as decimal strings, dates ISO. In the call the text becomes parts, each
+# spoken its own way (agi/notify.py): words, money, a date, digits.
+MONEY_FACTS = frozenset({"amount", "sum_assured"})
+DATE_FACTS = frozenset({"due_date", "grace_end", "maturity_date", "paid_on"})
+DIGIT_FACTS = frozenset({"policy_no", "claim_no", "hotline", "agent_mobile"})
+
+
+def facts(kind, config, customer, policy=None, claim=None, extra=None):
+    """The facts catalogue notice `kind` speaks for one customer (and policy or claim)."""
+    values = {"name": customer.name, "salutation": customer.salutation}
+    if claim is not None:
+        values.update(catalogue.claim_variables(claim, config), paid_on=_iso(claim.paid_on))
+        policy = claim.policy
+    elif policy is not None:
+        values.update(catalogue.policy_variables(policy, customer.language, config))
+        if kind in catalogue.PAYMENT_EVENTS:
+            values.update(_latest_payment(policy, catalogue.PAYMENT_EVENTS[kind]))
+        if kind in catalogue.AMOUNT_FROM_EVENT:
+            values["amount"] = ""  # only the caller's own amount: the premium is not a dividend
+    if policy is not None:
+        values.update(due_date=_iso(policy.next_due_date), grace_end=_iso(policy.grace_end),
+                      maturity_date=_iso(policy.maturity_date))
+    values.update({k: str(v) for k, v in (extra or {}).items()})
+    values.update(common_variables(config))
+    return values
+
+
+def _iso(day):
+    return day.isoformat() if day is not None else ""
+
+
+def _latest_payment(policy, status):
+    payment = (Payment.select().where(Payment.policy == policy, Payment.status == status)
+               .order_by(Payment.paid_on.desc(), Payment.id.desc()).first())
+    if payment is None:
+        return {"amount": "", "paid_on": "", "reason": ""}
+    return {"amount": f"{payment.amount:.2f}", "paid_on": _iso(payment.paid_on),
+            "reason": payment.failure_reason or "-"}
+
+
+def missing_fact(kind, values, language, claim_status=None, config=None):
+    """(field, reason) when notice `kind` cannot be said with `values` (a fact it speaks is
+    empty, or a claim's status contradicts it), else None."""
+    return catalogue.withheld_reason(kind, values, Renderer(kind, config), language, claim_status)
+
+
+def parts(text, values):
+    """The template `text` filled with `values`, as [(how, value)]: how is 'text', 'money',
+    'date' or 'digits'. A fact the values lack is left out (the call goes on)."""
+    out = []
+    for literal, name, _, _ in string.Formatter().parse(text):
+        if literal:
+            out.append(("text", literal))
+        if not name:
+            continue
+        value = str(values.get(name) or "")
+        if not value:
+            log.warning("voice notice: no value for {%s}; left out", name)
+            continue
+        how = ("money" if name in MONEY_FACTS else "date" if name in DATE_FACTS
+               else "digits" if name in DIGIT_FACTS and value.isdigit() else "text")
+        out.append((how, value))
+    merged = []
+    for how, value in out:  # adjacent words become one spoken prompt
+        if how == "text" and merged and merged[-1][0] == "text":
+            merged[-1] = ("text", merged[-1][1] + value)
+        else:
+            merged.append((how, value))
+    return merged
+
+
+def notice_text(kind, language):
+    """The catalogue's text of notice `kind` in `language` (an admin's edit first)."""
+    return get(kind, language)[0]
