@@ -554,8 +554,8 @@ def finish(attempt_id, result, state="done", dial_status="", hangup_cause=None, 
         attempt = CallAttempt.get_by_id(attempt_id)
         if attempt.state != "dialling":
             return False
-        if attempt.result == "confirmed" and result == "answered":
-            result = "confirmed"
+        if attempt.result in ("confirmed", "completed") and result == "answered":
+            result = attempt.result  # the callee's keys said more (a confirmation, a survey done)
         if attempt.detail:  # what the notice noted (a ticket, do-not-call) stays
             detail = f"{attempt.detail}; {detail}" if detail else attempt.detail
         (CallAttempt.update(state=state, result=result, dial_status=dial_status, hangup_cause=hangup_cause,
