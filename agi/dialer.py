@@ -277,12 +277,9 @@ class Dialer:
                     claimed.append(attempt)
         return claimed, skipped
 
-    def _running(self, waiting_only=False):
-        query = VoiceCampaign.select(VoiceCampaign.id, VoiceCampaign.window).where(VoiceCampaign.state == "running")
-        if waiting_only:
-            query = query.where(VoiceCampaign.id.in_(CallAttempt.select(CallAttempt.campaign)
-                                                     .where(CallAttempt.state == "queued")))
-        return list(query)
+    def _running(self):
+        return list(VoiceCampaign.select(VoiceCampaign.id, VoiceCampaign.window)
+                    .where(VoiceCampaign.state == "running"))
 
     def _window_open(self, campaign, now):
         try:
@@ -294,21 +291,26 @@ class Dialer:
     def _next_due(self):
         """The next instant queued work can start: the earliest opening of a closed window of
         a running campaign with queued attempts, or the earliest retry time still to come."""
-        now, due = self.now(), []
-        for campaign in self._running(waiting_only=True):
-            if not self._window_open(campaign, now):
+        now, due, running = self.now(), [], self._running()
+        for campaign in running:
+            # the window first: asking for queued work costs more, and only closed ones need it
+            if not self._window_open(campaign, now) and (
+                    CallAttempt.select().where(CallAttempt.campaign == campaign.id,
+                                               CallAttempt.state == "queued").exists()):
                 try:
                     opening = windows.next_opening(campaign.window or self.default_window, now)
                 except InputError:
                     opening = None
                 if opening is not None:
                     due.append(opening)
-        retry = (CallAttempt.select(CallAttempt.not_before).join(VoiceCampaign)
-                 .where(CallAttempt.state == "queued", VoiceCampaign.state == "running",
-                        CallAttempt.not_before > now)
-                 .order_by(CallAttempt.not_before).first())
-        if retry is not None:
-            due.append(retry.not_before)
+        # Retry times to come, soonest first, through the not_before index (filtering on state
+        # in SQL made SQLite read every queued row: 0.9 ms a turn with 10,000 queued).
+        ids = {c.id for c in running}
+        for row in (CallAttempt.select(CallAttempt.not_before, CallAttempt.state, CallAttempt.campaign)
+                    .where(CallAttempt.not_before > now).order_by(CallAttempt.not_before).iterator()):
+            if row.state == "queued" and row.campaign_id in ids:
+                due.append(row.not_before)
+                break
         return min(due, default=None)
 
     def _originate(self, attempt, group):
