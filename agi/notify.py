@@ -61,7 +61,7 @@ def handle_call(channel, context, script="notify"):
                       session.where)
         outcome = "error"
         _quietly_hang_up(channel)
-    session.call_id
+    session.call_id  # noqa: B018  (waits: the start is committed before the end is written)
     session.write(calls.finish_call, session.call, outcome, ended_in=session.where)
     return session.call
 
@@ -142,6 +142,8 @@ def warm(finder, campaign_id, language="zh", limit=50):
     """Speak a notice campaign's texts into the prompt cache before its calls (the first
     `limit` attempts: a type's words are mostly the same for every customer)."""
     campaign = VoiceCampaign.get_by_id(campaign_id)
+    if campaign.kind in FLOWS:  # a survey speaks its questions when its call starts
+        return 0
     built = 0
     for attempt in CallAttempt.select().where(CallAttempt.campaign == campaign_id).limit(limit):
         lang = attempt.customer.language if attempt.customer is not None else language

@@ -68,7 +68,7 @@ def test_facts_of_a_failed_payment_and_a_paid_claim_come_from_their_rows(book, c
     policy = book.policy(holder, "886010000002")
     Payment.create(policy=policy, amount=Decimal("99.90"), paid_on=datetime.date(2026, 11, 2), status="failed",
                    failure_reason="余额不足")
-    Claim.create(claim_no="L100", policy=policy, status="paid", amount_claimed=Decimal("5000"),
+    Claim.create(claim_no="L100", policy=policy, status="paid", amount_claimed=Decimal(5000),
                  amount_paid=Decimal("4321.07"), reported_on=datetime.date(2026, 10, 1),
                  paid_on=datetime.date(2026, 11, 20))
     failed = campaigns.create_campaign("failed", notice_type="payment_failed", customers=[{"customer": holder.id}],
@@ -98,7 +98,7 @@ def test_a_notice_needing_a_fact_the_customer_lacks_is_refused_at_creation(book,
 def test_claim_paid_for_a_claim_not_paid_and_a_customer_without_a_mobile_are_refused(book, config):
     holder = book.customer()
     policy = book.policy(holder, "886010000005")
-    Claim.create(claim_no="L200", policy=policy, status="reported", amount_claimed=Decimal("800"),
+    Claim.create(claim_no="L200", policy=policy, status="reported", amount_claimed=Decimal(800),
                  reported_on=datetime.date(2026, 10, 1))
     with pytest.raises(InputError, match=r"^customers\[1\]: C00001: claim_paid cannot be said: the claim is reported"):
         campaigns.create_campaign("paid", notice_type="claim_paid", customers=[{"customer": holder.id}], config=config)
