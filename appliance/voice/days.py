@@ -16,7 +16,7 @@ from chinese_calendar import constants
 
 from appliance import clock
 from appliance.db import retry_writes, write_transaction
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from appliance.models import audit
 from appliance.voice.models import DAY_KINDS, CallingDay
 
@@ -81,7 +81,7 @@ def parse_day(text, field="date"):
     try:
         return datetime.date.fromisoformat(str(text).strip())
     except ValueError:
-        raise InputError(f"{field}: must be a date YYYY-MM-DD, got {text!r}", field=field) from None
+        raise InputError.of(N_("{field}: must be a date YYYY-MM-DD, got {text!r}"), field=field, text=text) from None
 
 
 @retry_writes
@@ -89,7 +89,7 @@ def declare(day, kind, note="", actor="", source=""):
     """Declare date `day` (text or date) a holiday or a working day; replaces an earlier declaration."""
     day = day if isinstance(day, datetime.date) else parse_day(day)
     if kind not in DAY_KINDS:
-        raise InputError(f"kind: must be {' or '.join(DAY_KINDS)}, got {kind!r}", field="kind")
+        raise InputError.of(N_("{field}: must be workday or holiday, got {kind!r}"), field="kind", kind=kind)
     with write_transaction():
         CallingDay.delete().where(CallingDay.day == day).execute()
         row = CallingDay.create(day=day, kind=kind, note=note or "", created_by=actor)
@@ -103,7 +103,7 @@ def undeclare(day, actor="", source=""):
     day = day if isinstance(day, datetime.date) else parse_day(day)
     with write_transaction():
         if not CallingDay.delete().where(CallingDay.day == day).execute():
-            raise InputError(f"date: {day.isoformat()} is not declared", field="date")
+            raise InputError.of(N_("{field}: {day} is not declared"), field="date", day=day.isoformat())
         audit(actor or "system", "voice.day.remove", day.isoformat(), "", source)
 
 

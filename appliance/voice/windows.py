@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from appliance import clock
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from appliance.settings import BY_NAME
 from appliance.voice import days
 
@@ -48,7 +48,8 @@ def parse(text, field="window"):
     """A Window from its text; InputError naming `field` with what is wrong."""
     text = " ".join((text or "").replace("；", ";").split())
     if not text:
-        raise InputError(f"{field}: empty; write e.g. {DEFAULT!r} or {ALWAYS!r}", field=field)
+        raise InputError.of(N_("{field}: empty; write e.g. {example!r} or {always!r}"), field=field,
+                            example=DEFAULT, always=ALWAYS)
     if text.lower() == ALWAYS:
         return Window(((0, 1440),), ((0, 1440),))
     found = {days.WORKDAY: [], days.RESTDAY: []}
@@ -57,7 +58,8 @@ def parse(text, field="window"):
         targets = {"workday": [days.WORKDAY], "restday": [days.RESTDAY],
                    "daily": [days.WORKDAY, days.RESTDAY]}.get(kind.lower())
         if targets is None:
-            raise InputError(f"{field}: {kind!r} is not workday, restday or daily (in {clause!r})", field=field)
+            raise InputError.of(N_("{field}: {kind!r} is not workday, restday or daily (in {clause!r})"), field=field,
+                                kind=kind, clause=clause)
         spans = [_span(part.strip(), field) for part in rest.split(",")]
         for target in targets:
             found[target].extend(spans)
@@ -65,20 +67,21 @@ def parse(text, field="window"):
         spans.sort()
         for (_, end), (start, _) in zip(spans, spans[1:]):
             if start < end:
-                raise InputError(f"{field}: time ranges overlap in {text!r}", field=field)
+                raise InputError.of(N_("{field}: time ranges overlap in {text!r}"), field=field, text=text)
     return Window(tuple(found[days.WORKDAY]), tuple(found[days.RESTDAY]))
 
 
 def _span(part, field):
     match = RANGE.match(part)
     if not match:
-        raise InputError(f"{field}: {part!r} is not a time range HH:MM-HH:MM", field=field)
+        raise InputError.of(N_("{field}: {part!r} is not a time range HH:MM-HH:MM"), field=field, part=part)
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     start, end = h1 * 60 + m1, h2 * 60 + m2
     if h1 > 23 or h2 > 24 or end > 1440:
-        raise InputError(f"{field}: {part!r} is not a time of day (00:00 to 24:00)", field=field)
+        raise InputError.of(N_("{field}: {part!r} is not a time of day (00:00 to 24:00)"), field=field, part=part)
     if end <= start:
-        raise InputError(f"{field}: {part!r} ends before it starts (ranges do not cross midnight)", field=field)
+        raise InputError.of(N_("{field}: {part!r} ends before it starts (ranges do not cross midnight)"), field=field,
+                            part=part)
     return start, end
 
 
