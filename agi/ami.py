@@ -35,6 +35,7 @@ class Manager:
         self._ids = itertools.count(1)
         self._listeners = []
         self.closed = False
+        self.fully_booted = False     # Asterisk said FullyBooted (needs read = system)
         self._reader = threading.Thread(target=self._read_loop, name="ami-reader", daemon=True)
         self._reader.start()
         self.action("Login", Username=username, Secret=secret, Events="on")
@@ -67,6 +68,10 @@ class Manager:
             self._call(listener, {"Event": "AMIClosed"})
 
     def _dispatch(self, message):
+        if message.get("Event") == "FullyBooted":
+            with self._cond:
+                self.fully_booted = True
+                self._cond.notify_all()
         if "Event" in message:
             action_id = message.get("ActionID", "")
             with self._cond:
@@ -143,6 +148,11 @@ class Manager:
         finally:
             with self._cond:
                 self._lists.pop(action_id, None)
+
+    def wait_fully_booted(self, timeout=30.0):
+        """Wait until Asterisk has booted (its FullyBooted event: sent at login once booted,
+        or when the boot ends): the manager answers before the dialplan is loaded."""
+        self._wait(lambda: self.fully_booted, time.monotonic() + timeout, "FullyBooted")
 
     def close(self):
         try:

@@ -25,12 +25,13 @@ from agi.server import parse_listen
 from appliance.daemon import Heartbeat, Loop, running_daemons, serve, threads_alive
 from appliance.db import database
 from appliance.errors import ConfigError
-from appliance.voice import monitor
+from appliance.voice import monitor, windows
 
 log = logging.getLogger(__name__)
 
 STALL = 60.0           # seconds without a loop turn that count as stuck (a turn waits ≤ poll_seconds)
 BACKOFF = (1, 2, 4, 8, 15, 30)  # seconds between connection tries; the last repeats
+BOOT_SECONDS = 60.0    # how long a connected Asterisk may take to finish booting
 MONITOR_EVERY = 30.0   # seconds between looks at the monitoring schedule and alarms
 
 
@@ -41,6 +42,7 @@ def check_config(config):
     except ValueError:
         raise ConfigError(f"voice.ami: must be host:port, got {config['voice.ami']!r}", field="voice.ami") from None
     groups = parse_line_groups(config["voice.line_groups"])
+    windows.check(config["voice.windows"], "voice.windows")
     monitor.check_config(config)
     if monitor.parse_targets(config["voice.monitor_numbers"]) and config["voice.monitor_line_group"] not in groups:
         raise ConfigError(f"voice.monitor_line_group: no line group {config['voice.monitor_line_group']!r} "
@@ -93,7 +95,13 @@ class DialerDaemon:
     # --- the dialer thread -------------------------------------------------------------
     def _connect(self):
         host, port = parse_listen(self.config["voice.ami"])
-        return Manager(host, port, self.config["voice.ami_user"], self.config["voice.ami_secret"], timeout=5.0)
+        ami = Manager(host, port, self.config["voice.ami_user"], self.config["voice.ami_secret"], timeout=5.0)
+        try:
+            ami.wait_fully_booted(BOOT_SECONDS)  # a restarting Asterisk answers before its dialplan is loaded
+        except AMIError:
+            ami.close()
+            raise
+        return ami
 
     def _run(self):
         failures = 0  # in a row: a lasting fault is retried ever more slowly, not logged every second

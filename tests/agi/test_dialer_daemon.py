@@ -119,7 +119,7 @@ def test_waits_for_asterisk_with_one_log_line_and_stays_alive(monkeypatch, opene
 def test_bad_voice_settings_are_refused_at_start_naming_the_key(opened, tmp_path):
     base = {"data_dir": str(tmp_path / "data")}
     for key, value in (("voice.line_groups", ["default=DAHDI/g1*30"]), ("voice.monitor_numbers", ["95500"]),
-                       ("voice.monitor_line_group", "gsm")):
+                       ("voice.monitor_line_group", "gsm"), ("voice.windows", "weekdays 9-5")):
         extra = {"voice.monitor_numbers": ["客服热线=95500"]} if key == "voice.monitor_line_group" else {}
         daemon = dialer_daemon.DialerDaemon(opened(Config({**base, **extra, key: value})))
         with pytest.raises(Exception, match=f"^{key}: "):
@@ -187,7 +187,7 @@ def test_asterisk_restarted_under_a_running_dialer(own_asterisk, opened, tmp_pat
     # a call the restart cut off is `failed` (it ended without a dial result), none is lost
     assert {a.result for a in got.values()} <= {"answered", "failed"}, {a.number: a.detail for a in got.values()}
     after = [a for a in got.values() if a.dialled_at > restarted_at]
-    assert after and all(a.result == "answered" for a in after)  # placed on the new connection
+    assert after and all(a.result == "answered" for a in after), [(a.number, a.result, a.detail, a.audio_class) for a in after]  # placed on the new connection
     cdrs = outbound_cdrs(pbx)
     assert all(cdrs.count(n) <= 1 for n in numbers) and {a.number for a in after} <= set(cdrs)  # no one twice
     messages = [r.getMessage() for r in caplog.records if r.name == "agi.dialer_daemon"]
