@@ -12,7 +12,8 @@ an alarm nor misses one; each message's dedupe key names the test, so evaluating
 after a crash queues nothing twice.
 
 The schedule lives in the database too: a run is due `interval` after the newest monitor
-campaign was created, so a daemon restarted within the interval starts none.
+campaign was created, so a daemon restarted within the interval starts none. A round not
+finished by then (Asterisk down, lines busy) is cancelled, so rounds never pile up.
 """
 import datetime
 import json
@@ -92,6 +93,14 @@ def start_due(config, now=None):
     with write_transaction():
         if not is_due(config["voice.monitor_interval"], now):
             return None
+        # A round still open after a whole interval (Asterisk down, lines busy) is given up:
+        # its tests are stale, and rounds must not pile up to be dialled in one burst.
+        stale = (VoiceCampaign.update(state="cancelled", finished_at=now)
+                 .where(VoiceCampaign.kind == KIND, VoiceCampaign.state.in_(("draft", "running", "paused")))
+                 .execute())
+        if stale:
+            log.warning("answer monitoring: the last round had not finished after %s minutes; cancelled",
+                        config["voice.monitor_interval"])
         campaign = VoiceCampaign.create(
             name=f"接通率监控 {clock.format(now)}", kind=KIND, state="running", created_at=now, started_at=now,
             line_group=config["voice.monitor_line_group"], window="always", max_tries=1,

@@ -236,5 +236,6 @@ def test_monitoring_rounds_alarm_once_and_say_when_it_answers_again(network, ope
     run_daemon(config, lambda turns: Message.select().count() == 2, "the 'answers again' message")
     second = CallAttempt.select().order_by(CallAttempt.id.desc()).get()
     assert second.result == "answered" and 0 <= second.answer_seconds <= 3
+    assert second.talk_seconds == 0  # [appliance-monitor-answered] hung up at once
     assert "客服热线（13090000）已恢复正常" in Message.select().order_by(Message.id.desc()).get().text
     assert VoiceCampaign.select().where(VoiceCampaign.kind == "monitor").count() == 2

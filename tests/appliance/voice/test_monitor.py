@@ -62,6 +62,13 @@ def test_a_round_is_due_once_per_interval_and_the_schedule_is_the_databases(cfg)
     assert monitor.start_due(cfg.replace(voice__monitor_numbers=[]), now=T0 + datetime.timedelta(days=1)) is None
 
 
+def test_a_round_left_unfinished_is_cancelled_when_the_next_is_due(cfg):
+    first = monitor.start_due(cfg, now=T0)  # never dialled: Asterisk was down all hour
+    second = monitor.start_due(cfg, now=T0 + datetime.timedelta(hours=1))
+    assert VoiceCampaign.get_by_id(first.id).state == "cancelled"
+    assert VoiceCampaign.get_by_id(second.id).state == "running"
+
+
 def test_one_alarm_per_failure_streak_and_one_message_when_it_answers_again(cfg):
     hour = datetime.timedelta(hours=1)
     assert run_round(cfg, T0) == 0                                      # both answer in time
