@@ -44,6 +44,9 @@ SHIPPED = Path(__file__).with_name("announcements")   # CLASS.wav, made by scree
 KEEP_SECONDS = 8.0                  # what is classified, and kept, of each recording
 PROBE_RING_SECONDS = 8              # a screening probe rings at most this long…
 PROBE_LISTEN_SECONDS = 3            # …and, answered, listens this long before hanging up
+# Recordings of these are not kept: no reference could be made of them (most calls ring
+# before they are answered: their ringback would fill the disk).
+NOTHING_TO_LEARN = ("silence", "ringback", "busy", "congestion")
 
 ANNOUNCEMENT_STATUS = {"kong_hao": "invalid", "ting_ji": "unreachable", "guan_ji": "unreachable",
                        "wu_fa_jie_tong": "unreachable"}
@@ -115,7 +118,7 @@ def read_pcm(path, seconds=KEEP_SECONDS):
 
 def listen(result_value, seconds=KEEP_SECONDS):
     """Classify the early audio APPLIANCE_RESULT names (a Listened, or None if none was
-    recorded); keep only its first `seconds`, or nothing if it held no sound."""
+    recorded); keep only its first `seconds`, and nothing of silence and call-progress tones."""
     found = recording_of(result_value)
     if found is None:
         return None
@@ -127,9 +130,9 @@ def listen(result_value, seconds=KEEP_SECONDS):
         log.warning("early audio %s: %s", relative, exc)
         return None
     heard = early_audio.classify(pcm, load_references(data_dir), seconds)
-    if heard.audio_class == "silence":
+    if heard.audio_class in NOTHING_TO_LEARN:
         _remove(path)
-        return Listened("silence", "", heard.detail)
+        return Listened(heard.audio_class, "", heard.detail)
     _keep(path, pcm)
     return Listened(heard.audio_class, relative, heard.detail)
 

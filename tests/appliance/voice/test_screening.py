@@ -55,6 +55,10 @@ def test_early_audio_is_classified_and_trimmed_and_silence_removed(config, datab
     heard = screening.listen(result_value(config, "early_audio/b.wav"))
     assert (heard.audio_class, heard.path) == ("silence", "")
     assert not (config.data_dir / "early_audio" / "b.wav").exists()
+    write_wav(config.data_dir / "early_audio" / "c.wav", screening_bench.cadence(1.0, 4.0, 8, random.Random(1)) * 0.3)
+    heard = screening.listen(result_value(config, "early_audio/c.wav"))
+    assert (heard.audio_class, heard.path) == ("ringback", "")   # most calls ring: not kept
+    assert not (config.data_dir / "early_audio" / "c.wav").exists()
     # no recording named, or one outside data_dir: nothing heard
     assert screening.listen("ANSWER,16,3,3") is None
     assert screening.listen(result_value(config, "../x.wav")) is None
