@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 STALL = 60.0           # seconds without a loop turn that count as stuck (a turn waits ≤ poll_seconds)
 BACKOFF = (1, 2, 4, 8, 15, 30)  # seconds between connection tries; the last repeats
-BOOT_SECONDS = 60.0    # how long a connected Asterisk may take to finish booting
+BOOT_SECONDS = 30.0    # how long a connected Asterisk may take to finish booting (< STALL)
 MONITOR_EVERY = 30.0   # seconds between looks at the monitoring schedule and alarms
 
 
@@ -137,6 +137,7 @@ class DialerDaemon:
                       "recovered when it answers)", self.config["voice.ami"])
             self.stopping.wait(BACKOFF[0])  # it is going away (a restart): not the same Asterisk again
         while not self.stopping.is_set():
+            self.heartbeat.beat()  # waiting for Asterisk is work too: at most ~45 s per try
             try:
                 ami = self.connect()
             except (OSError, AMIError) as exc:
