@@ -3,7 +3,8 @@
 
 Announcements are spoken by espeak-ng with voices, speeds and pitches other than the shipped
 references' (appliance/voice/announcements/, made by write_references with REFERENCE_VOICE),
-then levelled (-30…0 dBFS), clipped at the start, put after ringback and under noise.
+then levelled (-30…0 dBFS), clipped at the start, put after ringback and under noise, and
+every recording passes through G.711 A-law, as over an E1 trunk.
 SIT is generated with its frequencies off by up to ±1.5 % and its lengths by ±10 %;
 busy, congestion and ringback with a random phase; silence is line noise.
 """
@@ -123,6 +124,16 @@ def noisy(samples, snr_db, rng):
     return samples + noise * np.sqrt(power / 10 ** (snr_db / 10) / np.mean(noise ** 2))
 
 
+def a_law(samples, a=87.6):
+    """Through G.711 A-law and back (China's E1 trunks): 8-bit logarithmic quantisation."""
+    x = np.clip(np.abs(samples), 1e-12, 1.0)
+    small = x < 1 / a
+    y = np.where(small, a * x, 1 + np.log(np.where(small, 1 / a, x) * a)) / (1 + np.log(a))
+    y = np.round(y * 127) / 127
+    back = np.where(y < 1 / (1 + np.log(a)), y * (1 + np.log(a)) / a, np.exp(y * (1 + np.log(a)) - 1) / a)
+    return np.sign(samples) * back
+
+
 def to_pcm(samples):
     return (np.clip(samples, -1, 32767 / 32768) * 32768).astype("<i2").tobytes()
 
@@ -152,12 +163,11 @@ def case(kind, rng, voices=TEST_VOICES, snrs=SNRS):
         signal = cadence(1.0, 4.0, 8, rng)
     else:
         signal = silence(8)
-    signal = level(signal[: 8 * RATE], rng.uniform(-30, 0)) if kind != "silence" else signal[: 8 * RATE]
-    floor = rng.uniform(20, 35) if kind != "silence" else None
-    if floor is None:
-        return to_pcm(signal + np.random.default_rng(rng.randrange(1 << 30)).standard_normal(len(signal))
-                      * 10 ** (rng.uniform(-75, -58) / 20))
-    return to_pcm(noisy(signal, rng.choice(snrs), rng))
+    if kind == "silence":   # a quiet line's noise, -75…-58 dBFS
+        noise = np.random.default_rng(rng.randrange(1 << 30)).standard_normal(len(signal))
+        return to_pcm(a_law(signal + noise * 10 ** (rng.uniform(-75, -58) / 20)))
+    signal = level(signal[: 8 * RATE], rng.uniform(-30, 0))
+    return to_pcm(a_law(noisy(signal, rng.choice(snrs), rng)))
 
 
 def test_set(per_class, seed=1, classes=CLASSES, snrs=SNRS):
