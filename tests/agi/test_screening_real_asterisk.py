@@ -49,8 +49,15 @@ def run_campaign(manager, network, numbers, kind, ring_seconds):
     return {a.number: a for a in CallAttempt.select().where(CallAttempt.campaign == campaign.id)}
 
 
+def our_problems(network, since):
+    """Warnings and errors Asterisk logged since a log mark (recording, probing: none expected)."""
+    return [line for line in network.log_lines()[since:] if "WARNING[" in line or "ERROR[" in line]
+
+
 def test_a_screening_campaign_classifies_each_number(network, manager, early_audio):
+    log_mark = len(network.log_lines())
     got = run_campaign(manager, network, list(PROBES), "screening", ring_seconds=40)
+    assert our_problems(network, log_mark) == []
     screened = {s.number: s for s in ScreenedNumber.select()}
     assert {n: (screened[n].status, a.result, a.audio_class) for n, a in got.items()} == PROBES, \
         {n: (a.dial_status, a.hangup_cause, a.detail) for n, a in got.items()}
