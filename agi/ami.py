@@ -22,6 +22,11 @@ class AMIError(ApplianceError):
     """The manager refused an action, did not answer in time, or the connection is gone."""
 
 
+class AMITimeout(AMIError):
+    """No answer in time on a connection that looks open: whether the action was carried
+    out is unknown (an Originate may have placed its call)."""
+
+
 class Manager:
     def __init__(self, host, port, username, secret, timeout=10.0):
         self.sock = socket.create_connection((host, port), timeout=timeout)
@@ -110,7 +115,9 @@ class Manager:
             while not predicate():
                 left = deadline - time.monotonic()
                 if left <= 0 or self.closed:
-                    raise AMIError(f"AMI {what}: " + ("connection closed" if self.closed else "no answer in time"))
+                    if self.closed:
+                        raise AMIError(f"AMI {what}: connection closed")
+                    raise AMITimeout(f"AMI {what}: no answer in time")
                 self._cond.wait(left)
 
     def action(self, name, timeout=10.0, check=True, **fields):

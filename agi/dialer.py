@@ -52,7 +52,7 @@ from appliance.voice import retries, skips, windows
 from appliance.voice.campaigns import diallable
 from appliance.voice.models import CallAttempt, VoiceCampaign
 
-from agi.ami import AMIError
+from agi.ami import AMIError, AMITimeout
 
 log = logging.getLogger(__name__)
 
@@ -343,13 +343,16 @@ class Dialer:
                     self._calls.pop(call.other_id, None)
                     self._lost = True
                 retrying(requeue, attempt.id)
-            elif not self.ami.closed:
+            elif not self.ami.closed and not isinstance(exc, AMITimeout):
                 with self._cond:
                     call.failure, call.ended = str(exc), True
             else:
+                # The call may exist (the manager stopped answering, or the connection broke
+                # after sending): stop using this connection; recover() decides on the next.
                 with self._cond:
                     self._calls.pop(call.channel_id, None)
                     self._calls.pop(call.other_id, None)
+                    self._lost = True
 
     def _answer_context(self, attempt):
         """Where the answered leg goes: by its campaign's kind (a monitoring call hangs up at

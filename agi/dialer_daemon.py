@@ -105,16 +105,19 @@ class DialerDaemon:
 
     def _run(self):
         failures = 0  # in a row: a lasting fault is retried ever more slowly, not logged every second
+        broken = False
         try:
             while not self.stopping.is_set():
-                if self.ami is None or self.dialer.lost:
+                if self.ami is None or self.dialer.lost or broken:
                     if not self._reconnect():
                         return
+                    broken = False
                 try:
                     self.dialer.run()
                     failures = 0
-                except AMIError as exc:  # the connection broke under an action
+                except AMIError as exc:  # the connection broke, or stopped answering, under an action
                     log.debug("dialer: %s", exc)
+                    broken = True
                 except Exception:  # one failure must not end the daemon: log it, start again
                     wait = BACKOFF[min(failures, len(BACKOFF) - 1)]
                     failures += 1
@@ -131,6 +134,7 @@ class DialerDaemon:
         line when the outage begins and one when it ends. False when stopping."""
         lost_at, tries = None, 0
         if self.ami is not None:  # it was up: its closing is the outage
+            self.ami.close()
             lost_at = time.monotonic()
             self.outages += 1
             log.error("dialer: lost the Asterisk manager at %s; reconnecting (calls in flight are "

@@ -239,3 +239,37 @@ def test_monitoring_rounds_alarm_once_and_say_when_it_answers_again(network, ope
     assert second.talk_seconds == 0  # [appliance-monitor-answered] hung up at once
     assert "客服热线（13090000）已恢复正常" in Message.select().order_by(Message.id.desc()).get().text
     assert VoiceCampaign.select().where(VoiceCampaign.kind == "monitor").count() == 2
+
+
+def test_an_originate_without_an_answer_is_recovered_not_dialled_again(network, opened, tmp_path, caplog):
+    """The manager places a call but its answer to Originate never comes (a hung manager): the
+    call may exist, so the attempt stays `dialling`; the daemon drops that connection, says so
+    once, connects again, and recover() follows the call to its result. One call, no second."""
+    from agi.ami import AMITimeout, Manager
+
+    class Hung(Manager):
+        def action(self, name, timeout=10.0, check=True, **fields):
+            response = super().action(name, timeout=timeout, check=check, **fields)
+            if name == "Originate":
+                raise AMITimeout("AMI Originate: no answer in time")  # the call is placed all the same
+            return response
+    made = []
+
+    def connect():
+        made.append((Hung if not made else Manager)("127.0.0.1", network.ami_port, network.ami_user,
+                                                     network.ami_secret))
+        return made[-1]
+    caplog.set_level(logging.INFO, "agi.dialer_daemon")
+    config = opened(daemon_config(network, tmp_path / "data"))
+    campaign = start_campaign("hung manager", ["13020000"])
+    since = network.ami.mark()
+    daemon = dialer_daemon.DialerDaemon(config, connect=connect, answer_context="appliance-test-answered")
+    daemon.start()
+    try:
+        wait_for(lambda: VoiceCampaign.get_by_id(campaign.id).state == "done", 20, "the campaign to finish")
+    finally:
+        daemon.stop()
+    assert len(made) == 2 and made[0].closed
+    assert (CallAttempt.get().state, CallAttempt.get().result) == ("done", "answered")
+    assert dial_begins(network.ami, since, "13020000") == 1
+    assert sum("lost the Asterisk manager" in r.getMessage() for r in caplog.records) == 1
