@@ -15,6 +15,7 @@ next call's start (p50/p99); the dialer's CPU per call, and its CPU over `idle` 
 after the campaign, with nothing to place and nothing ending (near zero: no busy wait).
 """
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -73,6 +74,7 @@ def register(subparsers):
                        help="an Asterisk build (default: $APPLIANCE_ASTERISK_PREFIX, else the cached build "
                             "of image/asterisk/build-asterisk.sh)")
     bench.add_argument("--dir", help="keep the scratch folder (database, Asterisk logs) here")
+    bench.add_argument("--json", action="store_true", help="print the figures as JSON (for scripts)")
 
 
 def cmd_bench_dialer(args, config):
@@ -81,7 +83,11 @@ def cmd_bench_dialer(args, config):
             raise InputError(f"--{name}: must be at least 1", field=name)
     if args.hold < 0 or args.idle < 0:
         raise InputError("--hold and --idle: must not be negative", field="hold")
-    code, _ = run_bench(args.numbers, args.channels, args.hold, args.idle, args.asterisk_prefix, args.dir)
+    quiet = (lambda line: print(line, file=sys.stderr)) if args.json else print
+    code, report = run_bench(args.numbers, args.channels, args.hold, args.idle, args.asterisk_prefix, args.dir,
+                             out=quiet)
+    if args.json:
+        print(json.dumps(report, indent=2))
     return code
 
 
@@ -128,6 +134,18 @@ class Occupancy:
         share = busy / (channels * window) if window > 0 else None
         gaps = [starts[channels + k] - ends[k] for k in range(len(starts) - channels)]
         return share, gaps, first, ends[-1]
+
+
+def reader_cpu(pid):
+    """CPU seconds of a process's threads other than its main one (the dialer's: the AMI
+    reader), from /proc/PID/task; None where unreadable."""
+    tasks = Path(f"/proc/{pid}/task")
+    try:
+        tids = [int(name) for name in os.listdir(tasks) if int(name) != pid]
+    except OSError:
+        return None
+    used = [cpu_seconds(f"{pid}/task/{tid}") for tid in tids]
+    return sum(u for u in used if u is not None)
 
 
 def make_campaign(data_dir, numbers):
@@ -209,11 +227,12 @@ def run_bench(numbers=10000, channels=60, hold=3.0, idle=10.0, prefix=None, keep
         database, campaign_id = make_campaign(root / "data", numbers)
         proc = start_dialer(pbx, root / "data", channels, hold)
         cpu_start, pbx_start, machine_start = cpu_seconds(proc.pid), cpu_seconds(pbx.proc.pid), cpu_times()
+        reader_start = reader_cpu(proc.pid)
         proc.stdin.write("go\n")
         proc.stdin.flush()
         counts = wait_done(proc, campaign_id, numbers, timeout=60 + 3 * numbers / channels * (hold + 2), out=out)
-        cpu_done, pbx_done, machine = cpu_seconds(proc.pid), cpu_seconds(pbx.proc.pid), machine_line(machine_start,
-                                                                                                     cpu_times())
+        cpu_done, pbx_done, reader_done = cpu_seconds(proc.pid), cpu_seconds(pbx.proc.pid), reader_cpu(proc.pid)
+        machine = machine_line(machine_start, cpu_times())
         time.sleep(idle)  # the measurement window itself: nothing to place, nothing ending
         cpu_idle = cpu_seconds(proc.pid)
     finally:
@@ -236,6 +255,8 @@ def run_bench(numbers=10000, channels=60, hold=3.0, idle=10.0, prefix=None, keep
         "gap_p50_ms": round(percentile(gaps, 50) * 1000, 1) if gaps else None,
         "gap_p99_ms": round(percentile(gaps, 99) * 1000, 1) if gaps else None,
         "cpu_ms_per_call": round((cpu_done - cpu_start) * 1000 / numbers, 2),
+        "reader_cpu_ms_per_call": (round((reader_done - reader_start) * 1000 / numbers, 2)
+                                   if reader_start is not None and reader_done is not None else None),
         "idle_cpu_ms_per_s": round((cpu_idle - cpu_done) * 1000 / idle, 2) if idle else None,
         "asterisk_cpu_ms_per_call": round((pbx_done - pbx_start) * 1000 / numbers, 2),
     }
@@ -252,7 +273,7 @@ def print_report(r, machine, out):
         out(f"channels busy while numbers were left: {r['busy_share']:.1%} "
             f"(target >= {TARGET:.0%}: {'met' if r['busy_share'] >= TARGET else 'NOT met'}); "
             f"a call's end to the next call's start: p50 {r['gap_p50_ms']} ms, p99 {r['gap_p99_ms']} ms")
-    out(f"dialer CPU: {r['cpu_ms_per_call']} ms per call; idle (nothing to place, nothing ending): "
+    out(f"dialer CPU: {r['cpu_ms_per_call']} ms per call (AMI reader thread {r['reader_cpu_ms_per_call']}); idle (nothing to place, nothing ending): "
         f"{r['idle_cpu_ms_per_s']} ms per second; Asterisk {r['asterisk_cpu_ms_per_call']} ms per call")
     if machine:
         out(machine)
