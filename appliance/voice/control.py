@@ -2,12 +2,12 @@
 and starting, pausing, resuming and cancelling it: which change is possible from which
 state, checked and made in one write transaction (the dialer may be marking the campaign
 done at the same moment; a pause must not bring a finished campaign back)."""
-from peewee import Case
+import json
 
 from appliance.db import retry_writes, write_transaction
 from appliance.errors import InputError, NotFound, Refused
-from appliance.voice import campaigns, windows
-from appliance.voice.models import CAMPAIGN_KINDS, CallAttempt, VoiceCampaign
+from appliance.voice import campaigns, notices, windows
+from appliance.voice.models import CallAttempt, VoiceCampaign
 
 # Options of a campaign beyond its numbers and text, with their bounds (the API's schema
 # states the same ones).
@@ -38,11 +38,11 @@ def change(campaign_id, action, field="id"):
 
 
 @retry_writes
-def create(name, callees, *, text="", line_group="default", created_by="", source="", kind="notice", **options):
-    """A draft campaign calling `callees` (sources.Callee) with the given options (kind,
-    notice_type, script, window, max_tries, retry_minutes, caller_id): all or nothing."""
-    if kind not in CAMPAIGN_KINDS:
-        raise InputError(f"kind: must be one of {', '.join(CAMPAIGN_KINDS)}, got {kind!r}", field="kind")
+def create(name, callees, *, text="", line_group="default", created_by="", source="", kind="notice",
+           notice_type="", script=None, config=None, **options):
+    """A draft campaign calling `callees` (sources.Callee): a callee who is a customer is
+    called as one (the attempt names the customer, and a notice type speaks their facts).
+    Options: window, max_tries, retry_minutes, caller_id. All or nothing."""
     for key, (low, high) in LIMITS.items():
         value = options.get(key)
         if value is not None and not (isinstance(value, int) and low <= value <= high):
@@ -50,20 +50,34 @@ def create(name, callees, *, text="", line_group="default", created_by="", sourc
     if options.get("window"):  # "" keeps [voice] windows
         options["window"] = windows.check(options["window"], "window")
     updates = {k: v for k, v in options.items() if v not in (None, "")}
+    numbers = [c.number for c in callees if not c.customer_id]
+    customers = [{"customer": c.customer_id, "number": c.number} for c in callees if c.customer_id]
     with write_transaction():  # the attempts and the options commit together
-        campaign = campaigns.create_campaign(name, [c.number for c in callees], line_group=line_group, text=text,
-                                             created_by=created_by)
-        VoiceCampaign.update(kind=kind, source=source[:200], **updates).where(
-            VoiceCampaign.id == campaign.id).execute()
-        _link_customers(campaign.id, callees)
+        campaign = campaigns.create_campaign(name, numbers, line_group=line_group, text=text, created_by=created_by,
+                                             kind=kind, notice_type=notice_type, script=script, customers=customers,
+                                             config=config)
+        VoiceCampaign.update(source=source[:200], **updates).where(VoiceCampaign.id == campaign.id).execute()
     return VoiceCampaign.get_by_id(campaign.id)
 
 
-def _link_customers(campaign_id, callees):
-    """Each attempt to a customer's number names the customer (a CASE per 500 numbers)."""
-    owners = {c.number: c.customer_id for c in callees if c.customer_id}
-    pairs = list(owners.items())
-    for start in range(0, len(pairs), 500):
-        chunk = dict(pairs[start:start + 500])
-        CallAttempt.update(customer=Case(CallAttempt.number, list(chunk.items()))).where(
-            CallAttempt.campaign == campaign_id, CallAttempt.number.in_(list(chunk))).execute()
+def preview(name, callees, **kwargs):
+    """What create() would make, without making it: the number of calls, the first number
+    and what its callee hears first. The campaign is created and rolled back, so every
+    refusal creation would give is given here, the same way."""
+    with write_transaction() as transaction:
+        campaign = create(name, callees, **kwargs)
+        first = campaign.attempts.order_by(CallAttempt.id).first()
+        shown = {"count": campaign.attempts.count(), "number": first.number, "text": first_text(campaign, first)}
+        transaction.rollback()
+    return shown
+
+
+def first_text(campaign, attempt, language="zh"):
+    """The words a callee hears first: the notice (a catalogue notice filled with the
+    customer's facts), or a survey's questions."""
+    if campaign.script:
+        return "\n".join(q["text"] for q in json.loads(campaign.script))
+    if not campaign.notice_type:
+        return campaign.text or campaign.name
+    values = json.loads(attempt.variables or "{}")
+    return "".join(value for _, value in notices.parts(notices.notice_text(campaign.notice_type, language), values))

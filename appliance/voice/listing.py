@@ -1,6 +1,6 @@
 """The voice campaigns' listings: campaigns with their progress, a campaign's call attempts
-(filtered by result, state and number, paged) and their CSV, survey answer counts, and an
-answer's recording. One query and one serialiser each, shared by `appliance voice`, the
+(filtered by result, state and number, paged) and their CSV, a survey's tallies as CSV,
+and an answer's recording. One query and one serialiser each, shared by `appliance voice`, the
 API (/api/v1/voice/…) and the admin page, as appliance/sms/history.py is for messages.
 """
 import csv
@@ -8,12 +8,10 @@ import io
 import re
 from pathlib import Path
 
-from peewee import fn
-
 from appliance import listings
 from appliance.errors import InputError, NotFound
 from appliance.privacy import mask_mobile
-from appliance.voice import campaigns
+from appliance.voice import campaigns, surveys
 from appliance.voice.models import ATTEMPT_STATES, RESULTS, CallAnswer, CallAttempt, VoiceCampaign
 
 CSV_COLUMNS = ("id", "number", "state", "result", "try_no", "talk_seconds", "answer_seconds", "keys",
@@ -101,24 +99,17 @@ def csv_text(campaign_id, *, result=None, state=None, number=None, mask=True, la
         last = rows[-1].id
 
 
-def answer_counts(campaign_id):
-    """A survey's keyed answers counted per question: [{question, answers: {answer: count}}]."""
-    query = (CallAnswer.select(CallAnswer.question, CallAnswer.answer, fn.COUNT(CallAnswer.id).alias("n"))
-             .join(CallAttempt).where(CallAttempt.campaign == campaign_id)
-             .group_by(CallAnswer.question, CallAnswer.answer).order_by(CallAnswer.question, CallAnswer.answer))
-    questions = {}
-    for question, answer, count in query.tuples():
-        questions.setdefault(question, {})[answer] = count
-    return [{"question": q, "answers": a, "total": sum(a.values())} for q, a in sorted(questions.items())]
-
-
-def answer_counts_csv(campaign_id):
+def tallies_csv(campaign_id, language="zh"):
+    """A survey's tallies (appliance.voice.surveys.tallies) as CSV: one row per question and
+    answer, with the question's text, the count and the scale's average."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(("question", "answer", "count"))
-    for row in answer_counts(campaign_id):
-        for answer, count in row["answers"].items():
-            writer.writerow((row["question"] + 1, answer, count))
+    writer.writerow(("question", "text", "answer", "count", "average"))
+    for tally in surveys.tallies(campaign_id):
+        for answer, count in tally["counts"].items():
+            word = surveys.ANSWER_WORDS.get(answer, (answer, answer))[0 if language == "zh" else 1]
+            writer.writerow((tally["question"] + 1, tally["text"], word, count,
+                             "" if tally["average"] is None else tally["average"]))
     return out.getvalue()
 
 

@@ -23,6 +23,15 @@ BEYOND_THE_SCHEMA = [re.compile(pattern) for pattern in (
     r"^\w+: no (customer|policy) .* \(import (customers|policies) first\)$",
     r"^agent_badge: no staff member with badge ",
     r"^\w+: already used by another record$",
+    # POST /voice/campaigns (web/api/voice.py REFUSED): rules across fields, and a customer's facts
+    r"^customers: a \w+ notice speaks customers' facts: give customers, not numbers$",
+    r"^customers: a return visit calls customers about their policies$",
+    r"^notice_type: only a notice campaign has a notice type$",
+    r"^script: a survey needs its questions$",
+    r"^script\[\d+\]\.options: question \d+: (only a choice has options|a choice needs 2 to \d+ options)",
+    r"^customers\[\d+\]: .* (holds no policy|cannot be said|has no claim)",
+    r"^window: '[^']*' (is not a time range|is not a time of day|ends before it starts)",
+    r"^window: time ranges overlap in ",
 )]
 REQUIRED_TO_CREATE = re.compile(r"^\w+: required$")  # only a PUT (an upsert) may leave one out
 

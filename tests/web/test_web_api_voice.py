@@ -165,26 +165,52 @@ def test_attempts_csv_filtered_and_masked_for_auditors(api, client):
     assert "13800138000" not in masked.text and "138****8000" in masked.text
 
 
+SCRIPT = [{"text": "您对本次服务满意吗？", "type": "scale"}, {"text": "是否愿意推荐？", "type": "yes_no"},
+          {"text": "您最常用的渠道？", "type": "choice", "options": ["柜面", "电话"]}]
+
+
+def test_kinds_notice_types_scripts_and_windows(api):
+    zhang = Customer.create(name="张三", mobile="13800138000", region="福州", birth_date="1980-01-01")
+    groups.create("福州客户", "customer", "region", "福州")
+    birthday = create(api, group="福州客户", notice_type="birthday", window="workday 09:00-12:00; restday 10:00-11:00")
+    campaign = VoiceCampaign.get_by_id(birthday["id"])
+    assert (campaign.notice_type, campaign.window) == ("birthday", "workday 09:00-12:00; restday 10:00-11:00")
+    attempt = campaign.attempts.get()
+    assert attempt.customer_id == zhang.id and "张三" in attempt.variables  # the facts the notice speaks
+    survey = create(api, numbers=["13900139000"], kind="survey", script=SCRIPT)
+    assert survey["kind"] == "survey"
+    for body, field in (({"numbers": ["13900139000"], "notice_type": "birthday"}, "customers"),
+                        ({"numbers": ["13900139000"], "kind": "survey"}, "script"),
+                        ({"numbers": ["13900139000"], "kind": "survey",
+                          "script": [{"text": "几点？", "type": "scale", "options": ["a", "b"]}]}, "script[1].options"),
+                        ({"numbers": ["13900139000"], "window": "workday 20:30-18:30"}, "window"),
+                        ({"numbers": ["13900139000"], "window": "sometimes"}, "window")):
+        resp = api("POST", BASE, {"name": "坏", **body})
+        assert resp.status == 400 and resp.json["error"]["field"] == field, (body, resp.text)
+    assert VoiceCampaign.select().count() == 2
+
+
 def test_tallies_and_an_answers_recording(api, client, web_config):
-    cid = create(api, numbers=NUMBERS[:3], kind="survey")["id"]
+    cid = create(api, numbers=NUMBERS[:3], kind="survey", script=SCRIPT)["id"]
     attempts = list(CallAttempt.select().where(CallAttempt.campaign == cid).order_by(CallAttempt.id))
     recordings = web_config.data_dir / "recordings"
     recordings.mkdir(parents=True)
     (recordings / "answer-1.wav").write_bytes(b"RIFF....WAVEfmt fake")
-    for attempt, (first, second) in zip(attempts, [("5", "1"), ("5", "2"), ("3", "1")]):
+    for attempt, (first, second) in zip(attempts, [("5", "yes"), ("5", "no"), ("3", "yes")]):
         CallAnswer.create(attempt=attempt, question=0, answer=first)
         CallAnswer.create(attempt=attempt, question=1, answer=second,
                           recording="recordings/answer-1.wav" if attempt == attempts[0] else "")
-    CallAnswer.create(attempt=attempts[1], question=2, answer="", recording="/etc/passwd")
+    CallAnswer.create(attempt=attempts[1], question=2, answer="2", recording="/etc/passwd")
     tallies = api("GET", f"{BASE}/{cid}/tallies").json
-    assert tallies == [{"question": 0, "answers": {"3": 1, "5": 2}, "total": 3},
-                       {"question": 1, "answers": {"1": 2, "2": 1}, "total": 3},
-                       {"question": 2, "answers": {"": 1}, "total": 1}]
+    assert [(t["question"], t["answered"], t["counts"], t["average"]) for t in tallies] == [
+        (0, 3, {"1": 0, "2": 0, "3": 1, "4": 0, "5": 2}, 4.33), (1, 3, {"yes": 2, "no": 1}, None),
+        (2, 1, {"1": 0, "2": 1}, None)]
     auth = {"Authorization": f"Bearer {tokens.create_token('reader', 'operator')[1]}"}
     table = client.request("GET", f"{BASE}/{cid}/tallies.csv", headers=auth)
     assert table.getheader("Content-Type").startswith("text/csv")
-    assert list(csv.reader(io.StringIO(table.text)))[:3] == [["question", "answer", "count"], ["1", "3", "1"],
-                                                            ["1", "5", "2"]]
+    rows = list(csv.reader(io.StringIO(table.text)))
+    assert rows[0] == ["question", "text", "answer", "count", "average"]
+    assert ["1", "您对本次服务满意吗？", "5", "2", "4.33"] in rows and ["2", "是否愿意推荐？", "是", "2", ""] in rows
     played = client.request("GET", f"{BASE}/{cid}/attempts/{attempts[0].id}/recording", headers=auth)
     assert played.status == 200 and played.getheader("Content-Type") == "audio/wav"
     assert played.text.startswith("RIFF")

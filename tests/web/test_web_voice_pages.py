@@ -8,6 +8,7 @@ import csv
 import io
 import re
 import uuid
+from html import unescape
 
 from web_support import make_user, Client
 
@@ -26,15 +27,16 @@ def confirm(client, **form):
 
 
 def hidden_fields(html):
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    """What the confirmation page's form sends back (as a browser would: unescaped)."""
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', html))
+    fields.update(re.findall(r'<textarea name="(\w+)" hidden>([^<]*)</textarea>', html))
+    return {k: unescape(v) for k, v in fields.items()}
 
 
 def create(client, **form):
     page = confirm(client, **form)
     assert page.status == 200, page.text
-    fields = hidden_fields(page.text)
-    fields["numbers"] = re.search(r'<textarea name="numbers" hidden>([^<]*)</textarea>', page.text).group(1)
-    resp = client.post("/voice", fields)
+    resp = client.post("/voice", hidden_fields(page.text))
     assert resp.status == 303, resp.text
     return int(resp.getheader("Location").rsplit("/", 1)[1])
 
@@ -96,7 +98,7 @@ def test_create_from_a_group_and_from_an_uploaded_file(admin_client, web_config)
     fields = hidden_fields(page.text)
     assert re.fullmatch(r"voice-[0-9a-f]{16}\.csv", fields["upload"])
     assert (web_config.data_dir / "uploads" / fields["upload"]).exists()
-    resp = admin_client.post("/voice", {**fields, "numbers": ""})
+    resp = admin_client.post("/voice", fields)
     assert resp.status == 303
     campaign_id = int(resp.getheader("Location").rsplit("/", 1)[1])
     assert [a.number for a in CallAttempt.select().where(CallAttempt.campaign == campaign_id)] == [
@@ -162,21 +164,26 @@ def test_results_translated_filtered_exported_and_masked(admin_client, server):
 
 
 def test_survey_answer_counts_and_a_recording_player(admin_client, web_config):
-    campaign_id = create(admin_client, numbers="13800138000,13900139000", kind="survey")
+    script = '[{"text": "您对本次服务满意吗？", "type": "scale"}, {"text": "是否愿意推荐？", "type": "yes_no"}]'
+    page = confirm(admin_client, numbers="13800138000,13900139000", kind="survey", script=script)
+    assert "您对本次服务满意吗？\n是否愿意推荐？" in page.text  # what the first callee hears: the questions
+    campaign_id = create(admin_client, numbers="13800138000,13900139000", kind="survey", script=script)
     attempts = list(CallAttempt.select().where(CallAttempt.campaign == campaign_id).order_by(CallAttempt.id))
     (web_config.data_dir / "recordings").mkdir(parents=True)
     (web_config.data_dir / "recordings" / "a.wav").write_bytes(b"RIFF0000WAVEfmt ")
     CallAnswer.create(attempt=attempts[0], question=0, answer="5", recording="recordings/a.wav")
     CallAnswer.create(attempt=attempts[1], question=0, answer="5")
+    CallAnswer.create(attempt=attempts[1], question=1, answer="no")
     page = admin_client.page(f"/voice/{campaign_id}").text
-    assert "各题答案统计" in page and re.search(r"<td>1</td><td>5</td><td class=\"num\">2</td>", page)
+    assert "各题答案统计" in page and re.search(r"<td>1. 您对本次服务满意吗？</td><td>5</td><td class=\"num\">2</td>", page)
+    assert re.search(r"<td>2. 是否愿意推荐？</td><td>否</td><td class=\"num\">1</td>", page)
     player = f"/voice/{campaign_id}/attempts/{attempts[0].id}/recording.wav"
     assert f'src="{player}"' in page and page.count("<audio") == 1
     audio = admin_client.get(player)
     assert audio.status == 200 and audio.getheader("Content-Type") == "audio/wav"
     assert admin_client.get(f"/voice/{campaign_id}/attempts/{attempts[1].id}/recording.wav").status == 404
     tallies = admin_client.get(f"/voice/{campaign_id}/tallies.csv").text.lstrip("\ufeff").splitlines()
-    assert tallies == ["question,answer,count", "1,5,2"]
+    assert tallies[0] == "question,text,answer,count,average" and "1,您对本次服务满意吗？,5,2,5.0" in tallies
 
 
 def test_pages_switch_to_english(admin_client):
@@ -185,3 +192,15 @@ def test_pages_switch_to_english(admin_client):
     admin_client.get("/lang/en?next=/voice")
     page = admin_client.page(f"/voice/{campaign_id}").text
     assert "Draft" in page and "Waiting to call" in page and "草稿" not in page
+
+
+def test_a_catalogue_notice_to_a_group_shows_the_first_customers_text(admin_client):
+    Customer.create(name="张三", gender="M", mobile="13800138000", region="福州")
+    group = groups.create("福州客户", "customer", "region", "福州")
+    page = confirm(admin_client, source="group", group=str(group.id), notice_type="birthday", text="")
+    assert page.status == 200, page.text[-600:]
+    first = re.search(r'id="confirm-text">([^<]*)<', page.text).group(1)
+    assert "张先生" in first  # the birthday notice, filled with the first customer's facts
+    wrong = confirm(admin_client, numbers="13800138000", notice_type="birthday")
+    assert wrong.status == 400 and "请选择客户而非号码" in wrong.text  # a catalogue notice needs customers
+    assert VoiceCampaign.select().count() == 0  # the confirmation created nothing, nor did the refusal

@@ -6,7 +6,8 @@ import bottle
 
 from appliance.errors import InputError
 from appliance.models import audit
-from appliance.voice import control, listing, sources
+from appliance.services import notices as catalogue
+from appliance.voice import control, listing, sources, surveys
 from appliance.voice.models import ATTEMPT_STATES, CAMPAIGN_KINDS, CAMPAIGN_STATES, RESULTS
 from web.api import PAGE_PARAMS, ApiResponse, api_route, list_schema, page_json, param
 from web.api.services import NOT_BLANK, _mask, call_config
@@ -34,6 +35,26 @@ ATTEMPT_FILTERS = [
     param("number", "query", {"type": "string", "pattern": r"^[+(]?[0-9][0-9 ()./-]{0,24}$"},
           description="a number in any written form, or only its last digits (e.g. 8000)")]
 CSV = {"type": "string", "description": "CSV, UTF-8, a header line first"}
+MAX_PER_REQUEST = 1_000  # numbers or customers in one request's body; a group may hold more
+# A calling window (appliance/voice/windows.py): its shape here; what a simple pattern
+# cannot say (a range that is not HH:MM-HH:MM or not a time of day, one that ends before it
+# starts, ranges that overlap) is a 400 (REFUSED). A stricter pattern costs schemathesis
+# half a minute to generate for.
+WINDOW = {"type": "string", "maxLength": 200,
+          "pattern": "^(?:always|(?:workday|restday|daily) [0-9:, -]+(?:; ?(?:workday|restday|daily) [0-9:, -]+)*)$",
+          "description": "e.g. 'workday 18:30-20:30; restday 09:00-12:00,15:00-21:00' or 'always'; "
+                         "left out: the box's [voice] windows"}
+QUESTION = {"type": "object", "required": ["text", "type"], "additionalProperties": False, "properties": {
+    "text": {"type": "string", "minLength": 1, "maxLength": 500, "pattern": NOT_BLANK},
+    "text_en": {"type": "string", "maxLength": 500},
+    "type": {"type": "string", "enum": list(surveys.TYPES)},
+    "options": {"type": "array", "minItems": 2, "maxItems": surveys.MAX_OPTIONS,
+                "items": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": NOT_BLANK}}}}
+REFUSED = ("a notice_type with a kind other than notice, or with numbers instead of customers (group, customer_ids)",
+           "a survey without a script; options on a question that is not a choice, or a choice without them",
+           "a return visit to numbers instead of customers, or to a customer who holds no policy",
+           "a customer lacking a fact the notice type speaks (a due date, an amount), or without the claim it is about",
+           "a window whose time ranges are not HH:MM-HH:MM within a day, end before they start, or overlap")
 
 
 @api_route("POST", "/voice/campaigns", "Create a voice campaign (a draft: start it to call)",
@@ -46,14 +67,19 @@ CSV = {"type": "string", "description": "CSV, UTF-8, a header line first"}
                  "properties": {
                      "name": {"type": "string", "minLength": 1, "maxLength": 100, "pattern": NOT_BLANK},
                      "kind": {"type": "string", "enum": list(CAMPAIGN_KINDS)},
+                     "notice_type": {"type": "string", "enum": sorted(catalogue.EVENT_TYPES),
+                                     "description": "a notice of the SMS catalogue, spoken with each customer's facts"},
+                     "script": {"type": "array", "minItems": 1, "maxItems": surveys.MAX_QUESTIONS, "items": QUESTION,
+                                "description": "a survey's questions (1-5 scale, yes/no, pick one)"},
+                     "window": WINDOW,
                      "text": {"type": "string", "maxLength": 2000, "description": "the notice, spoken on answer"},
-                     "numbers": {"type": "array", "minItems": 1, "maxItems": sources.MAX_NUMBERS, "items": DIAL_NUMBER},
+                     "numbers": {"type": "array", "minItems": 1, "maxItems": MAX_PER_REQUEST, "items": DIAL_NUMBER},
                      "group": {"type": "string", "minLength": 1, "maxLength": 100},
-                     "customer_ids": {"type": "array", "minItems": 1, "maxItems": sources.MAX_NUMBERS, "items": ID},
+                     "customer_ids": {"type": "array", "minItems": 1, "maxItems": MAX_PER_REQUEST, "items": ID},
                      "line_group": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{1,32}$"},
                      "max_tries": {"type": "integer", "minimum": 1, "maximum": 10},
                      "retry_minutes": {"type": "integer", "minimum": 1, "maximum": 1440}}},
-           response=CAMPAIGN)
+           refusals=REFUSED, response=CAMPAIGN)
 def create_voice_campaign(call):
     body = call.body
     given = [k for k in ("numbers", "group", "customer_ids") if k in body]
@@ -68,6 +94,8 @@ def create_voice_campaign(call):
     campaign = control.create(body["name"], callees, text=body.get("text", ""),
                               line_group=body.get("line_group", "default"), created_by=call.actor,
                               source=f"api: {source}", kind=body.get("kind", "notice"),
+                              notice_type=body.get("notice_type", ""), script=body.get("script"),
+                              config=call.config or call_config(), window=body.get("window"),
                               max_tries=body.get("max_tries"), retry_minutes=body.get("retry_minutes"))
     audit(call.actor, "voice.create", f"voice_campaign:{campaign.id}", f"{len(callees)} numbers", call.source)
     return ApiResponse(201, listing.campaign_report(campaign.id))
@@ -127,20 +155,22 @@ def voice_attempts_csv(call, campaign_id):
                          "text/csv; charset=utf-8", f"voice-campaign-{campaign_id}.csv")
 
 
-@api_route("GET", "/voice/campaigns/{campaign_id}/tallies", "A survey's keyed answers counted per question",
-           permission="view", tags=["voice"], params=CAMPAIGN_ID,
+@api_route("GET", "/voice/campaigns/{campaign_id}/tallies", "A survey's answers counted per question "
+           "(empty for a campaign without questions)", permission="view", tags=["voice"], params=CAMPAIGN_ID,
            response={"type": "array", "items": {"type": "object", "properties": {
-               "question": {"type": "integer"}, "answers": COUNTS, "total": {"type": "integer"}}}})
+               "question": {"type": "integer", "description": "from 0"}, "text": {"type": "string"},
+               "type": {"type": "string", "enum": list(surveys.TYPES)}, "answered": {"type": "integer"},
+               "counts": COUNTS, "average": {"type": ["number", "null"]}}}})
 def voice_tallies(call, campaign_id):
     control.get(campaign_id, "campaign_id")
-    return listing.answer_counts(campaign_id)
+    return surveys.tallies(campaign_id)
 
 
 @api_route("GET", "/voice/campaigns/{campaign_id}/tallies.csv", "A survey's answer counts as CSV",
            permission="view", tags=["voice"], params=CAMPAIGN_ID, media="text/csv", response=CSV)
 def voice_tallies_csv(call, campaign_id):
     control.get(campaign_id, "campaign_id")
-    return file_response(listing.answer_counts_csv(campaign_id), "text/csv; charset=utf-8",
+    return file_response(listing.tallies_csv(campaign_id), "text/csv; charset=utf-8",
                          f"voice-campaign-{campaign_id}-tallies.csv")
 
 

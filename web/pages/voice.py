@@ -16,7 +16,7 @@ import bottle
 from appliance.errors import InputError, NotFound
 from appliance.models import ContactGroup
 from appliance.privacy import mask_mobile
-from appliance.voice import control, listing, sources
+from appliance.voice import control, listing, sources, surveys
 from appliance.voice.models import ATTEMPT_STATES, RESULTS, CallAnswer, CallAttempt, VoiceCampaign
 from web.api import json_response
 from web.pages import N_, check_upload_size, page, page_url, respond
@@ -49,6 +49,12 @@ def label(ctx, code):
     return code
 
 
+def answer_word(ctx, answer):
+    """A survey answer as read: yes/no in words, a key or a scale's digit as it is."""
+    words = surveys.ANSWER_WORDS.get(answer)
+    return answer if words is None else words[0 if ctx.lang == "zh" else 1]
+
+
 def live(ctx, report):
     """What the list and a campaign's page show of a campaign, as static/voice.js refreshes it."""
     percent = lambda rate: "–" if rate is None else f"{rate * 100:.1f}%"  # noqa: E731
@@ -66,7 +72,7 @@ def render_list(ctx, status=200, error=None, values=None):
     body = ctx.render("voice", title=ctx._("Voice campaigns"), rows=page_.rows,
                       live={r["id"]: live(ctx, r) for r in page_.rows}, error=error, values=values or {},
                       groups=list(ContactGroup.select().order_by(ContactGroup.name)), kinds=CREATABLE,
-                      label=lambda code: label(ctx, code), kind_labels=KIND_LABELS,
+                      label=lambda code: label(ctx, code), kind_labels=KIND_LABELS, notice_types=notice_types(ctx),
                       next_url=page_url("/voice", before=page_.next_before) if page_.next_before else None)
     return respond(body, status)
 
@@ -84,8 +90,15 @@ def voice_json(ctx):
 
 
 def form_values(ctx):
-    return {k: ctx.form(k) for k in ("name", "kind", "source", "numbers", "group", "text", "line_group", "upload",
-                                     *OPTION_FIELDS)}
+    return {k: ctx.form(k) for k in ("name", "kind", "notice_type", "script", "source", "numbers", "group", "text",
+                                     "line_group", "upload", *OPTION_FIELDS)}
+
+
+def notice_types(ctx):
+    """(type, title) of the notice catalogue, the title in the page's language."""
+    from appliance.services import notices
+    side = 0 if ctx.lang == "zh" else -1
+    return [(n["type"], n["title"].split(" / ")[side]) for n in notices.catalogue()]
 
 
 def callees_of(ctx, values):
@@ -127,9 +140,12 @@ def save_upload(ctx):
     return name
 
 
-def options_of(values):
-    """The form's campaign options, checked by control.create (numbers as numbers)."""
-    options = {"window": values["window"]}
+def options_of(ctx, values):
+    """control.create's arguments from the form (numbers as numbers; the rest it checks)."""
+    options = {"window": values["window"], "text": values["text"], "kind": values["kind"],
+               "notice_type": values["notice_type"] if values["kind"] == "notice" else "",
+               "script": values["script"] or None, "line_group": values["line_group"] or "default",
+               "config": ctx.config}
     for key in ("max_tries", "retry_minutes"):
         text = values[key]
         if text and not text.isdigit():
@@ -147,26 +163,24 @@ def voice_confirm(ctx):
     """The confirmation step: how many numbers and the first text; nothing is created yet."""
     values = form_values(ctx)
     try:
-        options_of(values)
-        callees = callees_of(ctx, values)
+        options = options_of(ctx, values)
+        shown = control.preview(values["name"], callees_of(ctx, values), **options)
     except InputError as exc:
         return render_list(ctx, 400, ctx.error_text(exc), values)
-    numbers = list(dict.fromkeys(c.number for c in callees))
-    first = numbers[0] if not ctx.masks("mobile") else mask_mobile(numbers[0])
-    return ctx.render("voice_confirm", title=ctx._("Create a voice campaign"), values=values, count=len(numbers),
-                      first=first, kind_label=label(ctx, values["kind"]))
+    first = mask_mobile(shown["number"]) if ctx.masks("mobile") else shown["number"]
+    return ctx.render("voice_confirm", title=ctx._("Create a voice campaign"), values=values, count=shown["count"],
+                      first=first, first_text=shown["text"], kind_label=label(ctx, values["kind"]))
 
 
 @page("/voice", "campaigns", method="POST")
 def voice_create(ctx):
     values = form_values(ctx)
     try:
-        options = options_of(values)
+        options = options_of(ctx, values)
         callees = callees_of(ctx, values)
         source = {"list": "list", "group": f"group {values['group']}", "file": "file"}[values["source"]]
-        campaign = control.create(values["name"], callees, text=values["text"], kind=values["kind"],
-                                  line_group=values["line_group"] or "default", created_by=ctx.user.username,
-                                  source=f"web: {source}", **options)
+        campaign = control.create(values["name"], callees, created_by=ctx.user.username, source=f"web: {source}",
+                                  **options)
     except InputError as exc:
         return render_list(ctx, 400, ctx.error_text(exc), values)
     if values["upload"]:
@@ -194,7 +208,7 @@ def voice_campaign(ctx, campaign_id):
         CallAnswer.attempt.in_([r["id"] for r in rows]), CallAnswer.recording != "").tuples()) if rows else set()
     return ctx.render("voice_campaign", title=report["name"], report=report, live=live(ctx, report), rows=rows,
                       recorded={a for (a,) in recorded}, filters=filters, error=error,
-                      tallies=listing.answer_counts(campaign_id) if report["kind"] in ("survey", "return_visit") else [],
+                      tallies=surveys.tallies(campaign_id), answer_word=lambda a: answer_word(ctx, a),
                       results=[r for r in RESULTS if r], states=ATTEMPT_STATES, label=lambda c: label(ctx, c),
                       actions=ACTIONS, allowed=[a for a, (states, _) in control.TRANSITIONS.items()
                                                 if report["state"] in states],
@@ -242,7 +256,7 @@ def voice_attempts_csv(ctx, campaign_id):
 @page("/voice/{campaign_id:int}/tallies.csv", "view")
 def voice_tallies_csv(ctx, campaign_id):
     control.get(campaign_id)
-    return respond("\ufeff" + listing.answer_counts_csv(campaign_id), headers={
+    return respond("\ufeff" + listing.tallies_csv(campaign_id, ctx.lang), headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="voice-{campaign_id}-tallies.csv"'})
 

@@ -57,6 +57,16 @@
     </select></label>
     <label>{{_('File: a column of numbers (手机号) or customers (客户号)')}}<input type="file" name="file" id="voice-file" accept=".csv,.xlsx,.txt"></label>
   </div>
+  <div class="row">
+    <label>{{_('Notice type (a voice notice only; empty: the text below)')}}<select name="notice_type" id="voice-notice-type">
+      <option value="">{{_('(own text)')}}</option>
+      % for key, title in notice_types:
+      <option value="{{key}}" {{'selected' if values.get('notice_type') == key else ''}}>{{title}}</option>
+      % end
+    </select></label>
+  </div>
+  <label>{{_('Survey questions (JSON; a phone survey only)')}}
+    <textarea name="script" id="voice-script" rows="3" placeholder='[{"text": "您对本次服务满意吗？", "type": "scale"}]'>{{values.get('script', '')}}</textarea></label>
   <label>{{_('Text spoken to whoever answers')}}<textarea name="text" id="voice-text" rows="3" maxlength="2000">{{values.get('text', '')}}</textarea></label>
   <div class="row">
     <label>{{_('Calling window (empty: the default)')}}<input name="window" id="voice-window" value="{{values.get('window', '')}}" placeholder="workday 18:30-20:30; restday 09:00-12:00,15:00-21:00"></label>

@@ -39,15 +39,18 @@
 </section>
 % if tallies:
 <h2>{{_('Answers per question')}}</h2>
-<table class="narrow" id="voice-tallies">
-  <tr><th>{{_('Question')}}</th><th>{{_('Answer')}}</th><th class="num">{{_('Count')}}</th></tr>
+<div class="table-scroll">
+<table id="voice-tallies">
+  <tr><th>{{_('Question')}}</th><th>{{_('Answer')}}</th><th class="num">{{_('Count')}}</th><th class="num">{{_('Average')}}</th></tr>
   % for t in tallies:
-  % for answer, count in t['answers'].items():
-  <tr><td>{{t['question'] + 1}}</td><td>{{answer}}</td><td class="num">{{count}}</td></tr>
+  % for answer, count in t['counts'].items():
+  <tr><td>{{t['question'] + 1}}. {{t['text']}}</td><td>{{answer_word(answer)}}</td><td class="num">{{count}}</td>
+      <td class="num">{{'' if t['average'] is None else t['average']}}</td></tr>
   % end
   % end
 </table>
-<p><a href="/voice/{{report['id']}}/tallies.csv">{{_('Export CSV')}}</a></p>
+</div>
+<p><a href="/voice/{{report['id']}}/tallies.csv" id="voice-tallies-csv">{{_('Export CSV')}}</a></p>
 % end
 <h2>{{_('Calls')}}</h2>
 <form method="get" action="/voice/{{report['id']}}" class="card row" id="voice-filter">
