@@ -35,6 +35,11 @@ def register(subparsers):
     source.add_argument("--file", help="a CSV or XLSX file: a column of numbers (number, mobile, 手机号 or no "
                                        "header) or of customers (customer_no, 客户号)")
     create.add_argument("--text", default="", help="the notice, spoken to whoever answers")
+    create.add_argument("--kind", default="notice", help="notice (default), survey, return_visit or screening")
+    create.add_argument("--notice-type", default="", help="a notice of the SMS catalogue (renewal_due…), spoken "
+                                                          "with each customer's facts: needs --group or a file of customers")
+    create.add_argument("--script", help="a survey's questions: a JSON file "
+                                         "([{\"text\": …, \"type\": \"scale\"|\"yes_no\"|\"choice\", \"options\": […]}])")
     create.add_argument("--line-group", default="default", help="[voice] line_groups name (default: default)")
     create.add_argument("--start", action="store_true", help="start it at once")
     create.add_argument("--window", default="", help="calling window, e.g. 'workday 18:30-20:30; "
@@ -84,8 +89,15 @@ def cmd_create(args, config):
         callees, source = sources.from_group(args.group), f"group {args.group}"
     else:
         callees, source = sources.from_text(args.numbers), "list"
+    script = None
+    if args.script:
+        try:
+            script = Path(args.script).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"script: cannot read {args.script}: {exc}", field="script") from None
     campaign = control.create(args.name, callees, line_group=args.line_group, text=args.text, created_by="cli",
-                              source=f"cli: {source}", window=args.window, max_tries=args.tries,
+                              source=f"cli: {source}", kind=args.kind, notice_type=args.notice_type, script=script,
+                              config=config, window=args.window, max_tries=args.tries,
                               retry_minutes=args.retry_minutes)
     if args.start:
         campaigns.set_state(campaign.id, "running")

@@ -90,3 +90,29 @@ def test_results_filtered_and_as_csv(run_cli, config_file, database):
     assert [line.split()[1] for line in last_digits.stdout.splitlines()] == ["13700137000"]
     bad = run_cli("voice", "results", campaign_id, "--result", "maybe", config_path=config_file)
     assert one_error_line(bad).startswith("appliance: error: result: must be one of")
+
+
+def test_create_a_survey_and_a_catalogue_notice(run_cli, config_file, database, tmp_path):
+    Customer.create(customer_no="C-001", name="张三", gender="M", mobile="13800138000", region="福州")
+    groups.create("福州客户", "customer", "region", "福州")
+    script = tmp_path / "survey.json"
+    script.write_text('[{"text": "您对本次服务满意吗？", "type": "scale"}]', encoding="utf-8")
+    survey = run_cli("voice", "create", "满意度", "--numbers", "13900139000", "--kind", "survey",
+                     "--script", script, config_path=config_file)
+    assert survey.returncode == 0, survey.stderr
+    campaign = VoiceCampaign.get_by_id(int(survey.stdout))
+    assert campaign.kind == "survey" and "您对本次服务满意吗？" in campaign.script
+    notice = run_cli("voice", "create", "生日", "--group", "福州客户", "--notice-type", "birthday",
+                     config_path=config_file)
+    assert notice.returncode == 0, notice.stderr
+    attempt = VoiceCampaign.get_by_id(int(notice.stdout)).attempts.get()
+    assert attempt.customer.customer_no == "C-001" and "张三" in attempt.variables
+    script.write_text('[{"text": "选哪个？", "type": "choice"}]', encoding="utf-8")
+    for args, words in ((["--kind", "survey", "--script", script], "script[1].options:"),
+                        (["--kind", "survey", "--script", tmp_path / "none.json"], "script: cannot read"),
+                        (["--kind", "robocall"], "kind: must be one of"),
+                        (["--notice-type", "birthday"], "customers: a birthday notice speaks customers' facts")):
+        line = one_error_line(run_cli("voice", "create", "坏", "--numbers", "13900139000", *args,
+                                      config_path=config_file))
+        assert words in line, (args, line)
+    assert VoiceCampaign.select().count() == 2
