@@ -6,7 +6,9 @@ is shown in the page's language and changes nothing. The browser test at two wid
 the calls made through a real Asterisk, is test_web_voice_browser.py."""
 import csv
 import io
+import os
 import re
+import time
 import uuid
 from html import unescape
 
@@ -104,6 +106,12 @@ def test_create_from_a_group_and_from_an_uploaded_file(admin_client, web_config)
     assert [a.number for a in CallAttempt.select().where(CallAttempt.campaign == campaign_id)] == [
         "13900139000", "13700137000"]
     assert not (web_config.data_dir / "uploads" / fields["upload"]).exists()  # read, then removed
+    # An upload nobody confirmed is forgotten after a day, when the next one comes.
+    stale = web_config.data_dir / "uploads" / "voice-0123456789abcdef.csv"
+    stale.write_text("手机号\n13900139000\n")
+    os.utime(stale, (time.time() - 2 * 86400,) * 2)
+    page = admin_client.request("POST", "/voice/confirm", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert page.status == 200 and not stale.exists()
     # Only a name the box gave can be carried: no path of one's choosing.
     resp = admin_client.post("/voice", {**fields, "upload": "../appliance.db"})
     assert resp.status == 400 and "file:" in resp.text

@@ -10,6 +10,7 @@ reads forms and translates result and state codes into the page's language.
 import os
 import re
 import secrets
+import time
 
 import bottle
 
@@ -37,6 +38,7 @@ CREATABLE = ("notice", "survey", "return_visit", "screening")  # monitor campaig
 ACTIONS = {"start": N_("Start"), "pause": N_("Pause"), "resume": N_("Resume"), "cancel": N_("Cancel campaign")}
 SOURCES = ("list", "group", "file")
 MAX_UPLOAD = 20 * 1024 * 1024
+UPLOAD_DAYS = 1
 UPLOAD_NAME = re.compile(r"^voice-[0-9a-f]{16}\.(csv|xlsx|txt)$")  # what the confirmation step carries
 OPTION_FIELDS = ("window", "max_tries", "retry_minutes")
 
@@ -130,6 +132,7 @@ def save_upload(ctx):
         raise InputError("file: only .csv, .xlsx and .txt files", field="file")
     folder = ctx.config.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    forget_old_uploads(folder)
     name = f"voice-{secrets.token_hex(8)}{suffix}"
     upload.save(str(folder / name))
     try:
@@ -138,6 +141,15 @@ def save_upload(ctx):
         (folder / name).unlink(missing_ok=True)
         raise
     return name
+
+
+def forget_old_uploads(folder, now=None):
+    """Files of confirmation steps nobody confirmed (or of a server stopped between the two
+    steps) are removed after a day: a confirmed one is removed when its campaign is made."""
+    limit = (now or time.time()) - UPLOAD_DAYS * 86400
+    for path in folder.glob("voice-*"):
+        if UPLOAD_NAME.match(path.name) and path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
 
 
 def options_of(ctx, values):
