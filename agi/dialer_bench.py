@@ -3,8 +3,10 @@ with one line group of 60 channels; does the dialer keep every channel busy, and
 
 A private Asterisk (agi/asterisk_run.py, the cached build of image/asterisk/build-asterisk.sh)
 runs the shipped outbound dialplan (image/asterisk/extensions_outbound.conf) and a bench
-network of its own (NETWORK below): every number answers at once and holds the call `hold`
-seconds; the answered leg waits for the callee instead of running the FastAGI notice. The
+network of its own (NETWORK below): every number rings `ring` seconds (ringback as early
+media, which the dialplan records and the dialer classifies, as on every deployed call), then
+answers and holds the call `hold` seconds; the answered leg waits for the callee instead of
+running the FastAGI notice. The
 campaign is created in a scratch SQLite database; the dialer (agi.dialer.Dialer, as the
 daemon runs it) is a process of its own, so its CPU time is its own.
 
@@ -44,11 +46,18 @@ clearglobalvars = yes
 #include extensions_outbound.conf
 
 [globals]
+APPLIANCE_DATA={data_dir}
+BENCH_RING={ring}
 BENCH_HOLD={hold}
 
-; Every number answers at once and holds the call BENCH_HOLD seconds.
+; Every number rings BENCH_RING seconds (ringback as early media), answers, holds the call
+; BENCH_HOLD seconds and hangs up.
 [appliance-bench-network]
-exten => _X.,1,Answer()
+exten => _X.,1,ExecIf($[${{BENCH_RING}} > 0]?Progress())
+ same => n,ExecIf($[${{BENCH_RING}} > 0]?Playtones(ring))
+ same => n,Wait(${{BENCH_RING}})
+ same => n,StopPlaytones()
+ same => n,Answer()
  same => n,Wait(${{BENCH_HOLD}})
  same => n,Hangup()
 
@@ -66,8 +75,10 @@ def register(subparsers):
                         needs_db=False)
     bench.add_argument("--numbers", type=int, default=10000, help="numbers in the campaign (default 10000)")
     bench.add_argument("--channels", type=int, default=60, help="channels of the line group (default 60)")
-    bench.add_argument("--hold", type=float, default=3.0,
-                       help="seconds each callee holds the answered call (default 3)")
+    bench.add_argument("--ring", type=float, default=1.0,
+                       help="seconds each callee rings before answering, ringback as early media (default 1)")
+    bench.add_argument("--hold", type=float, default=2.0,
+                       help="seconds each callee holds the answered call (default 2)")
     bench.add_argument("--idle", type=float, default=10.0,
                        help="seconds the dialer's idle CPU is measured after the campaign (default 10)")
     bench.add_argument("--asterisk-prefix",
@@ -81,11 +92,12 @@ def cmd_bench_dialer(args, config):
     for name in ("numbers", "channels"):
         if getattr(args, name) < 1:
             raise InputError(f"--{name}: must be at least 1", field=name)
-    if args.hold < 0 or args.idle < 0:
-        raise InputError("--hold and --idle: must not be negative", field="hold")
+    for name in ("ring", "hold", "idle"):
+        if getattr(args, name) < 0:
+            raise InputError(f"--{name}: must not be negative", field=name)
     quiet = (lambda line: print(line, file=sys.stderr)) if args.json else print
     code, report = run_bench(args.numbers, args.channels, args.hold, args.idle, args.asterisk_prefix, args.dir,
-                             out=quiet)
+                             out=quiet, ring=args.ring)
     if args.json:
         print(json.dumps(report, indent=2))
     return code
@@ -152,9 +164,10 @@ def make_campaign(data_dir, numbers):
     from appliance import db as dbmod
     from appliance.config import Config
     from appliance.db import write_transaction
-    from appliance.voice import campaigns
+    from appliance.voice import campaigns, screening
     from appliance.voice.models import VoiceCampaign
     database = dbmod.open_and_migrate(Config({"data_dir": str(data_dir)}))
+    screening.prepare(data_dir)  # where Asterisk records each call's early audio
     campaign = campaigns.create_campaign("dialer bench", [f"139{i:08d}" for i in range(numbers)],
                                          line_group=GROUP, created_by="bench")
     with write_transaction():  # calls at any hour: the bench measures the dialer, not the rules
@@ -172,12 +185,12 @@ def attempt_counts(campaign_id):
     return {(r.state, r.result): r.n for r in rows}
 
 
-def start_dialer(pbx, data_dir, channels, hold):
+def start_dialer(pbx, data_dir, channels, ring):
     """The dialer process, connected and ready; it starts calling when told (go())."""
     proc = subprocess.Popen([sys.executable, "-m", "agi.dialer_bench"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, start_new_session=True)
     spec = {"data_dir": str(data_dir), "port": pbx.ami_port, "user": pbx.ami_user, "secret": pbx.ami_secret,
-            "channels": channels, "ring": int(hold) + 30, "cdr": str(pbx.cdr_path)}
+            "channels": channels, "ring": int(ring) + 30, "cdr": str(pbx.cdr_path)}
     proc.stdin.write(json.dumps(spec) + "\n")
     proc.stdin.flush()
     line = proc.stdout.readline().strip()  # blocks until the child is ready or gone
@@ -205,7 +218,7 @@ def wait_done(proc, campaign_id, numbers, timeout, out):
         time.sleep(1.0)  # polling the database, not synchronising
 
 
-def run_bench(numbers=10000, channels=60, hold=3.0, idle=10.0, prefix=None, keep_dir=None, out=print):
+def run_bench(numbers=10000, channels=60, hold=2.0, idle=10.0, prefix=None, keep_dir=None, out=print, ring=1.0):
     """Run it; (exit code, report dict). Exit 0 when every attempt got a result."""
     found, why = find_prefix(prefix)
     if found is None:
@@ -213,7 +226,7 @@ def run_bench(numbers=10000, channels=60, hold=3.0, idle=10.0, prefix=None, keep
     outbound = outbound_dialplan()
     root = Path(keep_dir or tempfile.mkdtemp(prefix="dialer-bench-"))
     root.mkdir(parents=True, exist_ok=True)
-    pbx = Private(found, root / "asterisk", extensions=NETWORK.format(hold=hold),
+    pbx = Private(found, root / "asterisk", extensions=NETWORK.format(data_dir=root / "data", ring=ring, hold=hold),
                   files={"extensions_outbound.conf": outbound}, verbose=0)
     proc = observer = database = None
     try:
@@ -225,12 +238,13 @@ def run_bench(numbers=10000, channels=60, hold=3.0, idle=10.0, prefix=None, keep
         observer = pbx.manager()
         occupancy = Occupancy(observer)
         database, campaign_id = make_campaign(root / "data", numbers)
-        proc = start_dialer(pbx, root / "data", channels, hold)
+        proc = start_dialer(pbx, root / "data", channels, ring)
         cpu_start, pbx_start, machine_start = cpu_seconds(proc.pid), cpu_seconds(pbx.proc.pid), cpu_times()
         reader_start = reader_cpu(proc.pid)
         proc.stdin.write("go\n")
         proc.stdin.flush()
-        counts = wait_done(proc, campaign_id, numbers, timeout=60 + 3 * numbers / channels * (hold + 2), out=out)
+        counts = wait_done(proc, campaign_id, numbers, timeout=60 + 3 * numbers / channels * (ring + hold + 2),
+                           out=out)
         cpu_done, pbx_done, reader_done = cpu_seconds(proc.pid), cpu_seconds(pbx.proc.pid), reader_cpu(proc.pid)
         machine = machine_line(machine_start, cpu_times())
         time.sleep(idle)  # the measurement window itself: nothing to place, nothing ending
@@ -247,7 +261,7 @@ def run_bench(numbers=10000, channels=60, hold=3.0, idle=10.0, prefix=None, keep
             shutil.rmtree(root, ignore_errors=True)
     share, gaps, first, last = occupancy.figures(channels)
     report = {
-        "numbers": numbers, "channels": channels, "hold": hold,
+        "numbers": numbers, "channels": channels, "ring": ring, "hold": hold,
         "results": {result or state: n for (state, result), n in counts.items()},
         "seconds": round(last - first, 2) if first else None,
         "calls_per_second": round(numbers / (last - first), 2) if first and last > first else None,
@@ -266,7 +280,7 @@ def run_bench(numbers=10000, channels=60, hold=3.0, idle=10.0, prefix=None, keep
 
 
 def print_report(r, machine, out):
-    out(f"{r['numbers']} numbers, {r['channels']} channels, callees hold {r['hold']:g} s: "
+    out(f"{r['numbers']} numbers, {r['channels']} channels, callees ring {r['ring']:g} s and hold {r['hold']:g} s: "
         f"{r['calls_per_second']} calls/s over {r['seconds']} s; results "
         + ", ".join(f"{k} {v}" for k, v in sorted(r["results"].items())))
     if r["busy_share"] is not None:

@@ -12,7 +12,7 @@ from agi.dialer_bench import run_bench
 
 def test_a_tiny_bench_reports_every_figure_and_every_call_got_a_result(asterisk_install, tmp_path):  # noqa: F811
     lines = []
-    code, report = run_bench(numbers=40, channels=8, hold=0.2, idle=1.0, prefix=str(asterisk_install),
+    code, report = run_bench(numbers=40, channels=8, ring=0.2, hold=0.2, idle=1.0, prefix=str(asterisk_install),
                              keep_dir=tmp_path / "bench", out=lines.append)
     assert code == 0, lines
     assert report["results"] == {"answered": 40}, lines
@@ -31,3 +31,10 @@ def test_without_an_asterisk_build_the_command_exits_2_with_one_line(tmp_path):
     assert run.returncode == 2, run.stderr
     assert run.stderr.strip().count("\n") == 0 and "--asterisk-prefix" in run.stderr, run.stderr
     assert "holds no sbin/asterisk" in run.stderr
+
+
+def test_a_bad_figure_exits_2_naming_it(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "appliance.cli", "bench", "dialer", "--channels", "0"],
+                         capture_output=True, text=True, timeout=60,
+                         env={k: v for k, v in os.environ.items() if k != "APPLIANCE_CONFIG"})
+    assert run.returncode == 2 and run.stderr.strip() == "appliance: error: --channels: must be at least 1", run.stderr
