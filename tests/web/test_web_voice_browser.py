@@ -67,6 +67,9 @@ def test_create_start_and_read_the_results(chromium, server, network, manager, w
     d.find_element(By.ID, "password").send_keys(PASSWORD)
     loaded_after(d, d.find_element(By.ID, "signin").click)
     assert d.current_url.endswith("/voice") and fits(d)
+    assert d.find_element(By.TAG_NAME, "h1").text == "语音外呼"
+    SHOTS.mkdir(exist_ok=True)
+    d.save_screenshot(str(SHOTS / f"voice-list-{width}.png"))
 
     d.find_element(By.ID, "voice-name").send_keys("到期提醒")
     d.find_element(By.ID, "voice-numbers").send_keys("，".join(CALLEES) + "\n13030000001")
@@ -77,7 +80,6 @@ def test_create_start_and_read_the_results(chromium, server, network, manager, w
     assert d.find_element(By.ID, "confirm-count").text == "3"  # the repeated number once
     assert d.find_element(By.ID, "confirm-text").text == "您好，您的保单将于下月到期，请及时续保。"
     assert VoiceCampaign.select().count() == 0 and fits(d)
-    SHOTS.mkdir(exist_ok=True)
     d.save_screenshot(str(SHOTS / f"voice-confirm-{width}.png"))
     loaded_after(d, d.find_element(By.ID, "voice-create").click)
     assert "任务已创建为草稿" in d.find_element(By.CSS_SELECTOR, "p.flash").text

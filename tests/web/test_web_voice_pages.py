@@ -65,6 +65,7 @@ def test_confirmation_step_then_create_from_a_pasted_list(admin_client):
     assert "任务已创建为草稿" in shown.text and "草稿" in shown.text and 'id="voice-start"' in shown.text
     listing = admin_client.page("/voice").text
     assert "续保提醒" in listing and "语音通知" in listing and f'data-campaign="{campaign_id}"' in listing
+    assert "<h1>语音外呼</h1>" in listing  # the notice types' menu does not take the page's title
 
 
 def test_bad_input_is_shown_in_the_page_language_and_creates_nothing(admin_client):

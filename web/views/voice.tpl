@@ -4,7 +4,7 @@
 % end
 <div class="table-scroll">
 <table id="voice-campaigns" data-live="/voice.json?ids={{','.join(str(r['id']) for r in rows)}}">
-  <tr><th>{{_('Name')}}</th><th>{{_('Kind')}}</th><th>{{_('State')}}</th><th class="num">{{_('Numbers')}}</th>
+  <tr><th>{{_('Name')}}</th><th>{{_('Kind')}}</th><th>{{_('State')}}</th><th class="num">{{_('Number count')}}</th>
       <th>{{_('Progress')}}</th><th class="num">{{_('Answered')}}</th><th class="num">{{_('Answer rate')}}</th>
       <th class="num">{{_('Confirmation rate')}}</th><th>{{_('Created')}}</th></tr>
   % for r in rows:
@@ -60,8 +60,8 @@
   <div class="row">
     <label>{{_('Notice type (a voice notice only; empty: the text below)')}}<select name="notice_type" id="voice-notice-type">
       <option value="">{{_('(own text)')}}</option>
-      % for key, title in notice_types:
-      <option value="{{key}}" {{'selected' if values.get('notice_type') == key else ''}}>{{title}}</option>
+      % for key, type_name in notice_types:
+      <option value="{{key}}" {{'selected' if values.get('notice_type') == key else ''}}>{{type_name}}</option>
       % end
     </select></label>
   </div>
