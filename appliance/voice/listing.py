@@ -14,7 +14,7 @@ from appliance import listings
 from appliance.errors import InputError, NotFound
 from appliance.privacy import mask_mobile
 from appliance.voice import campaigns, surveys
-from appliance.voice.models import ATTEMPT_STATES, RESULTS, CallAnswer, CallAttempt, VoiceCampaign
+from appliance.voice.models import ATTEMPT_STATES, RESULTS, CallAnswer, CallAttempt, ScreenedNumber, VoiceCampaign
 
 CSV_COLUMNS = ("id", "number", "state", "result", "try_no", "talk_seconds", "answer_seconds", "keys",
                "dial_status", "hangup_cause", "early_media", "audio_class", "dialled_at", "ended_at", "detail")
@@ -158,8 +158,30 @@ def recording(config, campaign_id, attempt_id, question=None):
     if answer is None:
         raise NotFound(f"attempt_id: attempt {attempt_id} of campaign {campaign_id} has no recording",
                        field="attempt_id")
+    return _on_the_box(config, answer.recording, attempt_id)
+
+
+def early_audio(config, campaign_id, attempt_id):
+    """The path of the early audio recorded on the attempt (what the line played before any
+    answer: a carrier's announcement, tones), where it was kept; NotFound otherwise."""
+    attempt = CallAttempt.get_or_none(CallAttempt.id == attempt_id, CallAttempt.campaign == campaign_id)
+    if attempt is None or not attempt.early_audio:
+        raise NotFound(f"attempt_id: attempt {attempt_id} of campaign {campaign_id} has no early audio",
+                       field="attempt_id")
+    return _on_the_box(config, attempt.early_audio, attempt_id)
+
+
+def _on_the_box(config, stored, attempt_id):
     root = Path(config.data_dir).resolve()
-    path = (root / answer.recording).resolve()
+    path = (root / stored).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         raise NotFound(f"attempt_id: the recording of attempt {attempt_id} is not on the box", field="attempt_id")
     return path
+
+
+def screened(attempt_ids):
+    """{attempt id: status} of the numbers screening classified through these attempts."""
+    if not attempt_ids:
+        return {}
+    return dict(ScreenedNumber.select(ScreenedNumber.attempt, ScreenedNumber.status)
+                .where(ScreenedNumber.attempt.in_(list(attempt_ids))).tuples())

@@ -17,6 +17,7 @@ from web_support import make_user, Client
 from agi.dialer import finish
 from appliance import groups
 from appliance.models import AuditLog, Customer
+from appliance.voice import screening
 from appliance.voice.models import CallAnswer, CallAttempt, VoiceCampaign
 
 PASTED = "13800138000，13900139000\n13700137000 13800138000"
@@ -213,3 +214,24 @@ def test_a_catalogue_notice_to_a_group_shows_the_first_customers_text(admin_clie
     wrong = confirm(admin_client, numbers="13800138000", notice_type="birthday")
     assert wrong.status == 400 and "请选择客户而非号码" in wrong.text  # a catalogue notice needs customers
     assert VoiceCampaign.select().count() == 0  # the confirmation created nothing, nor did the refusal
+
+
+def test_a_screening_campaign_shows_what_was_heard_and_plays_it(admin_client, web_config, client, api_token):
+    campaign_id = create(admin_client, numbers="13800138000,13900139000", kind="screening")
+    first, second = CallAttempt.select().where(CallAttempt.campaign == campaign_id).order_by(CallAttempt.id)
+    (web_config.data_dir / "early_audio").mkdir(parents=True)
+    (web_config.data_dir / "early_audio" / "a.wav").write_bytes(b"RIFF0000WAVEfmt ")
+    dialled(campaign_id, {"13800138000": ("invalid", None), "13900139000": ("answered", 3)})
+    screening.record(first.id, screening.Listened("kong_hao", "early_audio/a.wav", ""))  # as the dialer notes it
+    screening.record(second.id, None)
+    page = admin_client.page(f"/voice/{campaign_id}").text
+    table = page[page.index('id="voice-attempts"'):]
+    assert "提示音：您拨打的号码是空号" in table and "有效号码" in table and "kong_hao" not in re.sub(r"<[^>]*>", "", table)
+    player = f"/voice/{campaign_id}/attempts/{first.id}/early.wav"
+    assert f'src="{player}"' in table and table.count("<audio") == 1
+    assert admin_client.get(player).getheader("Content-Type") == "audio/wav"
+    assert admin_client.get(f"/voice/{campaign_id}/attempts/{second.id}/early.wav").status == 404
+    api = f"/api/v1/voice/campaigns/{campaign_id}/attempts/{first.id}/early_audio"
+    auth = {"Authorization": f"Bearer {api_token}"}
+    assert client.request("GET", api, headers=auth).getheader("Content-Type") == "audio/wav"
+    assert client.request("GET", api.replace(str(first.id), str(second.id)), headers=auth).status == 404

@@ -1,6 +1,6 @@
 """API routes of the voice campaigns (/api/v1/voice/…): create from numbers, a group or
 customers; start, pause, resume, cancel; the progress, the call attempts (JSON and CSV),
-a survey's answer counts and an answer's recording. The domain does the work
+a survey's answer counts, an answer's recording and a call's early audio. The domain does the work
 (appliance.voice.control, .sources, .listing); these routes only translate."""
 import bottle
 
@@ -182,6 +182,16 @@ def voice_tallies_csv(call, campaign_id):
            media="audio/wav", response={"type": "string", "format": "binary"})
 def voice_recording(call, campaign_id, attempt_id):
     path = listing.recording(call.config or call_config(), campaign_id, attempt_id, call.query.get("question"))
+    return file_response(path.read_bytes(), "audio/wav", path.name)
+
+
+@api_route("GET", "/voice/campaigns/{campaign_id}/attempts/{attempt_id}/early_audio",
+           "What the line played before any answer (WAV), where it was kept (announcements, information "
+           "tones; not ringing or silence)", permission="view", tags=["voice"],
+           params=[*CAMPAIGN_ID, param("attempt_id", "path", ID)], media="audio/wav",
+           response={"type": "string", "format": "binary"})
+def voice_early_audio(call, campaign_id, attempt_id):
+    path = listing.early_audio(call.config or call_config(), campaign_id, attempt_id)
     return file_response(path.read_bytes(), "audio/wav", path.name)
 
 

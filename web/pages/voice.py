@@ -34,6 +34,16 @@ ATTEMPT_LABELS = {"queued": N_("Waiting to call"), "dialling": N_("Calling now")
                   "unknown": N_("Outcome unknown"), "skipped": N_("Skipped (do not call)")}
 KIND_LABELS = {"notice": N_("Voice notice"), "survey": N_("Phone survey"), "return_visit": N_("Return visit"),
                "screening": N_("Number screening"), "monitor": N_("Answer monitoring")}
+# What the early-audio classifier heard before an answer (appliance/voice/early_audio.py, screening.py).
+AUDIO_LABELS = {"sit_vacant": N_("Information tone: vacant number"), "sit_no_circuit": N_("Information tone: no circuit"),
+                "busy": N_("Busy tone"), "congestion": N_("Congestion tone"), "ringback": N_("Ringing"),
+                "speech": N_("Speech"), "tone": N_("A tone"), "silence": N_("Silence"),
+                "kong_hao": N_("Announcement: the number does not exist"),
+                "ting_ji": N_("Announcement: the line is suspended"),
+                "guan_ji": N_("Announcement: the phone is off"),
+                "wu_fa_jie_tong": N_("Announcement: cannot be reached now")}
+SCREEN_LABELS = {"valid": N_("Valid number"), "invalid": N_("Invalid number"),
+                 "unreachable": N_("Unreachable or powered off"), "unknown": N_("Result unknown")}
 CREATABLE = ("notice", "survey", "return_visit", "screening")  # monitor campaigns come from the settings
 ACTIONS = {"start": N_("Start"), "pause": N_("Pause"), "resume": N_("Resume"), "cancel": N_("Cancel campaign")}
 SOURCES = ("list", "group", "file")
@@ -216,10 +226,17 @@ def voice_campaign(ctx, campaign_id):
     except InputError as exc:
         error, calls = ctx.error_text(exc), listing.attempts(campaign_id, limit=0)
     rows = [listing.as_dict(a, mask=ctx.masks("mobile")) for a in calls.rows]
+    for row, attempt in zip(rows, calls.rows):
+        row["heard"] = ctx._(AUDIO_LABELS[attempt.audio_class]) if attempt.audio_class in AUDIO_LABELS \
+            else attempt.audio_class
+        row["early_audio"] = bool(attempt.early_audio)
+    screened = listing.screened([r["id"] for r in rows]) if report["kind"] == "screening" else {}
     recorded = set(CallAnswer.select(CallAnswer.attempt).where(
         CallAnswer.attempt.in_([r["id"] for r in rows]), CallAnswer.recording != "").tuples()) if rows else set()
     return ctx.render("voice_campaign", title=report["name"], report=report, live=live(ctx, report), rows=rows,
                       recorded={a for (a,) in recorded}, filters=filters, error=error,
+                      screened={k: ctx._(SCREEN_LABELS[v]) for k, v in screened.items()},
+                      heard_column=any(r["heard"] for r in rows),
                       tallies=surveys.tallies(campaign_id), answer_word=lambda a: answer_word(ctx, a),
                       results=[r for r in RESULTS if r], states=ATTEMPT_STATES, label=lambda c: label(ctx, c),
                       actions=ACTIONS, allowed=[a for a, (states, _) in control.TRANSITIONS.items()
@@ -271,6 +288,15 @@ def voice_tallies_csv(ctx, campaign_id):
     return respond("\ufeff" + listing.tallies_csv(campaign_id, ctx.lang), headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="voice-{campaign_id}-tallies.csv"'})
+
+
+@page("/voice/{campaign_id:int}/attempts/{attempt_id:int}/early.wav", "view")
+def voice_early_audio(ctx, campaign_id, attempt_id):
+    """What the line played before any answer, for an <audio> player: an admin hears what the
+    classifier heard (and may make it a reference: `appliance voice reference add`)."""
+    path = listing.early_audio(ctx.config, campaign_id, attempt_id)
+    return bottle.static_file(path.name, root=str(path.parent), mimetype="audio/wav",
+                              headers={"Cache-Control": "private, no-cache"})
 
 
 @page("/voice/{campaign_id:int}/attempts/{attempt_id:int}/recording.wav", "view")

@@ -71,12 +71,29 @@
 <div class="table-scroll">
 <table id="voice-attempts">
   <tr><th>{{_('Number')}}</th><th>{{_('State')}}</th><th>{{_('Result')}}</th><th class="num">{{_('Try')}}</th>
-      <th class="num">{{_('Talk seconds')}}</th><th>{{_('Keys')}}</th><th>{{_('Called at')}}</th><th>{{_('Recording')}}</th></tr>
+      <th class="num">{{_('Talk seconds')}}</th><th>{{_('Keys')}}</th><th>{{_('Called at')}}</th>
+      % if heard_column:
+      <th>{{_('Heard before an answer')}}</th>
+      % end
+      % if screened:
+      <th>{{_('Screened as')}}</th>
+      % end
+      <th>{{_('Recording')}}</th></tr>
   % for a in rows:
   <tr data-attempt="{{a['id']}}"><td>{{a['number']}}</td><td>{{label(a['state'])}}</td>
       <td><span class="state {{a['result']}}">{{label(a['result']) if a['result'] else '–'}}</span></td>
       <td class="num">{{a['try_no']}}</td><td class="num">{{'' if a['talk_seconds'] is None else a['talk_seconds']}}</td>
       <td>{{a['keys']}}</td><td class="muted">{{ctx.when(a['dialled_at'], '%m-%d %H:%M') if a['dialled_at'] else ''}}</td>
+      % if heard_column:
+      <td>{{a['heard']}}
+      % if a['early_audio']:
+      <audio controls preload="none" class="prompt-audio" src="/voice/{{report['id']}}/attempts/{{a['id']}}/early.wav"></audio>
+      % end
+      </td>
+      % end
+      % if screened:
+      <td>{{screened.get(a['id'], '')}}</td>
+      % end
       <td>
       % if a['id'] in recorded:
       <audio controls preload="none" class="prompt-audio" src="/voice/{{report['id']}}/attempts/{{a['id']}}/recording.wav"></audio>
