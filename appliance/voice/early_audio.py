@@ -14,11 +14,16 @@ answer to play their announcements), but the audio does not.
   circuit and reorder (high, 1428.5 Hz: the network was busy). 450 Hz segments are China's
   call-progress tones, told apart by their length: busy 0.35 s, congestion 0.7 s,
   ringback 1 s (on 4 s off).
-- Announcements are matched against reference recordings by a spectral fingerprint:
-  log energies in 16 bands per frame, each band's mean removed (the line's colouring) and
-  each frame's shape normalised (its level), compared by cosine distance along a dynamic
-  time warping path that may start and end anywhere in the reference (a clipped start,
-  an 8 s cut) and lets the speaker be up to twice as fast or slow.
+- Announcements are matched against reference recordings by a spectral fingerprint of
+  their speech frames (pauses and tones left out): the spectral envelope as mel cepstra
+  c1…c8 (no level, no pitch), the line's steady noise subtracted first, each coefficient's
+  mean and spread over the utterance removed (the line's colouring), each frame unit
+  length; compared by cosine distance along a dynamic time warping path that may start and
+  end anywhere in the reference told twice (a clipped start, an 8 s cut, a repeat) and lets
+  the speaker be up to twice as fast or slow; the recording's mel filters are also shifted
+  up by 10-30 % (a higher voice's formants) and the nearest of all counts. Above
+  MATCH_THRESHOLD it is unknown speech: a person or an answering machine must never
+  match (an `invalid` number is skipped by every campaign after).
 """
 from dataclasses import dataclass
 
@@ -33,7 +38,7 @@ SIT_RANGES = ((880.0, 1020.0), (1330.0, 1470.0), (1730.0, 1830.0))
 SIT_SECOND_SPLIT = 1399.55  # between 1370.6 (vacant code, intercept) and 1428.5 Hz (no circuit, reorder)
 CADENCE_RANGE = (400.0, 500.0)   # China's 450 Hz call-progress tones
 BANDS = 24                  # mel filters, 200-3600 Hz
-COEFFICIENTS = 8              # the envelope only: fewer coefficients hold up better in noise
+COEFFICIENTS = 8            # the envelope only: fewer coefficients hold up better in noise
 MIN_SPEECH_S = 0.8          # less speech than this is not matched against announcements
 QUERY_S = 5.0               # how much of the speech is matched (the first seconds)
 NOISE_OVER, NOISE_KEEP = 2.0, 0.05   # spectral subtraction: how much noise out, how much kept
