@@ -211,6 +211,10 @@ def test_tallies_and_an_answers_recording(api, client, web_config):
     rows = list(csv.reader(io.StringIO(table.text)))
     assert rows[0] == ["question", "text", "answer", "count", "average"]
     assert ["1", "您对本次服务满意吗？", "5", "2", "4.33"] in rows and ["2", "是否愿意推荐？", "是", "2", ""] in rows
+    answers = list(csv.reader(io.StringIO(client.request("GET", f"{BASE}/{cid}/answers.csv", headers=auth).text)))
+    assert answers[0][:4] == ["号码", "结果", "通话秒数", "Q1 您对本次服务满意吗？"] and answers[1][0] == NUMBERS[0]
+    masked = {"Authorization": f"Bearer {tokens.create_token('auditor', 'auditor')[1]}"}
+    assert client.request("GET", f"{BASE}/{cid}/answers.csv", headers=masked).status == 403
     played = client.request("GET", f"{BASE}/{cid}/attempts/{attempts[0].id}/recording", headers=auth)
     assert played.status == 200 and played.getheader("Content-Type") == "audio/wav"
     assert played.text.startswith("RIFF")

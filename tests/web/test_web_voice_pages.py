@@ -170,6 +170,7 @@ def test_results_translated_filtered_exported_and_masked(admin_client, server):
     assert "138****8000" in seen and "13800138000" not in seen and 'id="voice-pause"' not in seen
     assert "13800138000" not in auditor.get(f"/voice/{campaign_id}/attempts.csv").text
     assert auditor.post(f"/voice/{campaign_id}/pause").status == 403
+    assert auditor.get(f"/voice/{campaign_id}/answers.csv").status == 403  # it holds the numbers in full
     assert auditor.post("/voice/confirm", {"name": "x", "source": "list", "numbers": "13800138000"}).status == 403
 
 
@@ -192,6 +193,8 @@ def test_survey_answer_counts_and_a_recording_player(admin_client, web_config):
     audio = admin_client.get(player)
     assert audio.status == 200 and audio.getheader("Content-Type") == "audio/wav"
     assert admin_client.get(f"/voice/{campaign_id}/attempts/{attempts[1].id}/recording.wav").status == 404
+    answers = admin_client.get(f"/voice/{campaign_id}/answers.csv").text.lstrip("\ufeff").splitlines()
+    assert answers[0].startswith("号码,结果,通话秒数,Q1 您对本次服务满意吗？") and answers[1].startswith("13800138000,")
     tallies = admin_client.get(f"/voice/{campaign_id}/tallies.csv").text.lstrip("\ufeff").splitlines()
     assert tallies[0] == "question,text,answer,count,average" and "1,您对本次服务满意吗？,5,2,5.0" in tallies
 

@@ -2,6 +2,8 @@
 customers; start, pause, resume, cancel; the progress, the call attempts (JSON and CSV),
 a survey's answer counts, an answer's recording and a call's early audio. The domain does the work
 (appliance.voice.control, .sources, .listing); these routes only translate."""
+import io
+
 import bottle
 
 from appliance.errors import InputError
@@ -9,7 +11,7 @@ from appliance.models import audit
 from appliance.services import notices as catalogue
 from appliance.voice import control, listing, sources, surveys
 from appliance.voice.models import ATTEMPT_STATES, CAMPAIGN_KINDS, CAMPAIGN_STATES, RESULTS
-from web.api import PAGE_PARAMS, ApiResponse, api_route, list_schema, page_json, param
+from web.api import PAGE_PARAMS, ApiError, ApiResponse, api_route, list_schema, page_json, param
 from web.api.services import NOT_BLANK, _mask, call_config
 
 OBJECT = {"type": "object", "additionalProperties": True}
@@ -172,6 +174,18 @@ def voice_tallies_csv(call, campaign_id):
     control.get(campaign_id, "campaign_id")
     return file_response(listing.tallies_csv(campaign_id), "text/csv; charset=utf-8",
                          f"voice-campaign-{campaign_id}-tallies.csv")
+
+
+@api_route("GET", "/voice/campaigns/{campaign_id}/answers.csv", "A survey's answers as CSV: a row per call, a "
+           "column per question", permission="view", tags=["voice"], params=CAMPAIGN_ID, media="text/csv",
+           response=CSV, description="The numbers are in full: 403 for a role that sees them masked.")
+def voice_answers_csv(call, campaign_id):
+    control.get(campaign_id, "campaign_id")
+    if _mask(call):
+        raise ApiError(403, f"token role {call.role} does not see numbers in full")
+    out = io.StringIO()
+    surveys.write_csv(campaign_id, out)
+    return file_response(out.getvalue(), "text/csv; charset=utf-8", f"voice-campaign-{campaign_id}-answers.csv")
 
 
 @api_route("GET", "/voice/campaigns/{campaign_id}/attempts/{attempt_id}/recording",

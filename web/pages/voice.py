@@ -7,6 +7,7 @@ with a CSV export, a survey's answer counts and the answers' recordings.
 The domain does the work (appliance.voice.sources, .control, .listing): this module
 reads forms and translates result and state codes into the page's language.
 """
+import io
 import os
 import re
 import secrets
@@ -20,7 +21,7 @@ from appliance.privacy import mask_mobile
 from appliance.voice import control, listing, sources, surveys
 from appliance.voice.models import ATTEMPT_STATES, RESULTS, CallAnswer, CallAttempt, VoiceCampaign
 from web.api import json_response
-from web.pages import N_, check_upload_size, page, page_url, respond
+from web.pages import N_, check_upload_size, error_page, page, page_url, respond
 
 RESULT_LABELS = {"confirmed": N_("Confirmed"), "answered": N_("Answered, not confirmed"),
                  "completed": N_("Survey completed"), "machine": N_("Answering machine or announcement"),
@@ -288,6 +289,20 @@ def voice_tallies_csv(ctx, campaign_id):
     return respond("\ufeff" + listing.tallies_csv(campaign_id, ctx.lang), headers={
         "Content-Type": "text/csv; charset=utf-8",
         "Content-Disposition": f'attachment; filename="voice-{campaign_id}-tallies.csv"'})
+
+
+@page("/voice/{campaign_id:int}/answers.csv", "view")
+def voice_answers_csv(ctx, campaign_id):
+    """A survey's answers, one row per call and a column per question (appliance.voice.surveys),
+    for those who see numbers: the export holds them in full."""
+    control.get(campaign_id)
+    if ctx.masks("mobile"):
+        return error_page(ctx.config, 403, N_("Your role may not open this page."), ctx.session)
+    out = io.StringIO()
+    surveys.write_csv(campaign_id, out, "zh" if ctx.lang == "zh" else "en")
+    return respond("\ufeff" + out.getvalue(), headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="voice-{campaign_id}-answers.csv"'})
 
 
 @page("/voice/{campaign_id:int}/attempts/{attempt_id:int}/early.wav", "view")

@@ -50,7 +50,11 @@
   % end
 </table>
 </div>
-<p><a href="/voice/{{report['id']}}/tallies.csv" id="voice-tallies-csv">{{_('Export CSV')}}</a></p>
+<p><a href="/voice/{{report['id']}}/tallies.csv" id="voice-tallies-csv">{{_('Export CSV')}}</a>
+% if not ctx.masks('mobile'):
+ · <a href="/voice/{{report['id']}}/answers.csv" id="voice-answers-csv">{{_('Answers of every call (CSV)')}}</a>
+% end
+</p>
 % end
 <h2>{{_('Calls')}}</h2>
 <form method="get" action="/voice/{{report['id']}}" class="card row" id="voice-filter">
