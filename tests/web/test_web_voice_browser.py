@@ -96,7 +96,8 @@ def test_create_start_and_read_the_results(chromium, server, network, manager, w
     WebDriverWait(d, 15).until(lambda drv: drv.find_element(
         By.CSS_SELECTOR, "#voice-summary [data-field=done]").text == "3")
     assert d.execute_script("return window.__same_page === true")
-    assert d.find_element(By.CSS_SELECTOR, "#voice-summary [data-field=state]").text == "已完成"
+    finished = d.find_element(By.CSS_SELECTOR, "#voice-summary [data-field=state]")
+    assert finished.text == "已完成" and finished.get_attribute("class") == "state done"
     assert d.find_element(By.CSS_SELECTOR, "#voice-summary [data-field=answer_rate]").text == "33.3%"
 
     d.refresh()

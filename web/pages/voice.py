@@ -71,7 +71,8 @@ def answer_word(ctx, answer):
 def live(ctx, report):
     """What the list and a campaign's page show of a campaign, as static/voice.js refreshes it."""
     percent = lambda rate: "–" if rate is None else f"{rate * 100:.1f}%"  # noqa: E731
-    return {"state": label(ctx, report["state"]), "attempts": report["attempts"], "done": report["done"],
+    return {"state": label(ctx, report["state"]), "state_code": report["state"], "attempts": report["attempts"],
+            "done": report["done"],
             "queued": report["queued"], "dialling": report["dialling"],
             "answered": sum(report["results"][r] for r in ("confirmed", "answered", "completed")),
             "confirmed": report["results"]["confirmed"], "answer_rate": percent(report["answer_rate"]),

@@ -12,6 +12,7 @@
           var value = data[id][field.getAttribute('data-field')];
           if (value === undefined) return;
           if (field.tagName === 'PROGRESS') field.value = value; else field.textContent = value;
+          if (field.classList.contains('state')) field.className = 'state ' + data[id].state_code;
         });
       });
     });
