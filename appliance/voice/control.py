@@ -5,7 +5,7 @@ done at the same moment; a pause must not bring a finished campaign back)."""
 import json
 
 from appliance.db import retry_writes, write_transaction
-from appliance.errors import InputError, NotFound, Refused
+from appliance.errors import N_, InputError, NotFound, Refused
 from appliance.voice import campaigns, notices, windows
 from appliance.voice.models import CallAttempt, VoiceCampaign
 
@@ -46,7 +46,7 @@ def create(name, callees, *, text="", line_group="default", created_by="", sourc
     for key, (low, high) in LIMITS.items():
         value = options.get(key)
         if value is not None and not (isinstance(value, int) and low <= value <= high):
-            raise InputError(f"{key}: must be a whole number from {low} to {high}", field=key)
+            raise InputError.of(N_("{field}: must be a whole number from {low} to {high}"), field=key, low=low, high=high)
     if options.get("window"):  # "" keeps [voice] windows
         options["window"] = windows.check(options["window"], "window")
     updates = {k: v for k, v in options.items() if v not in (None, "")}

@@ -11,7 +11,7 @@ from pathlib import Path
 from peewee import fn
 
 from appliance import listings
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.privacy import mask_mobile
 from appliance.voice import campaigns, surveys
 from appliance.voice.models import ATTEMPT_STATES, RESULTS, CallAnswer, CallAttempt, ScreenedNumber, VoiceCampaign
@@ -89,7 +89,7 @@ def number_digits(text, field="number"):
     (+86 138-0013-8000, 008613800138000, 13800138000) or only its last digits (8000)."""
     digits = re.sub(r"\D", "", text or "")
     if not digits or len(digits) > 20:
-        raise InputError(f"number: {text!r} is not a number or the last digits of one", field=field)
+        raise InputError.of(N_("{field}: {text!r} is not a number or the last digits of one"), field=field, text=text)
     for prefix in ("0086", "86"):  # the country code is written in some forms and not in others
         if digits.startswith(prefix) and len(digits) - len(prefix) >= 11:
             return digits[len(prefix):]

@@ -9,7 +9,7 @@ import re
 from typing import NamedTuple
 
 from appliance import groups, importer
-from appliance.errors import InputError, NotFound, Refused
+from appliance.errors import N_, InputError, NotFound, Refused
 from appliance.models import Customer
 from appliance.voice import campaigns
 
@@ -20,6 +20,7 @@ SEPARATORS = re.compile(r"[,;，；、/\s]+")
 NUMBER_HEADERS = ("number", "mobile", "phone", "telephone", "tel", "号码", "电话", "手机", "手机号", "手机号码",
                   "电话号码", "联系电话")
 CUSTOMER_HEADERS = ("customer_no", "客户号", "客户编号")
+NO_COLUMN = N_("{field}: no column of numbers (number, mobile, 手机号) or customers (customer_no, 客户号) in its first line")
 MAX_NUMBERS = 100_000  # one campaign; a bigger one is split by whoever makes it
 
 
@@ -51,7 +52,7 @@ def from_group(name_or_id, field="group"):
         raise
     found = [Callee(r.number, r.customer_id) for r in groups.recipients(group)]
     if not found:
-        raise Refused(f"{field}: group {group.name!r} has no one with a mobile", field=field)
+        raise Refused.of(N_("{field}: group {group} has no one with a mobile"), field=field, group=group.name)
     return _bounded(found, field)
 
 
@@ -61,9 +62,9 @@ def from_customers(ids, field="customer_ids"):
     mobiles = dict(Customer.select(Customer.id, Customer.mobile).where(Customer.id.in_(ids)).tuples()) if ids else {}
     for customer_id in ids:
         if customer_id not in mobiles:
-            raise NotFound(f"{field}: no customer {customer_id}", field=field)
+            raise NotFound.of(N_("{field}: no customer {customer}"), field=field, customer=customer_id)
         if not mobiles[customer_id]:
-            raise Refused(f"{field}: customer {customer_id} has no mobile", field=field)
+            raise Refused.of(N_("{field}: customer {customer} has no mobile"), field=field, customer=customer_id)
     return _bounded([Callee(mobiles[i], i) for i in ids], field)
 
 
@@ -79,8 +80,7 @@ def from_file(path, field="file"):
         return _bounded([Callee(_cell(c, column)) for _, c in rows if _cell(c, column)], field)
     column = next((i for i, n in enumerate(names) if n in CUSTOMER_HEADERS), None)
     if column is None:
-        raise InputError(f"{field}: no column of numbers (number, mobile, 手机号) or customers "
-                         f"(customer_no, 客户号) in its first line", field=field)
+        raise InputError.of(NO_COLUMN, field=field)
     keys = [(line, _cell(c, column, raw=True)) for line, c in rows if _cell(c, column, raw=True)]
     found = dict(Customer.select(Customer.customer_no, Customer.id).where(
         Customer.customer_no.in_([k for _, k in keys])).tuples()) if keys else {}
@@ -88,7 +88,7 @@ def from_file(path, field="file"):
     callees = []
     for line, key in keys:
         if key not in found:
-            raise InputError(f"{field}: line {line}: no customer {key!r}", field=field)
+            raise InputError.of(N_("{field}: line {line}: no customer {key!r}"), field=field, line=line, key=key)
         if mobiles.get(found[key]):
             callees.append(Callee(mobiles[found[key]], found[key]))
     return _bounded(callees, field)
@@ -109,10 +109,11 @@ def _bounded(callees, field):
     """The callees, checked before anything is shown or created: there are some, not too
     many, and each one diallable (the field named is the source's: numbers, file, group)."""
     if not callees:
-        raise InputError(f"{field}: no numbers", field=field)
+        raise InputError.of(N_("{field}: no numbers"), field=field)
     bad = next((c.number for c in callees if not campaigns.diallable(c.number)), None)
     if bad is not None:
-        raise InputError(f"{field}: not a phone number: {bad!r}", field=field)
+        raise InputError.of(N_("{field}: not a phone number: {number!r}"), field=field, number=bad)
     if len(callees) > MAX_NUMBERS:
-        raise InputError(f"{field}: {len(callees)} numbers, at most {MAX_NUMBERS} in one campaign", field=field)
+        raise InputError.of(N_("{field}: {count} numbers, at most {most} in one campaign"), field=field,
+                            count=len(callees), most=MAX_NUMBERS)
     return callees

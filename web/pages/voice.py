@@ -119,29 +119,29 @@ def callees_of(ctx, values):
     """The numbers the form names, from its source; an upload is kept for the confirmation."""
     if values["source"] == "group":
         if not values["group"].isdigit():
-            raise InputError("group: choose a group", field="group")
+            raise InputError.of(N_("{field}: choose a group"), field="group")
         return sources.from_group(int(values["group"]))
     if values["source"] == "file":
         if not values["upload"]:
             values["upload"] = save_upload(ctx)
         if not UPLOAD_NAME.match(values["upload"]):
-            raise InputError("file: choose a file", field="file")
+            raise InputError.of(N_("{field}: choose a file"), field="file")
         path = ctx.config.data_dir / "uploads" / values["upload"]
         if not path.exists():
-            raise InputError("file: the uploaded file is gone; upload it again", field="file")
+            raise InputError.of(N_("{field}: the uploaded file is gone; upload it again"), field="file")
         return sources.from_file(path)
     if values["source"] != "list":
-        raise InputError("source: choose a group, a list or a file", field="source")
+        raise InputError.of(N_("{field}: choose a group, a list or a file"), field="source")
     return sources.from_text(values["numbers"])
 
 
 def save_upload(ctx):
     upload = bottle.request.files.get("file")
     if upload is None or not upload.raw_filename:
-        raise InputError("file: choose a file", field="file")
+        raise InputError.of(N_("{field}: choose a file"), field="file")
     suffix = os.path.splitext(upload.raw_filename)[1].lower()
     if suffix not in (".csv", ".xlsx", ".txt"):
-        raise InputError("file: only .csv, .xlsx and .txt files", field="file")
+        raise InputError.of(N_("{field}: only .csv, .xlsx and .txt files"), field="file")
     folder = ctx.config.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     forget_old_uploads(folder)
@@ -173,12 +173,12 @@ def options_of(ctx, values):
     for key in ("max_tries", "retry_minutes"):
         text = values[key]
         if text and not text.isdigit():
-            raise InputError(f"{key}: must be a whole number", field=key)
+            raise InputError.of(N_("{field}: must be a whole number"), field=key)
         options[key] = int(text) if text else None
     if values["kind"] not in CREATABLE:
-        raise InputError(f"kind: must be one of {', '.join(CREATABLE)}", field="kind")
+        raise InputError.of(N_("{field}: must be one of {choices}"), field="kind", choices=", ".join(CREATABLE))
     if not values["name"]:
-        raise InputError("name: a campaign needs a name", field="name")
+        raise InputError.of(N_("{field}: a campaign needs a name"), field="name")
     return options
 
 
