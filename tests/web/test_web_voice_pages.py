@@ -58,6 +58,8 @@ def test_confirmation_step_then_create_from_a_pasted_list(admin_client):
     assert re.search(r'id="confirm-count">3<', page.text)  # the repeated number is called once
     assert "13800138000" in page.text and "您好，您的保单将于下月到期。" in page.text and "确认之前不会创建任何内容" in page.text
     assert VoiceCampaign.select().count() == 0  # nothing before the confirmation
+    back = admin_client.post("/voice/back", hidden_fields(page.text))  # back to the form, as typed
+    assert back.status == 200 and PASTED in unescape(back.text) and 'value="2"' in back.text
     campaign_id = create(admin_client, numbers=PASTED, max_tries="2")
     campaign = VoiceCampaign.get_by_id(campaign_id)
     assert (campaign.state, campaign.max_tries, campaign.source, campaign.created_by) == ("draft", 2, "web: list", "root")

@@ -196,6 +196,12 @@ def voice_confirm(ctx):
                       first=first, first_text=shown["text"], kind_label=label(ctx, values["kind"]))
 
 
+@page("/voice/back", "campaigns", method="POST")
+def voice_back(ctx):
+    """From the confirmation back to the form, with what was typed."""
+    return render_list(ctx, values=form_values(ctx))
+
+
 @page("/voice", "campaigns", method="POST")
 def voice_create(ctx):
     values = form_values(ctx)

@@ -15,6 +15,6 @@
     % end
     % end
     <button type="submit" id="voice-create">{{_('Create campaign')}}</button>
-    <a href="/voice">{{_('Back')}}</a>
+    <button type="submit" class="secondary" formaction="/voice/back" id="voice-back">{{_('Back')}}</button>
   </form>
 </section>
