@@ -91,44 +91,6 @@ class Call(BaseModel):
         }
 
 
-TICKET_KINDS = ("complaint", "callback", "phone-application", "agent-report", "alert")
-
-
-TICKET_SOURCES = ("ivr", "sms", "web", "system")
-
-
-TICKET_STATUSES = ("open", "in_progress", "closed")
-
-
-class Ticket(BaseModel):
-    number = CharField(unique=True, null=True)  # set from the id in the same transaction
-    kind = CharField(constraints=[one_of("kind", TICKET_KINDS)], index=True)
-    source = CharField(constraints=[one_of("source", TICKET_SOURCES)])
-    status = CharField(default="open", constraints=[one_of("status", TICKET_STATUSES)], index=True)
-    caller = CharField(default="", index=True)  # E.164 when it parses, else as received
-    customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
-    staff = ForeignKeyField(Staff, null=True, on_delete="SET NULL")  # e.g. the agent reported
-    policy = ForeignKeyField(Policy, null=True, on_delete="SET NULL")
-    text = TextField(default="")
-    recording = CharField(default="")  # path of the caller's recorded message, if any
-    call_id = IntegerField(null=True)   # the IVR call it came from (appliance.ivr.models.Call)
-    created_at = DateTimeField(default=clock.now, index=True)
-    updated_at = DateTimeField(default=clock.now)
-    handled_by = CharField(default="")
-    resolution = TextField(default="")
-    closed_at = DateTimeField(null=True)
-
-    def to_dict(self, mask=True):
-        return {
-            "id": self.id, "number": self.number, "kind": self.kind, "source": self.source,
-            "status": self.status, "caller": mask_mobile(self.caller) if mask else self.caller,
-            "customer_id": self.customer_id, "staff_id": self.staff_id, "policy_id": self.policy_id,
-            "text": self.text, "recording": self.recording, "call_id": self.call_id,
-            "created_at": self.created_at, "updated_at": self.updated_at,
-            "handled_by": self.handled_by, "resolution": self.resolution, "closed_at": self.closed_at,
-        }
-
-
 AGENT_RESULTS = ("active", "suspended", "left", "unknown")
 
 

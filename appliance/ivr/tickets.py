@@ -14,7 +14,7 @@ from pathlib import Path
 from appliance import clock, listings, phones
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
-from appliance.ivr.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Ticket
+from appliance.tickets.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Ticket
 
 
 def open_ticket(kind, source, *, number, customer=None, staff=None, text="", recording="",

@@ -17,7 +17,7 @@ import logging
 from appliance.db import write_transaction
 from appliance.errors import N_, InputError
 from appliance.ivr import tickets
-from appliance.ivr.models import Ticket
+from appliance.tickets.models import Ticket
 from appliance.ivr.prompt_files import catalogue
 from appliance.voice.models import CallAnswer, CallAttempt, VoiceCampaign
 

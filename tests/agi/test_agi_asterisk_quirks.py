@@ -4,7 +4,8 @@ keys beyond GET DATA's maximum reach the next command, keys between commands are
 RECORD FILE's BEEP without core sounds is `randomerror`, no DID is `unknown`.
 The same behaviour through the real Asterisk: test_agi_real_asterisk.py."""
 from agi.asterisk_peer import CallerScript, FakeAsterisk, Step, hang_up, press
-from appliance.ivr.models import AgentCheck, Call, Ticket
+from appliance.ivr.models import AgentCheck, Call
+from appliance.tickets.models import Ticket
 from appliance.sms.models import Message
 from test_agi_flows import holder_with_due_policy, last_call
 

@@ -8,7 +8,8 @@ from agi.writer import Writer
 from appliance.errors import InputError
 from appliance.ivr import calls, verification
 from appliance.ivr.menus import MenuSnapshot, ensure_default_menu, menu_tree
-from appliance.ivr.models import Call, MenuNode, Ticket
+from appliance.ivr.models import Call, MenuNode
+from appliance.tickets.models import Ticket
 from appliance.models import Policy
 
 

@@ -4,7 +4,8 @@ import pytest
 
 from agi import speech
 from agi.asterisk_peer import Step, hang_up, press
-from appliance.ivr.models import AgentCheck, Call, PolicyLockout, Ticket
+from appliance.ivr.models import AgentCheck, Call, PolicyLockout
+from appliance.tickets.models import Ticket
 from appliance.models import Claim, Customer, Payment, Policy, Staff
 from appliance.sms.models import Message
 

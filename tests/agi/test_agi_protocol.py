@@ -111,7 +111,8 @@ def test_fake_asterisk_answers_as_asterisk_does(tmp_path):
     ("ticket_opened", "message_record"),
 ])
 def test_hangup_anywhere_closes_the_record_with_where(dial, at, where):
-    from appliance.ivr.models import PolicyLockout, Ticket
+    from appliance.ivr.models import PolicyLockout
+    from appliance.tickets.models import Ticket
     from appliance.models import Policy
     route = {"agent_enter_badge": ["2"], "agent_active": ["2"], "agent_options": ["2"],
              "policy_enter_number": ["1"], "policy_enter_id6": ["1"], "claim_enter_number": ["3"],

@@ -18,7 +18,8 @@ from asterisk_support import asterisk, asterisk_install, ivr_asterisk  # noqa: F
 from peer_support import free_port, wait_for
 from test_agi_flows import holder_with_due_policy
 
-from appliance.ivr.models import AgentCheck, Call, Ticket
+from appliance.ivr.models import AgentCheck, Call
+from appliance.tickets.models import Ticket
 from appliance.models import Staff
 
 REPO = Path(__file__).resolve().parents[2]

@@ -9,7 +9,8 @@ from test_dialer_real_asterisk import NETWORK, manager, network, run_in_thread  
 
 from agi import prompts
 from agi.dialer import Dialer, LineGroup
-from appliance.ivr.models import Call, Ticket
+from appliance.ivr.models import Call
+from appliance.tickets.models import Ticket
 from appliance.services.models import OptOut
 from appliance.voice import campaigns
 from appliance.voice.models import CallAttempt, VoiceCampaign

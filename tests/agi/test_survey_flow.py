@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from agi.asterisk_peer import Step, hang_up, press
-from appliance.ivr.models import Call, Ticket
+from appliance.ivr.models import Call
+from appliance.tickets.models import Ticket
 from appliance.models import Customer, Policy, Product
 from appliance.services.models import OptOut
 from appliance.voice import campaigns

@@ -11,7 +11,8 @@ from asterisk_support import asterisk, asterisk_install  # noqa: F401  (fixtures
 from test_dialer_real_asterisk import NETWORK, manager, network, run_in_thread  # noqa: F401  (fixtures)
 
 from agi.dialer import Dialer, LineGroup
-from appliance.ivr.models import Call, Ticket
+from appliance.ivr.models import Call
+from appliance.tickets.models import Ticket
 from appliance.models import Customer, Policy, Product
 from appliance.voice import campaigns, surveys
 from appliance.voice.models import CallAnswer, CallAttempt, VoiceCampaign

@@ -8,7 +8,7 @@ import pytest
 from web_support import Client, make_user
 
 from appliance.ivr import tickets
-from appliance.ivr.models import Ticket
+from appliance.tickets.models import Ticket
 from appliance.models import AuditLog, ContactGroup, Customer
 from appliance.services.models import Campaign, Keyword, OptOut, Phrase, Subscription, Template, Topic
 from appliance.sms.models import Message
@@ -170,7 +170,7 @@ def test_tickets_list_shows_source_and_recording_and_closes(admin_client, audito
     done = Ticket.get_by_id(sms.id)
     assert (done.status, done.resolution, done.handled_by) == ("closed", "已回电", "root")
     assert (last_audit().action, last_audit().target) == ("ticket.status", f"ticket:{done.number}")
-    assert Ticket.get_by_id(ivr.id).status == "open"
+    assert Ticket.get_by_id(ivr.id).status == "new"
     assert "/data/recordings/c1.wav" not in auditor_client.page("/tickets?status=closed").text
 
 

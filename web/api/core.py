@@ -1,6 +1,7 @@
 """Core API routes: who am I, the call log and the tickets callers and SMS opened."""
 from appliance.ivr import calls, tickets
-from appliance.ivr.models import CALL_OUTCOMES, TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES
+from appliance.ivr.models import CALL_OUTCOMES
+from appliance.tickets.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES
 from appliance.users import sees
 from web.api import CLOCK_RE, DATE_RE, PAGE_PARAMS, api_route, list_schema, page_json, param
 

@@ -6,13 +6,15 @@ import bottle
 from appliance.db import write_transaction
 from appliance.errors import NotFound
 from appliance.ivr import tickets
-from appliance.ivr.models import TICKET_STATUSES, Ticket
+from appliance.tickets.models import TICKET_STATUSES, Ticket
 from web.pages import N_, page, page_url
 
 KIND_LABELS = {"complaint": N_("complaint"), "callback": N_("callback request"),
                "phone-application": N_("phone application"), "agent-report": N_("agent visit report"),
-               "alert": N_("alert")}
-STATUS_LABELS = {"open": N_("open"), "in_progress": N_("in progress"), "closed": N_("closed")}
+               "alert": N_("alert"), "return-visit": N_("return visit answer"),
+               "mobile-change": N_("mobile number change"), "inquiry": N_("inquiry")}
+STATUS_LABELS = {"new": N_("new"), "assigned": N_("assigned"), "in_progress": N_("in progress"),
+                 "answered": N_("answered"), "returned": N_("returned for re-handling"), "closed": N_("closed")}
 
 
 @page("/tickets", "view", nav=("Tickets", 35))

@@ -5,7 +5,7 @@ import pytest
 
 from appliance.errors import InputError
 from appliance.ivr import tickets
-from appliance.ivr.models import Ticket
+from appliance.tickets.models import Ticket
 
 
 def test_open_ticket_numbers_by_day_and_id(database):
@@ -17,7 +17,7 @@ def test_open_ticket_numbers_by_day_and_id(database):
     assert first.caller == "+8613800138000"        # normalised when it parses
     assert second.caller == "unknown"              # kept as received otherwise
     stored = tickets.get_ticket(first.number)
-    assert (stored.kind, stored.source, stored.status, stored.text) == ("complaint", "ivr", "open", "太慢了")
+    assert (stored.kind, stored.source, stored.status, stored.text) == ("complaint", "ivr", "new", "太慢了")
 
 
 @pytest.mark.parametrize("kind,source,field", [("praise", "ivr", "kind"), ("complaint", "fax", "source")])
@@ -33,7 +33,7 @@ def test_status_changes_and_listing(database):
     tickets.open_ticket("agent-report", "sms", number="13900139000")
     tickets.set_status(ticket, "closed", by="admin", resolution="已回电")
     assert tickets.get_ticket(ticket.id).closed_at is not None
-    assert [t.kind for t in tickets.listing(status="open").rows] == ["agent-report"]
+    assert [t.kind for t in tickets.listing(status="new").rows] == ["agent-report"]
     assert [t.kind for t in tickets.listing(source="ivr").rows] == ["phone-application"]
     assert tickets.listing().rows[0].to_dict()["caller"] == "+86139****9000"
     with pytest.raises(InputError) as err:

@@ -15,7 +15,7 @@ from peer_support import wait_for as poll
 
 from appliance import db as dbmod
 from appliance.config import load_config
-from appliance.ivr.models import Ticket
+from appliance.tickets.models import Ticket
 from appliance.models import Customer, Policy, Product, Staff
 from appliance.services.models import OptOut
 

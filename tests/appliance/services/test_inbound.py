@@ -3,7 +3,7 @@ import datetime
 from decimal import Decimal
 
 from appliance import groups
-from appliance.ivr.models import Ticket
+from appliance.tickets.models import Ticket
 from appliance.models import Claim, Customer, Payment
 from appliance.services import inbound as inbound_router, optout, subscriptions, surveys
 from appliance.services.autoreply import match, set_keyword

@@ -9,7 +9,7 @@ import pytest
 from test_voice_notices import Book
 
 from appliance.errors import InputError
-from appliance.ivr.models import Ticket
+from appliance.tickets.models import Ticket
 from appliance.voice import campaigns, surveys
 from appliance.voice.models import CallAnswer, CallAttempt, VoiceCampaign
 

@@ -1,5 +1,5 @@
-"""Migration 0014 widens the voice tables' CHECK constraints (a table rebuild on SQLite)
-and keeps every campaign and attempt, on SQLite and PostgreSQL."""
+"""Migrations that change CHECK constraints (0014 voice, 0015 tickets: a table rebuild on SQLite)
+keep every row, on SQLite and PostgreSQL."""
 import peewee
 import pytest
 from playhouse.migrations import Runner
@@ -14,7 +14,7 @@ from appliance.config import Config, ensure_data_dir
 def empty_db(request, tmp_path):
     url = None
     if request.param == "postgres":
-        url = request.getfixturevalue("postgres_url")
+        url = request.getfixturevalue("postgres_server")()  # a database of this test alone
     config = Config({"data_dir": str(tmp_path / "data"), **({"database.url": url} if url else {})})
     ensure_data_dir(config)
     db = dbmod.open_database(config)
@@ -52,3 +52,23 @@ def test_voice_rows_survive_the_rebuild_and_new_kinds_are_accepted(empty_db):
         assert empty_db.execute_sql("PRAGMA foreign_key_check").fetchall() == []
     empty_db.execute_sql("DELETE FROM voice_campaign")
     assert empty_db.execute_sql("SELECT count(*) FROM call_attempt").fetchone()[0] == 0
+
+
+def test_open_tickets_become_new_and_keep_their_rows(empty_db):
+    runner = Runner(empty_db, str(dbmod.MIGRATIONS_DIR))
+    runner.up("0014_voice_campaign_kinds")
+    for number, status in (("2611300001", "open"), ("2611300002", "closed")):
+        empty_db.execute_sql("INSERT INTO ticket (number, kind, source, status, caller, text, recording,"
+                             " created_at, updated_at, handled_by, resolution)"
+                             f" VALUES ('{number}', 'complaint', 'ivr', '{status}', '+8613800000001', '太慢',"
+                             " '', '2026-11-30 01:00:00', '2026-11-30 01:00:00', '', '')")
+    runner.up()
+
+    rows = empty_db.execute_sql("SELECT number, status, escalations, assignee FROM ticket ORDER BY number")
+    assert [tuple(r) for r in rows.fetchall()] == [("2611300001", "new", 0, ""), ("2611300002", "closed", 0, "")]
+    assert not diff_models(empty_db, every_model())
+    with pytest.raises(peewee.IntegrityError):
+        with empty_db.atomic():
+            empty_db.execute_sql("UPDATE ticket SET status = 'open'")
+    with empty_db.atomic():
+        empty_db.execute_sql("UPDATE ticket SET status = 'returned', source = 'remote', kind = 'return-visit'")

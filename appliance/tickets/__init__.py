@@ -1,0 +1,1 @@
+"""Tickets: one closed loop for every complaint, callback, application, report and answer."""
