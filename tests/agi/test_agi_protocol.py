@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from asterisk.agi import AGIInvalidCommand
+from peer_support import wait_for
 
 from agi.asterisk_peer import CallerScript, FakeAsterisk, hang_up, press
 from agi.channel import AgiUsageError, CallerHungUp, FastAGI
@@ -159,7 +160,7 @@ def test_missing_prompt_file_is_skipped_not_sent(start_server, ivr_config, built
 
 def test_unknown_script_and_call_limit_close_at_once(start_server, ivr_config):
     server = start_server(ivr_config.replace(agi__max_calls=1))
-    peer = FakeAsterisk(server.address, [], script="survey", callerid="unknown").run()
+    peer = FakeAsterisk(server.address, [], script="no-such-script", callerid="unknown").run()
     assert peer.commands == [] and peer.closed_by_server
     # one call holds the only slot (waiting in its menu); a second is refused
     holder = socket.create_connection(server.address)
@@ -169,10 +170,7 @@ def test_unknown_script_and_call_limit_close_at_once(start_server, ivr_config):
     refused = FakeAsterisk(server.address, [], callerid="unknown").run()
     assert refused.commands == [] and refused.closed_by_server
     holder.close()
-    import time
-    deadline = time.monotonic() + 5
-    while not Call.select().where(Call.outcome == "caller_hung_up").exists() and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_for(lambda: Call.select().where(Call.outcome == "caller_hung_up").exists(), what="the held call's end")
     assert [c.outcome for c in Call.select()] == ["caller_hung_up"]
 
 
