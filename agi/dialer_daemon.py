@@ -25,7 +25,7 @@ from agi.server import parse_listen
 from appliance.daemon import Heartbeat, Loop, running_daemons, serve, threads_alive
 from appliance.db import database
 from appliance.errors import ConfigError
-from appliance.voice import monitor, windows
+from appliance.voice import monitor, screening, windows
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,9 @@ class DialerDaemon:
 
     def start(self):
         check_config(self.config)
+        # Asterisk records early audio into it, we trim and classify: made ours at every start,
+        # not only at first boot (a box may move its data_dir).
+        screening.prepare(self.config.data_dir)
         self.thread.start()
         self.monitor.start()
         log.info("dialer: manager at %s", self.config["voice.ami"])

@@ -181,17 +181,17 @@ def cmd_list(args, config):
 
 def cmd_dial(args, config):
     from agi.ami import AMIError, Manager
-    from agi.dialer import Dialer, parse_line_groups
+    from agi.dialer_daemon import make_dialer
     from agi.server import parse_listen
+    from appliance.voice import screening
     host, port = parse_listen(config["voice.ami"])
     try:
         ami = Manager(host, port, config["voice.ami_user"], config["voice.ami_secret"])
     except (OSError, AMIError) as exc:
         raise ConfigError(f"voice.ami: cannot log in to the Asterisk manager at {host}:{port}: {exc}",
                           field="voice.ami") from None
-    dialer = Dialer(ami, parse_line_groups(config["voice.line_groups"]), ring_seconds=config["voice.ring_seconds"],
-                    caller_id=config["voice.caller_id"] or config["hotline"], cdr_path=config["voice.cdr_csv"],
-                    default_window=config["voice.windows"])
+    screening.prepare(config.data_dir)
+    dialer = make_dialer(config, ami)  # the same dialer as `appliance run dialer`
     signal.signal(signal.SIGTERM, lambda *_: dialer.stop())  # the loop acts on it, not the handler
     try:
         dialer.run(until_idle=args.until_idle)
