@@ -47,6 +47,8 @@ def create(name, callees, *, text="", line_group="default", created_by="", sourc
         value = options.get(key)
         if value is not None and not (isinstance(value, int) and low <= value <= high):
             raise InputError.of(N_("{field}: must be a whole number from {low} to {high}"), field=key, low=low, high=high)
+    if config is not None:
+        _check_line_group(config, line_group)
     if options.get("window"):  # "" keeps [voice] windows
         options["window"] = windows.check(options["window"], "window")
     updates = {k: v for k, v in options.items() if v not in (None, "")}
@@ -58,6 +60,14 @@ def create(name, callees, *, text="", line_group="default", created_by="", sourc
                                              config=config)
         VoiceCampaign.update(source=source[:200], **updates).where(VoiceCampaign.id == campaign.id).execute()
     return VoiceCampaign.get_by_id(campaign.id)
+
+
+def _check_line_group(config, name):
+    """A campaign on a line group the dialer does not have would never be called."""
+    known = [entry.split("=", 1)[0].strip() for entry in config["voice.line_groups"]]
+    if name not in known:
+        raise InputError.of(N_("{field}: no line group {name} in voice.line_groups ({known})"), field="line_group",
+                            name=name, known=", ".join(known))
 
 
 def preview(name, callees, **kwargs):

@@ -32,6 +32,7 @@ BEYOND_THE_SCHEMA = [re.compile(pattern) for pattern in (
     r"^customers\[\d+\]: .* (holds no policy|cannot be said|has no claim)",
     r"^window: '[^']*' (is not a time range|is not a time of day|ends before it starts)",
     r"^window: time ranges overlap in ",
+    r"^line_group: no line group \S+ in voice\.line_groups ",
 )]
 REQUIRED_TO_CREATE = re.compile(r"^\w+: required$")  # only a PUT (an upsert) may leave one out
 

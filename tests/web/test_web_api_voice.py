@@ -66,6 +66,7 @@ def test_create_from_numbers_then_show_and_list(api):
     ({"numbers": ["13800138000"], "retry_minutes": 100000}, "retry_minutes"),
     ({"numbers": ["13800138000"], "kind": "robocall"}, "kind"),
     ({"numbers": ["13800138000"], "line_group": "e1,Hangup"}, "line_group"),
+    ({"numbers": ["13800138000"], "line_group": "gsm"}, "line_group"),  # not one of [voice] line_groups
     ({"numbers": ["13800138000"], "colour": "red"}, "colour"),
     ({"customer_ids": [0]}, "customer_ids[0]"),
 ])

@@ -62,7 +62,8 @@ def test_bad_input_exits_2_naming_the_field_and_creates_nothing(run_cli, config_
              (["--file", tmp_path / "missing.csv"], "file:"),
              (["--file", tmp_path / "bad.csv"], "file: line 2: no customer 'C-404'"),
              (["--file", tmp_path / "nothing.csv"], "file: no column of numbers"),
-             (["--group", "没有这个组"], "group: no group '没有这个组'")]
+             (["--group", "没有这个组"], "group: no group '没有这个组'"),
+             (["--numbers", "13800138000", "--line-group", "gsm"], "line_group: no line group gsm in voice.line_groups")]
     for args, words in cases:
         assert words in one_error_line(run_cli("voice", "create", "坏", *args, config_path=config_file)), args
     assert VoiceCampaign.select().count() == 0

@@ -56,7 +56,8 @@ REFUSED = ("a notice_type with a kind other than notice, or with numbers instead
            "a survey without a script; options on a question that is not a choice, or a choice without them",
            "a return visit to numbers instead of customers, or to a customer who holds no policy",
            "a customer lacking a fact the notice type speaks (a due date, an amount), or without the claim it is about",
-           "a window whose time ranges are not HH:MM-HH:MM within a day, end before they start, or overlap")
+           "a window whose time ranges are not HH:MM-HH:MM within a day, end before they start, or overlap",
+           "a line_group that is not one of the box's [voice] line_groups")
 
 
 @api_route("POST", "/voice/campaigns", "Create a voice campaign (a draft: start it to call)",
