@@ -30,6 +30,13 @@ def campaign_report(campaign_id):
     return _report(campaign, _counts([campaign_id]).get(campaign_id, {}))
 
 
+def campaign_reports(campaign_ids):
+    """The reports of these campaigns (those that exist), counted in one query."""
+    found = list(VoiceCampaign.select().where(VoiceCampaign.id.in_(campaign_ids))) if campaign_ids else []
+    counts = _counts([c.id for c in found]) if found else {}
+    return [_report(c, counts.get(c.id, {})) for c in found]
+
+
 def campaign_page(before=None, limit=listings.PAGE_SIZE):
     """A Page of campaign reports, newest first (their counts in one query)."""
     page = listings.keyset(VoiceCampaign.select(), VoiceCampaign.id, before, limit)

@@ -6,6 +6,7 @@ is shown in the page's language and changes nothing. The browser test at two wid
 the calls made through a real Asterisk, is test_web_voice_browser.py."""
 import csv
 import io
+import json
 import os
 import re
 import time
@@ -158,6 +159,8 @@ def test_results_translated_filtered_exported_and_masked(admin_client, server):
     assert "13700137000" in by_digits[by_digits.index('id="voice-attempts"'):]
     bad = admin_client.page(f"/voice/{campaign_id}?number=abc").text
     assert "输入有误: number：&#039;abc&#039; 不是号码，也不是号码的尾号" in bad
+    listed = admin_client.get(f"/voice.json?ids={campaign_id},999,x,99999999999999999999")  # the list's refresh
+    assert list(json.loads(listed.text)) == [str(campaign_id)] and json.loads(listed.text)[str(campaign_id)]["done"] == 2
     live = admin_client.get(f"/voice/{campaign_id}.json")
     assert live.getheader("Content-Type").startswith("application/json") and '"confirmation_rate": "100.0%"' in live.text
     exported = admin_client.get(f"/voice/{campaign_id}/attempts.csv?result=confirmed")

@@ -18,8 +18,9 @@ import bottle
 from appliance.errors import InputError, NotFound
 from appliance.models import ContactGroup
 from appliance.privacy import mask_mobile
+from appliance.services import notices
 from appliance.voice import control, listing, sources, surveys
-from appliance.voice.models import ATTEMPT_STATES, RESULTS, CallAnswer, CallAttempt, VoiceCampaign
+from appliance.voice.models import ATTEMPT_STATES, RESULTS, CallAnswer, CallAttempt
 from web.api import json_response
 from web.pages import N_, check_upload_size, error_page, page, page_url, respond
 
@@ -47,7 +48,6 @@ SCREEN_LABELS = {"valid": N_("Valid number"), "invalid": N_("Invalid number"),
                  "unreachable": N_("Unreachable or powered off"), "unknown": N_("Result unknown")}
 CREATABLE = ("notice", "survey", "return_visit", "screening")  # monitor campaigns come from the settings
 ACTIONS = {"start": N_("Start"), "pause": N_("Pause"), "resume": N_("Resume"), "cancel": N_("Cancel campaign")}
-SOURCES = ("list", "group", "file")
 MAX_UPLOAD = 20 * 1024 * 1024
 UPLOAD_DAYS = 1
 UPLOAD_NAME = re.compile(r"^voice-[0-9a-f]{16}\.(csv|xlsx|txt)$")  # what the confirmation step carries
@@ -98,9 +98,8 @@ def voice_page(ctx):
 
 @page("/voice.json", "view")
 def voice_json(ctx):
-    ids = [int(i) for i in ctx.query("ids").split(",") if i.isdigit()][:100]
-    return json_response(200, {str(i): live(ctx, listing.campaign_report(i)) for i in ids
-                                if VoiceCampaign.get_or_none(VoiceCampaign.id == i)})
+    ids = [int(i) for i in ctx.query("ids").split(",") if i.isdigit() and len(i) < 19][:100]
+    return json_response(200, {str(r["id"]): live(ctx, r) for r in listing.campaign_reports(ids)})
 
 
 def form_values(ctx):
@@ -110,7 +109,6 @@ def form_values(ctx):
 
 def notice_types(ctx):
     """(type, title) of the notice catalogue, the title in the page's language."""
-    from appliance.services import notices
     side = 0 if ctx.lang == "zh" else -1
     return [(n["type"], n["title"].split(" / ")[side]) for n in notices.catalogue()]
 
