@@ -1,0 +1,229 @@
+"""Ticket figures (appliance.tickets.figures) on a known data set: tickets with exact times
+and histories in the box's zone (Asia/Shanghai, where a UTC week would differ), every
+number asserted, on SQLite and a real PostgreSQL; the CSV carries the same numbers."""
+import csv
+import datetime
+import io
+
+import pytest
+
+from appliance import clock, db as dbmod
+from appliance.config import Config
+from appliance.errors import InputError
+from appliance.models import Staff
+from appliance.tickets import figures
+from appliance.tickets.models import Department, Ticket, TicketEvent
+
+KINDS0 = dict.fromkeys(figures.TICKET_KINDS, 0)
+SOURCES0 = dict.fromkeys(figures.TICKET_SOURCES, 0)
+SLA0 = dict.fromkeys(figures.SLA_OUTCOMES, 0)
+NOW_LOCAL = datetime.datetime(2026, 11, 25, 12, 0)  # Wednesday of week 48
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_database(request, tmp_path):
+    if request.param == "sqlite":
+        yield request.getfixturevalue("database")
+        return
+    url = request.getfixturevalue("postgres_server")()  # a fresh database for each test
+    db = dbmod.open_database(Config({"data_dir": str(tmp_path), "database.url": url}))
+    dbmod.migrate(db)
+    yield db
+    db.close()
+
+
+def at(day, hour=0, minute=0):
+    """The instant of a wall-clock time in November 2026 in the box's zone."""
+    return clock.instant(datetime.datetime(2026, 11, day, hour, minute))
+
+
+def ticket(kind, source, created, *, staff=None, dept=None, assignee="", due=None, status="new", closed=None,
+           events=()):
+    """A ticket and its history: events are (instant, action, to_status, by), each from the
+    status the one before left (as appliance.tickets.lifecycle writes them)."""
+    t = Ticket.create(kind=kind, source=source, created_at=created, updated_at=created, staff=staff,
+                      department=dept, assignee=assignee, due_at=due, status=status, closed_at=closed)
+    was = "new"
+    for when, action, to_status, by in events:
+        TicketEvent.create(ticket=t, at=when, action=action, from_status=was, to_status=to_status, by=by)
+        was = to_status
+    return t
+
+
+@pytest.fixture
+def known(any_database):
+    """The data set (comments: what each ticket tests). Weeks 46-48 are 11-09..15, 11-16..22,
+    11-23..29 on the box's calendar; now is 11-25 12:00 there."""
+    clock.set_zone("Asia/Shanghai")
+    service, claims = Department.create(name="客服部"), Department.create(name="理赔部")
+    zhang = Staff.create(badge_no="A001", name="张三", department="销售一部")
+    li = Staff.create(badge_no="A002", name="李四", department="销售二部")
+    # W46: answered in time (the first answer counts), returned, answered again late, closed;
+    # a note afterwards changes no status.
+    ticket("complaint", "sms", at(9, 10), staff=zhang, dept=service, assignee="alice", due=at(10, 10),
+           events=[(at(9, 11), "assigned", "assigned", "admin"), (at(10, 9), "answered", "answered", "alice"),
+                   (at(10, 9, 30), "returned", "returned", "desk"), (at(10, 11), "answered", "answered", "alice"),
+                   (at(10, 12), "closed", "closed", "desk"), (at(20, 9), "noted", "closed", "alice")])
+    # W47 here (Sunday 17:00 in UTC): answered late, returned, answered again, closed, reopened.
+    ticket("complaint", "ivr", at(16, 1), staff=zhang, dept=claims, assignee="bob", due=at(17, 1),
+           events=[(at(16, 2), "assigned", "assigned", "admin"), (at(18, 10), "answered", "answered", "bob"),
+                   (at(18, 15), "returned", "returned", "desk"), (at(19, 9), "answered", "answered", "bob"),
+                   (at(19, 10), "closed", "closed", "desk"), (at(20, 9), "reopened", "assigned", "desk")])
+    # W46: never touched, past due.
+    ticket("callback", "web", at(12, 9), due=at(12, 11))
+    # Before the history (migration 0015): closed in W46, and closed only in W47.
+    ticket("agent-report", "ivr", at(10, 8), status="closed", closed=at(11, 8))
+    ticket("alert", "system", at(13, 8), status="closed", closed=at(20, 8))
+    # Opened before the figures' first week, answered in W47 by carol: an answer given in W47
+    # (the SMS to the customer and a note afterwards are no answers).
+    ticket("complaint", "voice", at(1, 8), dept=service, assignee="carol", due=at(3, 8),
+           events=[(at(2, 8), "assigned", "assigned", "admin"), (at(17, 10), "answered", "answered", "carol"),
+                   (at(17, 10, 1), "notified", "answered", "system"), (at(18, 8), "noted", "answered", "dave")])
+    # W48: assigned, not yet due; a complaint about nobody in particular; W48 here (W47 in UTC).
+    ticket("inquiry", "api", at(24, 10), dept=service, assignee="alice", due=at(26, 10),
+           events=[(at(24, 10, 30), "assigned", "assigned", "admin")])
+    ticket("complaint", "sms", at(25, 11))
+    ticket("complaint", "web", at(23, 0, 30), staff=li, dept=claims)
+    return clock.instant(NOW_LOCAL)
+
+
+def test_weekly_figures_of_a_known_data_set(known):
+    data = figures.figures("week", datetime.date(2026, 11, 10), datetime.date(2026, 11, 25), now=known)
+    assert (data["period"], data["from"], data["to"]) == ("week", "2026-11-09", "2026-11-29")
+    w46, w47, w48 = data["periods"]
+    assert [(p["label"], p["first"], p["last"]) for p in data["periods"]] == [
+        ("2026-W46", "2026-11-09", "2026-11-15"), ("2026-W47", "2026-11-16", "2026-11-22"),
+        ("2026-W48", "2026-11-23", "2026-11-29")]
+    assert (w47["start"], w47["end"]) == (datetime.datetime(2026, 11, 15, 16), datetime.datetime(2026, 11, 22, 16))
+
+    assert w46["opened"] == 4
+    assert w46["by_kind"] == {**KINDS0, "complaint": 1, "callback": 1, "agent-report": 1, "alert": 1}
+    assert w46["by_source"] == {**SOURCES0, "sms": 1, "web": 1, "ivr": 1, "system": 1}
+    assert w46["by_department"] == {"客服部": 1, "": 3}
+    assert w46["by_handler"] == {"alice": 1, "": 3}
+    assert w46["answered_by"] == {"alice": 2}
+    assert w46["sla"] == {**SLA0, "met": 1, "overdue": 1}
+    assert w46["sla_by_department"] == {"客服部": {**SLA0, "met": 1}, "": {**SLA0, "overdue": 1}}
+    assert w46["sla_by_handler"] == {"alice": {**SLA0, "met": 1}, "": {**SLA0, "overdue": 1}}
+    assert (w46["complaints"], w46["complaints_by_department"]) == (1, {"客服部": 1})
+    assert w46["complaints_by_agent"] == [
+        {"staff_id": 1, "badge_no": "A001", "name": "张三", "department": "销售一部", "complaints": 1}]
+    # At W46's end: the untouched callback (past due), the alert closed only later, the
+    # ticket from before (assigned, past due); the closed ones are not there.
+    assert w46["backlog"] == {"at": w46["end"], "open": 3, "past_due": 2,
+                              "by_status": {"new": 2, "assigned": 1, "in_progress": 0, "answered": 0,
+                                            "returned": 0},
+                              "by_age": {"0-1d": 0, "1-3d": 1, "3-7d": 1, "7d+": 1}}
+
+    assert w47["opened"] == 1
+    assert w47["by_kind"] == {**KINDS0, "complaint": 1} and w47["by_source"] == {**SOURCES0, "ivr": 1}
+    assert (w47["by_department"], w47["by_handler"]) == ({"理赔部": 1}, {"bob": 1})
+    assert w47["answered_by"] == {"bob": 2, "carol": 1}
+    assert w47["sla"] == {**SLA0, "missed": 1}  # the first answer counts: late
+    assert w47["sla_by_handler"] == {"bob": {**SLA0, "missed": 1}}
+    assert w47["complaints_by_department"] == {"理赔部": 1}
+    assert [(a["badge_no"], a["complaints"]) for a in w47["complaints_by_agent"]] == [("A001", 1)]
+    # At W47's end: the reopened complaint (assigned, 6 days 23 h old, past due), the callback,
+    # the old one answered by carol (answered: not past due).
+    assert w47["backlog"] == {"at": w47["end"], "open": 3, "past_due": 2,
+                              "by_status": {"new": 1, "assigned": 1, "in_progress": 0, "answered": 1,
+                                            "returned": 0},
+                              "by_age": {"0-1d": 0, "1-3d": 0, "3-7d": 1, "7d+": 2}}
+
+    assert w48["opened"] == 3
+    assert w48["by_kind"] == {**KINDS0, "inquiry": 1, "complaint": 2}
+    assert w48["by_source"] == {**SOURCES0, "api": 1, "sms": 1, "web": 1}
+    assert w48["by_department"] == {"客服部": 1, "": 1, "理赔部": 1}
+    assert w48["by_handler"] == {"alice": 1, "": 2}
+    assert w48["answered_by"] == {}
+    assert w48["sla"] == {**SLA0, "pending": 1}
+    assert (w48["complaints"], w48["complaints_by_department"]) == (2, {"": 1, "理赔部": 1})
+    assert w48["complaints_by_agent"] == [
+        {"staff_id": 2, "badge_no": "A002", "name": "李四", "department": "销售二部", "complaints": 1},
+        {"staff_id": None, "badge_no": "", "name": "", "department": "", "complaints": 1}]
+    # The running week: its backlog now.
+    assert w48["backlog"] == {"at": known, "open": 6, "past_due": 2,
+                              "by_status": {"new": 3, "assigned": 2, "in_progress": 0, "answered": 1,
+                                            "returned": 0},
+                              "by_age": {"0-1d": 1, "1-3d": 2, "3-7d": 0, "7d+": 3}}
+
+    totals = data["totals"]
+    assert (totals["opened"], totals["complaints"]) == (8, 4)
+    assert totals["sla"] == {**SLA0, "met": 1, "missed": 1, "overdue": 1, "pending": 1}
+    assert totals["answered_by"] == {"alice": 2, "bob": 2, "carol": 1}
+    assert totals["complaints_by_department"] == {"客服部": 1, "理赔部": 2, "": 1}
+    assert [(a["badge_no"], a["complaints"]) for a in totals["complaints_by_agent"]] == [
+        ("A001", 2), ("A002", 1), ("", 1)]
+
+
+def test_monthly_figures_and_a_future_period(known):
+    data = figures.figures("month", datetime.date(2026, 10, 5), datetime.date(2026, 12, 1), now=known)
+    october, november, december = data["periods"]
+    assert [p["label"] for p in data["periods"]] == ["2026-10", "2026-11", "2026-12"]
+    assert (data["from"], data["to"]) == ("2026-10-01", "2026-12-31")
+    assert october["opened"] == 0 and october["backlog"]["open"] == 0
+    assert november["opened"] == 9
+    assert november["sla"] == {**SLA0, "met": 1, "missed": 2, "overdue": 1, "pending": 1}  # carol: late
+    assert november["answered_by"] == {"alice": 2, "bob": 2, "carol": 1}
+    assert november["backlog"]["open"] == 6  # the month is still running: now
+    assert december["opened"] == 0 and december["backlog"] is None  # not begun
+
+
+def test_csv_has_every_number_once_per_row(known):
+    data = figures.figures("week", datetime.date(2026, 11, 16), datetime.date(2026, 11, 22), now=known)
+    out = io.StringIO()
+    figures.write_csv(data, out)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == list(figures.CSV_HEADER)
+    by_key = {tuple(r[3:6]): int(r[6]) for r in rows[1:]}
+    assert all(r[:3] == ["2026-W47", "2026-11-16", "2026-11-22"] for r in rows[1:])
+    assert len(by_key) == len(rows) - 1  # no figure twice
+    assert by_key[("opened", "", "")] == 1
+    assert by_key[("kind", "complaint", "")] == 1 and by_key[("kind", "inquiry", "")] == 0
+    assert by_key[("answered_by", "bob", "")] == 2 and by_key[("answered_by", "carol", "")] == 1
+    assert by_key[("sla", "missed", "")] == 1
+    assert by_key[("sla_handler", "bob", "missed")] == 1 and by_key[("sla_department", "理赔部", "met")] == 0
+    assert by_key[("complaints_agent", "A001", "张三")] == 1
+    assert by_key[("backlog", "open", "")] == 3 and by_key[("backlog", "past_due", "")] == 2
+    assert by_key[("backlog_age", "7d+", "")] == 2 and by_key[("backlog_status", "answered", "")] == 1
+
+
+def test_figures_are_group_by_queries_not_a_query_per_ticket(known):
+    """The number of queries does not grow with the tickets: 4 for the periods' counts and
+    one backlog query per period begun."""
+    def count_queries():
+        db, executed = dbmod.database.obj, []
+        original = db.execute_sql
+
+        def counting(sql, *args, **kwargs):
+            executed.append(sql)
+            return original(sql, *args, **kwargs)
+        db.execute_sql = counting
+        try:
+            figures.figures("week", datetime.date(2026, 11, 9), datetime.date(2026, 11, 25), now=known)
+        finally:
+            del db.execute_sql
+        return len([s for s in executed if s.lstrip().upper().startswith("SELECT")])
+    before = count_queries()
+    for i in range(20):
+        ticket("complaint", "sms", at(17, 9) + datetime.timedelta(minutes=i), due=at(18, 9))
+    assert count_queries() == before == 4 + 3
+
+
+@pytest.mark.parametrize("args, field", [
+    (("day", None, None), "period"),
+    (("week", datetime.date(2026, 11, 20), datetime.date(2026, 11, 10)), "from"),
+    (("week", datetime.date(2024, 1, 1), datetime.date(2026, 11, 10)), "from"),
+])
+def test_bad_input_names_the_field(database, args, field):
+    with pytest.raises(InputError) as refused:
+        figures.figures(*args)
+    assert refused.value.field == field and str(refused.value).startswith(f"{field}: ")
+
+
+def test_default_range_ends_today(database):
+    now = datetime.datetime(2026, 11, 25, 12)
+    weeks = figures.figures("week", now=now)["periods"]
+    assert len(weeks) == figures.DEFAULT_COUNT["week"] and weeks[-1]["label"] == "2026-W48"
+    months = figures.figures("month", now=now)["periods"]
+    assert [m["label"] for m in months] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
