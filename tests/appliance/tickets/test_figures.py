@@ -4,6 +4,7 @@ number asserted, on SQLite and a real PostgreSQL; the CSV carries the same numbe
 import csv
 import datetime
 import io
+import json
 
 import pytest
 
@@ -11,7 +12,7 @@ from appliance import clock, db as dbmod
 from appliance.config import Config
 from appliance.errors import InputError
 from appliance.models import Staff
-from appliance.tickets import figures
+from appliance.tickets import figures, figures_cli
 from appliance.tickets.models import Department, Ticket, TicketEvent
 
 KINDS0 = dict.fromkeys(figures.TICKET_KINDS, 0)
@@ -52,8 +53,12 @@ def ticket(kind, source, created, *, staff=None, dept=None, assignee="", due=Non
 
 @pytest.fixture
 def known(any_database):
-    """The data set (comments: what each ticket tests). Weeks 46-48 are 11-09..15, 11-16..22,
-    11-23..29 on the box's calendar; now is 11-25 12:00 there."""
+    return load_known()
+
+
+def load_known():
+    """The data set (comments: what each ticket tests); returns now. Weeks 46-48 are
+    11-09..15, 11-16..22, 11-23..29 on the box's calendar; now is 11-25 12:00 there."""
     clock.set_zone("Asia/Shanghai")
     service, claims = Department.create(name="客服部"), Department.create(name="理赔部")
     zhang = Staff.create(badge_no="A001", name="张三", department="销售一部")
@@ -227,3 +232,30 @@ def test_default_range_ends_today(database):
     assert len(weeks) == figures.DEFAULT_COUNT["week"] and weeks[-1]["label"] == "2026-W48"
     months = figures.figures("month", now=now)["periods"]
     assert [m["label"] for m in months] == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11"]
+
+
+def test_command_line_figures_as_table_json_and_csv(database, run_cli, config_file):
+    load_known()  # in the SQLite database of config_file
+    args = ("tickets", "figures", "--period", "week", "--from", "2026-11-16", "--to", "2026-11-22")
+    table = run_cli(*args, config_path=config_file)
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines() == ["\t".join(figures_cli.TABLE),
+                                         "2026-W47\t2026-11-16\t2026-11-22\t1\t0\t1\t0\t0\t1\t3\t2"]
+    as_json = json.loads(run_cli(*args, "--json", config_path=config_file).stdout)
+    assert as_json["periods"][0]["answered_by"] == {"bob": 2, "carol": 1}
+    assert as_json["periods"][0]["end"] == "2026-11-23T00:00:00+08:00"  # the box's offset, as the API
+    as_csv = run_cli(*args, "--csv", config_path=config_file).stdout
+    rows = list(csv.reader(io.StringIO(as_csv)))
+    assert rows[0] == list(figures.CSV_HEADER)
+    assert ["2026-W47", "2026-11-16", "2026-11-22", "complaints_agent", "A001", "张三", "1"] in rows
+
+
+@pytest.mark.parametrize("args, field", [
+    (("--from", "2026-13-01"), "from"), (("--to", "yesterday"), "to"),
+    (("--from", "2026-11-20", "--to", "2026-11-10"), "from"), (("--period", "month", "--from", "2010-01-01"), "from"),
+])
+def test_command_line_refuses_bad_input_naming_the_field(run_cli, config_file, args, field):
+    result = run_cli("-q", "tickets", "figures", *args, config_path=config_file)
+    assert result.returncode == 2 and result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith(f"appliance: error: {field}: "), line
