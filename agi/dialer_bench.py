@@ -305,7 +305,7 @@ def stop_child(proc):
 
 def child():
     """The dialer process: a spec line on stdin, "ready" on stdout once connected, then
-    the dialer's loop from the next line on stdin until SIGTERM."""
+    the dialer's loop from the next line on stdin until SIGTERM or the end of stdin."""
     from agi.ami import Manager
     from agi.dialer import Dialer, LineGroup
     from appliance import db as dbmod
@@ -317,7 +317,10 @@ def child():
                     caller_id="95500", cdr_path=spec["cdr"], answer_context=ANSWERED)
     signal.signal(signal.SIGTERM, lambda *_: dialer.stop())
     print("ready", flush=True)
-    sys.stdin.readline()
+    if not sys.stdin.readline():
+        return 1  # the bench went away before it began
+    # The bench's end of stdin closing (it stopped, or died) stops the dialer too.
+    threading.Thread(target=lambda: (sys.stdin.read(), dialer.stop()), daemon=True).start()
     try:
         dialer.run()
     finally:

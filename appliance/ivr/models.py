@@ -112,8 +112,7 @@ class AgentCheck(BaseModel):
     call_id = IntegerField(null=True)  # a report of the visit is a ticket of kind agent-report
 
 
-MENU_ACTIONS = ("menu", "policy", "agent_check", "claim", "message", "callback", "phone_application", "operator",
-                "ticket_status")
+MENU_ACTIONS = ("menu", "policy", "agent_check", "claim", "message", "callback", "phone_application", "operator")
 
 
 MENU_FALLBACKS = ("goodbye", "operator", "back")
