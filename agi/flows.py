@@ -8,13 +8,14 @@ before the caller is told about it.
 import logging
 import os
 
-from agi import texts
+from agi import speech, texts
 from agi.channel import AgiCommandFailed, CallerHungUp
 from agi.session import EndCall
 from appliance import clock, phones
 from appliance.errors import InputError
 from appliance.ivr import calls, queries, tickets, verification
 from appliance.sms import outbox
+from appliance.tickets import status_query
 
 log = logging.getLogger(__name__)
 
@@ -393,6 +394,49 @@ def service_request(node, session, kind, confirm_prompt):
     tell_ticket(session, ticket, to_number=number)
 
 
+# --- 6 the state of a request -------------------------------------------------------------------
+
+def ticket_status(node, session):
+    """Key a reference number, hear its state: the answer once answered, the due time
+    while open. Only the caller's own (appliance/tickets/status_query.py); a wrong try
+    counts toward the day's limit, and the node's retries limit them per call."""
+    if intro(node, session):
+        return
+    if phones.e164_or_none(session.caller_id) is None:
+        session.play("ticket_query_no_number")  # owns nothing: no number can be told
+        return
+    session.enter("ticket_number")
+    for attempt in range(node.retries + 1):
+        digits = session.ask_digits("ticket_enter_number", 16, node.timeout_ms)
+        if digits.startswith("*"):
+            return
+        if not digits:
+            session.play("no_input")
+            continue
+        answer = session.write(status_query.ask, session.caller_id, digits, "ivr")  # logged before told
+        if answer.limited:
+            session.call.note("ticket query limited")
+            session.play("ticket_query_limited")
+            return
+        if answer.ticket is not None:
+            session.call.note(f"ticket {answer.ticket.number} told")
+            session.enter("ticket_info")
+            listen(node, session, ticket_items(session, answer))
+            return
+        session.call.note("ticket query: no such ticket for this number")
+        session.play("ticket_not_found")
+
+
+def ticket_items(session, answer):
+    items = ["ticket_number_is", *session.say_digits(answer.ticket.number), f"ticket_state_{answer.state}"]
+    if answer.answer:
+        items += ["ticket_answer_is", session.text(answer.answer)]
+    elif answer.due_at:
+        due = clock.local(answer.due_at)
+        items += ["ticket_due_is", *session.say_date(due), *speech.time_of_day(due, session.language)]
+    return items
+
+
 # --- operator ----------------------------------------------------------------------------------
 
 # Queue() outcomes in which the caller never reached anyone.
@@ -444,4 +488,5 @@ def operator_node(node, session):
 FLOWS = {
     "policy": policy_service, "agent_check": agent_check, "claim": claim_status, "message": leave_message,
     "callback": callback, "phone_application": phone_application, "operator": operator_node,
+    "ticket_status": ticket_status,
 }

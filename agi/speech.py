@@ -73,6 +73,18 @@ def date(day, language="zh"):
     return digits(f"{day.year:04d}") + ["year"] + _zh_int(day.month) + ["month"] + _zh_int(day.day) + ["day"]
 
 
+def time_of_day(moment, language="zh"):
+    """15:30 -> 十五点三十分 / fifteen thirty; 15:00 -> 十五点 / fifteen o'clock;
+    09:05 -> 九点五分 / nine zero five (a 24-hour clock: no am/pm to mishear)."""
+    hour, minute = moment.hour, moment.minute
+    if language != "zh":
+        if not minute:
+            return _en_int(hour) + ["oclock"]
+        return _en_int(hour) + (["n_0"] if minute < 10 else []) + _en_int(minute)
+    hours = ["n_liang"] if hour == 2 else _zh_int(hour)  # 两点, not 二点
+    return hours + ["dian"] + (_zh_int(minute) + ["fen"] if minute else [])
+
+
 # --- Mandarin ---------------------------------------------------------------------
 
 def _zh_int(value):

@@ -112,7 +112,8 @@ class AgentCheck(BaseModel):
     call_id = IntegerField(null=True)  # a report of the visit is a ticket of kind agent-report
 
 
-MENU_ACTIONS = ("menu", "policy", "agent_check", "claim", "message", "callback", "phone_application", "operator")
+MENU_ACTIONS = ("menu", "policy", "agent_check", "claim", "message", "callback", "phone_application", "operator",
+                "ticket_status")
 
 
 MENU_FALLBACKS = ("goodbye", "operator", "back")

@@ -1,7 +1,8 @@
 """Auto-reply keywords: what a texted code means and the answer it gets.
 
 Defaults: customers text CX (policies and next due dates), JF (recent
-payments), LP (claim status); staff text YJ (month and quarter performance);
+payments), LP (claim status), GD + a ticket number (its state; GD alone lists
+theirs: appliance/tickets/status_query.py); staff text YJ (month and quarter performance);
 DY / QXDY + topic (un)subscribe; 退订, TD or T opt out of marketing. Admins add
 keywords (a code that answers with a template) or switch defaults off in the
 Keyword table.
@@ -21,10 +22,14 @@ from appliance.services import templates
 from appliance.services.models import KEYWORD_ACTIONS, Keyword
 from appliance.services.notices import format_amount, format_date
 from appliance.services.templates import Renderer, word
+from appliance.tickets import status_query
 
 DEFAULT_KEYWORDS = {"CX": "policies", "JF": "payments", "LP": "claims", "YJ": "performance",
-                    "DY": "subscribe", "QXDY": "unsubscribe", "退订": "optout", "TD": "optout", "T": "optout"}
-TAKES_ARGUMENT = ("subscribe", "unsubscribe")  # 'DY TJ', 'DYTJ', 'QXDY 体检'
+                    "DY": "subscribe", "QXDY": "unsubscribe", "退订": "optout", "TD": "optout", "T": "optout",
+                    "GD": "ticket_status"}
+TAKES_ARGUMENT = ("subscribe", "unsubscribe", "ticket_status")  # 'DY TJ', 'DYTJ', 'QXDY 体检', 'GD 2611300004'
+# An argument that is not of this shape is no keyword: "GDP…" is a message for staff.
+ARGUMENT_SHAPES = {"ticket_status": lambda argument: status_query.keyed_number(argument).isdigit()}
 MAX_LINES = 5  # keep an answer to two or three SMS parts
 TRAILING = " \t\r\n。.!！?？,，;；"
 
@@ -54,7 +59,9 @@ def match(text):
     for keyword in sorted(table, key=len, reverse=True):  # QXDY before DY
         action, template_key = table[keyword]
         if action in TAKES_ARGUMENT and body.startswith(keyword) and len(body) > len(keyword):
-            return keyword, action, template_key, body[len(keyword):].strip()
+            argument = body[len(keyword):].strip()
+            if ARGUMENT_SHAPES.get(action, bool)(argument):
+                return keyword, action, template_key, argument
     return None
 
 

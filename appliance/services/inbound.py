@@ -20,6 +20,7 @@ from appliance.services.models import InboundRoute, Topic
 from appliance.services.templates import Renderer, word
 from appliance.sms.models import InboundMessage
 from appliance.sms.outbox import queue_message
+from appliance.tickets import status_query
 
 log = logging.getLogger(__name__)
 BACKLOG_DAYS = 7  # older unrouted messages (e.g. restored from a backup) are left for staff
@@ -76,6 +77,8 @@ def decide(message, config, now):
             return _subscription(action, argument, number, language)
         if action == "reply":
             return "reply", keyword, (template_key, _names(number), language)
+        if action == "ticket_status":
+            return _ticket_status(number, argument, language, now)
         key, variables, language = autoreply.answer_query(config, action, number, now)
         return action, keyword, (key, variables, language)
 
@@ -94,6 +97,22 @@ def _subscription(action, argument, number, language):
         subscriptions.unsubscribe(topic, number)
         key = "reply_unsubscribed"
     return action, topic.code, (key, {"topic": topic.name, "code": topic.code}, language)
+
+
+def _ticket_status(number, keyed, language, now):
+    """GD + number: that ticket's state, if it is the sender's; GD alone: their latest."""
+    if not keyed:
+        found = status_query.tickets_of(number)
+        language = _ticket_language(found[0] if found else None, language)
+        return "ticket_status", "list", (*status_query.sms_list(found, word, language), language)
+    answer = status_query.ask(number, keyed, "sms", now)
+    detail = "limited" if answer.limited else answer.ticket.number if answer.ticket else f"no ticket {keyed}"
+    language = _ticket_language(answer.ticket, language)
+    return "ticket_status", detail, (*status_query.sms_reply(answer, word, language), language)
+
+
+def _ticket_language(ticket, language):
+    return ticket.customer.language if ticket is not None and ticket.customer_id else language
 
 
 def _ticket(message, config, language):

@@ -23,7 +23,7 @@ from appliance.sms.models import CATEGORIES, InboundMessage
 LANGUAGES = ("zh", "en")
 CAMPAIGN_KINDS = ("bulk", "survey", "schedule", "subscription", "bench")
 KEYWORD_ACTIONS = ("policies", "payments", "claims", "performance", "subscribe", "unsubscribe",
-                   "optout", "reply")
+                   "optout", "reply", "ticket_status")
 OPTOUT_KINDS = ("optout", "dnd")  # optout: no marketing; dnd: nothing but service notices
 
 

@@ -5,7 +5,7 @@ can be `returned` for re-handling by the front desk, and a closed ticket reopene
 change is a TicketEvent row (who, when, what was said): the history is only ever appended
 to, never overwritten. Enumerations are CHECK constraints, as in appliance/models.py.
 """
-from peewee import CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from appliance import clock
 from appliance.db import BaseModel
@@ -83,3 +83,18 @@ class TicketEvent(BaseModel):
     department = CharField(default="")  # as it was named then
     assignee = CharField(default="")
     text = TextField(default="")        # what was said: the answer, the reason, the note
+
+
+class TicketQuery(BaseModel):
+    """A customer asked a ticket's state (appliance.tickets.status_query): who, how, which
+    number was keyed and whether they were told. Wrong tries per number and day are
+    counted from these rows."""
+    at = DateTimeField(default=clock.now, index=True)
+    number = CharField(index=True)      # the asker: E.164 when it parses, else as received
+    channel = CharField(constraints=[one_of("channel", ("sms", "ivr"))])
+    keyed = CharField(default="")       # the ticket number asked for, as given
+    ticket_id = IntegerField(null=True)  # the ticket told, when one was
+    found = BooleanField(default=False)
+
+
+HANDOFF_DIRECTIONS = ("out", "in")

@@ -281,9 +281,9 @@ def test_admin_menu_edit_reaches_new_calls(dial, agi_server):
     from appliance.ivr.models import MenuNode
     agi_server.menus.ttl = 0  # no caching wait in this test
     claim = MenuNode.get(MenuNode.name == "claim")
-    claim.digit = "6"
+    claim.digit = "7"
     claim.save()
-    peer = dial([press("menu_main", "3"), press("menu_main", "6"), press("claim_enter_number", "*"),
+    peer = dial([press("menu_main", "3"), press("menu_main", "7"), press("claim_enter_number", "*"),
                  hang_up("menu_main")])
     assert peer.heard == ["welcome", "menu_main", "invalid_input", "menu_main", "claim_intro",
                           "claim_enter_number", "menu_main"]

@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "claims": N_("answer: claim progress"), "performance": N_("answer: staff performance"),
     "subscribe": N_("subscribe to a topic"), "unsubscribe": N_("unsubscribe from a topic"),
     "optout": N_("opt out of marketing"), "reply": N_("reply with a template"),
+    "ticket_status": N_("answer: a ticket's state (GD + ticket number)"),
 }
 
 

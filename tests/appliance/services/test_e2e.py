@@ -144,6 +144,13 @@ def test_services_through_the_simulator(appliance_box, run_cli):
     ack = wait_for(lambda: [t for t in texts_to(sim_dir, HOLDER) if "工单号" in t], what="ticket ack")
     ticket = Ticket.get(Ticket.source == "sms")
     assert ticket.number in ack[0] and "理赔" in ticket.text
+    # GD + its number: its state, to the holder; the agent asking the same hears nothing of it.
+    inject(run_cli, config_path, sim_dir, HOLDER, f"GD {ticket.number}")
+    state = wait_for(lambda: [t for t in texts_to(sim_dir, HOLDER) if "已受理，待处理" in t], what="GD answer")
+    assert ticket.number in state[0]
+    inject(run_cli, config_path, sim_dir, AGENT, f"gd{ticket.number}")
+    refused = wait_for(lambda: [t for t in texts_to(sim_dir, AGENT) if "没有这个工单号" in t], what="GD refusal")
+    assert "已受理" not in refused[0]
 
     # 退订: opted out; a marketing campaign then skips the holder; service still goes.
     inject(run_cli, config_path, sim_dir, HOLDER, "退订")
