@@ -105,11 +105,6 @@ SETTINGS = [
             editable=True, restart=("agi",)),
     Setting("agi.lockout_minutes", 60, "How long a policy stays locked out of the IVR.",
             editable=True, restart=("agi",)),
-    Setting("agi.staff_pin_attempts", 5,
-            "Wrong PINs in a row that lock a staff member's PIN for the staff line (内部联系).",
-            editable=True, restart=("agi",)),
-    Setting("agi.staff_lockout_minutes", 30, "How long a staff member's PIN stays locked after that.",
-            editable=True, restart=("agi",)),
     Setting("agi.message_max_seconds", 120, "Longest voice message a caller can leave.",
             editable=True, restart=("agi",)),
     Setting("agi.watchdog_seconds", 20,
@@ -205,6 +200,22 @@ SETTINGS = [
             "answers again: staff names, badge numbers or mobile numbers.", editable=True, restart=("dialer",)),
     Setting("voice.monitor_line_group", "default", "Line group (voice.line_groups) of monitoring test calls.",
             editable=True, restart=("dialer",)),
+
+    # --- tickets: service levels and escalation (appliance/tickets/sla.py, escalation.py) -----
+    Setting("tickets.sla", ["complaint=24h", "callback=2bh", "phone-application=4bh", "agent-report=8bh",
+                            "alert=4h", "return-visit=3d", "mobile-change=16bh", "inquiry=8bh"],
+            "Service level per ticket category: CATEGORY=N followed by h (hours), bh (business hours) or d (days); "
+            "a category without one has no due time.", restart=("services", "agi", "web")),
+    Setting("tickets.business_hours", "08:30-12:00,13:30-17:30",
+            "Business hours for service levels in bh, local time, on the box's working days (China's holiday "
+            "calendar and the days declared on the box): HH:MM-HH:MM, several separated by commas.",
+            restart=("services", "agi", "web")),
+    Setting("tickets.escalation_hours", 4.0,
+            "Hours between two reminders to the department head while a ticket stays overdue (0: remind once).",
+            restart=("services",)),
+    Setting("tickets.departments", [],
+            "Department a new ticket of a category goes to: CATEGORY=DEPARTMENT, e.g. complaint=客户服务部 "
+            "(others wait for the front desk to assign them).", restart=("services", "agi", "web")),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}

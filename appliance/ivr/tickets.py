@@ -2,40 +2,65 @@
 
 A ticket is a complaint or message left by a caller, a callback request, a
 phone application (电话投保), a report of an agent's visit, or an alert the
-appliance raises itself (e.g. a policy locked out of the IVR). Staff see them
-on the admin page and close them.
+appliance raises itself (e.g. a policy locked out of the IVR). Opening is
+here; what happens next (assign, answer, close…) is appliance/tickets/lifecycle.py.
 
 `Ticket.number` is the ticket's own number, told to the caller by voice and
 SMS: the day (yymmdd) followed by the row id, digits only so it can be keyed
 and read out. `Ticket.caller` is the phone number of the person it is for.
 """
+import logging
 from pathlib import Path
 
 from appliance import clock, listings, phones
+from appliance.config import Config
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound
-from appliance.tickets.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Ticket
+from appliance.errors import ConfigError, InputError, NotFound
+from appliance.tickets import sla
+from appliance.tickets.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Ticket, TicketEvent
+
+log = logging.getLogger(__name__)
 
 
 def open_ticket(kind, source, *, number, customer=None, staff=None, text="", recording="",
-                policy=None, call_id=None, now=None):
-    """Open a ticket and return it, committed, with its number set.
+                policy=None, call_id=None, message_id=None, by="", config=None, now=None):
+    """Open a ticket and return it, committed, with its number set, due by its category's
+    service level, routed to the category's department (tickets.departments) and its
+    `opened` event (and `assigned`, when routed) in the history, all in one transaction.
 
-    `number` is the caller's phone number (not the ticket number).
+    `number` is the caller's phone number (not the ticket number); `by` who opened it
+    (a user, a token; default the source); `config` gives the rules (default: the defaults).
     """
     if kind not in TICKET_KINDS:
         raise InputError(f"kind: must be one of {', '.join(TICKET_KINDS)}, got {kind!r}", field="kind")
     if source not in TICKET_SOURCES:
         raise InputError(f"source: must be one of {', '.join(TICKET_SOURCES)}, got {source!r}", field="source")
     now = now or clock.now()
+    config = config or Config()
+    due = _due(kind, now, config)  # outside the transaction: it reads the holiday overrides
+    by = by or source
     with write_transaction():
+        department = sla.department_for(kind, config)
         ticket = Ticket.create(kind=kind, source=source, caller=phones.as_received(number),
                                customer=customer, staff=staff, policy=policy, text=text or "",
-                               recording=str(recording or ""), call_id=call_id,
+                               recording=str(recording or ""), call_id=call_id, message_id=message_id,
+                               due_at=due, department=department, status="assigned" if department else "new",
                                created_at=now, updated_at=now)
         ticket.number = f"{clock.today(now):%y%m%d}{ticket.id:04d}"  # the box's day
         ticket.save(only=[Ticket.number])
+        TicketEvent.create(ticket=ticket, at=now, by=by, action="opened", to_status="new", text=text or "")
+        if department:
+            TicketEvent.create(ticket=ticket, at=now, by="system", action="assigned", from_status="new",
+                               to_status="assigned", department=department.name)
     return ticket
+
+
+def _due(kind, now, config):
+    try:
+        return sla.due_at(kind, now, config)
+    except ConfigError as exc:  # a caller's complaint is opened whatever the configuration says
+        log.error("ticket of kind %s opened without a due time: %s", kind, exc)
+        return None
 
 
 def get_ticket(number_or_id):

@@ -1,10 +1,12 @@
 """The services' background work, one pass at a time: route new inbound SMS
-(auto-reply, opt-out, surveys, tickets), fire due scheduled sends, and run the
-daily notice rules once a day after notices.run_at.
+(auto-reply, opt-out, surveys, tickets), fire due scheduled sends, run the
+daily notice rules once a day after notices.run_at, and remind department heads
+of overdue tickets (appliance/tickets/escalation.py).
 
 tick() is safe to call from several processes at once (every step is
 idempotent: a routed message has its InboundRoute row, a schedule's next run
-moves in the transaction that queues it, a notice's dedupe_key is unique), so
+moves in the transaction that queues it, a notice's dedupe_key is unique, a
+ticket's reminders are its `escalated` events), so
 it can run inside smsd's loop and in `appliance run services` alike.
 """
 import datetime
@@ -14,6 +16,7 @@ from appliance import clock
 from appliance import db as dbmod
 from appliance.daemon import Loop, serve
 from appliance.services import inbound as inbound_router, notices, schedules
+from appliance.tickets import escalation
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,8 @@ def tick(config, now=None):
     for name, step in (("inbound", lambda: inbound_router.route_pending(config, now)),
                        ("schedules", lambda: len(schedules.run_due(config, now))),
                        ("notices", lambda: notices.run(config, now)["queued"]
-                        if notices_due(config, now) else 0)):
+                        if notices_due(config, now) else 0),
+                       ("escalation", lambda: escalation.run(config, now))):
         try:
             done[name] = dbmod.retrying(step)  # steps are idempotent: a busy database is waited out
         except dbmod.Busy:
