@@ -28,7 +28,7 @@ import peewee
 from peewee import JOIN, SQL, fn
 
 from appliance import clock, db as dbmod
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from appliance.models import Staff
 from appliance.tickets.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Department, Ticket, TicketEvent
 
@@ -51,6 +51,16 @@ class Period:
     end: datetime.datetime
 
 
+def parse_day(text, field):
+    """A day given as YYYY-MM-DD (None or "" for none), else InputError naming `field`."""
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise InputError.of(N_("{field}: must be a date YYYY-MM-DD, got {text!r}"), field=field, text=text) from None
+
+
 def _month_after(day):
     return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
 
@@ -59,7 +69,7 @@ def periods(kind, first=None, last=None, now=None):
     """The weeks or months covering the box's days first..last (default: the last few up to
     today). InputError naming `period`, `from` or `to` when they make no sense."""
     if kind not in PERIODS:
-        raise InputError(f"period: must be one of {', '.join(PERIODS)}, got {kind!r}", field="period")
+        raise InputError.of(N_("{field}: must be week or month, got {text!r}"), field="period", text=kind)
     last = last or clock.today(now)
     if kind == "week":
         begin = (first or last - datetime.timedelta(weeks=DEFAULT_COUNT["week"] - 1))
@@ -68,12 +78,14 @@ def periods(kind, first=None, last=None, now=None):
         begin = first or (last.replace(day=1) - datetime.timedelta(days=150)).replace(day=1)
         begin = begin.replace(day=1)
     if first and first > last:
-        raise InputError(f"from: {first} is after to ({last})", field="from")
+        raise InputError.of(N_("{field}: {first} is after the last day ({last})"), field="from", first=str(first),
+                            last=str(last))
     out = []
     while begin <= last:
         following = begin + datetime.timedelta(weeks=1) if kind == "week" else _month_after(begin)
         if len(out) == MAX_PERIODS:
-            raise InputError(f"from: at most {MAX_PERIODS} {kind}s at a time", field="from")
+            raise InputError.of(N_("{field}: at most {count} weeks or months at a time"), field="from",
+                                count=MAX_PERIODS)
         year, week, _ = begin.isocalendar()
         label = f"{year}-W{week:02d}" if kind == "week" else f"{begin:%Y-%m}"
         out.append(Period(label, begin, following - datetime.timedelta(days=1),

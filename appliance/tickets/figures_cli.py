@@ -2,11 +2,9 @@
 `tickets-figures`): the ticket figures of appliance.tickets.figures per week or month, as a
 table of the main numbers, the whole as JSON (--json), or the CSV of the API and the page
 (--csv). Bad input exits 2 with one line naming the field."""
-import datetime
 import sys
 
 from appliance.cli import ArgumentParser, add_command, print_json
-from appliance.errors import InputError
 
 TABLE = ("label", "first", "last", "opened", "met", "missed", "overdue", "pending", "complaints", "open",
          "past_due")
@@ -23,15 +21,6 @@ def tickets_subparsers(sub):
     return parser.tickets_subparsers
 
 
-def _date(text, field):
-    if text is None:
-        return None
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{field}: must be YYYY-MM-DD, got {text!r}", field=field) from None
-
-
 def _summary(row):
     backlog = row["backlog"] or {}
     return {"label": row["label"], "first": row["first"], "last": row["last"], "opened": row["opened"],
@@ -41,7 +30,8 @@ def _summary(row):
 
 def cmd_figures(args, config):
     from appliance.tickets import figures
-    data = figures.figures(args.period, _date(args.first, "from"), _date(args.last, "to"))
+    data = figures.figures(args.period, figures.parse_day(args.first, "from"),
+                           figures.parse_day(args.last, "to"))
     if args.csv:
         figures.write_csv(data, sys.stdout)
     elif args.json:
