@@ -51,7 +51,8 @@ KNOWN = ("ANSWER", "HANGUP", "NOOP", "VERBOSE", "CHANNEL STATUS", "SET MUSIC", "
          "DATABASE GET", "DATABASE PUT") + tuple(USAGE)
 # Prompts that ask the caller for a key: where a step at "?" (the next question) fires.
 QUESTION_PREFIXES = ("menu_",)
-QUESTIONS = {"policy_other", "agent_options", "after_info", "callback_confirm", "phone_application_confirm"}
+QUESTIONS = {"policy_other", "agent_options", "after_info", "callback_confirm", "phone_application_confirm",
+             "staff_menu", "staff_mobile_confirm"}
 PACED = ("STREAM FILE", "GET DATA", "WAIT FOR DIGIT", "RECORD FILE", "EXEC")
 _uid_lock = threading.Lock()
 _uid = [0]

@@ -2,7 +2,7 @@
 (`appliance bench dialer`: agi/dialer_bench.py)."""
 import sys
 
-from agi import dialer_bench, prompts, voice_cli
+from agi import dialer_bench, prompts, staff_cli, voice_cli
 from appliance import clock
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import InputError
@@ -66,6 +66,7 @@ def register(subparsers):
 
     dialer_bench.register(subparsers)
     voice_cli.register(subparsers)
+    staff_cli.register(subparsers)
 
 
 def cmd_calls(args, config):

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 
-from agi import flows
+from agi import flows, staff_flows
 from agi.channel import CallerHungUp
 from agi.flows import operator
 from agi.session import EndCall, Session
@@ -120,6 +120,10 @@ def greet(session):
         session.channel_typeahead = key  # a key during the greeting answers the main menu
 
 
+# Every menu action's flow: the callers' (agi/flows.py) and the staff line (agi/staff_flows.py).
+FLOWS = {**flows.FLOWS, **staff_flows.FLOWS}
+
+
 class MenuCache:
     """The menu tree, re-read from the database at most every `ttl` seconds,
     so an admin's edit reaches new calls within seconds."""
@@ -147,7 +151,7 @@ def run_menu(session, menus, root):
         node = stack[-1]
         session.enter(node.name)
         if node.action != "menu":
-            flows.run(node, session)
+            FLOWS[node.action](node, session)
             stack.pop()
             continue
         children = menus.children(node)

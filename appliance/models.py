@@ -107,6 +107,11 @@ class Staff(BaseModel):
     licence_no = CharField(default="")  # 执业证号
     birthday = DateField(null=True)
     created_at = DateTimeField(default=clock.now)
+    # The IVR's staff line (内部联系): a PIN hashed as admin passwords are (appliance/users.py),
+    # failures in a row, and the end of a lockout (appliance/ivr/staff_access.py).
+    pin_hash = CharField(default="")
+    pin_failures = IntegerField(default=0)
+    pin_locked_until = DateTimeField(null=True)
 
     def save(self, *args, **kwargs):
         if not (self.badge_no or "").strip():

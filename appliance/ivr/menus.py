@@ -27,6 +27,8 @@ DEFAULT_MENU = [
     ("service_request", "main", "5", "回电或电话投保", "menu_service_request", "menu"),
     ("callback", "service_request", "1", "预约回电", "callback_intro", "callback"),
     ("phone_application", "service_request", "2", "电话投保", "phone_application_intro", "phone_application"),
+    # Not announced in menu_main: staff are told the key (PIN-protected, agi/staff_flows.py).
+    ("staff_line", "main", "8", "内部联系", "staff_intro", "staff_line"),
     ("ticket_status", "main", "6", "受理进度查询", "ticket_status_intro", "ticket_status"),
 ]
 

@@ -113,7 +113,7 @@ class AgentCheck(BaseModel):
 
 
 MENU_ACTIONS = ("menu", "policy", "agent_check", "claim", "message", "callback", "phone_application", "operator",
-                "ticket_status")
+                "ticket_status", "staff_line")
 
 
 MENU_FALLBACKS = ("goodbye", "operator", "back")

@@ -23,6 +23,10 @@ BEYOND_THE_SCHEMA = [re.compile(pattern) for pattern in (
     r"^\w+: no (customer|policy) .* \(import (customers|policies) first\)$",
     r"^agent_badge: no staff member with badge ",
     r"^\w+: already used by another record$",
+    # POST /messages: a text is a template; its braces must name known variables given values
+    r"^text: bad braces in template ",
+    r"^text: unknown variable \{",
+    r"^template \(text\): ",
     # POST /voice/campaigns (web/api/voice.py REFUSED): rules across fields, and a customer's facts
     r"^customers: a \w+ notice speaks customers' facts: give customers, not numbers$",
     r"^customers: a return visit calls customers about their policies$",
@@ -32,6 +36,9 @@ BEYOND_THE_SCHEMA = [re.compile(pattern) for pattern in (
     r"^customers\[\d+\]: .* (holds no policy|cannot be said|has no claim)",
     r"^window: '[^']*' (is not a time range|is not a time of day|ends before it starts)",
     r"^window: time ranges overlap in ",
+    # POST /tickets/{number}/assign (web/api/tickets.py NO_DEPARTMENT): a department or person that does not exist
+    r"^department: (no department .+|name a department or a person to assign the ticket to)$",
+    r"^assignee: no user ",
     r"^line_group: no line group \S+ in voice\.line_groups ",
 )]
 REQUIRED_TO_CREATE = re.compile(r"^\w+: required$")  # only a PUT (an upsert) may leave one out

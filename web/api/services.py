@@ -103,7 +103,8 @@ def event_types(call):
                "priority": {"type": "integer", "minimum": 1, "maximum": 9},
                "not_before": TIMESTAMP, "not_after": TIMESTAMP,
                "department": {"type": "string", "maxLength": 64}}},
-           refusals=(NOT_A_PHONE,), response=OBJECT)
+           refusals=(NOT_A_PHONE, "a text whose braces are not {variable} names the box knows, with a value in "
+                     "variables (write {{ and }} for a brace itself)"), response=OBJECT)
 def post_message(call):
     body = call.body
     if ("text" in body) == ("template" in body):
