@@ -109,13 +109,8 @@ def cmd_create(args, config):
 
 
 def cmd_state(args, config):
-    campaign = VoiceCampaign.get_or_none(VoiceCampaign.id == args.id)
-    if campaign is None:
-        raise InputError(f"id: no voice campaign {args.id}", field="id")
-    if campaign.state in ("done", "cancelled"):
-        raise InputError(f"id: campaign {args.id} is {campaign.state}", field="id")
-    campaigns.set_state(args.id, STATE_OF[args.voice_command])
-    print(f"campaign {args.id}: {STATE_OF[args.voice_command]}")
+    campaign = control.change(args.id, args.voice_command)  # the API's and the page's rule
+    print(f"campaign {args.id}: {campaign.state}")
     return 0
 
 

@@ -117,3 +117,20 @@ def test_create_a_survey_and_a_catalogue_notice(run_cli, config_file, database, 
                                       config_path=config_file))
         assert words in line, (args, line)
     assert VoiceCampaign.select().count() == 2
+
+
+def test_state_changes_follow_the_api_s_rule(run_cli, config_file, database):
+    created = run_cli("voice", "create", "状态", "--numbers", "13800138000", config_path=config_file)
+    campaign_id = created.stdout.strip()
+    for command, state in (("start", "running"), ("pause", "paused"), ("resume", "running"),
+                           ("cancel", "cancelled")):
+        result = run_cli("voice", command, campaign_id, config_path=config_file)
+        assert result.returncode == 0 and VoiceCampaign.get_by_id(int(campaign_id)).state == state, result.stderr
+        if state == "paused":  # a paused campaign resumes; `start` is for a draft (409 in the API)
+            assert f"campaign {campaign_id} is paused" in one_error_line(
+                run_cli("voice", "start", campaign_id, config_path=config_file))
+    # a cancelled campaign neither starts nor resumes; a running one does not start again
+    for command in ("start", "resume", "pause"):
+        assert f"campaign {campaign_id} is cancelled" in one_error_line(
+            run_cli("voice", command, campaign_id, config_path=config_file))
+    assert VoiceCampaign.get_by_id(int(campaign_id)).state == "cancelled"
