@@ -5,6 +5,7 @@ import pytest
 
 from appliance.errors import InputError
 from appliance.ivr import tickets
+from appliance.tickets import lifecycle
 from appliance.tickets.models import Ticket
 
 
@@ -18,6 +19,8 @@ def test_open_ticket_numbers_by_day_and_id(database):
     assert second.caller == "unknown"              # kept as received otherwise
     stored = tickets.get_ticket(first.number)
     assert (stored.kind, stored.source, stored.status, stored.text) == ("complaint", "ivr", "new", "太慢了")
+    assert stored.due_at == day + datetime.timedelta(hours=24)  # tickets.sla: complaint=24h
+    assert [(e.action, e.by, e.at, e.text) for e in lifecycle.history(stored)] == [("opened", "ivr", day, "太慢了")]
 
 
 @pytest.mark.parametrize("kind,source,field", [("praise", "ivr", "kind"), ("complaint", "fax", "source")])
@@ -31,7 +34,7 @@ def test_bad_kind_or_source_is_refused_and_nothing_written(database, kind, sourc
 def test_status_changes_and_listing(database):
     ticket = tickets.open_ticket("phone-application", "ivr", number="13800138000")
     tickets.open_ticket("agent-report", "sms", number="13900139000")
-    tickets.set_status(ticket, "closed", by="admin", resolution="已回电")
+    lifecycle.close(lifecycle.answer(ticket, by="admin", text="已回电"), by="admin")
     assert tickets.get_ticket(ticket.id).closed_at is not None
     assert [t.kind for t in tickets.listing(status="new").rows] == ["agent-report"]
     assert [t.kind for t in tickets.listing(source="ivr").rows] == ["phone-application"]
