@@ -320,16 +320,19 @@ class Dialer:
         if not diallable(attempt.number):
             call.failure, call.ended = "not a diallable number", True
             return
+        # The campaign's own presented number (a product line's hotline), else [voice] caller_id;
+        # the campaign came with the claim's join: no query here.
+        caller_id = attempt.campaign.caller_id or self.caller_id
         variables = [f"APPLIANCE_ATTEMPT={attempt.id}", f"APPLIANCE_NUMBER={attempt.number}",
                      f"APPLIANCE_DIAL={group.dial.format(number=attempt.number)}",
-                     f"APPLIANCE_RING={self.ring_seconds}", f"APPLIANCE_CLI={self.caller_id}"]
+                     f"APPLIANCE_RING={self.ring_seconds}", f"APPLIANCE_CLI={caller_id}"]
         variables += screening.dial_variables(attempt)  # a screening probe rings briefly
         fields = dict(Channel=f"Local/{attempt.number}@{self.outbound_context}/n",
                       Context=self._answer_context(attempt), Exten="s", Priority="1",
                       Timeout=str((self.ring_seconds + 30) * 1000), Async="true",
                       ChannelId=call.channel_id, OtherChannelId=call.other_id, Variable=variables)
-        if self.caller_id:
-            fields["CallerID"] = self.caller_id
+        if caller_id:
+            fields["CallerID"] = caller_id
         try:
             self.ami.action("Originate", **fields)
         except AMIError as exc:

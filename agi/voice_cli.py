@@ -46,6 +46,7 @@ def register(subparsers):
                         "restday 09:00-12:00,15:00-21:00' or 'always' (default: [voice] windows)")
     create.add_argument("--tries", type=int, help="calls per number, retries included (default 3)")
     create.add_argument("--retry-minutes", type=int, help="minutes between tries (default 30)")
+    create.add_argument("--caller-id", default="", help="number presented to callees (default: [voice] caller_id)")
     create.add_argument("--json", action="store_true", help="print JSON")
     for action in STATE_OF:
         one = add_command(sub, action, cmd_state, f"{action} a campaign")
@@ -98,7 +99,7 @@ def cmd_create(args, config):
     campaign = control.create(args.name, callees, line_group=args.line_group, text=args.text, created_by="cli",
                               source=f"cli: {source}", kind=args.kind, notice_type=args.notice_type, script=script,
                               config=config, window=args.window, max_tries=args.tries,
-                              retry_minutes=args.retry_minutes)
+                              retry_minutes=args.retry_minutes, caller_id=args.caller_id)
     if args.start:
         campaigns.set_state(campaign.id, "running")
     if args.json:

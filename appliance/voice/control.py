@@ -51,6 +51,9 @@ def create(name, callees, *, text="", line_group="default", created_by="", sourc
         _check_line_group(config, line_group)
     if options.get("window"):  # "" keeps [voice] windows
         options["window"] = windows.check(options["window"], "window")
+    if options.get("caller_id") and not campaigns.diallable(options["caller_id"]):
+        # it goes into the Originate's variables: digits only, as a dialled number
+        raise InputError.of(N_("{field}: a caller ID is digits (a hotline such as 95500)"), field="caller_id")
     updates = {k: v for k, v in options.items() if v not in (None, "")}
     numbers = [c.number for c in callees if not c.customer_id]
     customers = [{"customer": c.customer_id, "number": c.number} for c in callees if c.customer_id]

@@ -305,3 +305,16 @@ def test_a_number_put_on_the_do_not_call_list_after_queueing_is_skipped_at_dial_
     assert dial_begins(network.ami, since, "13040000001") == 0
     report = campaigns.summary(campaign.id)
     assert report["skipped"] == 1 and report["state"] == "done" and report["answer_rate"] == 0
+
+
+def test_a_campaign_presents_its_own_caller_id(network, manager, voice_db):
+    since = network.ami.mark()
+    campaign = campaigns.create_campaign("own caller id", ["13030001"])
+    VoiceCampaign.update(caller_id="95511", max_tries=1).where(VoiceCampaign.id == campaign.id).execute()
+    campaigns.set_state(campaign.id, "running")
+    run_in_thread(make_dialer(manager, network, channels=1))  # the dialer's own: 95500
+    attempt = CallAttempt.get()
+    with network.ami._cond:
+        outbound = [e for e in network.ami.events[since:] if e.get("Event") == "DialBegin"
+                    and e.get("Uniqueid") == other_leg(attempt.channel_id)]
+    assert outbound and outbound[0]["CallerIDNum"] == "95511"

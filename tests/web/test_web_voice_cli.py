@@ -112,7 +112,8 @@ def test_create_a_survey_and_a_catalogue_notice(run_cli, config_file, database, 
     for args, words in ((["--kind", "survey", "--script", script], "script[1].options:"),
                         (["--kind", "survey", "--script", tmp_path / "none.json"], "script: cannot read"),
                         (["--kind", "robocall"], "kind: must be one of"),
-                        (["--notice-type", "birthday"], "customers: a birthday notice speaks customers' facts")):
+                        (["--notice-type", "birthday"], "customers: a birthday notice speaks customers' facts"),
+                        (["--caller-id", "95500,X=1"], "caller_id: a caller ID is digits")):
         line = one_error_line(run_cli("voice", "create", "坏", "--numbers", "13900139000", *args,
                                       config_path=config_file))
         assert words in line, (args, line)
