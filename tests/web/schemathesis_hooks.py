@@ -40,6 +40,9 @@ BEYOND_THE_SCHEMA = [re.compile(pattern) for pattern in (
     r"^department: (no department .+|name a department or a person to assign the ticket to)$",
     r"^assignee: no user ",
     r"^line_group: no line group \S+ in voice\.line_groups ",
+    # GET /tickets/figures[.csv] (web/api/ticket_figures.py REFUSED): the range from..to
+    r"^from: \S+ is after the last day \(\S+\)$",
+    r"^from: at most \d+ weeks or months at a time$",
 )]
 REQUIRED_TO_CREATE = re.compile(r"^\w+: required$")  # only a PUT (an upsert) may leave one out
 
