@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 
+from appliance.errors import Refused
 from appliance.ivr.tickets import open_ticket
 from appliance.models import Staff
 from appliance.services import daemon as service_loop
@@ -89,3 +90,31 @@ def test_the_services_pass_runs_escalation(ticket, config):
     assert service_loop.tick(config, after(minutes=1))["escalation"] == 1
     assert service_loop.tick(config, after(minutes=2))["escalation"] == 0
     assert len(head_sms()) == 1
+
+
+@pytest.fixture
+def postgres(postgres_server, tmp_path):
+    from appliance import db as dbmod
+    from appliance.config import Config
+    db = dbmod.open_database(Config({"data_dir": str(tmp_path), "database.url": postgres_server()}))
+    dbmod.migrate(db)
+    yield db
+    db.close()
+
+
+def test_the_loop_and_its_reminders_on_postgresql(postgres, config):
+    Staff.create(badge_no="H001", name="李主任", mobile=HEAD)
+    departments.add("客户服务部", "H001")
+    ticket = lifecycle.assign(open_ticket("complaint", "sms", number="13800138000", now=OPENED), by="front",
+                              department="客户服务部", now=OPENED)
+    assert escalation.run(config, after(minutes=1)) == 1
+    assert escalation.run(config, after(minutes=2)) == 0
+    assert escalation.run(config, after(hours=4, minutes=1)) == 1  # the last reminder's time read back as a time
+    ticket = lifecycle.answer(ticket, by="wang", text="已处理。", config=config, now=after(hours=5))
+    with pytest.raises(Refused):
+        lifecycle.start(ticket, by="wang", now=after(hours=6))
+    ticket = lifecycle.reopen(lifecycle.close(ticket, by="front", now=after(hours=6)), by="front", text="再查",
+                              config=config, now=after(hours=7))
+    assert [e.action for e in lifecycle.history(ticket)] == [
+        "opened", "assigned", "escalated", "escalated", "answered", "notified", "closed", "reopened"]
+    assert len(head_sms()) == 2 and Message.select().count() == 3
