@@ -107,8 +107,7 @@ def tell_performance(node, session, staff):
 
 
 def performance_items(session, figures):
-    def number(value):
-        return speech.number(value, session.language)
+    number = lambda value: speech.number(value, session.language)  # noqa: E731
     return ["staff_collected", *session.say_money(figures.collected),
             "staff_count_of", *number(figures.collected_count), "staff_payments",
             "staff_renewals", *session.say_money(figures.renewals),

@@ -221,6 +221,19 @@ SETTINGS = [
     Setting("tickets.departments", [],
             "Department a new ticket of a category goes to: CATEGORY=DEPARTMENT, e.g. complaint=客户服务部 "
             "(others wait for the front desk to assign them).", restart=("services", "agi", "web")),
+
+    # --- tickets: hand-off to other boxes and head office (appliance/tickets/handoff.py) -----
+    Setting("tickets.peers", [],
+            "Boxes and head office systems tickets can be handed to: NAME=URL|TOKEN, e.g. "
+            "head-office=https://10.0.0.5:8443|apt_…, TOKEN an API token made there for this box. A peer's own "
+            "token here must be named NAME: its hand-offs and answers are taken only then.",
+            secret=True, restart=("services", "web")),
+    Setting("tickets.peer_cafile", "",
+            "PEM file of the certificates (or their CAs) of peers with a self-signed certificate "
+            "(empty: the system's CAs).", restart=("services", "web")),
+    Setting("tickets.handoff_retry", 30.0,
+            "Seconds before a hand-off or update a peer did not take is sent again; doubles with each try, "
+            "at most an hour.", restart=("services",)),
 ]
 
 BY_NAME = {s.name: s for s in SETTINGS}

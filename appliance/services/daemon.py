@@ -1,7 +1,8 @@
 """The services' background work, one pass at a time: route new inbound SMS
 (auto-reply, opt-out, surveys, tickets), fire due scheduled sends, run the
 daily notice rules once a day after notices.run_at, and remind department heads
-of overdue tickets (appliance/tickets/escalation.py).
+of overdue tickets (appliance/tickets/escalation.py). It also sends peers the
+ticket hand-offs and updates they have not taken (appliance/tickets/handoff.py).
 
 tick() is safe to call from several processes at once (every step is
 idempotent: a routed message has its InboundRoute row, a schedule's next run
@@ -16,7 +17,7 @@ from appliance import clock
 from appliance import db as dbmod
 from appliance.daemon import Loop, serve
 from appliance.services import inbound as inbound_router, notices, schedules
-from appliance.tickets import escalation
+from appliance.tickets import escalation, handoff
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ def tick(config, now=None):
                        ("schedules", lambda: len(schedules.run_due(config, now))),
                        ("notices", lambda: notices.run(config, now)["queued"]
                         if notices_due(config, now) else 0),
-                       ("escalation", lambda: escalation.run(config, now))):
+                       ("escalation", lambda: escalation.run(config, now)),
+                       ("handoffs", lambda: handoff.deliver(config, now))):
         try:
             done[name] = dbmod.retrying(step)  # steps are idempotent: a busy database is waited out
         except dbmod.Busy:

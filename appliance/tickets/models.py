@@ -98,3 +98,27 @@ class TicketQuery(BaseModel):
 
 
 HANDOFF_DIRECTIONS = ("out", "in")
+
+
+class TicketHandoff(BaseModel):
+    """A ticket handed to a peer box (`out`) or from one (`in`), by appliance.tickets.handoff.
+
+    The row is the outbox and the memory both: a hand-off the peer has not taken yet has no
+    delivered_at; this box's events after sent_through are still to be sent to the peer; the
+    peer's events up to received_through are applied here (so a retry adds nothing). The key
+    is the sender's and the same on both sides."""
+    ticket = ForeignKeyField(Ticket, backref="handoffs", on_delete="CASCADE")
+    peer = CharField()                  # the name in tickets.peers (and of the peer's API token here)
+    direction = CharField(constraints=[one_of("direction", HANDOFF_DIRECTIONS)])
+    key = CharField()
+    remote_number = CharField(default="")  # the ticket's number on the peer
+    created_at = DateTimeField(default=clock.now)
+    delivered_at = DateTimeField(null=True, index=True)
+    sent_through = IntegerField(default=0)      # the last of this box's TicketEvent ids the peer has
+    received_through = IntegerField(default=0)  # the last of the peer's event ids applied here
+    attempts = IntegerField(default=0)  # failed sends in a row
+    next_at = DateTimeField(null=True)  # no send before then (the peer was down)
+    last_error = TextField(default="")
+
+    class Meta:
+        indexes = ((("peer", "direction", "key"), True),)
