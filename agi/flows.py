@@ -113,7 +113,8 @@ def open_ticket(session, kind, *, number=None, text="", staff=None, policy=None,
     def noted(ticket):
         session.call.note(f"ticket {ticket.number} ({kind})")
     fields = dict(number=number or session.caller_id, customer=session.customer, staff=staff, policy=policy,
-                  text=text, recording=recording, call_id=session.call_id)
+                  text=text, recording=recording, call_id=session.call_id,
+                  config=session.config)  # the box's service levels and routing
     if acknowledge:
         return session.write_acknowledged(tickets.open_ticket, kind, "ivr", then=noted, **fields)
     ticket = session.write(tickets.open_ticket, kind, "ivr", **fields)

@@ -122,7 +122,7 @@ def _ticket(message, config, language):
     customer = message.customer or phonebook.customer_by_number(message.from_number)
     staff = message.staff or phonebook.staff_by_number(message.from_number)
     ticket = open_ticket("complaint", "sms", number=message.from_number, customer=customer, staff=staff,
-                         text=message.text, now=message.received_at)
+                         text=message.text, message_id=message.id, config=config, now=message.received_at)
     return "ticket", ticket.number, ("reply_ticket", {"ticket_no": ticket.number}, language)
 
 

@@ -85,3 +85,16 @@ def test_overdue_are_open_tickets_past_due(database, config):
     assert list(sla.overdue(due)) == []
     assert [t.id for t in sla.overdue(due + datetime.timedelta(seconds=1))] == [late.id]
     assert Ticket.get_by_id(answered.id).due_at == due  # answered in time: never overdue
+
+
+def test_an_sms_ticket_follows_the_configured_rules_and_keeps_its_message(database, config):
+    from appliance.services import inbound as inbound_router
+    from appliance.sms.models import InboundMessage
+    departments.add("客户服务部")
+    config = config.replace(tickets__departments=["complaint=客户服务部"], tickets__sla=["complaint=2h"])
+    received = datetime.datetime(2026, 11, 30, 2, 0)
+    message = InboundMessage.create(from_number="+8613800000011", text="理赔太慢了", received_at=received)
+    inbound_router.route_pending(config, received)
+    ticket = Ticket.get()
+    assert (ticket.message_id, ticket.department.name, ticket.status) == (message.id, "客户服务部", "assigned")
+    assert ticket.due_at == received + datetime.timedelta(hours=2)
