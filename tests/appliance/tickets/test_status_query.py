@@ -119,3 +119,44 @@ def test_gd_limit_by_sms_and_the_keyword_switched_off(holder, config):
     set_keyword("GD", "ticket_status", enabled=False)  # an admin can switch it off
     result, _ = route(config, MOBILE, "GD 2611300001")
     assert result.action == "ticket"  # a message for staff, then
+
+
+# --- migration 0017 -------------------------------------------------------------------------
+
+def test_an_upgraded_box_gets_key_6_and_the_keyword_action(tmp_path):
+    """A database of an earlier firmware (its menus made) gets the node under the main menu."""
+    import sqlite3
+    from pathlib import Path
+
+    from appliance import db as dbmod
+    from appliance.config import Config
+    from appliance.ivr.models import MenuNode
+    dump = Path(__file__).parents[1] / "data" / "db_before_layout.sql"
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.executescript(dump.read_text(encoding="utf-8"))
+    old.close()
+    db = dbmod.open_and_migrate(Config({"data_dir": str(tmp_path / "data"),
+                                        "database.url": f"sqlite:///{tmp_path / 'old.db'}"}))
+    node = MenuNode.get(MenuNode.name == "ticket_status")
+    assert (node.parent.name, node.digit, node.action, node.prompt) == ("main", "6", "ticket_status",
+                                                                       "ticket_status_intro")
+    assert set_keyword("GDCX", "ticket_status").action == "ticket_status"  # the widened CHECK takes it
+    db.close()
+
+
+def test_on_postgresql(postgres_url, tmp_path):
+    """The widened CHECKs, the query log and the rule on a real PostgreSQL."""
+    from appliance import db as dbmod
+    from appliance.config import Config
+    from appliance.ivr.menus import ensure_default_menu
+    from appliance.ivr.models import MenuNode
+    db = dbmod.open_database(Config({"data_dir": str(tmp_path), "database.url": postgres_url}))
+    dbmod.migrate(db)
+    assert ensure_default_menu() and MenuNode.get(MenuNode.name == "ticket_status").action == "ticket_status"
+    set_keyword("GD", "ticket_status", enabled=False)
+    holder = Customer.create(name="李娜", gender="F", mobile=MOBILE,
+                             id_number=idcard.make_id_number("350102", datetime.date(1985, 3, 2), 4))
+    ticket = ticket_for(holder, status="answered", resolution="已办理")
+    assert ask(MOBILE, ticket.number).answer == "已办理" and ask(STRANGER, ticket.number).ticket is None
+    assert status_query.misses_today(STRANGER, NOW) == 1
+    db.close()
