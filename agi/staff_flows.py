@@ -73,10 +73,12 @@ def check_pin(node, session):
             session.write_soon(staff_access.record_success, staff)  # nothing is told about it
             session.call.note(f"staff {staff.badge_no} signed in")
             return staff
+        session.call.note("staff PIN refused")
         if staff is not None and staff.pin_hash and not staff_access.locked(staff):
             session.write(pin_failed, staff, session.caller_id, config)
             staff = staff_access.caller_staff(session.caller_id)  # as written: locked or not
-        session.call.note("staff PIN refused")
+        else:
+            session.checkpoint()  # a write all the same: every refusal takes as long
         session.play("staff_pin_refused")
         wrong += 1
         if wrong > node.retries:
@@ -107,7 +109,8 @@ def tell_performance(node, session, staff):
 
 
 def performance_items(session, figures):
-    number = lambda value: speech.number(value, session.language)  # noqa: E731
+    def number(value):
+        return speech.number(value, session.language)
     return ["staff_collected", *session.say_money(figures.collected),
             "staff_count_of", *number(figures.collected_count), "staff_payments",
             "staff_renewals", *session.say_money(figures.renewals),
@@ -155,7 +158,7 @@ def list_fields(session, staff, today, due, late):
         return texts.sms_text(name, language, config, **fields)
     lines, room = [], MAX_SMS_LINES
     for heading, dues in (("staff_list_due", due), ("staff_list_overdue", late)):
-        if not dues:
+        if not dues or not room:
             continue
         lines.append(text(heading))
         for item in dues[:room]:

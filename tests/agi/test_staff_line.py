@@ -139,3 +139,22 @@ def test_changed_mobile_opens_a_ticket_and_the_customer_is_unchanged(dial, book)
     call = last_call()
     assert ["staff_mobile_number", "***********"] in call.key_list and "13912345679" not in call.keys
     assert f"ticket {ticket.number} (mobile-change)" in call.detail
+
+
+def test_long_lists_read_ten_then_offer_the_sms_which_lists_forty(dial, book, agi_server):
+    from appliance.models import Policy
+    today = clock.today()
+    holder = book.policies[1].holder
+    Policy.insert_many([dict(policy_no=f"9800{n:08d}", product=book.policies[1].product_id, holder=holder.id,
+                             agent=book.agent.id, premium="10.00", issue_date=today - datetime.timedelta(days=400),
+                             next_due_date=today + datetime.timedelta(days=20), created_at=clock.now())
+                        for n in range(45)]).execute()  # 46 due in all, 1 overdue
+    peer = dial(signed_in(press("staff_menu", "2"), press("after_info", "*"), press("staff_menu", "3")),
+                callerid=AGENT_MOBILE)
+    assert after(peer.heard, "staff_due_soon", 4) == ["staff_due_soon", *speech.number(46)]
+    assert peer.heard.count(cached_name(agi_server, "张先生")) == 10  # read out: the first ten
+    spoken = peer.heard.index("staff_overdue")
+    assert peer.heard.index("staff_more_by_sms") > spoken
+    sms = Message.get().text
+    assert "30天内应缴46户，合计1684.10元" in sms  # 1234.10 + 45 × 10.00
+    assert sms.count("尾号") == 40 and "另有7户未列出" in sms and "\n逾期：" not in sms
