@@ -26,7 +26,8 @@ class Book:
 
 
 def make_book(today):
-    day = lambda n: today + datetime.timedelta(days=n)  # noqa: E731
+    def day(n):
+        return today + datetime.timedelta(days=n)
     month = today.replace(day=1)
     quarter = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
     product, _ = Product.get_or_create(code="STAFFT", defaults={"name": "测试终身寿险"})

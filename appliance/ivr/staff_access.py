@@ -14,6 +14,7 @@ overdue. A changed mobile reported for a customer opens a ticket (mobile-change)
 customer record is never changed from the phone.
 """
 import datetime
+import itertools
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
@@ -51,7 +52,7 @@ def check_pin_rules(pin):
     low, high = PIN_DIGITS
     if not pin.isdigit() or not low <= len(pin) <= high or not pin.isascii():
         raise InputError(f"pin: {low} to {high} digits", field="pin")
-    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
+    steps = {int(b) - int(a) for a, b in itertools.pairwise(pin)}
     if len(steps) == 1 and steps <= {-1, 0, 1}:
         raise InputError("pin: too easy to guess (one digit repeated or a straight run)", field="pin")
     return pin
@@ -133,7 +134,7 @@ def _cents(column):
 
 
 def _yuan(cents):
-    return (Decimal(int(round(Decimal(str(cents or 0))))) / 100).quantize(Decimal("0.01"))
+    return (Decimal(round(Decimal(str(cents or 0)))) / 100).quantize(Decimal("0.01"))
 
 
 def period_starts(today):

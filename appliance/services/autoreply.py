@@ -13,10 +13,9 @@ number, never from other numbers on file.
 """
 import unicodedata
 
-from peewee import fn
-
 from appliance import clock, phonebook
 from appliance.errors import N_, InputError, NotFound
+from appliance.ivr import staff_access
 from appliance.models import Claim, Payment, Policy, Product
 from appliance.services import templates
 from appliance.services.models import KEYWORD_ACTIONS, Keyword
@@ -147,25 +146,15 @@ def answer_claims(config, customers, language):
 
 
 def performance(staff, now=None):
-    """New policies and premium this month and quarter, renewals collected this month."""
+    """New policies and premium this month and quarter, renewals collected this month:
+    the figures the IVR's staff line speaks (appliance/ivr/staff_access.py), one definition."""
     today = clock.today(now)  # the box's day
-    month_start = today.replace(day=1)
-    quarter_start = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
-
-    def new_business(since):
-        count, premium = (Policy.select(fn.COUNT(Policy.id), fn.SUM(Policy.premium))
-                          .where(Policy.agent == staff, Policy.issue_date >= since,
-                                 Policy.issue_date <= today).tuples().get())
-        return count or 0, format_amount(premium or 0)
-
-    renewal = (Payment.select(fn.SUM(Payment.amount)).join(Policy)
-               .where(Policy.agent == staff, Payment.status == "received", Payment.paid_on >= month_start,
-                      Payment.paid_on <= today, Policy.issue_date < month_start).scalar())
-    month_count, month_premium = new_business(month_start)
-    quarter_count, quarter_premium = new_business(quarter_start)
-    return {"name": staff.name, "month_count": month_count, "month_premium": month_premium,
-            "month_renewal": format_amount(renewal or 0), "quarter_count": quarter_count,
-            "quarter_premium": quarter_premium}
+    month_start, quarter_start = staff_access.period_starts(today)
+    month = staff_access.performance(staff, month_start, today)
+    quarter = staff_access.performance(staff, quarter_start, today)
+    return {"name": staff.name, "month_count": month.new_count, "month_premium": format_amount(month.new_premium),
+            "month_renewal": format_amount(month.renewals), "quarter_count": quarter.new_count,
+            "quarter_premium": format_amount(quarter.new_premium)}
 
 
 QUERIES = {"policies": answer_policies, "payments": answer_payments, "claims": answer_claims}
