@@ -14,6 +14,8 @@ import datetime
 import logging
 import re
 
+from peewee import DatabaseError
+
 from appliance import clock
 from appliance.errors import ConfigError
 from appliance.tickets.models import TICKET_KINDS, Department, Ticket
@@ -109,3 +111,37 @@ def overdue(now=None):
     now = now or clock.now()
     return (Ticket.select().where(Ticket.status.in_(OPEN_STATUSES), Ticket.due_at < now)
             .order_by(Ticket.due_at, Ticket.id))
+
+
+def doctor_check(config):
+    """`appliance doctor`'s lines for tickets: are the service levels and routing well formed
+    (at run time a bad entry is only logged, so a ticket is never lost), who is told of
+    overdue tickets, and how many there are."""
+    try:
+        rules(config), business_hours(config)
+    except ConfigError as exc:
+        return [("fail", "ticket service levels", str(exc))]
+    lines = [("ok", "ticket service levels", f"{len(rules(config))} categories with a due time; business hours "
+                                             f"{config['tickets.business_hours']} on working days")]
+    try:
+        lines += _routing_lines(config)
+    except DatabaseError:  # not migrated yet: the migrations line says so
+        pass
+    return lines
+
+
+def _routing_lines(config):
+    missing, lines = [], []
+    for entry in config["tickets.departments"]:
+        name, sep, department = (part.strip() for part in str(entry).partition("="))
+        if not sep or name not in TICKET_KINDS or not Department.select().where(Department.name == department).exists():
+            missing.append(str(entry))
+    if missing:
+        lines.append(("warn", "tickets.departments", f"not routed (no such category or department): {', '.join(missing)}"))
+    headless = [d.name for d in Department.select().where(Department.head.is_null())]
+    if headless:
+        lines.append(("warn", "ticket escalation", f"no head told of overdue tickets in: {', '.join(headless)} "
+                                                   "(appliance tickets departments set-head)"))
+    late = overdue().count()
+    lines.append(("warn" if late else "ok", "overdue tickets", f"{late} open ticket(s) past their due time"))
+    return lines

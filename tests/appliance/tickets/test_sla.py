@@ -98,3 +98,15 @@ def test_an_sms_ticket_follows_the_configured_rules_and_keeps_its_message(databa
     ticket = Ticket.get()
     assert (ticket.message_id, ticket.department.name, ticket.status) == (message.id, "客户服务部", "assigned")
     assert ticket.due_at == received + datetime.timedelta(hours=2)
+
+
+def test_doctor_says_what_is_wrong_with_the_ticket_rules(database, config):
+    from appliance.plugins import plugins
+    assert plugins("appliance.doctor")["tickets"].load() is sla.doctor_check
+    assert sla.doctor_check(config.replace(tickets__sla=["complaint=soon"]))[0][:2] == ("fail", "ticket service levels")
+    departments.add("客户服务部")
+    open_ticket("complaint", "sms", number="13800138000", now=datetime.datetime(2026, 11, 1))
+    lines = sla.doctor_check(config.replace(tickets__departments=["complaint=客户服务部", "inquiry=咨询组"]))
+    assert [line[:2] for line in lines] == [("ok", "ticket service levels"), ("warn", "tickets.departments"),
+                                            ("warn", "ticket escalation"), ("warn", "overdue tickets")]
+    assert "inquiry=咨询组" in lines[1][2] and "客户服务部" in lines[2][2] and lines[3][2].startswith("1 open")
