@@ -66,6 +66,26 @@ def test_state_in_the_customers_words(holder):
     assert told["closed"] == ("closed", "已为您加急办理", None)
 
 
+def test_the_loop_as_the_customer_hears_it(holder, config):
+    """Through the lifecycle: opened (due by its service level), handled, answered, closed,
+    reopened — a reopened ticket is being handled again, its earlier answer no longer told."""
+    from appliance.tickets import departments, lifecycle
+    ticket = ticket_for(holder)
+    opened = ask(MOBILE, ticket.number)
+    assert opened.state == "new" and opened.due_at == Ticket.get_by_id(ticket.id).due_at
+    departments.add("客户服务部")
+    lifecycle.assign(ticket, by="前台", department="客户服务部", now=NOW)
+    lifecycle.start(ticket, by="root", now=NOW)
+    assert ask(MOBILE, ticket.number).state == "in_progress"
+    lifecycle.answer(ticket, by="root", text="理赔款已于今日支付。", config=config, now=NOW)
+    assert (ask(MOBILE, ticket.number).state, ask(MOBILE, ticket.number).answer) == ("answered", "理赔款已于今日支付。")
+    lifecycle.close(ticket, by="前台", now=NOW)
+    assert ask(MOBILE, ticket.number).state == "closed"
+    lifecycle.reopen(ticket, by="前台", text="客户称未到账", config=config, now=NOW)
+    reopened = ask(MOBILE, ticket.number)
+    assert (reopened.state, reopened.answer) == ("in_progress", "") and reopened.due_at is not None
+
+
 def test_wrong_tries_are_limited_per_number_and_day(holder):
     ticket = ticket_for(holder)
     for n in range(status_query.MAX_MISSES_PER_DAY):
