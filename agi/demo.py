@@ -14,3 +14,5 @@ def hook(demo):
     listen = demo.overrides.get("agi.listen", config["agi.listen"])
     demo.note(f"IVR:        agi://{listen}/ivr; try a call as Asterisk would place it:")
     demo.note(f"              appliance --config {demo.config_path} dial 2 35010001# 1 '*'")
+    demo.note(f"            staff line (key 8): `appliance --config {demo.config_path} staff pin 35010001`, "
+              "then `dial --from MOBILE 8 PIN# 1 '*'` with that agent's mobile (the admin page's /staff)")

@@ -13,3 +13,4 @@ def test_demo_hook_builds_prompts_once_and_notes_how_to_call(tmp_path, built_pro
     assert (data / "prompts" / "zh" / "menu_main.wav").stat().st_mtime == \
         (built_prompts / "zh" / "menu_main.wav").stat().st_mtime
     assert any("dial 2 35010001#" in note for note in demo.notes)
+    assert any("staff pin 35010001" in note for note in demo.notes)
