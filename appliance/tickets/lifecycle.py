@@ -96,7 +96,7 @@ def answer(ticket, *, by, text, config=None, now=None):
         return {"resolution": text, "answered_at": _now(now)}
 
     def tell(row, event):
-        _tell_customer(row, event, config, _now(now))
+        tell_customer(row, event, config, _now(now))
     return _move(ticket, "answer", by=by, text=text, now=now, change=change, after=tell)
 
 
@@ -198,7 +198,11 @@ def shorten(text, limit=ANSWER_SMS_CHARS):
     return cut[:end + 1] + "…" if end >= limit // 2 else cut + "…"
 
 
-def _tell_customer(ticket, event, config, now):
+def tell_customer(ticket, event, config, now):
+    """Queue the "answered" SMS for answer `event` (its text, once per event) with a `notified`
+    event, and set customer_told_at; call it inside the transaction that records the answer
+    (answer() does; so can a hand-off whose answer came back from the other box). Nothing
+    when the kind or source says not to, or there is no mobile to tell."""
     reason = why_not_told(ticket)
     mobile = None if reason else customer_mobile(ticket)
     if mobile is None:
