@@ -91,8 +91,17 @@ class Customer(BaseModel):
         """张先生 / 李女士, or the full name when gender is unknown."""
         if not self.gender:
             return self.name
-        surname = self.name[:2] if self.name[:2] in COMPOUND_SURNAMES else self.name[:1]
-        return surname + {"M": "先生", "F": "女士"}[self.gender]
+        return surname(self.name) + {"M": "先生", "F": "女士"}[self.gender]
+
+    @property
+    def masked_name(self):
+        """张先生 / 李女士 / 王客户: what a text to someone else (the agent) says of the
+        customer; with the policy number it says whom it means, and never the full name."""
+        return surname(self.name) + {"M": "先生", "F": "女士"}.get(self.gender, "客户")
+
+
+def surname(name):
+    return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
 
 
 class Staff(BaseModel):
@@ -112,6 +121,8 @@ class Staff(BaseModel):
     pin_hash = CharField(default="")
     pin_failures = IntegerField(default=0)
     pin_locked_until = DateTimeField(null=True)
+    # No birthday greeting to them and no reminder about them to colleagues (notices).
+    greetings_opt_out = BooleanField(default=False)
 
     def save(self, *args, **kwargs):
         if not (self.badge_no or "").strip():

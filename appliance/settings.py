@@ -169,6 +169,10 @@ SETTINGS = [
             "How many days back payments, claims and new policies still get their notice (after downtime)."),
     Setting("notices.birthday", True, "Send birthday greetings to customers (marketing).",
             editable=True, restart=("services",)),
+    Setting("notices.staff_birthday", True,
+            "Send birthday greetings to staff and, the same morning, a reminder to their department's "
+            "colleagues (in the marketing window; a staff member may opt out).",
+            editable=True, restart=("services",)),
     Setting("notices.festivals", ["春节", "元宵节", "端午节", "中秋节", "重阳节", "元旦节", "国庆节"],
             "Festivals with a greeting to every customer (names as in the lunar_python calendar).",
             editable=True, restart=("services",)),
@@ -221,10 +225,6 @@ SETTINGS = [
     Setting("tickets.departments", [],
             "Department a new ticket of a category goes to: CATEGORY=DEPARTMENT, e.g. complaint=客户服务部 "
             "(others wait for the front desk to assign them).", restart=("services", "agi", "web")),
-    Setting("tickets.query_tries_per_day", 5,
-            "Wrong or unknown ticket numbers one phone number may ask about in a day (SMS GD, IVR key 6); "
-            "after that, no ticket is told to it until the next day.",
-            editable=True, restart=("services", "agi")),
 
     # --- tickets: hand-off to other boxes and head office (appliance/tickets/handoff.py) -----
     Setting("tickets.peers", [],

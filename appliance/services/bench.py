@@ -244,7 +244,8 @@ def fill_book(policies, today=NOTICE_DAY, agents=2_000):
         product = db.execute_sql("SELECT id FROM product WHERE code = 'A101'").fetchone()[0]
         db.cursor().executemany(
             "INSERT INTO staff (badge_no, name, gender, mobile, branch, department, status, licence_no, "
-            "created_at) VALUES (?, ?, 'M', ?, '', '个险一部', 'active', '', ?)",
+            "created_at, pin_hash, pin_failures, greetings_opt_out) "
+            "VALUES (?, ?, 'M', ?, '', '个险一部', 'active', '', ?, '', 0, 0)",  # no column defaults in the schema
             [(f"3501{i:04d}", rng.choice(SURNAMES) + rng.choice(GIVEN), f"+86139{i:08d}", stamp)
              for i in range(agents)])
         first_staff = db.execute_sql("SELECT MIN(id) FROM staff").fetchone()[0]

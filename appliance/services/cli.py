@@ -70,6 +70,8 @@ def cmd_notices_run(args, config):
         print(f"{n['type']}\t{n['key']}\t{n['text']}")
     for n in result["withheld"]:  # facts missing or contradicting the type: not sent
         print(f"withheld\t{n['key']}\t{n['reason']}", file=sys.stderr)
+    for n in result["no_mobile"]:  # the agent or staff member has no mobile on file
+        print(f"no mobile\t{n['key']}\tstaff {n['badge_no']}", file=sys.stderr)
     verb = "would queue" if args.dry_run else "queued"
     print(f"{result['date']}: {verb} {result['queued']} notice(s), {result['skipped']} skipped (opt-out/DND), "
           f"{len(result['withheld'])} withheld (facts missing or contradicting the notice)",

@@ -8,6 +8,13 @@ downtime the run catches up: the nearest reminder still due goes (not every
 one that was missed), and payments, claims and new policies of the last
 notices.catch_up_days days still get theirs.
 
+The policy's agent gets a copy of each step of the renewal process the holder
+gets (renewal due, overdue, lapse warning, lapsed, premium received: KIND_agent,
+keyed like the holder's), naming the holder masked; only an active agent, and
+one without a mobile is listed in the run's `no_mobile`, not an error. Staff
+get a birthday greeting, their department's colleagues a reminder the same
+morning, unless they opted out (Staff.greetings_opt_out).
+
 Offsets come from the [notices] settings. `today` is always passed in.
 """
 import contextvars
@@ -133,6 +140,26 @@ def _holder_notice(kind, key, policy, config, **extra):
     return Notice(kind, key, holder.mobile, variables, holder.language, customer_id=holder.id)
 
 
+def _agent_notice(kind, rest, policy, config, **extra):
+    """The agent's copy (KIND_agent, keyed KIND_agent:REST like the holder's KIND:REST) of
+    a step of the renewal process, or None without an active agent. Texts to staff are
+    Chinese; the holder is named masked. An agent without a mobile gets a Notice without
+    a number, which run() lists instead of sending."""
+    agent = policy.agent
+    if agent is None or agent.status != "active":
+        return None
+    variables = policy_variables(policy, "zh", config)
+    variables.update(extra, client=policy.holder.masked_name)
+    return Notice(f"{kind}_agent", f"{kind}_agent:{rest}", agent.mobile or "", variables, "zh",
+                  staff_id=agent.id, extra={"badge_no": agent.badge_no})
+
+
+def _both(kind, rest, policy, config):
+    """The holder's notice and the agent's copy of one step (either may be None)."""
+    return [_holder_notice(kind, f"{kind}:{rest}", policy, config),
+            _agent_notice(kind, rest, policy, config)]
+
+
 # --- the rules ---------------------------------------------------------------------
 
 def renewal_notices(config, today):
@@ -152,13 +179,9 @@ def renewal_notices(config, today):
         if reached:  # the nearest reminder only: after downtime, not every missed one
             notices.append(_holder_notice("renewal_due", f"renewal_due:{policy.policy_no}:{due}:{min(reached)}",
                                           policy, config))
-        reached = [d for d in agent_days if left <= d]
-        agent = policy.agent
-        if reached and agent is not None and agent.status == "active" and agent.mobile:
-            variables = policy_variables(policy, "zh", config)
-            notices.append(Notice("renewal_due_agent",
-                                  f"renewal_due_agent:{policy.policy_no}:{due}:{min(reached)}",
-                                  agent.mobile, variables, "zh", staff_id=agent.id))
+        reached = [d for d in agent_days if left <= d]  # the agent's own offsets
+        if reached:
+            notices.append(_agent_notice("renewal_due", f"{policy.policy_no}:{due}:{min(reached)}", policy, config))
     return notices
 
 
@@ -178,8 +201,7 @@ def overdue_notices(config, today):
         reached = [d for d in days if late >= d and late - d <= catch_up]
         if reached:
             due = policy.next_due_date.isoformat()
-            notices.append(_holder_notice("overdue", f"overdue:{policy.policy_no}:{due}:{max(reached)}",
-                                          policy, config))
+            notices += _both("overdue", f"{policy.policy_no}:{due}:{max(reached)}", policy, config)
     return notices
 
 
@@ -191,13 +213,10 @@ def lapse_notices(config, today):
                            Policy.grace_end <= today + datetime.timedelta(days=warn),
                            Policy.next_due_date.is_null(False), Policy.next_due_date < today)
     for policy in _unpaid(candidates):
-        notices.append(_holder_notice("lapse_warning",
-                                      f"lapse_warning:{policy.policy_no}:{policy.grace_end.isoformat()}",
-                                      policy, config))
+        notices += _both("lapse_warning", f"{policy.policy_no}:{policy.grace_end.isoformat()}", policy, config)
     for policy in _policies(Policy.status == "lapsed", Policy.grace_end <= today,
                             Policy.grace_end >= today - datetime.timedelta(days=catch_up)):
-        notices.append(_holder_notice("lapsed", f"lapsed:{policy.policy_no}:{policy.grace_end.isoformat()}",
-                                      policy, config))
+        notices += _both("lapsed", f"{policy.policy_no}:{policy.grace_end.isoformat()}", policy, config)
     return notices
 
 
@@ -229,6 +248,9 @@ def payment_notices(config, today):
                                 paid_on=format_date(payment.paid_on, lang),
                                 reason=payment.failure_reason or "-")
         notices.append(notice)
+        if payment.status == "received":  # the process's last step goes to the agent too
+            notices.append(_agent_notice(kind, payment.id, policy, config, amount=format_amount(payment.amount),
+                                         paid_on=format_date(payment.paid_on, "zh")))
     return notices
 
 
@@ -282,18 +304,13 @@ def greeting_notices(config, today):
     birthday = config["notices.birthday"]
     if not festivals and not birthday:
         return notices
-    # 29 February birthdays are greeted on 28 February in other years.
-    leap_day = today.month == 2 and today.day == 28 and not _is_leap(today.year)
+    days = birthdays_on(today)
     customers = _customers_with_policies()
     if not festivals:  # birthdays only: the database finds today's, not a loop over every customer
-        days = [(today.month, today.day)] + ([(2, 29)] if leap_day else [])
-        customers = customers.where(functools.reduce(operator.or_, [
-            (Customer.birth_date.month == month) & (Customer.birth_date.day == day) for month, day in days]))
+        customers = customers.where(born_on(Customer.birth_date, days))
     for c in customers:
         base = {"name": c.name, "salutation": c.salutation}
-        if birthday and c.birth_date and (
-                (c.birth_date.month, c.birth_date.day) == (today.month, today.day)
-                or (leap_day and (c.birth_date.month, c.birth_date.day) == (2, 29))):
+        if birthday and c.birth_date and (c.birth_date.month, c.birth_date.day) in days:
             notices.append(Notice("birthday", f"birthday:{c.id}:{today.year}", c.mobile, dict(base),
                                   c.language, customer_id=c.id))
         for name in festivals:
@@ -303,12 +320,52 @@ def greeting_notices(config, today):
     return notices
 
 
+def birthdays_on(today):
+    """The (month, day) birthdays greeted on `today`: 29 February ones on 28 February in
+    other years."""
+    leap_day = today.month == 2 and today.day == 28 and not _is_leap(today.year)
+    return [(today.month, today.day)] + ([(2, 29)] if leap_day else [])
+
+
+def born_on(column, days):
+    return functools.reduce(operator.or_, [(column.month == month) & (column.day == day) for month, day in days])
+
+
 def _is_leap(year):
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
+# Greetings that say "today": they go in the marketing window of that day or not at all.
+ON_THE_DAY = ("staff_birthday", "staff_birthday_colleague")
+
+
+def staff_birthday_notices(config, today):
+    """The greeting to each active staff member whose birthday it is, and a reminder
+    about them to each active colleague of their department with a mobile; nothing
+    for (or about) one who opted out."""
+    if not config["notices.staff_birthday"]:
+        return []
+    people = list(Staff.select().where(Staff.status == "active", Staff.greetings_opt_out == False,
+                                       Staff.birthday.is_null(False), born_on(Staff.birthday, birthdays_on(today))))
+    departments = {p.department for p in people if p.department}
+    colleagues = list(Staff.select().where(Staff.status == "active", Staff.mobile.is_null(False),
+                                           Staff.mobile != "", Staff.department.in_(departments))
+                      .order_by(Staff.id)) if departments else []
+    notices = []
+    for person in people:
+        notices.append(Notice("staff_birthday", f"staff_birthday:{person.id}:{today.year}", person.mobile or "",
+                              {"name": person.name}, "zh", staff_id=person.id,
+                              extra={"badge_no": person.badge_no}))
+        notices += [Notice("staff_birthday_colleague",
+                           f"staff_birthday_colleague:{person.id}:{today.year}:{other.id}", other.mobile,
+                           {"name": other.name, "colleague": person.name, "department": person.department},
+                           "zh", staff_id=other.id)
+                    for other in colleagues if other.department == person.department and other.id != person.id]
+    return notices
+
+
 RULES = [new_policy_notices, renewal_notices, overdue_notices, lapse_notices, maturity_notices,
-         payment_notices, claim_notices, greeting_notices]
+         payment_notices, claim_notices, greeting_notices, staff_birthday_notices]
 
 
 # --- facts: a notice goes only with the facts its type states ---------------------
@@ -398,8 +455,9 @@ def plan(config, today, bounds=False):
 
 def run(config, now=None, dry_run=False):
     """Run the rules for the box's day of instant `now`: queue what is due (unless dry_run). Returns
-    the notices (texts rendered) with the number skipped as opted out / DND. The time
-    of day decides the marketing window.
+    the notices (texts rendered) with the number skipped as opted out / DND, the staff
+    without a mobile who had one due (no_mobile) and the birthday texts left because that
+    day's window had closed (late). The time of day decides the marketing window.
 
     The book is read a slice at a time (see SLICE) and each slice's notices queued in
     short transactions, so neither memory nor the write lock grows with the book. A
@@ -408,10 +466,14 @@ def run(config, now=None, dry_run=False):
     now = now or clock.now()
     today = clock.today(now)  # the box's day, not the OS's nor UTC's
     renderers, openings, out, skipped, withheld, queued = {}, {}, [], 0, [], 0
+    no_mobile, late = [], 0
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}
     for bounds in _slices():
         rows = []
         for notice in plan(config, today, bounds):
+            if not notice.number:  # a staff member without a mobile: reported, not an error
+                no_mobile.append({"type": notice.kind, "key": notice.key, "badge_no": notice.extra.get("badge_no")})
+                continue
             renderer = renderers.get(notice.kind) or renderers.setdefault(notice.kind, Renderer(notice.kind, config))
             if notice.number in blocked.get(renderer.category, ()):
                 skipped += 1
@@ -421,16 +483,17 @@ def run(config, now=None, dry_run=False):
             if why:
                 withheld.append((notice, why[1]))
                 continue
+            not_before, not_after = _opening(notice.kind, renderer.category, now, config, openings)
+            if notice.kind in ON_THE_DAY and clock.today(not_before or now) != today:  # None: at once
+                late += 1  # "today is your birthday" tomorrow would be wrong
+                continue
             notice.text = renderer.render(notice.variables, notice.language)
-            if renderer.category not in openings:  # the same for every notice of the run
-                openings[renderer.category] = next_opening(now, window_for(renderer.category, config))
-            not_before, not_after = openings[renderer.category]
             out.append({"type": notice.kind, "key": notice.key, "to": notice.number, "text": notice.text})
             rows.append({"to_number": notice.number, "text": notice.text, "category": renderer.category,
                          "not_before": not_before, "not_after": not_after,
                          "customer": notice.customer_id, "staff": notice.staff_id,
                          "source": "notice", "created_by": "notices", "dedupe_key": notice.key,
-                         "priority": 7 if renderer.category == "marketing" else 4})
+                         "priority": 7 if renderer.category == "marketing" or notice.kind in ON_THE_DAY else 4})
         queued += len(rows)
         if not dry_run:
             for start in range(0, len(rows), QUEUE_BATCH):  # each its own short transaction
@@ -440,10 +503,23 @@ def run(config, now=None, dry_run=False):
             NoticeRun.create(run_date=today, started_at=now, queued=queued)
             for notice, reason in withheld:
                 _report_withheld(notice, reason)
-        log.info("notice run for %s: %d queued, %d skipped (opt-out/DND), %d withheld (facts)",
-                 today, queued, skipped, len(withheld))
+        log.info("notice run for %s: %d queued, %d skipped (opt-out/DND), %d withheld (facts), "
+                 "%d birthday texts late", today, queued, skipped, len(withheld), late)
+        if no_mobile:
+            log.warning("notice run for %s: no mobile for staff %s", today,
+                        ", ".join(sorted({n["badge_no"] for n in no_mobile})))
     return {"date": today, "dry_run": dry_run, "queued": queued, "skipped": skipped, "notices": out,
-            "withheld": [{"type": n.kind, "key": n.key, "reason": reason} for n, reason in withheld]}
+            "withheld": [{"type": n.kind, "key": n.key, "reason": reason} for n, reason in withheld],
+            "no_mobile": no_mobile, "late": late}
+
+
+def _opening(kind, category, now, config, openings):
+    """(not_before, not_after) of a notice queued at `now`: the greetings of ON_THE_DAY
+    in the marketing window, others in their category's. Worked out once per run."""
+    name = "greetings" if kind in ON_THE_DAY else category
+    if name not in openings:
+        openings[name] = next_opening(now, window_for("marketing" if name == "greetings" else category, config))
+    return openings[name]
 
 
 def ran_on(today):
