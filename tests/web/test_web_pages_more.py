@@ -105,7 +105,8 @@ def test_campaigns_send_to_a_group_and_show_progress(admin_client, auditor_clien
 
 
 def test_keywords_set(admin_client, auditor_client):
-    assert "CX" in auditor_client.page("/keywords").text
+    listing = auditor_client.page("/keywords").text
+    assert "CX" in listing and "回复：工单进度（GD加工单号）" in listing  # GD, in words
     data = {"keyword": "bx", "action": "reply", "template": "policy_confirmation", "enabled": "1"}
     refused(auditor_client, "/keywords", data)
     admin_client.page("/keywords")
