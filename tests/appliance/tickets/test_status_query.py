@@ -6,6 +6,7 @@ import datetime
 import pytest
 
 from appliance import idcard
+from appliance.config import Config
 from appliance.ivr.tickets import open_ticket
 from appliance.models import Customer
 from appliance.services import inbound as inbound_router
@@ -31,8 +32,11 @@ def ticket_for(customer=None, number=MOBILE, **fields):
     return Ticket.get_by_id(ticket.id)
 
 
+TRIES = Config()["tickets.query_tries_per_day"]
+
+
 def ask(number, keyed, now=NOW):
-    return status_query.ask(number, keyed, "sms", now)
+    return status_query.ask(number, keyed, "sms", tries_per_day=TRIES, now=now)
 
 
 def test_the_caller_and_the_customers_registered_mobile_may_hear_it(holder):
@@ -86,9 +90,21 @@ def test_the_loop_as_the_customer_hears_it(holder, config):
     assert (reopened.state, reopened.answer) == ("in_progress", "") and reopened.due_at is not None
 
 
+def test_every_state_is_told_in_both_languages_by_voice_and_sms():
+    import tomllib
+    from pathlib import Path
+
+    from appliance.services.templates import word
+    from appliance.tickets.models import TICKET_STATUSES
+    prompts = tomllib.loads((Path(status_query.__file__).parents[1] / "ivr" / "prompts.toml").read_text("utf-8"))
+    for state in {status_query.CUSTOMER_STATES[s] for s in TICKET_STATUSES}:
+        assert prompts[f"ticket_state_{state}"].keys() >= {"zh", "en"}
+        assert word("ticket_status", state, "zh") != state and word("ticket_status", state, "en") != state
+
+
 def test_wrong_tries_are_limited_per_number_and_day(holder):
     ticket = ticket_for(holder)
-    for n in range(status_query.MAX_MISSES_PER_DAY):
+    for n in range(TRIES):
         assert not ask(MOBILE, f"26113099{n:02d}").limited
     limited = ask(MOBILE, ticket.number)
     assert limited.limited and limited.ticket is None  # even their own: no probing past the limit
@@ -133,7 +149,8 @@ def test_open_ticket_tells_its_due_time_and_gd_alone_lists(holder, config):
 
 
 def test_gd_limit_by_sms_and_the_keyword_switched_off(holder, config):
-    for n in range(status_query.MAX_MISSES_PER_DAY):
+    config = config.replace(tickets__query_tries_per_day=2)  # the setting decides
+    for n in range(2):
         route(config, STRANGER, f"GD 26113099{n:02d}")
     assert "错误次数过多" in route(config, STRANGER, "GD 2611300001")[1].text
     set_keyword("GD", "ticket_status", enabled=False)  # an admin can switch it off
