@@ -28,17 +28,18 @@ COLUMNS = ["number", "status", "kind", "source", "caller", "department", "assign
 
 
 def _row(ticket, now):
-    from appliance.tickets import sla
-    department = ticket.department.name if ticket.department_id else ""
-    overdue = bool(ticket.due_at and ticket.status in sla.OPEN_STATUSES and ticket.due_at < now)
-    return {**ticket.to_dict(), "department": department, "overdue": overdue}
+    from appliance.tickets import listing
+    return listing.as_dict(ticket, now=now)  # the API's and the page's serialiser
+
+
+FILTERS = ("status", "kind", "source", "department", "assignee", "overdue", "number", "since", "until")
 
 
 def cmd_list(args, config):
-    from appliance.ivr import tickets
+    from appliance.tickets import listing
     now = clock.now()
-    page = tickets.listing(status=args.status, kind=args.kind, source=args.source, before=args.before,
-                           limit=args.limit)
+    page = listing.listing(before=args.before, limit=args.limit, now=now,
+                           **{name: getattr(args, name) for name in FILTERS})
     rows = [_row(t, now) for t in page.rows]
     if args.json:
         print_json({"tickets": rows, "next_before": page.next_before})
@@ -67,9 +68,8 @@ def cmd_show(args, config):
 
 
 def _event(event):
-    return {"at": event.at, "by": event.by, "action": event.action, "from_status": event.from_status,
-            "to_status": event.to_status, "department": event.department, "assignee": event.assignee,
-            "text": event.text}
+    from appliance.tickets import listing
+    return listing.event_dict(event)
 
 
 def _cell(value):
@@ -161,6 +161,12 @@ def register(sub):
     listing.add_argument("--status", choices=TICKET_STATUSES)
     listing.add_argument("--kind", choices=TICKET_KINDS)
     listing.add_argument("--source", choices=TICKET_SOURCES)
+    listing.add_argument("--department", help="a department's name or id")
+    listing.add_argument("--assignee", help="the person it is assigned to")
+    listing.add_argument("--overdue", action="store_true", help="only tickets past due and not yet answered")
+    listing.add_argument("--number", help="the ticket's or the caller's number in any form, or its last digits")
+    listing.add_argument("--since", help="opened on or after this day (YYYY-MM-DD)")
+    listing.add_argument("--until", help="opened on or before this day (YYYY-MM-DD)")
     listing.add_argument("--before", help="only tickets older than this id (the next page)")
     listing.add_argument("--limit", type=int, default=50)
     listing.add_argument("--json", action="store_true", help="print JSON")
