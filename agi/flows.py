@@ -414,7 +414,8 @@ def ticket_status(node, session):
         if not digits:
             session.play("no_input")
             continue
-        answer = session.write(status_query.ask, session.caller_id, digits, "ivr")  # logged before told
+        answer = session.write(status_query.ask, session.caller_id, digits, "ivr",  # logged before told
+                               tries_per_day=session.config["tickets.query_tries_per_day"])
         if answer.limited:
             session.call.note("ticket query limited")
             session.play("ticket_query_limited")

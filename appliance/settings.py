@@ -225,6 +225,10 @@ SETTINGS = [
     Setting("tickets.departments", [],
             "Department a new ticket of a category goes to: CATEGORY=DEPARTMENT, e.g. complaint=客户服务部 "
             "(others wait for the front desk to assign them).", restart=("services", "agi", "web")),
+    Setting("tickets.query_tries_per_day", 5,
+            "Wrong or unknown ticket numbers one phone number may ask about in a day (SMS GD, IVR key 6); "
+            "after that, no ticket is told to it until the next day.",
+            editable=True, restart=("services", "agi")),
 
     # --- tickets: hand-off to other boxes and head office (appliance/tickets/handoff.py) -----
     Setting("tickets.peers", [],

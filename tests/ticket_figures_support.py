@@ -18,13 +18,17 @@ def at(day, hour=0, minute=0):
 def ticket(kind, source, created, *, staff=None, dept=None, assignee="", due=None, status="new", closed=None,
            events=()):
     """A ticket and its history: events are (instant, action, to_status, by), each from the
-    status the one before left (as appliance.tickets.lifecycle writes them)."""
+    status the one before left, the ticket's status and closed_at as the last left them (as
+    appliance.tickets.lifecycle writes them). Without events: a ticket from before the history."""
     t = Ticket.create(kind=kind, source=source, created_at=created, updated_at=created, staff=staff,
                       department=dept, assignee=assignee, due_at=due, status=status, closed_at=closed)
     was = "new"
     for when, action, to_status, by in events:
         TicketEvent.create(ticket=t, at=when, action=action, from_status=was, to_status=to_status, by=by)
-        was = to_status
+        if to_status != was:
+            t.closed_at = when if to_status == "closed" else None
+        was = t.status = to_status
+    t.save()
     return t
 
 

@@ -78,7 +78,7 @@ def decide(message, config, now):
         if action == "reply":
             return "reply", keyword, (template_key, _names(number), language)
         if action == "ticket_status":
-            return _ticket_status(number, argument, language, now)
+            return _ticket_status(number, argument, language, config, now)
         key, variables, language = autoreply.answer_query(config, action, number, now)
         return action, keyword, (key, variables, language)
 
@@ -99,13 +99,13 @@ def _subscription(action, argument, number, language):
     return action, topic.code, (key, {"topic": topic.name, "code": topic.code}, language)
 
 
-def _ticket_status(number, keyed, language, now):
+def _ticket_status(number, keyed, language, config, now):
     """GD + number: that ticket's state, if it is the sender's; GD alone: their latest."""
     if not keyed:
         found = status_query.tickets_of(number)
         language = _ticket_language(found[0] if found else None, language)
         return "ticket_status", "list", (*status_query.sms_list(found, word, language), language)
-    answer = status_query.ask(number, keyed, "sms", now)
+    answer = status_query.ask(number, keyed, "sms", tries_per_day=config["tickets.query_tries_per_day"], now=now)
     detail = "limited" if answer.limited else answer.ticket.number if answer.ticket else f"no ticket {keyed}"
     language = _ticket_language(answer.ticket, language)
     return "ticket_status", detail, (*status_query.sms_reply(answer, word, language), language)

@@ -39,9 +39,12 @@ def run(config, now=None):
 
 def due(config, now):
     """Ids of the overdue tickets whose next reminder is due (one query)."""
+    late = sla.overdue(now)
+    # Only the overdue tickets' reminders are grouped: this runs every few seconds.
     last = (TicketEvent.select(TicketEvent.ticket, fn.MAX(TicketEvent.at).alias("last"))
-            .where(TicketEvent.action == "escalated").group_by(TicketEvent.ticket).alias("last_escalated"))
-    query = (sla.overdue(now).select(Ticket.id, Ticket.due_at, last.c.last)
+            .where(TicketEvent.action == "escalated", TicketEvent.ticket.in_(late.select(Ticket.id)))
+            .group_by(TicketEvent.ticket).alias("last_escalated"))
+    query = (late.select(Ticket.id, Ticket.due_at, last.c.last)
              .join(last, JOIN.LEFT_OUTER, on=(last.c.ticket_id == Ticket.id)).objects())
     return [t.id for t in query if _reminder_due(t.due_at, _instant(t.last), config, now)]
 

@@ -105,41 +105,37 @@ def _within(field, spans):
     return (field >= spans[0].start) & (field < spans[-1].end)
 
 
-def _answers():
+def _answers(event=TicketEvent):
     """The events that moved a ticket to answered: an answer here, a peer's answer (hand-off).
     A note, an escalation or the customer's SMS keep the status: from answered to answered."""
-    return (TicketEvent.to_status == "answered") & (TicketEvent.from_status != "answered")
+    return (event.to_status == "answered") & (event.from_status != "answered")
 
 
-def _first_answers(until):
-    """Subquery: ticket_id, when it was first moved to answered (before `until`)."""
-    return (TicketEvent.select(TicketEvent.ticket, fn.MIN(TicketEvent.at).alias("answered"))
-            .where(_answers(), TicketEvent.at < until)
-            .group_by(TicketEvent.ticket).alias("first_answer"))
+def _first_answer(until):
+    """SQL: when the row's ticket was first moved to answered, before `until` (a lookup in
+    the ticket's own events through their ticket index, not a scan of the history)."""
+    answer = TicketEvent.alias("answer")
+    first = answer.select(fn.MIN(answer.at)).where(answer.ticket == Ticket.id, _answers(answer), answer.at < until)
+    return peewee.NodeList((first,))  # a value to compare, as a column
 
 
 def _opened(spans):
-    """(bucket, kind, source, department, assignee, count) of the tickets opened in the periods."""
-    dept = fn.COALESCE(Department.name, "").alias("dept")
-    return (Ticket.select(_bucket(Ticket.created_at, spans), Ticket.kind, Ticket.source, dept, Ticket.assignee,
-                          fn.COUNT(Ticket.id))
-            .join(Department, JOIN.LEFT_OUTER, on=Ticket.department == Department.id)
+    """(bucket, kind, source, department id, assignee, count) of the tickets opened in the periods."""
+    return (Ticket.select(_bucket(Ticket.created_at, spans), Ticket.kind, Ticket.source, Ticket.department,
+                          Ticket.assignee, fn.COUNT(Ticket.id))
             .where(_within(Ticket.created_at, spans))
-            .group_by(SQL("bucket"), Ticket.kind, Ticket.source, SQL("dept"), Ticket.assignee).tuples())
+            .group_by(SQL("bucket"), Ticket.kind, Ticket.source, Ticket.department, Ticket.assignee).tuples())
 
 
 def _sla(spans, now):
-    answers = _first_answers(now)
-    answered = answers.c.answered
-    outcome = peewee.Case(None, [(answered <= Ticket.due_at, "met"),
-                                 (answered.is_null(False), "missed"), (Ticket.due_at < now, "overdue")],
-                          "pending").alias("outcome")
-    dept = fn.COALESCE(Department.name, "").alias("dept")
-    return (Ticket.select(_bucket(Ticket.created_at, spans), outcome, dept, Ticket.assignee, fn.COUNT(Ticket.id))
-            .join(Department, JOIN.LEFT_OUTER, on=Ticket.department == Department.id)
-            .join(answers, JOIN.LEFT_OUTER, on=answers.c.ticket_id == Ticket.id)
+    """(bucket, outcome, department id, assignee, count) of the tickets opened with a due time."""
+    answered = _first_answer(now)
+    outcome = peewee.Case(None, [(answered <= Ticket.due_at, "met"), (answered.is_null(False), "missed"),
+                                 (Ticket.due_at < now, "overdue")], "pending").alias("outcome")
+    return (Ticket.select(_bucket(Ticket.created_at, spans), outcome, Ticket.department, Ticket.assignee,
+                          fn.COUNT(Ticket.id))
             .where(_within(Ticket.created_at, spans), Ticket.due_at.is_null(False))
-            .group_by(SQL("bucket"), SQL("outcome"), SQL("dept"), Ticket.assignee).tuples())
+            .group_by(SQL("bucket"), SQL("outcome"), Ticket.department, Ticket.assignee).tuples())
 
 
 def _complaints_per_agent(spans):
@@ -156,27 +152,32 @@ def _answers_given(spans):
             .group_by(SQL("bucket"), TicketEvent.by).tuples())
 
 
-def _backlog(at):
-    """(status, age band, past due, count) of the tickets not closed at instant `at`: the
-    status then is the last change before it (the ticket's columns before the history)."""
-    # Every event records the status after it (a note: the status it stayed in).
-    last_change = (TicketEvent.select(TicketEvent.ticket, fn.MAX(TicketEvent.id).alias("last_id"))
-                   .where(TicketEvent.to_status != "", TicketEvent.at < at)
-                   .group_by(TicketEvent.ticket).alias("last_change"))
-    then = TicketEvent.alias("then")
+def _status_at(at):
+    """SQL: the row's ticket's status at instant `at`, the one its last event before then left
+    (every event records the status after it; a note the one it stayed in); for a ticket
+    from before the history (migration 0015), its columns."""
+    last = TicketEvent.alias("last_event")
+    then = (last.select(last.to_status).where(last.ticket == Ticket.id, last.at < at, last.to_status != "")
+            .order_by(last.id.desc()).limit(1))
     before_history = peewee.Case(None, [((Ticket.closed_at.is_null(False)) & (Ticket.closed_at < at), "closed"),
                                         (Ticket.status == "closed", "new")], Ticket.status)
-    status = fn.COALESCE(then.to_status, before_history)
+    return fn.COALESCE(then, before_history)
+
+
+def _backlog(at):
+    """(status, age band, past due, count) of the tickets not closed at instant `at`."""
+    status = _status_at(at)
     band = peewee.Case(None, [(Ticket.created_at > at - datetime.timedelta(days=d), name)
                               for d, name in zip(BAND_DAYS, AGE_BANDS)], AGE_BANDS[-1]).alias("band")
     past_due = peewee.Case(None, [((Ticket.due_at < at) & status.in_(("new", "assigned", "in_progress", "returned")),
                                    1)], 0).alias("past_due")
-    query = (Ticket.select(status.alias("status_then"), band, past_due, fn.COUNT(Ticket.id))
-             .join(last_change, JOIN.LEFT_OUTER, on=last_change.c.ticket_id == Ticket.id)
-             .join(then, JOIN.LEFT_OUTER, on=then.id == last_change.c.last_id)
-             .where(Ticket.created_at < at, status != "closed")
-             .group_by(SQL("status_then"), SQL("band"), SQL("past_due")))
-    return query.tuples()
+    # Closing sets closed_at and reopening clears it (tickets.lifecycle): a ticket closed now
+    # whose closed_at is before `at` has been closed since, and needs no look at its history.
+    # Most tickets are, so the history is read only for the few open at `at`.
+    closed_since = (Ticket.status == "closed") & Ticket.closed_at.is_null(False) & (Ticket.closed_at < at)
+    return (Ticket.select(status.alias("status_then"), band, past_due, fn.COUNT(Ticket.id))
+            .where(Ticket.created_at < at, ~closed_since, status != "closed")
+            .group_by(SQL("status_then"), SQL("band"), SQL("past_due")).tuples())
 
 
 def _empty(period):
@@ -199,7 +200,9 @@ def figures(period="week", first=None, last=None, now=None):
     spans = periods(period, first, last, now)
     out = [_empty(p) for p in spans]
     with dbmod.database.obj.atomic():  # one read: the figures agree with each other
-        for i, kind, source, dept, handler, n in _opened(spans):
+        names = dict(Department.select(Department.id, Department.name).tuples())
+        for i, kind, source, dept_id, handler, n in _opened(spans):
+            dept = names.get(dept_id, "")
             row = out[i]
             row["opened"] += n
             for key, value in (("by_kind", kind), ("by_source", source), ("by_department", dept),
@@ -208,8 +211,8 @@ def figures(period="week", first=None, last=None, now=None):
             if kind == "complaint":
                 row["complaints"] += n
                 _add(row["complaints_by_department"], dept, n)
-        for i, outcome, dept, handler, n in _sla(spans, now):
-            row = out[i]
+        for i, outcome, dept_id, handler, n in _sla(spans, now):
+            row, dept = out[i], names.get(dept_id, "")
             _add(row["sla"], outcome, n)
             _add(row["sla_by_department"].setdefault(dept, dict.fromkeys(SLA_OUTCOMES, 0)), outcome, n)
             _add(row["sla_by_handler"].setdefault(handler, dict.fromkeys(SLA_OUTCOMES, 0)), outcome, n)

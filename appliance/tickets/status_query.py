@@ -9,8 +9,8 @@ registered mobile. A withheld or unparsable number owns nothing.
 
 Everyone else gets exactly what a wrong or made-up number gets ("no such ticket for this
 number"), so nobody can probe other people's tickets. Wrong tries are limited: once a
-number has MAX_MISSES_PER_DAY unanswered questions in the box's day, every further
-question that day, right or wrong, gets the limit answer. Every question is a
+number has had `tickets.query_tries_per_day` questions unanswered in the box's day,
+every further question that day, right or wrong, gets the limit answer. Every question is a
 TicketQuery row, committed with (SMS: in the same transaction as) the answer it got.
 
 The state is told in the customer's words: assigned, in progress and returned (the
@@ -29,7 +29,6 @@ from appliance.tickets.models import Ticket, TicketQuery
 
 log = logging.getLogger(__name__)
 
-MAX_MISSES_PER_DAY = 5
 MAX_LISTED = 3        # "GD" alone lists this many of the sender's latest tickets
 ANSWER_CHARS = 140    # the answer quoted in an SMS: about two SMS parts with the rest
 CUSTOMER_STATES = {"new": "new", "assigned": "in_progress", "in_progress": "in_progress",
@@ -78,14 +77,14 @@ def misses_today(number, now=None):
                                        TicketQuery.at >= start).count())
 
 
-def ask(number, keyed, channel, now=None):
+def ask(number, keyed, channel, *, tries_per_day, now=None):
     """Answer `number` asking for ticket `keyed` by `channel` ('sms' or 'ivr'), logged
     and committed. Runs inside the caller's transaction when there is one."""
     now = now or clock.now()
     asker = phones.e164_or_none(number) or phones.as_received(number)
     keyed = keyed_number(keyed)[:40]
     with write_transaction():
-        limited = misses_today(asker, now) >= MAX_MISSES_PER_DAY
+        limited = misses_today(asker, now) >= tries_per_day
         ticket = None if limited else Ticket.get_or_none(Ticket.number == keyed)
         if ticket is not None and not belongs_to(ticket, phones.e164_or_none(number)):
             ticket = None

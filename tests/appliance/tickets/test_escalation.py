@@ -118,3 +118,11 @@ def test_the_loop_and_its_reminders_on_postgresql(postgres, config):
     assert [e.action for e in lifecycle.history(ticket)] == [
         "opened", "assigned", "escalated", "escalated", "answered", "notified", "closed", "reopened"]
     assert len(head_sms()) == 2 and Message.select().count() == 3
+
+
+def test_a_pass_with_nothing_due_is_one_read_query(ticket, config, caplog):
+    escalation.run(config, after(minutes=1))
+    with caplog.at_level("DEBUG", logger="peewee"):
+        caplog.clear()
+        assert escalation.run(config, after(minutes=2)) == 0  # overdue, reminded already
+    assert len([r for r in caplog.records if r.name == "peewee"]) == 1  # runs every few seconds: no write lock
