@@ -194,9 +194,8 @@ def test_command_line_figures_as_table_json_and_csv(database, run_cli, config_fi
     assert ["2026-W47", "2026-11-16", "2026-11-22", "complaints_agent", "A001", "张三", "1"] in rows
 
 
-@pytest.mark.parametrize("args, field", [
-    (("--from", "2026-13-01"), "from"), (("--to", "yesterday"), "to"),
-    (("--from", "2026-11-20", "--to", "2026-11-10"), "from"), (("--period", "month", "--from", "2010-01-01"), "from"),
+@pytest.mark.parametrize("args, field", [  # a process each: the domain's tests cover the other refusals
+    (("--to", "yesterday"), "to"), (("--from", "2026-11-20", "--to", "2026-11-10"), "from"),
 ])
 def test_command_line_refuses_bad_input_naming_the_field(run_cli, config_file, args, field):
     result = run_cli("-q", "tickets", "figures", *args, config_path=config_file)
