@@ -26,6 +26,7 @@ from appliance.config import Config, check_value, flatten
 from appliance.errors import ConfigError, InputError
 from appliance.settings import BY_NAME, SETTINGS
 from appliance.sms.window import parse_window
+from appliance.tickets import sla as ticket_rules
 from appliance.voice import windows as calling_windows
 
 EDITABLE = [s for s in SETTINGS if s.editable]
@@ -131,6 +132,11 @@ def _ports(name, value):
         raise InputError(f"{name}: name at least one modem port or glob", field=name)
 
 
+def _not_negative(name, value):
+    if value < 0:
+        raise InputError(f"{name}: must be 0 or more, got {value!r}", field=name)
+
+
 def _positive(name, value):
     if value <= 0:
         raise InputError(f"{name}: must be more than 0, got {value!r}", field=name)
@@ -147,6 +153,10 @@ FORMAT_CHECKS = {
     "notices.overdue_days": _day_list,
     "services.marketing_window": lambda name, value: parse_window(value, name),  # empty: no window
     "voice.windows": lambda name, value: calling_windows.check(value, name),
+    "tickets.sla": lambda name, value: ticket_rules.parse_rules(value, name),
+    "tickets.business_hours": lambda name, value: ticket_rules.parse_business_hours(value, name),
+    "tickets.departments": lambda name, value: ticket_rules.parse_routing(value, name),
+    "tickets.escalation_hours": _not_negative,
 }
 
 

@@ -214,17 +214,17 @@ SETTINGS = [
     Setting("tickets.sla", ["complaint=24h", "callback=2bh", "phone-application=4bh", "agent-report=8bh",
                             "alert=4h", "return-visit=3d", "mobile-change=16bh", "inquiry=8bh"],
             "Service level per ticket category: CATEGORY=N followed by h (hours), bh (business hours) or d (days); "
-            "a category without one has no due time.", restart=("services", "agi", "web")),
+            "a category without one has no due time.", editable=True, restart=("services", "agi", "web")),
     Setting("tickets.business_hours", "08:30-12:00,13:30-17:30",
             "Business hours for service levels in bh, local time, on the box's working days (China's holiday "
             "calendar and the days declared on the box): HH:MM-HH:MM, several separated by commas.",
-            restart=("services", "agi", "web")),
+            editable=True, restart=("services", "agi", "web")),
     Setting("tickets.escalation_hours", 4.0,
             "Hours between two reminders to the department head while a ticket stays overdue (0: remind once).",
-            restart=("services",)),
+            editable=True, restart=("services",)),
     Setting("tickets.departments", [],
             "Department a new ticket of a category goes to: CATEGORY=DEPARTMENT, e.g. complaint=客户服务部 "
-            "(others wait for the front desk to assign them).", restart=("services", "agi", "web")),
+            "(others wait for the front desk to assign them).", editable=True, restart=("services", "agi", "web")),
     Setting("tickets.query_tries_per_day", 5,
             "Wrong or unknown ticket numbers one phone number may ask about in a day (SMS GD, IVR key 6); "
             "after that, no ticket is told to it until the next day.",

@@ -31,19 +31,26 @@ HORIZON = 400  # days searched for business hours: more than any run of holidays
 
 def rules(config):
     """{kind: (amount, unit)} from tickets.sla; ConfigError naming the key for a bad entry."""
+    return parse_rules(config["tickets.sla"])
+
+
+def parse_rules(entries, field="tickets.sla"):
     found = {}
-    for entry in config["tickets.sla"]:
+    for entry in entries:
         match = RULE.fullmatch(str(entry))
         if not match or match["kind"] not in TICKET_KINDS or float(match["amount"]) <= 0:
-            raise ConfigError(f"tickets.sla: {entry!r} must be CATEGORY=N followed by h, bh or d, with a "
-                              f"category among {', '.join(TICKET_KINDS)}", field="tickets.sla")
+            raise ConfigError(f"{field}: {entry!r} must be CATEGORY=N followed by h, bh or d, with a "
+                              f"category among {', '.join(TICKET_KINDS)}", field=field)
         found[match["kind"]] = (float(match["amount"]), match["unit"])
     return found
 
 
 def business_hours(config):
     """[(start, end)] times of day from tickets.business_hours, in order; ConfigError when malformed."""
-    text = config["tickets.business_hours"]
+    return parse_business_hours(config["tickets.business_hours"])
+
+
+def parse_business_hours(text, field="tickets.business_hours"):
     try:
         spans = []
         for part in str(text).split(","):
@@ -52,9 +59,22 @@ def business_hours(config):
                 raise ValueError
             spans.append((start, end))
     except ValueError:
-        raise ConfigError(f"tickets.business_hours: must be HH:MM-HH:MM[,HH:MM-HH:MM…] in order, got {text!r}",
-                          field="tickets.business_hours") from None
+        raise ConfigError(f"{field}: must be HH:MM-HH:MM[,HH:MM-HH:MM…] in order, got {text!r}",
+                          field=field) from None
     return spans
+
+
+def parse_routing(entries, field="tickets.departments"):
+    """[(kind, department name)] from tickets.departments; ConfigError for a malformed entry
+    (whether the department exists is the database's to say: doctor_check)."""
+    routes = []
+    for entry in entries:
+        name, sep, department = (part.strip() for part in str(entry).partition("="))
+        if not sep or name not in TICKET_KINDS or not department:
+            raise ConfigError(f"{field}: {entry!r} must be CATEGORY=DEPARTMENT with a category among "
+                              f"{', '.join(TICKET_KINDS)}", field=field)
+        routes.append((name, department))
+    return routes
 
 
 def due_at(kind, opened_at, config):
@@ -118,26 +138,25 @@ def doctor_check(config):
     (at run time a bad entry is only logged, so a ticket is never lost), who is told of
     overdue tickets, and how many there are."""
     try:
-        rules(config), business_hours(config)
+        found, routes = rules(config), parse_routing(config["tickets.departments"])
+        business_hours(config)
     except ConfigError as exc:
         return [("fail", "ticket service levels", str(exc))]
-    lines = [("ok", "ticket service levels", f"{len(rules(config))} categories with a due time; business hours "
+    lines = [("ok", "ticket service levels", f"{len(found)} categories with a due time; business hours "
                                              f"{config['tickets.business_hours']} on working days")]
     try:
-        lines += _routing_lines(config)
+        lines += _routing_lines(routes)
     except DatabaseError:  # not migrated yet: the migrations line says so
         pass
     return lines
 
 
-def _routing_lines(config):
-    missing, lines = [], []
-    for entry in config["tickets.departments"]:
-        name, sep, department = (part.strip() for part in str(entry).partition("="))
-        if not sep or name not in TICKET_KINDS or not Department.select().where(Department.name == department).exists():
-            missing.append(str(entry))
+def _routing_lines(routes):
+    lines = []
+    missing = [f"{kind}={name}" for kind, name in routes
+               if not Department.select().where(Department.name == name).exists()]
     if missing:
-        lines.append(("warn", "tickets.departments", f"not routed (no such category or department): {', '.join(missing)}"))
+        lines.append(("warn", "tickets.departments", f"no such department: {', '.join(missing)} (not routed)"))
     headless = [d.name for d in Department.select().where(Department.head.is_null())]
     if headless:
         lines.append(("warn", "ticket escalation", f"no head told of overdue tickets in: {', '.join(headless)} "

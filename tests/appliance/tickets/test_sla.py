@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from appliance import clock
-from appliance.errors import ConfigError
+from appliance.errors import ConfigError, InputError
 from appliance.ivr.tickets import open_ticket
 from appliance.tickets import departments, lifecycle, sla
 from appliance.tickets.models import Ticket
@@ -110,3 +110,20 @@ def test_doctor_says_what_is_wrong_with_the_ticket_rules(database, config):
     assert [line[:2] for line in lines] == [("ok", "ticket service levels"), ("warn", "tickets.departments"),
                                             ("warn", "ticket escalation"), ("warn", "overdue tickets")]
     assert "inquiry=咨询组" in lines[1][2] and "客户服务部" in lines[2][2] and lines[3][2].startswith("1 open")
+
+
+@pytest.mark.parametrize("key,text", [("tickets.sla", "complaint=24h\ncallback=soon"),
+                                      ("tickets.business_hours", "08:30-12:00,11:00-17:00"),
+                                      ("tickets.departments", "complaint"), ("tickets.escalation_hours", "-1")])
+def test_the_settings_page_refuses_bad_rules_naming_the_key(key, text):
+    from appliance import config_edit
+    with pytest.raises(InputError) as err:
+        config_edit.check(key, config_edit.parse_text(key, text))
+    assert err.value.field == key
+
+
+def test_the_settings_page_takes_good_rules():
+    from appliance import config_edit
+    assert config_edit.check("tickets.sla", config_edit.parse_text("tickets.sla", "complaint=12h\ncallback=1bh")) == [
+        "complaint=12h", "callback=1bh"]
+    assert config_edit.check("tickets.escalation_hours", 0.0) == 0.0
