@@ -162,7 +162,8 @@ def test_openapi_describes_the_listing_filters(client, api_token):
     assert params["/messages"] == {"limit", "before", "state", "category", "to", "since", "until"}
     assert params["/inbox"] == {"limit", "before", "state"}
     assert params["/calls"] == {"limit", "before", "caller", "outcome", "script", "since", "until"}
-    assert params["/tickets"] == {"limit", "before", "status", "kind", "source"}
+    assert params["/tickets"] == {"limit", "before", "status", "kind", "source", "department", "assignee",
+                                  "overdue", "number", "since", "until"}
 
 
 def test_ticket_filters_and_the_same_rows_on_the_page(admin_client, client, api_token, web_db):
@@ -175,7 +176,7 @@ def test_ticket_filters_and_the_same_rows_on_the_page(admin_client, client, api_
     assert api_ids(client, api_token, "/api/v1/tickets?source=ivr") == [closed.id, callback.id]
     assert api_ids(client, api_token, "/api/v1/tickets?status=new&source=ivr") == [callback.id]
     html = admin_client.page("/tickets?status=new").text
-    numbers = re.findall(r"<tr><td>(\d+)</td>", html)
+    numbers = re.findall(r'<tr data-ticket="\d+"><td><a href="/tickets/\d+">(\d+)</a>', html)
     assert numbers == [callback.number, complaint.number]
     _, auditor = tokens.create_token("auditor", "auditor")
     masked = client.api("GET", "/api/v1/tickets?kind=complaint", token=auditor).json["items"]

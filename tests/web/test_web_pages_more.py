@@ -164,13 +164,14 @@ def test_tickets_list_shows_source_and_recording_and_closes(admin_client, audito
     html = auditor_client.page("/tickets").text
     assert "理赔太慢&lt;img&gt;" in html and "/data/recordings/c1.wav" in html
     assert "+86138****8000" in html and "+8613800138000" not in html
-    refused(auditor_client, f"/tickets/{sms.id}", {"status": "closed"})
+    refused(auditor_client, f"/tickets/{sms.id}/answer", {"text": "已回电"})
     admin_client.page("/tickets")
-    refused(admin_client, f"/tickets/{sms.id}", {"status": "closed"}, csrf=False)
-    assert admin_client.post(f"/tickets/{sms.id}", {"status": "closed", "resolution": "已回电"}).status == 303
+    refused(admin_client, f"/tickets/{sms.id}/answer", {"text": "已回电"}, csrf=False)
+    assert admin_client.post(f"/tickets/{sms.id}/answer", {"text": "已回电"}).status == 303
+    assert admin_client.post(f"/tickets/{sms.id}/close", {}).status == 303
     done = Ticket.get_by_id(sms.id)
     assert (done.status, done.resolution, done.handled_by) == ("closed", "已回电", "root")
-    assert (last_audit().action, last_audit().target) == ("ticket.status", f"ticket:{done.number}")
+    assert (last_audit().action, last_audit().target) == ("ticket.close", f"ticket:{done.number}")
     assert Ticket.get_by_id(ivr.id).status == "new"
     assert "/data/recordings/c1.wav" not in auditor_client.page("/tickets?status=closed").text
 

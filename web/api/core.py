@@ -1,7 +1,6 @@
-"""Core API routes: who am I, the call log and the tickets callers and SMS opened."""
-from appliance.ivr import calls, tickets
+"""Core API routes: who am I and the call log (the tickets are in web/api/tickets.py)."""
+from appliance.ivr import calls
 from appliance.ivr.models import CALL_OUTCOMES
-from appliance.tickets.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES
 from appliance.users import sees
 from web.api import CLOCK_RE, DATE_RE, PAGE_PARAMS, api_route, list_schema, page_json, param
 
@@ -37,17 +36,3 @@ def list_calls(call):
                          **{k: call.query.get(k) for k in ("caller", "outcome", "script", "since", "until")})
     mask = not sees(call.role, "mobile")
     return page_json(page, lambda c: c.to_dict(mask=mask))
-
-
-@api_route("GET", "/tickets", "Tickets, newest first, filtered as on the tickets page", permission="view",
-           tags=["calls"],
-           params=[*PAGE_PARAMS,
-                   param("status", "query", {"type": "string", "enum": list(TICKET_STATUSES)}),
-                   param("kind", "query", {"type": "string", "enum": list(TICKET_KINDS)}),
-                   param("source", "query", {"type": "string", "enum": list(TICKET_SOURCES)})],
-           response=list_schema({"type": "object"}))
-def list_tickets(call):
-    page = tickets.listing(before=call.query.get("before"), limit=call.query["limit"],
-                           **{k: call.query.get(k) for k in ("status", "kind", "source")})
-    mask = not sees(call.role, "mobile")
-    return page_json(page, lambda t: t.to_dict(mask=mask))
