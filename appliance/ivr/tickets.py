@@ -74,20 +74,6 @@ def get_ticket(number_or_id):
     return ticket
 
 
-def set_status(ticket, status, *, by="", resolution=None):
-    """Move a ticket to open / in_progress / closed (committed)."""
-    if status not in TICKET_STATUSES:
-        raise InputError(f"status: must be one of {', '.join(TICKET_STATUSES)}, got {status!r}", field="status")
-    ticket.status = status
-    ticket.updated_at = clock.now()
-    ticket.handled_by = by or ticket.handled_by
-    if resolution is not None:
-        ticket.resolution = resolution
-    ticket.closed_at = clock.now() if status == "closed" else None
-    ticket.save()
-    return ticket
-
-
 def listing(*, status=None, kind=None, source=None, before=None, limit=listings.PAGE_SIZE):
     """A Page of tickets, newest first, for the tickets page and GET
     /api/v1/tickets alike. Serialised by Ticket.to_dict()."""

@@ -12,6 +12,7 @@ from appliance.ivr import tickets
 from appliance.ivr.models import Call
 from appliance.services.models import InboundRoute
 from appliance.sms.models import InboundMessage, Message, MessagePart
+from appliance.tickets import lifecycle
 
 DAY = datetime.datetime(2026, 11, 20, 10, 0)
 
@@ -170,7 +171,7 @@ def test_ticket_filters_and_the_same_rows_on_the_page(admin_client, client, api_
     complaint = tickets.open_ticket("complaint", "sms", number="13800138000", text="理赔太慢")
     callback = tickets.open_ticket("callback", "ivr", number="13900139000")
     closed = tickets.open_ticket("callback", "ivr", number="13900139001")
-    tickets.set_status(closed, "closed", by="root")
+    lifecycle.close(lifecycle.answer(closed, by="root", text="已回电"), by="root")
     assert api_ids(client, api_token, "/api/v1/tickets") == [closed.id, callback.id, complaint.id]
     assert api_ids(client, api_token, "/api/v1/tickets?kind=complaint") == [complaint.id]
     assert api_ids(client, api_token, "/api/v1/tickets?source=ivr") == [closed.id, callback.id]
