@@ -161,17 +161,9 @@ def performance(staff, since, today):
 @dataclass(frozen=True)
 class Due:
     policy_no: str
-    customer: str           # masked: 张先生 / 李女士 / 王客户
+    customer: str           # Customer.masked_name: 张先生 / 李女士 / 王客户
     amount: Decimal
     due_date: datetime.date
-
-
-def masked_name(customer):
-    """The surname and 先生/女士 (客户 when the gender is unknown): enough for the agent
-    to know whom it means with the policy's last digits, and no full name on an SMS."""
-    if customer.gender:
-        return customer.salutation
-    return (customer.name or "")[:1] + "客户"
 
 
 def _unpaid_policies(staff, *conditions):
@@ -181,7 +173,7 @@ def _unpaid_policies(staff, *conditions):
              .where(Policy.agent == staff, Policy.status == "in_force", Policy.frequency != "single",
                     Policy.next_due_date.is_null(False), ~fn.EXISTS(paid), *conditions)
              .order_by(Policy.next_due_date, Policy.policy_no))
-    return [Due(p.policy_no, masked_name(p.holder), p.premium, p.next_due_date) for p in query]
+    return [Due(p.policy_no, p.holder.masked_name, p.premium, p.next_due_date) for p in query]
 
 
 def renewals_due(staff, today, days=DUE_DAYS):
@@ -217,7 +209,7 @@ def mobile_change_ticket(staff, policy, new_mobile, *, caller="", call_id=None, 
     if not phones.is_mobile(number):
         raise InputError("mobile: not a mobile number", field="mobile")
     text = (f"业务员{staff.name}（工号{staff.badge_no}）报告：保单{policy.policy_no}投保人"
-            f"{masked_name(policy.holder)}的手机号已变更为{number}，请与客户核实后修改。"
+            f"{policy.holder.masked_name}的手机号已变更为{number}，请与客户核实后修改。"
             f" / Agent {staff.badge_no} reports that the holder of policy {policy.policy_no} has a new mobile,"
             f" {number}; confirm with the customer before changing it.")
     return tickets.open_ticket("mobile-change", "ivr", number=caller or staff.mobile, customer=policy.holder_id,
