@@ -17,7 +17,13 @@ from appliance.config import Config
 from appliance.db import write_transaction
 from appliance.errors import ConfigError, InputError, NotFound
 from appliance.tickets import sla
-from appliance.tickets.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Ticket, TicketEvent
+from appliance.tickets.models import (
+    TICKET_KINDS,
+    TICKET_SOURCES,
+    TICKET_STATUSES,
+    Ticket,
+    TicketEvent,
+)
 
 log = logging.getLogger(__name__)
 

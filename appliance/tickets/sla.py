@@ -142,8 +142,8 @@ def doctor_check(config):
         business_hours(config)
     except ConfigError as exc:
         return [("fail", "ticket service levels", str(exc))]
-    lines = [("ok", "ticket service levels", f"{len(found)} categories with a due time; business hours "
-                                             f"{config['tickets.business_hours']} on working days")]
+    detail = f"{len(found)} categories with a due time; business hours {config['tickets.business_hours']} on working days"
+    lines = [("ok", "ticket service levels", detail)]
     try:
         lines += _routing_lines(routes)
     except DatabaseError:  # not migrated yet: the migrations line says so
@@ -159,8 +159,8 @@ def _routing_lines(routes):
         lines.append(("warn", "tickets.departments", f"no such department: {', '.join(missing)} (not routed)"))
     headless = [d.name for d in Department.select().where(Department.head.is_null())]
     if headless:
-        lines.append(("warn", "ticket escalation", f"no head told of overdue tickets in: {', '.join(headless)} "
-                                                   "(appliance tickets departments set-head)"))
+        detail = f"no head told of overdue tickets in: {', '.join(headless)} (appliance tickets departments set-head)"
+        lines.append(("warn", "ticket escalation", detail))
     late = overdue().count()
     lines.append(("warn" if late else "ok", "overdue tickets", f"{late} open ticket(s) past their due time"))
     return lines
