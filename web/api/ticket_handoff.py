@@ -13,7 +13,7 @@ SHORT = {"type": "string", "maxLength": handoff.NAME}
 TEXT = {"type": "string", "maxLength": handoff.TEXT}
 STATUS = {"type": "string", "maxLength": 20}
 EVENT = {"type": "object", "required": ["id", "action"], "additionalProperties": False, "properties": {
-    "id": {"type": "integer", "minimum": 1}, "at": {"type": "string", "maxLength": 40,
+    "id": {"type": "integer", "minimum": 1, "maximum": 2 ** 63 - 1}, "at": {"type": "string", "maxLength": 40,
                                                      "description": "ISO 8601 with an offset"},
     "by": SHORT, "action": {"type": "string", "enum": list(EVENT_ACTIONS)},
     "from_status": STATUS, "to_status": STATUS, "department": SHORT, "assignee": SHORT, "text": TEXT}}
