@@ -158,3 +158,18 @@ def test_long_lists_read_ten_then_offer_the_sms_which_lists_forty(dial, book, ag
     sms = Message.get().text
     assert "30天内应缴46户，合计1684.10元" in sms  # 1234.10 + 45 × 10.00
     assert sms.count("尾号") == 40 and "另有7户未列出" in sms and "\n逾期：" not in sms
+
+
+def test_star_silence_repeat_and_cancel_lead_back_without_effects(dial, book):
+    peer = dial([press("menu_main", "8"), press("staff_intro", "*"), hang_up("menu_main")], callerid=AGENT_MOBILE)
+    assert peer.heard[-3:] == ["menu_main", "staff_intro", "menu_main"]  # * over the intro: back
+    peer = dial([press("menu_main", "8"), press("staff_enter_pin", ""), press("staff_enter_pin", ""),
+                 press("staff_enter_pin", ""), press("staff_enter_pin", ""), hang_up("menu_main")],
+                callerid=AGENT_MOBILE)
+    assert peer.heard.count("no_input") == 3 and peer.heard[-1] == "menu_main"  # silence: the retries, then back
+    assert Staff.get_by_id(book.agent.id).pin_failures == 0  # silence is no wrong PIN
+    peer = dial(signed_in(press("staff_menu", "9"), press("staff_menu", "4"),
+                          press("staff_enter_policy", "990000000004#"), press("staff_enter_mobile", "13912345678#"),
+                          press("staff_mobile_confirm", "*")), callerid=AGENT_MOBILE)
+    assert peer.heard.count("staff_menu") == 3  # 9 repeats it; after the cancel it comes back
+    assert Ticket.select().count() == 0 and Message.select().count() == 0
