@@ -148,3 +148,19 @@ def test_open_a_ticket_from_the_page(admin_client, auditor):
     assert ticket.text == "保单未寄到"
     html = admin_client.page(f"/tickets/{ticket.id}").text
     assert f"工单 {ticket.number} 已创建" in html and "管理页面" in html
+
+
+def test_a_tickets_page_plays_its_recording(auditor, web_config, web_db):
+    import wave
+    folder = web_config.data_dir / "recordings" / "2026-11-30"
+    folder.mkdir(parents=True)
+    path = folder / "call9-101500.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1), out.setsampwidth(2), out.setframerate(8000)
+        out.writeframes(b"\x01\x00" * 8000)
+    ticket = tickets.open_ticket("complaint", "ivr", number="13900139000", recording=str(path))
+    gone = tickets.open_ticket("complaint", "ivr", number="13900139000", recording=str(folder / "gone.wav"))
+    html = auditor.page(f"/tickets/{ticket.id}").text
+    assert f'src="/tickets/{ticket.id}/recording.wav"' in html and "语音导航" in html
+    assert auditor.get(f"/tickets/{ticket.id}/recording.wav").text.startswith("RIFF")
+    assert "文件已不在" in auditor.page(f"/tickets/{gone.id}").text
