@@ -134,3 +134,26 @@ def test_the_senders_return_close_and_reopen_move_the_handling_sides_ticket(data
     assert sender(21, "reopened") == "closed"  # an id already received: skipped
     assert sender(22, "reopened") == "new"
     assert sender(23, "noted") == "new"
+
+
+@pytest.fixture
+def postgres(postgres_server, tmp_path):
+    from appliance import db as dbmod
+    db = dbmod.open_database(Config({"data_dir": str(tmp_path), "database.url": postgres_server()}))
+    dbmod.migrate(db)
+    yield db
+    db.close()
+
+
+def test_the_same_on_postgresql(postgres, box):
+    row, _ = handoff.receive(box, "head-office", payload(), now=NOW)
+    assert handoff.receive(box, "head-office", payload(), now=NOW) == (row, False)
+    lifecycle.answer(row.ticket, by="张经理", text="已赔付", config=box, now=NOW)
+    events = [{"id": 20, "action": "returned", "by": "前台王", "text": "请补充"}]
+    assert handoff.receive_events(box, "head-office", row.key, "out", events, now=NOW) == 20
+    assert handoff.receive_events(box, "head-office", row.key, "out", events, now=NOW) == 20
+    assert Ticket.get_by_id(row.ticket_id).status == "returned"
+    # What is still to be sent: the answer, found by the loop's query, tried, and waiting.
+    assert handoff.deliver(box, NOW) == 0
+    assert TicketHandoff.get_by_id(row.id).attempts == 1
+    assert [e.action for e in handoff.pending_events(TicketHandoff.get_by_id(row.id))] == ["answered"]
