@@ -146,14 +146,16 @@ def staff(ctx, staff_id, error=None, status=200):
     return respond(body, status)
 
 
-STAFF_FIELDS = ("name", "mobile", "department", "branch", "status")
+STAFF_TEXTS = ("name", "mobile", "department", "branch", "status")
+STAFF_FIELDS = STAFF_TEXTS + ("greetings_opt_out",)
 
 
 @page("/staff/{staff_id:int}", "contacts", method="POST")
 def staff_save(ctx, staff_id):
     def apply(s):
-        for f in STAFF_FIELDS:
+        for f in STAFF_TEXTS:
             setattr(s, f, ctx.form(f) or (None if f == "mobile" else ""))
+        s.greetings_opt_out = ctx.form("greetings_opt_out") == "1"
         if not (s.name or "").strip():
             raise InputError("name: empty", field="name")
     s = get_or_404(Staff, staff_id)

@@ -15,6 +15,7 @@
       <option value="{{st}}" {{'selected' if s.status == st else ''}}>{{_(st)}}</option>
       % end
     </select></label>
+    <label><input type="checkbox" name="greetings_opt_out" value="1" {{'checked' if s.greetings_opt_out else ''}}> {{_('No birthday greeting, no reminder to colleagues')}}</label>
   </div>
   % if ctx.can('contacts'):
   <button type="submit">{{_('Save')}}</button>
