@@ -8,7 +8,8 @@ from appliance.ivr import prompt_files
 
 ZH = {"n_0": "零", "n_1": "一", "n_2": "二", "n_3": "三", "n_4": "四", "n_5": "五", "n_6": "六", "n_7": "七",
       "n_8": "八", "n_9": "九", "n_10": "十", "n_100": "百", "n_1000": "千", "n_10000": "万", "n_1e8": "亿",
-      "n_liang": "两", "yuan": "元", "jiao": "角", "fen": "分", "year": "年", "month": "月", "day": "日"}
+      "n_liang": "两", "yuan": "元", "jiao": "角", "fen": "分", "year": "年", "month": "月", "day": "日",
+      "dian": "点"}
 
 
 def zh(words):
@@ -39,6 +40,15 @@ def test_mandarin_date_and_digits():
     assert zh(speech.digits("35019001")) == "三五零一九零零一"
 
 
+@pytest.mark.parametrize("hhmm,text,english", [
+    ("14:00", "十四点", ["n_14", "oclock"]), ("02:30", "两点三十分", ["n_2", "n_30"]),
+    ("09:05", "九点五分", ["n_9", "n_0", "n_5"]), ("00:00", "零点", ["n_0", "oclock"]),
+])
+def test_time_of_day(hhmm, text, english):
+    moment = datetime.datetime.strptime(hhmm, "%H:%M")
+    assert zh(speech.time_of_day(moment)) == text and speech.time_of_day(moment, "en") == english
+
+
 def test_english_numbers_money_dates():
     assert speech.number(2026, "en") == ["n_2", "n_1000", "n_20", "n_6"]
     assert speech.number(36015, "en") == ["n_30", "n_6", "n_1000", "n_15"]
@@ -52,6 +62,8 @@ def test_every_composed_name_has_a_prompt_in_its_language():
     for language in ("zh", "en"):
         words = [w for v in values for w in speech.number(v, language)]
         words += speech.money("1234.56", language) + speech.date(datetime.date(2026, 12, 31), language)
+        words += speech.time_of_day(datetime.datetime(2026, 12, 31, 23, 59), language)
+        words += speech.time_of_day(datetime.datetime(2026, 12, 31, 2, 0), language)
         words += [f"month_{m}" for m in range(1, 13)] if language == "en" else []
         missing = {w for w in words if language not in catalogue.get(w, {})}
         assert not missing, (language, missing)
