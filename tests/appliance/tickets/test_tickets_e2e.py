@@ -34,14 +34,14 @@ def sms_containing(sim_dir, number, words, what):
 
 @pytest.fixture
 def box(tmp_path, run_cli):
-    """Simulator + smsd + services; complaints go to 客户服务部, due 3.6 s after they come in."""
+    """Simulator + smsd + services; complaints go to 客户服务部, due 1.8 s after they come in."""
     sim_dir, config_path = tmp_path / "sim", tmp_path / "box.toml"
     config_path.write_text(
         f'data_dir = "{tmp_path / "data"}"\n'
         f'[modems]\nports = ["{sim_dir}/gsm*"]\nread_interval = 5.0\n'
         '[notices]\nrun_at = "23:59"\nfestivals = []\nbirthday = false\n'
         '[services]\ninbound_poll = 0.3\n'
-        '[tickets]\nsla = ["complaint=0.001h"]\ndepartments = ["complaint=客户服务部"]\nescalation_hours = 0\n')
+        '[tickets]\nsla = ["complaint=0.0005h"]\ndepartments = ["complaint=客户服务部"]\nescalation_hours = 0\n')
     assert run_cli("init", config_path=config_path).returncode == 0
     database = dbmod.open_database(load_config(str(config_path)))
     Staff.create(badge_no="H001", name="李主任", mobile=HEAD)
