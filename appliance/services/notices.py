@@ -10,7 +10,7 @@ notices.catch_up_days days still get theirs.
 
 The policy's agent gets a copy of each step of the renewal process the holder
 gets (renewal due, overdue, lapse warning, lapsed, premium received: KIND_agent,
-keyed like the holder's), naming the holder masked; only an active agent, and
+keyed like the holder's; pushed events of those steps too), naming the holder masked; only an active agent, and
 one without a mobile is listed in the run's `no_mobile`, not an error. Staff
 get a birthday greeting, their department's colleagues a reminder the same
 morning, unless they opted out (Staff.greetings_opt_out).
@@ -577,10 +577,38 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
     text = renderer.render(values, customer.language)
     now = now or clock.now()
     not_before, not_after = next_opening(now, window_for(renderer.category, config))
-    return queue_message(customer.mobile, text, category=renderer.category, priority=3,
-                         not_before=not_before, not_after=not_after, customer=customer,
+    message = queue_message(customer.mobile, text, category=renderer.category, priority=3,
+                            not_before=not_before, not_after=not_after, customer=customer,
+                            source=source, created_by=created_by,
+                            dedupe_key=f"event:{kind}:{target}:{event_id}" if event_id else None)
+    if kind in AGENT_STEPS:  # after the holder's: a retried event completes a copy a crash left out
+        _send_agent_copy(config, kind, policy, extra, event_id, now, source, created_by)
+    return message
+
+
+# The steps of the renewal process whose events the agent gets a copy of, as in the daily run.
+AGENT_STEPS = ("renewal_due", "overdue", "lapse_warning", "lapsed", "premium_received")
+
+
+def _send_agent_copy(config, kind, policy, extra, event_id, now, source, created_by):
+    """Queue the agent's copy of a process event; an agent who left, has no mobile, or a
+    copy lacking a fact its text states is logged, not an error (the holder's went)."""
+    notice = _agent_notice(kind, f"{policy.policy_no}:{event_id}", policy, config, **extra)
+    if notice is None:
+        return None
+    if kind == "premium_received":
+        notice.variables.update(_latest_payment(policy, "received", "zh"), **extra)
+    renderer = Renderer(notice.kind, config)
+    why = withheld_reason(notice.kind, notice.variables, renderer)
+    if not notice.number or why:
+        log.warning("event %s: no copy to agent %s: %s", kind, notice.extra["badge_no"],
+                    why[1] if why else "no mobile")
+        return None
+    not_before, not_after = next_opening(now, window_for(renderer.category, config))
+    return queue_message(notice.number, renderer.render(notice.variables), category=renderer.category,
+                         priority=3, not_before=not_before, not_after=not_after, staff=notice.staff_id,
                          source=source, created_by=created_by,
-                         dedupe_key=f"event:{kind}:{target}:{event_id}" if event_id else None)
+                         dedupe_key=f"event:{notice.kind}:{policy.policy_no}:{event_id}" if event_id else None)
 
 
 PAYMENT_EVENTS = {"premium_received": "received", "payment_failed": "failed"}

@@ -112,3 +112,22 @@ def test_the_agents_own_offsets_and_a_new_period_get_a_new_copy(book, config):
     assert [k.split(":")[0] for (_, k, _, _) in agent_messages()] == [
         "premium_received_agent", "renewal_due_agent", "renewal_due_agent"]
     assert agent_messages()[2][1] == "renewal_due_agent:P1:2027-12-16:15"
+
+
+def test_a_process_event_from_the_core_systems_goes_to_the_agent_too_once(book, config):
+    agent = book.agent()
+    gone = book.agent("李四", badge="35010002", mobile="+8613900000002", status="left")
+    policy = book.policy(book.customer("李娜", "F"), "P-EV", TODAY - DAY, agent=agent)
+    book.policy(book.customer("孙强", "M"), "P-GONE", TODAY - DAY, agent=gone)
+    Payment.create(policy=policy, amount=Decimal("1200.00"), due_date=TODAY - DAY, paid_on=TODAY)
+    for _ in range(2):  # a retried POST /api/v1/events
+        notices.send_event(config, "premium_received", policy_no="P-EV", event_id="E1", now=at(TODAY))
+        notices.send_event(config, "overdue", policy_no="P-GONE", event_id="E2", now=at(TODAY))
+    assert agent_messages() == [
+        (agent.mobile, "event:premium_received_agent:P-EV:E1",
+         "【平安保险】王建国您好，您服务的客户李女士的保单P-EV保费1200.00元已于2026年12月1日到帐，感谢您的跟进。",
+         "internal")]
+    assert keys() == {"event:premium_received:P-EV:E1", "event:overdue:P-GONE:E2",
+                      "event:premium_received_agent:P-EV:E1"}
+    notices.send_event(config, "agent_changed", policy_no="P-EV", event_id="E3", now=at(TODAY))  # not a step
+    assert len(agent_messages()) == 1
