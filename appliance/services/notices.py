@@ -10,10 +10,11 @@ notices.catch_up_days days still get theirs.
 
 The policy's agent gets a copy of each step of the renewal process the holder
 gets (renewal due, overdue, lapse warning, lapsed, premium received: KIND_agent,
-keyed like the holder's; pushed events of those steps too), naming the holder masked; only an active agent, and
-one without a mobile is listed in the run's `no_mobile`, not an error. Staff
-get a birthday greeting, their department's colleagues a reminder the same
-morning, unless they opted out (Staff.greetings_opt_out).
+keyed like the holder's; pushed events of those steps too), naming the holder
+masked; only an active agent, and one without a mobile is listed in the run's
+`no_mobile`, not an error. Staff get a birthday greeting, their department's
+colleagues a reminder the same morning, unless they opted out
+(Staff.greetings_opt_out).
 
 Offsets come from the [notices] settings. `today` is always passed in.
 """
