@@ -81,7 +81,7 @@ def ask(number, keyed, channel, *, tries_per_day, now=None):
     """Answer `number` asking for ticket `keyed` by `channel` ('sms' or 'ivr'), logged
     and committed. Runs inside the caller's transaction when there is one."""
     now = now or clock.now()
-    asker = phones.e164_or_none(number) or phones.as_received(number)
+    asker = phones.as_received(number)  # E.164 when it parses
     keyed = keyed_number(keyed)[:40]
     with write_transaction():
         limited = misses_today(asker, now) >= tries_per_day
