@@ -49,7 +49,7 @@
       % end
     </select></label>
     % end
-    <label class="grow2">{{_('What was said') if steps[step][2] else _('Remark (optional)')}}<textarea name="text" id="{{step}}-text" {{'required' if steps[step][2] else ''}}></textarea></label>
+    <label class="grow2">{{_(steps[step][0])}} · {{_('What was said') if steps[step][2] else _('Remark (optional)')}}<textarea name="text" id="{{step}}-text" {{'required' if steps[step][2] else ''}}></textarea></label>
     <button type="submit" id="ticket-{{step}}" class="{{'secondary' if step == 'note' else ''}}">{{_(steps[step][0])}}</button>
   </form>
   % end
