@@ -131,3 +131,12 @@ def test_a_process_event_from_the_core_systems_goes_to_the_agent_too_once(book, 
                       "event:premium_received_agent:P-EV:E1"}
     notices.send_event(config, "agent_changed", policy_no="P-EV", event_id="E3", now=at(TODAY))  # not a step
     assert len(agent_messages()) == 1
+
+
+def test_the_command_line_run_names_the_agent_without_a_mobile(book, run_cli, config_file):
+    silent = book.agent("赵六", badge="35010003", mobile=None)
+    book.policy(book.customer("周洁", "F"), "P-SILENT", TODAY - DAY, agent=silent)
+    result = run_cli("notices", "run", "--date", TODAY.isoformat(), config_path=config_file)
+    assert result.returncode == 0, result.stderr
+    assert "no mobile\toverdue_agent:P-SILENT:2026-11-30:1\tstaff 35010003\n" in result.stderr
+    assert [k for (k,) in Message.select(Message.dedupe_key).tuples()] == ["overdue:P-SILENT:2026-11-30:1"]
