@@ -183,14 +183,21 @@ def test_an_upgraded_box_gets_key_6_and_the_keyword_action(tmp_path):
 
 
 def test_on_postgresql(postgres_url, tmp_path):
-    """The widened CHECKs, the query log and the rule on a real PostgreSQL."""
+    """On a real PostgreSQL: 0017 adds key 6 to menus made before it, the widened CHECKs, the
+    query log and the rule."""
+    from playhouse.migrations import Runner
+
     from appliance import db as dbmod
     from appliance.config import Config
-    from appliance.ivr.menus import ensure_default_menu
     from appliance.ivr.models import MenuNode
     db = dbmod.open_database(Config({"data_dir": str(tmp_path), "database.url": postgres_url}))
+    Runner(db, str(dbmod.MIGRATIONS_DIR)).up("0016_staff_pin")  # a box whose menus exist before 0017
+    db.execute_sql("INSERT INTO menu_node (name, parent_id, digit, title, prompt, action, timeout_ms, retries, "
+                   "fallback, position, enabled) VALUES ('main', NULL, '', '主菜单', 'menu_main', 'menu', 5000, 3, "
+                   "'goodbye', 0, true)")
     dbmod.migrate(db)
-    assert ensure_default_menu() and MenuNode.get(MenuNode.name == "ticket_status").action == "ticket_status"
+    node = MenuNode.get(MenuNode.name == "ticket_status")
+    assert (node.parent.name, node.digit, node.action) == ("main", "6", "ticket_status")
     set_keyword("GD", "ticket_status", enabled=False)
     holder = Customer.create(name="李娜", gender="F", mobile=MOBILE,
                              id_number=idcard.make_id_number("350102", datetime.date(1985, 3, 2), 4))
