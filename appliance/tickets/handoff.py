@@ -215,11 +215,12 @@ def mark_failed(config, row, error, now):
     row.attempts = attempts
 
 
-def post(config, target, path, payload):
-    """POST JSON to a peer with its token; its JSON answer, else PeerError in one line."""
-    request = urllib.request.Request(target.url + path, data=json.dumps(payload, ensure_ascii=False).encode(),
-                                     method="POST", headers={"Content-Type": "application/json",
-                                                             "Authorization": f"Bearer {target.token}"})
+def post(config, target, path, payload=None, method="POST"):
+    """A request to a peer with its token (JSON in and out); its answer, else PeerError in one line."""
+    body = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
+    request = urllib.request.Request(target.url + path, data=body, method=method,
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Bearer {target.token}"})
     try:
         context = tls_context(config) if target.url.startswith("https://") else None
         with urllib.request.urlopen(request, timeout=TIMEOUT, context=context) as response:
@@ -360,3 +361,27 @@ def instant(text, default):
         return clock.parse(text) if text else default
     except ValueError:
         return default
+
+
+# --- appliance doctor ----------------------------------------------------------------------
+
+def doctor_check(config):
+    """`appliance doctor`'s lines (entry point appliance.doctor): does each peer answer and take
+    its token, and is anything still waiting to be sent to it."""
+    results = []
+    for target in peers(config).values():
+        try:
+            me = post(config, target, "/api/v1/me", method="GET")
+            results.append(("ok", f"ticket peer {target.name}", f"answers; it knows this box as {me.get('name')!r}"))
+        except PeerError as exc:
+            results.append(("fail", f"ticket peer {target.name}", str(exc)))
+        try:
+            waiting = list(TicketHandoff.select().where((TicketHandoff.peer == target.name)
+                                                        & (TicketHandoff.attempts > 0)).order_by(TicketHandoff.id))
+        except peewee.DatabaseError:  # a database not migrated yet: the migrations line says so
+            waiting = []
+        if waiting:
+            results.append(("warn", f"ticket peer {target.name}",
+                            f"{len(waiting)} hand-off(s) with something the peer has not taken; "
+                            f"the latest error: {waiting[-1].last_error}"))
+    return results

@@ -157,12 +157,30 @@ def test_a_hand_off_made_while_head_office_is_down_arrives_when_it_is_up(boxes):
         row = TicketHandoff.select().join(Ticket).where(Ticket.number == number).get()
         assert (row.delivered_at, row.ticket.remote, row.ticket.remote_number) == (None, "head-office", "")
     assert ticket_on(head, remote_number=number) is None
+    assert doctor(branch) == [
+        "FAIL  ticket peer head-office: peer head-office unreachable: [Errno 111] Connection refused",
+        "WARN  ticket peer head-office: 1 hand-off(s) with something the peer has not taken; the latest error: "
+        "peer head-office unreachable: [Errno 111] Connection refused"]
     head.start("web")
     there, _ = wait_for(lambda: ticket_on(head, remote_number=number), what="the hand-off at head office")
     wait_for(lambda: ticket_on(branch, number=number, remote_number=there.number),
              what="head office's number at the branch")
     with head.db():
         assert Ticket.select().where(Ticket.remote_number == number).count() == 1
+    assert doctor(branch) == ["OK    ticket peer head-office: answers; it knows this box as 'branch'"]
+
+
+def doctor(box):
+    return [line for line in box.cli("doctor").stdout.splitlines() if "ticket peer" in line]
+
+
+def test_the_command_line_names_what_it_refuses(boxes):
+    branch, _ = boxes
+    for args, said in ((("2611309999", "head-office"), "ticket 2611309999 does not exist"),
+                       ((a_complaint(branch), "branch-b"), "peer: no peer 'branch-b' in tickets.peers")):
+        refused = branch.cli("tickets", "hand-off", *args)
+        assert refused.returncode == 2 and refused.stderr.count("\n") == 1, refused.stderr
+        assert said in refused.stderr
 
 
 # --- the routes' refusals, on one in-process server --------------------------------------
