@@ -13,7 +13,6 @@ import logging
 from pathlib import Path
 
 from appliance import clock, listings, phones
-from appliance.config import Config
 from appliance.db import write_transaction
 from appliance.errors import ConfigError, InputError, NotFound
 from appliance.tickets import sla
@@ -35,14 +34,14 @@ def open_ticket(kind, source, *, number, customer=None, staff=None, text="", rec
     `opened` event (and `assigned`, when routed) in the history, all in one transaction.
 
     `number` is the caller's phone number (not the ticket number); `by` who opened it
-    (a user, a token; default the source); `config` gives the rules (default: the defaults).
+    (a user, a token; default the source); `config` gives the rules (default: sla.box_config()).
     """
     if kind not in TICKET_KINDS:
         raise InputError(f"kind: must be one of {', '.join(TICKET_KINDS)}, got {kind!r}", field="kind")
     if source not in TICKET_SOURCES:
         raise InputError(f"source: must be one of {', '.join(TICKET_SOURCES)}, got {source!r}", field="source")
     now = now or clock.now()
-    config = config or Config()
+    config = sla.box_config(config)
     due = _due(kind, now, config)  # outside the transaction: it reads the holiday overrides
     by = by or source
     with write_transaction():

@@ -21,7 +21,6 @@ Functions take a Ticket, its id or its number; `now=` injects the clock in tests
 import logging
 
 from appliance import clock, phones
-from appliance.config import Config
 from appliance.db import retry_writes, write_transaction
 from appliance.errors import N_, InputError, NotFound, Refused
 from appliance.models import AdminUser
@@ -90,7 +89,7 @@ def answer(ticket, *, by, text, config=None, now=None):
     """Record the answer (`resolution` holds it) and queue the customer's SMS in the same
     transaction, once per answer, unless the kind or source says not to (NOT_TOLD)."""
     text = _text(text)
-    config = config or Config()
+    config = sla.box_config(config)
 
     def change(row):
         return {"resolution": text, "answered_at": _now(now)}
@@ -111,7 +110,7 @@ def close(ticket, *, by, text="", now=None):
 
 def reopen(ticket, *, by, text, config=None, now=None):
     """Back to its department or person (new when it had none), due again by its service level."""
-    config = config or Config()
+    config = sla.box_config(config)
     at = _now(now)
 
     def change(row):

@@ -17,6 +17,7 @@ import re
 from peewee import DatabaseError
 
 from appliance import clock
+from appliance.config import Config, load_config
 from appliance.errors import ConfigError
 from appliance.tickets.models import TICKET_KINDS, Department, Ticket
 from appliance.voice import days
@@ -27,6 +28,20 @@ RULE = re.compile(r"\s*(?P<kind>[a-z-]+)\s*=\s*(?P<amount>\d+(\.\d+)?)\s*(?P<uni
 # Still waiting for the department's answer: these count against the service level.
 OPEN_STATUSES = ("new", "assigned", "in_progress", "returned")
 HORIZON = 400  # days searched for business hours: more than any run of holidays
+
+
+def box_config(config=None):
+    """`config` when given; else the box's configuration file as the daemons' units name it
+    ($APPLIANCE_CONFIG), so a ticket opened deep in a flow that holds no configuration (an
+    IVR lockout alert, a voice notice's callback) still follows the box's rules; else the
+    defaults. A file that cannot be read gives the defaults (logged): a ticket is never lost."""
+    if config is not None:
+        return config
+    try:
+        return load_config()
+    except ConfigError as exc:
+        log.error("tickets: %s; the default ticket rules apply", exc)
+        return Config()
 
 
 def rules(config):

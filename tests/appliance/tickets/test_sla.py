@@ -127,3 +127,23 @@ def test_the_settings_page_takes_good_rules():
     assert config_edit.check("tickets.sla", config_edit.parse_text("tickets.sla", "complaint=12h\ncallback=1bh")) == [
         "complaint=12h", "callback=1bh"]
     assert config_edit.check("tickets.escalation_hours", 0.0) == 0.0
+
+
+def test_a_ticket_opened_without_a_configuration_follows_the_boxs_file(database, tmp_path, monkeypatch):
+    """An IVR lockout alert is opened deep in a flow that holds no configuration: the file the
+    daemons' units name ($APPLIANCE_CONFIG) gives the rules; a broken file, the defaults."""
+    from appliance.ivr import verification
+    from appliance.models import Customer, Policy, Product
+    departments.add("安全组")
+    path = tmp_path / "box.toml"
+    path.write_text('[tickets]\nsla = ["alert=1h"]\ndepartments = ["alert=安全组"]\n')
+    monkeypatch.setenv("APPLIANCE_CONFIG", str(path))
+    holder = Customer.create(name="张伟", gender="M", mobile="+8613800000011", id_number="")
+    policy = Policy.create(policy_no="P1", product=Product.create(code="A", name="安康"), holder=holder, premium=100)
+    now = datetime.datetime(2026, 11, 30, 2, 0)
+    verification.record_failure(policy, "13800000011", max_failures=1, now=now)
+    alert = Ticket.get(Ticket.kind == "alert")
+    assert (alert.department.name, alert.due_at) == ("安全组", alert.created_at + datetime.timedelta(hours=1))
+    path.write_text("not toml [")
+    broken = open_ticket("alert", "ivr", number="13800000011", now=now)
+    assert (broken.department_id, broken.due_at) == (None, now + datetime.timedelta(hours=4))  # the defaults
