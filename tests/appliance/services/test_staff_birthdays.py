@@ -110,3 +110,20 @@ def test_the_migration_keeps_staff_and_greets_them_by_default(config):
     assert [(s.badge_no, s.greetings_opt_out) for s in Staff.select()] == [("S01", False)]
     assert not diff_models(db, [Staff])
     db.close()
+
+
+def test_on_postgresql_too(postgres_url, tmp_path):
+    from appliance.config import Config
+    config = Config({"data_dir": str(tmp_path / "data"), "database.url": postgres_url})
+    db = dbmod.open_database(config)
+    dbmod.migrate(db)
+    try:
+        leap = staff("林芳", "S11", "个险二部", "+8613900000021", datetime.date(1992, 2, 29))
+        sun = staff("孙丽", "S12", "个险二部", "+8613900000022", datetime.date(1988, 2, 28), greetings_opt_out=True)
+        colleague = staff("高远", "S13", "个险二部", "+8613900000023")
+        notices.run(config, at(datetime.date(2027, 2, 28)))
+        assert [k for (_, k, _) in sent()] == [f"staff_birthday:{leap.id}:2027",
+                                                f"staff_birthday_colleague:{leap.id}:2027:{sun.id}",
+                                                f"staff_birthday_colleague:{leap.id}:2027:{colleague.id}"]
+    finally:
+        db.close()
