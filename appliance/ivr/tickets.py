@@ -9,12 +9,11 @@ here; what happens next (assign, answer, close…) is appliance/tickets/lifecycl
 SMS: the day (yymmdd) followed by the row id, digits only so it can be keyed
 and read out. `Ticket.caller` is the phone number of the person it is for.
 """
-import logging
 from pathlib import Path
 
 from appliance import clock, listings, phones
 from appliance.db import write_transaction
-from appliance.errors import ConfigError, InputError, NotFound
+from appliance.errors import InputError, NotFound
 from appliance.tickets import sla
 from appliance.tickets.models import (
     TICKET_KINDS,
@@ -23,8 +22,6 @@ from appliance.tickets.models import (
     Ticket,
     TicketEvent,
 )
-
-log = logging.getLogger(__name__)
 
 
 def open_ticket(kind, source, *, number, customer=None, staff=None, text="", recording="",
@@ -42,7 +39,7 @@ def open_ticket(kind, source, *, number, customer=None, staff=None, text="", rec
         raise InputError(f"source: must be one of {', '.join(TICKET_SOURCES)}, got {source!r}", field="source")
     now = now or clock.now()
     config = sla.box_config(config)
-    due = _due(kind, now, config)  # outside the transaction: it reads the holiday overrides
+    due = sla.due_or_none(kind, now, config)  # outside the transaction: it reads the holiday overrides
     by = by or source
     with write_transaction():
         department = sla.department_for(kind, config)
@@ -58,14 +55,6 @@ def open_ticket(kind, source, *, number, customer=None, staff=None, text="", rec
             TicketEvent.create(ticket=ticket, at=now, by="system", action="assigned", from_status="new",
                                to_status="assigned", department=department.name)
     return ticket
-
-
-def _due(kind, now, config):
-    try:
-        return sla.due_at(kind, now, config)
-    except ConfigError as exc:  # a caller's complaint is opened whatever the configuration says
-        log.error("ticket of kind %s opened without a due time: %s", kind, exc)
-        return None
 
 
 def get_ticket(number_or_id):

@@ -88,14 +88,13 @@ def start(ticket, *, by, text="", now=None):
 def answer(ticket, *, by, text, config=None, now=None):
     """Record the answer (`resolution` holds it) and queue the customer's SMS in the same
     transaction, once per answer, unless the kind or source says not to (NOT_TOLD)."""
-    text = _text(text)
-    config = sla.box_config(config)
+    text, config, now = _text(text), sla.box_config(config), _now(now)
 
     def change(row):
-        return {"resolution": text, "answered_at": _now(now)}
+        return {"resolution": text, "answered_at": now}
 
     def tell(row, event):
-        tell_customer(row, event, config, _now(now))
+        tell_customer(row, event, config, now)
     return _move(ticket, "answer", by=by, text=text, now=now, change=change, after=tell)
 
 
@@ -104,17 +103,17 @@ def return_for_rework(ticket, *, by, text, now=None):
 
 
 def close(ticket, *, by, text="", now=None):
+    now = _now(now)
     return _move(ticket, "close", by=by, text=_text(text, required=False), now=now,
-                 change=lambda row: {"closed_at": _now(now)})
+                 change=lambda row: {"closed_at": now})
 
 
 def reopen(ticket, *, by, text, config=None, now=None):
     """Back to its department or person (new when it had none), due again by its service level."""
-    config = sla.box_config(config)
-    at = _now(now)
+    config, now = sla.box_config(config), _now(now)
 
     def change(row):
-        return {"closed_at": None, "due_at": sla.due_at(row.kind, at, config)}
+        return {"closed_at": None, "due_at": sla.due_or_none(row.kind, now, config)}
     return _move(ticket, "reopen", by=by, text=_text(text), now=now, change=change,
                  to_status=lambda row: "assigned" if row.department_id or row.assignee else "new")
 

@@ -105,6 +105,16 @@ def due_at(kind, opened_at, config):
     return add_business_time(opened_at, datetime.timedelta(hours=amount), business_hours(config))
 
 
+def due_or_none(kind, opened_at, config):
+    """due_at(), or None (logged) when the rules are malformed: a ticket is opened or reopened
+    whatever the configuration says; `appliance doctor` names the fault."""
+    try:
+        return due_at(kind, opened_at, config)
+    except ConfigError as exc:
+        log.error("ticket of kind %s has no due time: %s", kind, exc)
+        return None
+
+
 def add_business_time(start, amount, spans):
     """The instant `amount` of business time after instant `start`: the clock runs only inside
     `spans` of the box's working days (a ticket opened at night starts counting next morning)."""
