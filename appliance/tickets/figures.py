@@ -199,7 +199,10 @@ def figures(period="week", first=None, last=None, now=None):
     now = now or clock.now()
     spans = periods(period, first, last, now)
     out = [_empty(p) for p in spans]
-    with dbmod.database.obj.atomic():  # one read: the figures agree with each other
+    db = dbmod.database.obj
+    with db.atomic():  # one read: the figures agree with each other
+        if isinstance(db, peewee.PostgresqlDatabase):  # SQLite's read transaction is one snapshot already
+            db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         names = dict(Department.select(Department.id, Department.name).tuples())
         for i, kind, source, dept_id, handler, n in _opened(spans):
             dept = names.get(dept_id, "")
