@@ -169,3 +169,26 @@ def test_a_reopened_ticket_without_anyone_is_new_again(database, config):
     ticket = lifecycle.close(lifecycle.answer(complaint(), by="w", text="好", config=config), by="f")
     reopened = lifecycle.reopen(ticket, by="f", text="again", config=config.replace(tickets__sla=["broken"]))
     assert (reopened.status, reopened.due_at) == ("new", None)  # reopened all the same: a broken rule is logged
+
+
+def test_two_people_answering_at_once_give_one_answer_and_one_sms(desk, holder, config):
+    """Decided on the row under the write lock: the second is refused, not a second answer."""
+    import threading
+    ticket = complaint(holder)
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def answer(who):
+        start.wait(5)
+        try:
+            lifecycle.answer(ticket.id, by=who, text=f"{who}的答复", config=config)
+            outcomes.append("answered")
+        except Refused:
+            outcomes.append("refused")
+    threads = [threading.Thread(target=answer, args=(who,)) for who in ("wang", "li")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(outcomes) == ["answered", "refused"]
+    assert [e.action for e in lifecycle.history(ticket)].count("answered") == 1 and Message.select().count() == 1
