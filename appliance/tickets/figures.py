@@ -201,7 +201,8 @@ def figures(period="week", first=None, last=None, now=None):
     out = [_empty(p) for p in spans]
     db = dbmod.database.obj
     with db.atomic():  # one read: the figures agree with each other
-        if isinstance(db, peewee.PostgresqlDatabase):  # SQLite's read transaction is one snapshot already
+        # SQLite's read transaction is one snapshot already; inside a caller's transaction, theirs stands.
+        if isinstance(db, peewee.PostgresqlDatabase) and db.transaction_depth() == 1:
             db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         names = dict(Department.select(Department.id, Department.name).tuples())
         for i, kind, source, dept_id, handler, n in _opened(spans):
