@@ -122,6 +122,7 @@ def test_page_shows_the_figures_in_charts_and_a_table_in_chinese(known, server):
     csv_link = re.search(r'<a href="([^"]+)" id="figures-csv">', html).group(1).replace("&amp;", "&")
     download = auditor.get(csv_link)
     assert download.status == 200 and download.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert download.text.startswith("\ufeffperiod,first,last,")  # for Excel
     data = figures.figures("week", datetime.date(2026, 11, 9), datetime.date(2026, 11, 22))
     assert list(csv.reader(io.StringIO(download.text)))[1:] == [[str(v) for v in r] for r in figures.csv_rows(data)]
 

@@ -90,6 +90,7 @@ def ticket_figures_csv(ctx):
     """The figures as the API's CSV, for a spreadsheet."""
     _, data = _query(ctx)
     out = io.StringIO()
+    out.write("\ufeff")  # a BOM, so that Excel in China opens the UTF-8 file with its Chinese intact
     figures.write_csv(data, out)
     return file_response(out.getvalue(), "text/csv; charset=utf-8",
                          f"ticket-figures-{data['period']}-{data['from']}-{data['to']}.csv")
