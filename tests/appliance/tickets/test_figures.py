@@ -9,7 +9,7 @@ import json
 import pytest
 from ticket_figures_support import at, load_known, ticket
 
-from appliance import db as dbmod
+from appliance import clock, db as dbmod
 from appliance.config import Config
 from appliance.errors import InputError
 from appliance.tickets import figures, figures_cli
@@ -202,3 +202,12 @@ def test_command_line_refuses_bad_input_naming_the_field(run_cli, config_file, a
     assert result.returncode == 2 and result.stdout == ""
     [line] = result.stderr.splitlines()
     assert line.startswith(f"appliance: error: {field}: "), line
+
+
+def test_periods_follow_the_box_calendar_across_a_dst_change():
+    clock.set_zone("Europe/Berlin")  # summer time ends on Sunday 2026-10-25
+    week, following = figures.periods("week", datetime.date(2026, 10, 19), datetime.date(2026, 10, 26))
+    assert (week.start, week.end) == (datetime.datetime(2026, 10, 18, 22), datetime.datetime(2026, 10, 25, 23))
+    assert following.start == week.end and following.label == "2026-W44"
+    [october] = figures.periods("month", datetime.date(2026, 10, 1), datetime.date(2026, 10, 31))
+    assert (october.start, october.end) == (datetime.datetime(2026, 9, 30, 22), datetime.datetime(2026, 10, 31, 23))
