@@ -38,6 +38,7 @@ from appliance import clock, phonebook, phones
 from appliance.db import retrying, write_transaction
 from appliance.errors import ApplianceError, ConfigError, InputError, NotFound, Refused
 from appliance.models import audit
+from appliance.tickets import lifecycle
 from appliance.tickets.models import Ticket, TicketEvent, TicketHandoff
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,11 @@ def hand_off(config, ticket, peer_name, *, by, text="", source="", now=None):
     return TicketHandoff.get_by_id(row.id)
 
 
+# Never sent to the peer: what came from it (no echo), and this box telling its own customer
+# (the SMS text and the masked number are this box's business).
+LOCAL_ACTIONS = ("remote_update", "notified")
+
+
 def deliver(config, now=None):
     """Send what peers have not taken: hand-offs, then events. One pass of the services
     loop; a peer that fails is not tried again in the same pass. Returns requests that went."""
@@ -128,7 +134,7 @@ def deliver(config, now=None):
     due = (TicketHandoff.next_at.is_null() | (TicketHandoff.next_at <= now))
     newer = (TicketEvent.select(TicketEvent.id)
              .where((TicketEvent.ticket == TicketHandoff.ticket) & (TicketEvent.id > TicketHandoff.sent_through)
-                    & (TicketEvent.action != "remote_update")))
+                    & TicketEvent.action.not_in(LOCAL_ACTIONS)))
     rows = list(TicketHandoff.select().where(due & (
         ((TicketHandoff.direction == "out") & TicketHandoff.delivered_at.is_null())
         | (TicketHandoff.delivered_at.is_null(False) & peewee.fn.EXISTS(newer))))
@@ -188,7 +194,7 @@ def pending_events(row):
         return []
     return list(TicketEvent.select()
                 .where((TicketEvent.ticket == row.ticket_id) & (TicketEvent.id > row.sent_through)
-                       & (TicketEvent.action != "remote_update"))
+                       & TicketEvent.action.not_in(LOCAL_ACTIONS))
                 .order_by(TicketEvent.id).limit(BATCH))
 
 
@@ -304,10 +310,10 @@ def receive_events(config, peer_name, key, side, events, now=None):
     """Apply a peer's events to the hand-off `key` it made (side out) or took (side in);
     returns the last event id applied. Events already applied are skipped."""
     now = now or clock.now()
-    return retrying(_receive_events, peer_name, key, side, events, now)
+    return retrying(_receive_events, config, peer_name, key, side, events, now)
 
 
-def _receive_events(peer_name, key, side, events, now):
+def _receive_events(config, peer_name, key, side, events, now):
     mine = "in" if side == "out" else "out"
     with write_transaction():
         row = TicketHandoff.get_or_none((TicketHandoff.peer == peer_name) & (TicketHandoff.direction == mine)
@@ -328,10 +334,15 @@ def _receive_events(peer_name, key, side, events, now):
             before = ticket.status
             follow(ticket, FOLLOW[mine].get(event["action"]), event, now)
             # Stamped when it arrived: the history here stays in the order things happened here.
-            TicketEvent.create(ticket=ticket, at=now, by=marked(event, peer_name), action="remote_update",
-                               from_status=before, to_status=ticket.status,
-                               department=event.get("department", ""), assignee=event.get("assignee", ""),
-                               text=event.get("text", ""))
+            update = TicketEvent.create(ticket=ticket, at=now, by=marked(event, peer_name), action="remote_update",
+                                        from_status=before, to_status=ticket.status,
+                                        department=event.get("department", ""),
+                                        assignee=event.get("assignee", ""), text=event.get("text", ""))
+            if ticket.status == "answered" and before != "answered":
+                # The answer came back from the box that handled it: this box's customer is told
+                # here, in the same transaction, as an answer given here would be (that box never
+                # tells a customer it got from us: its ticket's source is remote).
+                lifecycle.tell_customer(ticket, update, config, now)
     return new[-1]["id"]
 
 

@@ -134,7 +134,9 @@ def test_a_branch_hands_a_complaint_to_head_office_and_the_answer_comes_back(box
     here, history = wait_for(lambda: (found := ticket_on(branch, number=number, status="answered")) and found,
                              what="the answer back at the branch")
     assert here.resolution == "已核实，三日内赔付"
-    assert [(e.by, e.action, e.to_status) for e in history][-1] == ("张经理@head-office", "remote_update", "answered")
+    # the answer came back, and the branch told its customer (head office does not: not its customer)
+    assert [(e.by, e.action, e.to_status) for e in history][-2:] == [
+        ("张经理@head-office", "remote_update", "answered"), ("system", "notified", "answered")]
 
     with branch.db():  # the front desk told the customer and closes: head office's copy closes too
         lifecycle.close(here.id, by="前台王", text="已电话告知客户")

@@ -11,6 +11,7 @@ from peer_support import free_port
 from appliance.config import Config
 from appliance.errors import ConfigError, NotFound, Refused
 from appliance.ivr.tickets import open_ticket
+from appliance.sms.models import Message
 from appliance.tickets import handoff, lifecycle
 from appliance.tickets.models import Ticket, TicketEvent, TicketHandoff
 
@@ -109,6 +110,9 @@ def test_the_handling_sides_events_come_back_once_and_its_answer_moves_the_sende
                for e in TicketEvent.select().where(TicketEvent.action == "remote_update").order_by(TicketEvent.id)]
     assert updates == [("admin@head-office", "new", "new", "客户服务部", ""),
                        ("张经理@head-office", "new", "answered", "", "已赔付，请查收")]
+    # This box's customer is told the answer that came back, once (the retry above told no one again)
+    told = Message.select().where(Message.dedupe_key.startswith("ticket-answered:"))
+    assert [(m.to_number, "已赔付，请查收" in m.text) for m in told] == [("+8613800000011", True)]
     # The front desk confirms to the customer and closes: that goes to the peer, the updates do not.
     lifecycle.close(ticket, by="前台王", now=NOW)
     assert [e.action for e in handoff.pending_events(TicketHandoff.get_by_id(row.id))] == ["closed"]
