@@ -17,10 +17,10 @@ def test_default_menu_tree_and_allowed_keys(ivr_db):
     ensure_default_menu()
     assert not ensure_default_menu()  # idempotent
     tree = menu_tree()
-    assert [c["digit"] for c in tree[0]["children"]] == ["1", "2", "3", "4", "5"]
+    assert sorted(c["digit"] for c in tree[0]["children"]) == ["1", "2", "3", "4", "5", "6", "8"]  # 6 ticket, 8 staff
     snapshot = MenuSnapshot()
     main = snapshot.root()
-    assert main.allowed_keys(snapshot.children(main)) == "1234590"
+    assert main.allowed_keys(snapshot.children(main)) == "123456890"
     service = snapshot.by_name["service_request"]
     assert service.allowed_keys(snapshot.children(service)) == "1290*"
 
