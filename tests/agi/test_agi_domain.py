@@ -20,7 +20,7 @@ def test_default_menu_tree_and_allowed_keys(ivr_db):
     assert sorted(c["digit"] for c in tree[0]["children"]) == ["1", "2", "3", "4", "5", "6", "8"]  # 6 ticket, 8 staff
     snapshot = MenuSnapshot()
     main = snapshot.root()
-    assert main.allowed_keys(snapshot.children(main)) == "123456890"
+    assert main.allowed_keys(snapshot.children(main)) == "123458690"
     service = snapshot.by_name["service_request"]
     assert service.allowed_keys(snapshot.children(service)) == "1290*"
 
