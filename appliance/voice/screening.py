@@ -70,9 +70,7 @@ class Listened:
 def dial_variables(attempt):
     """Extra Originate variables for an attempt: a screening probe rings briefly and,
     answered, only listens (extensions_outbound.conf reads these)."""
-    kind = (VoiceCampaign.select(VoiceCampaign.kind).where(VoiceCampaign.id == attempt.campaign_id)
-            .scalar())
-    if kind != "screening":
+    if attempt.campaign.kind != "screening":  # the dialer's claim joined the campaign: no query
         return []
     return ["APPLIANCE_KIND=screening", f"APPLIANCE_PROBE_RING={PROBE_RING_SECONDS}",
             f"APPLIANCE_PROBE_LISTEN={PROBE_LISTEN_SECONDS}"]
