@@ -5,7 +5,8 @@ and a PIN, hashed as admin passwords are (appliance/users.py). A caller ID that 
 nobody gets the same questions, the same refusal and the same delay (one hash is always
 checked) as a wrong PIN, so the line tells nobody which numbers are staff's. `max_failures`
 wrong PINs in a row lock the PIN for `lock_minutes`; while locked even the right PIN is
-refused the same way (the owner learns of it by SMS, see agi/staff_flows.py).
+refused the same way (the owner learns of it by SMS, see agi/staff_flows.py); an admin
+may lift it earlier on the staff member's page (unlock).
 
 The figures: premiums collected on the staff member's policies this month and quarter
 (the box's calendar), of which renewals (policies issued before the period), and new
@@ -72,6 +73,20 @@ def set_pin(staff, pin, actor="cli", source="cli"):
         Staff.update(pin_hash=digest, pin_failures=0, pin_locked_until=None).where(Staff.id == staff.id).execute()
         audit(actor, "staff.pin", f"staff:{staff.badge_no}", "PIN set", source)
     staff.pin_hash, staff.pin_failures, staff.pin_locked_until = digest, 0, None
+
+
+def pin_state(staff, now=None):
+    """What the admin page shows: has a PIN, wrong PINs in a row, locked until when (None)."""
+    return {"has_pin": bool(staff.pin_hash), "failures": staff.pin_failures,
+            "locked_until": staff.pin_locked_until if locked(staff, now) else None}
+
+
+def unlock(staff, actor, source=""):
+    """Lift a lockout and forget the wrong PINs (the PIN stays). Audited."""
+    with write_transaction():
+        Staff.update(pin_failures=0, pin_locked_until=None).where(Staff.id == staff.id).execute()
+        audit(actor, "staff.pin_unlock", f"staff:{staff.badge_no}", "PIN unlocked", source)
+    staff.pin_failures, staff.pin_locked_until = 0, None
 
 
 def caller_staff(caller_id):

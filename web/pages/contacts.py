@@ -4,6 +4,7 @@ import datetime
 from appliance import phones
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
+from appliance.ivr import staff_access
 from appliance.models import (
     GENDERS,
     LANGUAGES,
@@ -142,7 +143,8 @@ def staff_list(ctx):
 @page("/staff/{staff_id:int}", "view")
 def staff(ctx, staff_id, error=None, status=200):
     s = get_or_404(Staff, staff_id)
-    body = ctx.render("staff_one", title=s.name, s=s, statuses=STAFF_STATUSES, error=error)
+    body = ctx.render("staff_one", title=s.name, s=s, statuses=STAFF_STATUSES, error=error,
+                      pin=staff_access.pin_state(s))
     return respond(body, status)
 
 
@@ -161,6 +163,14 @@ def staff_save(ctx, staff_id):
     s = get_or_404(Staff, staff_id)
     return save_form(ctx, s, STAFF_FIELDS, apply, "staff.update", f"staff:{s.id}",
                      lambda error: staff(ctx, staff_id, error=error, status=400), f"/staff/{s.id}")
+
+
+@page("/staff/{staff_id:int}/unlock", "users", method="POST")
+def staff_unlock(ctx, staff_id):
+    """Lift the staff line PIN's lockout (admins: it is as much a key as a password)."""
+    s = get_or_404(Staff, staff_id)
+    staff_access.unlock(s, ctx.user.username, ctx.source)
+    ctx.redirect(f"/staff/{s.id}", "ok", ctx._("The staff line PIN is unlocked."))
 
 
 # --- policies ---------------------------------------------------------------------------

@@ -21,3 +21,19 @@
   <button type="submit">{{_('Save')}}</button>
   % end
 </form>
+<section class="card" id="staff-pin">
+  <h2>{{_('Staff line PIN')}}</h2>
+  % if not pin['has_pin']:
+  <p id="pin-state">{{_('No PIN set: this person cannot use the staff line yet.')}}</p>
+  % elif pin['locked_until']:
+  <p id="pin-state"><span class="state overdue">{{_('Locked until {when}').format(when=ctx.when(pin['locked_until']))}}</span></p>
+  % else:
+  <p id="pin-state">{{_('Has a PIN')}}{{(' · ' + _('{count} wrong PIN(s) in a row').format(count=pin['failures'])) if pin['failures'] else ''}}</p>
+  % end
+  % if ctx.can('users') and (pin['locked_until'] or pin['failures']):
+  <form method="post" action="/staff/{{s.id}}/unlock">
+    <input type="hidden" name="csrf" value="{{ctx.csrf}}">
+    <button type="submit" id="pin-unlock">{{_('Unlock the PIN')}}</button>
+  </form>
+  % end
+</section>
