@@ -5,15 +5,25 @@ Marketing skips opted-out and do-not-disturb numbers and waits for the
 marketing window; internal notices skip do-not-disturb numbers; service
 notices go to everyone. The whole campaign is queued in one transaction
 (outbox.queue_many), so it is either all queued or not at all.
+
+A campaign is paused, resumed and cancelled through its messages still waiting
+(queued, no part handed to a modem yet); a message already under way finishes.
+Paused messages are held: not_before is HELD (never due), not_after cleared so
+that the pause cannot expire them; resuming plans them as a send made now would
+(the category's window). No campaign column changes: the messages are the state.
 """
+import datetime
+
+from peewee import fn
 
 from appliance import clock, groups
 from appliance.db import write_transaction
-from appliance.errors import InputError
+from appliance.errors import InputError, NotFound
 from appliance.services import optout
 from appliance.services.models import Campaign
 from appliance.services.templates import Renderer
 from appliance.sms import billing
+from appliance.sms.models import Message, MessagePart
 from appliance.sms.outbox import queue_many
 from appliance.sms.text import part_count
 from appliance.sms.window import next_opening, window_for
@@ -87,3 +97,67 @@ def listing(limit=100):
              "queued": c.queued, "skipped": c.skipped, "created_by": c.created_by,
              "department": c.department, "created_at": c.created_at}
             for c in Campaign.select().order_by(Campaign.id.desc()).limit(limit)]
+
+
+HELD = datetime.datetime(9999, 1, 1)  # a paused campaign's messages: never due
+
+
+def get(campaign_id):
+    campaign = Campaign.get_or_none(Campaign.id == campaign_id)
+    if campaign is None:
+        raise NotFound(f"campaign: no campaign {campaign_id}", field="campaign")
+    return campaign
+
+
+def _waiting(campaign_id):
+    """The campaign's messages no modem has touched: queued, every part still queued."""
+    started = MessagePart.select().where(MessagePart.message == Message.id, MessagePart.state != "queued")
+    return (Message.campaign_id == campaign_id) & (Message.state == "queued") & ~fn.EXISTS(started)
+
+
+def pause(campaign_id):
+    """Hold the campaign's waiting messages; returns how many were held."""
+    with write_transaction():
+        get(campaign_id)
+        return Message.update(not_before=HELD, not_after=None).where(
+            _waiting(campaign_id), (Message.not_before.is_null()) | (Message.not_before != HELD)).execute()
+
+
+def resume(config, campaign_id, now=None):
+    """Release the held messages in the campaign's send window; returns how many."""
+    now = now or clock.now()
+    with write_transaction():
+        campaign = get(campaign_id)
+        not_before, not_after = next_opening(now, window_for(campaign.category, config))
+        return Message.update(not_before=not_before, not_after=not_after).where(
+            _waiting(campaign_id), Message.not_before == HELD).execute()
+
+
+def cancel(campaign_id, actor="system", now=None):
+    """Withdraw every waiting message of the campaign (held ones too); returns how many."""
+    now = now or clock.now()
+    with write_transaction():
+        get(campaign_id)
+        ids = [i for (i,) in Message.select(Message.id).where(_waiting(campaign_id)).tuples()]
+        for start in range(0, len(ids), 500):  # bound the IN list
+            chunk = ids[start:start + 500]
+            MessagePart.update(state="cancelled", status_at=now).where(MessagePart.message.in_(chunk)).execute()
+            Message.update(state="cancelled", final_at=now, updated_at=now,
+                           failure_reason=f"cancelled by {actor}").where(Message.id.in_(chunk)).execute()
+    return len(ids)
+
+
+def waiting_counts(campaign_ids):
+    """{campaign id: {"waiting": n, "held": n}}: what pause, resume and cancel would act on."""
+    out = {i: {"waiting": 0, "held": 0} for i in campaign_ids}
+    if not out:
+        return out
+    held = fn.COALESCE(Message.not_before == HELD, False)
+    query = (Message.select(Message.campaign_id, held, fn.COUNT(Message.id))
+             .where(Message.campaign_id.in_(list(out)), Message.state == "queued",
+                    ~fn.EXISTS(MessagePart.select().where(MessagePart.message == Message.id,
+                                                          MessagePart.state != "queued")))
+             .group_by(Message.campaign_id, held))
+    for campaign_id, is_held, count in query.tuples():
+        out[campaign_id]["held" if is_held else "waiting"] += count
+    return out

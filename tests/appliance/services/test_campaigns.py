@@ -9,7 +9,7 @@ from appliance.errors import InputError
 from appliance.models import Staff
 from appliance.services import campaigns, optout, schedules, subscriptions
 from appliance.sms import billing, delivery
-from appliance.sms.models import Message
+from appliance.sms.models import Message, MessagePart
 
 NIGHT = datetime.datetime(2026, 12, 1, 23, 30)
 MORNING = datetime.datetime(2026, 12, 1, 10, 0)
@@ -141,3 +141,32 @@ def test_statement_and_reports(book, config):
     assert report["failure_reasons"] == {"号码停机": 1} and report["delivery_rate"] == round(1 / 3, 4)
     config2 = config.replace(billing__china_mobile=0.08)
     assert billing.statement(config2, "2026-12")["total_cost"] == Decimal("0.30")  # charged once
+
+
+def test_pause_holds_waiting_messages_resume_replans_them_and_cancel_withdraws_them(book, config):
+    fill_region(book, n=4)
+    groups.create("鼓楼", "customer", rule="region", rule_value="福州市鼓楼区")
+    campaign = campaigns.send_to_group(config, "答谢会", "鼓楼", text="{salutation}，答谢会邀您参加。",
+                                       category="marketing", now=MORNING)
+    under_way = Message.select().where(Message.campaign_id == campaign.id).order_by(Message.id).first()
+    MessagePart.update(state="sending").where(MessagePart.message == under_way.id).execute()
+    Message.update(state="sending").where(Message.id == under_way.id).execute()  # a modem has it: it finishes
+
+    assert campaigns.pause(campaign.id) == 3
+    assert campaigns.waiting_counts([campaign.id]) == {campaign.id: {"waiting": 0, "held": 3}}
+    late = MORNING + datetime.timedelta(days=1)  # past the day's window end: a pause never expires them
+    assert delivery.expire_due(late) == 0 and delivery.ready_parts(10, now=late) == []
+
+    night = datetime.datetime(2026, 12, 2, 23, 0)
+    assert campaigns.resume(config, campaign.id, now=night) == 3  # marketing: waits for the next morning
+    held = Message.select().where(Message.campaign_id == campaign.id, Message.id != under_way.id)
+    assert {(m.not_before, m.not_after) for m in held} == {
+        (datetime.datetime(2026, 12, 3, 8, 0), datetime.datetime(2026, 12, 3, 21, 0))}
+    assert campaigns.waiting_counts([campaign.id])[campaign.id] == {"waiting": 3, "held": 0}
+
+    assert campaigns.cancel(campaign.id, actor="root") == 3
+    states = {m.id: m.state for m in Message.select().where(Message.campaign_id == campaign.id)}
+    assert states.pop(under_way.id) == "sending" and set(states.values()) == {"cancelled"}
+    assert campaigns.pause(campaign.id) == 0 and campaigns.cancel(campaign.id) == 0
+    with pytest.raises(InputError, match="campaign: no campaign 999"):
+        campaigns.pause(999)
