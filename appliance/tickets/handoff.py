@@ -36,7 +36,7 @@ import peewee
 
 from appliance import clock, phonebook, phones
 from appliance.db import retrying, write_transaction
-from appliance.errors import ApplianceError, ConfigError, InputError, NotFound, Refused
+from appliance.errors import N_, ApplianceError, ConfigError, InputError, NotFound, Refused
 from appliance.models import audit
 from appliance.tickets import lifecycle
 from appliance.tickets.models import Ticket, TicketEvent, TicketHandoff
@@ -90,8 +90,8 @@ def peer(config, name):
     """A configured peer by name, else NotFound naming `peer`."""
     known = peers(config)
     if name not in known:
-        raise NotFound(f"peer: no peer {name!r} in tickets.peers (known: {', '.join(known) or 'none'})",
-                         field="peer")
+        raise NotFound.of(N_("{field}: no peer '{name}' in tickets.peers (known: {known})"), field="peer",
+                          name=name, known=", ".join(known) or "none")
     return known[name]
 
 
@@ -105,12 +105,13 @@ def hand_off(config, ticket, peer_name, *, by, text="", source="", now=None):
     with write_transaction():
         ticket = Ticket.get_by_id(ticket.id)  # as it is now, under the write lock
         if ticket.status == "closed":
-            raise Refused(f"ticket: {ticket.number} is closed", field="ticket")
+            raise Refused.of(N_("{field}: {number} is closed"), field="ticket", number=ticket.number)
         if ticket.source == "remote":
-            raise Refused(f"ticket: {ticket.number} came from {ticket.remote}; its changes go back there by "
-                          f"themselves", field="ticket")
+            raise Refused.of(N_("{field}: {number} came from {peer}; its changes go back there by themselves"),
+                             field="ticket", number=ticket.number, peer=ticket.remote)
         if ticket.remote:
-            raise Refused(f"ticket: {ticket.number} is already with {ticket.remote}", field="ticket")
+            raise Refused.of(N_("{field}: {number} is already with {peer}"), field="ticket", number=ticket.number,
+                             peer=ticket.remote)
         event = TicketEvent.create(ticket=ticket, at=now, by=by, action="handed_off",
                                    from_status=ticket.status, to_status=ticket.status,
                                    text=f"→ {target.name}" + (f": {text}" if text else ""))

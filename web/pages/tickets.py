@@ -9,12 +9,12 @@ page's language.
 """
 import bottle
 
-from appliance.errors import InputError, NotFound
+from appliance.errors import ConfigError, InputError, NotFound
 from appliance.ivr import tickets
 from appliance.models import AdminUser
 from appliance.phones import normalize
-from appliance.tickets import lifecycle, listing
-from appliance.tickets.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Department, Ticket
+from appliance.tickets import handoff, lifecycle, listing
+from appliance.tickets.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Department, Ticket, TicketHandoff
 from web.pages import N_, page, page_url, respond
 from web.pages.reports import OUTCOME_LABELS
 
@@ -113,7 +113,41 @@ def ticket_page(ctx, ticket_id):
                       offered=[s for s in STEPS if ticket.status in lifecycle.FROM.get(s, TICKET_STATUSES)],
                       departments=list(Department.select().order_by(Department.name)),
                       people=[u.username for u in AdminUser.select().where(~AdminUser.disabled)
-                              .order_by(AdminUser.username)])
+                              .order_by(AdminUser.username)],
+                      handoffs=list(TicketHandoff.select().where(TicketHandoff.ticket == ticket)
+                                    .order_by(TicketHandoff.id)),
+                      peers=handoff_peers(ctx, ticket))
+
+
+def handoff_peers(ctx, ticket):
+    """The peers this ticket may be handed to now (none when it is closed, came from a peer or
+    is with one already: appliance.tickets.handoff refuses those too)."""
+    if ticket.status == "closed" or ticket.source == "remote" or ticket.remote:
+        return []
+    try:
+        return sorted(handoff.peers(ctx.config))
+    except ConfigError:  # a malformed tickets.peers: doctor and the settings page say so
+        return []
+
+
+@page("/tickets/{ticket_id:int}/handoff", "inbox", method="POST")
+def ticket_handoff(ctx, ticket_id):
+    """Hand the ticket to a peer box: committed here first, then sent; a peer that is down
+    gets it later from the services daemon (appliance.tickets.handoff.deliver)."""
+    ticket = get(ticket_id)
+    peer, text = ctx.form("peer"), ctx.form("text")
+    try:
+        if len(text) > lifecycle.TEXT_MAX:
+            raise InputError.of(N_("{field}: at most {most} characters, got {count}"), field="text",
+                                most=lifecycle.TEXT_MAX, count=len(text))
+        row = handoff.hand_off(ctx.config, ticket, peer, by=ctx.user.username, text=text, source=ctx.source)
+    except InputError as exc:  # refused, an unknown peer or bad input: said on the ticket's page
+        ctx.redirect(f"/tickets/{ticket_id}", "error", ctx.error_text(exc))
+    if row.delivered_at:
+        said = ctx._("Handed off to {peer}; its number there is {number}.").format(peer=peer, number=row.remote_number)
+    else:
+        said = ctx._("Handed off to {peer}; it does not answer now, the box keeps trying.").format(peer=peer)
+    ctx.redirect(f"/tickets/{ticket_id}", "ok", said)
 
 
 @page("/tickets/{ticket_id:int}/recording.wav", "view")

@@ -28,6 +28,17 @@
   % if t['resolution']:
   <p>{{_('Latest answer')}}: <span id="ticket-resolution">{{t['resolution']}}</span></p>
   % end
+  % for h in handoffs:
+  <p class="meta" id="ticket-where" data-direction="{{h.direction}}">
+    % if h.direction == 'in':
+    {{_('Handed over by {peer}, where its number is {number}; its changes go back there.').format(peer=h.peer, number=h.remote_number)}}
+    % elif h.delivered_at:
+    {{_('Handled at {peer} since {when}, where its number is {number}.').format(peer=h.peer, when=ctx.when(h.delivered_at), number=h.remote_number)}}
+    % else:
+    {{_('Waiting to be taken by {peer} ({count} failed tries; the latest: {error}).').format(peer=h.peer, count=h.attempts, error=h.last_error)}}
+    % end
+  </p>
+  % end
 </section>
 % if ctx.can('inbox'):
 <section class="card" id="ticket-actions">
@@ -53,6 +64,18 @@
     <button type="submit" id="ticket-{{step}}" class="{{'secondary' if step == 'note' else ''}}">{{_(steps[step][0])}}</button>
   </form>
   % end
+  % end
+  % if peers:
+  <form method="post" action="/tickets/{{t['id']}}/handoff" class="row" id="form-handoff">
+    <input type="hidden" name="csrf" value="{{ctx.csrf}}">
+    <label>{{_('Hand off to')}}<select name="peer" id="handoff-peer">
+      % for name in peers:
+      <option value="{{name}}">{{name}}</option>
+      % end
+    </select></label>
+    <label class="grow2">{{_('Hand off')}} · {{_('Remark (optional)')}}<textarea name="text" id="handoff-text"></textarea></label>
+    <button type="submit" id="ticket-handoff" class="secondary">{{_('Hand off')}}</button>
+  </form>
   % end
 </section>
 % end
