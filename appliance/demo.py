@@ -8,6 +8,11 @@ does), prints where to look, and stops them all cleanly on Ctrl-C.
 
 A daemon that cannot start, or a process that dies later, ends the demo with
 exit code 1 and one line naming it and why (the last line it wrote to stderr).
+
+The settings page's "apply now" reaches the demo as it reaches systemd on the
+box: request files in data_dir/restart (appliance/system/restarts.py). The
+supervisor loop restarts each requested daemon (stop, start, READY=1) and
+records when it came back.
 """
 import logging
 import os
@@ -26,6 +31,7 @@ from appliance.config import Config, check_value, toml_value
 from appliance.daemon import stop_event_on_signals
 from appliance.demo_data import KNOWN_AGENTS, UNKNOWN_BADGE
 from appliance.plugins import plugins
+from appliance.system import restarts
 
 log = logging.getLogger(__name__)
 READY_TIMEOUT = 90.0  # seconds a daemon may take to say READY=1 (two cores, four imports at once)
@@ -158,6 +164,7 @@ def run_demo(args, base_config):
         print_banner(demo, [c.name for c in children])
         deadline = time.monotonic() + args.duration if args.duration else None
         while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+            serve_restarts(data_dir, children)
             died = next((c for c in children if c.proc.poll() is not None), None)
             if died is not None:
                 code = _fail(f"{died.name} stopped ({died.reason()})")
@@ -169,6 +176,24 @@ def run_demo(args, base_config):
             shutil.rmtree(data_dir, ignore_errors=True)
     print("demo stopped", flush=True)
     return code
+
+
+def serve_restarts(data_dir, children):
+    """Restart the daemons asked for in data_dir/restart (the settings page's "apply now"),
+    in place in `children`; one that does not come back is recorded and stays stopped
+    (the supervisor loop then ends the demo naming it, as for any daemon that died)."""
+    for name, asked in restarts.take(data_dir):
+        index = next((i for i, c in enumerate(children) if c.name == name and c.notify is not None), None)
+        if index is None:
+            restarts.done(data_dir, name, asked, False, "not a daemon of this demo")
+            continue
+        old = children[index]
+        stop_children([old])
+        old.relay.join(5)
+        children[index] = new = Child(name, old.proc.args, daemon=True)
+        ok = new.wait_ready(time.monotonic() + READY_TIMEOUT)
+        log.info("demo: %s restarted on request%s", name, "" if ok else f", but {new.reason()}")
+        restarts.done(data_dir, name, asked, ok, "" if ok else new.reason())
 
 
 def _fail(why):

@@ -27,7 +27,7 @@ chroot "$out" python3 -m venv /opt/appliance/venv
 chroot "$out" /opt/appliance/venv/bin/pip install /tmp/wheels/*.whl
 rm -rf "$out/tmp/wheels"
 
-install -m 0644 "$top"/systemd/*.service "$top"/systemd/*.target "$out/etc/systemd/system/"
+install -m 0644 "$top"/systemd/*.service "$top"/systemd/*.path "$top"/systemd/*.target "$out/etc/systemd/system/"
 install -m 0644 "$here/udev/90-appliance-gsm.rules" "$out/etc/udev/rules.d/"
 install -m 0755 "$here/firstboot/appliance-firstboot" "$out/usr/local/sbin/"
 install -m 0644 "$here/firstboot/appliance-firstboot.service" "$out/etc/systemd/system/"

@@ -92,7 +92,9 @@ def test_admin_changes_a_cap_and_a_tariff(file_server, config_path):
 
     page = admin.page("/settings").text
     assert "modems.daily_cap=320" in page and "billing.china_mobile=0.045" in page  # the flash
-    assert "systemctl restart appliance-smsd" in page and "systemctl restart appliance-web" in page
+    # No shell needed: "apply now" names the daemons to restart (tests/web/test_web_settings_apply.py).
+    assert 'name="daemon" value="smsd"' in page and 'name="daemon" value="web"' in page
+    assert "systemctl" not in page
     assert 'id="settings-pending"' in page  # the web daemon still runs on the old values
     row = AuditLog.select().where(AuditLog.action == "settings.update").get()
     assert (row.actor, row.target) == ("admin", str(config_path))

@@ -3,13 +3,21 @@ of the one TOML configuration file; the rest is shown read-only.
 
 Values shown are the file's (what the daemons read at their next start), not
 this web daemon's; keys that differ from what it started with are listed with
-the restarts they still need. The writer is appliance/config_edit.py, shared
+the restarts they still need, and "apply now" asks the box to restart those
+daemons (appliance/system/restarts.py: systemd's root helper on the box, the
+supervisor in the demo); the page shows when each came back (static/restarts.js
+polls /settings/restarts.json). The writer is appliance/config_edit.py, shared
 with `appliance config set`. Secrets are never sent to the browser: their
 field is empty and an empty field keeps the current value.
 """
+import datetime
+import os
+
 from appliance import config_edit
 from appliance.errors import ApplianceError, InputError
+from appliance.plugins import plugins
 from appliance.settings import SETTINGS
+from appliance.system import restarts
 from web.pages import N_, page, respond
 
 SECTION_TITLES = {
@@ -18,8 +26,14 @@ SECTION_TITLES = {
     "billing": N_("Tariffs (CNY per SMS part)"), "database": N_("Database"),
 }
 RESTART_LABELS = {
+    "dialer": N_("dialer (outbound calls) daemon"),
     "smsd": N_("SMS daemon"), "services": N_("services daemon"), "agi": N_("telephone (FastAGI) daemon"),
     "web": N_("admin page (web daemon)"), "prompts": N_("voice prompts (rebuild)"),
+}
+RESTART_STATES = {
+    "waiting": N_("restart requested at {asked}; waiting for the box"), "restarting": N_("restarting…"),
+    "back": N_("running again since {back}"), "failed": N_("did not come back ({back}): {detail}"),
+    "none": N_("not restarted from this page yet"),
 }
 # Hint on the box: the units read this file (systemd/appliance-*.service).
 BOX_CONFIG = "/etc/appliance/appliance.toml"
@@ -36,12 +50,77 @@ def settings_page(ctx, values=None, error=None):
             file_error = str(exc)
     editable = bool(path) and not file_error
     pending = [s.name for s in SETTINGS if current[s.name] != ctx.config[s.name]]
+    needed = config_edit.restarts_for(pending) if pending else []
     return ctx.render("settings", title=ctx._("Settings"), path=path, box_config=BOX_CONFIG,
                       file_error=file_error, error=error, editable=editable, version=version,
                       sections=sections(ctx, current, values or {}),
                       readonly=[(s.name, shown_value(s, current[s.name]), ctx._(s.help))
                                 for s in SETTINGS if not s.editable],
-                      pending=pending, steps=steps(ctx, config_edit.restarts_for(pending)) if pending else [])
+                      pending=pending, to_apply=to_apply(ctx, needed), manual=manual_steps(ctx, needed),
+                      restarts=restart_rows(ctx, daemons_known()))
+
+
+@page("/settings/apply", "settings", method="POST")
+def settings_apply(ctx):
+    """Ask the box to restart the daemons the changed keys need (the request is written
+    before the page says so; the supervisor acts on it)."""
+    wanted = ctx.form_list("daemon")
+    known = daemons_known()
+    unknown = [name for name in wanted if name not in known]
+    if unknown or not wanted:
+        raise InputError.of(N_("{field}: not a daemon of this box: {names}"), field="daemon",
+                            names=", ".join(unknown) or "-")
+    restarts.request(ctx.config.data_dir, wanted)
+    ctx.audit("settings.apply", ", ".join(wanted))
+    ctx.redirect("/settings#restarts", "ok", ctx._("Restart requested: {daemons}.").format(
+        daemons=", ".join(ctx._(RESTART_LABELS.get(d, d)) for d in wanted)))
+
+
+@page("/settings/restarts.json", "settings")
+def settings_restarts(ctx):
+    """Each daemon's restart state in the page's language, for static/restarts.js."""
+    return {name: {"state": row["state"], "text": row["text"]} for name, row in
+            ((row["name"], row) for row in restart_rows(ctx, daemons_known()))}
+
+
+def daemons_known():
+    return sorted(plugins("appliance.daemons"))
+
+
+def to_apply(ctx, needed):
+    """[(daemon, label)] still to restart: those needed that have not come back since the
+    file last changed (a restart done through this page, or a whole box started later)."""
+    if not needed or not ctx.config.path:
+        return []
+    changed_at = file_changed_at(ctx.config.path)
+    state = restarts.status(ctx.config.data_dir, needed)
+    known = daemons_known()
+    return [(d, ctx._(RESTART_LABELS.get(d, d))) for d in needed if d in known
+            and not (state[d]["state"] == "back" and changed_at and state[d]["back"] >= changed_at)]
+
+
+def manual_steps(ctx, needed):
+    """[(label, command)] the page cannot do: rebuilding the prompts."""
+    return steps(ctx, [d for d in needed if d == "prompts"])
+
+
+def restart_rows(ctx, names):
+    rows = []
+    for name, state in restarts.status(ctx.config.data_dir, names).items():
+        text = ctx._(RESTART_STATES[state["state"]]).format(
+            asked=ctx.when(state["requested"], "%H:%M:%S") if state["requested"] else "",
+            back=ctx.when(state["back"], "%Y-%m-%d %H:%M:%S") if state["back"] else "", detail=state["detail"])
+        rows.append({"name": name, "label": ctx._(RESTART_LABELS.get(name, name)), "state": state["state"],
+                     "text": text})
+    return rows
+
+
+def file_changed_at(path):
+    """The file's last change as an instant (naive UTC, as clock.now())."""
+    try:
+        return datetime.datetime.fromtimestamp(os.stat(path).st_mtime, datetime.UTC).replace(tzinfo=None)
+    except OSError:
+        return None
 
 
 @page("/settings", "settings", method="POST")
@@ -69,9 +148,9 @@ def settings_save(ctx):
         ctx.redirect("/settings", "ok", ctx._("Nothing changed."))
     described = config_edit.describe(changes, changed)
     ctx.audit("settings.update", ctx.config.path, described)
-    to_do = "; ".join(f"{label}: {command}" for label, command in steps(ctx, config_edit.restarts_for(changed)))
-    ctx.redirect("/settings", "ok", ctx._("Saved: {changes}. To take effect: {steps}.").format(
-        changes=described, steps=to_do))
+    ctx.redirect("/settings", "ok", ctx._(
+        "Saved: {changes}. They take effect once the daemons named below restart (Apply now).").format(
+        changes=described))
 
 
 def sections(ctx, current, typed):

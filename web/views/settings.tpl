@@ -12,14 +12,36 @@
 % end
 % if pending:
 <div class="card" id="settings-pending">
-  <p>{{_('Changed in the file since this admin page started')}}: <code>{{', '.join(pending)}}</code>. {{_('They take effect after these steps (the page cannot restart daemons):')}}</p>
+  <p>{{_('Changed in the file since this admin page started')}}: <code>{{', '.join(pending)}}</code>.</p>
+  % if to_apply:
+  <form method="post" action="/settings/apply" id="settings-apply">
+    <input type="hidden" name="csrf" value="{{ctx.csrf}}">
+    <p>{{_('They take effect when these daemons restart:')}} {{', '.join(label for _d, label in to_apply)}}.</p>
+    % for daemon, label in to_apply:
+    <input type="hidden" name="daemon" value="{{daemon}}">
+    % end
+    <button type="submit" id="apply-now">{{_('Apply now (restart them)')}}</button>
+  </form>
+  % end
+  % if manual:
+  <p>{{_('Branch IT still does this by hand:')}}</p>
   <ul>
-    % for label, command in steps:
+    % for label, command in manual:
     <li>{{label}}: <code>{{command}}</code></li>
     % end
   </ul>
+  % end
 </div>
 % end
+<div class="card" id="restarts" data-live="/settings/restarts.json">
+  <h2>{{_('Daemons restarted from this page')}}</h2>
+  <ul>
+    % for row in restarts:
+    <li data-daemon="{{row['name']}}"><b>{{row['label']}}</b>: <span class="restart {{row['state']}}" data-field="text">{{row['text']}}</span></li>
+    % end
+  </ul>
+</div>
+<script src="/static/restarts.js"></script>
 % if editable:
 <form method="post" action="/settings" id="settings-form">
   <input type="hidden" name="csrf" value="{{ctx.csrf}}">

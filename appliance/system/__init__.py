@@ -1,0 +1,1 @@
+"""The box as a whole, beyond one daemon: restarting daemons on request (restarts.py)."""
