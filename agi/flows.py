@@ -467,6 +467,15 @@ def operator(session, node=None):
         application, options, variable = "Queue", f"{target[len('Queue/'):]},,,,120", "QUEUESTATUS"
     else:
         application, options, variable = "Dial", f"{target},60", "DIALSTATUS"
+    status = hand_over(session, application, options, variable)
+    session.call.note(f"operator not reached ({status or 'unknown'})")
+    session.play("operator_busy")
+    session.where = where
+
+
+def hand_over(session, application, options, variable):
+    """Run Dial() or Queue(); EndCall('transferred') when someone answered, else the
+    status (the caller stays with the IVR)."""
     try:
         session.channel.appexec(application, options)
     except CallerHungUp:
@@ -478,17 +487,41 @@ def operator(session, node=None):
     status = session.channel.get_variable(variable)
     if reached_operator(variable, status):
         raise EndCall("transferred")
-    session.call.note(f"operator not reached ({status or 'unknown'})")
-    session.play("operator_busy")
-    session.where = where
+    return status
 
 
 def operator_node(node, session):
     operator(session, node)
 
 
+# --- an announcement, a transfer to a number (the admin page's own menu entries) ------------
+
+def announce(node, session):
+    """The node's prompt, then back to the menu or goodbye (node.after_play).
+    A key stops the prompt early, as in a menu."""
+    session.play(node.prompt)
+    if node.after_play == "hangup":
+        session.play("goodbye", escape="")
+        session.channel.hangup()
+        raise EndCall("completed")
+
+
+def transfer(node, session):
+    """The node's prompt, then Dial() the node's number the way key 0 dials the operator
+    (agi.transfer_dial, the operator's line); not answered: operator_busy and back."""
+    where = session.where
+    session.play(node.prompt, escape="")
+    session.call.note(f"transfer to {node.transfer_number}")  # the branch's own line, not personal data
+    session.checkpoint()  # the record says where the caller went before the line is handed over
+    target = session.config["agi.transfer_dial"].replace("{number}", node.transfer_number)
+    status = hand_over(session, "Dial", f"{target},60", "DIALSTATUS")
+    session.call.note(f"number not reached ({status or 'unknown'})")
+    session.play("operator_busy")
+    session.where = where
+
+
 FLOWS = {
     "policy": policy_service, "agent_check": agent_check, "claim": claim_status, "message": leave_message,
     "callback": callback, "phone_application": phone_application, "operator": operator_node,
-    "ticket_status": ticket_status,
+    "ticket_status": ticket_status, "announce": announce, "transfer": transfer,
 }

@@ -95,6 +95,10 @@ SETTINGS = [
     Setting("agi.operator", "Local/operator@from-internal",
             "Key 0 within business hours: a Dial() string (Local/…, PJSIP/…) or Queue/NAME for a call queue.",
             editable=True, restart=("agi",)),
+    Setting("agi.transfer_dial", "Local/{number}@from-internal",
+            "How an IVR entry of kind 'transfer to a number' dials its number: a Dial() string with {number}, "
+            "through the same line as the operator.",
+            editable=True, restart=("agi",)),
     Setting("agi.business_hours", "08:30-17:30",
             "When key 0 reaches an operator, local time, HH:MM-HH:MM.",
             editable=True, restart=("agi",)),

@@ -10,9 +10,12 @@ Keys with a fixed meaning everywhere (not assignable to children):
 `*` back to the parent menu, `9` repeat, `0` operator.
 """
 
+import datetime
+import re
+
 from appliance.db import write_transaction
-from appliance.errors import NotFound
-from appliance.ivr.models import MenuNode
+from appliance.errors import N_, InputError, NotFound
+from appliance.ivr.models import CHILD_KEYS, MenuNode
 
 RESERVED_KEYS = {"*": "back", "9": "repeat", "0": "operator"}
 
@@ -81,3 +84,46 @@ def menu_tree():
         data["children"] = [build(c) for c in by_parent.get(node.id, [])]
         return data
     return [build(n) for n in by_parent.get(None, [])]
+
+
+def taken_keys(parent_id, except_id=None):
+    """{key: node} of the keys enabled entries hold under `parent_id` (but `except_id`)."""
+    query = MenuNode.select().where(MenuNode.parent == parent_id, MenuNode.enabled == True)  # noqa: E712
+    return {n.digit: n for n in query if n.id != except_id}
+
+
+def first_free_key(parent_id):
+    """The key a new entry under `parent_id` gets by default: the first one nobody holds."""
+    taken = taken_keys(parent_id)
+    return next((k for k in CHILD_KEYS if k not in taken), "")
+
+
+# --- the operator's hours (key 0): agi.business_days and agi.business_hours ---------------
+
+def operator_hours(config):
+    """(ISO weekdays as a set, 'HH:MM' start, 'HH:MM' end) from the configuration."""
+    days = set()
+    for part in str(config["agi.business_days"]).split(","):
+        low, _, high = part.strip().partition("-")
+        if low:
+            days.update(range(int(low), int(high or low) + 1))
+    start, _, end = str(config["agi.business_hours"]).partition("-")
+    return days, start.strip(), end.strip()
+
+
+def hours_settings(days, start, end):
+    """The settings for the days and times an admin chose, or InputError naming the field."""
+    chosen = sorted({int(d) for d in days if str(d).isdigit() and 1 <= int(d) <= 7})
+    if not chosen:
+        raise InputError.of(N_("days: choose at least one day"), field="days")
+    times = []
+    for field, text in (("start", start), ("end", end)):
+        if not re.fullmatch(r"\d\d:\d\d", text or ""):
+            raise InputError.of(N_("{field}: a time like 08:30, got '{value}'"), field=field, value=text or "")
+        try:
+            times.append(datetime.time.fromisoformat(text))
+        except ValueError:
+            raise InputError.of(N_("{field}: a time like 08:30, got '{value}'"), field=field, value=text) from None
+    if times[0] >= times[1]:
+        raise InputError.of(N_("end: must be after the start ({start})"), field="end", start=start)
+    return {"agi.business_days": ",".join(str(d) for d in chosen), "agi.business_hours": f"{start}-{end}"}

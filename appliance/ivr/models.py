@@ -3,6 +3,7 @@
 Enumerations are CHECK constraints in the schema, as in appliance/models.py.
 """
 import json
+import re
 
 from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
@@ -113,7 +114,13 @@ class AgentCheck(BaseModel):
 
 
 MENU_ACTIONS = ("menu", "policy", "agent_check", "claim", "message", "callback", "phone_application", "operator",
-                "ticket_status", "staff_line")
+                "ticket_status", "staff_line", "announce", "transfer")
+
+# What an `announce` node does once its prompt has played.
+AFTER_PLAY = ("menu", "hangup")
+
+# A number a `transfer` node dials: digits only (a Dial() string must not get `,` `&` `/`).
+TRANSFER_NUMBER = re.compile(r"\d{3,20}")
 
 
 MENU_FALLBACKS = ("goodbye", "operator", "back")
@@ -134,6 +141,8 @@ class MenuNode(BaseModel):
     fallback = CharField(default="goodbye", constraints=[one_of("fallback", MENU_FALLBACKS)])
     position = IntegerField(default=0)
     enabled = BooleanField(default=True)
+    transfer_number = CharField(default="")  # `transfer`: the number dialled
+    after_play = CharField(default="menu")   # `announce`: one of AFTER_PLAY
 
     class Meta:
         indexes = ((("parent", "digit"), False),)
@@ -149,6 +158,7 @@ class MenuNode(BaseModel):
                                 name=self.prompt)
         if self.action not in MENU_ACTIONS:
             raise InputError(f"action: must be one of {', '.join(MENU_ACTIONS)}", field="action")
+        self.clean_action_fields()
         if self.fallback not in MENU_FALLBACKS:
             raise InputError(f"fallback: must be one of {', '.join(MENU_FALLBACKS)}", field="fallback")
         if self.parent_id is not None and (len(self.digit or "") != 1 or self.digit not in CHILD_KEYS):
@@ -164,6 +174,14 @@ class MenuNode(BaseModel):
                 clash = clash.where(MenuNode.id != self.id)
             if self.enabled and clash.exists():
                 raise InputError(f"digit: {self.digit} is already used in this menu", field="digit")
+
+    def clean_action_fields(self):
+        """The new actions' own fields: a transfer's number, an announcement's next step."""
+        if self.action == "transfer" and not TRANSFER_NUMBER.fullmatch(self.transfer_number or ""):
+            raise InputError.of(N_("transfer_number: 3 to 20 digits, got '{value}'"), field="transfer_number",
+                                value=self.transfer_number or "")
+        if self.after_play not in AFTER_PLAY:
+            raise InputError(f"after_play: must be one of {', '.join(AFTER_PLAY)}", field="after_play")
 
     def save(self, *args, **kwargs):
         self.clean()
@@ -183,6 +201,7 @@ class MenuNode(BaseModel):
         return {"id": self.id, "name": self.name, "parent_id": self.parent_id, "digit": self.digit,
                 "title": self.title, "prompt": self.prompt, "action": self.action,
                 "timeout_ms": self.timeout_ms, "retries": self.retries, "fallback": self.fallback,
-                "position": self.position, "enabled": self.enabled}
+                "position": self.position, "enabled": self.enabled,
+                "transfer_number": self.transfer_number, "after_play": self.after_play}
 
 

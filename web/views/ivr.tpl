@@ -1,4 +1,7 @@
 % rebase('layout')
+% if error:
+<p class="flash error" id="ivr-error">{{error}}</p>
+% end
 % def show(nodes):
 <ul class="tree">
   % for n in nodes:
@@ -7,7 +10,7 @@
     <span class="key">{{n['digit']}}</span>
     % end
     <a href="/ivr/{{n['id']}}">{{n['title'] or n['name']}}</a>
-    <span class="muted">{{n['name']}} · {{_(n['action'])}} · {{n['prompt']}}</span>
+    <span class="muted">{{n['name']}} · {{action_word(n['action'])}}{{(' ' + n['transfer_number']) if n['action'] == 'transfer' else ''}} · {{n['prompt']}}</span>
     % if not n['enabled']:
     <span class="state failed">{{_('disabled')}}</span>
     % end
@@ -31,3 +34,18 @@
  <span class="key">{{key}}</span> {{_(meaning)}}
 % end
 </p>
+<h2>{{_('Operator hours (key 0)')}}</h2>
+<form method="post" action="/ivr/hours" class="card" id="ivr-hours">
+  <input type="hidden" name="csrf" value="{{ctx.csrf}}">
+  <p class="meta">{{_('Within these hours key 0 reaches the operator; outside them callers hear the after-hours message.')}}</p>
+  <fieldset class="days" id="ivr-days"><legend>{{_('Business days')}}</legend>
+    % for number, label in weekdays:
+    <label class="check"><input type="checkbox" name="day" value="{{number}}" {{'checked' if number in days else ''}}> {{_(label)}}</label>
+    % end
+  </fieldset>
+  <div class="row">
+    <label>{{_('From')}}<input type="time" name="start" id="ivr-start" value="{{start}}" required></label>
+    <label>{{_('Until')}}<input type="time" name="end" id="ivr-end" value="{{end}}" required></label>
+  </div>
+  <button type="submit" id="ivr-hours-save">{{_('Save')}}</button>
+</form>
