@@ -31,7 +31,7 @@ def pressed(attempt_id, key):
 def callback(attempt_id, call_id=None):
     """Key 2: a callback ticket for the branch, naming the campaign."""
     attempt = CallAttempt.get_by_id(attempt_id)
-    ticket = tickets.open_ticket("callback", "ivr", number=attempt.number, customer=attempt.customer,
+    ticket = tickets.open_ticket("callback", "voice", number=attempt.number, customer=attempt.customer,
                                  text=f"voice notice {attempt.campaign.name!r}: callback asked (key 2)",
                                  call_id=call_id)
     note(attempt_id, f"ticket {ticket.number}")

@@ -95,7 +95,7 @@ def test_a_return_visit_names_the_holder_and_product_and_a_no_opens_a_ticket(dia
     holder_question = (cache / f"{call.heard[1]}.txt").read_text()
     assert "陈静" in holder_question and "康宁重疾险" in holder_question and "不是本人请按2" in holder_question
     ticket = Ticket.get()
-    assert (ticket.kind, ticket.policy.policy_no) == ("alert", "886099000002")
+    assert (ticket.kind, ticket.policy.policy_no) == ("return-visit", "886099000002")
     assert "销售人员" not in ticket.text and "犹豫期" in ticket.text and ticket.caller.endswith("13141000004")
     assert json.loads(CallAttempt.get_by_id(return_visit.id).campaign.script)[2]["prompt"] == "return_visit_explained"
     assert CallAttempt.get_by_id(return_visit.id).result == "completed"

@@ -60,6 +60,6 @@ def test_a_survey_is_keyed_through_and_a_return_visit_no_opens_one_ticket(answer
     assert answers(visited) == [(0, "yes"), (1, "no"), (2, "yes"), (3, "yes")], visited.detail
     assert visited.result == "completed"
     ticket = Ticket.get()
-    assert (ticket.kind, ticket.policy_id, ticket.caller) == ("alert", policy.id, "+86" + RETURN_VISIT_CALLEE)
+    assert (ticket.kind, ticket.policy_id, ticket.caller) == ("return-visit", policy.id, "+86" + RETURN_VISIT_CALLEE)
     assert "是否收到保险合同" in ticket.text and ticket.number in visited.detail
     assert Ticket.select().count() == 1

@@ -122,7 +122,7 @@ def test_a_return_visit_no_opens_one_ticket_per_call_carrying_policy_question_an
     attempt, policy = return_visit(book, config)
     assert surveys.record_answer(attempt.id, 0, "yes") is None  # the policyholder: no ticket
     ticket = surveys.record_answer(attempt.id, 1, "no")  # no contract received
-    assert (ticket.kind, ticket.source, ticket.policy_id, ticket.caller) == ("alert", "ivr", policy.id,
+    assert (ticket.kind, ticket.source, ticket.policy_id, ticket.caller) == ("return-visit", "voice", policy.id,
                                                                              "+8613800000001")
     assert "886010000001" in ticket.text and "是否收到保险合同" in ticket.text and "13800000001" in ticket.text
     again = surveys.record_answer(attempt.id, 3, "no")  # not signed in person either: the same ticket
