@@ -38,14 +38,31 @@ def _next_run(cron, after):
             return run
 
 
-def create(config, name, *, template_key=None, text=None, category=None, group=None, topic=None,
-           numbers=(), cron="", run_at=None, window="", expires_at=None, created_by="", department="",
-           now=None):
-    """Add a schedule; returns it. InputError names the first bad field."""
+def create(config, name, *, created_by="", now=None, **fields):
+    """Add a schedule; returns it. InputError names the first bad field. Fields as
+    _checked: template_key, text, category, group, topic, numbers, cron, run_at, window,
+    expires_at, department."""
     now = now or clock.now()
+    return Schedule.create(**_checked(config, name, now=now, **fields), created_by=created_by, created_at=now)
+
+
+def update(config, name_or_id, name, *, now=None, **fields):
+    """Change every field of a schedule (as create takes them); returns it. Its next run
+    is worked out afresh; whether it is enabled, its last run and author stay."""
+    schedule = get(name_or_id)
+    for key, value in _checked(config, name, now=now or clock.now(), same=schedule.id, **fields).items():
+        setattr(schedule, key, value)
+    schedule.save()
+    return schedule
+
+
+def _checked(config, name, *, template_key=None, text=None, category=None, group=None, topic=None,
+             numbers=(), cron="", run_at=None, window="", expires_at=None, department="", now, same=None):
+    """The stored fields of a schedule, checked; InputError names the first bad one.
+    `same`: the id of the schedule being changed (its own name is no clash)."""
     if not (name or "").strip():
         raise InputError("name: empty", field="name")
-    if Schedule.select().where(Schedule.name == name).exists():
+    if Schedule.select().where(Schedule.name == name, Schedule.id != (same or 0)).exists():
         raise InputError(f"name: a schedule named {name!r} exists", field="name")
     if sum(bool(x) for x in (group, topic, numbers)) != 1:
         raise InputError("target: give exactly one of group, topic or numbers", field="target")
@@ -70,10 +87,9 @@ def create(config, name, *, template_key=None, text=None, category=None, group=N
         next_run = run_at
     if expires_at is not None and expires_at <= next_run:
         raise InputError("expires_at: the schedule would expire before it first runs", field="expires_at")
-    return Schedule.create(name=name, category=renderer.category, template_key=template_key or "",
-                           text=text or "", group=group_row, topic=topic_row, numbers=",".join(clean),
-                           cron=cron, run_at=run_at, window=window, expires_at=expires_at,
-                           next_run_at=next_run, created_by=created_by, department=department, created_at=now)
+    return {"name": name, "category": renderer.category, "template_key": template_key or "", "text": text or "",
+            "group": group_row, "topic": topic_row, "numbers": ",".join(clean), "cron": cron, "run_at": run_at,
+            "window": window, "expires_at": expires_at, "next_run_at": next_run, "department": department}
 
 
 # What a scheduled send fills in for each recipient (groups.Recipient.variables):

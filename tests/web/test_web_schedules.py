@@ -44,8 +44,9 @@ def test_schedules_create_disable_delete(server, admin_client):
     assert one_off.numbers == "+8613800138000,+8613900139000" and str(one_off.run_at) == "2030-01-02 09:30:00"
 
     html = auditor.page("/schedules").text
-    assert "0 9 * * 1" in html and "2030-01-02 09:30" in html and "周期" in html and "一次性" in html
-    assert "一次&lt;script&gt;" in html and "group:福州客户&lt;b&gt;" in html
+    assert "每周周一 09:00" in html and "一次：2030-01-02 09:30" in html and "0 9 * * 1" not in html
+    assert "一次&lt;script&gt;" in html and "分组 福州客户&lt;b&gt;" in html and "2 个号码" in html
+    assert "group:" not in html and "numbers:" not in html
 
     assert auditor.post(f"/schedules/{weekly.id}/enabled", {"enabled": "0"}).status == 403
     assert admin_client.post(f"/schedules/{weekly.id}/enabled", {"enabled": "0"}, csrf=False).status == 403

@@ -1,36 +1,37 @@
 % rebase('layout')
+% if not editing:
+<div class="table-scroll">
 <table id="schedules">
-  <tr><th>{{_('Name')}}</th><th>{{_('Kind')}}</th><th>{{_('When')}}</th><th>{{_('Target')}}</th><th>{{_('Template')}}</th>
+  <tr><th>{{_('Name')}}</th><th>{{_('When')}}</th><th>{{_('Sent to')}}</th><th>{{_('Template')}}</th>
       <th>{{_('Category')}}</th><th>{{_('Next run')}}</th><th>{{_('Last run')}}</th><th>{{_('State')}}</th><th></th></tr>
   % for s in rows:
-  <tr><td>{{s['name']}}</td>
-      <td>{{_('recurring') if s['cron'] else _('one-off')}}</td>
-      <td><code>{{s['cron'] or (ctx.when(s['run_at'], '%Y-%m-%d %H:%M') if s['run_at'] else '')}}</code>
+  <tr data-schedule="{{s['id']}}"><td>{{s['name']}}</td>
+      <td class="when">{{s['when_words']}}
       % if s['window']:
       <br><span class="meta">{{_('Window')}} {{s['window']}}</span>
       % end
       </td>
-      <td>{{s['target']}}</td><td>{{s['template'] or _('(own text)')}}</td><td>{{_(s['category'])}}</td>
+      <td class="target">{{s['target_words']}}</td><td>{{s['template'] or _('(own text)')}}</td><td>{{_(s['category'])}}</td>
       <td class="muted">{{ctx.when(s['next_run_at'], '%Y-%m-%d %H:%M') if s['next_run_at'] else ''}}</td>
       <td class="muted">{{ctx.when(s['last_run_at'], '%Y-%m-%d %H:%M') if s['last_run_at'] else ''}}</td>
       <td>{{_('enabled') if s['enabled'] else _('disabled')}}</td>
       <td class="actions">
       % if ctx.can('campaigns'):
+      <a class="button secondary" href="/schedules/{{s['id']}}/edit" id="edit-{{s['id']}}">{{_('Edit')}}</a>
       <form method="post" action="/schedules/{{s['id']}}/enabled">
         <input type="hidden" name="csrf" value="{{ctx.csrf}}">
         <input type="hidden" name="enabled" value="{{'0' if s['enabled'] else '1'}}">
         <button type="submit" class="secondary">{{_('Disable') if s['enabled'] else _('Enable')}}</button>
       </form>
-      <form method="post" action="/schedules/{{s['id']}}/delete">
-        <input type="hidden" name="csrf" value="{{ctx.csrf}}">
-        <button type="submit" class="secondary">{{_('Delete')}}</button>
-      </form>
+      <a class="button secondary" href="/schedules/{{s['id']}}/delete" id="delete-{{s['id']}}">{{_('Delete')}}</a>
       % end
       </td></tr>
   % end
 </table>
+</div>
+% end
 % if ctx.can('campaigns'):
-<form method="post" action="/schedules" class="card" id="schedule-form">
+<form method="post" action="{{'/schedules/%d' % editing.id if editing else '/schedules'}}" class="card" id="schedule-form">
   <input type="hidden" name="csrf" value="{{ctx.csrf}}">
   % if error:
   <p class="flash error" role="alert">{{error}}</p>
@@ -49,9 +50,23 @@
     </select></label>
     <label>{{_('Numbers')}}<input name="numbers" value="{{form.get('numbers', '')}}"></label>
   </div>
+  <fieldset class="row" id="recurrence">
+    <label>{{_('How often')}}<select name="repeat" id="repeat">
+      % for code, words in repeats.items():
+      <option value="{{code}}" {{'selected' if code == form.get('repeat', 'once') else ''}}>{{_(words)}}</option>
+      % end
+    </select></label>
+    <label data-repeat="once">{{_('Day')}}<input type="date" name="date" id="date" value="{{form.get('date', '')}}"></label>
+    <label data-repeat="monthly">{{_('Day of the month')}}<input type="number" min="1" max="31" name="monthday" id="monthday" value="{{form.get('monthday', '')}}"></label>
+    <label data-repeat="once daily weekly monthly">{{_('Time')}}<input type="time" name="time" id="time" value="{{form.get('time', '')}}"></label>
+    <label data-repeat="advanced">{{_('Cron expression (minute hour day month weekday)')}}<input name="cron" id="cron" value="{{form.get('cron', '')}}"></label>
+    <div data-repeat="weekly" class="weekdays" id="weekdays">
+      % for code, name in weekdays:
+      <label><input type="checkbox" name="weekdays" value="{{code}}" id="weekday-{{code}}" {{'checked' if code in form.get('weekdays', []) else ''}}>{{_(name)}}</label>
+      % end
+    </div>
+  </fieldset>
   <div class="row">
-    <label>{{_('Cron expression (minute hour day month weekday)')}}<input name="cron" value="{{form.get('cron', '')}}"></label>
-    <label>{{_('Or once at')}}<input type="datetime-local" name="run_at" value="{{form.get('run_at', '')}}"></label>
     <label>{{_('Send window')}}<input name="window" value="{{form.get('window', '')}}"></label>
     <label>{{_('Expires at')}}<input type="datetime-local" name="expires_at" value="{{form.get('expires_at', '')}}"></label>
   </div>
@@ -69,6 +84,10 @@
     <label>{{_('Department')}}<input name="department" value="{{form.get('department', '')}}"></label>
   </div>
   <label>{{_('Text')}}<textarea name="text" rows="3">{{form.get('text', '')}}</textarea></label>
-  <button type="submit">{{_('Save')}}</button>
+  <button type="submit" id="schedule-save">{{_('Save')}}</button>
+  % if editing:
+  <a class="button secondary" href="/schedules">{{_('Back to the list')}}</a>
+  % end
 </form>
+<script src="/static/schedules.js"></script>
 % end

@@ -1,0 +1,49 @@
+"""The SMS surveys page over HTTP (a real server): each survey's question, counts per
+score, average and response rate, newest first; the tallies and each survey's answers
+as CSV (numbers masked for an auditor); a link to the voice surveys; a campaign that is
+no survey is not there and its answers CSV is a 404."""
+import csv
+import io
+import re
+
+from web_support import Client, make_user
+
+from appliance.services.models import Campaign, SurveyAnswer
+
+
+def survey(name, question, queued, scores):
+    campaign = Campaign.create(name=name, kind="survey", category="service", question=question, queued=queued)
+    for i, score in enumerate(scores):
+        SurveyAnswer.create(campaign=campaign, number=f"+861380013800{i}", score=score)
+    return campaign
+
+
+def test_tallies_csv_and_link(server, admin_client):
+    older = survey("十月回访", "您对理赔服务满意吗？", 4, [5, 4, 4])
+    newer = survey("十一月回访<b>", "柜面服务打几分？", 10, [1])
+    Campaign.create(name="普通群发", kind="bulk", category="service", queued=3)
+    html = admin_client.page("/surveys").text
+    assert re.findall(r'data-survey="(\d+)"', html) == [str(newer.id), str(older.id)]
+    assert "十一月回访&lt;b&gt;" in html and "普通群发" not in html and 'href="/voice"' in html
+    part = html[html.index(f'data-survey="{older.id}"'):]
+    assert re.search(r'data-field="answers">3<', part) and re.search(r'data-field="rate">75.0%<', part)
+    assert re.search(r'data-field="average">4.33<', part) and re.search(r'data-score="4">2<', part)
+    assert "5 分" in part and "回复率" in part
+
+    rows = list(csv.reader(io.StringIO(admin_client.get("/surveys.csv").text.lstrip("\ufeff"))))
+    assert rows[0][:5] == ["调查", "题目", "已发出问题", "回复数", "回复率"] and rows[0][-1] == "平均分"
+    assert rows[2] == ["十月回访", "您对理赔服务满意吗？", "4", "3", "75.0%", "0", "0", "0", "2", "1", "4.33"]
+
+    make_user("audrey", "auditor")
+    auditor = Client(server)
+    assert auditor.sign_in("audrey").status == 303
+    answers = list(csv.reader(io.StringIO(auditor.get(f"/surveys/{older.id}/answers.csv").text.lstrip("\ufeff"))))
+    assert answers[0] == ["手机号", "分数", "回复时间"] and len(answers) == 4
+    assert sorted(a[1] for a in answers[1:]) == ["4", "4", "5"] and all("13800138000" not in a[0] for a in answers)
+    bulk = Campaign.get(Campaign.kind == "bulk")
+    assert admin_client.get(f"/surveys/{bulk.id}/answers.csv").status == 404
+
+
+def test_no_survey_yet(admin_client):
+    html = admin_client.page("/surveys").text
+    assert 'id="surveys-none"' in html and "还没有发送过短信调查" in html

@@ -1,0 +1,36 @@
+% rebase('layout')
+<p class="row" id="surveys-links">
+  <a class="button secondary" href="/surveys.csv" id="surveys-csv" download>{{_('Export CSV')}}</a>
+  <a href="/voice" id="voice-surveys">{{_('Voice surveys (answers by key) are on the voice campaigns page')}} →</a>
+</p>
+% if not rows:
+<p class="muted" id="surveys-none">{{_('No SMS survey has been sent yet. A survey asks a group a question by SMS and counts the replies 1 to 5.')}}</p>
+% end
+% for t in rows:
+<section class="card survey" data-survey="{{t['campaign_id']}}">
+  <h2>{{t['name']}}</h2>
+  <p>{{t['question']}}</p>
+  <p class="meta">{{ctx.when(t['created_at'])}} · {{_('Questions sent')}} <b data-field="sent">{{t['sent']}}</b> ·
+     {{_('Answers')}} <b data-field="answers">{{t['answers']}}</b> ·
+     {{_('Response rate')}} <b data-field="rate">{{t['rate'] or '—'}}</b> ·
+     {{_('Average score')}} <b data-field="average">{{'—' if t['average'] is None else t['average']}}</b></p>
+  <div class="table-scroll">
+  <table class="tally">
+    <tr>
+    % for s in scores:
+      <th>{{_('{score} points').format(score=s)}}</th>
+    % end
+    </tr>
+    <tr>
+    % for s in scores:
+      <td class="num" data-score="{{s}}">{{t['scores'][s]}}</td>
+    % end
+    </tr>
+  </table>
+  </div>
+  <p><a href="/surveys/{{t['campaign_id']}}/answers.csv" class="survey-answers-csv" download>{{_('Answers as CSV')}}</a></p>
+</section>
+% end
+% if next_url:
+<p class="pager"><a href="{{next_url}}">{{_('Older')}} →</a></p>
+% end
