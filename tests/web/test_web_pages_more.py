@@ -153,7 +153,9 @@ def test_optout_and_dnd_lists(admin_client, auditor_client, server):
     assert (entry.actor, entry.action, entry.target) == ("olga", "optout.add", "optout:+86138****8000")
     assert operator.post("/optouts", {**data, "kind": "dnd"}).status == 303
     assert "+86138****8000" in auditor_client.page("/optouts?kind=dnd").text
-    assert operator.post("/optouts", {**data, "action": "remove"}).status == 303
+    assert operator.post("/optouts", {**data, "action": "remove"}).status == 200  # asked first (test_web_confirmations)
+    assert OptOut.select().count() == 2
+    assert operator.post("/optouts", {**data, "action": "remove", "confirmed": "1"}).status == 303
     assert [o.kind for o in OptOut.select()] == ["dnd"] and not Customer.get_by_id(customer.id).opt_out
     assert auditor_client.get("/optouts?kind=bogus").status == 400
 

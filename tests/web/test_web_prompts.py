@@ -202,14 +202,14 @@ def test_restore_default_removes_the_replacement(admin_client, defaults):
     assert upload(admin_client, "menu_main", "en", "menu.wav", tone_wav()).status == 303
     assert custom(defaults, "menu_main", "en").exists()
     admin_client.page("/prompts/menu_main")
-    resp = admin_client.post("/prompts/menu_main/en/restore")
+    resp = admin_client.post("/prompts/menu_main/en/restore", {"confirmed": "1"})  # asked first: test_web_confirmations
     assert resp.status == 303 and not custom(defaults, "menu_main", "en").exists()
     assert prompt_files.default_path(defaults, "menu_main", "en").exists()  # the default is kept
     html = admin_client.page("/prompts/menu_main").text
     assert "已恢复播放默认提示音" in html and "已由管理员替换" not in html
     row = AuditLog.get(AuditLog.action == "prompt.restore")
     assert (row.actor, row.target) == ("root", "prompt:menu_main/en")
-    admin_client.post("/prompts/menu_main/en/restore")
+    admin_client.post("/prompts/menu_main/en/restore", {"confirmed": "1"})
     assert "没有被替换过" in flash_of(admin_client, "/prompts/menu_main")
     assert AuditLog.select().where(AuditLog.action == "prompt.restore").count() == 1
 

@@ -4,6 +4,7 @@ from appliance import clock, tokens, users
 from appliance.errors import InputError
 from appliance.models import ROLES, AuditLog
 from web.pages import N_, keyset_page, page, page_url
+from web.pages.confirm import ask_first
 
 PERMISSION_LABELS = {
     "view": N_("view pages"), "send": N_("send SMS"), "inbox": N_("answer the inbox"),
@@ -58,6 +59,8 @@ def token_create(ctx):
 
 @page("/tokens/revoke", "users", method="POST")
 def token_revoke(ctx):
+    ask_first(ctx, ctx._("Revoke the API token “{name}”? Systems that use it are refused from this moment; "
+                         "this cannot be undone.").format(name=ctx.form("name")), ctx._("Revoke"), "/users")
     tokens.revoke_token(ctx.form("name"), actor=ctx.user.username, source=ctx.source)
     ctx.redirect("/users", "ok", ctx._("Token revoked."))
 

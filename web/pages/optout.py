@@ -8,6 +8,7 @@ from appliance.privacy import mask_mobile
 from appliance.services import optout
 from appliance.services.models import OPTOUT_KINDS, OptOut
 from web.pages import N_, keyset_page, page, page_url
+from web.pages.confirm import ask_first
 
 KIND_LABELS = {"optout": N_("opted out (no marketing)"), "dnd": N_("do not disturb (service notices only)")}
 
@@ -29,6 +30,11 @@ def optouts_page(ctx):
 @page("/optouts", "contacts", method="POST")
 def optout_change(ctx):
     number, kind = phones.normalize(ctx.form("number"), "number"), ctx.form("kind")
+    if ctx.form("action") == "remove":
+        ask_first(ctx, ctx._("Remove {number} from the list “{kind}”? Messages it kept away may reach "
+                             "this number again.").format(number=ctx.mobile(number),
+                                                         kind=ctx._(KIND_LABELS.get(kind, kind))),
+                  ctx._("Remove"), page_url("/optouts", kind=kind))
     with write_transaction():
         if ctx.form("action") == "remove":
             changed, action = optout.remove(number, kind), "optout.remove"

@@ -13,6 +13,7 @@ import bottle
 from appliance.errors import InputError
 from appliance.ivr import prompt_files
 from web.pages import N_, check_upload_size, page
+from web.pages.confirm import ask_first
 
 MAX_UPLOAD = 30 * 1024 * 1024   # 5 minutes of 48 kHz 16-bit mono is 28 MB
 BROWSER_SECONDS = 60            # the in-browser recorder stops itself after this
@@ -110,6 +111,9 @@ def prompt_upload(ctx, name, lang):
 def prompt_restore(ctx, name, lang):
     prompt_files.check_name(name, "name")
     prompt_files.check_language(lang, "lang")
+    ask_first(ctx, ctx._("Restore the default prompt “{name}” ({lang})? The replacement is deleted and "
+                         "calls hear the default from this moment.").format(name=name, lang=lang),
+              ctx._("Restore the default"), f"/prompts/{name}")
     if not prompt_files.restore_default(ctx.config, name, lang):
         ctx.redirect(f"/prompts/{name}", "ok", ctx._("This prompt had no replacement."))
     ctx.audit("prompt.restore", f"prompt:{name}/{lang}", "replacement removed, the default plays again")

@@ -1,0 +1,149 @@
+"""Every destructive action of this part asks first (web/pages/confirm.py): deleting an
+IVR entry, revoking an API token, removing a number from the opt-out list and
+restoring a default prompt. The first POST answers with a page saying what will
+happen, in the page's language, and changes nothing; only the confirmed POST acts.
+A browser does it end to end at 1366×900 and 390×844 (Back keeps everything)."""
+import re
+from pathlib import Path
+
+import pytest
+from web_support import PASSWORD, make_user
+
+from appliance import tokens
+from appliance.ivr import prompt_files
+from appliance.ivr.menus import ensure_default_menu
+from appliance.ivr.models import MenuNode
+from appliance.models import AuditLog, ApiToken
+from appliance.services import optout
+from appliance.services.models import OptOut
+
+
+def asked(resp):
+    """The question of a confirmation page, or None."""
+    assert resp.status == 200, resp.status
+    found = re.search(r'<p id="confirm-question">(.*?)</p>', resp.text, re.S)
+    return found and found.group(1)
+
+
+def test_ivr_entry_delete_asks_first(admin_client):
+    ensure_default_menu()
+    entry = MenuNode.select().where(MenuNode.parent.is_null(False)).order_by(MenuNode.id).first()
+    admin_client.page(f"/ivr/{entry.parent_id}")
+    question = asked(admin_client.post(f"/ivr/{entry.id}/delete"))
+    assert question and f"按键 {entry.digit}" in question and entry.title in question
+    assert MenuNode.get_or_none(MenuNode.id == entry.id) is not None
+    assert admin_client.post(f"/ivr/{entry.id}/delete", {"confirmed": "1"}).status == 303
+    assert MenuNode.get_or_none(MenuNode.id == entry.id) is None
+    assert AuditLog.select().where(AuditLog.action == "ivr.delete").count() == 1
+
+
+def test_token_revoke_asks_first(admin_client):
+    tokens.create_token("核心系统", "operator")
+    admin_client.page("/users")
+    resp = admin_client.post("/tokens/revoke", {"name": "核心系统"})
+    assert "吊销" in asked(resp) and "核心系统" in asked(resp)
+    assert 'name="name" value="核心系统"' in resp.text  # the confirming form repeats the request
+    assert not ApiToken.get(ApiToken.name == "核心系统").revoked
+    admin_client.remember_csrf(resp.text)
+    assert admin_client.post("/tokens/revoke", {"name": "核心系统", "confirmed": "1"}).status == 303
+    assert ApiToken.get(ApiToken.name == "核心系统").revoked
+
+
+def test_optout_remove_asks_first_and_masks_the_number(server, admin_client):
+    from web_support import Client
+    optout.add("+8613800138000", "optout", "客户来电", source="test")
+    make_user("viewer", "auditor")
+    make_user("olga", "operator")
+    operator = Client(server)
+    operator.sign_in("olga")
+    operator.page("/optouts")
+    data = {"number": "13800138000", "kind": "optout", "action": "remove"}
+    question = asked(operator.post("/optouts", data))
+    assert "不再接收营销短信" in question or "退订" in question
+    assert OptOut.select().count() == 1
+    assert operator.post("/optouts", {**data, "confirmed": "1"}).status == 303
+    assert OptOut.select().count() == 0
+    # Adding is not destructive: no question.
+    assert operator.post("/optouts", {**data, "action": "add"}).status == 303
+
+
+def test_prompt_restore_asks_first(admin_client, web_config):
+    custom = prompt_files.custom_path(web_config, "welcome", "zh")
+    custom.parent.mkdir(parents=True, exist_ok=True)
+    custom.write_bytes(b"RIFF")
+    admin_client.page("/prompts/welcome")
+    question = asked(admin_client.post("/prompts/welcome/zh/restore"))
+    assert "恢复默认提示音" in question and custom.exists()
+    assert admin_client.post("/prompts/welcome/zh/restore", {"confirmed": "1"}).status == 303
+    assert not custom.exists()
+
+
+# --- in a browser ------------------------------------------------------------------------
+
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+HAVE_CHROMIUM = Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    if not HAVE_CHROMIUM:
+        pytest.skip("chromium and chromium-driver are not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chrome')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def loaded_after(d, action):
+    d.execute_script("window.__old_page = true")
+    action()
+    WebDriverWait(d, 20).until(lambda drv: drv.execute_script(
+        "return window.__old_page === undefined && document.readyState === 'complete'"))
+
+
+def fits(d):
+    return d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
+def test_revoke_and_ivr_delete_in_a_browser(chromium, server, width, height):
+    d = chromium
+    d.delete_all_cookies()
+    d.set_window_size(width, height)
+    make_user("root", "admin")
+    tokens.create_token("核心系统", "operator")
+    ensure_default_menu()
+    d.get(f"{server}/signin?next=/users")
+    d.find_element(By.ID, "username").send_keys("root")
+    d.find_element(By.ID, "password").send_keys(PASSWORD)
+    loaded_after(d, d.find_element(By.ID, "signin").click)
+
+    revoke = d.find_element(By.CSS_SELECTOR, "form[action='/tokens/revoke'] button")
+    loaded_after(d, revoke.click)
+    assert "核心系统" in d.find_element(By.ID, "confirm-question").text and fits(d)
+    d.save_screenshot(str(Path(__file__).resolve().parents[1] / "screenshots" / f"confirm-revoke-{width}.png"))
+    loaded_after(d, d.find_element(By.ID, "confirm-back").click)  # Back: nothing happened
+    assert not ApiToken.get(ApiToken.name == "核心系统").revoked
+    loaded_after(d, d.find_element(By.CSS_SELECTOR, "form[action='/tokens/revoke'] button").click)
+    loaded_after(d, d.find_element(By.ID, "confirm-yes").click)
+    assert ApiToken.get(ApiToken.name == "核心系统").revoked
+
+    entry = MenuNode.select().where(MenuNode.parent.is_null(False)).order_by(MenuNode.id).first()
+    d.get(f"{server}/ivr/{entry.parent_id}")
+    loaded_after(d, d.find_element(By.CSS_SELECTOR, f"form[action='/ivr/{entry.id}/delete'] button").click)
+    assert entry.title in d.find_element(By.ID, "confirm-question").text and fits(d)
+    assert MenuNode.get_or_none(MenuNode.id == entry.id) is not None
+    loaded_after(d, d.find_element(By.ID, "confirm-yes").click)
+    assert MenuNode.get_or_none(MenuNode.id == entry.id) is None
+    assert "/confirm" not in d.current_url and fits(d)
