@@ -1,13 +1,12 @@
-"""Customers, staff and policies: search, view, edit. Groups: list, create, members."""
+"""Staff and policies: search, view, edit. Groups: list, create, members. The helpers
+every contact page shares (get_or_404, search_page, save_form); customers are in
+web/pages/customers.py."""
 import datetime
 
-from appliance import phones
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
 from appliance.ivr import staff_access
 from appliance.models import (
-    GENDERS,
-    LANGUAGES,
     POLICY_STATUSES,
     STAFF_STATUSES,
     ContactGroup,
@@ -18,33 +17,9 @@ from appliance.models import (
     Staff,
 )
 from appliance.privacy import mask_id_number, mask_mobile
-from appliance.users import sees
 from web.pages import keyset_page, page, page_url, respond
 
-
-def search_customers(term):
-    """The customers a search term finds: a mobile, an ID number, a customer
-    number (exact, indexed) or the start of a name."""
-    query = Customer.select()
-    if not term:
-        return query
-    try:
-        mobile = phones.normalize(term, "q") if sum(c.isdigit() for c in term) >= 7 else None
-    except InputError:
-        mobile = None
-    conditions = (Customer.name.startswith(term)) | (Customer.customer_no == term) | (
-        Customer.id_number == term.upper())
-    if mobile:
-        conditions |= Customer.mobile == mobile
-    return query.where(conditions)
-
-
 NOUNS = {Customer: "customer", Staff: "staff", Policy: "policy", ContactGroup: "group"}
-
-
-@page("/customers", "view", nav=("Customers", 50))
-def customers(ctx):
-    return search_page(ctx, "/customers", "customers", ctx._("Customers"), search_customers, Customer.id)
 
 
 def get_or_404(model, record_id):
@@ -63,39 +38,6 @@ def search_page(ctx, path, template, title, search, id_field):
     rows, next_before = keyset_page(search(term), id_field, ctx.query_int("before"))
     return ctx.render(template, title=title, rows=rows, q=term,
                       next_url=page_url(path, q=term, before=next_before) if next_before else None)
-
-
-@page("/customers/{customer_id:int}", "view")
-def customer(ctx, customer_id, error=None, status=200):
-    c = get_or_404(Customer, customer_id)
-    policies = list(Policy.select(Policy, Product).join(Product)
-                    .where((Policy.holder == c.id) | (Policy.insured == c.id)).order_by(Policy.id).limit(100))
-    body = ctx.render("customer", title=c.name, c=c, policies=policies, genders=GENDERS, languages=LANGUAGES,
-                      error=error)
-    return respond(body, status)
-
-
-CUSTOMER_FIELDS = ("name", "mobile", "region", "language", "opt_out", "gender", "id_number")
-
-
-@page("/customers/{customer_id:int}", "contacts", method="POST")
-def customer_save(ctx, customer_id):
-    def apply(c):
-        c.name = ctx.form("name")
-        c.mobile = ctx.form("mobile") or None
-        c.region = ctx.form("region")
-        c.language = ctx.form("language") or "zh"
-        c.gender = ctx.form("gender")
-        c.opt_out = ctx.form("opt_out") == "1"
-        if sees(ctx.role, "id_number") and ctx.form("id_number") and ctx.form("id_number") != mask_id_number(c.id_number):
-            # Only roles that see ID numbers may change them (others see them masked).
-            c.id_number = ctx.form("id_number")
-            c.birth_date = None
-        if c.language not in LANGUAGES:
-            raise InputError("language: zh or en", field="language")
-    c = get_or_404(Customer, customer_id)
-    return save_form(ctx, c, CUSTOMER_FIELDS, apply, "customer.update", f"customer:{c.id}",
-                     lambda error: customer(ctx, customer_id, error=error, status=400), f"/customers/{c.id}")
 
 
 def save_form(ctx, obj, fields, apply, action, target, show_error, saved_url):

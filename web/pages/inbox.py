@@ -1,13 +1,30 @@
-"""The inbox (reply, forward, mark handled, delete) and the message history."""
+"""The inbox (a conversation per sender, reply, forward, mark handled, delete after
+asking) and the message history. Their CSV exports are in web/pages/message_csv.py.
+
+A message that opened a ticket links to it: inbound routing records the ticket's number
+(InboundRoute action 'ticket'), found by the number's index, one query per page.
+"""
 import bottle
+from peewee import JOIN
 
 from appliance import phones
 from appliance.errors import InputError, NotFound
 from appliance.listings import Page
 from appliance.models import Customer
+from appliance.services.models import InboundRoute
 from appliance.sms import history, inbox, inbox_actions
-from appliance.sms.models import CATEGORIES, MESSAGE_STATES, InboundMessage, Message, MessagePart
+from appliance.sms.models import (
+    CATEGORIES,
+    MESSAGE_STATES,
+    InboundMessage,
+    Message,
+    MessagePart,
+)
+from appliance.tickets.models import Ticket
 from web.pages import page, page_url
+from web.pages.customers import ticket_href
+
+CONVERSATION_LIMIT = 50  # the latest messages each way on a conversation's page
 
 INBOX_VIEWS = ("new", "handled", "all")
 
@@ -26,6 +43,15 @@ def customer_names(ids):
     return dict(Customer.select(Customer.id, Customer.name).where(Customer.id.in_(ids)).tuples())
 
 
+def opened_tickets(routes):
+    """{inbound message id: the Ticket it opened} from (message id, route) pairs."""
+    numbers = {r.detail: message_id for message_id, r in routes if r is not None and r.action == "ticket" and r.detail}
+    if not numbers:
+        return {}
+    found = Ticket.select(Ticket.id, Ticket.number).where(Ticket.number.in_(list(numbers)))
+    return {numbers[t.number]: t for t in found}
+
+
 @page("/inbox", "inbox", nav=("Inbox", 30))
 def inbox_page(ctx):
     view = ctx.query("view") or "new"
@@ -33,16 +59,36 @@ def inbox_page(ctx):
         raise InputError("view: unknown", field="view")
     listed = inbox.listing(state=view, before=ctx.query_int("before"))
     rows = [inbox.as_dict(m, mask=ctx.masks("mobile")) for m in listed.rows]
+    tickets = opened_tickets((m.id, getattr(m, "route", None)) for m in listed.rows)
     return ctx.render("inbox", title=ctx._("Inbox"), rows=rows, view=view, views=INBOX_VIEWS,
-                      names=customer_names(r["customer_id"] for r in rows),
+                      names=customer_names(r["customer_id"] for r in rows), tickets=tickets, ticket_href=ticket_href,
+                      csv_url=page_url("/inbox.csv", view=view),
                       next_url=page_url("/inbox", view=view, before=listed.next_before) if listed.next_before else None)
 
 
 @page("/inbox/{message_id:int}", "inbox")
 def inbox_message(ctx, message_id):
+    """The message in its conversation: the sender's messages and our replies, in order."""
     message = inbound_or_404(message_id)
     customer = Customer.get_or_none(Customer.id == message.customer_id) if message.customer_id else None
-    return ctx.render("inbox_message", title=ctx._("Message"), m=message, customer=customer)
+    entries = conversation(message.from_number)
+    tickets = opened_tickets((m.id, m.route) for direction, _, m in entries if direction == "in")
+    return ctx.render("inbox_message", title=ctx._("Conversation"), m=message, customer=customer,
+                      entries=entries, tickets=tickets, ticket_href=ticket_href)
+
+
+def conversation(number, limit=CONVERSATION_LIMIT):
+    """[(direction 'in' or 'out', instant, message)] oldest first: the latest `limit`
+    messages from `number` (not deleted) and to it, merged by time."""
+    theirs = (InboundMessage.select(InboundMessage, InboundRoute)
+              .join(InboundRoute, JOIN.LEFT_OUTER, on=(InboundRoute.inbound == InboundMessage.id), attr="route")
+              .where(InboundMessage.from_number == number, InboundMessage.state != "deleted")
+              .order_by(InboundMessage.id.desc()).limit(limit))
+    ours = Message.select().where(Message.to_number == number).order_by(Message.id.desc()).limit(limit)
+    entries = [("in", m.received_at, m) for m in theirs] + [("out", m.created_at, m) for m in ours]
+    # A reply is made after the message it answers: at the same instant, theirs first.
+    entries.sort(key=lambda e: (e[1], e[0] == "out", e[2].id))
+    return entries[-limit:]
 
 
 # The actions themselves (queue + state change + audit in one transaction) are the
@@ -70,6 +116,12 @@ def inbox_handled(ctx, message_id):
     ctx.redirect("/inbox", "ok", ctx._("Marked handled."))
 
 
+@page("/inbox/{message_id:int}/delete", "inbox")
+def inbox_delete_confirm(ctx, message_id):
+    """Deleting asks first, on a page of its own (the message is shown again)."""
+    return ctx.render("inbox_delete", title=ctx._("Delete this message?"), m=inbound_or_404(message_id))
+
+
 @page("/inbox/{message_id:int}/delete", "inbox", method="POST")
 def inbox_delete(ctx, message_id):
     inbound_or_404(message_id)
@@ -93,7 +145,7 @@ def history_page(ctx):
         listed, error = Page([]), ctx.error_text(exc)
     rows = [history.as_dict(m, mask=ctx.masks("mobile")) for m in listed.rows]
     return ctx.render("history", title=ctx._("Message history"), rows=rows, filters=filters, error=error,
-                      states=MESSAGE_STATES, categories=CATEGORIES,
+                      states=MESSAGE_STATES, categories=CATEGORIES, csv_url=page_url("/history.csv", **filters),
                       next_url=page_url("/history", **filters, before=listed.next_before)
                       if listed.next_before else None)
 

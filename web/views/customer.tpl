@@ -5,7 +5,7 @@
 <form method="post" action="/customers/{{c.id}}" class="card" id="customer-form">
   <input type="hidden" name="csrf" value="{{ctx.csrf}}">
   <div class="row">
-    <label>{{_('Name')}}<input name="name" value="{{c.name}}" required></label>
+    <label>{{_('Full name')}}<input name="name" value="{{c.name}}" required></label>
     <label>{{_('Mobile')}}<input name="mobile" value="{{ctx.mobile(c.mobile)}}" {{'' if ctx.can('contacts') else 'readonly'}}></label>
     <label>{{_('ID number')}}<input name="id_number" value="{{ctx.id_number(c.id_number)}}" {{'' if ctx.can('users') else 'readonly'}}></label>
   </div>
@@ -18,7 +18,7 @@
     <label>{{_('Region')}}<input name="region" value="{{c.region}}"></label>
     <label>{{_('Language')}}<select name="language">
       % for lang in languages:
-      <option value="{{lang}}" {{'selected' if c.language == lang else ''}}>{{lang}}</option>
+      <option value="{{lang}}" {{'selected' if c.language == lang else ''}}>{{ {'zh': _('Chinese'), 'en': _('English')}[lang] }}</option>
       % end
     </select></label>
     <label><input type="checkbox" name="opt_out" value="1" {{'checked' if c.opt_out else ''}}> {{_('No marketing SMS')}}</label>
@@ -29,12 +29,71 @@
   % end
 </form>
 <h2>{{_('Policies')}}</h2>
-<table>
+<div class="table-scroll">
+<table id="customer-policies">
   <tr><th>{{_('Policy no.')}}</th><th>{{_('Product')}}</th><th>{{_('Status')}}</th><th class="num">{{_('Premium')}}</th><th>{{_('Next due')}}</th></tr>
   % for p in policies:
   <tr><td><a href="/policies/{{p.id}}">{{p.policy_no}}</a></td><td>{{p.product.name}}</td><td><span class="state">{{_(p.status)}}</span></td><td class="num">{{p.premium}}</td><td>{{p.next_due_date or ''}}</td></tr>
   % end
+  % if not policies:
+  <tr><td colspan="5" class="muted">{{_('Nothing here.')}}</td></tr>
+  % end
 </table>
+</div>
 % if ctx.can('send') and c.mobile:
 <p><a class="button" href="/send?to={{c.mobile}}">{{_('Send SMS')}}</a></p>
 % end
+<h2>{{_('Text messages')}}</h2>
+<div class="table-scroll">
+<table id="customer-messages">
+  <tr><th>{{_('When')}}</th><th>{{_('Direction')}}</th><th>{{_('Text')}}</th><th>{{_('State')}}</th></tr>
+  % for m in activity['received']:
+  <tr data-direction="in"><td class="muted">{{ctx.when(m.received_at)}}</td><td><a href="/inbox/{{m.id}}">{{_('Received')}}</a></td><td>{{m.text}}</td><td><span class="state {{m.state}}">{{_(m.state)}}</span></td></tr>
+  % end
+  % for m in activity['sent']:
+  <tr data-direction="out"><td class="muted">{{ctx.when(m.created_at)}}</td><td><a href="/history/{{m.id}}">{{_('Sent')}}</a></td><td>{{m.text}}</td><td><span class="state {{m.state}}">{{_(m.state)}}</span></td></tr>
+  % end
+  % if not activity['received'] and not activity['sent']:
+  <tr><td colspan="4" class="muted">{{_('Nothing here.')}}</td></tr>
+  % end
+</table>
+</div>
+<h2>{{_('Calls')}}</h2>
+<div class="table-scroll">
+<table id="customer-calls">
+  <tr><th>{{_('When')}}</th><th>{{_('Caller')}}</th><th>{{_('Outcome')}}</th></tr>
+  % for call in activity['calls']:
+  <tr><td class="muted">{{ctx.when(call.started_at)}}</td><td>{{ctx.mobile(call.caller_id)}}</td><td>{{labels['outcome'](call.outcome)}}</td></tr>
+  % end
+  % if not activity['calls']:
+  <tr><td colspan="3" class="muted">{{_('Nothing here.')}}</td></tr>
+  % end
+</table>
+</div>
+<h2>{{_('Tickets')}}</h2>
+<div class="table-scroll">
+<table id="customer-tickets">
+  <tr><th>{{_('Number')}}</th><th>{{_('Category')}}</th><th>{{_('Status')}}</th><th>{{_('Created')}}</th></tr>
+  % for t in activity['tickets']:
+  <tr><td><a href="{{ticket_href(t)}}">{{t.number}}</a></td><td>{{labels['ticket'](t.kind)}}</td>
+      <td>{{labels['ticket'](t.status)}}</td><td class="muted">{{ctx.when(t.created_at)}}</td></tr>
+  % end
+  % if not activity['tickets']:
+  <tr><td colspan="4" class="muted">{{_('Nothing here.')}}</td></tr>
+  % end
+</table>
+</div>
+<h2>{{_('Voice call attempts')}}</h2>
+<div class="table-scroll">
+<table id="customer-attempts">
+  <tr><th>{{_('When')}}</th><th>{{_('Campaign')}}</th><th>{{_('State')}}</th><th>{{_('Result')}}</th></tr>
+  % for a in activity['attempts']:
+  <tr><td class="muted">{{ctx.when(a.dialled_at or a.queued_at)}}</td><td><a href="/voice/{{a.campaign.id}}">{{a.campaign.name}}</a></td>
+      <td>{{labels['attempt'](a.state)}}</td><td>{{labels['result'](a.result)}}</td></tr>
+  % end
+  % if not activity['attempts']:
+  <tr><td colspan="4" class="muted">{{_('Nothing here.')}}</td></tr>
+  % end
+</table>
+</div>
+<p><a href="/customers">{{_('Back')}}</a></p>

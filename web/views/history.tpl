@@ -14,10 +14,12 @@
   <label>{{_('From date')}}<input name="since" type="date" value="{{filters['since']}}"></label>
   <label>{{_('To date')}}<input name="until" type="date" value="{{filters['until']}}"></label>
   <button type="submit">{{_('Filter')}}</button>
+  <a href="{{csv_url}}" id="history-csv">{{_('Export CSV')}}</a>
 </form>
 % if error:
 <p class="flash error">{{error}}</p>
 % end
+<div class="table-scroll">
 <table id="history">
   <tr><th>#</th><th>{{_('Created')}}</th><th>{{_('To')}}</th><th>{{_('Text')}}</th><th>{{_('Parts')}}</th><th>{{_('State')}}</th><th>{{_('By')}}</th></tr>
   % for m in rows:
@@ -35,6 +37,7 @@
   <tr><td colspan="7" class="muted">{{_('Nothing here.')}}</td></tr>
   % end
 </table>
+</div>
 % if next_url:
 <p class="pager"><a href="{{next_url}}" id="older">{{_('Older')}} →</a></p>
 % end

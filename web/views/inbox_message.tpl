@@ -4,12 +4,24 @@
   % if customer:
    · <a href="/customers/{{customer.id}}">{{customer.name}}</a>
   % end
-   · {{ctx.when(m.received_at, '%Y-%m-%d %H:%M:%S')}} · <span class="state {{m.state}}">{{_(m.state)}}</span>
-  % if m.handled_by:
-   · {{_('by')}} {{m.handled_by}}
-  % end
   </p>
-  <div class="preview" id="inbound-text">{{m.text}}</div>
+  <ol class="conversation" id="conversation">
+  % for direction, at, e in entries:
+    <li class="{{direction}} {{'here' if direction == 'in' and e.id == m.id else ''}}" data-direction="{{direction}}">
+      <div class="bubble">{{e.text}}</div>
+      <span class="meta">{{ctx.when(at, '%Y-%m-%d %H:%M')}} · <span class="state {{e.state}}">{{_(e.state)}}</span>
+      % if direction == 'in' and e.handled_by:
+       · {{_('by')}} {{e.handled_by}}
+      % elif direction == 'out' and e.created_by:
+       · {{e.created_by}}
+      % end
+      % if direction == 'in' and e.id in tickets:
+       · <a href="{{ticket_href(tickets[e.id])}}" class="ticket-link">{{_('Ticket {number}').format(number=tickets[e.id].number)}}</a>
+      % end
+      </span>
+    </li>
+  % end
+  </ol>
 </div>
 <div class="row top">
 <form method="post" action="/inbox/{{m.id}}/reply" class="card grow1" id="reply-form">
@@ -28,5 +40,5 @@
 </div>
 <p class="actions">
   <form method="post" action="/inbox/{{m.id}}/handled"><input type="hidden" name="csrf" value="{{ctx.csrf}}"><button type="submit" class="secondary" id="handled">{{_('Mark handled')}}</button></form>
-  <form method="post" action="/inbox/{{m.id}}/delete"><input type="hidden" name="csrf" value="{{ctx.csrf}}"><button type="submit" class="danger" id="delete">{{_('Delete')}}</button></form>
+  <a class="button danger" href="/inbox/{{m.id}}/delete" id="delete">{{_('Delete')}}</a>
 </p>
