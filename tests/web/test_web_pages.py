@@ -55,8 +55,11 @@ def test_send_to_a_group_queues_one_message_per_member(admin_client):
         Customer.create(name=f"客户{i}", mobile=mobile, region="福州")
     group = ContactGroup.create(name="福州客户", kind="customer", rule="region", rule_value="福州")
     admin_client.page("/send")
-    resp = admin_client.post("/send", {"mode": "group", "group": str(group.id), "text": "{salutation}您好",
-                                       "category": "service"})
+    form = {"mode": "group", "group": str(group.id), "text": "{salutation}您好", "category": "service"}
+    resp = admin_client.post("/send", form)
+    assert resp.status == 200 and 'id="send-confirm"' in resp.text  # asks first
+    assert Message.select().count() == 0
+    resp = admin_client.post("/send", {**form, "confirmed": "1"})
     assert resp.status == 303, resp.text[:800]
     texts = sorted(m.text for m in Message.select())
     assert len(texts) == 3 and all(t.endswith("您好") for t in texts)
@@ -175,7 +178,7 @@ def test_dashboard_shows_queue_and_today(admin_client):
     Message.insert_many([{"to_number": "+8613800138000", "text": "x", "state": state, "created_at": now,
                           "updated_at": now} for state in ("queued", "queued", "delivered", "failed")]).execute()
     html = admin_client.page("/").text
-    assert re.search(r'id="queue-depth"><b>2</b>', html)
+    assert re.search(r'id="queue-depth"><b data-field="queue">2</b>', html)
     assert "smsd" in html  # no modem reported: an alarm says so
     assert MessagePart.select().count() == 0
 

@@ -81,19 +81,19 @@ def test_campaigns_send_to_a_group_and_show_progress(admin_client, auditor_clien
     for i, mobile in enumerate(("13800138001", "13800138002", "13800138003")):
         Customer.create(name=f"客户{i}", mobile=mobile, region="福州")
     group = ContactGroup.create(name="福州客户", kind="customer", rule="region", rule_value="福州")
-    data = {"name": "续保提醒<script>", "group": str(group.id), "text": "{salutation}您好，请续保。",
-            "category": "service"}
-    assert 'id="campaign-form"' not in auditor_client.page("/campaigns").text
-    refused(auditor_client, "/campaigns", data)
+    data = {"name": "续保提醒<script>", "mode": "group", "group": str(group.id), "text": "{salutation}您好，请续保。",
+            "category": "service", "confirmed": "1"}
+    assert 'id="campaign-new"' not in auditor_client.page("/campaigns").text
+    refused(auditor_client, "/send", data)
     admin_client.page("/campaigns")
-    refused(admin_client, "/campaigns", data, csrf=False)
+    refused(admin_client, "/send", data, csrf=False)
     assert Message.select().count() == 0
-    assert admin_client.post("/campaigns", data).status == 303
+    assert admin_client.post("/send", data).status == 303
     campaign = Campaign.get()
     assert campaign.queued == 3 and campaign.created_by == "root"
     assert Message.select().where(Message.campaign_id == campaign.id).count() == 3
     entry = last_audit()
-    assert (entry.action, entry.target) == ("campaign.send", f"campaign:{campaign.id}")
+    assert (entry.action, entry.target) == ("sms.send_bulk", f"campaign:{campaign.id}")
     # One delivered, one failed, one still queued: the bar shows 1/1/1 of 3.
     first, second, _ = Message.select().order_by(Message.id)
     Message.update(state="delivered").where(Message.id == first.id).execute()

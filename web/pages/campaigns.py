@@ -1,11 +1,11 @@
-"""Campaigns: the list with progress bars (from the domain's campaign report)
-and sending a template or a text to a group."""
-from appliance.models import ContactGroup
-from appliance.services import campaigns, templates
+"""SMS campaigns: the list with progress bars (from the domain's campaign report)
+and each campaign's pause, resume and cancel (cancel asks first). A new bulk send
+starts on the send page (web/pages/send.py), which confirms before queuing."""
+from appliance.errors import NotFound
+from appliance.services import campaigns
 from appliance.services.models import Campaign
 from appliance.sms import billing
-from appliance.sms.models import CATEGORIES
-from web.pages import keyset_page, page, page_url
+from web.pages import N_, keyset_page, page, page_url
 
 FAILED_STATES = ("failed", "expired", "unknown")
 
@@ -22,24 +22,48 @@ def progress(campaign, report):
                          for kind, n in (("delivered", delivered), ("sent", sent), ("failed", failed))]}
 
 
+def control_state(counts):
+    """What a campaign's waiting messages say: paused, sending (some still waiting) or ''."""
+    return "paused" if counts["held"] else "sending" if counts["waiting"] else ""
+
+
+STATE_LABELS = {"paused": N_("Paused"), "sending": N_("Sending")}
+ACTIONS = {"pause": N_("Pause"), "resume": N_("Resume")}
+
+
 @page("/campaigns", "view", nav=("Campaigns", 25))
 def campaigns_page(ctx):
     rows, next_before = keyset_page(Campaign.select(), Campaign.id, ctx.query_int("before"))
     reports = {r["campaign_id"]: r for r in billing.campaign_report([c.id for c in rows])} if rows else {}
     bars = {c.id: progress(c, reports.get(c.id)) for c in rows}
-    return ctx.render("campaigns", title=ctx._("Campaigns"), rows=rows, bars=bars, categories=CATEGORIES,
-                      groups=list(ContactGroup.select().order_by(ContactGroup.name)),
-                      template_keys=sorted(t["key"] for t in templates.listing()),
+    counts = campaigns.waiting_counts([c.id for c in rows])
+    return ctx.render("campaigns", title=ctx._("Campaigns"), rows=rows, bars=bars, counts=counts,
+                      states={i: control_state(n) for i, n in counts.items()}, state_labels=STATE_LABELS,
                       next_url=page_url("/campaigns", before=next_before) if next_before else None)
 
 
-@page("/campaigns", "campaigns", method="POST")
-def campaign_send(ctx):
-    template_key = ctx.form("template") or None
-    campaign = campaigns.send_to_group(ctx.config, ctx.form("name"), ctx.form("group"),
-                                       template_key=template_key, text=None if template_key else ctx.form("text"),
-                                       category=ctx.form("category") or None, created_by=ctx.user.username,
-                                       department=ctx.form("department"), source="web")
-    ctx.audit("campaign.send", f"campaign:{campaign.id}", f"{campaign.queued} queued, {campaign.skipped} skipped")
-    ctx.redirect("/campaigns", "ok", ctx._("Campaign queued: {queued} messages, {skipped} skipped.").format(
-        queued=campaign.queued, skipped=campaign.skipped))
+@page("/campaigns/{campaign_id:int}/cancel", "campaigns")
+def campaign_cancel_confirm(ctx, campaign_id):
+    campaign = campaigns.get(campaign_id)
+    counts = campaigns.waiting_counts([campaign_id])[campaign_id]
+    return ctx.render("campaign_cancel", title=ctx._("Cancel campaign"), campaign=campaign,
+                      left=counts["waiting"] + counts["held"])
+
+
+@page("/campaigns/{campaign_id:int}/cancel", "campaigns", method="POST")
+def campaign_cancel(ctx, campaign_id):
+    withdrawn = campaigns.cancel(campaign_id, actor=ctx.user.username)
+    ctx.audit("campaign.cancel", f"campaign:{campaign_id}", f"{withdrawn} message(s) withdrawn")
+    ctx.redirect("/campaigns", "ok", ctx._("Campaign cancelled: {n} message(s) not sent.").format(n=withdrawn))
+
+
+@page("/campaigns/{campaign_id:int}/{action}", "campaigns", method="POST")
+def campaign_action(ctx, campaign_id, action):
+    if action not in ACTIONS:
+        raise NotFound(f"action: no action {action}", field="action")
+    changed = campaigns.pause(campaign_id) if action == "pause" else campaigns.resume(ctx.config, campaign_id)
+    if not changed:
+        ctx.redirect("/campaigns", "error", ctx._("Nothing to do: no message of this campaign is waiting."))
+    ctx.audit(f"campaign.{action}", f"campaign:{campaign_id}", f"{changed} message(s)")
+    done = N_("Paused: {n} message(s) held.") if action == "pause" else N_("Resumed: {n} message(s) will be sent.")
+    ctx.redirect("/campaigns", "ok", ctx._(done).format(n=changed))

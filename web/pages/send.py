@@ -1,5 +1,12 @@
-"""Sending SMS: to one or a few numbers, or to a group; own text or a template;
-with a live preview of the text, its part count and cost (POST /send/preview)."""
+"""Sending SMS: to one or a few numbers, or to a group; own text (common phrases
+can be inserted) or a template, with a field for each of its variables the box
+cannot fill in itself (web/template_fields.py); a live preview of the text,
+its part count and cost (POST /send/preview).
+
+A send to several recipients is confirmed first: the page shows the first
+recipient's text, the count after opt-outs and do-not-disturb, parts and cost, and
+queues nothing until the confirmation comes back (confirmed=1); Back returns to
+the form with everything typed kept."""
 import re
 
 import bottle
@@ -8,9 +15,11 @@ from appliance import clock, phones
 from appliance.errors import InputError
 from appliance.models import ContactGroup, Customer, audit
 from appliance.privacy import mask_mobile  # the audit log never holds a full mobile
+from appliance.services import phrases
 from appliance.sms.models import CATEGORIES
+from web import template_fields
 from web.api import json_response
-from web.pages import page, respond
+from web.pages import N_, page, respond
 
 MAX_NUMBERS = 200  # more than this is a campaign: use a group
 
@@ -47,7 +56,7 @@ def parse_numbers(text):
 
 def recipients_of(ctx):
     """(recipients, group or None) from the form."""
-    campaigns, groups, *_ = domain()
+    groups = domain()[1]
     if ctx.form("mode") == "group":
         group_id = ctx.form("group")
         if not group_id.isdigit():
@@ -78,23 +87,48 @@ def message_source(ctx):
     return None, text, category or "service"
 
 
+FORM_FIELDS = ("mode", "to", "group", "template", "category", "name", "department")
+
+
+def form_values(ctx):
+    """What was typed, to show again (Back, an error) or to carry through the confirmation."""
+    values = {name: ctx.form(name) for name in FORM_FIELDS}
+    values["text"] = bottle.request.forms.getunicode("text") or ""
+    values.update({k: ctx.form(k) for k in bottle.request.forms if k.startswith("var_")})
+    return values
+
+
+def render_form(ctx, values, error=None, status=200):
+    fields = template_fields.fields_by_template(ctx.config)
+    body = ctx.render("send", title=ctx._("Send SMS"), groups=list(ContactGroup.select().order_by(ContactGroup.name)),
+                      templates=template_choices(), categories=CATEGORIES, values=values, error=error,
+                      fields=fields, asked=sorted({n for asked, _ in fields.values() for n in asked}),
+                      auto=sorted({n for _, auto in fields.values() for n in auto}),
+                      label=lambda name: template_fields.label(ctx, name), phrases=phrases.listing())
+    return respond(body, status)
+
+
 @page("/send", "send", nav=("Send SMS", 20))
 def send_form(ctx):
-    groups = list(ContactGroup.select().order_by(ContactGroup.name))
-    return ctx.render("send", title=ctx._("Send SMS"), groups=groups, templates=template_choices(),
-                      categories=CATEGORIES, values={"mode": ctx.query("mode") or "single",
-                                                     "to": ctx.query("to"), "text": ""})
+    return render_form(ctx, {"mode": ctx.query("mode") or "single", "to": ctx.query("to"),
+                             "template": ctx.query("template"), "text": ""})
+
+
+@page("/send/back", "send", method="POST")
+def send_back(ctx):
+    """From the confirmation back to the form, everything typed kept."""
+    return render_form(ctx, form_values(ctx))
 
 
 @page("/send/preview", "send", method="POST")
 def send_preview(ctx):
-    campaigns, groups, sending, sms_text = domain()
+    campaigns, _, _, sms_text = domain()
     result = {"text": "", "parts": 0, "units": 0, "encoding": "", "recipients": 0, "cost": "0", "error": ""}
     try:
         key, text, category = message_source(ctx)
         recipients, _ = recipients_of(ctx)
         preview = campaigns.preview(ctx.config, recipients, template_key=key, text=text, category=category,
-                                    samples=1)
+                                    extra=template_fields.values_from(ctx, key, placeholders=True), samples=1)
         sample = preview["samples"][0]["text"] if preview["samples"] else (text or "")
         shape = sms_text.preview(sample) if sample else {"parts": 0, "units": 0, "encoding": ""}
         result.update(text=sample, parts=shape["parts"], units=shape["units"], encoding=shape["encoding"],
@@ -112,32 +146,50 @@ def send_preview(ctx):
 
 @page("/send", "send", method="POST")
 def send(ctx):
-    campaigns, groups, sending, sms_text = domain()
     try:
         key, text, category = message_source(ctx)
+        extra = template_fields.values_from(ctx, key)
         recipients, group = recipients_of(ctx)
         if group is None and len(recipients) == 1:  # the rules of `appliance send` and the API
-            r = recipients[0]
-            message = sending.send_one(ctx.config, r.number, text, template=key, variables=r.variables,
-                                       language=r.language, category=category, source="web",
-                                       created_by=ctx.user.username, customer=r.customer_id)
-            audit(ctx.user.username, "sms.send", f"message:{message.id}",
-                  f"to {mask_mobile(r.number)}, {message.part_count} part(s)",
-                  ctx.source)
-            ctx.redirect(f"/history/{message.id}", "ok", ctx._("Message queued."))
-        name = ctx.form("name") or f"{ctx.user.username} {clock.format(clock.now())}"
-        campaign = campaigns.send(ctx.config, name, recipients, template_key=key, text=text, category=category,
-                                  group=group, created_by=ctx.user.username, source="web")
-        audit(ctx.user.username, "sms.send_bulk", f"campaign:{campaign.id}",
-              f"{campaign.queued} queued, {campaign.skipped} skipped" + (f", group {group.name}" if group else ""),
-              ctx.source)
-        ctx.redirect("/history", "ok", ctx._("{n} message(s) queued, {s} skipped.").format(
-            n=campaign.queued, s=campaign.skipped))
+            send_one(ctx, recipients[0], key, text, category, extra)
+        if ctx.form("confirmed") != "1":
+            return confirmation(ctx, recipients, group, key, text, category, extra)
+        send_bulk(ctx, recipients, group, key, text, category, extra)
     except InputError as exc:
-        groups_list = list(ContactGroup.select().order_by(ContactGroup.name))
-        values = {"mode": ctx.form("mode"), "to": ctx.form("to"), "group": ctx.form("group"),
-                  "text": bottle.request.forms.getunicode("text") or "", "template": ctx.form("template"),
-                  "category": ctx.form("category")}
-        body = ctx.render("send", title=ctx._("Send SMS"), groups=groups_list, templates=template_choices(),
-                          categories=CATEGORIES, values=values, error=ctx.error_text(exc))
-        return respond(body, 400)
+        return render_form(ctx, form_values(ctx), ctx.error_text(exc), 400)
+
+
+def send_one(ctx, r, key, text, category, extra):
+    sending = domain()[2]
+    message = sending.send_one(ctx.config, r.number, text, template=key, variables={**r.variables, **extra},
+                               language=r.language, category=category, source="web",
+                               created_by=ctx.user.username, customer=r.customer_id)
+    audit(ctx.user.username, "sms.send", f"message:{message.id}",
+          f"to {mask_mobile(r.number)}, {message.part_count} part(s)", ctx.source)
+    ctx.redirect(f"/history/{message.id}", "ok", ctx._("Message queued."))
+
+
+def confirmation(ctx, recipients, group, key, text, category, extra):
+    """The step before a bulk send: what the first recipient reads, how many, parts, cost."""
+    preview = domain()[0].preview(ctx.config, recipients, template_key=key, text=text, category=category,
+                                  extra=extra, samples=1)
+    if not preview["recipients"]:
+        field = "group" if group else "to"
+        raise InputError.of(N_("{field}: nobody to send to (every number opted out or listed twice)"), field=field)
+    sample = preview["samples"][0]
+    return ctx.render("send_confirm", title=ctx._("Confirm the bulk send"), preview=preview, sample=sample,
+                      sample_to=ctx.mobile(sample["to"]), cost=f"¥{preview['cost']:.2f}", values=form_values(ctx),
+                      group=group)
+
+
+def send_bulk(ctx, recipients, group, key, text, category, extra):
+    campaigns = domain()[0]
+    name = ctx.form("name") or f"{ctx.user.username} {clock.format(clock.now())}"
+    campaign = campaigns.send(ctx.config, name, recipients, template_key=key, text=text, category=category,
+                              group=group, extra=extra, created_by=ctx.user.username,
+                              department=ctx.form("department"), source="web")
+    audit(ctx.user.username, "sms.send_bulk", f"campaign:{campaign.id}",
+          f"{campaign.queued} queued, {campaign.skipped} skipped" + (f", group {group.name}" if group else ""),
+          ctx.source)
+    ctx.redirect("/campaigns", "ok", ctx._("{n} message(s) queued, {s} skipped.").format(
+        n=campaign.queued, s=campaign.skipped))

@@ -22,6 +22,39 @@
       })
       .catch(function () {});
   }
+  // The chosen template's fields: shown and sent; the others' hidden and disabled (not sent).
+  function showTemplateFields() {
+    var key = document.getElementById('template').value;
+    var any = false;
+    function forKey(el) { return (' ' + el.getAttribute('data-for') + ' ').indexOf(' ' + key + ' ') >= 0; }
+    form.querySelectorAll('.var-field').forEach(function (el) {
+      var on = key !== '' && forKey(el);
+      el.hidden = !on;
+      el.querySelector('input').disabled = !on;
+      any = any || on;
+    });
+    form.querySelectorAll('.auto-var').forEach(function (el) {
+      el.hidden = !(key !== '' && forKey(el));
+      any = any || !el.hidden;
+    });
+    document.getElementById('template-fields').hidden = !any;
+    document.getElementById('own-text').hidden = key !== '';
+  }
+  document.getElementById('template').addEventListener('change', showTemplateFields);
+  // A common phrase goes in where the cursor is.
+  var phrase = document.getElementById('phrase-insert');
+  if (phrase) {
+    phrase.addEventListener('change', function () {
+      var text = document.getElementById('text');
+      var at = text.selectionStart === undefined ? text.value.length : text.selectionStart;
+      var end = text.selectionEnd === undefined ? at : text.selectionEnd;
+      text.value = text.value.slice(0, at) + phrase.value + text.value.slice(end);
+      text.selectionStart = text.selectionEnd = at + phrase.value.length;
+      phrase.value = '';
+      text.focus();
+      refresh();
+    });
+  }
   form.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(refresh, 200); });
   form.addEventListener('change', refresh);
   refresh();

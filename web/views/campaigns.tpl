@@ -1,10 +1,14 @@
 % rebase('layout')
+% if ctx.can('send'):
+<p><a class="button" href="/send?mode=group" id="campaign-new">{{_('Send campaign')}}</a></p>
+% end
 <table id="campaigns">
   <tr><th>{{_('Name')}}</th><th>{{_('Category')}}</th><th>{{_('Group')}}</th><th>{{_('Created')}}</th><th>{{_('By')}}</th>
-      <th class="num">{{_('Queued')}}</th><th class="num">{{_('Skipped')}}</th><th>{{_('Progress')}}</th></tr>
+      <th class="num">{{_('Queued')}}</th><th class="num">{{_('Skipped')}}</th><th>{{_('Progress')}}</th><th></th></tr>
   % for c in rows:
   % b = bars[c.id]
-  <tr><td>{{c.name}}</td><td>{{_(c.category)}}</td><td>{{c.group.name if c.group_id else ''}}</td>
+  % state = states[c.id]
+  <tr id="campaign-{{c.id}}"><td>{{c.name}}</td><td>{{_(c.category)}}</td><td>{{c.group.name if c.group_id else ''}}</td>
       <td class="muted">{{ctx.when(c.created_at, '%Y-%m-%d %H:%M')}}</td><td>{{c.created_by}}</td>
       <td class="num">{{c.queued}}</td><td class="num">{{c.skipped}}</td>
       <td class="progress">
@@ -17,35 +21,21 @@
           % end
         </svg>
         <span class="meta">{{_('Sent')}} {{b['sent']}} · {{_('Delivered')}} {{b['delivered']}} · {{_('Failed')}} {{b['failed']}} / {{b['total']}}</span>
+        % if state:
+        <span class="meta campaign-state" data-state="{{state}}">{{_(state_labels[state])}}</span>
+        % end
+      </td>
+      <td class="actions">
+        % if state and ctx.can('campaigns'):
+        <form method="post" action="/campaigns/{{c.id}}/{{'resume' if state == 'paused' else 'pause'}}" class="inline">
+          <input type="hidden" name="csrf" value="{{ctx.csrf}}">
+          <button type="submit" class="secondary" id="campaign-{{c.id}}-{{'resume' if state == 'paused' else 'pause'}}">{{_('Resume') if state == 'paused' else _('Pause')}}</button>
+        </form>
+        <a class="button danger" href="/campaigns/{{c.id}}/cancel" id="campaign-{{c.id}}-cancel">{{_('Cancel campaign')}}</a>
+        % end
       </td></tr>
   % end
 </table>
 % if next_url:
 <p class="pager"><a href="{{next_url}}">{{_('Older')}} →</a></p>
-% end
-% if ctx.can('campaigns'):
-<form method="post" action="/campaigns" class="card" id="campaign-form">
-  <input type="hidden" name="csrf" value="{{ctx.csrf}}">
-  <div class="row">
-    <label>{{_('Name')}}<input name="name" required></label>
-    <label>{{_('Group')}}<select name="group">
-      % for g in groups:
-      <option value="{{g.id}}">{{g.name}}</option>
-      % end
-    </select></label>
-    <label>{{_('Template')}}<select name="template"><option value="">{{_('(own text)')}}</option>
-      % for key in template_keys:
-      <option value="{{key}}">{{key}}</option>
-      % end
-    </select></label>
-    <label>{{_('Category')}}<select name="category"><option value="">{{_('(as before)')}}</option>
-      % for c in categories:
-      <option value="{{c}}">{{_(c)}}</option>
-      % end
-    </select></label>
-    <label>{{_('Department')}}<input name="department"></label>
-  </div>
-  <label>{{_('Text')}}<textarea name="text" rows="3"></textarea></label>
-  <button type="submit">{{_('Send campaign')}}</button>
-</form>
 % end

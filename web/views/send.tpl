@@ -1,5 +1,7 @@
 % rebase('layout')
 % values = get('values', {})
+% chosen = values.get('template') or ''
+% asked_here, auto_here = fields.get(chosen, ((), ()))
 % if get('error'):
 <p class="flash error" id="send-error">{{error}}</p>
 % end
@@ -32,17 +34,47 @@
       % end
     </select>
   </label>
+  <div class="row">
+    <label>{{_('Campaign name (when sending to several)')}}<input name="name" id="name" value="{{values.get('name', '')}}"></label>
+    <label>{{_('Department')}}<input name="department" id="department" value="{{values.get('department', '')}}"></label>
+  </div>
   <label>{{_('Template')}}
     <select name="template" id="template">
       <option value="">{{_('(own text)')}}</option>
-      % for key, label in templates:
-      <option value="{{key}}" {{'selected' if values.get('template') == key else ''}}>{{label}}</option>
+      % for key, title in templates:
+      <option value="{{key}}" {{'selected' if chosen == key else ''}}>{{title}}</option>
       % end
     </select>
   </label>
-  <label>{{_('Text')}}
-    <textarea name="text" id="text" maxlength="2000">{{values.get('text', '')}}</textarea>
-  </label>
+  <fieldset id="template-fields" {{'' if asked_here or auto_here else 'hidden'}}>
+    <legend>{{_('Template fields: the same for every recipient')}}</legend>
+    % for name in asked:
+    % shown = name in asked_here
+    <label class="var-field" data-for="{{' '.join(k for k, (a, _a) in fields.items() if name in a)}}" {{'' if shown else 'hidden'}}>{{label(name)}}
+      <input name="var_{{name}}" id="var-{{name}}" value="{{values.get('var_' + name, '')}}" {{'' if shown else 'disabled'}}>
+    </label>
+    % end
+    <p class="meta" id="auto-fields">{{_('Filled in by the box for each recipient')}}:
+      % for name in auto:
+      <span class="auto-var" data-for="{{' '.join(k for k, (_a, a) in fields.items() if name in a)}}" {{'' if name in auto_here else 'hidden'}}>{{label(name)}}</span>
+      % end
+    </p>
+  </fieldset>
+  <div id="own-text" {{'hidden' if chosen else ''}}>
+    % if phrases:
+    <label>{{_('Insert a common phrase')}}
+      <select id="phrase-insert">
+        <option value="">—</option>
+        % for p in phrases:
+        <option value="{{p['text']}}">{{p['category']}}: {{p['text'] if len(p['text']) <= 40 else p['text'][:40] + '…'}}</option>
+        % end
+      </select>
+    </label>
+    % end
+    <label>{{_('Text')}}
+      <textarea name="text" id="text" maxlength="2000">{{values.get('text', '')}}</textarea>
+    </label>
+  </div>
   <button type="submit" id="send">{{_('Send')}}</button>
 </form>
 <div class="card grow1" id="preview">
