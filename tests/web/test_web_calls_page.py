@@ -2,7 +2,7 @@
 caller in any written form or its last 4 digits, by outcome and script; outcomes and
 scripts in words, never codes; paging; the CSV of what the filters select; playback of the
 caller's recorded message only where the file is under data_dir; a bad filter is said in
-Chinese with a 400. The browser test at two widths is test_web_calls_page_browser.py."""
+Chinese with a 400. The browser test at two widths is test_web_schedules_calls_browser.py."""
 import csv
 import datetime
 import io

@@ -2,7 +2,7 @@
 day, every week on ticked days, every month on a day, or a raw cron under "advanced"; a
 stored cron is read back into the picker and shown in words; bad picks name their field in
 Chinese and change nothing; deleting asks first on a page of its own. The browser test at
-both widths is test_web_schedules_browser.py."""
+both widths is test_web_schedules_calls_browser.py."""
 import re
 
 import pytest
