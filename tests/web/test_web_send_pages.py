@@ -102,3 +102,15 @@ def test_pause_resume_and_cancel_a_campaign_from_the_page(admin_client, web_conf
     assert f'id="campaign-{campaign.id}-pause"' not in admin_client.page("/campaigns").text
     resp = admin_client.post(f"/campaigns/{campaign.id}/pause")
     assert resp.status == 303 and "无需操作" in admin_client.page("/campaigns").text
+
+
+def test_cancelling_a_message_asks_first(admin_client):
+    admin_client.page("/send")
+    admin_client.post("/send", {"mode": "single", "to": "13800138000", "text": "您好", "category": "service"})
+    message = Message.get()
+    admin_client.page(f"/history/{message.id}")
+    ask = admin_client.post(f"/history/{message.id}/cancel")
+    assert ask.status == 200 and "取消发往 +8613800138000 的短信？" in ask.text
+    assert Message.get_by_id(message.id).state == "queued"
+    assert admin_client.post(f"/history/{message.id}/cancel", {"confirmed": "1"}).status == 303
+    assert Message.get_by_id(message.id).state == "cancelled"

@@ -22,6 +22,7 @@ from appliance.sms.models import (
 )
 from appliance.tickets.models import Ticket
 from web.pages import page, page_url
+from web.pages.confirm import ask_first
 from web.pages.customers import ticket_href
 
 CONVERSATION_LIMIT = 50  # the latest messages each way on a conversation's page
@@ -163,6 +164,11 @@ def history_message(ctx, message_id):
 @page("/history/{message_id:int}/cancel", "send", method="POST")
 def history_cancel(ctx, message_id):
     from appliance.sms.outbox import cancel
+    message = Message.get_or_none(Message.id == message_id)
+    if message is None:
+        raise NotFound(f"message: no message {message_id}", field="message")
+    ask_first(ctx, ctx._("Cancel the message to {number}? It will not be sent.").format(
+        number=ctx.mobile(message.to_number)), ctx._("Cancel sending"), f"/history/{message_id}")
     if not cancel(message_id, actor=ctx.user.username):
         ctx.redirect(f"/history/{message_id}", "error", ctx._("Only a message still waiting can be cancelled."))
     ctx.audit("sms.cancel", f"message:{message_id}")
