@@ -36,7 +36,14 @@ import peewee
 
 from appliance import clock, phonebook, phones
 from appliance.db import retrying, write_transaction
-from appliance.errors import N_, ApplianceError, ConfigError, InputError, NotFound, Refused
+from appliance.errors import (
+    N_,
+    ApplianceError,
+    ConfigError,
+    InputError,
+    NotFound,
+    Refused,
+)
 from appliance.models import audit
 from appliance.tickets import lifecycle
 from appliance.tickets.models import Ticket, TicketEvent, TicketHandoff

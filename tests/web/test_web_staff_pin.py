@@ -8,8 +8,9 @@ from web_support import Client, make_user
 from appliance.ivr import staff_access
 from appliance.models import AuditLog, Staff
 
+
 def pin_state(html):
-    return re.sub(r"<[^>]+>", "", re.search(r'<p id="pin-state">(.*?)</p>', html, re.S).group(1)).strip()
+    return re.sub(r"<[^>]+>", "", re.search(r'<p id="pin-state">(.*?)</p>', html, re.DOTALL).group(1)).strip()
 
 
 def test_the_pin_state_is_shown_and_an_admin_unlocks_it(admin_client, web_config):

@@ -45,7 +45,7 @@ def flash(html):
 
 def where(html):
     return [re.sub(r"\s+", " ", w).strip() for w in re.findall(r'<p class="meta" id="ticket-where"[^>]*>(.*?)</p>',
-                                                              html, re.S)]
+                                                              html, re.DOTALL)]
 
 
 def test_a_ticket_handed_off_from_its_page_and_answered_there(desk, box):

@@ -14,7 +14,14 @@ from appliance.ivr import tickets
 from appliance.models import AdminUser
 from appliance.phones import normalize
 from appliance.tickets import handoff, lifecycle, listing
-from appliance.tickets.models import TICKET_KINDS, TICKET_SOURCES, TICKET_STATUSES, Department, Ticket, TicketHandoff
+from appliance.tickets.models import (
+    TICKET_KINDS,
+    TICKET_SOURCES,
+    TICKET_STATUSES,
+    Department,
+    Ticket,
+    TicketHandoff,
+)
 from web.pages import N_, page, page_url, respond
 from web.pages.reports import OUTCOME_LABELS
 
