@@ -2,6 +2,7 @@
 naming the field, nothing saved), finding customers by the last 4 digits of a mobile
 (any of their phones) or of an ID number, and one customer's page with their policies,
 messages both ways, calls, tickets and voice call attempts."""
+import datetime
 import html
 import re
 import urllib.parse
@@ -96,9 +97,11 @@ def test_one_customers_page_shows_their_policies_messages_calls_tickets_and_voic
     other = Customer.create(name="李雷", mobile="13900139000")
     product = Product.create(code="A1", name="安康寿险")
     Policy.create(policy_no="P-77", product=product, holder=c, premium=1200, status="lapsed")
-    Message.create(to_number="+8613800138000", text="您的保费已到期", state="delivered")
+    Message.create(to_number="+8613800138000", text="您的保费已到期", state="delivered",
+                   created_at=datetime.datetime(2026, 11, 1, 9))
     Message.create(to_number="+8613900139000", text="别人的短信", customer=other)
-    InboundMessage.create(from_number="+8613800138000", text="我想退保", customer=c)
+    InboundMessage.create(from_number="+8613800138000", text="我想退保", customer=c,
+                          received_at=datetime.datetime(2026, 11, 2, 9))
     Call.create(caller_id="+8613800138000", customer=c, outcome="caller_hung_up")
     ticket = Ticket.create(number="2611300001", kind="complaint", source="sms", caller="+8613800138000", customer=c)
     Ticket.create(number="2611300002", kind="complaint", source="sms", caller="+8613900139000", customer=other)
@@ -111,6 +114,8 @@ def test_one_customers_page_shows_their_policies_messages_calls_tickets_and_voic
     assert "P-77" in section["policies"] and "失效" in section["policies"]
     assert "您的保费已到期" in section["messages"] and "我想退保" in section["messages"]
     assert "别人的短信" not in section["messages"] and "已送达" in section["messages"]
+    assert re.findall(r'data-direction="(in|out)"', section["messages"]) == ["in", "out"]  # newest first
+    assert "客户发来" in section["messages"] and "发给客户" in section["messages"]
     assert "来电者挂断" in section["calls"]
     assert f'href="/tickets/{ticket.id}"' in section["tickets"] and "2611300002" not in section["tickets"]
     assert "投诉" in section["tickets"] and "complaint" not in section["tickets"]

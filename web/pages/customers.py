@@ -162,9 +162,11 @@ def activity(c, limit=ACTIVITY_LIMIT):
     attempts = (CallAttempt.select(CallAttempt, VoiceCampaign).join(VoiceCampaign)
                 .where((CallAttempt.customer == c.id) | CallAttempt.number.in_(numbers or [""]))
                 .order_by(CallAttempt.id.desc()).limit(limit))
-    return {"sent": list(latest(Message, Message.customer, Message.to_number)),
-            "received": list(latest(InboundMessage, InboundMessage.customer, InboundMessage.from_number)
-                             .where(InboundMessage.state != "deleted")),
+    sent = latest(Message, Message.customer, Message.to_number)
+    received = latest(InboundMessage, InboundMessage.customer, InboundMessage.from_number).where(
+        InboundMessage.state != "deleted")
+    messages = [("in", m.received_at, m) for m in received] + [("out", m.created_at, m) for m in sent]
+    return {"messages": sorted(messages, key=lambda e: e[1], reverse=True),  # both ways, newest first
             "calls": list(latest(Call, Call.customer, Call.caller_id)),
             "tickets": list(latest(Ticket, Ticket.customer, Ticket.caller)),
             "attempts": list(attempts)}

@@ -47,13 +47,18 @@
 <div class="table-scroll">
 <table id="customer-messages">
   <tr><th>{{_('When')}}</th><th>{{_('Direction')}}</th><th>{{_('Text')}}</th><th>{{_('State')}}</th></tr>
-  % for m in activity['received']:
-  <tr data-direction="in"><td class="muted">{{ctx.when(m.received_at)}}</td><td><a href="/inbox/{{m.id}}">{{_('Received')}}</a></td><td>{{m.text}}</td><td><span class="state {{m.state}}">{{_(m.state)}}</span></td></tr>
+  % for direction, at, m in activity['messages']:
+  <tr data-direction="{{direction}}"><td class="muted">{{ctx.when(at)}}</td>
+      % if direction == 'out':
+      <td><a href="/history/{{m.id}}">{{_('To the customer')}}</a></td>
+      % elif ctx.can('inbox'):
+      <td><a href="/inbox/{{m.id}}">{{_('From the customer')}}</a></td>
+      % else:
+      <td>{{_('From the customer')}}</td>
+      % end
+      <td>{{m.text}}</td><td><span class="state {{m.state}}">{{_(m.state)}}</span></td></tr>
   % end
-  % for m in activity['sent']:
-  <tr data-direction="out"><td class="muted">{{ctx.when(m.created_at)}}</td><td><a href="/history/{{m.id}}">{{_('Sent')}}</a></td><td>{{m.text}}</td><td><span class="state {{m.state}}">{{_(m.state)}}</span></td></tr>
-  % end
-  % if not activity['received'] and not activity['sent']:
+  % if not activity['messages']:
   <tr><td colspan="4" class="muted">{{_('Nothing here.')}}</td></tr>
   % end
 </table>
