@@ -2,6 +2,7 @@
 % if ctx.can('send'):
 <p><a class="button" href="/send?mode=group" id="campaign-new">{{_('Send campaign')}}</a></p>
 % end
+<div class="table-scroll">
 <table id="campaigns">
   <tr><th>{{_('Name')}}</th><th>{{_('Category')}}</th><th>{{_('Group')}}</th><th>{{_('Created')}}</th><th>{{_('By')}}</th>
       <th class="num">{{_('Queued')}}</th><th class="num">{{_('Skipped')}}</th><th>{{_('Progress')}}</th><th></th></tr>
@@ -36,6 +37,7 @@
       </td></tr>
   % end
 </table>
+</div>
 % if next_url:
 <p class="pager"><a href="{{next_url}}">{{_('Older')}} →</a></p>
 % end

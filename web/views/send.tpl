@@ -41,8 +41,8 @@
   <label>{{_('Template')}}
     <select name="template" id="template">
       <option value="">{{_('(own text)')}}</option>
-      % for key, title in templates:
-      <option value="{{key}}" {{'selected' if chosen == key else ''}}>{{title}}</option>
+      % for key, template_title in templates:
+      <option value="{{key}}" {{'selected' if chosen == key else ''}}>{{template_title}}</option>
       % end
     </select>
   </label>

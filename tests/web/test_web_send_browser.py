@@ -1,0 +1,126 @@
+"""Headless Chromium on the send and campaigns pages at a laptop's 1366×900 and a phone's
+390×844: a common phrase inserted into the text, then a template with variables sent to
+a staff group — its fields appear when it is chosen, the confirmation shows the first
+recipient's text and the count, Back keeps what was typed, confirming queues; then the
+campaign is paused, resumed and cancelled (cancel asks first). Nothing wider than the
+window. Screenshots in tests/screenshots/. Skipped, saying why, without Chromium."""
+from pathlib import Path
+
+import pytest
+from web_support import PASSWORD, make_user
+
+from appliance.models import ContactGroup, Staff
+from appliance.services import phrases
+from appliance.sms.models import Message
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.ui import WebDriverWait
+
+if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+    pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
+
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def loaded_after(d, action):
+    """Run a click and wait for the next page (see test_web_browser._navigate)."""
+    d.execute_script("window.__old_page = true")
+    action()
+    WebDriverWait(d, 20).until(lambda drv: drv.execute_script(
+        "return window.__old_page === undefined && document.readyState === 'complete'"))
+
+
+def fits(d):
+    """Nothing wider than the window: no sideways scrolling of the page itself."""
+    return d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def shot(d, name, width):
+    SHOTS.mkdir(exist_ok=True)
+    d.save_screenshot(str(SHOTS / f"{name}-{width}.png"))
+
+
+def shown(d, element_id):
+    return d.find_element(By.ID, element_id).is_displayed()
+
+
+@pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
+def test_bulk_send_with_variables_confirmed_then_paused_resumed_and_cancelled(chromium, server, web_db,
+                                                                               width, height):
+    d = chromium
+    d.delete_all_cookies()
+    d.set_window_size(width, height)
+    make_user("root", "admin")
+    for badge, name, mobile in (("101", "陈明", "+8613900000011"), ("102", "王芳", "+8613900000012")):
+        Staff.create(badge_no=badge, name=name, mobile=mobile, department="个险一部")
+    ContactGroup.create(name="个险一部", kind="staff", rule="department", rule_value="个险一部")
+    phrases.add("问候", "祝您工作顺利！")
+    d.get(f"{server}/signin?next=/send")
+    d.find_element(By.ID, "username").send_keys("root")
+    d.find_element(By.ID, "password").send_keys(PASSWORD)
+    loaded_after(d, d.find_element(By.ID, "signin").click)
+    assert d.find_element(By.TAG_NAME, "h1").text == "发送短信" and fits(d)
+
+    text = d.find_element(By.ID, "text")
+    text.send_keys("各位同事：")
+    Select(d.find_element(By.ID, "phrase-insert")).select_by_value("祝您工作顺利！")
+    assert text.get_attribute("value") == "各位同事：祝您工作顺利！"  # at the cursor
+
+    Select(d.find_element(By.ID, "mode")).select_by_value("group")
+    Select(d.find_element(By.ID, "group")).select_by_visible_text("个险一部 (员工)")
+    assert not shown(d, "template-fields")
+    Select(d.find_element(By.ID, "template")).select_by_value("meeting")
+    assert shown(d, "var-date") and shown(d, "var-place") and shown(d, "var-subject")
+    assert not shown(d, "var-policy_no") and not shown(d, "own-text")
+    assert "收件人姓名" in d.find_element(By.ID, "auto-fields").text
+    d.find_element(By.ID, "name").send_keys("季度会")
+    d.find_element(By.ID, "var-subject").send_keys("季度总结会")
+    d.find_element(By.ID, "var-place").send_keys("三楼会议室")
+    loaded_after(d, d.find_element(By.ID, "send").click)  # no date: refused, the form kept
+    assert d.find_element(By.ID, "send-error").text.endswith("日期：请填写此模板内容")
+    assert d.find_element(By.ID, "var-place").get_attribute("value") == "三楼会议室" and shown(d, "var-date")
+    d.find_element(By.ID, "var-date").send_keys("12月5日下午3点")
+    loaded_after(d, d.find_element(By.ID, "send").click)
+
+    assert d.find_element(By.ID, "confirm-count").text == "2"
+    sample = d.find_element(By.ID, "confirm-text").text
+    assert "陈明您好，12月5日下午3点在三楼会议室召开季度总结会" in sample and fits(d)
+    assert Message.select().count() == 0
+    shot(d, "send-confirm", width)
+    loaded_after(d, d.find_element(By.ID, "send-back").click)
+    assert d.find_element(By.ID, "var-date").get_attribute("value") == "12月5日下午3点"
+    assert d.find_element(By.ID, "name").get_attribute("value") == "季度会" and fits(d)
+    shot(d, "send-template", width)
+    loaded_after(d, d.find_element(By.ID, "send").click)
+    loaded_after(d, d.find_element(By.ID, "send-confirm-yes").click)
+    assert d.find_element(By.TAG_NAME, "h1").text == "群发活动" and fits(d)
+    assert sorted(m.to_number for m in Message.select()) == ["+8613900000011", "+8613900000012"]
+
+    campaign_id = Message.get().campaign_id
+    loaded_after(d, d.find_element(By.ID, f"campaign-{campaign_id}-pause").click)
+    assert d.find_element(By.CSS_SELECTOR, f"#campaign-{campaign_id} .campaign-state").text == "已暂停"
+    shot(d, "campaigns", width)
+    loaded_after(d, d.find_element(By.ID, f"campaign-{campaign_id}-resume").click)
+    assert d.find_element(By.CSS_SELECTOR, f"#campaign-{campaign_id} .campaign-state").text == "发送中"
+    loaded_after(d, d.find_element(By.ID, f"campaign-{campaign_id}-cancel").click)  # asks first
+    assert {m.state for m in Message.select()} == {"queued"} and fits(d)
+    loaded_after(d, d.find_element(By.ID, "campaign-cancel-yes").click)
+    assert {m.state for m in Message.select()} == {"cancelled"} and fits(d)
