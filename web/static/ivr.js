@@ -26,7 +26,8 @@
     if (!action) return;
     function show() {
       form.querySelectorAll('[data-for-action]').forEach(function (el) {
-        el.hidden = el.dataset.forAction !== action.value;
+        // style, not the hidden attribute: the layout's label rules would show it again
+        el.style.display = el.dataset.forAction === action.value ? '' : 'none';
       });
     }
     action.addEventListener('change', show);
