@@ -117,7 +117,7 @@ def test_bulk_send_with_variables_confirmed_then_paused_resumed_and_cancelled(ch
     campaign_id = Message.get().campaign_id
     loaded_after(d, d.find_element(By.ID, f"campaign-{campaign_id}-pause").click)
     assert d.find_element(By.CSS_SELECTOR, f"#campaign-{campaign_id} .campaign-state").text == "已暂停"
-    shot(d, "campaigns", width)
+    shot(d, "campaign-paused", width)
     loaded_after(d, d.find_element(By.ID, f"campaign-{campaign_id}-resume").click)
     assert d.find_element(By.CSS_SELECTOR, f"#campaign-{campaign_id} .campaign-state").text == "发送中"
     loaded_after(d, d.find_element(By.ID, f"campaign-{campaign_id}-cancel").click)  # asks first

@@ -26,6 +26,7 @@ def field(page, name):
 
 def test_a_templates_fields_are_asked_and_the_box_filled_ones_named(admin_client):
     page = admin_client.page("/send?template=meeting").text
+    assert "<h1>发送短信</h1>" in page
     for name in ("var_date", "var_place", "var_subject"):
         assert field(page, name) == "", name  # asked, enabled
     assert 'name="var_name"' not in page and 'name="var_company"' not in page  # the box fills them in
