@@ -167,6 +167,13 @@ class PageContext:
                  if p.nav and p.method == "GET" and self.can(p.permission)]
         return [(path, label) for _, path, label in sorted(items)]
 
+    def nav_groups(self):
+        """The menu in groups: [(group label or "", [(path, label)…])], in NAV_GROUPS' order."""
+        grouped = {}
+        for path, label in self.nav_items():
+            grouped.setdefault(nav_group(path), []).append((path, label))
+        return [(self._(title) if title else "", grouped[title]) for title in NAV_GROUPS if title in grouped]
+
     def flash(self, kind, text):
         """A message shown on the next page (kind: ok or error)."""
         if self.session:
@@ -196,6 +203,27 @@ class PageContext:
     @property
     def csrf(self):
         return self.session.csrf_token if self.session else bottle.request.get_cookie(PRE_CSRF_COOKIE, "")
+
+
+# The menu's groups, in order; a page's group is the one listing its path, else the one
+# with the longest prefix of it (a page not listed falls under System). "" is the
+# dashboard, alone at the top.
+NAV_GROUPS = {
+    "": ("/",),
+    N_("SMS"): ("/send", "/campaigns", "/schedules", "/surveys", "/inbox", "/history", "/templates", "/phrases",
+                "/keywords", "/topics", "/optouts"),
+    N_("Voice"): ("/voice", "/calls", "/ivr", "/prompts"),
+    N_("Contacts"): ("/customers", "/staff", "/policies", "/groups", "/import"),
+    N_("Tickets"): ("/tickets", "/departments"),
+    N_("Reports"): ("/reports", "/tickets/figures"),
+    N_("System"): (),
+}
+
+
+def nav_group(path):
+    matches = [(len(p), title) for title, prefixes in NAV_GROUPS.items() for p in prefixes
+               if path == p or (p != "/" and path.startswith(p + "/"))]
+    return max(matches)[1] if matches else N_("System")
 
 
 def respond(body="", status=200, headers=None):

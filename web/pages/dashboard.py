@@ -1,15 +1,26 @@
-"""The dashboard: modems, queue depth, today's messages and calls, alarms.
+"""The dashboard: modems, queue depth, today's messages and calls, alarms, and the
+health of the box (its daemons by their locks, Asterisk's manager interface, the
+disk of data_dir). static/dashboard.js keeps it current from /dashboard.json
+without a reload.
 
 Every number here is cheap on a big database: counts are over today's rows
 (indexed by created_at) or capped, never over the whole message table.
 """
+import shutil
 
 import peewee
 
-from appliance import clock
+from appliance import clock, doctor
+from appliance.daemon import running_daemons
+from appliance.ivr.models import PolicyLockout
+from appliance.models import Staff
+from appliance.plugins import plugins
 from appliance.sms import models as messages
 from appliance.sms.models import InboundMessage, Message
 from web.pages import page
+from web.pages.settings import RESTART_LABELS
+
+AMI_TIMEOUT = 1.0  # seconds: the dashboard asks on every refresh; a local refusal is instant
 
 QUEUE_CAP = 10000  # beyond this the dashboard says "10000+" instead of counting on
 
@@ -77,15 +88,79 @@ def alarms(ctx, modems):
     unknown = capped_count(Message.select(Message.id).where(Message.state == "unknown"))
     if unknown:
         found.append(ctx._("{n} message(s) in state unknown need a decision (sent or not?).").format(n=unknown))
+    return found + lockout_alarms(ctx)
+
+
+def lockout_alarms(ctx, now=None):
+    """The IVR's lockouts in force: policies after failed phone verifications (each
+    also opened an alert ticket) and staff PINs after wrong PINs."""
+    now = now or clock.now()
+    found = []
+    policies = PolicyLockout.select().where(PolicyLockout.locked_until > now).count()
+    if policies:
+        found.append(ctx._("IVR lockout: {n} policy(ies) locked after failed phone verifications "
+                           "(alert tickets in Tickets).").format(n=policies))
+    staff = Staff.select().where(Staff.pin_locked_until > now).count()
+    if staff:
+        found.append(ctx._("IVR lockout: {n} staff PIN(s) locked after wrong PINs.").format(n=staff))
     return found
 
 
-@page("/", "view", nav=("Dashboard", 10))
-def dashboard(ctx):
+def health(ctx):
+    """[{key, label, state ok|warn|fail, text}]: each daemon, the AMI, the disk."""
+    running = set(running_daemons(ctx.config.data_dir))
+    rows = [{"key": name, "label": ctx._(RESTART_LABELS.get(name, name)),
+             "state": "ok" if name in running else "fail",
+             "text": ctx._("is running") if name in running else ctx._("is not running")}
+            for name in sorted(plugins("appliance.daemons"))]
+    ami = ctx.config["voice.ami"]
+    reachable = doctor.answers(ami, timeout=AMI_TIMEOUT)
+    rows.append({"key": "ami", "label": ctx._("Asterisk (manager interface)"), "state": "ok" if reachable else "fail",
+                 "text": (ctx._("reachable at {address}") if reachable else ctx._("not reachable at {address}"))
+                 .format(address=ami)})
+    free_mb = shutil.disk_usage(ctx.config.data_dir).free // 2**20
+    rows.append({"key": "disk", "label": ctx._("Disk of the data directory"),
+                 "state": "ok" if free_mb >= doctor.MIN_FREE_MB else "warn",
+                 "text": ctx._("{free} MB free").format(free=free_mb)})
+    return rows
+
+
+def state(ctx):
+    """Everything the page shows that changes: rendered once, then polled as JSON."""
     today = clock.today()
     modems = modem_rows()
     queue = capped_count(Message.select(Message.id).where(Message.state.in_(("queued", "sending"))))
     new_inbox = capped_count(InboundMessage.select(InboundMessage.id).where(InboundMessage.state == "new"))
-    return ctx.render("dashboard", title=ctx._("Dashboard"), modems=modems, queue=queue, cap=QUEUE_CAP,
-                      today=today_counts(today), calls=calls_today(today), new_inbox=new_inbox,
-                      alarms=alarms(ctx, modems))
+    counts = today_counts(today)
+    rows = health(ctx)
+    found = alarms(ctx, modems) + [ctx._("{what}: {text}").format(what=r["label"], text=r["text"])
+                                   for r in rows if r["state"] == "warn" and r["key"] == "disk"]
+    return {"modems": modems, "queue": queue, "today": counts, "calls": calls_today(today),
+            "new_inbox": new_inbox, "alarms": found, "health": rows}
+
+
+def shown_numbers(values):
+    """The stat boxes' texts, by data-field (the same for the page and the JSON)."""
+    def capped(n):
+        return f"{QUEUE_CAP}+" if n > QUEUE_CAP else str(n)
+    today = values["today"]
+    numbers = {"queue": capped(values["queue"]), "sent": str(today["sent"] + today["delivered"]),
+               "delivered": str(today["delivered"]), "failed": str(today["failed"]),
+               "new_inbox": capped(values["new_inbox"])}
+    if values["calls"] is not None:
+        numbers["calls"] = str(values["calls"])
+    return numbers
+
+
+@page("/", "view", nav=("Dashboard", 10))
+def dashboard(ctx):
+    values = state(ctx)
+    return ctx.render("dashboard", title=ctx._("Dashboard"), numbers=shown_numbers(values),
+                      updated=ctx.when(clock.now(), "%H:%M:%S"), **values)
+
+
+@page("/dashboard.json", "view")
+def dashboard_json(ctx):
+    values = state(ctx)
+    return {"numbers": shown_numbers(values), "alarms": values["alarms"], "health": values["health"],
+            "no_alarms": ctx._("No alarms."), "updated": ctx.when(clock.now(), "%H:%M:%S")}

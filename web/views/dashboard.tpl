@@ -1,28 +1,35 @@
 % rebase('layout')
-% def capped(n):
-%   return f"{cap}+" if n > cap else str(n)
-% end
+<div id="dashboard" data-live="/dashboard.json">
+<p class="meta">{{_('Updated')}} <span id="dashboard-updated">{{updated}}</span></p>
 <div class="grid">
-  <div class="stat" id="queue-depth"><b>{{capped(queue)}}</b><span>{{_('Waiting to be sent')}}</span></div>
-  <div class="stat"><b>{{today['sent'] + today['delivered']}}</b><span>{{_('Sent today')}}</span></div>
-  <div class="stat"><b>{{today['delivered']}}</b><span>{{_('Delivered today')}}</span></div>
-  <div class="stat"><b>{{today['failed']}}</b><span>{{_('Failed today')}}</span></div>
-  <div class="stat"><b>{{capped(new_inbox)}}</b><span><a href="/inbox">{{_('New in the inbox')}}</a></span></div>
-  % if calls is not None:
-  <div class="stat"><b>{{calls}}</b><span>{{_('Calls today')}}</span></div>
+  <div class="stat" id="queue-depth"><b data-field="queue">{{numbers['queue']}}</b><span>{{_('Waiting to be sent')}}</span></div>
+  <div class="stat"><b data-field="sent">{{numbers['sent']}}</b><span>{{_('Sent today')}}</span></div>
+  <div class="stat"><b data-field="delivered">{{numbers['delivered']}}</b><span>{{_('Delivered today')}}</span></div>
+  <div class="stat"><b data-field="failed">{{numbers['failed']}}</b><span>{{_('Failed today')}}</span></div>
+  <div class="stat"><b data-field="new_inbox">{{numbers['new_inbox']}}</b><span><a href="/inbox">{{_('New in the inbox')}}</a></span></div>
+  % if 'calls' in numbers:
+  <div class="stat"><b data-field="calls">{{numbers['calls']}}</b><span>{{_('Calls today')}}</span></div>
   % end
 </div>
 <h2>{{_('Alarms')}}</h2>
-% if alarms:
 <ul class="card" id="alarms">
   % for alarm in alarms:
   <li class="alarm">{{alarm}}</li>
   % end
+  % if not alarms:
+  <li class="muted">{{_('No alarms.')}}</li>
+  % end
 </ul>
-% else:
-<p class="card">{{_('No alarms.')}}</p>
-% end
+<h2>{{_('Health of the box')}}</h2>
+<ul class="card" id="health">
+  % for row in health:
+  <li data-health="{{row['key']}}"><b>{{row['label']}}</b>: <span class="state {{row['state']}}">{{row['text']}}</span></li>
+  % end
+</ul>
+</div>
+<script src="/static/dashboard.js"></script>
 <h2>{{_('Modems')}}</h2>
+<div class="table-scroll">
 <table id="modems">
   <tr><th>{{_('Port')}}</th><th>{{_('State')}}</th><th>{{_('SIM')}}</th><th>{{_('Network')}}</th><th>{{_('Signal')}}</th><th class="num">{{_('Sent today')}}</th><th>{{_('Last report')}}</th></tr>
   % for m in modems:
@@ -40,3 +47,4 @@
   <tr><td colspan="7" class="muted">{{_('No modems.')}}</td></tr>
   % end
 </table>
+</div>

@@ -25,8 +25,15 @@
 <div class="frame">
 % if nav:
 <nav class="side">
-  % for path, label in nav:
-  <a href="{{path}}" class="{{'here' if ctx.request.path == path or (path != '/' and ctx.request.path.startswith(path + '/')) else ''}}">{{label}}</a>
+  % for group, links in ctx.nav_groups():
+  <div class="nav-group">
+    % if group:
+    <span class="nav-head">{{group}}</span>
+    % end
+    % for path, label in links:
+    <a href="{{path}}" class="{{'here' if ctx.request.path == path or (path != '/' and ctx.request.path.startswith(path + '/')) else ''}}">{{label}}</a>
+    % end
+  </div>
   % end
 </nav>
 % end
