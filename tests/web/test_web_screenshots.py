@@ -89,6 +89,14 @@ def save_shot(d, name, width, height):
     return path
 
 
+def sign_in(d):
+    """Sign in on the sign-in page now shown."""
+    d.find_element(By.ID, "username").send_keys("admin")
+    d.find_element(By.ID, "password").send_keys(PASSWORD)
+    d.find_element(By.ID, "signin").click()
+    WebDriverWait(d, 20).until(lambda drv: "/signin" not in drv.current_url)
+
+
 def page_name(path):
     return path.strip("/").replace("/", "-") or "dashboard"
 
@@ -113,10 +121,7 @@ def test_every_page_at_both_sizes(site):
     for width, height in SIZES:  # the sign-in page first, as everyone sees it
         size_to(d, width, height)
         save_shot(d, "signin", width, height)
-    d.find_element(By.ID, "username").send_keys("admin")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    d.find_element(By.ID, "signin").click()
-    WebDriverWait(d, 20).until(lambda drv: "/signin" not in drv.current_url)
+    sign_in(d)
     shown = pages(d, base)
     assert {"dashboard", "ivr", "send", "customers"} <= {name for name, _ in shown}, shown
     problems = []
@@ -136,7 +141,7 @@ def test_every_page_at_both_sizes(site):
 
 
 def test_ivr_editor_shows_the_fields_of_the_chosen_action_and_plays_prompts(site):
-    """(Same Chromium, signed in by the test above.) The number field only for a transfer;
+    """(Same Chromium: signed in by the test above, or here.) The number field only for a transfer;
     play plays the chosen prompt's file, and says so when there is none."""
     import wave
 
@@ -150,6 +155,9 @@ def test_ivr_editor_shows_the_fields_of_the_chosen_action_and_plays_prompts(site
     size_to(d, 390, 844)
     main = MenuNode.get(MenuNode.name == "main")
     open_page(d, f"{base}/ivr/{main.id}")
+    if "/signin" in d.current_url:
+        sign_in(d)
+        open_page(d, f"{base}/ivr/{main.id}")
     form = d.find_element(By.ID, "ivr-child-form")
     number = form.find_element(By.ID, "child-number")
     assert Select(form.find_element(By.ID, "child-digit")).first_selected_option.get_attribute("value") == "7"

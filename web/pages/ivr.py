@@ -36,9 +36,15 @@ def prompt_choices(ctx):
 
 
 def words(ctx):
-    """What the templates need to show codes in words."""
+    """What the templates need to show codes in words: a prompt as what callers hear."""
+    heard = dict(prompt_choices(ctx))
     return {"action_word": lambda a: ctx._(ACTION_WORDS.get(a, a)),
-            "fallback_word": lambda f: ctx._(FALLBACK_WORDS.get(f, f))}
+            "fallback_word": lambda f: ctx._(FALLBACK_WORDS.get(f, f)),
+            "prompt_text": lambda name: short(heard.get(name, name))}
+
+
+def short(text, limit=36):
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def node_or_404(node_id):
@@ -118,7 +124,7 @@ def render_node(ctx, node, error=None, status=200, child=None):
     children = list(MenuNode.select().where(MenuNode.parent == node.id).order_by(MenuNode.digit)) \
         if node.id else []
     child = child or {"digit": menus.first_free_key(node.id)}
-    body = ctx.render("ivr_node", title=ctx._("Menu node {name}").format(name=node.name), node=node,
+    body = ctx.render("ivr_node", title=ctx._("Menu node {name}").format(name=node.title or node.name), node=node,
                       parent=parent, children=children, actions=MENU_ACTIONS, fallbacks=MENU_FALLBACKS,
                       child_keys=CHILD_KEYS, reserved=menus.RESERVED_KEYS, error=error, child=child,
                       prompts=prompt_choices(ctx), after_play=AFTER_PLAY, after_play_words=AFTER_PLAY_WORDS,

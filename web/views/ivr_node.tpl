@@ -40,7 +40,7 @@
 <table id="ivr-children">
   <tr><th>{{_('Keypad key')}}</th><th>{{_('Title')}}</th><th>{{_('Action')}}</th><th>{{_('Prompt')}}</th><th></th></tr>
   % for c in children:
-  <tr><td><span class="key">{{c.digit}}</span></td><td><a href="/ivr/{{c.id}}">{{c.title or c.name}}</a></td><td>{{action_word(c.action)}}{{(' ' + c.transfer_number) if c.action == 'transfer' else ''}}</td><td>{{c.prompt}}</td>
+  <tr><td><span class="key">{{c.digit}}</span></td><td><a href="/ivr/{{c.id}}">{{c.title or c.name}}</a></td><td>{{action_word(c.action)}}{{(' ' + c.transfer_number) if c.action == 'transfer' else ''}}</td><td>{{prompt_text(c.prompt)}}</td>
       <td><form method="post" action="/ivr/{{c.id}}/delete" class="inline"><input type="hidden" name="csrf" value="{{ctx.csrf}}"><button type="submit" class="link">{{_('Delete')}}</button></form></td></tr>
   % end
 </table>
