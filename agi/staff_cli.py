@@ -1,4 +1,5 @@
-"""`appliance staff pin BADGE`: set a staff member's PIN for the IVR's staff line (内部联系).
+"""`appliance staff pin BADGE`: set a staff member's PIN for the IVR's staff line (内部联系);
+`appliance staff unlock BADGE`: lift its lockout after wrong PINs.
 
 The PIN is read without echo from the terminal (twice), or one line from stdin with
 --stdin (scripts); never from the command line, where `ps` and the shell history see it.
@@ -28,6 +29,9 @@ def register(subparsers):
                       "set the PIN a staff member keys on the IVR's staff line (4 to 8 digits)")
     pin.add_argument("badge", metavar="BADGE", help="the staff member's badge number (工号)")
     pin.add_argument("--stdin", action="store_true", help="read the PIN from the first line of stdin")
+    unlock = add_command(staff_subparsers(subparsers), "unlock", cmd_staff_unlock,
+                         "lift a staff line PIN's lockout (the PIN stays), as the staff page does")
+    unlock.add_argument("badge", metavar="BADGE", help="the staff member's badge number (工号)")
 
 
 def read_pin(from_stdin):
@@ -46,4 +50,11 @@ def cmd_staff_pin(args, config):
     staff = staff_access.staff_by_badge(args.badge)  # an unknown badge is said before the PIN is asked
     staff_access.set_pin(staff, read_pin(args.stdin))
     print(f"PIN set for {staff.badge_no} ({staff.name}); failures and any lockout cleared")
+    return 0
+
+
+def cmd_staff_unlock(args, config):
+    staff = staff_access.staff_by_badge(args.badge)
+    staff_access.unlock(staff, "cli", "cli")
+    print(f"PIN of {staff.badge_no} ({staff.name}) unlocked; wrong tries cleared")
     return 0

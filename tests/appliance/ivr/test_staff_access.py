@@ -194,3 +194,22 @@ def test_cli_sets_a_pin_from_stdin_and_refuses_bad_input_with_one_line(run_cli, 
     dbmod.database.initialize(db)
     assert staff_access.pin_matches(Staff.get(Staff.badge_no == "90000001"), PIN)  # unchanged
     db.close()
+
+
+def test_cli_unlocks_a_locked_pin_and_names_an_unknown_badge(config_file, capsys):
+    from appliance import cli
+    from appliance.config import load_config
+    db = dbmod.open_and_migrate(load_config(str(config_file)))
+    staff = Staff.create(badge_no="90000001", name="王小明", mobile="13700000001")
+    staff_access.set_pin(staff, PIN)
+    Staff.update(pin_failures=2, pin_locked_until=datetime.datetime(2099, 1, 1)).where(Staff.id == staff.id).execute()
+    assert not staff_access.pin_matches(Staff.get_by_id(staff.id), PIN)
+    assert cli.main(["--config", str(config_file), "staff", "unlock", "90000001"]) == 0
+    assert "90000001" in capsys.readouterr().out
+    dbmod.database.initialize(db)
+    unlocked = Staff.get_by_id(staff.id)
+    assert (unlocked.pin_failures, unlocked.pin_locked_until) == (0, None) and staff_access.pin_matches(unlocked, PIN)
+    assert AuditLog.select().where(AuditLog.action == "staff.pin_unlock").count() == 1
+    assert cli.main(["--config", str(config_file), "staff", "unlock", "99999999"]) == 2
+    assert "error: badge:" in capsys.readouterr().err
+    db.close()
