@@ -46,7 +46,8 @@ def test_filters_words_and_csv(admin_client, records):
     html = admin_client.page("/calls").text
     assert shown(html) == [r["anonymous"].id, r["other"].id, r["e164"].id, r["national"].id]
     assert "来电者挂断" in html and "已转人工" in html and "通知外呼" in html and "主菜单" in html
-    assert ">caller_hung_up<" not in html and ">notify<" not in html
+    assert ">caller_hung_up<" not in html and ">notify<" not in html and ">anonymous<" not in html
+    assert "未显示号码" in html  # a withheld caller ID in words
     assert shown(admin_client.page("/calls?caller=8000").text) == [r["e164"].id, r["national"].id]
     assert shown(admin_client.page("/calls?caller=%2B86+138+0013+8000").text) == [r["e164"].id, r["national"].id]
     assert shown(admin_client.page("/calls?caller=anonymous").text) == [r["anonymous"].id]

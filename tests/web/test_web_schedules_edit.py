@@ -34,6 +34,7 @@ def test_the_picker_writes_the_cron_and_reads_it_back(admin_client, weekly):
     assert weekly.cron == "5 9 * * 1,3"
     html = admin_client.page("/schedules").text
     assert "每周周一、周三 09:05" in html and "分组 个险一部" in html
+    assert ">birthday<" not in html and ">生日祝福<" in html and "<h1>定时发送</h1>" in html  # titles in words
     edit = admin_client.page(f"/schedules/{weekly.id}/edit").text
     assert re.search(r'<option value="weekly" selected>', edit) and 'value="09:05"' in edit
     assert re.search(r'id="weekday-1" checked', edit) and re.search(r'id="weekday-3" checked', edit)

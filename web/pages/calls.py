@@ -22,6 +22,8 @@ from web.pages.reports import OUTCOME_LABELS
 SCRIPT_LABELS = {"ivr": N_("Phone menu (IVR)"), "notify": N_("Notification call"),
                  "survey": N_("Survey call"), "screen": N_("Number screening call")}
 FILTERS = ("since", "until", "caller", "outcome", "script")
+# What Asterisk gives as the caller ID of a call whose number was not sent.
+WITHHELD = {"", "anonymous", "unknown", "restricted", "private"}
 CSV_LIMIT = 100_000  # a year of a branch's calls; more is a job for the API
 
 
@@ -56,6 +58,15 @@ def words(ctx):
     return lambda code: word(OUTCOME_LABELS, code), lambda code: word(SCRIPT_LABELS, code)
 
 
+def as_dict(ctx, call):
+    """A record as the page and the CSV show it: the number masked as the role sees it, a
+    withheld caller ID in words."""
+    row = call.to_dict(mask=ctx.masks("mobile"))
+    if call.caller_id.strip().lower() in WITHHELD:
+        row["caller_id"] = ctx._("number withheld")
+    return row
+
+
 @page("/calls", "view", nav=("Call records", 36))
 def calls_page(ctx):
     filters = {name: ctx.query(name) for name in FILTERS}
@@ -67,7 +78,7 @@ def calls_page(ctx):
     outcome_word, script_word = words(ctx)
     scripts = sorted(set(SCRIPT_LABELS) | {s for (s,) in Call.select(Call.script).distinct().tuples()})
     body = ctx.render("calls", title=ctx._("Call records"), error=error, filters=filters,
-                      rows=[c.to_dict(mask=ctx.masks("mobile")) for c in listed.rows],
+                      rows=[as_dict(ctx, c) for c in listed.rows],
                       played=recordings(ctx.config, listed.rows), outcomes=CALL_OUTCOMES, scripts=scripts,
                       outcome_word=outcome_word, script_word=script_word, titles=titles(),
                       csv_url=page_url("/calls.csv", **filters),
@@ -88,7 +99,7 @@ def calls_csv(ctx):
     writer.writerow([_("Started"), _("Caller"), _("Script"), _("Outcome"), _("Seconds"), _("Menu path"),
                      _("Detail")])
     for call in query:
-        row = call.to_dict(mask=ctx.masks("mobile"))
+        row = as_dict(ctx, call)
         writer.writerow([ctx.when(row["started_at"], "%Y-%m-%d %H:%M:%S"), row["caller_id"],
                          script_word(row["script"]), outcome_word(row["outcome"]),
                          "" if row["duration_s"] is None else round(row["duration_s"]),

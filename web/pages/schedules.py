@@ -111,16 +111,24 @@ def target_words(ctx, target):
     return ctx._("{count} numbers").format(count=value)
 
 
+def title_in(ctx, title):
+    """A template's title in the page's language: the defaults' are '生日祝福 / Birthday greeting'."""
+    zh, _, en = (part.strip() for part in title.partition("/"))
+    return en if ctx.lang == "en" and en else zh
+
+
 def schedules_view(ctx, form=None, error=None, status=200, editing=None):
     rows = schedules.listing()
+    titles = {t["key"]: title_in(ctx, t["title"] or t["key"]) for t in templates.listing()}
     for s in rows:
         s["when_words"], s["target_words"] = when_words(ctx, s), target_words(ctx, s["target"])
+        s["template_title"] = titles.get(s["template"], s["template"])
     body = ctx.render("schedules", title=ctx._("Edit schedule") if editing else ctx._("Schedules"), rows=rows,
                       form=form or {"repeat": "once", "weekdays": []}, error=error, editing=editing,
                       categories=CATEGORIES, repeats=REPEATS, weekdays=WEEKDAYS,
                       groups=list(ContactGroup.select().order_by(ContactGroup.name)),
                       topics=list(Topic.select().order_by(Topic.code)),
-                      template_keys=sorted(t["key"] for t in templates.listing()))
+                      template_choices=sorted(titles.items()))
     return respond(body, status) if status != 200 else body
 
 

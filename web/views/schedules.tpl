@@ -11,7 +11,7 @@
       <br><span class="meta">{{_('Window')}} {{s['window']}}</span>
       % end
       </td>
-      <td class="target">{{s['target_words']}}</td><td>{{s['template'] or _('(own text)')}}</td><td>{{_(s['category'])}}</td>
+      <td class="target">{{s['target_words']}}</td><td>{{s['template_title'] or _('(own text)')}}</td><td>{{_(s['category'])}}</td>
       <td class="muted">{{ctx.when(s['next_run_at'], '%Y-%m-%d %H:%M') if s['next_run_at'] else ''}}</td>
       <td class="muted">{{ctx.when(s['last_run_at'], '%Y-%m-%d %H:%M') if s['last_run_at'] else ''}}</td>
       <td>{{_('enabled') if s['enabled'] else _('disabled')}}</td>
@@ -72,8 +72,8 @@
   </div>
   <div class="row">
     <label>{{_('Template')}}<select name="template"><option value="">{{_('(own text)')}}</option>
-      % for key in template_keys:
-      <option value="{{key}}" {{'selected' if key == form.get('template') else ''}}>{{key}}</option>
+      % for key, template_title in template_choices:
+      <option value="{{key}}" {{'selected' if key == form.get('template') else ''}}>{{template_title}}</option>
       % end
     </select></label>
     <label>{{_('Category')}}<select name="category"><option value="">{{_('(as before)')}}</option>
