@@ -58,6 +58,9 @@ def check_config(config):
     if not days or not days <= set(range(1, 8)):
         raise ConfigError(f"agi.business_days: must be ISO weekdays like 1-5, got {config['agi.business_days']!r}",
                           field="agi.business_days")
+    if "{number}" not in config["agi.transfer_dial"]:  # IVR entries that transfer to a number need it
+        raise ConfigError(f"agi.transfer_dial: must contain {{number}}, got {config['agi.transfer_dial']!r}",
+                          field="agi.transfer_dial")
 
 
 def serve_call(server, sock):

@@ -132,6 +132,13 @@ def _ports(name, value):
         raise InputError(f"{name}: name at least one modem port or glob", field=name)
 
 
+def _dial_with_number(name, value):
+    # agi/flows.transfer puts the menu entry's number where {number} stands.
+    if "{number}" not in value or "," in value:
+        raise InputError(f"{name}: a Dial() target with {{number}} and no comma, like Local/{{number}}@from-internal, "
+                         f"got {value!r}", field=name)
+
+
 def _not_negative(name, value):
     if value < 0:
         raise InputError(f"{name}: must be 0 or more, got {value!r}", field=name)
@@ -146,7 +153,7 @@ FORMAT_CHECKS = {
     "language": _language, "timezone": _timezone,
     "hotline": _nonempty, "company_name": _nonempty, "branch_name": _nonempty,
     "modems.ports": _ports, "modems.pin": _pin, "modems.baudrate": _positive, "modems.max_attempts": _positive,
-    "agi.operator": _nonempty, "agi.business_hours": _hours, "agi.business_days": _weekdays,
+    "agi.operator": _nonempty, "agi.transfer_dial": _dial_with_number, "agi.business_hours": _hours, "agi.business_days": _weekdays,
     "agi.max_calls": _positive, "agi.verify_attempts": _positive,
     "web.session_hours": _positive, "web.lockout_attempts": _positive,
     "notices.run_at": _time_of_day, "notices.renewal_days": _day_list, "notices.agent_renewal_days": _day_list,

@@ -63,6 +63,7 @@ def test_an_unchanged_value_writes_nothing(branch_file):
     ("billing.other", "cheap", "must be a number"),
     ("agi.business_hours", "9-17", "HH:MM-HH:MM"),
     ("agi.business_days", "Mon-Fri", "ISO weekdays"),
+    ("agi.transfer_dial", "Local/8001@from-internal", "{number}"),
     ("agi.listen", "4573", "host:port"),
     ("timezone", "Mars/Olympus", "unknown time zone"),
     ("notices.run_at", "9 o'clock", "HH:MM"),
