@@ -13,7 +13,7 @@ the whole loop on one box (one database, one FastAGI server, one web server for 
 and then each: assigned to a department and a person, started, answered (the customer's
 SMS), returned for re-handling, answered again (a second SMS), closed, reopened (due again),
 escalated to the department head on an injected clock (not before its due time, then once),
-and asked about by SMS ("GD <number>") from the customer's phone.
+and asked about by SMS ("GD <number>") and in the IVR (key 6) from the customer's phone.
 """
 import datetime
 import re
@@ -187,6 +187,9 @@ def test_a_ticket_from_every_source_goes_round_the_whole_loop(box, name):
     first = lifecycle.answer(ticket, by="root", text="已核实，三日内办结。", config=config)
     assert first.status == "answered" and first.customer_told_at is not None
     assert "三日内办结" in ask_by_sms(box, mobile, ticket.number)  # answered: the answer is told
+    heard = box.dial([press("menu_main", "6"), press("ticket_enter_number", ticket.number + "#"),
+                      press("after_info", "*"), hang_up("menu_main")], callerid=mobile[3:]).heard
+    assert "ticket_state_answered" in heard and "ticket_answer_is" in heard  # and in the IVR, key 6
     assert lifecycle.return_for_rework(ticket, by="前台", text="客户仍有疑问").status == "returned"
     lifecycle.answer(ticket, by="root", text="已电话回复客户并补发材料。", config=config)
     told = texts_to(mobile)[before:]
@@ -206,7 +209,9 @@ def test_a_ticket_from_every_source_goes_round_the_whole_loop(box, name):
 
     reply = ask_by_sms(box, mobile, ticket.number)
     assert ticket.number in reply and "补发材料" not in reply  # reopened: being handled, no answer told
-    assert TicketQuery.get(TicketQuery.number == mobile).found
+    queries = TicketQuery.select().where(TicketQuery.number == mobile).order_by(TicketQuery.id)
+    assert [(q.channel, q.found, q.ticket_id) for q in queries] == [("sms", True, ticket.id), ("ivr", True, ticket.id),
+                                                                  ("sms", True, ticket.id)]
     assert [e.action for e in lifecycle.history(ticket)] == [
         "opened", "assigned", "started", "answered", "notified", "returned", "answered", "notified", "closed",
         "reopened", "escalated"]
