@@ -47,3 +47,36 @@ def test_tallies_csv_and_link(server, admin_client):
 def test_no_survey_yet(admin_client):
     html = admin_client.page("/surveys").text
     assert 'id="surveys-none"' in html and "还没有发送过短信调查" in html
+
+
+def test_send_a_survey_after_seeing_what_goes_out(server, admin_client):
+    from appliance.models import AuditLog, ContactGroup, Customer
+    from appliance.sms.models import Message
+    for i, mobile in enumerate(("+8613800138001", "+8613800138002")):
+        Customer.create(name=f"王{i}", gender="F", mobile=mobile, region="福州")
+    group = ContactGroup.create(name="福州客户", kind="customer", rule="region", rule_value="福州")
+    form = {"name": "理赔回访", "group": str(group.id), "question": "您对本次理赔满意吗？", "department": "理赔部"}
+
+    admin_client.page("/surveys")
+    bad = admin_client.post("/surveys/confirm", {**form, "question": ""})
+    assert bad.status == 400 and "输入有误: question：请填写" in bad.text and 'value="理赔回访"' in bad.text
+    ask = admin_client.post("/surveys/confirm", form)
+    assert ask.status == 200 and re.search(r'id="confirm-count">2<', ask.text) and "确认之前不会发送" in ask.text
+    assert "您对本次理赔满意吗？请回复1-5评分" in ask.text
+    assert Campaign.select().count() == 0 and Message.select().count() == 0  # nothing before the confirmation
+
+    make_user("audrey", "auditor")
+    auditor = Client(server)
+    assert auditor.sign_in("audrey").status == 303
+    assert 'id="survey-form"' not in auditor.page("/surveys").text
+    assert auditor.post("/surveys", form).status == 403 and Campaign.select().count() == 0
+
+    sent = admin_client.post("/surveys", form)
+    assert sent.status == 303
+    campaign = Campaign.get()
+    assert (campaign.kind, campaign.queued, campaign.question, campaign.created_by) == ("survey", 2, form["question"], "root")
+    assert Message.select().where(Message.campaign_id == campaign.id).count() == 2
+    entry = AuditLog.select().order_by(AuditLog.id.desc()).first()
+    assert (entry.action, entry.target) == ("survey.send", f"campaign:{campaign.id}")
+    html = admin_client.page("/surveys").text
+    assert "调查已发送：2 条短信已排队" in html and f'data-survey="{campaign.id}"' in html

@@ -3,6 +3,28 @@
   <a class="button secondary" href="/surveys.csv" id="surveys-csv" download>{{_('Export CSV')}}</a>
   <a href="/voice" id="voice-surveys">{{_('Voice surveys (answers by key) are on the voice campaigns page')}} →</a>
 </p>
+% if error:
+<p class="flash error" role="alert" id="survey-error">{{error}}</p>
+% end
+% if ctx.can('campaigns'):
+<details class="card" id="survey-new" {{'open' if error or not rows else ''}}>
+  <summary>{{_('Send an SMS survey')}}</summary>
+  <form method="post" action="/surveys/confirm" id="survey-form">
+    <input type="hidden" name="csrf" value="{{ctx.csrf}}">
+    <div class="row">
+      <label>{{_('Name')}}<input name="name" id="survey-name" value="{{form.get('name', '')}}" required></label>
+      <label>{{_('Group')}}<select name="group" id="survey-group"><option value="">—</option>
+        % for g in groups:
+        <option value="{{g.id}}" {{'selected' if str(g.id) == form.get('group') else ''}}>{{g.name}}</option>
+        % end
+      </select></label>
+      <label>{{_('Department')}}<input name="department" value="{{form.get('department', '')}}"></label>
+    </div>
+    <label>{{_('Question (the SMS adds: please reply 1-5)')}}<textarea name="question" id="survey-question" rows="2" required>{{form.get('question', '')}}</textarea></label>
+    <button type="submit" id="survey-check">{{_('Check before sending')}}</button>
+  </form>
+</details>
+% end
 % if not rows:
 <p class="muted" id="surveys-none">{{_('No SMS survey has been sent yet. A survey asks a group a question by SMS and counts the replies 1 to 5.')}}</p>
 % end
