@@ -80,3 +80,18 @@ def test_send_a_survey_after_seeing_what_goes_out(server, admin_client):
     assert (entry.action, entry.target) == ("survey.send", f"campaign:{campaign.id}")
     html = admin_client.page("/surveys").text
     assert "调查已发送：2 条短信已排队" in html and f'data-survey="{campaign.id}"' in html
+
+
+def test_filter_by_the_days_sent(admin_client):
+    from appliance import clock
+    october = survey("十月回访", "满意吗？", 2, [5])
+    november = survey("十一月回访", "满意吗？", 2, [3])
+    Campaign.update(created_at=clock.parse("2026-10-15T10:00")).where(Campaign.id == october.id).execute()
+    Campaign.update(created_at=clock.parse("2026-11-15T10:00")).where(Campaign.id == november.id).execute()
+    html = admin_client.page("/surveys?since=2026-11-01&until=2026-11-30").text
+    assert re.findall(r'data-survey="(\d+)"', html) == [str(november.id)]
+    assert 'href="/surveys.csv?since=2026-11-01&amp;until=2026-11-30"' in html
+    rows = list(csv.reader(io.StringIO(admin_client.get("/surveys.csv?until=2026-10-31").text.lstrip("\ufeff"))))
+    assert [r[0] for r in rows[1:]] == ["十月回访"]
+    bad = admin_client.get("/surveys?since=last-week")
+    assert bad.status == 400 and "输入有误" in bad.text and "since" in bad.text

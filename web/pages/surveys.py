@@ -20,8 +20,16 @@ SEND_FIELDS = ("name", "group", "question", "department")
 SCORES = ("1", "2", "3", "4", "5")
 
 
-def survey_campaigns():
-    return Campaign.select().where(Campaign.kind == "survey")
+def survey_campaigns(since="", until=""):
+    """Survey campaigns sent within days since..until (both included; empty: no limit)."""
+    query = Campaign.select().where(Campaign.kind == "survey")
+    for condition in listings.day_range(Campaign.created_at, since, until):
+        query = query.where(condition)
+    return query
+
+
+def day_filters(ctx):
+    return {"since": ctx.query("since"), "until": ctx.query("until")}
 
 
 def csv_response(rows, filename):
@@ -38,12 +46,17 @@ def percent(rate):
 
 
 def surveys_view(ctx, form=None, error=None, status=200):
-    listed = listings.keyset(survey_campaigns(), Campaign.id, ctx.query_int("before"))
+    filters = day_filters(ctx)
+    try:
+        listed = listings.keyset(survey_campaigns(**filters), Campaign.id, ctx.query_int("before"))
+    except InputError as exc:
+        error, status, listed = error or ctx.error_text(exc), 400, listings.Page([])
     rows = [{**t, "created_at": c.created_at, "rate": percent(t["response_rate"])}
             for c, t in ((c, surveys.tally(c.id)) for c in listed.rows)]
     body = ctx.render("surveys", title=ctx._("SMS surveys"), rows=rows, scores=SCORES, form=form or {},
                       error=error, groups=list(ContactGroup.select().order_by(ContactGroup.name)),
-                      next_url=page_url("/surveys", before=listed.next_before) if listed.next_before else None)
+                      filters=filters, csv_url=page_url("/surveys.csv", **filters),
+                      next_url=page_url("/surveys", before=listed.next_before, **filters) if listed.next_before else None)
     return respond(body, status)
 
 
@@ -95,7 +108,7 @@ def surveys_csv(ctx):
     _ = ctx._
     rows = [[_("Survey"), _("Question"), _("Questions sent"), _("Answers"), _("Response rate")]
             + [_("{score} points").format(score=s) for s in SCORES] + [_("Average score")]]
-    for campaign in survey_campaigns().order_by(Campaign.id.desc()):
+    for campaign in survey_campaigns(**day_filters(ctx)).order_by(Campaign.id.desc()):
         t = surveys.tally(campaign.id)
         rows.append([t["name"], t["question"], t["sent"], t["answers"], percent(t["response_rate"])]
                     + [t["scores"][s] for s in SCORES] + ["" if t["average"] is None else t["average"]])

@@ -1,8 +1,11 @@
 % rebase('layout')
-<p class="row" id="surveys-links">
-  <a class="button secondary" href="/surveys.csv" id="surveys-csv" download>{{_('Export CSV')}}</a>
-  <a href="/voice" id="voice-surveys">{{_('Voice surveys (answers by key) are on the voice campaigns page')}} →</a>
-</p>
+<form method="get" action="/surveys" class="card row" id="surveys-filter">
+  <label>{{_('Sent from')}}<input type="date" name="since" id="filter-since" value="{{filters['since']}}"></label>
+  <label>{{_('Sent until')}}<input type="date" name="until" id="filter-until" value="{{filters['until']}}"></label>
+  <button type="submit" id="filter">{{_('Filter')}}</button>
+  <a class="button secondary" href="{{csv_url}}" id="surveys-csv" download>{{_('Export CSV')}}</a>
+</form>
+<p id="surveys-links"><a href="/voice" id="voice-surveys">{{_('Voice surveys (answers by key) are on the voice campaigns page')}} →</a></p>
 % if error:
 <p class="flash error" role="alert" id="survey-error">{{error}}</p>
 % end
