@@ -100,3 +100,11 @@ def test_which_crons_the_picker_reads():
     assert picked("0 9 * * 0,6")["weekdays"] == ["0", "6"]
     for cron in ("0 9 1 * 1", "0 24 * * *", "60 9 * * *", "0 9 * 2 *", "0 9 * * 1-5", "@daily", ""):
         assert picked(cron)["repeat"] == "advanced", cron
+
+
+def test_in_english_too(admin_client, weekly):
+    admin_client.get("/lang/en?next=/schedules")
+    html = admin_client.page("/schedules").text
+    assert "Every week on Mon, Wed at 09:05" in html and "group 个险一部" in html and ">Birthday greeting<" in html
+    ask = admin_client.page(f"/schedules/{weekly.id}/delete").text
+    assert "Delete the schedule &quot;每周提醒&quot;?" in ask
