@@ -15,6 +15,7 @@ from web_support import Client, make_user
 from appliance import clock
 from appliance.ivr import tickets
 from appliance.ivr.models import Call, MenuNode
+from appliance.models import Customer
 from web.pages import PAGE_SIZE
 
 
@@ -48,6 +49,10 @@ def test_filters_words_and_csv(admin_client, records):
     assert "来电者挂断" in html and "已转人工" in html and "通知外呼" in html and "主菜单" in html
     assert ">caller_hung_up<" not in html and ">notify<" not in html and ">anonymous<" not in html
     assert "未显示号码" in html  # a withheld caller ID in words
+    customer = Customer.create(name="王芳", mobile="+8613800138000")
+    Call.update(customer=customer).where(Call.id == r["e164"].id).execute()
+    assert html.count('class="customer-link"') == 0
+    assert f'href="/customers/{customer.id}" class="customer-link"' in admin_client.page("/calls").text
     assert shown(admin_client.page("/calls?caller=8000").text) == [r["e164"].id, r["national"].id]
     assert shown(admin_client.page("/calls?caller=%2B86+138+0013+8000").text) == [r["e164"].id, r["national"].id]
     assert shown(admin_client.page("/calls?caller=anonymous").text) == [r["anonymous"].id]

@@ -25,7 +25,11 @@
       <th>{{_('Seconds')}}</th><th>{{_('Menu path')}}</th><th>{{_('Recording')}}</th></tr>
   % for c in rows:
   <tr data-call="{{c['id']}}"><td class="muted">{{ctx.when(c['started_at'], '%Y-%m-%d %H:%M:%S')}}</td>
-      <td>{{c['caller_id']}}</td><td>{{script_word(c['script'])}}</td>
+      <td>{{c['caller_id']}}
+      % if c['customer_id']:
+      <br><a href="/customers/{{c['customer_id']}}" class="customer-link">{{_('Customer')}}</a>
+      % end
+      </td><td>{{script_word(c['script'])}}</td>
       <td><span class="state {{c['outcome']}}">{{outcome_word(c['outcome'])}}</span></td>
       <td class="num">{{'' if c['duration_s'] is None else round(c['duration_s'])}}</td>
       <td>{{' › '.join(titles.get(n, n) for n in c['path'])}}</td>
