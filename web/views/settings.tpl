@@ -81,9 +81,11 @@
 </div>
 % end
 <h2>{{_('Set by branch IT in the file')}}</h2>
+<div class="table-scroll">
 <table id="settings">
   <tr><th>{{_('Key')}}</th><th>{{_('Value')}}</th><th>{{_('Meaning')}}</th></tr>
   % for name, value, help in readonly:
   <tr><td><code>{{name}}</code></td><td>{{value}}</td><td class="muted">{{help}}</td></tr>
   % end
 </table>
+</div>
