@@ -58,7 +58,7 @@ def test_schedules_create_disable_delete(server, admin_client):
 
     assert auditor.post(f"/schedules/{one_off.id}/delete").status == 403
     assert admin_client.post(f"/schedules/{one_off.id}/delete", csrf=False).status == 403
-    assert admin_client.post(f"/schedules/{one_off.id}/delete").status == 303
+    assert admin_client.post(f"/schedules/{one_off.id}/delete", {"confirmed": "1"}).status == 303
     assert [s.name for s in Schedule.select()] == ["每周提醒"]
     assert (last_audit().action, last_audit().target) == ("schedule.delete", "schedule:一次<script>")
     assert admin_client.post("/schedules/9999/delete").status == 303  # back with the error, nothing changed

@@ -91,7 +91,10 @@ def test_delete_asks_first_and_auditors_cannot_edit(server, admin_client, weekly
     assert auditor.sign_in("audrey").status == 303
     assert auditor.get(f"/schedules/{weekly.id}/edit").status == 403
     assert auditor.post(f"/schedules/{weekly.id}", {**BASE, "name": "x", "repeat": "daily", "time": "01:00"}).status == 403
-    assert admin_client.post(f"/schedules/{weekly.id}/delete").status == 303
+    asked = admin_client.post(f"/schedules/{weekly.id}/delete")  # a POST not through the question is asked too
+    assert asked.status == 200 and "确定删除定时任务“每周提醒”" in asked.text and Schedule.select().count() == 1
+    assert 'name="confirmed" value="1"' in ask
+    assert admin_client.post(f"/schedules/{weekly.id}/delete", {"confirmed": "1"}).status == 303
     assert Schedule.select().count() == 0
 
 

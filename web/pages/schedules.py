@@ -17,6 +17,7 @@ from appliance.services import schedules, templates
 from appliance.services.models import Topic
 from appliance.sms.models import CATEGORIES
 from web.pages import page, respond
+from web.pages.confirm import ask_first
 
 FIELDS = ("name", "group", "topic", "numbers", "template", "text", "category", "window", "expires_at",
           "department", "repeat", "date", "time", "monthday", "cron", "run_at")
@@ -212,17 +213,26 @@ def schedule_enable(ctx, schedule_id):
     ctx.redirect("/schedules", "ok", ctx._("Saved."))
 
 
+DELETE_QUESTION = N_('Delete the schedule "{name}"? Nothing more will be sent by it; messages it has already queued stay.')
+
+
+def delete_question(ctx, schedule):
+    return ctx._(DELETE_QUESTION).format(name=schedule.name)
+
+
 @page("/schedules/{schedule_id:int}/delete", "campaigns")
 def schedule_delete_confirm(ctx, schedule_id):
     """Deleting asks first, naming the schedule and when it would have run."""
     schedule = schedules.get(schedule_id)
     row = next(s for s in schedules.listing() if s["id"] == schedule.id)
     return ctx.render("schedule_delete", title=ctx._("Delete schedule"), s=row, when=when_words(ctx, row),
-                      target=target_words(ctx, row["target"]))
+                      target=target_words(ctx, row["target"]), question=delete_question(ctx, schedule))
 
 
 @page("/schedules/{schedule_id:int}/delete", "campaigns", method="POST")
 def schedule_delete(ctx, schedule_id):
+    # A POST that did not come through the question (a stale form, a script) is asked too.
+    ask_first(ctx, delete_question(ctx, schedules.get(schedule_id)), ctx._("Delete schedule"), "/schedules")
     with write_transaction():
         schedule = schedules.get(schedule_id)
         schedule.delete_instance()
