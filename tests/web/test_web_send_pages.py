@@ -115,3 +115,13 @@ def test_cancelling_a_message_asks_first(admin_client):
     assert Message.get_by_id(message.id).state == "queued"
     assert admin_client.post(f"/history/{message.id}/cancel", {"confirmed": "1"}).status == 303
     assert Message.get_by_id(message.id).state == "cancelled"
+
+
+def test_a_template_to_numbers_the_box_does_not_know_greets_them_as_customer(admin_client):
+    Customer.create(name="林一", gender="F", mobile="13800138001")
+    admin_client.page("/send")
+    form = {"mode": "single", "to": "13800138001, 13800138009", "template": "birthday", "category": "marketing"}
+    assert admin_client.post("/send", form).status == 200  # the confirmation
+    assert admin_client.post("/send", {**form, "confirmed": "1"}).status == 303
+    texts = {m.to_number: m.text for m in Message.select()}
+    assert "林女士" in texts["+8613800138001"] and "客户" in texts["+8613800138009"]

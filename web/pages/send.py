@@ -15,7 +15,7 @@ from appliance import clock, phones
 from appliance.errors import InputError
 from appliance.models import ContactGroup, Customer, audit
 from appliance.privacy import mask_mobile  # the audit log never holds a full mobile
-from appliance.services import phrases
+from appliance.services import phrases, templates
 from appliance.sms.models import CATEGORIES
 from web import template_fields
 from web.api import json_response
@@ -33,11 +33,7 @@ def domain():
 
 
 def template_choices():
-    try:
-        from appliance.services import templates
-        return [(t["key"], t["title"] or t["key"]) for t in templates.listing()]
-    except ImportError:
-        return []
+    return [(t["key"], t["title"] or t["key"]) for t in templates.listing()]
 
 
 def parse_numbers(text):
@@ -67,7 +63,10 @@ def recipients_of(ctx):
     by_mobile = {c.mobile: c for c in Customer.select().where(Customer.mobile.in_(parse_numbers(ctx.form("to"))))}
     for number in parse_numbers(ctx.form("to")):
         customer = by_mobile.get(number)
-        variables = {"name": customer.name, "salutation": customer.salutation} if customer else {}
+        # A number the box does not know is greeted as "customer" (客户), so a template still renders.
+        unknown = templates.word("generic", "customer")
+        variables = ({"name": customer.name, "salutation": customer.salutation} if customer
+                     else {"name": unknown, "salutation": unknown})
         recipients.append(groups.Recipient(number, customer.language if customer else "zh",
                                            customer_id=customer.id if customer else None, variables=variables))
     return recipients, None
