@@ -29,7 +29,8 @@ def conversation(client, message_id):
 
 def test_a_conversation_shows_their_messages_and_our_replies_in_order(admin_client):
     first = InboundMessage.create(from_number="+8613800138000", text="保单何时到期？", received_at=at(0))
-    Message.create(to_number="+8613800138000", text="2027年1月1日到期。", created_at=at(5), state="delivered")
+    Message.create(to_number="+8613800138000", text="2027年1月1日到期。", created_at=at(5), state="delivered",
+                   source="inbox", created_by="root")
     InboundMessage.create(from_number="+8613900139000", text="别人的短信", received_at=at(6))
     Message.create(to_number="+8613900139000", text="给别人的回复", created_at=at(7))
     last = InboundMessage.create(from_number="+8613800138000", text="谢谢", received_at=at(9))
@@ -37,7 +38,7 @@ def test_a_conversation_shows_their_messages_and_our_replies_in_order(admin_clie
     assert conversation(admin_client, first.id) == conversation(admin_client, last.id) == [
         ("in", "保单何时到期？"), ("out", "2027年1月1日到期。"), ("in", "谢谢")]
     page = admin_client.page(f"/inbox/{last.id}").text
-    assert "已送达" in page and "<h1>对话</h1>" in page
+    assert "已送达" in page and "<h1>对话</h1>" in page and "· root" in page
 
 
 def test_a_message_that_opened_a_ticket_links_to_it(admin_client):
@@ -94,15 +95,19 @@ def test_the_message_history_as_csv_with_the_pages_filters_masked_for_auditors(s
     for i in range(5):
         Message.create(to_number=f"+861390013900{i}", text=f"通知{i}", created_at=at(i), created_by="root",
                        state="delivered" if i % 2 else "failed")
+    Message.create(to_number="+8613900139009", text="自动", created_at=at(1), source="autoreply",
+                   created_by="autoreply", state="failed")
     rows = rows_of(admin_client.get("/history.csv?state=failed"))
     assert rows[0][:6] == ["编号", "创建时间", "收件人", "内容", "条数", "状态"]
+    assert rows.pop(1)[7] == "自动回复" and rows[1][7] == "root"  # what made it, never a raw code
     assert [(r[3], r[5]) for r in rows[1:]] == [("通知4", "失败"), ("通知2", "失败"), ("通知0", "失败")]
     assert rows[1][2] == "+8613900139004"
-    assert 'href="/history.csv?state=failed' in admin_client.page("/history?state=failed").text
+    page = admin_client.page("/history?state=failed").text
+    assert 'href="/history.csv?state=failed' in page and "自动回复" in page and "autoreply" not in page
     make_user("audrey", "auditor")
     auditor = Client(server)
     auditor.sign_in("audrey")
     masked = rows_of(auditor.get("/history.csv"))
-    assert len(masked) == 6 and all("13900139" not in r[2] for r in masked[1:])
+    assert len(masked) == 7 and all("13900139" not in r[2] for r in masked[1:])
     assert auditor.get("/inbox.csv").status == 403  # auditors do not read the inbox
     assert admin_client.get("/history.csv?since=yesterday").status == 400

@@ -21,11 +21,25 @@ from appliance.sms.models import (
     MessagePart,
 )
 from appliance.tickets.models import Ticket
-from web.pages import page, page_url
+from web.pages import N_, page, page_url
 from web.pages.confirm import ask_first
 from web.pages.customers import ticket_href
 
 CONVERSATION_LIMIT = 50  # the latest messages each way on a conversation's page
+# What queued a message nobody typed (Message.source), in the page's language.
+SOURCE_LABELS = {"cli": N_("Command line"), "web": N_("Admin page"), "api": N_("Core system (API)"),
+                 "ivr": N_("Phone menu (IVR)"), "tickets": N_("Tickets"), "inbox": N_("Inbox"),
+                 "schedule": N_("Scheduled send"), "notices": N_("Automatic notice"),
+                 "notice": N_("Automatic notice"), "campaign": N_("Bulk send campaign"),
+                 "autoreply": N_("Automatic reply"), "demo": N_("Demo"), "bench": N_("Benchmark")}
+AUTOMATIC_ACTORS = ("", "system", "autoreply")  # created_by values that name no person or token
+
+
+def made_by(ctx, source, created_by):
+    """Who queued a message: the person or API token, else what did, never a raw code."""
+    if created_by not in AUTOMATIC_ACTORS:
+        return created_by
+    return ctx._(SOURCE_LABELS.get((source or "").split(":")[0], N_("The box itself")))
 
 INBOX_VIEWS = ("new", "handled", "all")
 
@@ -75,7 +89,8 @@ def inbox_message(ctx, message_id):
     entries = conversation(message.from_number)
     tickets = opened_tickets((m.id, m.route) for direction, _, m in entries if direction == "in")
     return ctx.render("inbox_message", title=ctx._("Conversation"), m=message, customer=customer,
-                      entries=entries, tickets=tickets, ticket_href=ticket_href)
+                      entries=entries, tickets=tickets, ticket_href=ticket_href,
+                      made_by=lambda m: made_by(ctx, m.source, m.created_by))
 
 
 def conversation(number, limit=CONVERSATION_LIMIT):
@@ -147,6 +162,7 @@ def history_page(ctx):
     rows = [history.as_dict(m, mask=ctx.masks("mobile")) for m in listed.rows]
     return ctx.render("history", title=ctx._("Message history"), rows=rows, filters=filters, error=error,
                       states=MESSAGE_STATES, categories=CATEGORIES, csv_url=page_url("/history.csv", **filters),
+                      made_by=lambda m: made_by(ctx, m["source"], m["created_by"]),
                       next_url=page_url("/history", **filters, before=listed.next_before)
                       if listed.next_before else None)
 

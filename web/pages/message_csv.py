@@ -9,7 +9,13 @@ import io
 from appliance.errors import InputError
 from appliance.sms import history, inbox
 from web.pages import N_, page, respond
-from web.pages.inbox import HISTORY_FILTERS, INBOX_VIEWS, customer_names, opened_tickets
+from web.pages.inbox import (
+    HISTORY_FILTERS,
+    INBOX_VIEWS,
+    customer_names,
+    made_by,
+    opened_tickets,
+)
 
 CHUNK = 1000
 INBOX_COLUMNS = (N_("Number"), N_("Received"), N_("From"), N_("Customer"), N_("Text"), N_("State"),
@@ -64,7 +70,7 @@ def history_csv(ctx):
     for m in every_page(lambda before: history.listing(**filters, before=before, limit=CHUNK)):
         d = history.as_dict(m, mask=mask)
         rows.append([d["id"], ctx.when(d["created_at"], "%Y-%m-%d %H:%M:%S"), d["to_number"], d["text"],
-                     d["part_count"], ctx._(d["state"]), ctx._(d["category"]), d["created_by"] or d["source"],
+                     d["part_count"], ctx._(d["state"]), ctx._(d["category"]), made_by(ctx, d["source"], d["created_by"]),
                      d["failure_reason"]])
     return csv_response(ctx, HISTORY_COLUMNS, rows, "messages.csv")
 

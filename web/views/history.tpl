@@ -30,7 +30,7 @@
     <td>{{m['text'] if len(m['text']) <= 60 else m['text'][:60] + '…'}}</td>
     <td class="num">{{m['part_count']}}</td>
     <td><span class="state {{m['state']}}">{{_(m['state'])}}</span></td>
-    <td class="muted">{{m['created_by'] or m['source']}}</td>
+    <td class="muted">{{made_by(m)}}</td>
   </tr>
   % end
   % if not rows:

@@ -12,8 +12,8 @@
       <span class="meta">{{ctx.when(at, '%Y-%m-%d %H:%M')}} · <span class="state {{e.state}}">{{_(e.state)}}</span>
       % if direction == 'in' and e.handled_by:
        · {{_('by')}} {{e.handled_by}}
-      % elif direction == 'out' and e.created_by:
-       · {{e.created_by}}
+      % elif direction == 'out':
+       · {{made_by(e)}}
       % end
       % if direction == 'in' and e.id in tickets:
        · <a href="{{ticket_href(tickets[e.id])}}" class="ticket-link">{{_('Ticket {number}').format(number=tickets[e.id].number)}}</a>
