@@ -38,7 +38,8 @@ def parse_when(text, field):
     try:
         return clock.parse(text)
     except ValueError:
-        raise InputError(f"{field}: {text!r} is not a date and time (YYYY-MM-DD HH:MM)", field=field) from None
+        raise InputError.of(N_("{field}: {text!r} is not a date and time (YYYY-MM-DD HH:MM)"), field=field,
+                            text=text) from None
 
 
 def timing(form):
