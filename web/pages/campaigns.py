@@ -1,6 +1,7 @@
 """SMS campaigns: the list with progress bars (from the domain's campaign report)
 and each campaign's pause, resume and cancel (cancel asks first). A new bulk send
 starts on the send page (web/pages/send.py), which confirms before queuing."""
+from appliance.db import write_transaction
 from appliance.errors import NotFound
 from appliance.services import campaigns
 from appliance.services.models import Campaign
@@ -52,8 +53,9 @@ def campaign_cancel_confirm(ctx, campaign_id):
 
 @page("/campaigns/{campaign_id:int}/cancel", "campaigns", method="POST")
 def campaign_cancel(ctx, campaign_id):
-    withdrawn = campaigns.cancel(campaign_id, actor=ctx.user.username)
-    ctx.audit("campaign.cancel", f"campaign:{campaign_id}", f"{withdrawn} message(s) withdrawn")
+    with write_transaction():  # the audit entry commits with the change
+        withdrawn = campaigns.cancel(campaign_id, actor=ctx.user.username)
+        ctx.audit("campaign.cancel", f"campaign:{campaign_id}", f"{withdrawn} message(s) withdrawn")
     ctx.redirect("/campaigns", "ok", ctx._("Campaign cancelled: {n} message(s) not sent.").format(n=withdrawn))
 
 
@@ -61,9 +63,11 @@ def campaign_cancel(ctx, campaign_id):
 def campaign_action(ctx, campaign_id, action):
     if action not in ACTIONS:
         raise NotFound(f"action: no action {action}", field="action")
-    changed = campaigns.pause(campaign_id) if action == "pause" else campaigns.resume(ctx.config, campaign_id)
+    with write_transaction():  # the audit entry commits with the change
+        changed = campaigns.pause(campaign_id) if action == "pause" else campaigns.resume(ctx.config, campaign_id)
+        if changed:
+            ctx.audit(f"campaign.{action}", f"campaign:{campaign_id}", f"{changed} message(s)")
     if not changed:
         ctx.redirect("/campaigns", "error", ctx._("Nothing to do: no message of this campaign is waiting."))
-    ctx.audit(f"campaign.{action}", f"campaign:{campaign_id}", f"{changed} message(s)")
     done = N_("Paused: {n} message(s) held.") if action == "pause" else N_("Resumed: {n} message(s) will be sent.")
     ctx.redirect("/campaigns", "ok", ctx._(done).format(n=changed))
