@@ -207,7 +207,7 @@ def test_send_an_sms_survey_then_filter_and_export(chromium, server, web_db, wid
     pick(d, "filter-until", today)
     loaded_after(d, d.find_element(By.ID, "filter").click)
     assert len(d.find_elements(By.CSS_SELECTOR, "[data-survey]")) == 1 and fits(d)
-    d.save_screenshot(str(SHOTS / f"surveys-{width}x{height}.png"))
+    d.save_screenshot(str(SHOTS / f"surveys-filtered-{width}x{height}.png"))
     rows = list(csv.reader(io.StringIO(fetch_text(d, d.find_element(By.ID, "surveys-csv").get_attribute("href"))
                                        .lstrip("\ufeff"))))
     assert rows[1][:4] == ["柜面回访", "您对柜面服务满意吗？", "3", "0"]
