@@ -162,20 +162,25 @@ def run_demo(args, base_config):
         if failed is not None:
             return _fail(f"{failed.name} did not start ({failed.reason()})")
         print_banner(demo, [c.name for c in children])
-        deadline = time.monotonic() + args.duration if args.duration else None
-        while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
-            serve_restarts(data_dir, children)
-            died = next((c for c in children if c.proc.poll() is not None), None)
-            if died is not None:
-                code = _fail(f"{died.name} stopped ({died.reason()})")
-                break
-            stop.wait(0.5)
+        code = supervise(data_dir, children, stop, time.monotonic() + args.duration if args.duration else None)
     finally:
         stop_children(children)
         if not keep:
             shutil.rmtree(data_dir, ignore_errors=True)
     print("demo stopped", flush=True)
     return code
+
+
+def supervise(data_dir, children, stop, deadline=None):
+    """The demo's loop: restarts what the settings page asks for, and ends on `stop`, at
+    the deadline (0) or when a child dies (1, naming it)."""
+    while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+        serve_restarts(data_dir, children)
+        died = next((c for c in children if c.proc.poll() is not None), None)
+        if died is not None:
+            return _fail(f"{died.name} stopped ({died.reason()})")
+        stop.wait(0.5)
+    return 0
 
 
 def serve_restarts(data_dir, children):

@@ -1,6 +1,6 @@
 """Headless Chromium on the settings page at 1366×900 and 390×844, in the demo's setup: a
 real services daemon started and supervised by the demo's own code (appliance.demo.Child,
-serve_restarts in a thread, as `appliance demo`'s loop runs it). The admin changes the
+supervise() in a thread: `appliance demo`'s own loop). The admin changes the
 notice run's time, saves, presses "apply now", and sees on the same page, without a
 reload, when the daemon came back; the daemon is a new process reading the new value."""
 import threading
@@ -13,7 +13,7 @@ from test_web_settings_apply import data_dir, start_daemon
 from web_support import PASSWORD, make_user
 
 from appliance.config import load_config
-from appliance.demo import serve_restarts, stop_children
+from appliance.demo import stop_children, supervise
 
 pytestmark = [pytest.mark.browser]
 webdriver = pytest.importorskip("selenium.webdriver")
@@ -43,15 +43,11 @@ def chromium(tmp_path_factory):
 
 @pytest.fixture
 def supervised(config_path):  # noqa: F811
-    """The services daemon under the demo's supervisor loop; yields the children list."""
+    """The services daemon under the demo's own supervisor loop; yields the children list."""
     children = [start_daemon(config_path)]
     stop = threading.Event()
 
-    def loop():
-        while not stop.is_set():
-            serve_restarts(data_dir(config_path), children)
-            stop.wait(0.2)
-    thread = threading.Thread(target=loop, daemon=True)
+    thread = threading.Thread(target=supervise, args=(data_dir(config_path), children, stop), daemon=True)
     thread.start()
     yield children
     stop.set()
