@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 from web_support import PASSWORD, make_user
 
+from appliance import clock
 from appliance.models import Customer
 from appliance.sms.models import InboundMessage, Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
     pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
@@ -95,7 +96,7 @@ def test_add_find_and_open_a_customer_then_their_conversation(chromium, server, 
     assert "1949" in d.find_element(By.ID, "customer-form").text and fits(d)
 
     customer = Customer.get(Customer.name == "王芳")
-    then = datetime.datetime.now() - datetime.timedelta(hours=1)
+    then = clock.now() - datetime.timedelta(hours=1)
     InboundMessage.create(from_number=customer.mobile, text="保单何时到期？", customer=customer, received_at=then)
     Message.create(to_number=customer.mobile, text="2027年1月1日到期。", created_at=then + datetime.timedelta(minutes=3))
     d.refresh()
