@@ -59,7 +59,7 @@ def test_the_picker_writes_the_cron_and_reads_it_back(admin_client, weekly):
     assert '<option value="once" selected>' in edit and 'value="2030-05-04"' in edit and 'value="10:15"' in edit
     assert post_edit(admin_client, weekly, **{**form, "repeat": "advanced", "cron": "*/10 8-17 * * 1-5"}).status == 303
     assert Schedule.get_by_id(weekly.id).cron == "*/10 8-17 * * 1-5"
-    assert "高级（cron）：*/10 8-17 * * 1-5" in admin_client.page("/schedules").text
+    assert "高级（定时表达式）：*/10 8-17 * * 1-5" in admin_client.page("/schedules").text
     assert '<option value="advanced" selected>' in admin_client.page(f"/schedules/{weekly.id}/edit").text
 
 
