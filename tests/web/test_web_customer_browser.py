@@ -4,6 +4,7 @@ of their mobile, open their page; open a sender's conversation in the inbox and 
 delete a message. Nothing wider than the window. Screenshots in tests/screenshots/.
 Skipped, saying why, without Chromium."""
 import datetime
+import io
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from appliance.sms.models import InboundMessage, Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 webdriver = pytest.importorskip("selenium.webdriver")
+Image = pytest.importorskip("PIL.Image")
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -53,8 +55,10 @@ def fits(d):
 
 
 def shot(d, name, size):
+    """The viewport as a 64-colour PNG, as test_web_screenshots.py saves them (small in git)."""
     SHOTS.mkdir(exist_ok=True)
-    d.save_screenshot(str(SHOTS / f"{name}-{size}.png"))
+    image = Image.open(io.BytesIO(d.get_screenshot_as_png())).convert("RGB")
+    image.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(SHOTS / f"{name}-{size}.png", optimize=True)
 
 
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
