@@ -57,10 +57,12 @@ def token_create(ctx):
     return users_page(ctx, new_token=(ctx.form("name"), secret))
 
 
+REVOKE_QUESTION = N_("Revoke the API token “{name}”? Systems that use it are refused from this moment; this cannot be undone.")  # noqa: E501  (one literal: the catalogue's msgid)
+
+
 @page("/tokens/revoke", "users", method="POST")
 def token_revoke(ctx):
-    ask_first(ctx, ctx._("Revoke the API token “{name}”? Systems that use it are refused from this moment; "
-                         "this cannot be undone.").format(name=ctx.form("name")), ctx._("Revoke"), "/users")
+    ask_first(ctx, ctx._(REVOKE_QUESTION).format(name=ctx.form("name")), ctx._("Revoke"), "/users")
     tokens.revoke_token(ctx.form("name"), actor=ctx.user.username, source=ctx.source)
     ctx.redirect("/users", "ok", ctx._("Token revoked."))
 

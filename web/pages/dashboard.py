@@ -17,9 +17,10 @@ from appliance.models import Staff
 from appliance.plugins import plugins
 from appliance.sms import models as messages
 from appliance.sms.models import InboundMessage, Message
-from web.pages import page
+from web.pages import N_, page
 from web.pages.settings import RESTART_LABELS
 
+POLICY_LOCKOUT = N_("IVR lockout: {n} policy(ies) locked after failed phone verifications (alert tickets in Tickets).")
 AMI_TIMEOUT = 1.0  # seconds: the dashboard asks on every refresh; a local refusal is instant
 
 QUEUE_CAP = 10000  # beyond this the dashboard says "10000+" instead of counting on
@@ -98,8 +99,7 @@ def lockout_alarms(ctx, now=None):
     found = []
     policies = PolicyLockout.select().where(PolicyLockout.locked_until > now).count()
     if policies:
-        found.append(ctx._("IVR lockout: {n} policy(ies) locked after failed phone verifications "
-                           "(alert tickets in Tickets).").format(n=policies))
+        found.append(ctx._(POLICY_LOCKOUT).format(n=policies))
     staff = Staff.select().where(Staff.pin_locked_until > now).count()
     if staff:
         found.append(ctx._("IVR lockout: {n} staff PIN(s) locked after wrong PINs.").format(n=staff))

@@ -176,15 +176,16 @@ def ivr_child_add(ctx, node_id):
     ctx.redirect(f"/ivr/{parent.id}", "ok", ctx._("Menu entry added."))
 
 
+DELETE_QUESTION = N_("Delete the menu entry “{title}” (key {digit}) and its {n} sub-entries? Callers no longer hear it from this moment.")  # noqa: E501  (one literal: the catalogue's msgid)
+
+
 @page("/ivr/{node_id:int}/delete", "ivr", method="POST")
 def ivr_node_delete(ctx, node_id):
     node = node_or_404(node_id)
     if node.parent_id is None:
         raise InputError("node: the root menu cannot be deleted", field="node")
     below = MenuNode.select().where(MenuNode.parent == node.id).count()
-    ask_first(ctx, ctx._("Delete the menu entry “{title}” (key {digit}) and its {n} sub-entries? "
-                         "Callers no longer hear it from this moment.").format(title=node.title, digit=node.digit,
-                                                                               n=below),
+    ask_first(ctx, ctx._(DELETE_QUESTION).format(title=node.title, digit=node.digit, n=below),
               ctx._("Delete"), f"/ivr/{node.id}")
     with write_transaction():
         node.delete_instance(recursive=True)

@@ -10,6 +10,7 @@ from appliance.services.models import OPTOUT_KINDS, OptOut
 from web.pages import N_, keyset_page, page, page_url
 from web.pages.confirm import ask_first
 
+REMOVE_QUESTION = N_("Remove {number} from the list “{kind}”? Messages it kept away may reach this number again.")
 KIND_LABELS = {"optout": N_("opted out (no marketing)"), "dnd": N_("do not disturb (service notices only)")}
 
 
@@ -31,9 +32,8 @@ def optouts_page(ctx):
 def optout_change(ctx):
     number, kind = phones.normalize(ctx.form("number"), "number"), ctx.form("kind")
     if ctx.form("action") == "remove":
-        ask_first(ctx, ctx._("Remove {number} from the list “{kind}”? Messages it kept away may reach "
-                             "this number again.").format(number=ctx.mobile(number),
-                                                         kind=ctx._(KIND_LABELS.get(kind, kind))),
+        shown_kind = ctx._(KIND_LABELS.get(kind, kind))
+        ask_first(ctx, ctx._(REMOVE_QUESTION).format(number=ctx.mobile(number), kind=shown_kind),
                   ctx._("Remove"), page_url("/optouts", kind=kind))
     with write_transaction():
         if ctx.form("action") == "remove":

@@ -107,12 +107,14 @@ def prompt_upload(ctx, name, lang):
                  .format(seconds=f"{seconds:.1f}"))
 
 
+RESTORE_QUESTION = N_("Restore the default prompt “{name}” ({lang})? The replacement is deleted and calls hear the default from this moment.")  # noqa: E501  (one literal: the catalogue's msgid)
+
+
 @page("/prompts/{name}/{lang}/restore", "ivr", method="POST")
 def prompt_restore(ctx, name, lang):
     prompt_files.check_name(name, "name")
     prompt_files.check_language(lang, "lang")
-    ask_first(ctx, ctx._("Restore the default prompt “{name}” ({lang})? The replacement is deleted and "
-                         "calls hear the default from this moment.").format(name=name, lang=lang),
+    ask_first(ctx, ctx._(RESTORE_QUESTION).format(name=name, lang=lang),
               ctx._("Restore the default"), f"/prompts/{name}")
     if not prompt_files.restore_default(ctx.config, name, lang):
         ctx.redirect(f"/prompts/{name}", "ok", ctx._("This prompt had no replacement."))
