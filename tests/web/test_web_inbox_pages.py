@@ -100,6 +100,7 @@ def test_the_message_history_as_csv_with_the_pages_filters_masked_for_auditors(s
     rows = rows_of(admin_client.get("/history.csv?state=failed"))
     assert rows[0][:6] == ["编号", "创建时间", "收件人", "内容", "条数", "状态"]
     assert rows.pop(1)[7] == "自动回复" and rows[1][7] == "root"  # what made it, never a raw code
+    assert rows_of(admin_client.get("/history.csv?state=queued")) == [rows[0]]  # none: the header alone
     assert [(r[3], r[5]) for r in rows[1:]] == [("通知4", "失败"), ("通知2", "失败"), ("通知0", "失败")]
     assert rows[1][2] == "+8613900139004"
     page = admin_client.page("/history?state=failed").text

@@ -1,6 +1,6 @@
 """The inbox and the message history as CSV downloads: the rows the page's filters
-show, every page of them (read through the listings' keyset paging, a chunk at a
-time), numbers masked as on the page, states and headers in the page's language,
+show, every page of them (read through the listings' keyset paging and sent a chunk
+at a time), numbers masked as on the page, states and headers in the page's language,
 with a BOM so that Excel in China opens the UTF-8 file with its Chinese intact.
 """
 import csv
@@ -24,25 +24,37 @@ HISTORY_COLUMNS = (N_("Number"), N_("Created"), N_("To"), N_("Text"), N_("Parts"
                    N_("By"), N_("Failure reason"))
 
 
-def every_page(read):
-    """Every row of a listing: read(before) gives one Page, newest first."""
-    before = None
-    while True:
-        listed = read(before)
-        yield from listed.rows
-        if listed.next_before is None:
-            return
-        before = listed.next_before
+def pages(read):
+    """Every page of a listing, a chunk at a time: read(before) gives one Page, newest
+    first. The first is read at once, so a bad filter is refused (400) before the
+    download starts; the others as the file is sent."""
+    listed = read(None)
+
+    def rest(listed):
+        while True:
+            yield listed.rows
+            if listed.next_before is None:
+                return
+            listed = read(listed.next_before)
+    return rest(listed)
 
 
-def csv_response(ctx, columns, rows, filename):
-    out = io.StringIO()
-    out.write("\ufeff")  # the BOM (see the module docstring)
-    writer = csv.writer(out)
-    writer.writerow([ctx._(c) for c in columns])
-    writer.writerows(rows)
-    return respond(out.getvalue(), headers={"Content-Type": "text/csv; charset=utf-8",
-                                            "Content-Disposition": f'attachment; filename="{filename}"'})
+def csv_response(ctx, columns, chunks, filename):
+    """The CSV sent as it is written, a chunk of rows at a time (a year of messages
+    is a million rows: never all of them in memory at once)."""
+    def lines():
+        out = io.StringIO()
+        writer = csv.writer(out)
+        out.write("\ufeff")  # the BOM (see the module docstring)
+        writer.writerow([ctx._(c) for c in columns])
+        for rows in chunks:
+            writer.writerows(rows)
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+        yield out.getvalue()
+    return respond(lines(), headers={"Content-Type": "text/csv; charset=utf-8",
+                                     "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @page("/inbox.csv", "inbox")
@@ -50,27 +62,26 @@ def inbox_csv(ctx):
     view = ctx.query("view") or "new"
     if view not in INBOX_VIEWS:
         raise InputError("view: unknown", field="view")
-    messages = list(every_page(lambda before: inbox.listing(state=view, before=before, limit=CHUNK)))
-    names = customer_names(m.customer_id for m in messages)
-    tickets = opened_tickets((m.id, getattr(m, "route", None)) for m in messages)
-    rows = []
-    for m in messages:
-        ticket = tickets.get(m.id)
-        rows.append([m.id, ctx.when(m.received_at, "%Y-%m-%d %H:%M:%S"), ctx.mobile(m.from_number),
-                     names.get(m.customer_id, ""), m.text, ctx._(m.state), m.handled_by,
-                     ticket.number if ticket else ""])
-    return csv_response(ctx, INBOX_COLUMNS, rows, f"inbox-{view}.csv")
+
+    def rows(messages):
+        names = customer_names(m.customer_id for m in messages)
+        tickets = opened_tickets((m.id, getattr(m, "route", None)) for m in messages)
+        return [[m.id, ctx.when(m.received_at, "%Y-%m-%d %H:%M:%S"), ctx.mobile(m.from_number),
+                 names.get(m.customer_id, ""), m.text, ctx._(m.state), m.handled_by,
+                 tickets[m.id].number if m.id in tickets else ""] for m in messages]
+    chunks = pages(lambda before: inbox.listing(state=view, before=before, limit=CHUNK))
+    return csv_response(ctx, INBOX_COLUMNS, (rows(c) for c in chunks), f"inbox-{view}.csv")
 
 
 @page("/history.csv", "view")
 def history_csv(ctx):
     filters = {k: ctx.query(k) for k in HISTORY_FILTERS}
     mask = ctx.masks("mobile")
-    rows = []
-    for m in every_page(lambda before: history.listing(**filters, before=before, limit=CHUNK)):
-        d = history.as_dict(m, mask=mask)
-        rows.append([d["id"], ctx.when(d["created_at"], "%Y-%m-%d %H:%M:%S"), d["to_number"], d["text"],
-                     d["part_count"], ctx._(d["state"]), ctx._(d["category"]), made_by(ctx, d["source"], d["created_by"]),
-                     d["failure_reason"]])
-    return csv_response(ctx, HISTORY_COLUMNS, rows, "messages.csv")
 
+    def row(m):
+        d = history.as_dict(m, mask=mask)
+        return [d["id"], ctx.when(d["created_at"], "%Y-%m-%d %H:%M:%S"), d["to_number"], d["text"],
+                d["part_count"], ctx._(d["state"]), ctx._(d["category"]), made_by(ctx, d["source"], d["created_by"]),
+                d["failure_reason"]]
+    chunks = pages(lambda before: history.listing(**filters, before=before, limit=CHUNK))
+    return csv_response(ctx, HISTORY_COLUMNS, ([row(m) for m in c] for c in chunks), "messages.csv")
