@@ -10,7 +10,7 @@
     <span class="key">{{n['digit']}}</span>
     % end
     <a href="/ivr/{{n['id']}}">{{n['title'] or n['name']}}</a>
-    <span class="muted">{{n['name']}} · {{action_word(n['action'])}}{{(' ' + n['transfer_number']) if n['action'] == 'transfer' else ''}} · “{{prompt_text(n['prompt'])}}”</span>
+    <span class="muted">{{action_word(n['action'])}}{{(' ' + n['transfer_number']) if n['action'] == 'transfer' else ''}} · “{{prompt_text(n['prompt'])}}”</span>
     % if not n['enabled']:
     <span class="state failed">{{_('disabled')}}</span>
     % end
