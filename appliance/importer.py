@@ -32,7 +32,7 @@ from openpyxl.utils import get_column_letter
 
 from appliance import clock, phones
 from appliance.db import Busy, database, is_busy, retrying, write_transaction
-from appliance.errors import InputError
+from appliance.errors import InputError, N_
 from appliance.models import (Claim, Customer, CustomerPhone, ImportJob, ImportRow, Payment, Policy, Product, Staff,
                               audit, phone_numbers_of)
 
@@ -55,6 +55,10 @@ class RowError:
     column: str     # spreadsheet letter, '' for the whole row
     header: str
     message: str
+    # The message for the pages to say in their language (appliance.errors.N_): the
+    # msgid and its values, {field} being the file's column header.
+    msgid: str = ""
+    values: dict = None
 
     def __str__(self):
         where = f"line {self.line}" + (f", column {self.column} ({self.header})" if self.column else "")
@@ -291,7 +295,7 @@ def convert(f, value):
     text = _text(value)
     if not text:
         if f.required:
-            raise ValueError("empty")
+            raise _bad(N_("empty"))
         return None
     if f.kind == "phone":
         if re.fullmatch(r"\d{5,}\.0+", text):  # a number cell saved as text: 13800138000.0
@@ -305,18 +309,18 @@ def convert(f, value):
                 return datetime.datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
-        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
+        raise _bad(N_("'{text}' is not a date (YYYY-MM-DD)"), text=text)
     if f.kind == "decimal":
         try:
             amount = Decimal(text.replace(",", "").replace("¥", "").replace("元", ""))
         except InvalidOperation:
-            raise ValueError(f"{text!r} is not an amount") from None
+            raise _bad(N_("'{text}' is not an amount"), text=text) from None
         if not amount.is_finite():  # 'NaN', 'Infinity'
-            raise ValueError(f"{text!r} is not an amount")
+            raise _bad(N_("'{text}' is not an amount"), text=text)
         if amount >= MAX_AMOUNT:
-            raise ValueError(f"{text!r} is too large (at most {MAX_AMOUNT - Decimal('0.01')})")
+            raise _bad(N_("'{text}' is too large (at most {limit})"), text=text, limit=str(MAX_AMOUNT - Decimal("0.01")))
         if amount < 0:
-            raise ValueError(f"{text!r} is negative")
+            raise _bad(N_("'{text}' is negative"), text=text)
         return amount
     if f.kind == "choice":
         return CHOICES.get(f.name, {}).get(text, text)
@@ -324,6 +328,13 @@ def convert(f, value):
 
 
 # --- writing rows ------------------------------------------------------------------
+
+def _bad(msgid, **values):
+    """A ValueError for a bad cell, carrying its msgid for the pages (RowError)."""
+    exc = ValueError(msgid.format(**values))
+    exc.msgid, exc.values = msgid, values
+    return exc
+
 
 class RowProblem(Exception):
     """A row that cannot be written: the field it is about and why."""
@@ -905,13 +916,14 @@ class _Run:
         self.counts["written"] = outcome["written"]
         self.tell(phase)
 
-    def error(self, line, name, message):
-        """Note a row error, naming the file's column when the field came from one."""
-        if name in self.columns:
-            index = self.columns[name]
-            self.errors.append(RowError(line, get_column_letter(index + 1), self.header[index].strip(), message))
-        else:
-            self.errors.append(RowError(line, "", name or "", message))
+    def error(self, line, name, message, exc=None, msgid=""):
+        """Note a row error, naming the file's column when the field came from one;
+        `exc` or `msgid`: the msgid the pages translate it by (see RowError)."""
+        header = self.header[self.columns[name]].strip() if name in self.columns else name or ""
+        column = get_column_letter(self.columns[name] + 1) if name in self.columns else ""
+        msgid, values = getattr(exc, "msgid", None) or msgid, dict(getattr(exc, "values", None) or {})
+        values = {key: str(value) for key, value in {**values, "field": header}.items()}
+        self.errors.append(RowError(line, column, header, message, msgid or "", values if msgid else None))
 
     def check(self, rows):
         """Convert every row without touching the database; returns (line, values)
@@ -937,10 +949,10 @@ class _Run:
             try:
                 values[name] = convert(self.fields[name], raw)
             except InputError as exc:
-                self.error(line, name, str(exc).split(": ", 1)[-1])
+                self.error(line, name, str(exc).split(": ", 1)[-1], exc)
                 continue
             except ValueError as exc:
-                self.error(line, name, str(exc))
+                self.error(line, name, str(exc), exc)
                 continue
             if self.fields[name].kind == "phone" and values[name] and values[name] != _text(raw):
                 self.cleaned += 1
@@ -960,7 +972,7 @@ class _Run:
             try:
                 customer.clean()  # ID number check, birth date and gender from it
             except InputError as exc:
-                self.error(line, exc.field if exc.field in self.columns else None, str(exc).split(": ", 1)[-1])
+                self.error(line, exc.field if exc.field in self.columns else None, str(exc).split(": ", 1)[-1], exc)
                 continue
             if customer.id_number:
                 values["id_number"] = customer.id_number
@@ -970,7 +982,8 @@ class _Run:
                     values["gender"] = customer.gender
                 first = owner_of_id.setdefault(customer.id_number, values["customer_no"])
                 if first != values["customer_no"]:
-                    self.error(line, "id_number", "already used by another record")
+                    self.error(line, "id_number", "already used by another record",
+                               msgid=N_("already used by another record"))
                     continue
             out.append((line, values))
             if len(self.errors) >= MAX_REPORTED:
@@ -989,7 +1002,8 @@ class _Run:
         for line, values in out:
             number = values.get("id_number")
             if number and taken.get(number, values["customer_no"]) != values["customer_no"]:
-                self.error(line, "id_number", "already used by another record")
+                self.error(line, "id_number", "already used by another record",
+                           msgid=N_("already used by another record"))
             no = values["customer_no"]
             if no in known or no in seen:
                 self.updated += 1
@@ -1031,7 +1045,7 @@ class _Run:
             self.error(line, exc.field_name, str(exc))
         except InputError as exc:
             known = exc.field in self.columns
-            self.error(line, exc.field if known else None, str(exc).split(": ", 1)[-1] if known else str(exc))
+            self.error(line, exc.field if known else None, str(exc).split(": ", 1)[-1] if known else str(exc), exc)
         except peewee.IntegrityError as exc:
             self.error(line, _field_of_integrity_error(exc, self.columns), _integrity_words(exc))
 

@@ -13,7 +13,7 @@ import re
 import phonenumbers
 from phonenumbers import carrier
 
-from appliance.errors import InputError
+from appliance.errors import InputError, N_
 
 DEFAULT_REGION = "CN"
 CN_MOBILE = re.compile(r"(?:\+86|0086|86)?(1\d{10})")
@@ -26,13 +26,13 @@ def normalize(number, field="mobile", region=DEFAULT_REGION):
     if match and region == DEFAULT_REGION and _cn_mobile_prefix_valid(match.group(1)[:7]):
         return "+86" + match.group(1)
     if not text:
-        raise InputError(f"{field}: empty phone number", field=field)
+        raise InputError.of(N_("{field}: empty phone number"), field=field)
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        raise InputError(f"{field}: '{text}' is not a phone number", field=field) from None
+        raise InputError.of(N_("{field}: '{text}' is not a phone number"), field=field, text=text) from None
     if not phonenumbers.is_valid_number(parsed):
-        raise InputError(f"{field}: '{text}' is not a valid phone number", field=field)
+        raise InputError.of(N_("{field}: '{text}' is not a valid phone number"), field=field, text=text)
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -35,9 +35,10 @@ def load_catalog(lang):
 
 
 def translations(lang):
-    """A gettext translations object for `lang` (en, or unknown: the ids)."""
+    """A gettext translations object for `lang`: its catalogue, or the ids themselves.
+    en's catalogue holds only the words for codes (in_force: In force, CODE_RE)."""
     if lang not in _cache:
-        if lang != "en" and po_path(lang).exists():
+        if po_path(lang).exists():
             buffer = io.BytesIO()
             write_mo(buffer, load_catalog(lang))
             buffer.seek(0)
@@ -49,6 +50,18 @@ def translations(lang):
 
 def gettext_for(lang):
     return translations(lang if lang in LANGUAGES else "zh").gettext
+
+
+# A msgid that is a code shown through _(code) (in_force, delivered): it needs words in
+# English as well (web/locale/en/…/web.po), or the English page would show the code raw.
+CODE_RE = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def codes_without_english():
+    """The code msgids of the Chinese catalogue that the English one has no words for."""
+    english = load_catalog("en")
+    return sorted(m.id for m in load_catalog("zh") if m.id and CODE_RE.fullmatch(m.id)
+                  and not (m.id in english and english[m.id].string))
 
 
 # --- keeping the catalogue complete ------------------------------------------------------

@@ -113,10 +113,13 @@ def test_a_bad_row_in_a_job_is_listed_and_nothing_is_imported(admin_client, web_
     final = watch(admin_client, job_id)[-1]
     assert final["state"] == "failed" and final["created"] == 0
     assert final["errors"] == [{"line": 790, "column": "C", "header": "手机号码",
-                                "message": "'12345' is not a valid phone number"}]
+                                "message": "'12345' is not a valid phone number",
+                                "msgid": "{field}: '{text}' is not a valid phone number",
+                                "values": {"field": "手机号码", "text": "12345"}}]
     assert Customer.select().count() == 0  # the 788 good rows before it were rolled back
     html = admin_client.page(f"/import/jobs/{job_id}").text
     assert '<td class="num">790</td><td>C (手机号码)</td>' in html
+    assert "<td>手机号码：“12345”不是有效的电话号码</td>" in html  # the problem in Chinese
     assert 'id="import-error"' in html
     refused = AuditLog.get(AuditLog.action == "import.customers.refused")
     assert refused.target == "坏.csv" and "line 790" in refused.detail and refused.source == "127.0.0.1"

@@ -27,6 +27,7 @@ from appliance import db as dbmod
 from appliance import clock, listings, privacy, tokens, users
 from appliance.errors import InputError
 from appliance.models import WebSession, audit
+from web import words
 from web.i18n import LANGUAGE_NAMES, LANGUAGES, gettext_for
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,7 @@ class PageContext:
 
     def render(self, template, **values):
         values.setdefault("title", "")
+        values.setdefault("words", words)  # codes in words (web/words.py) for every template
         return bottle.template(template, template_lookup=[VIEWS], ctx=self, _=self._,
                                nav=self.nav_items(), flash=self.take_flash(), **values)
 

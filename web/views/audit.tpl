@@ -7,7 +7,7 @@
 <table id="audit">
   <tr><th>{{_('When')}}</th><th>{{_('Who')}}</th><th>{{_('What')}}</th><th>{{_('Target')}}</th><th>{{_('Detail')}}</th><th>{{_('From')}}</th></tr>
   % for a in rows:
-  <tr><td class="muted">{{ctx.when(a.at, '%Y-%m-%d %H:%M:%S')}}</td><td>{{a.actor}}</td><td>{{a.action}}</td><td>{{a.target}}</td><td>{{a.detail}}</td><td class="muted">{{a.source}}</td></tr>
+  <tr><td class="muted">{{ctx.when(a.at, '%Y-%m-%d %H:%M:%S')}}</td><td>{{a.actor}}</td><td>{{words.audit_action(_, a.action)}}</td><td>{{words.audit_target(_, a.target)}}</td><td>{{words.audit_detail(_, a.detail)}}</td><td class="muted">{{a.source}}</td></tr>
   % end
 </table>
 % if next_url:

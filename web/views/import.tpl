@@ -19,7 +19,11 @@
 <h2>{{_('Columns')}}</h2>
 <table>
   % for k in kinds:
-  <tr><th>{{_(k)}}</th><td>{{', '.join(f.name + ('*' if f.required else '') + (' / ' + '/'.join(f.aliases) if f.aliases else '') for f in specs[k])}}</td></tr>
+  <tr><th>{{_(k)}}</th><td>
+    % for f in specs[k]:
+    <span class="column-name"><code>{{f.name}}</code>{{'*' if f.required else ''}}{{' / ' + '/'.join(f.aliases) if f.aliases else ''}}</span>
+    % end
+  </td></tr>
   % end
 </table>
 <p class="meta">{{_('* required. Headers may be the field names or the usual Chinese column names. The whole file is imported or nothing.')}}</p>

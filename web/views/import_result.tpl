@@ -2,7 +2,7 @@
 <table id="import-errors">
   <tr><th>{{_('Line')}}</th><th>{{_('Column')}}</th><th>{{_('Problem')}}</th></tr>
   % for e in errors:
-  <tr><td class="num">{{e.line}}</td><td>{{e.column}} {{'(' + e.header + ')' if e.header else ''}}</td><td>{{e.message}}</td></tr>
+  <tr><td class="num">{{e.line}}</td><td>{{e.column}} {{'(' + e.header + ')' if e.header else ''}}</td><td>{{words.problem(_, e)}}</td></tr>
   % end
 </table>
 % end

@@ -10,11 +10,11 @@
   <tbody>
   % for row in rows:
   <tr id="prompt-{{row['name']}}">
-    <td><a href="/prompts/{{row['name']}}">{{row['name']}}</a></td>
+    <td><a href="/prompts/{{row['name']}}"><code>{{row['name']}}</code></a></td>
     % for item in row['languages']:
     <td>
       % if item['state'] != 'n/a':
-      <div>{{item['text']}}</div>
+      <div lang="{{item['code']}}">{{item['text']}}</div>
       % end
       <span class="state {{'sending' if item['state'] == 'custom' else 'failed' if item['state'] == '' else ''}}">{{_(item['state_text'])}}</span>
       % if item['url']:

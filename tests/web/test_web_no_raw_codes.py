@@ -1,0 +1,193 @@
+"""Every page, rendered with data in Chinese and in English, speaks in words: no raw
+state code (delivered, in_force, READY), no audit action code (policy.update), no
+target code (numbers:2, group:…), and no untranslated English on a Chinese page.
+A real server and database; the data made through the pages and the domain."""
+import re
+from html import unescape
+
+import pytest
+from peer_support import free_port
+from web_support import Client, make_user
+
+from appliance import db as dbmod, demo_data
+from appliance.config import Config, ensure_data_dir
+from appliance.ivr.menus import ensure_default_menu
+from appliance.ivr.tickets import open_ticket
+from appliance.models import ContactGroup, Customer, ImportJob, Policy, Staff
+from appliance.tickets.models import Ticket
+from appliance.services import campaigns, schedules
+from appliance.sms.models import InboundMessage, Message
+from appliance.sms.outbox import queue_message
+from web import i18n
+from web.app import build_app
+from web.pages import PAGES, load_page_modules
+from web.server import make_server, serve_in_thread
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    base = tmp_path_factory.mktemp("words")
+    config = Config({"data_dir": str(base / "data"), "web.listen": f"127.0.0.1:{free_port()}",
+                     "web.threads": 2})
+    ensure_data_dir(config)
+    database = dbmod.open_database(config)
+    dbmod.migrate(database)
+    demo_data.seed(customers=12, staff=6)
+    # ensure_default_menu()
+    server = make_server(config, build_app(config))
+    serve_in_thread(server)
+    host, port = server.bind_addr[:2]
+    make_user("root", "admin")
+    try:
+        client = Client(f"http://{host}:{port}")
+        assert client.sign_in("root").status == 303
+        make_data(client, config)
+        yield client
+    finally:
+        server.stop()
+        database.close()
+
+
+def make_data(client, config):
+    """Messages in several states, an inbound one, a campaign, a schedule, a ticket,
+    audited edits (a policy's status, a customer) and an import with a bad row."""
+    for state in ("delivered", "failed", "queued"):
+        message = queue_message("13800138000", "您好，保单已生效。")
+        Message.update(state=state).where(Message.id == message.id).execute()
+    InboundMessage.create(from_number="+8613900139000", text="TD", received_at=message.created_at)
+    group = ContactGroup.select().first().name
+    campaigns.send_to_group(config, "续期提醒", group, text="{salutation}您好", category="service",
+                            created_by="root")
+    schedules.create(config, "每日提醒", text="您好", category="service", numbers=["13800138000", "13900139000"],
+                     cron="0 9 * * *", created_by="root")
+    open_ticket("complaint", "sms", number="+8613800138000", text="理赔款迟迟未到账")
+    policy = Policy.select().where(Policy.status == "in_force").first()
+    client.page(f"/policies/{policy.id}")
+    client.post(f"/policies/{policy.id}", {"status": "lapsed"})
+    upload(client, "客户号,姓名,手机号\nC001,张三,13800138000\nC002,李四,12345\n")
+
+
+def upload(client, csv_text):
+    client.page("/import")
+    boundary = "----words-test"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{client.csrf}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ncustomers\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"客户.csv\"\r\n"
+            f"Content-Type: text/csv\r\n\r\n{csv_text}\r\n--{boundary}--\r\n").encode()
+    return client.request("POST", "/import", body, {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+
+
+# English a Chinese page may show: names of things (the language switch, Asterisk) and
+# the test's own data (the user root). All-capital acronyms (SMS, CSV, VIP, TD) pass too,
+# except the raw codes below.
+ALLOWED = {"English", "Asterisk", "FastAGI", "root", "test"}
+RAW_CAPS = {"READY", "IDLE", "ERROR", "FAILED", "DELIVERED", "SENT", "QUEUED", "NEW"}
+DOTTED_CODE = re.compile(r"[a-z]+(?:\.[a-z_]+)+")           # policy.update
+TARGET_CODE = re.compile(r"[a-z_]+:[^\s:]+")               # numbers:2, group:个险一部
+SNAKE_CODE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")       # in_force, no_answer
+TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_.:]*[A-Za-z0-9]|[A-Za-z]")
+
+
+def visible_text(html):
+    """What a reader sees, leaving out what the page marks as not in its language:
+    <code> (an identifier to type: a CSV column, a setting's key) and lang="en" parts."""
+    html = re.sub(r"(?s)<(script|style|code)\b.*?</\1>", " ", html)
+    html = re.sub(r"(?s)<!--.*?-->", " ", html)
+    html = re.sub(r'(?s)<(\w+)[^>]*\blang="en"[^>]*>.*?</\1>', " ", html)
+    html = re.sub(r"<[^>]*>", " ", html)
+    return re.sub(r"\S+\.(?:csv|xlsx)\b", " ", unescape(html))  # file names are the user's
+
+
+def raw_codes(text):
+    """Tokens that are a code, not words (in either language)."""
+    bad = []
+    for token in TOKEN.findall(text):
+        token = token.rstrip(".:")
+        if (DOTTED_CODE.fullmatch(token) or TARGET_CODE.fullmatch(token) or SNAKE_CODE.fullmatch(token)
+                or token in RAW_CAPS):
+            bad.append(token)
+    return bad
+
+
+def english_words(text):
+    """Words of English on a Chinese page (acronyms and ALLOWED names aside)."""
+    return [t for t in TOKEN.findall(text) if t not in ALLOWED and not t.isupper() and not t.isdigit()]
+
+
+def state_badges(html):
+    """The text of every state badge (class "state")."""
+    return [unescape(t).strip() for t in re.findall(r'class="state[^"]*"[^>]*>([^<]*)<', html)]
+
+
+def menu_paths():
+    load_page_modules()
+    return sorted(p.path for p in PAGES if p.method == "GET" and "{" not in p.path and not p.public
+                  and not p.path.endswith((".json", ".csv")))
+
+
+# Detail pages of the data made above: (label, the first such page's path).
+DETAILS = {
+    "customer": lambda: f"/customers/{Customer.select().first().id}",
+    "policy": lambda: f"/policies/{Policy.select().where(Policy.status == 'lapsed').first().id}",
+    "staff": lambda: f"/staff/{Staff.select().first().id}",
+    "group": lambda: f"/groups/{ContactGroup.select().first().id}",
+    "sent message": lambda: f"/history/{Message.select().where(Message.state == 'delivered').first().id}",
+    "inbound message": lambda: f"/inbox/{InboundMessage.select().first().id}",
+    "ticket": lambda: f"/tickets/{Ticket.select().first().id}",
+    "import job": lambda: f"/import/jobs/{ImportJob.select().first().id}",
+}
+
+# Chinese pages whose owners are still putting their codes into words (issue 14, in
+# progress): the test runs them and reports what it finds, without failing the build.
+PENDING = {
+    "/settings": "setting keys and Asterisk terms (settings page)",
+    "/": "daemon names smsd, web (dashboard)",
+    "/groups": "group rule kinds (contacts)", "group": "group rule kinds (contacts)",
+    "/schedules": "'cron' (schedules page)",
+    "/send": "English template titles (send page)", "/templates": "English templates (templates page)",
+    "/prompts": "'missing: run appliance prompts build' (prompts page)",
+    "ticket": "the ticket's source code (tickets page)",
+}
+
+
+def cases(pending=PENDING):
+    out = []
+    for name in menu_paths() + list(DETAILS):
+        marks = [pytest.mark.xfail(reason=pending[name], strict=False)] if name in pending else []
+        out.append(pytest.param(name, marks=marks, id=name))
+    return out
+
+
+def fetch(client, lang, name):
+    client.get(f"/lang/{lang}?next=/")
+    path = DETAILS[name]() if name in DETAILS else name
+    resp = client.page(path)
+    assert resp.status == 200, (path, resp.status)
+    return resp.text
+
+
+@pytest.mark.parametrize("name", cases())
+def test_chinese_page_shows_no_code_and_no_english(site, name):
+    text = visible_text(fetch(site, "zh", name))
+    assert sorted(set(raw_codes(text) + english_words(text))) == []
+
+
+@pytest.mark.parametrize("name", cases(pending={}))
+def test_english_page_shows_no_code(site, name):
+    html = fetch(site, "en", name)
+    bad = raw_codes(visible_text(html)) + [b for b in state_badges(html) if i18n.CODE_RE.fullmatch(b)]
+    assert sorted(set(bad)) == []
+
+
+def test_every_code_has_english_words():
+    """A code shown through _(code) reads as words in English too (web/locale/en)."""
+    assert i18n.codes_without_english() == []
+
+
+def test_audit_entries_in_words(site):
+    site.get("/lang/zh?next=/")
+    html = site.page("/audit").text
+    assert "保单 · 已修改" in html and "状态：有效 → 失效" in html
+    site.get("/lang/en?next=/")
+    html = site.page("/audit").text
+    assert "Policy · changed" in html and "Status: In force → Lapsed" in html

@@ -1,0 +1,158 @@
+"""Codes the domain stores, said in words on the pages: audit actions, targets and
+details (policy.update, policy:886…, "status in_force -> lapsed") and the like.
+
+The audit log is written by every part of the box in a compact code form, which stays
+as it is (scripts and the CLI read it); the page says it in the reader's language.
+A code part without words here shows as itself, and tests/web/test_web_no_raw_codes.py
+fails on it: add the word below (and its translation in web.po) when adding an action.
+"""
+import re
+
+from appliance.errors import N_
+from web.i18n import CODE_RE
+
+# The parts audit actions and targets are made of (policy.update, import.customers.refused).
+PARTS = {
+    "policy": N_("Policy"), "customer": N_("Customer"), "staff": N_("Staff member"), "user": N_("User"),
+    "token": N_("API token"), "template": N_("Template"), "phrase": N_("Common phrase"),
+    "prompt": N_("IVR prompt"), "schedule": N_("Schedule"), "campaign": N_("Campaign"),
+    "sms": N_("SMS"), "message": N_("Message"), "inbox": N_("Inbox"), "inbound": N_("Received SMS"),
+    "ivr": N_("IVR menu"), "menu": N_("IVR menu"), "group": N_("Group"), "topic": N_("Subscription topic"),
+    "keyword": N_("Keyword"), "settings": N_("Settings"), "signin": N_("Sign-in"), "signout": N_("Sign-out"),
+    "ticket": N_("Ticket"), "tickets": N_("Tickets"), "department": N_("Department"),
+    "voice": N_("Voice campaign"), "voice_campaign": N_("Voice campaign"), "day": N_("Day"),
+    "import": N_("Import"), "notice": N_("Notice"), "survey": N_("Survey"), "optout": N_("Opt-out"),
+    "dnd": N_("Do-not-disturb"), "payment": N_("Payment"), "claim": N_("Claim"),
+    # what was done
+    "create": N_("created"), "update": N_("changed"), "delete": N_("deleted"), "add": N_("added"),
+    "remove": N_("removed"), "reset": N_("reset to the default"), "restore": N_("default restored"),
+    "send": N_("sent"), "cancel": N_("cancelled"), "pause": N_("paused"), "resume": N_("resumed"),
+    "enable": N_("switched on"), "disable": N_("switched off"), "apply": N_("applied"),
+    "open": N_("opened"), "assign": N_("assigned"), "start": N_("started"), "answer": N_("answered"),
+    "close": N_("closed"), "reopen": N_("reopened"), "return": N_("returned for rework"),
+    "note": N_("note added"), "hand_off": N_("handed off"), "refused": N_("refused"),
+    "fail": N_("failed"), "locked": N_("locked"), "password": N_("password changed"),
+    "reset_password": N_("password reset"), "unlock": N_("unlocked"), "pin": N_("PIN set"),
+    "pin_unlock": N_("PIN unlocked"), "forward": N_("forwarded"), "reply": N_("replied"),
+    "handled": N_("handled"), "deleted": N_("deleted"), "withheld": N_("withheld"),
+    "declare": N_("declared a holiday"), "head": N_("head set"), "upload": N_("uploaded"),
+    "record": N_("recorded"), "default": N_("default created"), "set": N_("set"),
+    "subscribe": N_("subscribed"), "unsubscribe": N_("unsubscribed"), "revoke": N_("revoked"),
+    "customers": N_("customers"), "policies": N_("policies"), "payments": N_("payments"),
+    "claims": N_("claims"),
+}
+
+# The fields changes name ("status in_force -> lapsed"): the pages' own labels.
+FIELDS = {
+    "status": N_("Status"), "name": N_("Name"), "mobile": N_("Mobile"), "region": N_("Region"),
+    "language": N_("Language"), "gender": N_("Gender"), "id_number": N_("ID number"),
+    "next_due_date": N_("Next due date"), "premium": N_("Premium"), "role": N_("Role"),
+    "disabled": N_("Disabled"), "title": N_("Title"), "prompt": N_("Prompt"), "action": N_("Action"),
+    "digit": N_("Key"), "timeout_ms": N_("Timeout (ms)"), "retries": N_("Retries"),
+    "fallback": N_("When no key is pressed"), "position": N_("Position"), "enabled": N_("Enabled"),
+    "department": N_("Department"), "birth_date": N_("Birth date"), "peer": N_("Other box"),
+}
+
+# Fixed English details some callers write.
+PHRASES = {
+    "no change": N_("no change"), "default menu created": N_("default menu created"),
+    "with its sub-menus": N_("with its sub-menus"), "back to the default": N_("back to the default"),
+    "PIN set": N_("PIN set"), "PIN unlocked": N_("PIN unlocked"),
+    "unknown or disabled": N_("unknown or disabled user"),
+    "replacement removed, the default plays again": N_("replacement removed, the default plays again"),
+}
+
+CHANGE_RE = re.compile(r"^(?P<field>[a-z_]+) (?P<old>.*?) -> (?P<new>.*)$")
+SETTING_RE = re.compile(r"^(?P<field>[a-z_]+)=(?P<value>.*)$")
+COUNT_RE = re.compile(r"^(?P<n>\d+) (?P<what>queued|skipped|message\(s\)|member\(s\))$")
+COUNTS = {"queued": N_("{n} queued"), "skipped": N_("{n} skipped"), "message(s)": N_("{n} message(s)"),
+          "member(s)": N_("{n} member(s)")}
+
+
+# The problems an import is refused for (appliance/importer.py, phones.py): an audit
+# entry holds the first in English, matched back to its msgid to be said in words.
+PROBLEMS = ("'{text}' is negative", "'{text}' is not a date (YYYY-MM-DD)", "'{text}' is not an amount",
+            "'{text}' is too large (at most {limit})", "already used by another record", "empty",
+            "{field}: '{text}' is not a phone number", "{field}: '{text}' is not a valid phone number",
+            "{field}: empty phone number")
+REFUSED_RE = re.compile(r"^(?P<n>\d+) error\(s\); first: line (?P<line>\d+)"
+                        r"(?:, column (?P<column>[A-Z]+) \((?P<header>.*?)\))?: (?P<problem>.*)$")
+
+
+def _pattern(msgid):
+    text = re.escape(msgid.removeprefix("{field}: "))
+    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.*)", text) + "$")
+
+
+PROBLEM_PATTERNS = [(msgid, _pattern(msgid)) for msgid in PROBLEMS]
+
+
+def problem_words(_, message, field=""):
+    """An importer's English problem said in the page's language (itself if unknown)."""
+    for msgid, pattern in PROBLEM_PATTERNS:
+        match = pattern.match(message)
+        if match:
+            return _(msgid).format(field=field, **match.groupdict())
+    return message
+
+
+def part(_, code):
+    return _(PARTS[code]) if code in PARTS else code
+
+
+def audit_action(_, action):
+    """'policy.update' -> 保单 · 已修改 (Policy · changed)."""
+    return " · ".join(part(_, p) for p in action.split("."))
+
+
+def audit_target(_, target):
+    """'policy:886010000001' -> 保单 886010000001; other targets as they are."""
+    kind, sep, value = (target or "").partition(":")
+    if sep and kind in PARTS:
+        return f"{_(PARTS[kind])} {value}"
+    return target or ""
+
+
+def value_words(_, value):
+    """A stored value: a code in words (in_force -> 有效), anything else as it is."""
+    return _(value) if CODE_RE.fullmatch(value or "") else value
+
+
+def audit_detail(_, detail):
+    """'status in_force -> lapsed, region - -> 福州' -> 状态：有效 → 失效; 地区：- → 福州."""
+    if not detail:
+        return ""
+    if detail in PHRASES:
+        return _(PHRASES[detail])
+    if REFUSED_RE.match(detail):
+        return _detail_piece(_, detail)
+    return "; ".join(_detail_piece(_, piece) for piece in detail.split(", "))
+
+
+def _detail_piece(_, piece):
+    for pattern in (CHANGE_RE, SETTING_RE):
+        match = pattern.match(piece)
+        if match and match["field"] in FIELDS:
+            label = _(FIELDS[match["field"]])
+            if pattern is CHANGE_RE:
+                return _("{field}: {old} → {new}").format(field=label, old=value_words(_, match["old"]),
+                                                         new=value_words(_, match["new"]))
+            return _("{field}: {value}").format(field=label, value=value_words(_, match["value"]))
+    match = REFUSED_RE.match(piece)
+    if match:
+        where = (_("line {line}, column {column} ({header})") if match["column"] else _("line {line}")).format(
+            **match.groupdict())
+        return _("{n} error(s); the first: {where}: {problem}").format(
+            n=match["n"], where=where, problem=problem_words(_, match["problem"], match["header"] or ""))
+    match = COUNT_RE.match(piece)
+    if match:
+        return _(COUNTS[match["what"]]).format(n=match["n"])
+    return _(PHRASES[piece]) if piece in PHRASES else piece
+
+
+def problem(_, error):
+    """An import problem (importer.RowError) in the page's language where the importer
+    marked it for translation, else its English words."""
+    if getattr(error, "msgid", ""):
+        return _(error.msgid).format(**(error.values or {}))
+    return error.message
