@@ -189,6 +189,9 @@ def serve_restarts(data_dir, children):
     (the supervisor loop then ends the demo naming it, as for any daemon that died)."""
     for name, asked in restarts.take(data_dir):
         index = next((i for i, c in enumerate(children) if c.name == name and c.notify is not None), None)
+        if name == "prompts" and children:
+            run_job(data_dir, name, asked, children[0].proc.args)
+            continue
         if index is None:
             restarts.done(data_dir, name, asked, False, "not a daemon of this demo")
             continue
@@ -199,6 +202,16 @@ def serve_restarts(data_dir, children):
         ok = new.wait_ready(time.monotonic() + READY_TIMEOUT)
         log.info("demo: %s restarted on request%s", name, "" if ok else f", but {new.reason()}")
         restarts.done(data_dir, name, asked, ok, "" if ok else new.reason())
+
+
+def run_job(data_dir, name, asked, daemon_argv):
+    """A job the page asks for (the prompts' rebuild): the same command line as the
+    daemons' (this Python, --config) with `prompts build` instead of `run NAME`."""
+    argv = [*daemon_argv[:daemon_argv.index("run")], "prompts", "build"]
+    result = subprocess.run(argv, capture_output=True, text=True, errors="replace", timeout=600)
+    last = (result.stderr.strip().splitlines() or [""])[-1][:200]
+    log.info("demo: prompts build on request: exit code %s", result.returncode)
+    restarts.done(data_dir, name, asked, result.returncode == 0, last if result.returncode else "")
 
 
 def _fail(why):

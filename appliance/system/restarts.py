@@ -14,6 +14,10 @@ holding the instant it was asked. Whoever supervises the daemons acts on it:
   the appliance's own units";
 - in `appliance demo`, the demo's supervisor loop restarts its child process.
 
+"prompts" is asked the same way: the voice prompts rebuilt after a text they speak
+changed (company name, hotline…): on the box the oneshot unit appliance-prompts.service
+(`appliance prompts build`, as the appliance user), in the demo that command as a process.
+
 Either writes NAME.back when the daemon is serving again (systemctl restart returns
 after a Type=notify unit's READY=1; the demo waits for READY=1 itself), which the
 settings page shows. Crash rules: the request is taken by renaming it to
@@ -33,7 +37,8 @@ from pathlib import Path
 from appliance import clock
 
 log = logging.getLogger(__name__)
-SYSTEMCTL_TIMEOUT = 120  # seconds: a unit's TimeoutStopSec (30) plus its start, with room
+SYSTEMCTL_TIMEOUT = 300  # seconds: a unit's TimeoutStopSec (30) plus its start, or a prompt rebuild
+JOBS = ("prompts",)  # asked like daemons, run to their end: `appliance prompts build`
 
 
 def restart_dir(data_dir):
@@ -119,7 +124,7 @@ def main(argv=None):
     from appliance.plugins import plugins
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     config = load_config()
-    return run_with_systemd(config.data_dir, set(plugins("appliance.daemons")))
+    return run_with_systemd(config.data_dir, set(plugins("appliance.daemons")) | set(JOBS))
 
 
 def _instant(text):

@@ -52,6 +52,18 @@ def test_saving_offers_apply_now_for_the_daemons_it_needs(file_server, config_pa
     assert live["smsd"]["state"] == "none"
 
 
+def test_a_spoken_text_changed_offers_the_prompts_rebuild_too(file_server, config_path):
+    admin = signed_in(file_server, "admin")
+    fields = form_fields(admin.page("/settings").text)
+    fields["hotline"] = "95511"
+    assert admin.post("/settings", fields).status == 303
+    page = admin.page("/settings").text
+    assert 'name="daemon" value="prompts"' in page and "prompts build" not in page  # no shell step left
+    assert admin.post("/settings/apply", {"daemon": ["agi", "prompts"]}).status == 303
+    live = admin.api("GET", "/settings/restarts.json").json
+    assert live["prompts"]["state"] == "waiting" and "请求重新生成" in live["prompts"]["text"]
+
+
 def test_apply_refuses_a_name_that_is_not_a_daemon(file_server, config_path):
     admin = signed_in(file_server, "admin")
     admin.page("/settings")
@@ -95,6 +107,23 @@ def test_the_demo_supervisor_restarts_the_daemon_and_records_it_back(config_path
         stop_children(children)
 
 
+def test_the_demo_runs_the_prompts_rebuild_with_its_own_configuration(config_path):
+    """The demo's job runs `appliance prompts build` on the demo's file: here its prompts
+    folder is a file, so the build fails at once, and the page is told why."""
+    folder = data_dir(config_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "prompts").write_text("not a folder")
+    children = [start_daemon(config_path)]
+    try:
+        restarts.request(folder, ["prompts"])
+        serve_restarts(folder, children)
+        state = restarts.status(folder, ["prompts"])["prompts"]
+        assert state["state"] == "failed" and str(folder / "prompts") in state["detail"], state
+        assert children[0].proc.poll() is None  # the daemons are left alone
+    finally:
+        stop_children(children)
+
+
 def test_a_request_taken_but_not_finished_is_taken_again(tmp_path):
     """kill -9 of the supervisor between taking a request and recording it back."""
     restarts.request(tmp_path, ["smsd"])
@@ -116,11 +145,11 @@ case "$2" in appliance-smsd.service) echo "Job failed" >&2; exit 1;; esac
 
 
 def test_the_root_helper_restarts_known_units_only(tmp_path, systemctl):
-    restarts.request(tmp_path, ["services", "smsd", "sshd"])
-    code = restarts.run_with_systemd(tmp_path, {"services", "smsd", "web"}, systemctl=str(systemctl))
+    restarts.request(tmp_path, ["services", "smsd", "sshd", "prompts"])
+    code = restarts.run_with_systemd(tmp_path, {"services", "smsd", "web", "prompts"}, systemctl=str(systemctl))
     assert code == 1  # smsd failed
     assert (tmp_path / "systemctl.log").read_text().split("\n")[:-1] == [
-        "restart appliance-services.service", "restart appliance-smsd.service"]
+        "restart appliance-prompts.service", "restart appliance-services.service", "restart appliance-smsd.service"]
     state = restarts.status(tmp_path, ["services", "smsd", "sshd"])
     assert state["services"]["state"] == "back"
     assert state["smsd"]["state"] == "failed" and "Job failed" in state["smsd"]["detail"]
@@ -136,11 +165,14 @@ def test_the_helper_units_are_valid_and_watch_the_request_files(tmp_path):
     assert "appliance-restart.path" in (UNITS / "appliance.target").read_text()
     service = (UNITS / "appliance-restart.service").read_text()
     assert "ExecStart=/opt/appliance/venv/bin/python -m appliance.system.restarts" in service
-    for name in ("appliance-restart.path", "appliance-restart.service"):
+    assert "ExecStart=/opt/appliance/venv/bin/appliance prompts build" in (UNITS / "appliance-prompts.service").read_text()
+    for name in ("appliance-restart.path", "appliance-restart.service", "appliance-prompts.service"):
         text = (UNITS / name).read_text().replace("/opt/appliance/venv/bin/python", sys.executable)
+        text = text.replace("/opt/appliance/venv/bin/appliance", str(Path(sys.executable).parent / "appliance"))
         (tmp_path / name).write_text(text)
     result = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "appliance-restart.path"),
-                             str(tmp_path / "appliance-restart.service")], capture_output=True, text=True)
+                             str(tmp_path / "appliance-restart.service"), str(tmp_path / "appliance-prompts.service")],
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     # The module the helper runs is importable as written there.
     assert subprocess.run([sys.executable, "-c", "import appliance.system.restarts as r; r.main"],

@@ -35,6 +35,11 @@ RESTART_STATES = {
     "back": N_("running again since {back}"), "failed": N_("did not come back ({back}): {detail}"),
     "none": N_("not restarted from this page yet"),
 }
+JOB_STATES = {  # the prompts' rebuild is run to its end, not restarted
+    "waiting": N_("rebuild requested at {asked}; waiting for the box"), "restarting": N_("rebuilding…"),
+    "back": N_("rebuilt at {back}"), "failed": N_("rebuild failed ({back}): {detail}"),
+    "none": N_("not rebuilt from this page yet"),
+}
 # Hint on the box: the units read this file (systemd/appliance-*.service).
 BOX_CONFIG = "/etc/appliance/appliance.toml"
 
@@ -84,7 +89,8 @@ def settings_restarts(ctx):
 
 
 def daemons_known():
-    return sorted(plugins("appliance.daemons"))
+    """What "apply now" may ask for: the daemons, and the prompts' rebuild."""
+    return sorted(plugins("appliance.daemons")) + list(restarts.JOBS)
 
 
 def to_apply(ctx, needed):
@@ -100,14 +106,15 @@ def to_apply(ctx, needed):
 
 
 def manual_steps(ctx, needed):
-    """[(label, command)] the page cannot do: rebuilding the prompts."""
-    return steps(ctx, [d for d in needed if d == "prompts"])
+    """[(label, command)] the page cannot do: those it does not know (none today)."""
+    return steps(ctx, [d for d in needed if d not in daemons_known()])
 
 
 def restart_rows(ctx, names):
     rows = []
     for name, state in restarts.status(ctx.config.data_dir, names).items():
-        text = ctx._(RESTART_STATES[state["state"]]).format(
+        texts = JOB_STATES if name in restarts.JOBS else RESTART_STATES
+        text = ctx._(texts[state["state"]]).format(
             asked=ctx.when(state["requested"], "%H:%M:%S") if state["requested"] else "",
             back=ctx.when(state["back"], "%Y-%m-%d %H:%M:%S") if state["back"] else "", detail=state["detail"])
         rows.append({"name": name, "label": ctx._(RESTART_LABELS.get(name, name)), "state": state["state"],
