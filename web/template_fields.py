@@ -2,11 +2,12 @@
 recipient ({date}, {place}…) and which the box fills in itself, and the words that
 name them (never the raw {policy_no})."""
 from appliance.errors import InputError
-from appliance.services import templates
+from appliance.services import campaigns, templates
 from web.pages import N_
 
-# Filled per recipient by appliance.groups.recipients / the send page's number lookup.
-PER_RECIPIENT = ("name", "salutation", "badge_no")
+# Filled per recipient: appliance.groups.recipients and the send page's number lookup (name,
+# salutation, a staff member's badge), a customer's own policy (campaigns.with_policy_facts).
+PER_RECIPIENT = ("name", "salutation", "badge_no", *campaigns.POLICY_FACTS)
 
 LABELS = {
     "agent_mobile": N_("Agent's mobile"), "agent_name": N_("Agent's name"), "amount": N_("Amount (yuan)"),
@@ -63,3 +64,12 @@ def values_from(ctx, key, placeholders=False):
             raise InputError.of(N_("{label}: fill in this template field"), field=f"var_{name}",
                                 label=label(ctx, name))
     return values
+
+
+def explained(ctx, exc):
+    """A render's "no value for variable {x}" for a field the box fills in: said in the
+    page's language (a recipient the box has no such value for); other errors as they are."""
+    if exc.msgid is None and exc.field in box_filled(ctx.config) and str(exc).startswith("template "):
+        msgid = N_("{label}: unknown for some recipients (not customers, or no policy in force)")
+        return InputError.of(msgid, field=exc.field, label=label(ctx, exc.field))
+    return exc

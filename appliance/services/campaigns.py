@@ -14,12 +14,13 @@ that the pause cannot expire them; resuming plans them as a send made now would
 """
 import datetime
 
-from peewee import fn
+from peewee import JOIN, fn
 
 from appliance import clock, groups
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
-from appliance.services import optout
+from appliance.models import Customer, Policy, Product, Staff
+from appliance.services import notices, optout
 from appliance.services.models import Campaign
 from appliance.services.templates import Renderer
 from appliance.sms import billing
@@ -47,6 +48,31 @@ def _messages(renderer, recipients, extra=None):
         values = {**r.variables, **(extra or {})}
         out.append((r, renderer.render(values, r.language)))
     return out, skipped
+
+
+POLICY_FACTS = ("policy_no", "product", "amount", "due_date", "grace_end", "maturity_date", "sum_assured",
+                "agent_name", "agent_mobile")
+
+
+def with_policy_facts(config, recipients, product=None):
+    """Give each customer recipient their own policy's facts ({policy_no}, {due_date}…):
+    their policy of `product` (a product group), else their in-force one due soonest.
+    Recipients without one (staff, unknown numbers) are left as they are."""
+    ids = sorted({r.customer_id for r in recipients if r.customer_id})
+    chosen = {}
+    for start in range(0, len(ids), 500):  # bound the IN list
+        query = (Policy.select(Policy, Product, Customer, Staff).join(Product).switch(Policy)
+                 .join(Customer, on=Policy.holder).switch(Policy).join(Staff, JOIN.LEFT_OUTER, on=Policy.agent)
+                 .where(Policy.holder.in_(ids[start:start + 500]), Policy.status == "in_force"))
+        if product:
+            query = query.where(Product.code == product)
+        for policy in query.order_by(Policy.next_due_date.asc(nulls="LAST"), Policy.id):
+            chosen.setdefault(policy.holder_id, policy)
+    for r in recipients:
+        if r.customer_id in chosen:
+            facts = notices.policy_variables(chosen[r.customer_id], r.language, config)
+            r.variables = {**{k: facts[k] for k in POLICY_FACTS}, **r.variables}
+    return recipients
 
 
 def preview(config, recipients, template_key=None, text=None, category=None, extra=None, samples=3):

@@ -89,7 +89,7 @@ def test_bulk_send_with_variables_confirmed_then_paused_resumed_and_cancelled(ch
     assert not shown(d, "template-fields")
     Select(d.find_element(By.ID, "template")).select_by_value("meeting")
     assert shown(d, "var-date") and shown(d, "var-place") and shown(d, "var-subject")
-    assert not shown(d, "var-policy_no") and not shown(d, "own-text")
+    assert not shown(d, "var-claim_no") and not shown(d, "own-text")
     assert "收件人姓名" in d.find_element(By.ID, "auto-fields").text
     d.find_element(By.ID, "name").send_keys("季度会")
     d.find_element(By.ID, "var-subject").send_keys("季度总结会")

@@ -3,10 +3,11 @@ fields (asked, and those the box fills in), the confirmation before a bulk send 
 first recipient's text, the count after opt-outs, parts and cost; nothing queued before
 it; Back keeps what was typed), and pausing, resuming and cancelling a campaign
 (cancel asks first)."""
+import datetime
 import html
 import re
 
-from appliance.models import AuditLog, ContactGroup, Customer, Staff
+from appliance.models import AuditLog, ContactGroup, Customer, Policy, Product, Staff
 from appliance.services import campaigns, optout
 from appliance.services.models import Campaign
 from appliance.sms.models import Message
@@ -35,7 +36,7 @@ def test_a_templates_fields_are_asked_and_the_box_filled_ones_named(admin_client
     assert set(shown) == {"收件人姓名", "公司名称"}
     assert "日期" in page and "地点" in page and "{date}" not in page
     # Another template's fields are on the page for the script, but not sent.
-    assert 'name="var_policy_no"' in page and field(page, "var_policy_no") is None
+    assert 'name="var_claim_no"' in page and field(page, "var_claim_no") is None
 
 
 def test_a_template_with_variables_to_a_group_asks_for_them_then_confirms_then_queues(admin_client):
@@ -125,3 +126,23 @@ def test_a_template_to_numbers_the_box_does_not_know_greets_them_as_customer(adm
     assert admin_client.post("/send", {**form, "confirmed": "1"}).status == 303
     texts = {m.to_number: m.text for m in Message.select()}
     assert "林女士" in texts["+8613800138001"] and "客户" in texts["+8613800138009"]
+
+
+def test_policy_facts_come_from_each_customers_own_policy(admin_client, web_config):
+    product = Product.create(code="A101", name="安康终身寿险")
+    for i, (name, due) in enumerate((("林一", datetime.date(2027, 1, 5)), ("陈二", datetime.date(2027, 2, 8)))):
+        holder = Customer.create(name=name, gender="F", mobile=f"+86138001380{i}1")
+        Policy.create(policy_no=f"P{i}", product=product, holder=holder, premium=500 + i, next_due_date=due)
+    group = ContactGroup.create(name="安康客户", kind="customer", rule="product", rule_value="A101")
+    page = admin_client.page("/send?template=renewal_due").text
+    assert 'name="var_policy_no"' not in page and 'name="var_due_date"' not in page  # not asked
+    assert "保单号" in re.search(r'id="auto-fields">(.*?)</p>', page, re.DOTALL).group(1)
+    form = {"mode": "group", "group": str(group.id), "template": "renewal_due", "category": "service"}
+    assert admin_client.post("/send", form).status == 200
+    assert admin_client.post("/send", {**form, "confirmed": "1"}).status == 303
+    texts = sorted(m.text for m in Message.select())
+    assert "P0" in texts[0] and "2027年1月5日" in texts[0] and "500.00" in texts[0]
+    assert "P1" in texts[1] and "2027年2月8日" in texts[1]
+    staff = staff_group()  # no policies: said in the page's language, nothing queued
+    resp = admin_client.post("/send", {**form, "group": str(staff.id)})
+    assert resp.status == 400 and "部分收件人没有此项" in resp.text and Message.select().count() == 2

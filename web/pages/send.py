@@ -51,7 +51,17 @@ def parse_numbers(text):
 
 
 def recipients_of(ctx):
-    """(recipients, group or None) from the form."""
+    """(recipients, group or None) from the form; with a template, each customer's own
+    policy facts (a product group's: the policy of that product)."""
+    recipients, group = people_of(ctx)
+    if ctx.form("template"):
+        product = group.rule_value if group is not None and (group.kind, group.rule) == ("customer", "product") \
+            else None
+        domain()[0].with_policy_facts(ctx.config, recipients, product)
+    return recipients, group
+
+
+def people_of(ctx):
     groups = domain()[1]
     if ctx.form("mode") == "group":
         group_id = ctx.form("group")
@@ -139,7 +149,7 @@ def send_preview(ctx):
         if text:
             shape = sms_text.preview(text)
             result.update(text=text, parts=shape["parts"], units=shape["units"], encoding=shape["encoding"])
-        result["error"] = ctx.error_text(exc)
+        result["error"] = ctx.error_text(template_fields.explained(ctx, exc))
     return json_response(200, result)
 
 
@@ -155,7 +165,7 @@ def send(ctx):
             return confirmation(ctx, recipients, group, key, text, category, extra)
         send_bulk(ctx, recipients, group, key, text, category, extra)
     except InputError as exc:
-        return render_form(ctx, form_values(ctx), ctx.error_text(exc), 400)
+        return render_form(ctx, form_values(ctx), ctx.error_text(template_fields.explained(ctx, exc)), 400)
 
 
 def send_one(ctx, r, key, text, category, extra):

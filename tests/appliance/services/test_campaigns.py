@@ -6,7 +6,7 @@ import pytest
 
 from appliance import groups
 from appliance.errors import InputError
-from appliance.models import Staff
+from appliance.models import Policy, Product, Staff
 from appliance.services import campaigns, optout, schedules, subscriptions
 from appliance.sms import billing, delivery
 from appliance.sms.models import Message, MessagePart
@@ -170,3 +170,23 @@ def test_pause_holds_waiting_messages_resume_replans_them_and_cancel_withdraws_t
     assert campaigns.pause(campaign.id) == 0 and campaigns.cancel(campaign.id) == 0
     with pytest.raises(InputError, match="campaign: no campaign 999"):
         campaigns.pause(999)
+
+
+def test_each_customer_gets_their_own_policy_facts(book, config):
+    agent = book.agent()
+    lin, chen, stranger = book.customer("林一", "F"), book.customer("陈二", "M"), book.customer("王三", "M")
+    book.policy(lin, "P-LATE", datetime.date(2027, 6, 1), agent=agent)
+    book.policy(lin, "P-SOON", datetime.date(2027, 1, 5), agent=agent, premium="880.00")
+    health = Product.create(code="H1", name="守护医疗险")
+    Policy.create(policy_no="P-HEALTH", product=health, holder=chen, premium=300, next_due_date=datetime.date(2027, 3, 1))
+    people = [groups.Recipient(c.mobile, customer_id=c.id, variables={"salutation": c.salutation})
+              for c in (lin, chen, stranger)]
+    campaigns.with_policy_facts(config, people)
+    assert people[0].variables["policy_no"] == "P-SOON" and people[0].variables["amount"] == "880.00"
+    assert people[0].variables["due_date"] == "2027年1月5日" and people[0].variables["agent_name"] == "王建国"
+    assert people[1].variables["product"] == "守护医疗险" and "policy_no" not in people[2].variables
+    text = campaigns.preview(config, people[:2], template_key="renewal_due")["samples"][0]["text"]
+    assert "P-SOON" in text and "880.00" in text
+    holders = [groups.Recipient(c.mobile, customer_id=c.id) for c in (lin, chen)]
+    campaigns.with_policy_facts(config, holders, product="H1")  # a product group: that product's policy
+    assert "policy_no" not in holders[0].variables and holders[1].variables["policy_no"] == "P-HEALTH"
