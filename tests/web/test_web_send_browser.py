@@ -94,6 +94,9 @@ def test_bulk_send_with_variables_confirmed_then_paused_resumed_and_cancelled(ch
     d.find_element(By.ID, "name").send_keys("季度会")
     d.find_element(By.ID, "var-subject").send_keys("季度总结会")
     d.find_element(By.ID, "var-place").send_keys("三楼会议室")
+    # The live preview renders the first recipient's text, an empty field shown by its name.
+    WebDriverWait(d, 10).until(lambda drv: "三楼会议室" in drv.find_element(By.ID, "preview-text").text)
+    assert "陈明您好，[日期]在三楼会议室" in d.find_element(By.ID, "preview-text").text
     loaded_after(d, d.find_element(By.ID, "send").click)  # no date: refused, the form kept
     assert d.find_element(By.ID, "send-error").text.endswith("日期：请填写此模板内容")
     assert d.find_element(By.ID, "var-place").get_attribute("value") == "三楼会议室" and shown(d, "var-date")
