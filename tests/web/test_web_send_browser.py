@@ -4,6 +4,7 @@ a staff group — its fields appear when it is chosen, the confirmation shows th
 recipient's text and the count, Back keeps what was typed, confirming queues; then the
 campaign is paused, resumed and cancelled (cancel asks first). Nothing wider than the
 window. Screenshots in tests/screenshots/. Skipped, saying why, without Chromium."""
+import io
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from appliance.sms.models import Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 webdriver = pytest.importorskip("selenium.webdriver")
+Image = pytest.importorskip("PIL.Image")
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
@@ -53,9 +55,11 @@ def fits(d):
     return d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def shot(d, name, width):
+def shot(d, name, size):
+    """The viewport as a 64-colour PNG, as test_web_screenshots.py saves them (small in git)."""
     SHOTS.mkdir(exist_ok=True)
-    d.save_screenshot(str(SHOTS / f"{name}-{width}.png"))
+    image = Image.open(io.BytesIO(d.get_screenshot_as_png())).convert("RGB")
+    image.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(SHOTS / f"{name}-{size}.png", optimize=True)
 
 
 def shown(d, element_id):
@@ -107,11 +111,11 @@ def test_bulk_send_with_variables_confirmed_then_paused_resumed_and_cancelled(ch
     sample = d.find_element(By.ID, "confirm-text").text
     assert "陈明您好，12月5日下午3点在三楼会议室召开季度总结会" in sample and fits(d)
     assert Message.select().count() == 0
-    shot(d, "send-confirm", width)
+    shot(d, "send-confirm", f"{width}x{height}")
     loaded_after(d, d.find_element(By.ID, "send-back").click)
     assert d.find_element(By.ID, "var-date").get_attribute("value") == "12月5日下午3点"
     assert d.find_element(By.ID, "name").get_attribute("value") == "季度会" and fits(d)
-    shot(d, "send-template", width)
+    shot(d, "send-template", f"{width}x{height}")
     loaded_after(d, d.find_element(By.ID, "send").click)
     loaded_after(d, d.find_element(By.ID, "send-confirm-yes").click)
     assert d.find_element(By.TAG_NAME, "h1").text == "群发活动" and fits(d)
@@ -120,7 +124,7 @@ def test_bulk_send_with_variables_confirmed_then_paused_resumed_and_cancelled(ch
     campaign_id = Message.get().campaign_id
     loaded_after(d, d.find_element(By.ID, f"campaign-{campaign_id}-pause").click)
     assert d.find_element(By.CSS_SELECTOR, f"#campaign-{campaign_id} .campaign-state").text == "已暂停"
-    shot(d, "campaign-paused", width)
+    shot(d, "campaign-paused", f"{width}x{height}")
     loaded_after(d, d.find_element(By.ID, f"campaign-{campaign_id}-resume").click)
     assert d.find_element(By.CSS_SELECTOR, f"#campaign-{campaign_id} .campaign-state").text == "发送中"
     loaded_after(d, d.find_element(By.ID, f"campaign-{campaign_id}-cancel").click)  # asks first
