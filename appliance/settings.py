@@ -41,6 +41,9 @@ SETTINGS = [
             editable=True, restart=("web", "services", "agi", "prompts")),
     Setting("company_name", "平安保险", "Insurer name used in notices and greetings.",
             editable=True, restart=("web", "services", "agi", "prompts")),
+    Setting("company_name_en", "Ping An Insurance",
+            "Insurer name in English, for the English IVR prompts (empty: the Chinese name).",
+            editable=True, restart=("agi", "prompts")),
     Setting("branch_name", "示例支公司", "Branch name shown on pages and used in signatures.",
             editable=True, restart=("web", "services", "agi", "prompts")),
 

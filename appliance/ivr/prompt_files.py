@@ -67,7 +67,9 @@ def custom_path(config, name, language):
 
 
 def fill(template, config, **fields):
-    values = {"company": config["company_name"], "hotline": config["hotline"], "branch": config["branch_name"]}
+    # English prompts say {company_en}: a Chinese name read out in English is nonsense.
+    values = {"company": config["company_name"], "company_en": config["company_name_en"] or config["company_name"],
+              "hotline": config["hotline"], "branch": config["branch_name"]}
     values.update(fields)
     return template.format(**values)
 

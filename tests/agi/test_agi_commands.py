@@ -148,4 +148,6 @@ def test_build_regenerates_only_prompts_whose_text_changed(tmp_path):
     assert prompts.build(config, names=["welcome", "goodbye"]) == (4, 0)
     assert prompts.build(config, names=["welcome", "goodbye"]) == (0, 4)
     renamed = config.replace(company_name="示例人寿")  # {company} is in the welcome only
-    assert prompts.build(renamed, names=["welcome", "goodbye"]) == (2, 2)
+    assert prompts.build(renamed, names=["welcome", "goodbye"]) == (1, 3)  # English says company_name_en
+    renamed = renamed.replace(company_name_en="Sample Life")
+    assert prompts.build(renamed, names=["welcome", "goodbye"]) == (1, 3)

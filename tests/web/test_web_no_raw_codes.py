@@ -4,10 +4,11 @@ target code (numbers:2, group:…), and no untranslated English on a Chinese pag
 A real server and database; the data made through the pages and the domain."""
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
-from peer_support import free_port
-from web_support import Client, make_user
+from peer_support import free_port, wait_for
+from web_support import PASSWORD, Client, make_user
 
 from appliance import db as dbmod, demo_data
 from appliance.config import Config, ensure_data_dir
@@ -40,6 +41,7 @@ def site(tmp_path_factory):
     make_user("root", "admin")
     try:
         client = Client(f"http://{host}:{port}")
+        client.base = f"http://{host}:{port}"
         assert client.sign_in("root").status == 303
         make_data(client, config)
         yield client
@@ -191,3 +193,70 @@ def test_audit_entries_in_words(site):
     site.get("/lang/en?next=/")
     html = site.page("/audit").text
     assert "Policy · changed" in html and "Status: In force → Lapsed" in html
+
+
+def test_words_that_were_wrong(site):
+    """'Sent' is a count or a direction (已发送), its time 发送时间; a person has a 姓名;
+    the English welcome names the insurer in English."""
+    site.get("/lang/zh?next=/")
+    assert "已发送 " in site.page("/campaigns").text
+    assert "<th>发送时间</th>" in site.page(DETAILS["sent message"]()).text
+    assert "<th>姓名</th>" in site.page("/staff").text and "<th>姓名</th>" in site.page(DETAILS["group"]()).text
+    prompts = site.page("/prompts").text
+    assert "Welcome to Ping An Insurance." in prompts and "Welcome to 平安保险" not in prompts
+
+
+# --- phone-sized screens ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def phone(site, tmp_path_factory):
+    """Headless Chromium at a phone's 390×844, signed in as root (skipped without it)."""
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+    if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
+        pytest.skip("chromium and chromium-driver are not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN",
+                 f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    try:
+        driver.set_window_size(390, 844)
+        driver.get(f"{site.base}/signin")
+        driver.find_element(By.ID, "username").send_keys("root")
+        driver.find_element(By.ID, "password").send_keys(PASSWORD)
+        driver.find_element(By.ID, "signin").click()
+        wait_for(lambda: "/signin" not in driver.current_url, 20, "the sign-in")
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_no_page_scrolls_sideways_on_a_phone(site, phone):
+    """At 390 px every page fits: the menu folds away, wide tables scroll inside themselves."""
+    too_wide = {}
+    for name in menu_paths() + list(DETAILS):
+        phone.get(site.base + (DETAILS[name]() if name in DETAILS else name))
+        wait_for(lambda: phone.execute_script("return document.readyState") == "complete", 20, name)
+        width, inner = phone.execute_script(
+            "return [document.documentElement.scrollWidth, window.innerWidth]")
+        if width > inner:
+            too_wide[name] = width
+    assert too_wide == {}, f"wider than the 390 px window: {too_wide}"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_menu_folds_on_a_phone(site, phone):
+    from selenium.webdriver.common.by import By
+    phone.get(site.base + "/inbox")
+    menu = phone.find_element(By.ID, "side-menu")
+    assert not menu.is_displayed()
+    phone.find_element(By.ID, "menu-button").click()
+    wait_for(menu.is_displayed, 5, "the menu to open")
+    assert "收件箱" in menu.text

@@ -1,7 +1,7 @@
 % rebase('layout')
 <p class="meta">{{_(g.kind)}} · {{g.rule + '=' + g.rule_value if g.rule else _('hand-picked')}} · {{_('Members')}}: {{total}}</p>
 <table>
-  <tr><th>{{_('Name')}}</th><th>{{_('Mobile')}}</th></tr>
+  <tr><th>{{_('Full name')}}</th><th>{{_('Mobile')}}</th></tr>
   % for r in members:
   <tr><td>{{r.variables.get('name', '')}}</td><td>{{ctx.mobile(r.number)}}</td></tr>
   % end

@@ -8,7 +8,7 @@
   % end
 </div>
 <table>
-  <tr><th>{{_('Part')}}</th><th>{{_('State')}}</th><th>{{_('Modem')}}</th><th>{{_('Attempts')}}</th><th>{{_('Sent')}}</th><th>{{_('Report')}}</th><th>{{_('Error')}}</th></tr>
+  <tr><th>{{_('Part')}}</th><th>{{_('State')}}</th><th>{{_('Modem')}}</th><th>{{_('Attempts')}}</th><th>{{_('Sent at')}}</th><th>{{_('Report')}}</th><th>{{_('Error')}}</th></tr>
   % for p in parts:
   <tr><td>{{p.seq}}</td><td><span class="state {{p.state}}">{{_(p.state)}}</span></td><td>{{p.modem}}</td><td class="num">{{p.attempts}}</td>
       <td class="muted">{{ctx.when(p.sent_at, '%m-%d %H:%M:%S') if p.sent_at else ''}}</td>

@@ -24,7 +24,9 @@
 </header>
 <div class="frame">
 % if nav:
-<nav class="side">
+<input type="checkbox" id="menu-toggle" class="menu-toggle" aria-controls="side-menu">
+<label for="menu-toggle" class="menu-button" id="menu-button">☰ {{_('Menu')}}</label>
+<nav class="side" id="side-menu">
   % for group, links in ctx.nav_groups():
   <div class="nav-group">
     % if group:

@@ -4,7 +4,7 @@
   <button type="submit">{{_('Search')}}</button>
 </form>
 <table id="staff">
-  <tr><th>{{_('Badge no.')}}</th><th>{{_('Name')}}</th><th>{{_('Mobile')}}</th><th>{{_('Department')}}</th><th>{{_('Status')}}</th></tr>
+  <tr><th>{{_('Badge no.')}}</th><th>{{_('Full name')}}</th><th>{{_('Mobile')}}</th><th>{{_('Department')}}</th><th>{{_('Status')}}</th></tr>
   % for s in rows:
   <tr><td>{{s.badge_no}}</td><td><a href="/staff/{{s.id}}">{{s.name}}</a></td><td>{{ctx.mobile(s.mobile)}}</td><td>{{s.department}}</td><td><span class="state">{{_(s.status)}}</span></td></tr>
   % end

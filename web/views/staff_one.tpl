@@ -6,7 +6,7 @@
   <input type="hidden" name="csrf" value="{{ctx.csrf}}">
   <p class="meta">{{_('Badge no.')}}: {{s.badge_no}} · {{_('Licence no.')}}: {{s.licence_no or '-'}}</p>
   <div class="row">
-    <label>{{_('Name')}}<input name="name" value="{{s.name}}" required></label>
+    <label>{{_('Full name')}}<input name="name" value="{{s.name}}" required></label>
     <label>{{_('Mobile')}}<input name="mobile" value="{{ctx.mobile(s.mobile)}}"></label>
     <label>{{_('Department')}}<input name="department" value="{{s.department}}"></label>
     <label>{{_('Branch')}}<input name="branch" value="{{s.branch}}"></label>
