@@ -67,16 +67,17 @@ def settings_page(ctx, values=None, error=None):
 
 @page("/settings/apply", "settings", method="POST")
 def settings_apply(ctx):
-    """Ask the box to restart the daemons the changed keys need (the request is written
-    before the page says so; the supervisor acts on it)."""
+    """Ask the box to restart the daemons the changed keys need (audited, then the request
+    written, before the page says so; the supervisor acts on it)."""
     wanted = ctx.form_list("daemon")
     known = daemons_known()
     unknown = [name for name in wanted if name not in known]
     if unknown or not wanted:
         raise InputError.of(N_("{field}: not a daemon of this box: {names}"), field="daemon",
                             names=", ".join(unknown) or "-")
-    restarts.request(ctx.config.data_dir, wanted)
+    # The audit row first: a restart never happens that the log does not show asked for.
     ctx.audit("settings.apply", ", ".join(wanted))
+    restarts.request(ctx.config.data_dir, wanted)
     ctx.redirect("/settings#restarts", "ok", ctx._("Restart requested: {daemons}.").format(
         daemons=", ".join(ctx._(RESTART_LABELS.get(d, d)) for d in wanted)))
 
