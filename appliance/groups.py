@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from appliance import phones
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.models import (
     GROUP_KINDS,
     GROUP_RULES,
@@ -54,16 +54,16 @@ def _int_or_zero(value):
 
 def create(name, kind, rule="", rule_value="", description=""):
     if not (name or "").strip():
-        raise InputError("name: empty", field="name")
+        raise InputError.of(N_("{field}: empty"), field="name")
     if kind not in GROUP_KINDS:
         raise InputError(f"kind: must be customer or staff, got {kind!r}", field="kind")
     if rule not in GROUP_RULES or rule not in RULES_BY_KIND[kind]:
         allowed = ", ".join(r for r in RULES_BY_KIND[kind] if r)
         raise InputError(f"rule: a {kind} group's rule is one of {allowed}, got {rule!r}", field="rule")
     if rule and not rule_value:
-        raise InputError("rule_value: needed with a rule", field="rule_value")
+        raise InputError.of(N_("{field}: needed with a rule"), field="rule_value")
     if ContactGroup.select().where(ContactGroup.name == name).exists():
-        raise InputError(f"name: a group named {name!r} exists", field="name")
+        raise InputError.of(N_("{field}: a group named {name} exists"), field="name", name=repr(name))
     return ContactGroup.create(name=name, kind=kind, rule=rule, rule_value=rule_value,
                                description=description)
 

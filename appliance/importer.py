@@ -32,9 +32,20 @@ from openpyxl.utils import get_column_letter
 
 from appliance import clock, phones
 from appliance.db import Busy, database, is_busy, retrying, write_transaction
-from appliance.errors import InputError, N_
-from appliance.models import (Claim, Customer, CustomerPhone, ImportJob, ImportRow, Payment, Policy, Product, Staff,
-                              audit, phone_numbers_of)
+from appliance.errors import N_, InputError
+from appliance.models import (
+    Claim,
+    Customer,
+    CustomerPhone,
+    ImportJob,
+    ImportRow,
+    Payment,
+    Policy,
+    Product,
+    Staff,
+    audit,
+    phone_numbers_of,
+)
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from peewee import (
 
 from appliance import clock, idcard, phones
 from appliance.db import BaseModel, write_transaction
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 
 GENDERS = ("M", "F", "")
 LANGUAGES = ("zh", "en")
@@ -67,7 +67,7 @@ class Customer(BaseModel):
     def clean(self):
         """Normalise phones and check the ID number; birth date and gender derive from it."""
         if not (self.name or "").strip():
-            raise InputError("name: empty", field="name")
+            raise InputError.of(N_("{field}: empty"), field="name")
         if self.gender not in GENDERS:
             raise InputError(f"gender: must be M or F, got {self.gender!r}", field="gender")
         if self.mobile:
@@ -126,7 +126,7 @@ class Staff(BaseModel):
 
     def save(self, *args, **kwargs):
         if not (self.badge_no or "").strip():
-            raise InputError("badge_no: empty", field="badge_no")
+            raise InputError.of(N_("{field}: empty"), field="badge_no")
         if self.status not in STAFF_STATUSES:
             raise InputError(f"status: must be one of {', '.join(STAFF_STATUSES)}", field="status")
         if self.mobile:

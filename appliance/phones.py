@@ -13,7 +13,7 @@ import re
 import phonenumbers
 from phonenumbers import carrier
 
-from appliance.errors import InputError, N_
+from appliance.errors import N_, InputError
 
 DEFAULT_REGION = "CN"
 CN_MOBILE = re.compile(r"(?:\+86|0086|86)?(1\d{10})")

@@ -13,7 +13,7 @@ import secrets
 
 from appliance import clock
 from appliance.db import write_transaction
-from appliance.errors import ApplianceError, InputError, NotFound
+from appliance.errors import N_, ApplianceError, InputError, NotFound
 from appliance.models import ROLES, AdminUser, audit
 
 # n=2**14, r=8: 16 MiB and ~50 ms per hash on the box; slow for a guesser, fine for a sign-in.
@@ -102,9 +102,9 @@ def _dummy_hash():
 
 def check_password_rules(password, username=""):
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise InputError(f"password: at least {MIN_PASSWORD_LENGTH} characters", field="password")
+        raise InputError.of(N_("{field}: at least {n} characters"), field="password", n=MIN_PASSWORD_LENGTH)
     if username and password.lower() == username.lower():
-        raise InputError("password: must differ from the user name", field="password")
+        raise InputError.of(N_("{field}: must differ from the user name"), field="password")
 
 
 def generate_password():
@@ -118,7 +118,7 @@ def generate_password():
 def check_username(username):
     username = (username or "").strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
-        raise InputError("username: 1 to 64 characters without spaces", field="username")
+        raise InputError.of(N_("{field}: 1 to 64 characters without spaces"), field="username")
     return username
 
 
@@ -126,10 +126,11 @@ def create_user(username, password, role, actor="cli", source="cli"):
     """Create a user who must choose a new password at the first sign-in."""
     username = check_username(username)
     if role not in ROLES:
-        raise InputError(f"role: must be one of {', '.join(ROLES)}, got {role!r}", field="role")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {got}"), field="role", choices=", ".join(ROLES),
+                            got=repr(role))
     check_password_rules(password, username)
     if AdminUser.select().where(AdminUser.username == username).exists():
-        raise InputError(f"username: {username!r} exists", field="username")
+        raise InputError.of(N_("{field}: {name} exists"), field="username", name=repr(username))
     with write_transaction():
         user = AdminUser.create(username=username, password_hash=hash_password(password), role=role,
                                 must_change_password=True)
@@ -182,10 +183,10 @@ def authenticate(username, password, source="", attempts=DEFAULT_LOCKOUT_ATTEMPT
 def change_password(user, old_password, new_password, source=""):
     """The user's own change (also the forced one at first sign-in)."""
     if not verify_password(old_password or "", user.password_hash):
-        raise InputError("old_password: wrong password", field="old_password")
+        raise InputError.of(N_("{field}: wrong password"), field="old_password")
     check_password_rules(new_password, user.username)
     if new_password == old_password:
-        raise InputError("password: the new password must differ from the old one", field="password")
+        raise InputError.of(N_("{field}: the new password must differ from the old one"), field="password")
     with write_transaction():
         AdminUser.update(password_hash=hash_password(new_password), must_change_password=False).where(
             AdminUser.id == user.id).execute()
@@ -204,9 +205,10 @@ def reset_password(user, new_password, actor, source=""):
 
 def update_user(user, role, disabled, actor, source=""):
     if role not in ROLES:
-        raise InputError(f"role: must be one of {', '.join(ROLES)}, got {role!r}", field="role")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {got}"), field="role", choices=", ".join(ROLES),
+                            got=repr(role))
     if user.role == "admin" and (role != "admin" or disabled) and _other_active_admins(user) == 0:
-        raise InputError("role: the last active admin cannot lose the admin role", field="role")
+        raise InputError.of(N_("{field}: the last active admin cannot lose the admin role"), field="role")
     changes = []
     if role != user.role:
         changes.append(f"role {user.role}->{role}")

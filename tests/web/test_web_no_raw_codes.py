@@ -12,13 +12,12 @@ from web_support import PASSWORD, Client, make_user
 
 from appliance import db as dbmod, demo_data
 from appliance.config import Config, ensure_data_dir
-from appliance.ivr.menus import ensure_default_menu
 from appliance.ivr.tickets import open_ticket
-from appliance.models import ContactGroup, Customer, ImportJob, Policy, Staff
-from appliance.tickets.models import Ticket
+from appliance.models import AdminUser, ContactGroup, Customer, ImportJob, Policy, Staff
 from appliance.services import campaigns, schedules
 from appliance.sms.models import InboundMessage, Message
 from appliance.sms.outbox import queue_message
+from appliance.tickets.models import Ticket
 from web import i18n
 from web.app import build_app
 from web.pages import PAGES, load_page_modules
@@ -34,7 +33,6 @@ def site(tmp_path_factory):
     database = dbmod.open_database(config)
     dbmod.migrate(database)
     demo_data.seed(customers=12, staff=6)
-    # ensure_default_menu()
     server = make_server(config, build_app(config))
     serve_in_thread(server)
     host, port = server.bind_addr[:2]
@@ -145,7 +143,6 @@ PENDING = {
     "/settings": "setting keys and Asterisk terms (settings page)",
     "/": "daemon names smsd, web (dashboard)",
     "/groups": "group rule kinds (contacts)", "group": "group rule kinds (contacts)",
-    "/schedules": "'cron' (schedules page)",
     "/send": "English template titles (send page)", "/templates": "English templates (templates page)",
     "/prompts": "'missing: run appliance prompts build' (prompts page)",
     "ticket": "the ticket's source code (tickets page)",
@@ -204,6 +201,15 @@ def test_words_that_were_wrong(site):
     assert "<th>姓名</th>" in site.page("/staff").text and "<th>姓名</th>" in site.page(DETAILS["group"]()).text
     prompts = site.page("/prompts").text
     assert "Welcome to Ping An Insurance." in prompts and "Welcome to 平安保险" not in prompts
+
+
+def test_validation_messages_in_the_pages_language(site):
+    """A refused form says why in Chinese, naming the field; the data stay as they were."""
+    site.get("/lang/zh?next=/")
+    site.page("/users")
+    assert site.post("/users", {"username": "a b", "role": "operator"}).status == 303
+    assert "username：1 至 64 个字符，不含空格" in site.page("/").text
+    assert not AdminUser.select().where(AdminUser.username == "a b").exists()
 
 
 # --- phone-sized screens ------------------------------------------------------------
