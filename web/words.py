@@ -156,3 +156,9 @@ def problem(_, error):
     if getattr(error, "msgid", ""):
         return _(error.msgid).format(**(error.values or {}))
     return error.message
+
+
+def bilingual(lang, text):
+    """The page's half of a "中文 / English" text (the notice templates' titles)."""
+    halves = re.split(r"\s*/\s+", text or "", maxsplit=1)
+    return halves[0] if len(halves) == 1 or lang == "zh" else halves[1]

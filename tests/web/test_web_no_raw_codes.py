@@ -95,7 +95,8 @@ def visible_text(html):
     html = re.sub(r"(?s)<!--.*?-->", " ", html)
     html = re.sub(r'(?s)<(\w+)[^>]*\blang="en"[^>]*>.*?</\1>', " ", html)
     html = re.sub(r"<[^>]*>", " ", html)
-    return re.sub(r"\S+\.(?:csv|xlsx)\b", " ", unescape(html))  # file names are the user's
+    text = re.sub(r"\{[a-z_]+\}", " ", unescape(html))  # a template's {variables}: syntax to type
+    return re.sub(r"\S+\.(?:csv|xlsx)\b", " ", text)  # file names are the user's
 
 
 def raw_codes(text):
@@ -143,7 +144,7 @@ PENDING = {
     "/settings": "setting keys and Asterisk terms (settings page)",
     "/": "daemon names smsd, web (dashboard)",
     "/groups": "group rule kinds (contacts)", "group": "group rule kinds (contacts)",
-    "/send": "English template titles (send page)", "/templates": "English templates (templates page)",
+    "/send": "English template titles (send page)",
     "/prompts": "'missing: run appliance prompts build' (prompts page)",
     "ticket": "the ticket's source code (tickets page)",
 }

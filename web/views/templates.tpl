@@ -2,7 +2,7 @@
 <table id="templates">
   <tr><th>{{_('Key')}}</th><th>{{_('Title')}}</th><th>{{_('Category')}}</th><th>{{_('Chinese')}}</th><th>{{_('English')}}</th><th>{{_('Edited')}}</th></tr>
   % for t in rows:
-  <tr><td><code>{{t['key']}}</code></td><td>{{t['title']}}</td><td>{{_(t['category'])}}</td><td>{{t['zh']}}</td><td>{{t['en']}}</td>
+  <tr><td><code>{{t['key']}}</code></td><td>{{words.bilingual(ctx.lang, t['title'])}}</td><td>{{_(t['category'])}}</td><td lang="zh">{{t['zh']}}</td><td lang="en">{{t['en']}}</td>
       <td>
         % for lang in t['edited']:
         % if ctx.can('campaigns'):
