@@ -143,7 +143,6 @@ DETAILS = {
 PENDING = {
     "/settings": "setting keys and Asterisk terms (settings page)",
     "/": "daemon names smsd, web (dashboard)",
-    "/groups": "group rule kinds (contacts)", "group": "group rule kinds (contacts)",
     "/send": "English template titles (send page)",
     "/prompts": "'missing: run appliance prompts build' (prompts page)",
     "ticket": "the ticket's source code (tickets page)",

@@ -1,5 +1,5 @@
 % rebase('layout')
-<p class="meta">{{_(g.kind)}} · {{g.rule + '=' + g.rule_value if g.rule else _('hand-picked')}} · {{_('Members')}}: {{total}}</p>
+<p class="meta">{{_(g.kind)}} · {{_('{field}: {value}').format(field=_(g.rule), value=g.rule_value) if g.rule else _('hand-picked')}} · {{_('Members')}}: {{total}}</p>
 <table>
   <tr><th>{{_('Full name')}}</th><th>{{_('Mobile')}}</th></tr>
   % for r in members:

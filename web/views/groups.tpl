@@ -2,7 +2,7 @@
 <table id="groups">
   <tr><th>{{_('Name')}}</th><th>{{_('Kind')}}</th><th>{{_('Rule')}}</th><th>{{_('Description')}}</th><th class="num">{{_('Members')}}</th></tr>
   % for g in rows:
-  <tr><td><a href="/groups/{{g.id}}">{{g.name}}</a></td><td>{{_(g.kind)}}</td><td>{{g.rule}}{{'=' + g.rule_value if g.rule else _('hand-picked')}}</td><td>{{g.description}}</td>
+  <tr><td><a href="/groups/{{g.id}}">{{g.name}}</a></td><td>{{_(g.kind)}}</td><td>{{_('{field}: {value}').format(field=_(g.rule), value=g.rule_value) if g.rule else _('hand-picked')}}</td><td>{{g.description}}</td>
       <td class="num">{{counts.get(g.id, '')}}</td></tr>
   % end
 </table>
