@@ -145,7 +145,6 @@ PENDING = {
     "/": "daemon names smsd, web (dashboard)",
     "/send": "English template titles (send page)",
     "/prompts": "'missing: run appliance prompts build' (prompts page)",
-    "ticket": "the ticket's source code (tickets page)",
 }
 
 

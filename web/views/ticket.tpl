@@ -84,7 +84,7 @@
 <table id="ticket-history">
   <tr><th>{{_('When')}}</th><th>{{_('Who')}}</th><th>{{_('Action')}}</th><th>{{_('Status')}}</th><th>{{_('What was said')}}</th></tr>
   % for e in events:
-  <tr data-action="{{e['action']}}"><td class="muted">{{ctx.when(e['at'])}}</td><td>{{e['by']}}</td>
+  <tr data-action="{{e['action']}}"><td class="muted">{{ctx.when(e['at'])}}</td><td>{{label(e['by'])}}</td>
       <td>{{_(event_labels[e['action']]) if e['action'] in event_labels else e['action']}}
       {{(' → ' + e['department']) if e['department'] else ''}}{{(' · ' + e['assignee']) if e['assignee'] else ''}}</td>
       <td>{{label(e['to_status']) if e['to_status'] else ''}}</td><td>{{e['text']}}</td></tr>
