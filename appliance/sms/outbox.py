@@ -10,7 +10,7 @@ import logging
 import peewee
 
 from appliance import clock, db as dbmod, phones
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from appliance.sms.models import CATEGORIES, Message, MessagePart
 from appliance.sms.text import MAX_PARTS, segments
 
@@ -26,7 +26,7 @@ def _check_row(row, where=""):
     """Validate one message's fields; returns the Message column values."""
     text = row.get("text")
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"{where}text: empty", field="text")
+        raise InputError.of(N_("{where}{field}: empty"), field="text", where=where)
     number = phones.normalize(row.get("to_number"), f"{where}to_number")
     category = row.get("category", "service")
     if category not in CATEGORIES:
@@ -39,7 +39,8 @@ def _check_row(row, where=""):
         raise InputError(f"{where}not_after: must be later than not_before", field="not_after")
     seg = segments(text)
     if seg.part_count > MAX_PARTS:
-        raise InputError(f"{where}text: too long ({seg.part_count} parts, at most {MAX_PARTS})", field="text")
+        raise InputError.of(N_("{where}{field}: too long ({parts} parts, at most {limit})"), field="text", where=where,
+                            parts=seg.part_count, limit=MAX_PARTS)
     stamp = clock.now()
     customer, staff = row.get("customer"), row.get("staff")
     return {

@@ -12,6 +12,7 @@ from web_support import PASSWORD, Client, make_user
 
 from appliance import db as dbmod, demo_data
 from appliance.config import Config, ensure_data_dir
+from appliance.errors import InputError
 from appliance.ivr.tickets import open_ticket
 from appliance.models import AdminUser, ContactGroup, Customer, ImportJob, Policy, Staff
 from appliance.services import campaigns, schedules
@@ -209,6 +210,17 @@ def test_validation_messages_in_the_pages_language(site):
     assert site.post("/users", {"username": "a b", "role": "operator"}).status == 303
     assert "username：1 至 64 个字符，不含空格" in site.page("/").text
     assert not AdminUser.select().where(AdminUser.username == "a b").exists()
+
+
+
+def test_a_refused_sms_says_why_in_chinese(site):
+    """The outbox's checks carry msgids: English for the CLI and API, Chinese on the page."""
+    for text, english, chinese in (("", "text: empty", "text：不能为空"),
+                                   ("长" * 20000, "text: too long", "text：太长")):
+        with pytest.raises(InputError) as refused:
+            queue_message("13800138000", text)
+        assert str(refused.value).startswith(english)
+        assert i18n.gettext_for("zh")(refused.value.msgid).format(**refused.value.values).startswith(chinese)
 
 
 # --- phone-sized screens ------------------------------------------------------------
