@@ -1,7 +1,7 @@
 % # The fields an entry's action needs, shared by the edit and the add forms: the prompt
 % # (chosen from the prompt list, with play), the action, a transfer's number, an
 % # announcement's next step. web/static/ivr.js hides the fields other actions do not use.
-<label>{{_('Prompt')}}<span class="prompt-pick">
+<label class="prompt-field">{{_('Prompt')}}<span class="prompt-pick">
   <select name="prompt" id="{{prefix}}-prompt" data-role="prompt">
     % names = [n for n, _t in prompts]
     % if values['prompt'] and values['prompt'] not in names:
