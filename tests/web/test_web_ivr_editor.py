@@ -32,6 +32,9 @@ def test_add_form_defaults_to_a_free_key_and_marks_taken_ones(admin_client):
     assert re.search(r'<option value="1"\s+disabled>1 · 已被“保单服务”占用', html)
     MenuNode(name="seven", parent=main.id, digit="7", title="七", prompt="after_hours", action="announce").save()
     assert selected(admin_client.page(f"/ivr/{main.id}").text, "child-digit") == "#"
+    MenuNode(name="hash", parent=main.id, digit="#", title="井", prompt="after_hours", action="announce").save()
+    full = admin_client.page(f"/ivr/{main.id}").text
+    assert 'id="ivr-no-free-key"' in full and 'id="ivr-child-form"' not in full
 
 
 def test_prompts_are_chosen_from_the_prompt_list_with_play(admin_client):

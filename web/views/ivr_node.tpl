@@ -45,6 +45,9 @@
   % end
 </table>
 </div>
+% if len(child_taken) >= len(child_keys):
+<p class="meta" id="ivr-no-free-key">{{_('Every key of this menu is taken: disable or delete an entry to add another.')}}</p>
+% else:
 <form method="post" action="/ivr/{{node.id}}/children" class="card ivr-entry" id="ivr-child-form">
   <input type="hidden" name="csrf" value="{{ctx.csrf}}">
   <div class="row">
@@ -60,5 +63,6 @@
   </div>
   <button type="submit" id="child-add">{{_('Add entry')}}</button>
 </form>
+% end
 % end
 <script src="/static/ivr.js"></script>
