@@ -4,10 +4,9 @@ of their mobile, open their page; open a sender's conversation in the inbox and 
 delete a message. Nothing wider than the window. Screenshots in tests/screenshots/.
 Skipped, saying why, without Chromium."""
 import datetime
-import io
-from pathlib import Path
 
 import pytest
+from browser_support import fits, loaded_after, shot, start_chromium
 from web_support import PASSWORD, make_user
 
 from appliance import clock
@@ -17,48 +16,14 @@ from appliance.sms.models import InboundMessage, Message
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 webdriver = pytest.importorskip("selenium.webdriver")
 Image = pytest.importorskip("PIL.Image")
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
-
-if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
-    pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
-
-SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(5)
+    driver = start_chromium(tmp_path_factory.mktemp("chrome-profile"))
     yield driver
     driver.quit()
-
-
-def loaded_after(d, action):
-    """Run a click and wait for the next page (see test_web_browser._navigate)."""
-    d.execute_script("window.__old_page = true")
-    action()
-    WebDriverWait(d, 20).until(lambda drv: drv.execute_script(
-        "return window.__old_page === undefined && document.readyState === 'complete'"))
-
-
-def fits(d):
-    """Nothing wider than the window: no sideways scrolling of the page itself."""
-    return d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-def shot(d, name, size):
-    """The viewport as a 64-colour PNG, as test_web_screenshots.py saves them (small in git)."""
-    SHOTS.mkdir(exist_ok=True)
-    image = Image.open(io.BytesIO(d.get_screenshot_as_png())).convert("RGB")
-    image.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(SHOTS / f"{name}-{size}.png", optimize=True)
 
 
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])

@@ -6,6 +6,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from browser_support import fits, loaded_after, start_chromium
 from peer_support import free_port
 from web_support import PASSWORD, make_user
 
@@ -17,27 +18,15 @@ from web.server import make_server, serve_in_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
-    pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(5)
+    driver = start_chromium(tmp_path_factory.mktemp("chrome-profile"))
     yield driver
     driver.quit()
 
@@ -50,18 +39,6 @@ def box(web_config, web_db):
     serve_in_thread(srv)
     yield f"http://{config['web.listen']}"
     srv.stop()
-
-
-def loaded_after(d, action):
-    """Run a click and wait for the next page (see test_web_browser._navigate)."""
-    d.execute_script("window.__old_page = true")
-    action()
-    WebDriverWait(d, 20).until(lambda drv: drv.execute_script(
-        "return window.__old_page === undefined && document.readyState === 'complete'"))
-
-
-def fits(d):
-    return d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])

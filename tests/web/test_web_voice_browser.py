@@ -12,18 +12,15 @@ from web_support import PASSWORD, make_user
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agi"))  # the test network's fixtures
 from asterisk_support import asterisk, asterisk_install  # noqa: E402,F401  (fixtures)
+from browser_support import fits, loaded_after, start_chromium
 from test_dialer_real_asterisk import make_dialer, manager, network, run_in_thread  # noqa: E402,F401
 
 from appliance.voice.models import CallAttempt, VoiceCampaign  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
-    pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 # The test network (tests/agi/test-network.conf): answers and hangs up, busy, unallocated.
@@ -32,29 +29,9 @@ CALLEES = {"13030000001": "已接听未确认", "13040000001": "占线", "131100
 
 @pytest.fixture
 def chromium(tmp_path):
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN",
-                 f"--user-data-dir={tmp_path / 'chrome-profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(5)
+    driver = start_chromium(tmp_path / "chrome-profile")
     yield driver
     driver.quit()
-
-
-def loaded_after(d, action):
-    """Run a click and wait for the next page (see test_web_browser._navigate)."""
-    d.execute_script("window.__old_page = true")
-    action()
-    WebDriverWait(d, 20).until(lambda drv: drv.execute_script(
-        "return window.__old_page === undefined && document.readyState === 'complete'"))
-
-
-def fits(d):
-    """Nothing wider than the window: no sideways scrolling of the page itself."""
-    return d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
