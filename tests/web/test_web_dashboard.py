@@ -67,7 +67,7 @@ def test_health_follows_the_daemons_the_ami_and_the_disk(admin_client, web_confi
     try:
         with running_lock(web_config.data_dir, "smsd"):  # what `appliance run smsd` holds
             rows = health_of(admin_client.api("GET", "/dashboard.json").json)
-            assert rows["smsd"] == {"key": "smsd", "label": "短信服务进程", "state": "ok", "text": "运行中"}
+            assert rows["smsd"] == {"key": "smsd", "label": "短信服务", "state": "ok", "text": "运行中"}
             assert rows["ami"]["state"] == "ok" and ami_port and str(ami_port) in rows["ami"]["text"]
     finally:
         listener.close()

@@ -85,7 +85,7 @@ def alarms(ctx, modems):
         elif m["sim_state"] and m["sim_state"] != "READY":
             found.append(ctx._("Modem {port}: SIM {state}").format(port=m["port"], state=m["sim_state"]))
     if not modems:
-        found.append(ctx._("No modem has reported yet: is smsd running?"))
+        found.append(ctx._("No modem has reported yet: is the SMS service running?"))
     unknown = capped_count(Message.select(Message.id).where(Message.state == "unknown"))
     if unknown:
         found.append(ctx._("{n} message(s) in state unknown need a decision (sent or not?).").format(n=unknown))

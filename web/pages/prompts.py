@@ -18,7 +18,7 @@ from web.pages.confirm import ask_first
 MAX_UPLOAD = 30 * 1024 * 1024   # 5 minutes of 48 kHz 16-bit mono is 28 MB
 BROWSER_SECONDS = 60            # the in-browser recorder stops itself after this
 STATES = {"custom": N_("replaced by an admin"), "default": N_("default (generated)"),
-          "": N_("missing: run appliance prompts build"), "n/a": N_("not used in this language")}
+          "": N_("sound file missing"), "n/a": N_("not used in this language")}
 LANGUAGE_LABELS = {"zh": N_("Mandarin"), "en": N_("English")}
 
 

@@ -17,7 +17,7 @@ from appliance.models import ContactGroup, Customer, audit
 from appliance.privacy import mask_mobile  # the audit log never holds a full mobile
 from appliance.services import phrases, templates
 from appliance.sms.models import CATEGORIES
-from web import template_fields
+from web import template_fields, words
 from web.api import json_response
 from web.pages import N_, page, respond
 
@@ -32,8 +32,9 @@ def domain():
     return campaigns, groups, sending, sms_text
 
 
-def template_choices():
-    return [(t["key"], t["title"] or t["key"]) for t in templates.listing()]
+def template_choices(ctx):
+    """[(key, title)]: a default's "中文 / English" title in the page's language."""
+    return [(t["key"], words.bilingual(ctx.lang, t["title"]) or t["key"]) for t in templates.listing()]
 
 
 def parse_numbers(text):
@@ -110,7 +111,7 @@ def form_values(ctx):
 def render_form(ctx, values, error=None, status=200):
     fields = template_fields.fields_by_template(ctx.config)
     body = ctx.render("send", title=ctx._("Send SMS"), groups=list(ContactGroup.select().order_by(ContactGroup.name)),
-                      templates=template_choices(), categories=CATEGORIES, values=values, error=error,
+                      templates=template_choices(ctx), categories=CATEGORIES, values=values, error=error,
                       fields=fields, asked=sorted({n for asked, _ in fields.values() for n in asked}),
                       auto=sorted({n for _, auto in fields.values() for n in auto}),
                       label=lambda name: template_fields.label(ctx, name), phrases=phrases.listing())

@@ -11,7 +11,9 @@ with `appliance config set`. Secrets are never sent to the browser: their
 field is empty and an empty field keeps the current value.
 """
 import datetime
+import html
 import os
+import re
 
 from appliance import config_edit
 from appliance.errors import ApplianceError, InputError
@@ -23,12 +25,15 @@ from web.pages import N_, page, respond
 SECTION_TITLES = {
     "": N_("The branch"), "modems": N_("Modems and SIM cards"), "agi": N_("Telephone (Asterisk FastAGI)"),
     "web": N_("Admin page sign-in"), "notices": N_("Policy notices"), "services": N_("Campaigns and surveys"),
-    "billing": N_("Tariffs (CNY per SMS part)"), "database": N_("Database"),
+    "billing": N_("Tariffs (CNY per SMS part)"), "database": N_("Database"), "voice": N_("Voice calls"),
+    "tickets": N_("Tickets"),
 }
+# A run of Latin text inside a translated help: a key, a value to type or a technical term.
+LATIN_RUN = re.compile(r"[A-Za-z0-9_./:'\-][\x20-\x7e]*[A-Za-z][\x20-\x7e]*|[A-Za-z]")
+# Each daemon's name in words (the dashboard's health list says them too): its code is for the CLI.
 RESTART_LABELS = {
-    "dialer": N_("dialer (outbound calls) daemon"),
-    "smsd": N_("SMS daemon"), "services": N_("services daemon"), "agi": N_("telephone (FastAGI) daemon"),
-    "web": N_("admin page (web daemon)"), "prompts": N_("voice prompts (rebuild)"),
+    "dialer": N_("outbound calls"), "smsd": N_("SMS service"), "services": N_("business services"),
+    "agi": N_("voice answering"), "web": N_("admin pages"), "prompts": N_("voice prompts (rebuild)"),
 }
 RESTART_STATES = {
     "waiting": N_("restart requested at {asked}; waiting for the box"), "restarting": N_("restarting…"),
@@ -59,7 +64,7 @@ def settings_page(ctx, values=None, error=None):
     return ctx.render("settings", title=ctx._("Settings"), path=path, box_config=BOX_CONFIG,
                       file_error=file_error, error=error, editable=editable, version=version,
                       sections=sections(ctx, current, values or {}),
-                      readonly=[(s.name, shown_value(s, current[s.name]), ctx._(s.help))
+                      readonly=[(s.name, shown_value(s, current[s.name]), help_html(ctx, s.help))
                                 for s in SETTINGS if not s.editable],
                       pending=pending, to_apply=to_apply(ctx, needed), manual=manual_steps(ctx, needed),
                       restarts=restart_rows(ctx, daemons_known()))
@@ -168,7 +173,7 @@ def sections(ctx, current, typed):
         head = s.name.rpartition(".")[0]
         value = current[s.name]
         grouped.setdefault(head, []).append({
-            "name": s.name, "kind": s.type_name, "help": ctx._(s.help), "secret": s.secret,
+            "name": s.name, "kind": s.type_name, "help": help_html(ctx, s.help), "secret": s.secret,
             "is_set": bool(value) if s.secret else None,
             "text": "" if s.secret else typed.get(s.name, field_text(value)),
             "restart": ", ".join(ctx._(RESTART_LABELS.get(d, d)) for d in s.restart),
@@ -193,3 +198,17 @@ def shown_value(setting, value):
 def steps(ctx, restart):
     """[(label, command)] for the restarts the page asks of a person (web cannot run systemctl)."""
     return list(zip((ctx._(RESTART_LABELS.get(d, d)) for d in restart), config_edit.restart_steps(restart)))
+
+
+def help_html(ctx, msgid):
+    """A setting's help, escaped, its Latin terms (Dial(), db_url…) marked lang="en" on a
+    Chinese page: they are typed or looked up as they are, not translated."""
+    text = ctx._(msgid)
+    if ctx.lang == "en":
+        return html.escape(text)
+    out, last = [], 0
+    for m in LATIN_RUN.finditer(text):
+        term = m.group().rstrip()
+        out += [html.escape(text[last:m.start()]), f'<span lang="en">{html.escape(term)}</span>']
+        last = m.start() + len(term)
+    return "".join(out) + html.escape(text[last:])

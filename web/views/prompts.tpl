@@ -17,6 +17,9 @@
       <div lang="{{item['code']}}">{{item['text']}}</div>
       % end
       <span class="state {{'sending' if item['state'] == 'custom' else 'failed' if item['state'] == '' else ''}}">{{_(item['state_text'])}}</span>
+      % if item['state'] == '':
+      <a href="/prompts/{{row['name']}}#prompt-{{item['code']}}" class="prompt-fix">{{_('Upload or record it')}}</a>
+      % end
       % if item['url']:
       <audio controls preload="none" src="{{item['url']}}" class="prompt-audio"></audio>
       % end

@@ -5,7 +5,7 @@
 % if path:
 <p class="meta">{{_('Configuration file')}}: <code>{{path}}</code>. {{_('Saving writes the changed keys into it (comments kept); each daemon reads it when it starts.')}}</p>
 % else:
-<p class="flash info" id="no-config-file">{{_('No configuration file: the daemons run on built-in defaults, so settings cannot be saved here.')}} {{_('Branch IT starts the daemons with a configuration file (--config or APPLIANCE_CONFIG); on the box it is')}} <code>{{box_config}}</code>.</p>
+<p class="flash info" id="no-config-file">{{_('No configuration file: the daemons run on built-in defaults, so settings cannot be saved here.')}} {{!_('Branch IT starts the daemons with a configuration file ({options}); on the box it is').format(options=_('{a} or {b}').format(a='<code>--config</code>', b='<code>APPLIANCE_CONFIG</code>'))}} <code>{{box_config}}</code>.</p>
 % end
 % if file_error:
 <p class="flash error" id="settings-file-error">{{_('The configuration file cannot be read; branch IT must repair it. Shown: the values in use.')}} {{file_error}}</p>
@@ -53,7 +53,7 @@
   <fieldset class="card">
     <h2>{{heading}}</h2>
     % for f in fields:
-    <label>{{f['help']}} <code class="muted">{{f['name']}}</code>
+    <label>{{!f['help']}} <code class="muted">{{f['name']}}</code>
       % if f['secret']:
       <input type="password" name="{{f['name']}}" value="" autocomplete="new-password" inputmode="numeric" placeholder="{{_('unchanged (a value is set)') if f['is_set'] else _('unchanged (none set)')}}" {{'' if editable else 'disabled'}}>
       % elif f['kind'] == 'bool':
@@ -62,7 +62,7 @@
         <option value="false" {{'selected' if f['text'] != 'true' else ''}}>{{_('no')}}</option>
       </select>
       % elif f['kind'] == 'list':
-      <textarea name="{{f['name']}}" rows="3" {{'' if editable else 'disabled'}}>{{f['text']}}</textarea>
+      <textarea name="{{f['name']}}" rows="3" {{!'lang="en"' if f['text'].isascii() else ''}} {{'' if editable else 'disabled'}}>{{f['text']}}</textarea>
       % else:
       <input name="{{f['name']}}" value="{{f['text']}}" {{'' if editable else 'disabled'}}>
       % end
@@ -85,7 +85,7 @@
 <table id="settings">
   <tr><th>{{_('Key')}}</th><th>{{_('Value')}}</th><th>{{_('Meaning')}}</th></tr>
   % for name, value, help in readonly:
-  <tr><td><code>{{name}}</code></td><td>{{value}}</td><td class="muted">{{help}}</td></tr>
+  <tr><td><code>{{name}}</code></td><td><code>{{value}}</code></td><td class="muted">{{!help}}</td></tr>
   % end
 </table>
 </div>
