@@ -1,6 +1,7 @@
 """Every destructive action of this part asks first (web/pages/confirm.py): deleting an
-IVR entry, revoking an API token, removing a number from the opt-out list and
-restoring a default prompt. The first POST answers with a page saying what will
+IVR entry, revoking an API token, removing a number from the opt-out list,
+restoring a default prompt, deleting a common phrase, resetting a template, removing
+a department and disabling a user. The first POST answers with a page saying what will
 happen, in the page's language, and changes nothing; only the confirmed POST acts.
 A browser does it end to end at 1366×900 and 390×844 (Back keeps everything)."""
 import re
@@ -13,9 +14,10 @@ from appliance import tokens
 from appliance.ivr import prompt_files
 from appliance.ivr.menus import ensure_default_menu
 from appliance.ivr.models import MenuNode
-from appliance.models import AuditLog, ApiToken
-from appliance.services import optout
-from appliance.services.models import OptOut
+from appliance.models import AdminUser, ApiToken, AuditLog
+from appliance.services import optout, templates
+from appliance.services.models import OptOut, Phrase, Template
+from appliance.tickets.models import Department
 
 
 def asked(resp):
@@ -76,6 +78,56 @@ def test_prompt_restore_asks_first(admin_client, web_config):
     assert "恢复默认提示音" in question and custom.exists()
     assert admin_client.post("/prompts/welcome/zh/restore", {"confirmed": "1"}).status == 303
     assert not custom.exists()
+
+
+def test_phrase_delete_asks_first_naming_the_phrase(admin_client):
+    phrase = Phrase.create(category="问候", text="您好，请问有什么可以帮您？")
+    admin_client.page("/phrases")
+    question = asked(admin_client.post(f"/phrases/{phrase.id}/delete"))
+    assert question and "删除常用短语" in question and "请问有什么可以帮您" in question
+    assert Phrase.select().count() == 1
+    assert admin_client.post(f"/phrases/{phrase.id}/delete", {"confirmed": "1"}).status == 303
+    assert Phrase.select().count() == 0
+
+
+def test_template_reset_asks_first_naming_the_template_and_language(admin_client):
+    templates.put("greeting_x", "zh", "{salutation}您好", category="service", user="root")
+    admin_client.page("/templates")
+    data = {"key": "greeting_x", "language": "zh"}
+    resp = admin_client.post("/templates/reset", data)
+    question = asked(resp)
+    assert question and "greeting_x" in question and "中文" in question and "恢复为默认" in question
+    assert 'name="language" value="zh"' in resp.text and "zh" not in question  # the language in words
+    assert Template.select().count() == 1
+    admin_client.remember_csrf(resp.text)
+    assert admin_client.post("/templates/reset", {**data, "confirmed": "1"}).status == 303
+    assert Template.select().count() == 0
+
+
+def test_department_remove_asks_first(admin_client):
+    Department.create(name="理赔部")
+    admin_client.page("/departments")
+    question = asked(admin_client.post("/departments/remove", {"name": "理赔部"}))
+    assert question and "删除部门“理赔部”" in question
+    assert Department.select().count() == 1
+    assert admin_client.post("/departments/remove", {"name": "理赔部", "confirmed": "1"}).status == 303
+    assert Department.select().count() == 0
+
+
+def test_disabling_a_user_asks_first_and_other_changes_do_not(admin_client):
+    make_user("olga", "operator")
+    olga = AdminUser.get(AdminUser.username == "olga")
+    admin_client.page("/users")
+    data = {"role": "operator", "disabled": "1", "action": "update"}
+    resp = admin_client.post(f"/users/{olga.id}", data)
+    question = asked(resp)
+    assert question and "停用用户“olga”" in question and 'name="disabled" value="1"' in resp.text
+    assert not AdminUser.get_by_id(olga.id).disabled
+    assert admin_client.post(f"/users/{olga.id}", {**data, "confirmed": "1"}).status == 303
+    assert AdminUser.get_by_id(olga.id).disabled
+    # Enabling again or changing a role is not destructive: no question.
+    assert admin_client.post(f"/users/{olga.id}", {"role": "auditor", "action": "update"}).status == 303
+    assert not AdminUser.get_by_id(olga.id).disabled and AdminUser.get_by_id(olga.id).role == "auditor"
 
 
 # --- in a browser ------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def test_admins_add_departments_set_heads_and_remove_them(admin_client):
     assert "王经理 · H002" in admin_client.page("/departments").text
     assert admin_client.post("/departments", {"name": "理赔部"}).status == 303
     assert "（无负责人）" in admin_client.page("/departments").text
-    assert admin_client.post("/departments/remove", {"name": "理赔部"}).status == 303
+    assert admin_client.post("/departments/remove", {"name": "理赔部", "confirmed": "1"}).status == 303
     assert heads() == {"客户服务部": "H002"}
     assert {a.action for a in AuditLog.select()} >= {"tickets.department.add", "tickets.department.head",
                                                       "tickets.department.remove"}
@@ -51,7 +51,7 @@ def test_refusals_are_said_in_chinese_naming_the_field_and_change_nothing(admin_
     assert 'value="理赔部"' in unknown.text  # the form kept what was typed
     taken = admin_client.post("/departments", {"name": "客户服务部"})
     assert taken.status == 409 and "已存在" in taken.text and "name" in taken.text
-    still_open = admin_client.post("/departments/remove", {"name": "客户服务部"})
+    still_open = admin_client.post("/departments/remove", {"name": "客户服务部", "confirmed": "1"})
     assert still_open.status == 409 and "未办结" in still_open.text and "department" in still_open.text
     no_head = admin_client.post("/departments/head", {"name": "客户服务部", "head": "X999"})
     assert no_head.status == 400 and "head" in no_head.text

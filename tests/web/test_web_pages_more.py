@@ -56,7 +56,7 @@ def test_templates_edit_and_reset(admin_client, auditor_client):
     assert bad.status == 303 and Template.get(Template.key == "greeting_x").text == "{salutation}您好<b>"
     assert "text: bad braces" in admin_client.page("/templates").text
     refused(auditor_client, "/templates/reset", {"key": "greeting_x", "language": "zh"})
-    assert admin_client.post("/templates/reset", {"key": "greeting_x", "language": "zh"}).status == 303
+    assert admin_client.post("/templates/reset", {"key": "greeting_x", "language": "zh", "confirmed": "1"}).status == 303
     assert Template.select().count() == 0 and last_audit().action == "template.reset"
 
 
@@ -73,7 +73,7 @@ def test_phrases_add_and_delete(admin_client, auditor_client):
     assert "请问有什么可以帮您" in auditor_client.page("/phrases?category=%E9%97%AE%E5%80%99").text
     assert "请问有什么可以帮您" not in auditor_client.page("/phrases?category=other").text
     refused(auditor_client, f"/phrases/{phrase.id}/delete", {})
-    assert admin_client.post(f"/phrases/{phrase.id}/delete").status == 303
+    assert admin_client.post(f"/phrases/{phrase.id}/delete", {"confirmed": "1"}).status == 303
     assert Phrase.select().count() == 0 and last_audit().target == f"phrase:{phrase.id}"
 
 

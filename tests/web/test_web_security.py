@@ -244,7 +244,8 @@ def test_expired_session_and_disabled_user_are_signed_out(server, web_db):
     assert op.get("/inbox").status == 200
     olga = AdminUser.get(AdminUser.username == "olga")
     admin.page("/users")
-    assert admin.post(f"/users/{olga.id}", {"role": "operator", "disabled": "1", "action": "update"}).status == 303
+    assert admin.post(f"/users/{olga.id}", {"role": "operator", "disabled": "1", "action": "update",
+                                         "confirmed": "1"}).status == 303
     assert op.get("/inbox").getheader("Location").startswith("/signin")
     assert op.sign_in("olga").status == 403
     # The last admin cannot demote or disable themselves.

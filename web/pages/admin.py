@@ -30,6 +30,9 @@ def user_create(ctx):
     return users_page(ctx, new_password=(user.username, password))
 
 
+DISABLE_QUESTION = N_("Disable the user “{user}”? They are signed out at once and can no longer sign in.")
+
+
 @page("/users/{user_id:int}", "users", method="POST")
 def user_update(ctx, user_id):
     user = users.get_user(user_id)
@@ -44,6 +47,8 @@ def user_update(ctx, user_id):
         ctx.redirect("/users", "ok", ctx._("Unlocked."))
     if user.id == ctx.user.id and (ctx.form("role") != "admin" or ctx.form("disabled") == "1"):
         raise InputError("role: you cannot demote or disable yourself", field="role")
+    if ctx.form("disabled") == "1" and not user.disabled:  # only disabling locks a person out: ask
+        ask_first(ctx, ctx._(DISABLE_QUESTION).format(user=user.username), ctx._("Disable"), "/users")
     users.update_user(user, ctx.form("role"), ctx.form("disabled") == "1", ctx.user.username, ctx.source)
     if user.disabled:
         tokens.close_user_sessions(user.id)

@@ -1,13 +1,17 @@
 """Departments that handle tickets on the admin page: the list (head, open tickets), adding
 one, setting its head (told of overdue tickets by SMS) and removing one without open
-tickets. Everyone who may see tickets sees the list; admins (settings permission) change it.
+tickets (asked first: web/pages/confirm.py). Everyone who may see tickets sees the list; admins
+(settings permission) change it.
 
 appliance.tickets.departments does the work and refuses what it must (a name taken, open
 tickets left): the refusal is said on this page, in its language, nothing changed.
 """
 from appliance.errors import InputError
 from appliance.tickets import departments
-from web.pages import page, respond
+from web.pages import N_, page, respond
+from web.pages.confirm import ask_first
+
+REMOVE_QUESTION = N_("Remove the department “{name}”? Tickets can no longer be assigned to it.")
 
 
 def render(ctx, status=200, error=None, values=None):
@@ -48,5 +52,6 @@ def department_head(ctx):
 @page("/departments/remove", "settings", method="POST")
 def department_remove(ctx):
     name = ctx.form("name")
+    ask_first(ctx, ctx._(REMOVE_QUESTION).format(name=name), ctx._("Remove"), "/departments")
     return act(ctx, lambda: departments.remove(name, actor=ctx.user.username, source=ctx.source),
                {}, ctx._("Department {name} removed.").format(name=name))
