@@ -99,7 +99,8 @@ def test_list_shows_every_prompt_with_its_texts_state_and_player(admin_client, d
     assert '<audio controls preload="none" src="/prompts/welcome/zh.wav?v=' in welcome
     no_file = html[html.find('id="prompt-invalid_input"'):]
     assert "缺失" in no_file[:no_file.find("</tr>")]  # not built: says so, no player
-    assert 'href="/prompts/invalid_input#prompt-zh">上传或录制' in no_file[:no_file.find("</tr>")]  # and what to do
+    missing = no_file[:no_file.find("</tr>")]  # and what an admin can do about it: upload or record one
+    assert 'href="/prompts/invalid_input#prompt-' in missing and 'class="prompt-fix">上传或录制</a>' in missing
     assert "语音提示音" in html and 'href="/prompts"' in html  # in the menu
     found = admin_client.page("/prompts?q=goodbye").text
     assert 'href="/prompts/goodbye"' in found and 'href="/prompts/welcome"' not in found
