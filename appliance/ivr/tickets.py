@@ -11,14 +11,13 @@ and read out. `Ticket.caller` is the phone number of the person it is for.
 """
 from pathlib import Path
 
-from appliance import clock, listings, phones
+from appliance import clock, phones
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound
 from appliance.tickets import sla
 from appliance.tickets.models import (
     TICKET_KINDS,
     TICKET_SOURCES,
-    TICKET_STATUSES,
     Ticket,
     TicketEvent,
 )
@@ -67,18 +66,6 @@ def get_ticket(number_or_id):
         raise NotFound(f"ticket {text} does not exist", field="ticket")
     return ticket
 
-
-def listing(*, status=None, kind=None, source=None, before=None, limit=listings.PAGE_SIZE):
-    """A Page of tickets, newest first, for the tickets page and GET
-    /api/v1/tickets alike. Serialised by Ticket.to_dict()."""
-    query = Ticket.select()
-    if listings.choice(status, TICKET_STATUSES, "status"):
-        query = query.where(Ticket.status == status)
-    if listings.choice(kind, TICKET_KINDS, "kind"):
-        query = query.where(Ticket.kind == kind)
-    if listings.choice(source, TICKET_SOURCES, "source"):
-        query = query.where(Ticket.source == source)
-    return listings.keyset(query, Ticket.id, before, limit)
 
 
 def recording_file(config, ticket):

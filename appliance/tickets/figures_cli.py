@@ -4,21 +4,11 @@ table of the main numbers, the whole as JSON (--json), or the CSV of the API and
 (--csv). Bad input exits 2 with one line naming the field."""
 import sys
 
-from appliance.cli import ArgumentParser, add_command, print_json
+from appliance.cli import add_command, print_json
+from appliance.tickets.cli import subparsers as tickets_subparsers  # whoever loads first
 
 TABLE = ("label", "first", "last", "opened", "met", "missed", "overdue", "pending", "complaints", "open",
          "past_due")
-
-
-def tickets_subparsers(sub):
-    """The subparsers of `appliance tickets`, whichever module's entry point loads first: the
-    same parser attribute as appliance.tickets.cli.subparsers, so either finds the other's."""
-    parser = sub.choices.get("tickets")
-    if parser is None:
-        parser = add_command(sub, "tickets", None, "tickets: list, show, assign, answer, close…", needs_db=False)
-        parser.tickets_subparsers = parser.add_subparsers(dest="tickets_command", metavar="ACTION",
-                                                          parser_class=ArgumentParser, required=True)
-    return parser.tickets_subparsers
 
 
 def _summary(row):

@@ -2,18 +2,8 @@
 another box or head office's system (appliance.tickets.handoff), and `appliance tickets
 hand-offs` to see what is still to be sent."""
 from appliance import clock
-from appliance.cli import ArgumentParser, add_command, print_json
-
-
-def subparsers(sub):
-    """The subparsers of `appliance tickets`, created on first use, the same way as
-    appliance.tickets.cli does, so either module may load first."""
-    parser = sub.choices.get("tickets")
-    if parser is None:
-        parser = add_command(sub, "tickets", None, "tickets: list, show, assign, answer, close…", needs_db=False)
-        parser.tickets_subparsers = parser.add_subparsers(dest="tickets_command", metavar="ACTION",
-                                                          parser_class=ArgumentParser, required=True)
-    return parser.tickets_subparsers
+from appliance.cli import add_command, print_json
+from appliance.tickets.cli import subparsers  # the one `appliance tickets` parser, whoever loads first
 
 
 def cmd_hand_off(args, config):

@@ -5,7 +5,7 @@ import pytest
 
 from appliance.errors import InputError
 from appliance.ivr import tickets
-from appliance.tickets import lifecycle
+from appliance.tickets import lifecycle, listing as ticket_listing
 from appliance.tickets.models import Ticket
 
 
@@ -36,9 +36,9 @@ def test_status_changes_and_listing(database):
     tickets.open_ticket("agent-report", "sms", number="13900139000")
     lifecycle.close(lifecycle.answer(ticket, by="admin", text="已回电"), by="admin")
     assert tickets.get_ticket(ticket.id).closed_at is not None
-    assert [t.kind for t in tickets.listing(status="new").rows] == ["agent-report"]
-    assert [t.kind for t in tickets.listing(source="ivr").rows] == ["phone-application"]
-    assert tickets.listing().rows[0].to_dict()["caller"] == "+86139****9000"
+    assert [t.kind for t in ticket_listing.listing(status="new").rows] == ["agent-report"]
+    assert [t.kind for t in ticket_listing.listing(source="ivr").rows] == ["phone-application"]
+    assert ticket_listing.listing().rows[0].to_dict()["caller"] == "+86139****9000"
     with pytest.raises(InputError) as err:
-        tickets.listing(kind="praise")
+        ticket_listing.listing(kind="praise")
     assert err.value.field == "kind"
