@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from browser_support import fits, loaded_after, start_chromium  # skips without Chromium
 from peer_support import wait_for
 from test_web_settings import config_path, file_server  # noqa: F401  (fixtures)
 from test_web_settings_apply import data_dir, start_daemon
@@ -16,27 +17,15 @@ from appliance.config import load_config
 from appliance.demo import stop_children, supervise
 
 pytestmark = [pytest.mark.browser]
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-if not (Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()):
-    pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory):
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chrome')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(5)
+    driver = start_chromium(tmp_path_factory.mktemp("chrome"))
     yield driver
     driver.quit()
 
@@ -53,17 +42,6 @@ def supervised(config_path):  # noqa: F811
     stop.set()
     thread.join(60)
     stop_children(children)
-
-
-def loaded_after(d, action):
-    d.execute_script("window.__old_page = true")
-    action()
-    WebDriverWait(d, 20).until(lambda drv: drv.execute_script(
-        "return window.__old_page === undefined && document.readyState === 'complete'"))
-
-
-def fits(d):
-    return d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def absent(d, element_id):
