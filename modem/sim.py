@@ -65,7 +65,8 @@ class SimModem:
         self.reports = []               # (due monotonic, pdu hex)
         self.faults = {"cms": [], "silent_until": 0.0, "report_status": [], "garbage_in_answer": 0,
                        "direct": False, "no_reports": False, "quiet": False,
-                       "stored_reports": False, "answers": []}
+                       "stored_reports": False, "answers": [], "mute_next_submit": False,
+                       "mute_seconds": 0.0}
         self.reference = 0
         self.submits = 0
         self.reset_settings()
@@ -437,6 +438,9 @@ class SimModem:
         latency = self.sim.latency()
         if latency:
             time.sleep(latency)  # the radio: URCs still arrive meanwhile (other threads write)
+        if self.faults["mute_next_submit"]:  # armed before the submit: no race with the test
+            self.faults["mute_next_submit"] = False
+            self.faults["silent_until"] = time.monotonic() + self.faults["mute_seconds"]
         if not self.plugged or time.monotonic() < self.faults["silent_until"]:
             record["result"] = "no answer"
             self.sim.air(record)
@@ -629,6 +633,9 @@ class Simulator:
         elif kind == "silence":
             seconds = float(request.get("seconds", 3600))
             faults["silent_until"] = time.monotonic() + seconds
+        elif kind == "silence_after_pdu":  # the next submit takes the PDU, then the modem hangs
+            faults["mute_next_submit"] = True
+            faults["mute_seconds"] = float(request.get("seconds", 3600))
         elif kind == "answer":  # the next submits are answered with this text (lines, final included)
             faults["answers"] += [request.get("text", "\n+CMGS: x\n\nOK\n")] * int(request.get("count", 1))
         elif kind == "say":  # the modem says this text (lines of its own, well-formed or not)
@@ -656,7 +663,7 @@ class Simulator:
         elif kind == "clear":
             faults.update({"cms": [], "silent_until": 0.0, "report_status": [], "garbage_in_answer": 0,
                            "direct": False, "no_reports": False, "quiet": False, "stored_reports": False,
-                           "answers": []})
+                           "answers": [], "mute_next_submit": False})
         else:
             return {"error": f"unknown fault {kind!r}"}
         return {"ok": True, "modem": modem.name, "fault": kind}

@@ -291,10 +291,9 @@ def test_sim_asking_for_a_pin_without_one_is_removed_with_alarm(make_sims, start
 def test_modem_silent_after_the_pdu_makes_the_part_unknown_not_resent(make_sims, start_smsd, wait_for):
     sims = make_sims(2, latency=0.5)
     smsd = start_smsd(sims, modems__submit_timeout=1.0)
+    for modem in ("gsm0", "gsm1"):  # armed before queueing: whichever modem takes the part hangs after its PDU
+        sims.control.fault(modem, "silence_after_pdu", seconds=30)
     message = outbox.queue_message("13800138000", "lost in the air")
-    part = wait_for(lambda: MessagePart.get_or_none((MessagePart.message == message.id) &
-                                                    (MessagePart.state == "sending")), 5, "sending")
-    sims.control.fault(part.modem, "silence", seconds=30)   # answers nothing after taking the PDU
     wait_for(lambda: state_of(message.id) == "unknown", 10, "unknown")
     part = MessagePart.get(MessagePart.message == message.id)
     assert "interrupted" in part.error and part.attempts == 1
