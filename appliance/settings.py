@@ -46,6 +46,8 @@ SETTINGS = [
             editable=True, restart=("agi", "prompts")),
     Setting("branch_name", "示例支公司", "Branch name shown on pages and used in signatures.",
             editable=True, restart=("web", "services", "agi", "prompts")),
+    Setting("box.name", "",
+            "This box's name among several boxes on one database: it marks the modems, SIMs, messages in flight and calls the box owns (empty: the host name)."),
 
     # --- database --------------------------------------------------------------
     Setting("database.url", "",
