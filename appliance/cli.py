@@ -170,6 +170,13 @@ def cmd_backup(args, config):
     return 0
 
 
+def cmd_backup_nightly(args, config):
+    from appliance.system.nightly_backup import run_nightly
+    archive, removed = run_nightly(config)
+    print(f"{archive}" + (f"; removed {len(removed)} older nightly backup(s)" if removed else ""))
+    return 0
+
+
 def cmd_restore(args, config):
     from appliance.backup import restore
     kept = restore(config, args.archive, all_boxes=args.yes_all_boxes)
@@ -228,6 +235,9 @@ def build_parser():
 
     backup = add_command(sub, "backup", cmd_backup, "write a backup archive (database snapshot, data files, config)")
     backup.add_argument("--output", help="archive path; default data_dir/backups/appliance-STAMP.tar.gz")
+    backup_sub = backup.add_subparsers(dest="backup_command", metavar="ACTION", parser_class=ArgumentParser)
+    add_command(backup_sub, "nightly", cmd_backup_nightly,
+                "the timer's backup: data_dir/backups/nightly-STAMP.tar.gz, keeping the newest backup.keep")
     restore = add_command(sub, "restore", cmd_restore,
                           "restore a backup archive (stop the daemons first); keeps the replaced database",
                           needs_db=False)

@@ -49,6 +49,9 @@ SETTINGS = [
     Setting("box.name", "",
             "This box's name among several boxes on one database: it marks the modems, SIMs, messages in flight and calls the box owns (empty: the host name)."),
 
+    Setting("backup.keep", 14,
+            "How many nightly backups (data_dir/backups/nightly-*.tar.gz, taken by appliance-backup.timer) are kept; older ones are deleted."),
+
     # --- database --------------------------------------------------------------
     Setting("database.url", "",
             "Database URL (peewee db_url). Empty: SQLite file appliance.db in data_dir. "

@@ -164,11 +164,11 @@ def test_the_helper_units_are_valid_and_watch_the_request_files(tmp_path):
     assert "PathExistsGlob=/var/lib/appliance/restart/*.request" in path_unit
     assert "appliance-restart.path" in (UNITS / "appliance.target").read_text()
     service = (UNITS / "appliance-restart.service").read_text()
-    assert "ExecStart=/opt/appliance/venv/bin/python -m appliance.system.restarts" in service
-    assert "ExecStart=/opt/appliance/venv/bin/appliance prompts build" in (UNITS / "appliance-prompts.service").read_text()
+    assert "ExecStart=/opt/appliance/current/bin/python -m appliance.system.restarts" in service
+    assert "ExecStart=/opt/appliance/current/bin/appliance prompts build" in (UNITS / "appliance-prompts.service").read_text()
     for name in ("appliance-restart.path", "appliance-restart.service", "appliance-prompts.service"):
-        text = (UNITS / name).read_text().replace("/opt/appliance/venv/bin/python", sys.executable)
-        text = text.replace("/opt/appliance/venv/bin/appliance", str(Path(sys.executable).parent / "appliance"))
+        text = (UNITS / name).read_text().replace("/opt/appliance/current/bin/python", sys.executable)
+        text = text.replace("/opt/appliance/current/bin/appliance", str(Path(sys.executable).parent / "appliance"))
         (tmp_path / name).write_text(text)
     result = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / "appliance-restart.path"),
                              str(tmp_path / "appliance-restart.service"), str(tmp_path / "appliance-prompts.service")],
