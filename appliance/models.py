@@ -7,6 +7,7 @@ features that own them. Enumerations are CHECK constraints in the schema, so a
 bad value is refused by the database too, not only by this code.
 """
 
+import email_validator
 from peewee import (
     BooleanField,
     CharField,
@@ -24,6 +25,7 @@ from appliance.db import BaseModel, write_transaction
 from appliance.errors import N_, InputError
 
 GENDERS = ("M", "F", "")
+CHANNELS = ("sms", "email")  # how a customer prefers notices (appliance/mail/channels.py)
 LANGUAGES = ("zh", "en")
 STAFF_STATUSES = ("active", "suspended", "left")
 POLICY_STATUSES = ("in_force", "lapsed", "matured", "terminated")
@@ -56,6 +58,11 @@ class Customer(BaseModel):
     language = CharField(max_length=2, default="zh", constraints=[one_of("language", LANGUAGES)])
     opt_out = BooleanField(default=False)  # no marketing; service notices still go
     created_at = DateTimeField(default=clock.now)
+    # E-mail (0024): the address, the channel notices prefer, and the last permanent
+    # failure (a 5xx from the relay) recorded against the contact.
+    email = CharField(null=True)
+    channel = CharField(default="sms", constraints=[one_of("channel", CHANNELS)])
+    email_failed_at = DateTimeField(null=True)
 
     def save(self, *args, **kwargs):
         self.clean()
@@ -72,6 +79,14 @@ class Customer(BaseModel):
             raise InputError(f"gender: must be M or F, got {self.gender!r}", field="gender")
         if self.mobile:
             self.mobile = phones.normalize(self.mobile, "mobile")
+        if self.email:
+            self.email = check_email(self.email)
+        elif self.email is not None:
+            self.email = None
+        if self.channel not in CHANNELS:
+            raise InputError.of(N_("{field}: must be sms or email"), field="channel")
+        if self.channel == "email" and not self.email:
+            raise InputError.of(N_("{field}: e-mail chosen but no address given"), field="email")
         if self.other_phones:
             self.other_phones = ",".join(phones.normalize(p, "other_phones")
                                          for p in self.other_phones.split(",") if p.strip())
@@ -98,6 +113,16 @@ class Customer(BaseModel):
         """张先生 / 李女士 / 王客户: what a text to someone else (the agent) says of the
         customer; with the policy number it says whom it means, and never the full name."""
         return surname(self.name) + {"M": "先生", "F": "女士"}.get(self.gender, "客户")
+
+
+def check_email(address, field="email"):
+    """The address normalised (domain lower-cased, IDN encoded), or InputError naming the field.
+    email-validator's syntax check only: a box on a branch LAN cannot ask DNS."""
+    try:
+        return email_validator.validate_email(address.strip(), check_deliverability=False).normalized
+    except email_validator.EmailNotValidError:
+        raise InputError.of(N_("{field}: not an e-mail address: {address}"), field=field,
+                            address=address) from None
 
 
 def surname(name):

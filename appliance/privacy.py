@@ -1,4 +1,4 @@
-"""Masking personal data for logs and pages (mobiles, ID numbers, birth dates)."""
+"""Masking personal data for logs and pages (mobiles, e-mail addresses, ID numbers, birth dates)."""
 
 
 def mask_mobile(number):
@@ -37,3 +37,13 @@ def mask_birth_date(day):
 def mask_digits(keys):
     """Keys a caller typed that are secret (ID digits): every digit hidden."""
     return "*" * len(keys or "")
+
+
+def mask_email(address):
+    """zhang.san@example.com -> z***@example.com: the first letter and the domain."""
+    if not address:
+        return ""
+    local, at, domain = str(address).rpartition("@")
+    if not at:
+        return "***"
+    return f"{local[:1]}***@{domain}"

@@ -197,6 +197,32 @@ SETTINGS = [
             editable=True, restart=("services",)),
     Setting("services.inbound_poll", 2.0, "Seconds between looks for new inbound SMS in the services daemon."),
 
+    # --- mail: the e-mail channel through an SMTP relay (appliance/mail/; `appliance run mailer`) -----
+    Setting("mail.host", "", "SMTP relay the mailer sends through (empty: no e-mail is sent; mails wait).",
+            editable=True, restart=("mailer",)),
+    Setting("mail.port", 587, "Port of the SMTP relay (587 submission with STARTTLS, 25 plain).",
+            editable=True, restart=("mailer",)),
+    Setting("mail.starttls", True, "Ask the relay for STARTTLS before authenticating and sending.",
+            editable=True, restart=("mailer",)),
+    Setting("mail.cafile", "",
+            "PEM file of the relay's certificate or its CA, for a relay with a self-signed certificate "
+            "(empty: the system's CAs).", restart=("mailer",)),
+    Setting("mail.username", "", "User name at the relay (empty: no authentication).",
+            editable=True, restart=("mailer",)),
+    Setting("mail.password", "", "Password at the relay.", secret=True, editable=True, restart=("mailer",)),
+    Setting("mail.from", "", "Sender address of the mails, e.g. 平安保险 <notice@example.com>.",
+            editable=True, restart=("mailer",)),
+    Setting("mail.per_hour_cap", 200, "Most mails handed to the relay in any hour (0: no cap).",
+            editable=True, restart=("mailer",)),
+    Setting("mail.max_attempts", 6,
+            "Most tries of one mail while the relay answers 4xx or cannot be reached; then it fails.",
+            editable=True, restart=("mailer",)),
+    Setting("mail.retry_base", 60.0, "Seconds before the first retry of a mail; doubles with each try.",
+            restart=("mailer",)),
+    Setting("mail.timeout", 30.0, "Seconds to wait for the relay's answer to each SMTP command.",
+            restart=("mailer",)),
+    Setting("mail.poll", 5.0, "Seconds between looks for mails to send in the mailer."),
+
     # --- billing ---------------------------------------------------------------
     Setting("billing.china_mobile", 0.05, "Price of one SMS part sent to a China Mobile number (CNY).",
             editable=True, restart=("web",)),

@@ -22,6 +22,8 @@ from appliance.sms.models import CATEGORIES, InboundMessage
 
 LANGUAGES = ("zh", "en")
 CAMPAIGN_KINDS = ("bulk", "survey", "schedule", "subscription", "bench")
+# How a campaign reaches people (0024): by SMS, by e-mail, or each customer's preference.
+CAMPAIGN_CHANNELS = ("sms", "email", "preference")
 KEYWORD_ACTIONS = ("policies", "payments", "claims", "performance", "subscribe", "unsubscribe",
                    "optout", "reply", "ticket_status")
 OPTOUT_KINDS = ("optout", "dnd")  # optout: no marketing; dnd: nothing but service notices
@@ -63,6 +65,7 @@ class Campaign(BaseModel):
     created_at = DateTimeField(default=clock.now, index=True)
     queued = IntegerField(default=0)
     skipped = IntegerField(default=0)  # opted out, do-not-disturb, no mobile
+    channel = CharField(default="sms", constraints=[one_of("channel", CAMPAIGN_CHANNELS)])
 
 
 class Topic(BaseModel):

@@ -160,8 +160,9 @@ class Renderer:
     def variables(self):
         return set().union(*(variables_of(t) for t in self.texts.values()))
 
-    def render(self, variables, language="zh"):
-        """The text for one recipient; InputError naming a variable it lacks."""
+    def render(self, variables, language="zh", hint=True):
+        """The text for one recipient; InputError naming a variable it lacks. Without
+        `hint` a marketing text is left without the SMS opt-out hint (e-mail has its own)."""
         values = dict(self.common)
         values.update(variables)
         text = self.texts.get(language) or self.texts["zh"]
@@ -173,7 +174,7 @@ class Renderer:
                              field=name) from None
         except (ValueError, IndexError) as exc:
             raise InputError(f"template {self.key or '(text)'}: {exc}", field="text") from None
-        if self.category == "marketing":
+        if self.category == "marketing" and hint:
             hint = self.hint.get(language) or self.hint["zh"]
             if hint not in text:
                 text = f"{text}{'' if language == 'zh' else ' '}{hint}"

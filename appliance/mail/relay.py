@@ -1,0 +1,71 @@
+"""Handing one mail to the SMTP relay of the configuration (smtplib): STARTTLS, AUTH.
+
+smtplib's exceptions are translated here into two of ours, so the mailer decides on
+kinds, not on smtplib's classes:
+- Retry: try again later (a 4xx answer, a connection refused, reset or timed out, a
+  relay that would not do STARTTLS or refused our credentials — the relay's fault or
+  ours, never the contact's);
+- Rejected: the relay refused this mail for good (a 5xx to the sender, recipient or
+  data): a failure recorded against the contact, never retried.
+"""
+import smtplib
+import socket
+import ssl
+
+
+class Retry(Exception):
+    def __init__(self, reason, code=None):
+        super().__init__(reason)
+        self.code = code
+
+
+class Rejected(Exception):
+    def __init__(self, reason, code):
+        super().__init__(reason)
+        self.code = code
+
+
+def _reason(code, text):
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return f"{code} {' '.join(str(text).split())}"[:240]
+
+
+def _context(config):
+    return ssl.create_default_context(cafile=config["mail.cafile"] or None)
+
+
+def deliver(config, message):
+    """Send `message` (an EmailMessage) through the relay; returns the relay's answer to
+    DATA. Raises Retry or Rejected."""
+    host, port, timeout = config["mail.host"], config["mail.port"], config["mail.timeout"]
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+            smtp.ehlo()
+            if config["mail.starttls"]:
+                smtp.starttls(context=_context(config))
+                smtp.ehlo()
+            if config["mail.username"]:
+                smtp.login(config["mail.username"], config["mail.password"])
+            refused = smtp.send_message(message)
+            if refused:  # some recipients refused: we send to one, so this is it
+                code, text = next(iter(refused.values()))
+                _raise(code, text)
+            return "250 accepted"
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        _raise(code, text)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise Retry(f"authentication refused: {_reason(exc.smtp_code, exc.smtp_error)}", exc.smtp_code) from None
+    except smtplib.SMTPNotSupportedError as exc:
+        raise Retry(f"the relay does not offer it: {exc}") from None
+    except smtplib.SMTPResponseException as exc:  # sender refused, data refused, HELO refused…
+        _raise(exc.smtp_code, exc.smtp_error)
+    except (smtplib.SMTPException, ssl.SSLError, socket.timeout, OSError) as exc:
+        raise Retry(f"relay {host}:{port}: {exc.__class__.__name__}: {exc}") from None
+
+
+def _raise(code, text):
+    if 500 <= code < 600:
+        raise Rejected(_reason(code, text), code)
+    raise Retry(_reason(code, text), code)
