@@ -177,6 +177,26 @@ def cmd_backup_nightly(args, config):
     return 0
 
 
+def cmd_upgrade(args, config):
+    from appliance.system import upgrade
+    units = [f"appliance-{name}.service" for name in args.units.split(",")] if args.units else None
+    box = upgrade.Box(config, root=args.root, systemctl=args.systemctl, units=units,
+                      deadline=args.deadline, settle=args.settle)
+    if args.recover:
+        print(upgrade.recover(box))
+        return 0
+    if not args.bundle:
+        raise InputError("upgrade: name the firmware bundle (or --recover)", field="bundle")
+    print(f"upgraded to {upgrade.upgrade(box, args.bundle)}")
+    return 0
+
+
+def cmd_release_make(args, config):
+    from appliance.system.releases import make_bundle
+    print(make_bundle(args.wheel_dir, args.version, args.output))
+    return 0
+
+
 def cmd_restore(args, config):
     from appliance.backup import restore
     kept = restore(config, args.archive, all_boxes=args.yes_all_boxes)
@@ -246,6 +266,30 @@ def build_parser():
                          help="PostgreSQL: replace the database although other boxes may share it "
                               "(stop their daemons first); required there")
     restore.set_defaults(needs_data=True)
+
+    upgrade = add_command(sub, "upgrade", cmd_upgrade,
+                          "install a firmware bundle beside the running release, back up, migrate, restart; "
+                          "roll back if it does not come up", needs_db=False)
+    upgrade.add_argument("bundle", nargs="?", help="a firmware bundle (appliance release make)")
+    upgrade.add_argument("--recover", action="store_true",
+                         help="finish an upgrade a power cut interrupted (run at boot before the daemons)")
+    upgrade.add_argument("--root", default="/opt/appliance", help="the firmware root (default /opt/appliance)")
+    upgrade.add_argument("--systemctl", default="systemctl", help="the program driving the units")
+    upgrade.add_argument("--units", help="daemons to wait for, comma-separated (default: every daemon)")
+    upgrade.add_argument("--deadline", type=float, default=120.0,
+                         help="seconds the new release has to come up (default 120)")
+    upgrade.add_argument("--settle", type=float, default=5.0,
+                         help="seconds every daemon must stay up to count as up (default 5)")
+    upgrade.set_defaults(needs_data=True)
+    release = add_command(sub, "release", None, "firmware bundles", needs_db=False)
+    release_sub = release.add_subparsers(dest="release_command", metavar="ACTION",
+                                         parser_class=ArgumentParser, required=True)
+    make = add_command(release_sub, "make", cmd_release_make,
+                       "write a firmware bundle from a folder of wheels (ours and every dependency)",
+                       needs_db=False)
+    make.add_argument("wheel_dir", help="folder of .whl files")
+    make.add_argument("--version", required=True, help="the release's version (its folder name)")
+    make.add_argument("--output", required=True, help="the bundle to write (.tar.gz)")
 
     cust = add_command(sub, "customer", None, "manage customers (policyholders)", needs_db=False)
     cust_sub = cust.add_subparsers(dest="customer_command", metavar="ACTION",

@@ -1,0 +1,209 @@
+"""`appliance upgrade BUNDLE`: a new firmware release, with a way back.
+
+Bundle format and release layout: appliance/system/releases.py. The steps, each written
+to the journal ROOT/upgrade.json (fsynced) before it starts:
+
+ 1. install   the bundle into ROOT/releases/NEW (a .partial folder renamed whole); the
+              running release and `current` are untouched.
+ 2. stop      `systemctl stop appliance.target`.
+ 3. backup    the OLD release's `appliance backup` to data_dir/backups/pre-upgrade-OLD-to-NEW-STAMP.tar.gz.
+ 4. switch    `previous` -> OLD, then `current` -> NEW (atomic symlink renames).
+ 5. migrate   NEW's `appliance init`.
+ 6. start     `systemctl start appliance.target`, then wait until every daemon's unit is
+              active (Type=notify: after its READY=1) and stays so for `settle` seconds,
+              within `deadline` seconds.
+ 7. done      the journal is removed; releases other than current and previous are deleted.
+
+The first release on a box (no `current` yet: the image build) is only installed and
+`current` pointed at it; first boot initialises the database.
+
+A failure in 5 or 6 rolls back: stop, `current` -> OLD, OLD's `appliance restore` of the
+backup (the database as it was before NEW migrated it), start, wait; then the upgrade
+reports the failure (exit 1). The data-touching steps (backup, init, restore) run as the
+data dir's owner, so no file of the appliance user becomes root's.
+
+A power cut (kill -9) at each point, and what the next boot does — appliance-init.service
+runs `appliance upgrade --recover` (as root, before any daemon) which reads the journal:
+ - during 1: no journal yet; the box boots OLD. A .partial release is deleted next time.
+ - during 2 or 3: journal step stop/backup: `current` is still OLD and the database was not
+   touched: the journal is removed and OLD boots.
+ - during 4, 5, 6 or a rollback: `current` may be NEW and its migrations may have run:
+   recover points `current` at OLD and restores the pre-upgrade backup (complete, it was
+   renamed into place before step 4 began), then OLD boots. Run the upgrade again.
+ - after 7: nothing to do; NEW boots.
+Data written between step 6 and a power cut during the wait is lost with the rollback:
+the daemons had been up for at most `deadline` seconds.
+"""
+import json
+import logging
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from appliance import clock
+from appliance.errors import ApplianceError, InputError
+from appliance.system import releases
+
+log = logging.getLogger(__name__)
+JOURNAL = "upgrade.json"
+RUN_TIMEOUT = 600  # seconds for one backup, migration or restore
+
+
+class UpgradeFailed(ApplianceError):
+    """The new release did not come up; the box is back on the old one."""
+
+
+class Box:
+    """Where the firmware and the data are, and how its daemons are driven. On the box:
+    Box(config); in tests and image builds the root, systemctl and units are given."""
+
+    def __init__(self, config, root=releases.DEFAULT_ROOT, systemctl="systemctl", units=None,
+                 deadline=120.0, settle=5.0, python=None):
+        self.config, self.root = config, Path(root)
+        self.systemctl, self.deadline, self.settle, self.python = systemctl, deadline, settle, python
+        self.units = units or [f"appliance-{name}.service" for name in _daemons()]
+
+    def journal(self):
+        path = self.root / JOURNAL
+        return json.loads(path.read_text()) if path.exists() else None
+
+    def note(self, **record):
+        """Write the journal (whole, fsynced) before the step it names begins."""
+        path, tmp = self.root / JOURNAL, self.root / f".{JOURNAL}.new"
+        with open(tmp, "w") as fh:
+            json.dump(record, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        releases._fsync_dir(self.root)
+        log.info("upgrade: %s", record)
+
+    def forget(self):
+        (self.root / JOURNAL).unlink(missing_ok=True)
+        releases._fsync_dir(self.root)
+
+    def run_release(self, version, *args):
+        """Run `appliance ARGS` of release VERSION as the data dir's owner; InputError on failure."""
+        argv = [str(releases.release_dir(self.root, version) / "bin" / "appliance")]
+        if self.config.path:
+            argv += ["--config", str(self.config.path)]
+        data_dir = Path(self.config.data_dir)
+        owner = data_dir.stat() if data_dir.exists() else None
+        as_owner = ({"user": owner.st_uid, "group": owner.st_gid}
+                    if owner and os.geteuid() == 0 != owner.st_uid else {})
+        result = subprocess.run(argv + [str(a) for a in args], capture_output=True, text=True,
+                                timeout=RUN_TIMEOUT, env=_release_env(), **as_owner)
+        if result.returncode != 0:
+            last = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
+            raise InputError(f"release {version}: appliance {args[0]} failed: {last}")
+        return result.stdout
+
+    def daemons(self, action):
+        subprocess.run([self.systemctl, action, "appliance.target"], capture_output=True, timeout=RUN_TIMEOUT)
+
+    def wait_ready(self):
+        """True when every unit is active and stays so for `settle` seconds, within the deadline."""
+        end = time.monotonic() + self.deadline
+        up_since = None
+        while time.monotonic() < end:
+            active = subprocess.run([self.systemctl, "is-active", "--quiet", *self.units],
+                                    capture_output=True, timeout=30).returncode == 0
+            up_since = (up_since or time.monotonic()) if active else None
+            if up_since is not None and time.monotonic() - up_since >= self.settle:
+                return True
+            time.sleep(0.5)  # polling systemd's state with a deadline; nothing to wait on instead
+        return False
+
+
+def upgrade(box, bundle):
+    """Upgrade to the bundle's release; returns its version. UpgradeFailed after a rollback."""
+    if box.journal():
+        raise InputError("upgrade: an earlier upgrade was interrupted; run appliance upgrade --recover first")
+    box.root.mkdir(parents=True, exist_ok=True)
+    old = releases.current(box.root)
+    new = releases.install(bundle, box.root, box.python)
+    if old is None:  # the image build: nothing runs yet, nothing to migrate or roll back to
+        releases.switch(box.root, "current", new)
+        return new
+    box.note(step="stop", old=old, new=new, backup=None)
+    box.daemons("stop")
+    backup = None
+    if old and _has_data(box.config):
+        stamp = clock.format(clock.now(), "%Y%m%d-%H%M%S")
+        backup = str(Path(box.config.data_dir) / "backups" / f"pre-upgrade-{old}-to-{new}-{stamp}.tar.gz")
+        box.note(step="backup", old=old, new=new, backup=None)
+        box.run_release(old, "backup", "--output", backup)
+    box.note(step="switch", old=old, new=new, backup=backup)
+    if old:
+        releases.switch(box.root, "previous", old)
+    releases.switch(box.root, "current", new)
+    try:
+        box.note(step="migrate", old=old, new=new, backup=backup)
+        box.run_release(new, "init")
+        box.note(step="start", old=old, new=new, backup=backup)
+        box.daemons("start")
+        if not box.wait_ready():
+            raise InputError(f"release {new}: the daemons did not come up within {box.deadline:.0f} s "
+                             f"({', '.join(box.units)})")
+    except (ApplianceError, OSError, subprocess.TimeoutExpired) as exc:
+        roll_back(box, old, new, backup)
+        raise UpgradeFailed(f"upgrade to {new} failed ({exc}); rolled back to {old}"
+                            + (f" and the database of {backup}" if backup else "")) from None
+    box.forget()
+    releases.prune(box.root, {new, old})
+    return new
+
+
+def roll_back(box, old, new, backup):
+    """Back to release OLD and the pre-upgrade backup; waits for the daemons (logged, not raised)."""
+    box.note(step="rollback", old=old, new=new, backup=backup)
+    box.daemons("stop")
+    releases.switch(box.root, "current", old)
+    if backup:
+        _restore(box, old, backup)
+    box.forget()
+    box.daemons("start")
+    if not box.wait_ready():
+        log.error("upgrade: after the rollback to %s the daemons are not all up either", old)
+
+
+def recover(box):
+    """At boot, before the daemons: finish what a power cut interrupted (see the module
+    docstring). Returns what was done, in words."""
+    record = box.journal()
+    if record is None:
+        return "no upgrade was interrupted"
+    old, new, backup = record.get("old"), record.get("new"), record.get("backup")
+    if record.get("step") in ("stop", "backup"):
+        box.forget()
+        return f"the upgrade to {new} stopped before switching; {old or new} stays"
+    releases.switch(box.root, "current", old)
+    if backup:
+        _restore(box, old, backup)
+    box.forget()
+    return f"the upgrade to {new} was interrupted; back on {old}" + (f" with the database of {backup}" if backup else "")
+
+
+def _restore(box, old, backup):
+    """OLD's restore of the backup. On PostgreSQL every box sharing the database had NEW's
+    migrations too: the database before them is the one to go back to (--yes-all-boxes)."""
+    shared = [] if box.config.database_url.startswith("sqlite:///") else ["--yes-all-boxes"]
+    box.run_release(old, "restore", backup, *shared)
+
+
+def _has_data(config):
+    url = config.database_url
+    return not url.startswith("sqlite:///") or Path(url[len("sqlite:///"):]).exists()
+
+
+def _daemons():
+    from appliance.plugins import plugins
+    return sorted(plugins("appliance.daemons"))
+
+
+def _release_env():
+    """A release runs its own code: no PYTHONPATH of whoever called us."""
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    return env

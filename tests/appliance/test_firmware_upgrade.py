@@ -1,0 +1,120 @@
+"""`appliance upgrade`: releases side by side in a temporary firmware root, the web daemon
+run by a systemctl twin (tests/systemctl_twin.py) from whatever `current` points at."""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from peer_support import free_port
+from firmware_support import make_firmware
+
+from appliance.system import releases
+
+TWIN = Path(__file__).parents[1] / "systemctl_twin.py"
+BROKEN = {"web/server.py": "\n\ndef main(config):\n    raise SystemExit('this release is broken')\n"}
+
+
+def customers(data):
+    conn = sqlite3.connect(data / "appliance.db")
+    try:
+        return [row[0] for row in conn.execute("SELECT name FROM customer ORDER BY id")]
+    finally:
+        conn.close()
+
+
+def serving_release(state):
+    """The release whose site/ the running web daemon imports from."""
+    pid = int((state / "web.pid").read_text())
+    env = dict(item.split("=", 1) for item in Path(f"/proc/{pid}/environ").read_text().split("\0") if "=" in item)
+    return Path(env["PYTHONPATH"].split(":")[0]).parent.name
+
+
+@pytest.fixture
+def box(tmp_path, run_cli):
+    listen = f"127.0.0.1:{free_port()}"
+    config = tmp_path / "appliance.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\n[web]\nlisten = "{listen}"\nhttps = "off"\n')
+    root, state = tmp_path / "opt", tmp_path / "twin"
+    state.mkdir()
+    systemctl = tmp_path / "systemctl"
+    systemctl.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{TWIN}" "$@"\n')
+    systemctl.chmod(0o755)
+    os.environ.update(TWIN_STATE=str(state), TWIN_ROOT=str(root), TWIN_CONFIG=str(config), TWIN_LISTEN=listen)
+
+    def upgrade(bundle, deadline=60):
+        return run_cli("upgrade", bundle, "--root", root, "--systemctl", systemctl, "--units", "web",
+                       "--deadline", deadline, "--settle", 1, config_path=config)
+    assert run_cli("customer", "add", "--name", "张伟", "--mobile", "13800138000", config_path=config).returncode == 0
+    releases.install(make_firmware(tmp_path, "1.0"), root)  # as the image build does (no `current` yet)
+    releases.switch(root, "current", "1.0")
+    yield dict(root=root, state=state, data=tmp_path / "data", upgrade=upgrade, config=config, tmp=tmp_path,
+               systemctl=systemctl)
+    os.system(f"{systemctl} stop appliance.target")
+    for key in ("TWIN_STATE", "TWIN_ROOT", "TWIN_CONFIG", "TWIN_LISTEN"):
+        os.environ.pop(key)
+
+
+@pytest.mark.slow
+def test_a_good_upgrade_keeps_the_data_and_a_broken_one_rolls_back(box, run_cli):
+    root, data = box["root"], box["data"]
+    os.system(f"{box['systemctl']} start appliance.target")
+
+    out = box["upgrade"](make_firmware(box["tmp"], "2.0"))
+    assert out.returncode == 0, out.stderr
+    assert "upgraded to 2.0" in out.stdout
+    assert (releases.current(root), releases.previous(root)) == ("2.0", "1.0")
+    assert serving_release(box["state"]) == "2.0"
+    assert customers(data) == ["张伟"] and not (root / "upgrade.json").exists()
+    assert len(list((data / "backups").glob("pre-upgrade-1.0-to-2.0-*.tar.gz"))) == 1
+
+    out = box["upgrade"](make_firmware(box["tmp"], "3.0", BROKEN), deadline=5)
+    assert out.returncode == 1
+    last = out.stderr.strip().splitlines()[-1]  # above it: each step as logged
+    assert last.startswith("appliance: error: upgrade to 3.0 failed") and "rolled back to 2.0" in last
+    assert releases.current(root) == "2.0" and serving_release(box["state"]) == "2.0"
+    assert customers(data) == ["张伟"] and not (root / "upgrade.json").exists()
+    log = (box["state"] / "web.log").read_text()
+    assert "this release is broken" in log  # it was started, and failed at start
+
+
+def test_recover_after_a_power_cut_puts_the_old_release_and_database_back(box, run_cli):
+    """A kill during the wait for the daemons (journal step 'start'): the next boot's
+    `appliance upgrade --recover` switches back and restores the pre-upgrade backup."""
+    root, data = box["root"], box["data"]
+    backup = data / "backups" / "pre.tar.gz"
+    assert run_cli("backup", "--output", backup, config_path=box["config"]).returncode == 0
+    releases.install(make_firmware(box["tmp"], "2.0"), root)
+    releases.switch(root, "previous", "1.0")
+    releases.switch(root, "current", "2.0")
+    assert run_cli("customer", "add", "--name", "李娜", "--mobile", "13900139000",
+                   config_path=box["config"]).returncode == 0  # what 2.0 did before the cut
+    (root / "upgrade.json").write_text(json.dumps({"step": "start", "old": "1.0", "new": "2.0",
+                                                   "backup": str(backup)}))
+    out = run_cli("upgrade", "--recover", "--root", root, config_path=box["config"])
+    assert out.returncode == 0, out.stderr
+    assert "back on 1.0" in out.stdout
+    assert releases.current(root) == "1.0" and customers(data) == ["张伟"]
+    assert not (root / "upgrade.json").exists()
+    again = run_cli("upgrade", "--recover", "--root", root, config_path=box["config"])
+    assert again.returncode == 0 and "no upgrade was interrupted" in again.stdout
+
+
+def test_the_first_release_is_only_installed(run_cli, config_file, tmp_path):
+    """The image build: no release yet, so nothing to stop, back up or migrate."""
+    out = run_cli("upgrade", make_firmware(tmp_path, "1.0"), "--root", tmp_path / "opt", "--systemctl", "false",
+                  config_path=config_file)
+    assert out.returncode == 0, out.stderr
+    assert releases.current(tmp_path / "opt") == "1.0" and not (tmp_path / "data" / "appliance.db").exists()
+    launcher = tmp_path / "opt" / "current" / "bin" / "appliance"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([launcher, "--config", config_file, "init"], capture_output=True, text=True, env=env)
+    assert out.returncode == 0 and "database ready" in out.stdout, out.stderr
+
+
+def test_a_file_that_is_not_a_bundle_is_refused_in_one_line(run_cli, config_file, tmp_path):
+    out = run_cli("upgrade", config_file, "--root", tmp_path / "opt", config_path=config_file)
+    assert out.returncode == 2 and "is not a firmware bundle" in out.stderr and out.stderr.count("\n") == 1
+    assert not (tmp_path / "opt" / "current").exists()
