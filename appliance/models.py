@@ -31,6 +31,9 @@ STAFF_STATUSES = ("active", "suspended", "left")
 POLICY_STATUSES = ("in_force", "lapsed", "matured", "terminated")
 FREQUENCIES = ("single", "annual", "semiannual", "quarterly", "monthly")
 PRODUCT_KINDS = ("main", "rider")
+# How a product's rate table is read (appliance/products): a rate per 1,000 yuan of sum
+# insured, or a premium per unit (a unit being unit_amount yuan of sum insured).
+RATE_BASES = ("per_thousand", "per_unit")
 PAYMENT_STATUSES = ("received", "failed")
 CLAIM_STATUSES = ("reported", "accepted", "investigating", "approved", "declined", "paid", "closed")
 GROUP_KINDS = ("customer", "staff")
@@ -163,6 +166,12 @@ class Product(BaseModel):
     code = CharField(unique=True)
     name = CharField()
     kind = CharField(default="main", constraints=[one_of("kind", PRODUCT_KINDS)])
+    # Premium rules (appliance/products, migration 0023): the rate table's basis, the sum
+    # insured of one unit, and the key a caller presses for it on the IVR ('' = not offered).
+    rate_basis = CharField(default="per_thousand", constraints=[one_of("rate_basis", RATE_BASES)])
+    unit_amount = DecimalField(max_digits=16, decimal_places=2, default=1000,
+                               constraints=[Check("unit_amount > 0")])
+    ivr_key = CharField(default="")
 
 
 class Policy(BaseModel):
