@@ -3,6 +3,8 @@ IVR key) and the rider rules. Each change is one short write transaction with it
 entry; bad input is an InputError naming the field, nothing changed."""
 from decimal import Decimal, InvalidOperation
 
+from peewee import fn
+
 from appliance.db import retry_writes, write_transaction
 from appliance.errors import N_, InputError
 from appliance.models import PRODUCT_KINDS, RATE_BASES, Product, audit
@@ -84,12 +86,12 @@ def _ratio(value):
 
 def listing():
     """Every product with its table's size and its rider rules, by code."""
-    counts = {p: n for p, n in ProductRate.select(ProductRate.product, ProductRate.id.count().alias("n"))
+    counts = {p: n for p, n in ProductRate.select(ProductRate.product, fn.COUNT(ProductRate.id).alias("n"))
               .group_by(ProductRate.product).tuples()}
     rules = {}
     for rule in RiderRule.select(RiderRule, Product).join(Product, on=RiderRule.main):
         rules.setdefault(rule.rider_id, []).append({"main": rule.main.code, "limit_basis": rule.limit_basis,
-                                                    "limit_ratio": str(rule.limit_ratio.normalize())})
+                                                    "limit_ratio": format(Decimal(rule.limit_ratio).normalize(), "f")})
     return [{"code": p.code, "name": p.name, "kind": p.kind, "rate_basis": p.rate_basis,
              "unit_amount": str(p.unit_amount), "ivr_key": p.ivr_key, "rates": counts.get(p.id, 0),
              "sold_with": rules.get(p.id, [])}

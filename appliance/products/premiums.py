@@ -19,6 +19,7 @@ from appliance.models import Product
 from appliance.products.models import ProductRate, RiderRule
 
 FEN = Decimal("0.01")
+RATE = Decimal("0.0001")  # the rate column keeps 4 decimals
 THOUSAND = Decimal(1000)
 MAX_SUM = Decimal(10) ** 12  # the amount columns keep 14 digits, 2 after the point
 GENDER_WORDS = {"M": "M", "F": "F", "男": "M", "女": "F", "m": "M", "f": "F", "": ""}
@@ -79,7 +80,7 @@ def amount(value, name):
         raise InputError.of(N_("{field}: must be an amount in yuan above 0"), field=name)
     if result >= MAX_SUM or result != result.quantize(FEN):
         raise InputError.of(N_("{field}: must be an amount in yuan above 0"), field=name)
-    return result
+    return result.quantize(FEN)
 
 
 def whole(value, name, low=0, high=10 ** 6):
@@ -172,7 +173,7 @@ def _rider_line(main, rider, quote_so_far, request, where):
         raise Refused.of(N_("{field}: {code} is not sold with {main}"), field=f"{where}.product", code=rider.code,
                          main=main.code)
     base = quote_so_far.main.sum_insured if rule.limit_basis == "main_sum" else quote_so_far.main.premium
-    limit = (base * rule.limit_ratio).quantize(FEN, rounding=ROUND_DOWN)
+    limit = (base * Decimal(rule.limit_ratio).quantize(RATE)).quantize(FEN, rounding=ROUND_DOWN)
     rows = _rows(rider)
     terms = {r.term for r in rows}
     term = quote_so_far.term if quote_so_far.term in terms or len(terms) != 1 else next(iter(terms))
@@ -244,4 +245,4 @@ def _rate(product, rows, terms, sum_insured, prefix):
     if not bands:
         lowest = min(r.sum_min for r in mine if r.age == terms.age)
         raise Refused.of(N_("{field}: at least {limit} yuan"), field=f"{prefix}sum_insured", limit=lowest)
-    return max(bands, key=lambda r: r.sum_min).rate
+    return Decimal(max(bands, key=lambda r: r.sum_min).rate).quantize(RATE)  # SQLite keeps a DECIMAL as a number
