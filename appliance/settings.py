@@ -233,6 +233,14 @@ SETTINGS = [
     Setting("billing.other", 0.10, "Price of one SMS part to any other carrier or abroad (CNY).",
             editable=True, restart=("web",)),
 
+    # --- reports (appliance/reports/) --------------------------------------------------
+    Setting("reports.letter_price", 1.20, "Price of one notice sent as a letter, for the letter comparison (CNY).",
+            editable=True),
+    Setting("reports.call_price", 0.10, "Price of one started minute of an outbound call (CNY).",
+            editable=True),
+    Setting("reports.collection_days", 15, "Days after a payment reminder within which a payment counts as "
+            "paid after the reminder.", editable=True),
+
     # --- voice: answer monitoring (appliance/voice/monitor.py, run by the dialer daemon) -----
     Setting("voice.monitor_numbers", [],
             "Numbers the box test-calls to watch that they answer: NAME=NUMBER, e.g. 客服热线=95500 "

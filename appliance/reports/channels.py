@@ -1,0 +1,97 @@
+"""What the reports read of each channel: the notices sent by SMS (their kind in the
+Message's dedupe_key), the calls of voice notice campaigns, and the prices of both.
+
+A notice's kind and policy are in its dedupe_key: "KIND:POLICY_NO:DUE:OFFSET" from the
+daily run (renewal_due and overdue name the due date), "KIND:POLICY_NO:GRACE_END" for
+lapse steps, "event:KIND:TARGET:EVENT_ID" for events the core systems pushed. A voice
+notice is a call attempt of a voice campaign of kind notice whose notice_type is the kind.
+E-mail joins when the e-mail channel keeps a table of sent mails (issue 17, i17mail)."""
+import datetime
+import math
+from decimal import Decimal
+
+from peewee import fn
+
+from appliance.voice.models import CallAttempt, VoiceCampaign
+from appliance.sms.models import Message, MessagePart
+from appliance.reports.period import money
+
+CHANNELS = ("sms", "voice", "email")
+# A call that reached a person: the notice was heard (a key press or a survey finished).
+ANSWERED = ("answered", "confirmed", "completed")
+
+
+def price(config, name):
+    return Decimal(str(config[name]))
+
+
+def call_minutes(talk_seconds):
+    """Billed minutes of a call: each started minute, as carriers bill them."""
+    return math.ceil(talk_seconds / 60) if talk_seconds and talk_seconds > 0 else 0
+
+
+def call_cost(config, minutes):
+    return money(price(config, "reports.call_price") * minutes)
+
+
+def kind_filter(kinds):
+    """SQL: a Message that is a notice of one of `kinds`, queued by the run or by an event."""
+    terms = [Message.dedupe_key.startswith(f"{k}:") for k in kinds]
+    terms += [Message.dedupe_key.startswith(f"event:{k}:") for k in kinds]
+    return _any(terms)
+
+
+def _any(terms):
+    out = terms[0]
+    for term in terms[1:]:
+        out = out | term
+    return out
+
+
+def parse_key(key):
+    """(kind, policy_no or None, due date or None) of a notice's dedupe_key."""
+    parts = (key or "").split(":")
+    if parts[0] == "event":
+        return (parts[1] if len(parts) > 1 else ""), (parts[2] if len(parts) > 2 else None), None
+    kind = parts[0]
+    due = None
+    if kind in ("renewal_due", "overdue") and len(parts) > 2:
+        try:
+            due = datetime.date.fromisoformat(parts[2])
+        except ValueError:
+            due = None
+    return kind, (parts[1] if len(parts) > 1 else None), due
+
+
+def sms_notices(kinds, start, end):
+    """Notices of `kinds` handed to the network between the instants: [(id, key, sent_at, state)]."""
+    return list(Message.select(Message.id, Message.dedupe_key, Message.sent_at, Message.state)
+                .where(kind_filter(kinds), Message.sent_at >= start, Message.sent_at < end).tuples())
+
+
+def sms_cost(message_ids):
+    """(parts, cost) charged for the messages (billing.charge_parts has stamped them)."""
+    parts, cost = 0, Decimal(0)
+    for chunk in range(0, len(message_ids), 500):
+        n, total = (MessagePart.select(fn.COUNT(MessagePart.id), fn.SUM(MessagePart.cost))
+                    .where(MessagePart.message.in_(message_ids[chunk:chunk + 500]), MessagePart.cost > 0)
+                    .tuples().get())
+        parts += n
+        cost += Decimal(str(total or 0))
+    return parts, money(cost)
+
+
+def voice_notices(kinds, start, end):
+    """Attempts of voice notice campaigns of `kinds` dialled between the instants:
+    [(campaign id, notice type, number, policy id, result, talk_seconds, dialled_at)]."""
+    return list(CallAttempt.select(CallAttempt.campaign, VoiceCampaign.notice_type, CallAttempt.number,
+                                   CallAttempt.policy, CallAttempt.result, CallAttempt.talk_seconds,
+                                   CallAttempt.dialled_at)
+                .join(VoiceCampaign)
+                .where(VoiceCampaign.kind == "notice", VoiceCampaign.notice_type.in_(list(kinds)),
+                       CallAttempt.dialled_at >= start, CallAttempt.dialled_at < end).tuples())
+
+
+def mail_notices(kinds, start, end):
+    """E-mail notices sent between the instants: none until the box sends e-mail."""
+    return []

@@ -1,0 +1,153 @@
+"""Collection after reminders: of the premiums due in a period, how many were paid within
+N days (reports.collection_days) of a payment reminder, by channel, branch and agent.
+
+A premium due is a policy and due date: a policy's next_due_date in the period, or the
+due_date of any of its payments in it; it is paid on the first day a received payment
+for that due date was (Payment.paid_on). Its amount is the policy's premium.
+
+A reminder is a holder's renewal_due, overdue or lapse_warning notice: an SMS handed to
+the network, a voice notice call that reached the person (e-mail once the box sends it).
+One that names its due date (the daily run's renewal_due and overdue) reminds of that
+due; one that does not (lapse warnings, events, calls) reminds of the policy's earliest
+due in the period not yet paid on the reminder's day. A due counts as paid after a
+reminder when paid 0..N days after its first reminder (per channel: that channel's
+first); branch and agent are the policy's agent's (none: "")."""
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from appliance import clock
+from appliance.errors import N_
+from appliance.models import Payment, Policy, Staff
+from appliance.reports import channels
+from appliance.reports.period import money, rate
+
+REMINDER_KINDS = ("renewal_due", "overdue", "lapse_warning")
+LOOK_AROUND = datetime.timedelta(days=120)  # reminders go out up to this long before or after a due
+GROUP_LABELS = {"sms": N_("SMS"), "voice": N_("Voice call"), "email": N_("E-mail"),
+                "any": N_("Any reminder")}
+FIGURES = [("dues", N_("Premiums due"), None), ("amount_due", N_("Amount due (CNY)"), None),
+           ("reminded", N_("Reminded"), None), ("paid_within", N_("Paid within the days after a reminder"), None),
+           ("paid_amount", N_("Amount paid (CNY)"), None), ("rate", N_("Paid after a reminder"), None)]
+
+
+def _dues(rng):
+    """{(policy id, due date): amount} of the premiums due in the range."""
+    dues = {}
+    for pid, due, premium in (Policy.select(Policy.id, Policy.next_due_date, Policy.premium)
+                              .where(Policy.next_due_date.between(rng.first, rng.last)).tuples()):
+        dues[(pid, due)] = premium
+    for pid, due, premium in (Payment.select(Payment.policy, Payment.due_date, Policy.premium).join(Policy)
+                              .where(Payment.due_date.between(rng.first, rng.last)).tuples()):
+        dues[(pid, due)] = premium
+    return dues
+
+
+def _paid(dues):
+    """{(policy id, due date): (first paid_on, amount received)} of the dues paid."""
+    paid = {}
+    ids = sorted({pid for pid, _ in dues})
+    for chunk in range(0, len(ids), 500):
+        rows = (Payment.select(Payment.policy, Payment.due_date, Payment.paid_on, Payment.amount)
+                .where(Payment.policy.in_(ids[chunk:chunk + 500]), Payment.status == "received").tuples())
+        for pid, due, paid_on, amount in rows:
+            if (pid, due) in dues:
+                first, total = paid.get((pid, due), (paid_on, Decimal(0)))
+                paid[(pid, due)] = (min(first, paid_on), total + amount)
+    return paid
+
+
+def _reminders(rng):
+    """[(channel, policy id, due date or None, the box's day it went)] around the range."""
+    start, end = clock.day_start(rng.first - LOOK_AROUND), clock.day_start(rng.last + LOOK_AROUND)
+    by_number, out = {}, []
+    sms = [(channels.parse_key(key), sent) for _, key, sent, _ in channels.sms_notices(REMINDER_KINDS, start, end)]
+    numbers = sorted({pno for (_, pno, _), _ in sms if pno})
+    for chunk in range(0, len(numbers), 500):
+        by_number.update(Policy.select(Policy.policy_no, Policy.id)
+                         .where(Policy.policy_no.in_(numbers[chunk:chunk + 500])).tuples())
+    for (_, pno, due), sent in sms:
+        if pno in by_number:
+            out.append(("sms", by_number[pno], due, clock.local(sent).date()))
+    for _, _, _, pid, result, _, dialled in channels.voice_notices(REMINDER_KINDS, start, end):
+        if pid and result in channels.ANSWERED:
+            out.append(("voice", pid, None, clock.local(dialled).date()))
+    return out
+
+
+def _first_reminders(dues, paid, reminders):
+    """{(policy id, due): {channel: the day of its first reminder}}."""
+    by_policy = defaultdict(list)
+    for pid, due in sorted(dues):
+        by_policy[pid].append(due)
+    first = defaultdict(dict)
+    for channel, pid, due, day in reminders:
+        if due is None:  # the earliest due of the policy not yet paid that day
+            open_dues = [d for d in by_policy.get(pid, ()) if (pid, d) not in paid or paid[(pid, d)][0] >= day]
+            due = open_dues[0] if open_dues else None
+        if (pid, due) in dues:
+            known = first[(pid, due)].get(channel)
+            first[(pid, due)][channel] = day if known is None else min(known, day)
+    return first
+
+
+def _tally(rows, days):
+    """Figures of the dues in `rows` [(amount, (paid_on, amount) or None, first reminder day or None)]."""
+    out = {"dues": 0, "amount_due": Decimal(0), "reminded": 0, "paid_within": 0, "paid_amount": Decimal(0)}
+    for amount, paid, reminded_on in rows:
+        out["dues"] += 1
+        out["amount_due"] += amount
+        if reminded_on is None:
+            continue
+        out["reminded"] += 1
+        if paid and 0 <= (paid[0] - reminded_on).days <= days:
+            out["paid_within"] += 1
+            out["paid_amount"] += paid[1]
+    out["amount_due"], out["paid_amount"] = money(out["amount_due"]), money(out["paid_amount"])
+    out["rate"] = rate(out["paid_within"], out["reminded"])
+    return out
+
+
+def report(config, rng, days=None):
+    """The collection figures over the Range `rng`, N = `days` (default reports.collection_days)."""
+    days = config["reports.collection_days"] if days is None else days
+    dues = _dues(rng)
+    paid = _paid(dues)
+    first = _first_reminders(dues, paid, _reminders(rng))
+    agents = _agents(dues)
+
+    def line(key, channel=None):
+        reminded = first.get(key, {})
+        day = reminded.get(channel) if channel else min(reminded.values(), default=None)
+        return money(dues[key]), paid.get(key), day
+
+    everything = [line(k) for k in dues]
+    by_channel = [{"group": c, **_tally([line(k, c) for k in dues], days)} for c in channels.CHANNELS]
+    by_channel.append({"group": "any", **_tally(everything, days)})
+    groups = {"branch": defaultdict(list), "agent": defaultdict(list)}
+    for key in dues:
+        branch, agent = agents.get(key[0], ("", ""))
+        groups["branch"][branch].append(line(key))
+        groups["agent"][agent].append(line(key))
+    return {"name": "collection", "from": str(rng.first), "to": str(rng.last), "days": days,
+            "tables": [
+                {"name": "by_channel", "title": N_("Premiums due and paid after a reminder, by channel"),
+                 "columns": [("group", N_("Channel"), GROUP_LABELS)] + FIGURES, "rows": by_channel},
+                {"name": "by_branch", "title": N_("By branch"),
+                 "columns": [("group", N_("Branch"), {"": N_("(no branch)")})] + FIGURES,
+                 "rows": [{"group": b, **_tally(v, days)} for b, v in sorted(groups["branch"].items())]},
+                {"name": "by_agent", "title": N_("By agent"),
+                 "columns": [("group", N_("Agent"), {"": N_("(no agent)")})] + FIGURES,
+                 "rows": [{"group": a, **_tally(v, days)} for a, v in sorted(groups["agent"].items())]}]}
+
+
+def _agents(dues):
+    """{policy id: (the agent's branch, 'badge name')}; ("", "") for a policy without one."""
+    ids = sorted({pid for pid, _ in dues})
+    out = {}
+    for chunk in range(0, len(ids), 500):
+        rows = (Policy.select(Policy.id, Staff.branch, Staff.badge_no, Staff.name)
+                .join(Staff, on=(Policy.agent == Staff.id))
+                .where(Policy.id.in_(ids[chunk:chunk + 500])).tuples())
+        out.update({pid: (branch, f"{badge} {name}") for pid, branch, badge, name in rows})
+    return out
