@@ -124,7 +124,7 @@ def state_badges(html):
 def menu_paths():
     load_page_modules()
     return sorted(p.path for p in PAGES if p.method == "GET" and "{" not in p.path and not p.public
-                  and not p.path.endswith((".json", ".csv")))
+                  and not p.path.endswith((".json", ".csv", ".xlsx")))
 
 
 # Detail pages of the data made above: (label, the first such page's path).

@@ -37,14 +37,14 @@
   <div class="table-scroll">
   <table>
     <thead><tr>
-    % for key, title, labels in table['columns']:
-      <th>{{_(title)}}</th>
+    % for key, heading, labels in table['columns']:
+      <th>{{_(heading)}}</th>
     % end
     </tr></thead>
     <tbody>
     % for row in table['rows']:
     <tr>
-      % for key, title, labels in table['columns']:
+      % for key, heading, labels in table['columns']:
       % value = row.get(key)
       <td data-key="{{key}}">{{_(labels[value]) if labels and value in labels else cell(value, key)}}</td>
       % end
