@@ -238,6 +238,7 @@ SETTINGS = [
             editable=True),
     Setting("reports.call_price", 0.10, "Price of one started minute of an outbound call (CNY).",
             editable=True),
+    Setting("reports.mail_price", 0.0, "Price of one e-mail the relay accepted (CNY).", editable=True),
     Setting("reports.collection_days", 15, "Days after a payment reminder within which a payment counts as "
             "paid after the reminder.", editable=True),
 

@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 
 from appliance import clock
+from appliance.mail.models import MailMessage
 from appliance.models import Customer, Payment, Policy, Product, Staff
 from appliance.services.models import Campaign, SurveyAnswer
 from appliance.sms.models import Message, MessagePart
@@ -36,6 +37,14 @@ def sms(key, number, when, parts=1, state="delivered", campaign=None, customer=N
 def call(campaign, number, when, result, talk=None, customer=None, policy=None):
     return CallAttempt.create(campaign=campaign, number=number, customer=customer, policy=policy, state="done",
                               result=result, talk_seconds=talk, dialled_at=when, ended_at=when, queued_at=when)
+
+
+def mail(kind, policy_no, when, state="sent", campaign=None, staff=None):
+    """An e-mail the relay was given at `when` (accepted: sent)."""
+    return MailMessage.create(to_address="kehu@example.com", subject="续期提醒", text_body="您好", html_body="<p>您好</p>",
+                              kind=kind, policy_no=policy_no, state=state, attempted_at=when,
+                              sent_at=when if state == "sent" else None, created_at=when, staff=staff,
+                              campaign_id=campaign.id if campaign else None, source="notice" if kind else "campaign")
 
 
 def build():
@@ -101,5 +110,13 @@ def build():
         attempt = call(phone, CN[n], at(11, 11), result, talk=talk)
         for q, answer in enumerate(answers):
             CallAnswer.create(attempt=attempt, question=q, answer=answer, answered_at=at(11, 11))
+    # E-mail: P1's renewal reminder (names no due date: its open one, 11-10), a failed one to P2,
+    # the agent's copy (not a notice to a customer), and a campaign by e-mail, one of two accepted.
+    mail("renewal_due", "P1", at(11, 5))
+    mail("renewal_due", "P2", at(11, 6), state="failed")
+    mail("renewal_due_agent", "P1", at(11, 20), staff=a1)
+    by_mail = Campaign.create(name="邮件推广", kind="bulk", channel="email", created_at=at(11, 12, 9))
+    mail("", "", at(11, 12), campaign=by_mail)
+    mail("", "", at(11, 12), state="failed", campaign=by_mail)
     return {"agents": (a1, a2), "policies": (p1, p2, p3, p4, p5, p6), "survey": survey, "notice": notice,
             "phone": phone}

@@ -1,10 +1,11 @@
 """Campaign effect and survey results for the campaigns created in a period.
 
 Effect: per SMS campaign, its messages (targets), those delivered (reached) and the survey
-answers they brought (responses); per voice campaign, the numbers called, those that
+answers they brought (responses); a campaign sent by e-mail (or each customer's preferred
+channel) has a row for its e-mails too, reached when the relay accepted them; per voice campaign, the numbers called, those that
 answered (a person: answered, confirmed, completed) and those that confirmed the notice or
 finished the survey; and what each cost (SMS parts at their tariffs, call minutes at
-reports.call_price). Survey results: per question, each answer's count and share (SMS
+reports.call_price, e-mails at reports.mail_price). Survey results: per question, each answer's count and share (SMS
 surveys score 1–5; phone surveys and return visits as keyed, yes/no and choices in words)."""
 from collections import defaultdict
 from decimal import Decimal
@@ -12,6 +13,7 @@ from decimal import Decimal
 from peewee import fn
 
 from appliance.errors import N_
+from appliance.mail.models import MailMessage
 from appliance.reports import channels
 from appliance.reports.period import money, rate
 from appliance.services.models import Campaign, SurveyAnswer
@@ -21,11 +23,11 @@ from appliance.voice import surveys as voice_surveys
 from appliance.voice.models import CallAttempt, VoiceCampaign
 
 RESPONDED = ("confirmed", "completed")
-KIND_LABELS = {"bulk": N_("Bulk SMS"), "survey": N_("SMS survey"), "schedule": N_("Scheduled send"),
+KIND_LABELS = {"bulk": N_("Bulk send"), "survey": N_("SMS survey"), "schedule": N_("Scheduled send"),
                "subscription": N_("Subscription send"), "bench": N_("Bench test"),
                "notice": N_("Voice notice"), "survey_call": N_("Phone survey"), "return_visit": N_("Return visit"),
                "screening": N_("Number screening"), "monitor": N_("Answer monitoring")}
-CHANNEL_LABELS = {"sms": N_("SMS"), "voice": N_("Voice call")}
+CHANNEL_LABELS = {"sms": N_("SMS"), "voice": N_("Voice call"), "email": N_("E-mail")}
 ANSWER_LABELS = {"yes": N_("Yes"), "no": N_("No")}
 EFFECT_COLUMNS = [("campaign", N_("Campaign"), None), ("channel", N_("Channel"), CHANNEL_LABELS),
                   ("kind", N_("Kind"), KIND_LABELS), ("targets", N_("Targets"), None),
@@ -55,8 +57,21 @@ def _sms_effect(config, rng):
         counts[cid][1] += n if state == "delivered" else 0
     answers = dict(SurveyAnswer.select(SurveyAnswer.campaign, fn.COUNT(SurveyAnswer.id))
                    .where(SurveyAnswer.campaign.in_(ids)).group_by(SurveyAnswer.campaign).tuples())
-    return found, [_effect_row(c.name, "sms", c.kind, counts[c.id][0], counts[c.id][1], answers.get(c.id, 0),
-                               costs.get(c.id, Decimal(0))) for c in found]
+    mails = defaultdict(lambda: [0, 0])
+    for cid, state, n in (MailMessage.select(MailMessage.campaign_id, MailMessage.state, fn.COUNT(MailMessage.id))
+                          .where(MailMessage.campaign_id.in_(ids))
+                          .group_by(MailMessage.campaign_id, MailMessage.state).tuples()):
+        mails[cid][0] += n
+        mails[cid][1] += n if state == "sent" else 0
+    rows = []
+    for c in found:
+        if c.channel != "email" or c.id in counts:
+            rows.append(_effect_row(c.name, "sms", c.kind, counts[c.id][0], counts[c.id][1], answers.get(c.id, 0),
+                                    costs.get(c.id, Decimal(0))))
+        if c.channel != "sms" or c.id in mails:
+            rows.append(_effect_row(c.name, "email", c.kind, mails[c.id][0], mails[c.id][1], 0,
+                                    channels.mail_cost(config, mails[c.id][1])))
+    return found, rows
 
 
 def _voice_effect(config, rng):

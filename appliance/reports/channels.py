@@ -1,17 +1,19 @@
 """What the reports read of each channel: the notices sent by SMS (their kind in the
-Message's dedupe_key), the calls of voice notice campaigns, and the prices of both.
+Message's dedupe_key), the calls of voice notice campaigns, the e-mails, and their prices.
 
 A notice's kind and policy are in its dedupe_key: "KIND:POLICY_NO:DUE:OFFSET" from the
 daily run (renewal_due and overdue name the due date), "KIND:POLICY_NO:GRACE_END" for
 lapse steps, "event:KIND:TARGET:EVENT_ID" for events the core systems pushed. A voice
 notice is a call attempt of a voice campaign of kind notice whose notice_type is the kind.
-E-mail joins when the e-mail channel keeps a table of sent mails (issue 17, i17mail)."""
+An e-mail notice is a MailMessage (appliance/mail/models.py) of that kind to a customer (not
+a staff member's copy) the relay accepted (state sent); it names its policy (policy_no)."""
 import datetime
 import math
 from decimal import Decimal
 
 from peewee import fn
 
+from appliance.mail.models import MailMessage
 from appliance.voice.models import CallAttempt, VoiceCampaign
 from appliance.sms.models import Message, MessagePart
 from appliance.reports.period import money
@@ -93,5 +95,12 @@ def voice_notices(kinds, start, end):
 
 
 def mail_notices(kinds, start, end):
-    """E-mail notices sent between the instants: none until the box sends e-mail."""
-    return []
+    """E-mail notices of `kinds` to customers the relay accepted between the instants:
+    [(id, kind, policy_no, sent_at)]."""
+    return list(MailMessage.select(MailMessage.id, MailMessage.kind, MailMessage.policy_no, MailMessage.sent_at)
+                .where(MailMessage.kind.in_(list(kinds)), MailMessage.staff.is_null(), MailMessage.state == "sent",
+                       MailMessage.sent_at >= start, MailMessage.sent_at < end).tuples())
+
+
+def mail_cost(config, mails):
+    return money(price(config, "reports.mail_price") * mails)

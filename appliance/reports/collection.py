@@ -6,9 +6,9 @@ due_date of any of its payments in it; it is paid on the first day a received pa
 for that due date was (Payment.paid_on). Its amount is the policy's premium.
 
 A reminder is a holder's renewal_due, overdue or lapse_warning notice: an SMS handed to
-the network, a voice notice call that reached the person (e-mail once the box sends it).
+the network, a voice notice call that reached the person, an e-mail the relay accepted.
 One that names its due date (the daily run's renewal_due and overdue) reminds of that
-due; one that does not (lapse warnings, events, calls) reminds of the policy's earliest
+due; one that does not (lapse warnings, events, calls, e-mails) reminds of the policy's earliest
 due in the period not yet paid on the reminder's day. A due counts as paid after a
 reminder when paid 0..N days after its first reminder (per channel: that channel's
 first); branch and agent are the policy's agent's (none: "")."""
@@ -62,16 +62,27 @@ def _reminders(rng):
     start, end = clock.day_start(rng.first - LOOK_AROUND), clock.day_start(rng.last + LOOK_AROUND)
     by_number, out = {}, []
     sms = [(channels.parse_key(key), sent) for _, key, sent, _ in channels.sms_notices(REMINDER_KINDS, start, end)]
-    numbers = sorted({pno for (_, pno, _), _ in sms if pno})
-    for chunk in range(0, len(numbers), 500):
-        by_number.update(Policy.select(Policy.policy_no, Policy.id)
-                         .where(Policy.policy_no.in_(numbers[chunk:chunk + 500])).tuples())
+    by_number.update(_policy_ids({pno for (_, pno, _), _ in sms if pno}))
     for (_, pno, due), sent in sms:
         if pno in by_number:
             out.append(("sms", by_number[pno], due, clock.local(sent).date()))
     for _, _, _, pid, result, _, dialled in channels.voice_notices(REMINDER_KINDS, start, end):
         if pid and result in channels.ANSWERED:
             out.append(("voice", pid, None, clock.local(dialled).date()))
+    mails = channels.mail_notices(REMINDER_KINDS, start, end)
+    by_number.update(_policy_ids({pno for _, _, pno, _ in mails if pno} - set(by_number)))
+    for _, _, pno, sent in mails:
+        if pno in by_number:
+            out.append(("email", by_number[pno], None, clock.local(sent).date()))
+    return out
+
+
+def _policy_ids(numbers):
+    """{policy_no: id} of the policies numbered."""
+    numbers, out = sorted(numbers), {}
+    for chunk in range(0, len(numbers), 500):
+        out.update(Policy.select(Policy.policy_no, Policy.id)
+                   .where(Policy.policy_no.in_(numbers[chunk:chunk + 500])).tuples())
     return out
 
 

@@ -1,6 +1,7 @@
 """Letter versus SMS and voice: the renewal notices the box sent in a period, priced at the
 letter rate (reports.letter_price) against what they cost the box — SMS parts at their
-tariffs (appliance/sms/billing.py), calls at reports.call_price a started minute.
+tariffs (appliance/sms/billing.py), calls at reports.call_price a started minute, e-mails the
+relay accepted at reports.mail_price.
 
 A renewal notice is a holder's step of the renewal process (renewal due, overdue, lapse
 warning, lapsed, premium received; the agents' copies would never have been letters). An
@@ -45,10 +46,11 @@ def report(config, rng):
     rows = [_row("sms", len(sms), parts, sms_cost, letter_price),
             _row("voice", len({(a[0], a[2]) for a in calls}), minutes, channels.call_cost(config, minutes),
                  letter_price),
-            _row("email", len(mails), len(mails), Decimal(0), letter_price)]
+            _row("email", len(mails), len(mails), channels.mail_cost(config, len(mails)), letter_price)]
     total = _row("total", sum(r["notices"] for r in rows), sum(r["units"] for r in rows),
                  sum((r["cost"] for r in rows), Decimal(0)), letter_price)
     return {"name": "letters", "from": str(rng.first), "to": str(rng.last), "letter_price": money(letter_price),
             "call_price": channels.price(config, "reports.call_price"),
+            "mail_price": channels.price(config, "reports.mail_price"),
             "tables": [{"name": "letters", "title": N_("Renewal notices: letters against SMS and calls"),
                         "columns": COLUMNS, "rows": rows + [total]}]}

@@ -17,11 +17,11 @@ from web_support import Client, make_user
 RANGE = "from=2026-11-01&to=2026-11-30"
 LETTERS = [["渠道", "续期通知", "短信条数、通话分钟或邮件数", "费用（元）", "按信函计（元）", "节省（元）"],
            ["短信", "6", "7", "0.40", "7.20", "6.80"], ["语音电话", "3", "3", "0.30", "3.60", "3.30"],
-           ["电子邮件", "0", "0", "0.00", "0.00", "0.00"], ["合计", "9", "10", "0.70", "10.80", "10.10"]]
+           ["电子邮件", "1", "1", "0.00", "1.20", "1.20"], ["合计", "10", "11", "0.70", "12.00", "11.30"]]
 COLLECTION_HEAD = ["渠道", "应缴保费笔数", "应收金额（元）", "已提醒", "提醒后按期缴费", "实收金额（元）", "提醒后缴费率"]
 COLLECTION = [["短信", "5", "3800.00", "5", "2", "2200.00", "0.4000"],
               ["语音电话", "5", "3800.00", "2", "1", "1200.00", "0.5000"],
-              ["电子邮件", "5", "3800.00", "0", "0", "0.00", ""],
+              ["电子邮件", "5", "3800.00", "1", "1", "1000.00", "1.0000"],
               ["任一渠道提醒", "5", "3800.00", "5", "2", "2200.00", "0.4000"]]
 
 
@@ -76,7 +76,7 @@ def test_letters_page_csv_and_xlsx(known, admin_client):
     assert table_cells(html, "letters") == LETTERS
     svg = ET.fromstring(re.search(r'<section class="card" id="report-chart-0">\s*(<svg .*?</svg>)', html, re.S).group(1))
     labels = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
-    assert labels == ["按信函计", "¥10.80", "短信", "¥0.40", "语音电话", "¥0.30", "电子邮件", "¥0.00"]
+    assert labels == ["按信函计", "¥12.00", "短信", "¥0.40", "语音电话", "¥0.30", "电子邮件", "¥0.00"]
     body, resp = download(admin_client, f"/reports/letters.csv?{RANGE}")
     assert resp.getheader("Content-Type").startswith("text/csv")
     assert csv_sections(body) == [("续期通知：信函与短信、电话的费用对比", LETTERS)]
@@ -86,7 +86,7 @@ def test_letters_page_csv_and_xlsx(known, admin_client):
     assert sheet[0] == ["续期通知：信函与短信、电话的费用对比"] + [""] * 5 and sheet[1] == LETTERS[0]
     assert [[str(v) for v in row] for row in sheet[2:]] == [
         ["短信", "6", "7", "0.4", "7.2", "6.8"], ["语音电话", "3", "3", "0.3", "3.6", "3.3"],
-        ["电子邮件", "0", "0", "0", "0", "0"], ["合计", "9", "10", "0.7", "10.8", "10.1"]]
+        ["电子邮件", "1", "1", "0", "1.2", "1.2"], ["合计", "10", "11", "0.7", "12", "11.3"]]
 
 
 def test_collection_page_csv_and_xlsx_with_days(known, admin_client):
@@ -110,6 +110,7 @@ def test_campaign_and_rate_pages_and_exports(known, admin_client):
     html = admin_client.get(f"/reports/campaigns?{RANGE}").text
     assert table_cells(html, "effect")[1:] == [
         ["十一月满意度", "短信", "短信调查", "4", "3", "75.00%", "3", "100.00%", "0.25"],
+        ["邮件推广", "电子邮件", "群发", "2", "1", "50.00%", "0", "0.00%", "0.00"],
         ["续期语音提醒", "语音电话", "语音通知", "3", "2", "66.67%", "1", "50.00%", "0.30"],
         ["电话回访问卷", "语音电话", "电话调查", "3", "2", "66.67%", "2", "100.00%", "0.30"]]
     surveys = csv_sections(download(admin_client, f"/reports/campaigns.csv?{RANGE}")[0])[1][1]
@@ -117,10 +118,10 @@ def test_campaign_and_rate_pages_and_exports(known, admin_client):
                             ["电话回访问卷", "语音电话", "您对本次服务满意吗？", "否", "1", "0.5000"]]
     week = "from=2026-11-01&to=2026-11-07&step=week"
     html = admin_client.get(f"/reports/rates?{week}").text
-    assert table_cells(html, "rates")[1:] == [["2026-W44", "1", "0", "0.00%", "0", "0", "—"],
-                                              ["2026-W45", "7", "6", "85.71%", "4", "2", "50.00%"]]
+    assert table_cells(html, "rates")[1:] == [["2026-W44", "1", "0", "0.00%", "0", "0", "—", "0", "0", "—"],
+                                              ["2026-W45", "7", "6", "85.71%", "4", "2", "50.00%", "2", "1", "50.00%"]]
     sheet = xlsx_sheets(download(admin_client, f"/reports/rates.xlsx?{week}")[0])["rates"]
-    assert sheet[2:] == [["2026-W44", 1, 0, 0.0, 0, 0, ""], ["2026-W45", 7, 6, 0.8571, 4, 2, 0.5]]
+    assert sheet[2:] == [["2026-W44", 1, 0, 0.0, 0, 0, "", 0, 0, ""], ["2026-W45", 7, 6, 0.8571, 4, 2, 0.5, 2, 1, 0.5]]
 
 
 @pytest.mark.parametrize("query, words", [("from=2026-11-31", "from：应为"), ("from=2026-12-02&to=2026-12-01", "from："),

@@ -87,7 +87,9 @@ def _rate_charts(ctx, data):
         return [{"day": r["period"], "parts": r[count], "rate": None if r[share] is None else float(r[share])}
                 for r in rows]
     return [charts.daily_chart(series("sms_sent", "delivery_rate"), _("SMS sent and delivery rate"), _("Delivery rate")),
-            charts.daily_chart(series("calls", "answer_rate"), _("Calls dialled and answer rate"), _("Answer rate"))]
+            charts.daily_chart(series("calls", "answer_rate"), _("Calls dialled and answer rate"), _("Answer rate")),
+            charts.daily_chart(series("mails", "mail_rate"), _("E-mails handed to the relay and acceptance rate"),
+                               _("E-mail acceptance rate"))]
 
 
 def _letters(ctx, rng):

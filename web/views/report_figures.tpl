@@ -23,7 +23,7 @@
 % end
 % if data:
 % if name == 'letters':
-<p class="meta" id="report-prices">{{_('Letter')}}: ¥{{data['letter_price']}} · {{_('Call minute')}}: ¥{{data['call_price']}}</p>
+<p class="meta" id="report-prices">{{_('Letter')}}: ¥{{data['letter_price']}} · {{_('Call minute')}}: ¥{{data['call_price']}} · {{_('E-mail')}}: ¥{{data['mail_price']}}</p>
 % end
 % for n, svg in enumerate(svgs):
 <section class="card" id="report-chart-{{n}}">

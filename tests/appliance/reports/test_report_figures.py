@@ -31,18 +31,19 @@ def test_letters_against_sms_and_calls(database, config):
     # Hong Kong: billing.other 0.10), P5 event (Nov 1 01:00), P6 renewal (failed after sending), P2
     # lapse warning, P4 premium received: 6 notices, 7 parts, 6 × 0.05 + 0.10 = 0.40.
     # Calls of the renewal campaign: 3 numbers; 65 s → 2 minutes, 30 s → 1: 3 × 0.10 = 0.30.
+    # E-mail: P1's reminder (the failed one and the agent's copy are not notices); free by default.
     assert rows(letters.report(config, R)) == [
         {"channel": "sms", "notices": 6, "units": 7, "cost": D("0.40"), "letter_cost": D("7.20"),
          "saving": D("6.80")},
         {"channel": "voice", "notices": 3, "units": 3, "cost": D("0.30"), "letter_cost": D("3.60"),
          "saving": D("3.30")},
-        {"channel": "email", "notices": 0, "units": 0, "cost": D("0.00"), "letter_cost": D("0.00"),
-         "saving": D("0.00")},
-        {"channel": "total", "notices": 9, "units": 10, "cost": D("0.70"), "letter_cost": D("10.80"),
-         "saving": D("10.10")}]
-    dearer = config.replace(**{"reports.letter_price": 2.0, "reports.call_price": 0.25})
+        {"channel": "email", "notices": 1, "units": 1, "cost": D("0.00"), "letter_cost": D("1.20"),
+         "saving": D("1.20")},
+        {"channel": "total", "notices": 10, "units": 11, "cost": D("0.70"), "letter_cost": D("12.00"),
+         "saving": D("11.30")}]
+    dearer = config.replace(**{"reports.letter_price": 2.0, "reports.call_price": 0.25, "reports.mail_price": 0.02})
     total = rows(letters.report(dearer, R))[-1]
-    assert (total["letter_cost"], total["cost"]) == (D("18.00"), D("0.40") + D("0.75"))
+    assert (total["letter_cost"], total["cost"]) == (D("20.00"), D("0.40") + D("0.75") + D("0.02"))
     # One day: only Nov 1 (the P5 event, 01:00 in the box's zone, still Oct 31 in UTC).
     first = rows(letters.report(config, period.Range(FIRST, FIRST)))[0]
     assert (first["notices"], first["units"], first["cost"]) == (1, 1, D("0.05"))
@@ -60,14 +61,15 @@ def test_collection_after_reminders_by_channel_branch_and_agent(database, config
     # Dues in November: P1 11-10 (1000, paid 11-12), P2 11-15 (500, unpaid: its payment failed),
     # P3 11-20 (800, paid 12-20), P4 11-25 (300, paid 11-24), P5 11-08 (1200, paid 11-09): 3800.
     # First SMS reminders: P1 11-03, P2 11-20 (the lapse warning names no due: its open one),
-    # P3 11-25, P4 10-31 (box's day), P5 11-01 (the event); calls answered: P2 11-05, P5 11-06.
-    # Within 15 days: P1 (9 days), P5 (8 by SMS, 3 by call); P3 (25) and P4 (24) too late.
+    # P3 11-25, P4 10-31 (box's day), P5 11-01 (the event); calls answered: P2 11-05, P5 11-06;
+    # the e-mail accepted: P1 11-05 (7 days before its payment; the failed one to P2 does not count).
+    # Within 15 days: P1 (9 days; 7 by e-mail), P5 (8 by SMS, 3 by call); P3 (25) and P4 (24) too late.
     report = collection.report(config, R)
     assert report["days"] == 15
     assert rows(report, 0) == [
         {"group": "sms", **figures(5, D("3800.00"), 5, 2, D("2200.00"), D("0.4000"))},
         {"group": "voice", **figures(5, D("3800.00"), 2, 1, D("1200.00"), D("0.5000"))},
-        {"group": "email", **figures(5, D("3800.00"), 0, 0, D("0.00"), None)},
+        {"group": "email", **figures(5, D("3800.00"), 1, 1, D("1000.00"), D("1.0000"))},
         {"group": "any", **figures(5, D("3800.00"), 5, 2, D("2200.00"), D("0.4000"))}]
     assert rows(report, 1) == [
         {"group": "", **figures(1, D("300.00"), 1, 0, D("0.00"), D("0.0000"))},
@@ -87,10 +89,13 @@ def test_campaign_effect_and_survey_results(database, config):
     report = campaigns.report(config, R)
     # The SMS survey: 4 messages, 3 delivered, 3 answers; parts 0.05 × 3 + 0.10 (Hong Kong).
     # The voice notice: 3 numbers, 2 answered, 1 confirmed, 3 minutes; the phone survey: 3
-    # numbers, 2 completed, 90 s + 45 s = 2 + 1 minutes. October's campaign is not in it.
+    # numbers, 2 completed, 90 s + 45 s = 2 + 1 minutes. The e-mail campaign: 2 mails, 1 accepted
+    # (e-mail free by default). October's campaign is not in it.
     assert rows(report, 0) == [
         {"campaign": "十一月满意度", "channel": "sms", "kind": "survey", "targets": 4, "reached": 3,
          "reach_rate": D("0.7500"), "responses": 3, "response_rate": D("1.0000"), "cost": D("0.25")},
+        {"campaign": "邮件推广", "channel": "email", "kind": "bulk", "targets": 2, "reached": 1,
+         "reach_rate": D("0.5000"), "responses": 0, "response_rate": D("0.0000"), "cost": D("0.00")},
         {"campaign": "续期语音提醒", "channel": "voice", "kind": "notice", "targets": 3, "reached": 2,
          "reach_rate": D("0.6667"), "responses": 1, "response_rate": D("0.5000"), "cost": D("0.30")},
         {"campaign": "电话回访问卷", "channel": "voice", "kind": "survey_call", "targets": 3, "reached": 2,
@@ -110,10 +115,11 @@ def test_campaign_effect_and_survey_results(database, config):
         answer("电话回访问卷", "voice", scale, "5", 1, "0.5000")]
 
 
-def rate_row(label, sent, delivered, drate, calls, answered, arate):
+def rate_row(label, sent, delivered, drate, calls, answered, arate, mails=0, accepted=0, mrate=None):
     return {"period": label, "sms_sent": sent, "sms_delivered": delivered,
             "delivery_rate": None if drate is None else D(drate), "calls": calls, "answered": answered,
-            "answer_rate": None if arate is None else D(arate)}
+            "answer_rate": None if arate is None else D(arate), "mails": mails, "mails_sent": accepted,
+            "mail_rate": None if mrate is None else D(mrate)}
 
 
 def test_delivery_and_answer_rates_per_day_and_week(database, config):
@@ -121,15 +127,17 @@ def test_delivery_and_answer_rates_per_day_and_week(database, config):
     week = period.Range(FIRST, datetime.date(2026, 11, 7))
     # SMS by the box's day sent: Nov 1 the P5 event (sent, not delivered); Nov 2 the survey (3 of 4
     # delivered); Nov 3 P1's renewal and the agent's copy; Nov 4 the birthday greeting. Calls: Nov 4
-    # no answer, Nov 5 answered, Nov 6 confirmed, Nov 7 busy. Oct 31 23:00 is not in it.
+    # no answer, Nov 5 answered, Nov 6 confirmed, Nov 7 busy. Oct 31 23:00 is not in it. E-mails
+    # given to the relay: Nov 5 accepted, Nov 6 failed.
     assert rows(rates.report(config, week)) == [
         rate_row("2026-11-01", 1, 0, "0.0000", 0, 0, None), rate_row("2026-11-02", 4, 3, "0.7500", 0, 0, None),
         rate_row("2026-11-03", 2, 2, "1.0000", 0, 0, None), rate_row("2026-11-04", 1, 1, "1.0000", 1, 0, "0.0000"),
-        rate_row("2026-11-05", 0, 0, None, 1, 1, "1.0000"), rate_row("2026-11-06", 0, 0, None, 1, 1, "1.0000"),
+        rate_row("2026-11-05", 0, 0, None, 1, 1, "1.0000", 1, 1, "1.0000"),
+        rate_row("2026-11-06", 0, 0, None, 1, 1, "1.0000", 1, 0, "0.0000"),
         rate_row("2026-11-07", 0, 0, None, 1, 0, "0.0000")]
     # Nov 1 is a Sunday: the end of ISO week 44; Nov 2–7 are in week 45.
     assert rows(rates.report(config, week, "week")) == [
-        rate_row("2026-W44", 1, 0, "0.0000", 0, 0, None), rate_row("2026-W45", 7, 6, "0.8571", 4, 2, "0.5000")]
+        rate_row("2026-W44", 1, 0, "0.0000", 0, 0, None), rate_row("2026-W45", 7, 6, "0.8571", 4, 2, "0.5000", 2, 1, "0.5000")]
 
 
 @pytest.mark.parametrize("first, last, field", [("2026-11-31", "", "from"), ("", "30/11/2026", "to"),
