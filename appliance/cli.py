@@ -191,6 +191,20 @@ def cmd_upgrade(args, config):
     return 0
 
 
+def cmd_network_apply(args, config):
+    from appliance.system import network
+    changed = network.apply(config, args.root, args.networkctl or None)
+    target = f"{args.root.rstrip('/')}/{network.NETWORK_FILE}"
+    print(f"{target} {'written' if changed else 'unchanged'}")
+    return 0
+
+
+def cmd_network_show(args, config):
+    from appliance.system import network
+    sys.stdout.write(network.render(config))
+    return 0
+
+
 def cmd_release_make(args, config):
     from appliance.system.releases import make_bundle
     print(make_bundle(args.wheel_dir, args.version, args.output))
@@ -281,6 +295,16 @@ def build_parser():
     upgrade.add_argument("--settle", type=float, default=5.0,
                          help="seconds every daemon must stay up to count as up (default 5)")
     upgrade.set_defaults(needs_data=True)
+    net = add_command(sub, "network", None, "the LAN address (settings network.*) for systemd-networkd",
+                      needs_db=False)
+    net_sub = net.add_subparsers(dest="network_command", metavar="ACTION", parser_class=ArgumentParser,
+                                 required=True)
+    add_command(net_sub, "show", cmd_network_show, "print the .network file the settings make", needs_db=False)
+    apply = add_command(net_sub, "apply", cmd_network_apply,
+                        "write /etc/systemd/network/10-appliance.network and reload networkd (root)",
+                        needs_db=False)
+    apply.add_argument("--root", default="/", help="write under this folder instead of / (image builds, tests)")
+    apply.add_argument("--networkctl", default="networkctl", help="the program to reload networkd ('' : none)")
     release = add_command(sub, "release", None, "firmware bundles", needs_db=False)
     release_sub = release.add_subparsers(dest="release_command", metavar="ACTION",
                                          parser_class=ArgumentParser, required=True)

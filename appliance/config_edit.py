@@ -26,6 +26,7 @@ from appliance.config import Config, check_value, flatten
 from appliance.errors import ConfigError, InputError
 from appliance.settings import BY_NAME, SETTINGS
 from appliance.sms.window import parse_window
+from appliance.system import network
 from appliance.tickets import sla as ticket_rules
 from appliance.voice import windows as calling_windows
 
@@ -164,6 +165,9 @@ FORMAT_CHECKS = {
     "tickets.business_hours": lambda name, value: ticket_rules.parse_business_hours(value, name),
     "tickets.departments": lambda name, value: ticket_rules.parse_routing(value, name),
     "tickets.escalation_hours": _not_negative,
+    "network.mode": network.check_mode, "network.address": network.check_address,
+    "network.gateway": network.check_gateway, "network.dns": network.check_dns,
+    "network.interface": _nonempty,
 }
 
 

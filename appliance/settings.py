@@ -52,6 +52,18 @@ SETTINGS = [
     Setting("backup.keep", 14,
             "How many nightly backups (data_dir/backups/nightly-*.tar.gz, taken by appliance-backup.timer) are kept; older ones are deleted."),
 
+    # --- network (systemd-networkd, appliance/system/network.py) ---------------
+    Setting("network.mode", "dhcp", "How the box gets its LAN address: dhcp, or static (network.address, network.gateway, network.dns).",
+            editable=True, restart=("network",)),
+    Setting("network.address", "", "The static LAN address with its prefix length, e.g. 192.168.1.20/24.",
+            editable=True, restart=("network",)),
+    Setting("network.gateway", "", "The default gateway of a static address, e.g. 192.168.1.1 (empty: none).",
+            editable=True, restart=("network",)),
+    Setting("network.dns", [], "DNS servers for a static address (with DHCP: in addition to the ones it gives).",
+            editable=True, restart=("network",)),
+    Setting("network.interface", "en* eth*",
+            "Network interfaces the address applies to (systemd-networkd Name= patterns)."),
+
     # --- database --------------------------------------------------------------
     Setting("database.url", "",
             "Database URL (peewee db_url). Empty: SQLite file appliance.db in data_dir. "

@@ -38,7 +38,9 @@ from appliance import clock
 
 log = logging.getLogger(__name__)
 SYSTEMCTL_TIMEOUT = 300  # seconds: a unit's TimeoutStopSec (30) plus its start, or a prompt rebuild
-JOBS = ("prompts",)  # asked like daemons, run to their end: `appliance prompts build`
+# Asked like daemons, run to their end: `appliance prompts build`; `appliance network apply`
+# (root, appliance-network.service: the LAN address of appliance/system/network.py).
+JOBS = ("prompts", "network")
 
 
 def restart_dir(data_dir):
