@@ -109,11 +109,15 @@ def _member_for(kind, key):
     return person
 
 
-def recipients(group):
-    """Everyone in the group who has a mobile, as Recipients (one query)."""
+def recipients(group, with_email=False):
+    """Everyone in the group who has a mobile, as Recipients (one query). `with_email`:
+    customers with only an e-mail address too (number None), for e-mail campaigns."""
     if group.kind == "customer":
+        reachable = Customer.mobile.is_null(False)
+        if with_email:
+            reachable |= Customer.email.is_null(False)
         query = Customer.select(Customer.id, Customer.name, Customer.gender, Customer.mobile,
-                                Customer.language).where(Customer.mobile.is_null(False))
+                                Customer.language).where(reachable)
         if group.rule == "region":
             query = query.where(Customer.region == group.rule_value)
         elif group.rule == "product":

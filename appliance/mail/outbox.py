@@ -117,11 +117,30 @@ def send_to_customer(config, customer, *, template=None, text=None, subject=None
     return mail
 
 
-def email_customers(customer_ids):
-    """{customer id: Customer} of those among `customer_ids` who prefer e-mail and have an address."""
-    ids, out = sorted({i for i in customer_ids if i}), {}
+def by_channel(recipients, channel, category):
+    """Split a campaign's recipients (appliance.groups.Recipient) by `channel`:
+    (those texted, [(recipient, customer) mailed], how many were skipped: no address on an
+    'email' campaign, or opted out of the mail's category)."""
+    if channel == "sms":
+        return list(recipients), [], 0
+    customers = {}
+    ids = sorted({r.customer_id for r in recipients if r.customer_id})
     for start in range(0, len(ids), 500):  # bound the IN list
-        for customer in Customer.select().where(Customer.id.in_(ids[start:start + 500]),
-                                                Customer.channel == "email", Customer.email.is_null(False)):
-            out[customer.id] = customer
-    return out
+        customers.update((c.id, c) for c in Customer.select().where(Customer.id.in_(ids[start:start + 500])))
+    blocked = optout.blocked_numbers(category)
+    texted, mailed, skipped, seen = [], [], 0, set()
+    for r in recipients:
+        customer = customers.get(r.customer_id)
+        address = mail_address(customer, channel)
+        if address is None:
+            if channel == "email" or not r.number:
+                skipped += 1
+            else:
+                texted.append(r)
+        elif address in seen or not allowed(customer, category, blocked):
+            skipped += 1
+        else:
+            seen.add(address)
+            mailed.append((r, customer))
+    return texted, mailed, skipped
+

@@ -1,6 +1,7 @@
 # The e-mail channel (issue 17, 邮件外呼): a customer's address, the channel their notices
 # prefer and the last permanent failure recorded against them; a campaign's channel; and the
-# e-mail outbox (appliance/mail/models.py). Only adds columns and a table.
+# e-mail outbox (appliance/mail/models.py). Only adds columns and a table. The channels have a
+# DEFAULT in the database too: bulk inserts that name no channel (the importer, the bench) get 'sms'.
 from peewee import *
 
 
@@ -8,10 +9,10 @@ def up(migrator, db):
     migrator.migrate(
         migrator.add_column('customer', 'email', CharField(null=True)),
         migrator.add_column('customer', 'channel', CharField(
-            default='sms', constraints=[Check("channel IN ('sms', 'email')")])),
+            default='sms', constraints=[SQL("DEFAULT 'sms'"), Check("channel IN ('sms', 'email')")])),
         migrator.add_column('customer', 'email_failed_at', DateTimeField(null=True)),
         migrator.add_column('campaign', 'channel', CharField(
-            default='sms', constraints=[Check("channel IN ('sms', 'email', 'preference')")])),
+            default='sms', constraints=[SQL("DEFAULT 'sms'"), Check("channel IN ('sms', 'email', 'preference')")])),
     )
 
     class Customer(Model):

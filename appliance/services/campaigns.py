@@ -18,10 +18,13 @@ from peewee import JOIN, fn
 
 from appliance import clock, groups
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
+from appliance.mail import outbox as mail_outbox
+from appliance.mail.compose import Composer
+from appliance.mail.models import MailMessage
 from appliance.models import Customer, Policy, Product, Staff
 from appliance.services import notices, optout
-from appliance.services.models import Campaign
+from appliance.services.models import CAMPAIGN_CHANNELS, Campaign
 from appliance.services.templates import Renderer
 from appliance.sms import billing
 from appliance.sms.models import Message, MessagePart
@@ -87,13 +90,17 @@ def preview(config, recipients, template_key=None, text=None, category=None, ext
 
 def send(config, name, recipients, *, template_key=None, text=None, category=None, kind="bulk",
          group=None, question="", extra=None, created_by="", department="", source="campaign",
-         now=None, window="", expires_at=None, priority=None):
-    """Queue one campaign; returns the Campaign (queued and skipped counts set)."""
+         now=None, window="", expires_at=None, priority=None, channel="sms"):
+    """Queue one campaign; returns the Campaign (queued and skipped counts set). `channel`:
+    sms, email (every customer with an address) or preference (each customer's)."""
     if not (name or "").strip():
         raise InputError("name: empty", field="name")
+    check_channel(channel)
     now = now or clock.now()
     renderer = _renderer(config, template_key, text, category)
-    rendered, skipped = _messages(renderer, recipients, extra)
+    texted, mailed, mail_skipped = mail_outbox.by_channel(recipients, channel, renderer.category)
+    rendered, skipped = _messages(renderer, texted, extra)
+    skipped += mail_skipped
     opening = next_opening(now, window_for(renderer.category, config, window), expires_at)
     if opening is None:
         raise InputError("expires_at: the send window opens only after the expiry", field="expires_at")
@@ -103,25 +110,40 @@ def send(config, name, recipients, *, template_key=None, text=None, category=Non
         campaign = Campaign.create(name=name, kind=kind, category=renderer.category,
                                    template_key=template_key or "", text=text or "", group=group,
                                    question=question, created_by=created_by, department=department,
-                                   created_at=now, queued=len(rendered), skipped=skipped)
+                                   created_at=now, queued=len(rendered) + len(mailed), skipped=skipped,
+                                   channel=channel)
         queue_many([{"to_number": r.number, "text": t, "category": renderer.category,
                      "priority": priority, "not_before": not_before, "not_after": not_after,
                      "customer": r.customer_id, "staff": r.staff_id, "source": source,
                      "created_by": created_by, "department": department, "campaign_id": campaign.id}
                     for r, t in rendered])
+        if mailed:
+            composer = Composer(config, template_key, text=text, category=category, subject=name if text else None)
+            mail_outbox.queue_many([mail_outbox.row(
+                customer.email, composer.compose({**r.variables, **(extra or {})}, r.language),
+                category=renderer.category, kind=template_key or "", language=r.language, not_before=not_before,
+                not_after=not_after, customer=customer, campaign_id=campaign.id, source=source,
+                created_by=created_by, priority=priority) for r, customer in mailed])
     return campaign
+
+
+def check_channel(channel):
+    if channel not in CAMPAIGN_CHANNELS:
+        raise InputError.of(N_("{field}: must be sms, email or preference"), field="channel")
+    return channel
 
 
 def send_to_group(config, name, group_name, **kwargs):
     group = groups.get_group(group_name)
-    return send(config, name, groups.recipients(group), group=group, **kwargs)
+    return send(config, name, groups.recipients(group, with_email=kwargs.get("channel", "sms") != "sms"),
+                group=group, **kwargs)
 
 
 def listing(limit=100):
     return [{"id": c.id, "name": c.name, "kind": c.kind, "category": c.category,
              "template": c.template_key, "group": c.group.name if c.group_id else "",
              "queued": c.queued, "skipped": c.skipped, "created_by": c.created_by,
-             "department": c.department, "created_at": c.created_at}
+             "department": c.department, "created_at": c.created_at, "channel": c.channel}
             for c in Campaign.select().order_by(Campaign.id.desc()).limit(limit)]
 
 
@@ -145,8 +167,15 @@ def pause(campaign_id):
     """Hold the campaign's waiting messages; returns how many were held."""
     with write_transaction():
         get(campaign_id)
-        return Message.update(not_before=HELD, not_after=None).where(
+        mails = MailMessage.update(not_before=HELD, not_after=None).where(
+            _mails_waiting(campaign_id), MailMessage.not_before.is_null() | (MailMessage.not_before != HELD)).execute()
+        return mails + Message.update(not_before=HELD, not_after=None).where(
             _waiting(campaign_id), (Message.not_before.is_null()) | (Message.not_before != HELD)).execute()
+
+
+def _mails_waiting(campaign_id):
+    """The campaign's mails the mailer has not claimed (the mailer claims one at a time)."""
+    return (MailMessage.campaign_id == campaign_id) & (MailMessage.state == "queued")
 
 
 def resume(config, campaign_id, now=None):
@@ -155,7 +184,9 @@ def resume(config, campaign_id, now=None):
     with write_transaction():
         campaign = get(campaign_id)
         not_before, not_after = next_opening(now, window_for(campaign.category, config))
-        return Message.update(not_before=not_before, not_after=not_after).where(
+        mails = MailMessage.update(not_before=not_before, not_after=not_after).where(
+            _mails_waiting(campaign_id), MailMessage.not_before == HELD).execute()
+        return mails + Message.update(not_before=not_before, not_after=not_after).where(
             _waiting(campaign_id), Message.not_before == HELD).execute()
 
 
@@ -170,7 +201,9 @@ def cancel(campaign_id, actor="system", now=None):
             MessagePart.update(state="cancelled", status_at=now).where(MessagePart.message.in_(chunk)).execute()
             Message.update(state="cancelled", final_at=now, updated_at=now,
                            failure_reason=f"cancelled by {actor}").where(Message.id.in_(chunk)).execute()
-    return len(ids)
+        mails = MailMessage.update(state="cancelled", updated_at=now, failure_reason=f"cancelled by {actor}").where(
+            _mails_waiting(campaign_id)).execute()
+    return len(ids) + mails
 
 
 def waiting_counts(campaign_ids):
@@ -185,5 +218,10 @@ def waiting_counts(campaign_ids):
                                                           MessagePart.state != "queued")))
              .group_by(Message.campaign_id, held))
     for campaign_id, is_held, count in query.tuples():
+        out[campaign_id]["held" if is_held else "waiting"] += count
+    mail_held = fn.COALESCE(MailMessage.not_before == HELD, False)
+    for campaign_id, is_held, count in (MailMessage.select(MailMessage.campaign_id, mail_held, fn.COUNT(MailMessage.id))
+                                        .where(MailMessage.campaign_id.in_(list(out)), MailMessage.state == "queued")
+                                        .group_by(MailMessage.campaign_id, mail_held).tuples()):
         out[campaign_id]["held" if is_held else "waiting"] += count
     return out

@@ -16,6 +16,10 @@ masked; only an active agent, and one without a mobile is listed in the run's
 colleagues a reminder the same morning, unless they opted out
 (Staff.greetings_opt_out).
 
+A customer who prefers e-mail (Customer.channel, appliance/mail/outbox.py) gets the same
+notice as a mail: same template, same window, same dedupe_key (in mail_message), the
+opt-out rules of SMS; events then return the MailMessage.
+
 Offsets come from the [notices] settings. `today` is always passed in.
 """
 import contextvars
@@ -31,6 +35,9 @@ from appliance import clock
 from appliance.db import write_transaction
 from appliance.errors import InputError, NotFound, Refused
 from appliance.models import AuditLog, Claim, Customer, Payment, Policy, Product, Staff, audit
+from appliance.mail import outbox as mail_outbox
+from appliance.mail.compose import Composer
+from appliance.mail.models import MailMessage
 from appliance.services import optout
 from appliance.services.festivals import greeting_festivals
 from appliance.services.models import NoticeRun
@@ -64,6 +71,16 @@ class Notice:
     staff_id: int = None
     text: str = ""
     extra: dict = field(default_factory=dict)
+    email: str = ""      # set when the customer gets it by e-mail (appliance/mail/outbox.py)
+    opt_out: bool = False
+    policy_no: str = ""
+
+
+def _by_mail(notice, customer, policy_no=""):
+    """Mark `notice` for e-mail when `customer` prefers it and has an address."""
+    notice.email = mail_outbox.mail_address(customer) or ""
+    notice.opt_out, notice.policy_no = bool(customer.opt_out), policy_no
+    return notice
 
 
 def offsets(config, name):
@@ -134,11 +151,12 @@ def _policies(*conditions):
 
 def _holder_notice(kind, key, policy, config, **extra):
     holder = policy.holder
-    if not holder.mobile:
+    if not holder.mobile and not mail_outbox.mail_address(holder):
         return None
     variables = policy_variables(policy, holder.language, config)
     variables.update(extra)
-    return Notice(kind, key, holder.mobile, variables, holder.language, customer_id=holder.id)
+    return _by_mail(Notice(kind, key, holder.mobile or "", variables, holder.language, customer_id=holder.id),
+                    holder, policy.policy_no)
 
 
 def _agent_notice(kind, rest, policy, config, **extra):
@@ -284,18 +302,20 @@ def claim_notices(config, today):
         if not since <= day <= today:
             continue
         holder = claim.policy.holder
-        if holder.mobile:
-            notices.append(Notice(kind, f"{kind}:{claim.claim_no}", holder.mobile,
-                                  claim_variables(claim, config), holder.language, customer_id=holder.id,
-                                  extra={"claim_status": claim.status}))
+        if holder.mobile or mail_outbox.mail_address(holder):
+            notices.append(_by_mail(Notice(kind, f"{kind}:{claim.claim_no}", holder.mobile or "",
+                                           claim_variables(claim, config), holder.language, customer_id=holder.id,
+                                           extra={"claim_status": claim.status}), holder, claim.policy.policy_no))
     return notices
 
 
 def _customers_with_policies():
     holders = _in_slice(Policy.select(Policy.holder).where(Policy.status == "in_force"), Policy.holder)
+    reachable = Customer.mobile.is_null(False) | ((Customer.channel == "email") & Customer.email.is_null(False))
     return _in_slice(Customer.select(Customer.id, Customer.name, Customer.gender, Customer.mobile,
-                                     Customer.language, Customer.birth_date)
-                     .where(Customer.mobile.is_null(False), Customer.id.in_(holders)),
+                                     Customer.language, Customer.birth_date, Customer.email, Customer.channel,
+                                     Customer.opt_out)
+                     .where(reachable, Customer.id.in_(holders)),
                      Customer.id)
 
 
@@ -312,12 +332,12 @@ def greeting_notices(config, today):
     for c in customers:
         base = {"name": c.name, "salutation": c.salutation}
         if birthday and c.birth_date and (c.birth_date.month, c.birth_date.day) in days:
-            notices.append(Notice("birthday", f"birthday:{c.id}:{today.year}", c.mobile, dict(base),
-                                  c.language, customer_id=c.id))
+            notices.append(_by_mail(Notice("birthday", f"birthday:{c.id}:{today.year}", c.mobile or "",
+                                           dict(base), c.language, customer_id=c.id), c))
         for name in festivals:
-            notices.append(Notice("holiday", f"holiday:{name}:{today.year}:{c.id}", c.mobile,
-                                  dict(base, festival=word("festival", name, c.language)),
-                                  c.language, customer_id=c.id))
+            notices.append(_by_mail(Notice("holiday", f"holiday:{name}:{today.year}:{c.id}", c.mobile or "",
+                                           dict(base, festival=word("festival", name, c.language)),
+                                           c.language, customer_id=c.id), c))
     return notices
 
 
@@ -449,8 +469,9 @@ def plan(config, today, bounds=False):
     keys = list(wanted)
     done = set()
     for start in range(0, len(keys), 500):
-        done.update(k for (k,) in Message.select(Message.dedupe_key)
-                    .where(Message.dedupe_key.in_(keys[start:start + 500])).tuples())
+        for model in (Message, MailMessage):  # a notice goes once, by SMS or by e-mail
+            done.update(k for (k,) in model.select(model.dedupe_key)
+                        .where(model.dedupe_key.in_(keys[start:start + 500])).tuples())
     return [n for k, n in wanted.items() if k not in done]
 
 
@@ -467,16 +488,17 @@ def run(config, now=None, dry_run=False):
     now = now or clock.now()
     today = clock.today(now)  # the box's day, not the OS's nor UTC's
     renderers, openings, out, skipped, withheld, queued = {}, {}, [], 0, [], 0
-    no_mobile, late = [], 0
+    no_mobile, late, composers, mailed = [], 0, {}, 0
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}
     for bounds in _slices():
-        rows = []
+        rows, mails = [], []
         for notice in plan(config, today, bounds):
-            if not notice.number:  # a staff member without a mobile: reported, not an error
+            if not notice.number and not notice.email:  # a staff member without a mobile: reported, not an error
                 no_mobile.append({"type": notice.kind, "key": notice.key, "badge_no": notice.extra.get("badge_no")})
                 continue
             renderer = renderers.get(notice.kind) or renderers.setdefault(notice.kind, Renderer(notice.kind, config))
-            if notice.number in blocked.get(renderer.category, ()):
+            if notice.number in blocked.get(renderer.category, ()) or (
+                    notice.email and notice.opt_out and renderer.category == "marketing"):
                 skipped += 1
                 continue
             why = withheld_reason(notice.kind, notice.variables, renderer, notice.language,
@@ -488,28 +510,42 @@ def run(config, now=None, dry_run=False):
             if notice.kind in ON_THE_DAY and clock.today(not_before or now) != today:  # None: at once
                 late += 1  # "today is your birthday" tomorrow would be wrong
                 continue
+            priority = 7 if renderer.category == "marketing" or notice.kind in ON_THE_DAY else 4
+            if notice.email:  # the customer prefers e-mail: the same notice, the same window
+                composer = composers.get(notice.kind) or composers.setdefault(notice.kind, Composer(config, notice.kind))
+                composed = composer.compose(notice.variables, notice.language)
+                out.append({"type": notice.kind, "key": notice.key, "to": notice.email, "channel": "email",
+                            "text": composed[1]})
+                mails.append(mail_outbox.row(
+                    notice.email, composed, category=renderer.category, kind=notice.kind, language=notice.language,
+                    not_before=not_before, not_after=not_after, customer=notice.customer_id,
+                    policy_no=notice.policy_no, source="notice", created_by="notices", dedupe_key=notice.key,
+                    priority=priority))
+                continue
             notice.text = renderer.render(notice.variables, notice.language)
             out.append({"type": notice.kind, "key": notice.key, "to": notice.number, "text": notice.text})
             rows.append({"to_number": notice.number, "text": notice.text, "category": renderer.category,
                          "not_before": not_before, "not_after": not_after,
                          "customer": notice.customer_id, "staff": notice.staff_id,
                          "source": "notice", "created_by": "notices", "dedupe_key": notice.key,
-                         "priority": 7 if renderer.category == "marketing" or notice.kind in ON_THE_DAY else 4})
-        queued += len(rows)
+                         "priority": priority})
+        queued += len(rows) + len(mails)
+        mailed += len(mails)
         if not dry_run:
             for start in range(0, len(rows), QUEUE_BATCH):  # each its own short transaction
                 queue_many(rows[start:start + QUEUE_BATCH], skip_invalid=True)
+            mail_outbox.queue_many(mails)
     if not dry_run:
         with write_transaction():
             NoticeRun.create(run_date=today, started_at=now, queued=queued)
             for notice, reason in withheld:
                 _report_withheld(notice, reason)
-        log.info("notice run for %s: %d queued, %d skipped (opt-out/DND), %d withheld (facts), "
-                 "%d birthday texts late", today, queued, skipped, len(withheld), late)
+        log.info("notice run for %s: %d queued (%d by e-mail), %d skipped (opt-out/DND), %d withheld (facts), "
+                 "%d birthday texts late", today, queued, mailed, skipped, len(withheld), late)
         if no_mobile:
             log.warning("notice run for %s: no mobile for staff %s", today,
                         ", ".join(sorted({n["badge_no"] for n in no_mobile})))
-    return {"date": today, "dry_run": dry_run, "queued": queued, "skipped": skipped, "notices": out,
+    return {"date": today, "dry_run": dry_run, "queued": queued, "mailed": mailed, "skipped": skipped, "notices": out,
             "withheld": [{"type": n.kind, "key": n.key, "reason": reason} for n, reason in withheld],
             "no_mobile": no_mobile, "late": late}
 
@@ -559,7 +595,8 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
         if customer is None:
             raise NotFound(f"customer_no: no customer {customer_no!r}", field="customer_no")
         values, target = {"name": customer.name, "salutation": customer.salutation}, customer.customer_no
-    if not customer.mobile:
+    email = mail_outbox.mail_address(customer)
+    if not customer.mobile and not email:
         raise InputError(f"customer: {customer.name} has no registered mobile", field="customer")
     values.update(extra)
     if kind == "holiday" and "festival" not in values:
@@ -572,19 +609,31 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
                          reason, source)
         error = Refused if field == "claim_no" else InputError
         raise error(f"{field}: {kind} not sent: {reason}", field=field)
-    if not optout.allowed(customer.mobile, renderer.category):
+    if not (mail_outbox.allowed(customer, renderer.category) if email
+            else optout.allowed(customer.mobile, renderer.category)):
         raise InputError(f"customer: {customer.name} opted out of {renderer.category} messages",
                          field="customer")
-    text = renderer.render(values, customer.language)
     now = now or clock.now()
     not_before, not_after = next_opening(now, window_for(renderer.category, config))
-    message = queue_message(customer.mobile, text, category=renderer.category, priority=3,
-                            not_before=not_before, not_after=not_after, customer=customer,
-                            source=source, created_by=created_by,
-                            dedupe_key=f"event:{kind}:{target}:{event_id}" if event_id else None)
+    dedupe_key = f"event:{kind}:{target}:{event_id}" if event_id else None
+    if email:  # the customer prefers e-mail: a MailMessage instead of an SMS
+        message = mail_outbox.queue_one(mail_outbox.row(
+            email, Composer(config, kind).compose(values, customer.language), category=renderer.category,
+            kind=kind, language=customer.language, not_before=not_before, not_after=not_after, customer=customer,
+            policy_no=values.get("policy_no", ""), source=source,
+            created_by=created_by, dedupe_key=dedupe_key, priority=3))
+    else:
+        message = _queue_event_sms(customer, renderer.render(values, customer.language), renderer.category,
+                                   not_before, not_after, source, created_by, dedupe_key)
     if kind in AGENT_STEPS:  # after the holder's: a retried event completes a copy a crash left out
         _send_agent_copy(config, kind, policy, extra, event_id, now, source, created_by)
     return message
+
+
+def _queue_event_sms(customer, text, category, not_before, not_after, source, created_by, dedupe_key):
+    return queue_message(customer.mobile, text, category=category, priority=3,
+                         not_before=not_before, not_after=not_after, customer=customer,
+                         source=source, created_by=created_by, dedupe_key=dedupe_key)
 
 
 # The steps of the renewal process whose events the agent gets a copy of, as in the daily run.

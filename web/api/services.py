@@ -5,6 +5,8 @@ these routes only translate JSON."""
 
 from appliance import clock, groups, importer, models
 from appliance.errors import InputError, NotFound
+from appliance.mail import listing as mail_listing
+from appliance.mail.models import MailMessage
 from appliance.models import audit
 from appliance.privacy import mask_mobile
 from appliance.services import campaigns, notices, sending, surveys
@@ -42,6 +44,8 @@ def _mask(call):
 
 
 def _message(call, message):
+    if isinstance(message, MailMessage):  # the customer prefers e-mail (appliance/mail/outbox.py)
+        return mail_listing.as_dict(message, mask=_mask(call))
     return history.as_dict(message, mask=_mask(call))
 
 
