@@ -48,6 +48,9 @@ SETTINGS = [
             editable=True, restart=("web", "services", "agi", "prompts")),
     Setting("box.name", "",
             "This box's name among several boxes on one database: it marks the modems, SIMs, messages in flight and calls the box owns (empty: the host name)."),
+    Setting("box.lease_seconds", 30,
+            "Seconds a box holds the lease of a singleton (the daily notice run, scheduled sends, escalations) without renewing it: when its box dies, another box takes the work over after this long. Keep the boxes' clocks closer than this.",
+            restart=("services", "dialer")),
 
     Setting("backup.keep", 14,
             "How many nightly backups (data_dir/backups/nightly-*.tar.gz, taken by appliance-backup.timer) are kept; older ones are deleted."),

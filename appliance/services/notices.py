@@ -475,7 +475,7 @@ def plan(config, today, bounds=False):
     return [n for k, n in wanted.items() if k not in done]
 
 
-def run(config, now=None, dry_run=False):
+def run(config, now=None, dry_run=False, fence=None):
     """Run the rules for the box's day of instant `now`: queue what is due (unless dry_run). Returns
     the notices (texts rendered) with the number skipped as opted out / DND, the staff
     without a mobile who had one due (no_mobile) and the birthday texts left because that
@@ -484,7 +484,11 @@ def run(config, now=None, dry_run=False):
     The book is read a slice at a time (see SLICE) and each slice's notices queued in
     short transactions, so neither memory nor the write lock grows with the book. A
     run stopped half-way is safe: the day's NoticeRun is written last, so the run
-    happens again, and what was queued is not queued twice (dedupe_key)."""
+    happens again, and what was queued is not queued twice (dedupe_key).
+
+    `fence` (the daemon's lease check, appliance/cluster/leadership.py) is called inside
+    every write transaction: when another box took the run over, it raises and nothing
+    more of this run commits; the other box finishes it."""
     now = now or clock.now()
     today = clock.today(now)  # the box's day, not the OS's nor UTC's
     renderers, openings, out, skipped, withheld, queued = {}, {}, [], 0, [], 0
@@ -533,10 +537,14 @@ def run(config, now=None, dry_run=False):
         mailed += len(mails)
         if not dry_run:
             for start in range(0, len(rows), QUEUE_BATCH):  # each its own short transaction
-                queue_many(rows[start:start + QUEUE_BATCH], skip_invalid=True)
+                with write_transaction():
+                    _checked(fence)
+                    queue_many(rows[start:start + QUEUE_BATCH], skip_invalid=True)
+            # Unfenced: ON CONFLICT DO NOTHING, so a stale leader adds nothing the new one would not.
             mail_outbox.queue_many(mails)
     if not dry_run:
         with write_transaction():
+            _checked(fence)
             NoticeRun.create(run_date=today, started_at=now, queued=queued)
             for notice, reason in withheld:
                 _report_withheld(notice, reason)
@@ -548,6 +556,11 @@ def run(config, now=None, dry_run=False):
     return {"date": today, "dry_run": dry_run, "queued": queued, "mailed": mailed, "skipped": skipped, "notices": out,
             "withheld": [{"type": n.kind, "key": n.key, "reason": reason} for n, reason in withheld],
             "no_mobile": no_mobile, "late": late}
+
+
+def _checked(fence):
+    if fence is not None:
+        fence()
 
 
 def _opening(kind, category, now, config, openings):

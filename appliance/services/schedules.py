@@ -14,6 +14,7 @@ import logging
 from croniter import croniter
 
 from appliance import clock, groups, phonebook, phones
+from appliance.cluster.leadership import LeaseLost
 from appliance.db import Busy, retrying, write_transaction
 from appliance.errors import N_, InputError, NotFound
 from appliance.groups import Recipient
@@ -126,18 +127,23 @@ def recipients(schedule):
     return out
 
 
-def run_due(config, now=None):
-    """Fire every schedule that is due; returns the campaigns queued."""
+def run_due(config, now=None, fence=None):
+    """Fire every schedule that is due; returns the campaigns queued. `fence` (the daemon's
+    lease check) is called in each firing's transaction: another box's lease stops it."""
     now = now or clock.now()
     fired = []
     due = [s.id for s in Schedule.select(Schedule.id).where(Schedule.enabled == True,  # noqa: E712
                                                             Schedule.next_run_at <= now)]
     for schedule_id in due:
         try:
-            campaign = retrying(_fire, config, schedule_id, now)  # another daemon's write is waited out
+            campaign = retrying(_fire, config, schedule_id, now, fence)  # another daemon's write is waited out
         except Busy:
             log.warning("schedule %s: the database stayed busy; trying again on the next pass", schedule_id)
             continue
+        except _Raced:
+            continue  # another box fired it
+        except LeaseLost:
+            raise  # the whole step stops: another box fires schedules now
         except Exception:
             log.exception("schedule %s: failed to fire; trying again on the next pass", schedule_id)
             continue
@@ -146,8 +152,14 @@ def run_due(config, now=None):
     return fired
 
 
-def _fire(config, schedule_id, now):
+class _Raced(Exception):
+    """Another box fired this schedule between our read and our update (PostgreSQL)."""
+
+
+def _fire(config, schedule_id, now, fence=None):
     with write_transaction():
+        if fence is not None:
+            fence()
         schedule = Schedule.get_or_none(Schedule.id == schedule_id)
         if schedule is None or not schedule.enabled or schedule.next_run_at is None or schedule.next_run_at > now:
             return None  # another pass got it first
@@ -165,12 +177,18 @@ def _fire(config, schedule_id, now):
                     source="schedule", now=now, window=schedule.window, expires_at=schedule.expires_at)
             except InputError as exc:  # e.g. the window opens only after the expiry
                 log.warning("schedule %s: %s; nothing sent", schedule.name, exc)
+        due_at = schedule.next_run_at
         schedule.last_run_at = now
         if schedule.cron:
             schedule.next_run_at = _next_run(schedule.cron, now)
         else:
             schedule.next_run_at, schedule.enabled = None, False
-        schedule.save()
+        # The row count decides, not the read above: on PostgreSQL another box may have
+        # fired the same due time meanwhile; then its campaign stands and ours rolls back.
+        if not (Schedule.update(last_run_at=schedule.last_run_at, next_run_at=schedule.next_run_at,
+                                enabled=schedule.enabled)
+                .where(Schedule.id == schedule.id, Schedule.next_run_at == due_at).execute()):
+            raise _Raced()
     return campaign
 
 
