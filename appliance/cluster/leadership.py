@@ -33,13 +33,17 @@ import datetime
 import logging
 import os
 
+import peewee
+
 from appliance import clock
 from appliance.cluster.identity import box_name
 from appliance.cluster.models import Lease
-from appliance.db import retrying, write_transaction
+from appliance.db import Busy, retrying, write_transaction
 from appliance.errors import ApplianceError
 
 log = logging.getLogger(__name__)
+
+LOCK_WAIT_MS = 500  # how long taking a lease waits for a row its holder has locked
 
 
 class LeaseLost(ApplianceError):
@@ -56,24 +60,30 @@ class Singleton:
         self.token = None  # the fencing token while held
 
     def hold(self, now=None):
-        """Renew the lease, or take it if free or expired; True while this process holds it."""
-        return retrying(self._hold, now or clock.now())
+        """Renew the lease, or take it if free or expired; True while this process holds it.
+        False too when the lease row stays locked: its holder is committing under it now."""
+        try:
+            return retrying(self._hold, now or clock.now(), waits=(0.02, 0.1))
+        except Busy:
+            return False
 
     def _hold(self, now):
-        with write_transaction():
+        with write_transaction() as transaction:
+            if not isinstance(transaction.db, peewee.SqliteDatabase):
+                # A holder's fenced transaction keeps the row locked: wait briefly, not for its length.
+                transaction.db.execute_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'")
             if self.token is not None and self._renew(now):
                 return True
-            self.token = None
             Lease.insert(name=self.name).on_conflict_ignore().execute()
             taken = (Lease.update(holder=self.holder, token=Lease.token + 1, taken_at=now,
                                   expires_at=self._until(now))
                      .where(Lease.name == self.name,
                             (Lease.holder == "") | (Lease.expires_at < now) | (Lease.holder == self.holder))
                      .execute())
-            if taken:
-                self.token = Lease.get_by_id(self.name).token
+            token = Lease.get_by_id(self.name).token if taken else None
+        self.token = token
         if taken:
-            log.info("%s: this box (%s) now holds the lease, token %d", self.name, self.holder, self.token)
+            log.info("%s: this box (%s) now holds the lease, token %d", self.name, self.holder, token)
         return bool(taken)
 
     def check(self, now=None):
