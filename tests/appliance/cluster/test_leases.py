@@ -70,3 +70,15 @@ def test_one_process_takes_each_singleton_separately(any_database):
     assert {h["name"]: h["holder"] for h in holders(at(2))} == {"notices": "box-a:7", "schedules": "box-b:8"}
     one.release_all()
     assert other.hold("notices")
+
+
+def test_the_token_fences_an_earlier_term_of_the_same_holder(any_database):
+    first_term, b = Singleton("handoffs", "box-a:11", 30), Singleton("handoffs", "box-b:22", 30)
+    assert first_term.hold(at(0)) and b.hold(at(31))
+    second_term = Singleton("handoffs", "box-a:11", 30)   # box-a's work started again later
+    assert second_term.hold(at(62)) and second_term.token == 3
+    with pytest.raises(LeaseLost):                         # the same holder, but an old term's token
+        with first_term.fenced(at(63)):
+            pass
+    with second_term.fenced(at(64)):
+        pass

@@ -1,7 +1,8 @@
 """Three boxes' services daemons (real processes, box.name box-a/b/c) on one real PostgreSQL
 database: the daily notice run and the scheduled sends happen once across the boxes, and
 when the notice run's leader is killed with -9 in the middle of its run another box takes
-it over and finishes it without repeating anything."""
+it over and finishes it without repeating anything; the box firing the schedules is killed
+next, and the last box fires them."""
 import datetime
 import os
 import signal
@@ -99,6 +100,15 @@ def test_three_boxes_run_notices_and_schedules_once_and_take_over_from_a_killed_
         wait_for(lambda: set(fired(early + late).values()) == {1}, 30, "every schedule fired")
         token = {lease["name"]: lease["token"] for lease in holders()}["notices"]
         assert token >= 2  # taken over: a new fencing token
+
+        # Kill the box firing the schedules now: the last box takes them over.
+        second = holder_of("schedules", held=False)
+        assert second != leader
+        procs[second].send_signal(signal.SIGKILL)
+        procs[second].wait(10)
+        last = [a_schedule(config, f"末批{i}", clock.now()).name for i in range(3)]
+        wait_for(lambda: set(fired(last).values()) == {1}, 30, "the last box firing the schedules")
+        assert holder_of("schedules") not in (leader, second)
         # The living boxes keep passing (their leases are renewed) and repeat nothing.
         renewed = clock.now() + datetime.timedelta(seconds=LEASE_SECONDS)
         wait_for(lambda: all(lease["expires_at"] > renewed for lease in holders() if lease["held"]),
@@ -114,6 +124,7 @@ def test_three_boxes_run_notices_and_schedules_once_and_take_over_from_a_killed_
     notice_keys = [k for (k,) in Message.select(Message.dedupe_key).where(Message.source == "notice").tuples()]
     assert sorted(notice_keys) == sorted(planned)  # each notice once, none lost
     assert NoticeRun.select().count() == 1
-    assert fired(early + late) == {name: 1 for name in early + late}
-    assert Message.select().where(Message.source == "schedule").count() == 2 * len(early + late)
-    assert {box for box, proc in procs.items() if proc.returncode == -signal.SIGKILL} == {leader}
+    every = early + late + last
+    assert fired(every) == {name: 1 for name in every}  # each schedule once
+    assert Message.select().where(Message.source == "schedule").count() == 2 * len(every)
+    assert {box for box, proc in procs.items() if proc.returncode == -signal.SIGKILL} == {leader, second}
