@@ -22,6 +22,7 @@ from peewee import DatabaseError
 from agi.ami import AMIError, Manager
 from agi.dialer import Dialer, parse_line_groups
 from agi.server import parse_listen
+from appliance.cluster.leadership import Leadership, LeaseLost
 from appliance.daemon import Heartbeat, Loop, running_daemons, serve, threads_alive
 from appliance.db import database
 from appliance.errors import ConfigError
@@ -33,6 +34,7 @@ STALL = 60.0           # seconds without a loop turn that count as stuck (a turn
 BACKOFF = (1, 2, 4, 8, 15, 30)  # seconds between connection tries; the last repeats
 BOOT_SECONDS = 30.0    # how long a connected Asterisk may take to finish booting (< STALL)
 MONITOR_EVERY = 30.0   # seconds between looks at the monitoring schedule and alarms
+MONITOR_LEASE = "voice-monitor"  # the singleton's name (appliance/cluster/leadership.py)
 
 
 def check_config(config):
@@ -72,6 +74,7 @@ class DialerDaemon:
         self.outages = 0                      # connections lost or refused (one log line each)
         self.thread = threading.Thread(target=self._run, name="dialer", daemon=True)
         self.monitor = Loop("monitor", self._monitor_step, MONITOR_EVERY, stall=STALL * 5)
+        self.leadership = Leadership(config)  # one box of several starts the monitor's rounds
 
     def start(self):
         check_config(self.config)
@@ -92,6 +95,7 @@ class DialerDaemon:
             self.dialer.stop()
         self.thread.join(20)
         self.monitor.stop()
+        self.leadership.release_all()
         if self.ami is not None:
             self.ami.close()
 
@@ -177,7 +181,14 @@ class DialerDaemon:
 
     # --- the monitoring loop -------------------------------------------------------------
     def _monitor_step(self):
-        if monitor.start_due(self.config) is not None and self.dialer is not None:
+        if not self.leadership.hold(MONITOR_LEASE):
+            return  # another box on this database runs the rounds
+        try:
+            started = monitor.start_due(self.config, fence=self.leadership[MONITOR_LEASE].check)
+        except LeaseLost as exc:  # another box took the rounds over meanwhile
+            log.warning("answer monitoring: %s", exc)
+            return
+        if started is not None and self.dialer is not None:
             self.dialer.wake()
         monitor.send_alarms(self.config)
 

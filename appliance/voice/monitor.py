@@ -83,14 +83,18 @@ def is_due(interval_minutes, now):
 
 
 @retry_writes
-def start_due(config, now=None):
+def start_due(config, now=None, fence=None):
     """Start a monitor campaign if one is due; returns it, or None. The check and the
-    creation are one write transaction, so two daemons never both start one."""
+    creation are one write transaction, so two daemons of one box never both start one; on
+    PostgreSQL that transaction does not serialize boxes, so the dialer daemon passes
+    `fence`, its lease's check (appliance/cluster/leadership.py), called first in it."""
     targets = parse_targets(config["voice.monitor_numbers"])
     now = now or clock.now()
     if not targets:
         return None
     with write_transaction():
+        if fence is not None:
+            fence()
         if not is_due(config["voice.monitor_interval"], now):
             return None
         # A round still open after a whole interval (Asterisk down, lines busy) is given up:

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from appliance import db as dbmod
+from appliance import clock, db as dbmod
 from appliance.cluster.leadership import Leadership, LeaseLost, Singleton, holders
 from appliance.cluster.models import Lease
 from appliance.config import Config
@@ -82,3 +82,12 @@ def test_the_token_fences_an_earlier_term_of_the_same_holder(any_database):
             pass
     with second_term.fenced(at(64)):
         pass
+
+
+def test_doctor_says_which_box_holds_which_singleton(database, config):
+    from appliance.cluster.leadership import doctor_check
+    assert doctor_check(config)[0][:2] == ("ok", "singletons")
+    Singleton("notices", "box-a:7", 30).hold()
+    Singleton("schedules", "box-b:8", 30).hold(clock.now() - datetime.timedelta(minutes=1))
+    status, what, detail = doctor_check(config)[0]
+    assert status == "warn" and detail.startswith("notices → box-a (token 1); schedules → nobody (expired ")

@@ -63,3 +63,21 @@ def test_a_schedule_another_box_fired_meanwhile_is_not_fired_again(pg):
     assert result["fired"] == []
     assert Campaign.select().count() == 0 and Message.select().count() == 0  # rolled back whole
     assert Schedule.get_by_id(schedule.id).last_run_at == now
+
+
+def test_only_the_box_holding_the_monitor_lease_starts_a_round(database, tmp_path):
+    from agi.dialer_daemon import MONITOR_LEASE, DialerDaemon
+    from appliance.voice.models import VoiceCampaign
+
+    def box(name):
+        return DialerDaemon(Config({"data_dir": str(tmp_path / "data"), "box.name": name,
+                                    "voice.monitor_numbers": ["客服热线=95500"]}))
+    a, b = box("box-a"), box("box-b")
+    assert a.leadership.hold(MONITOR_LEASE)  # box-a came first (its round is not due yet either)
+    b._monitor_step()
+    assert VoiceCampaign.select().count() == 0  # due, but box-a holds the lease
+    a._monitor_step()
+    assert [c.kind for c in VoiceCampaign.select()] == ["monitor"]
+    a.leadership.release_all()
+    b._monitor_step()
+    assert VoiceCampaign.select().count() == 1  # taken over: not due again within the interval
