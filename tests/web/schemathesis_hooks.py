@@ -43,6 +43,8 @@ BEYOND_THE_SCHEMA = [re.compile(pattern) for pattern in (
     # GET /tickets/figures[.csv] (web/api/ticket_figures.py REFUSED): the range from..to
     r"^from: \S+ is after the last day \(\S+\)$",
     r"^from: at most \d+ weeks or months at a time$",
+    # GET /reports/* (web/api/reports.py REFUSED): the range from..to
+    r"^from: at most \d+ days at a time$",
 )]
 REQUIRED_TO_CREATE = re.compile(r"^\w+: required$")  # only a PUT (an upsert) may leave one out
 

@@ -141,3 +141,25 @@ def test_operators_may_not_see_the_reports(known, server):
     operator.sign_in("olga")
     for path in ("/reports/letters", "/reports/collection.csv", "/reports/rates.xlsx"):
         assert operator.get(path).status == 403
+
+
+def test_the_api_gives_the_same_figures(known, client):
+    from appliance import tokens
+    auditor = tokens.create_token("assessment", "auditor")[1]
+    operator = tokens.create_token("core-system", "operator")[1]
+    resp = client.api("GET", f"/api/v1/reports/letters?{RANGE}", auditor)
+    assert resp.status == 200 and resp.json["report"] == "letters" and resp.json["from"] == "2026-11-01"
+    assert resp.json["tables"]["letters"][-1] == {"channel": "total", "notices": 10, "units": 11, "cost": "0.70",
+                                                  "letter_cost": "12.00", "saving": "11.30"}
+    data = client.api("GET", f"/api/v1/reports/collection?{RANGE}&days=30", auditor).json
+    assert data["days"] == 30 and data["tables"]["by_channel"][0] == {
+        "group": "sms", "dues": 5, "amount_due": "3800.00", "reminded": 5, "paid_within": 4,
+        "paid_amount": "3300.00", "rate": "0.8000"}
+    data = client.api("GET", "/api/v1/reports/rates?from=2026-11-01&to=2026-11-07&step=week", auditor).json
+    assert [r["period"] for r in data["tables"]["rates"]] == ["2026-W44", "2026-W45"] and data["step"] == "week"
+    assert client.api("GET", f"/api/v1/reports/campaign-effect?{RANGE}", auditor).json["tables"]["surveys"][3] == {
+        "campaign": "十一月满意度", "channel": "sms", "question": "您对服务满意吗？", "answer": "4", "count": 1,
+        "share": "0.3333"}
+    refused = client.api("GET", "/api/v1/reports/letters?from=2026-12-01&to=2026-11-30", auditor)
+    assert refused.status == 400 and refused.json["error"]["field"] == "from"
+    assert client.api("GET", f"/api/v1/reports/letters?{RANGE}", operator).status == 403
