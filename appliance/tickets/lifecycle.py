@@ -3,7 +3,7 @@
     action   from                                  to
     assign   new, assigned, in_progress, returned  assigned  (a department and/or a person)
     start    assigned, returned                    in_progress
-    answer   new, assigned, in_progress, returned  answered  (the customer's SMS is queued)
+    answer   new, assigned, in_progress, returned  answered  (the customer's SMS or mail is queued)
     return   answered                              returned  (the front desk sends it back)
     close    answered                              closed    (the front desk confirmed it)
     reopen   closed                                assigned, or new when it has no one
@@ -24,7 +24,9 @@ from appliance import clock, phones
 from appliance.db import retry_writes, write_transaction
 from appliance.errors import N_, InputError, NotFound, Refused
 from appliance.models import AdminUser
-from appliance.privacy import mask_mobile
+from appliance.mail import outbox as mail_outbox
+from appliance.mail.compose import Composer
+from appliance.privacy import mask_email, mask_mobile
 from appliance.services import templates
 from appliance.sms.outbox import queue_message
 from appliance.tickets import sla
@@ -202,6 +204,8 @@ def tell_customer(ticket, event, config, now):
     (answer() does; so can a hand-off whose answer came back from the other box). Nothing
     when the kind or source says not to, or there is no mobile to tell."""
     reason = why_not_told(ticket)
+    if not reason and ticket.customer_id and mail_outbox.mail_address(ticket.customer):
+        return _mail_customer(ticket, event, config, now)
     mobile = None if reason else customer_mobile(ticket)
     if mobile is None:
         log.info("ticket %s answered; customer not told by SMS: %s", ticket.number,
@@ -217,6 +221,21 @@ def tell_customer(ticket, event, config, now):
                        text=f"{mask_mobile(mobile)}: {sms}")
     Ticket.update(customer_told_at=now).where(Ticket.id == ticket.id).execute()
     log.info("ticket %s answered; SMS queued to %s", ticket.number, mask_mobile(mobile))
+
+
+def _mail_customer(ticket, event, config, now):
+    """tell_customer() for a customer who prefers e-mail: the whole answer, not shortened."""
+    customer = ticket.customer
+    composed = Composer(config, "ticket_answered").compose(
+        {"ticket_no": ticket.number, "answer": " ".join(event.text.split())}, customer.language)
+    mail_outbox.queue_one(mail_outbox.row(customer.email, composed, category="service", kind="ticket_answered",
+                                          language=customer.language, customer=customer, source="tickets",
+                                          created_by=event.by, dedupe_key=f"ticket-answered:{event.id}"))
+    TicketEvent.create(ticket=ticket.id, at=now, by="system", action="notified", from_status=ticket.status,
+                       to_status=ticket.status, department=event.department, assignee=event.assignee,
+                       text=f"{mask_email(customer.email)}: {composed[0]}")
+    Ticket.update(customer_told_at=now).where(Ticket.id == ticket.id).execute()
+    log.info("ticket %s answered; mail queued to %s", ticket.number, mask_email(customer.email))
 
 
 # --- input ------------------------------------------------------------------------------

@@ -116,7 +116,9 @@ def test_a_mail_queued_at_night_waits_for_the_morning(mail_config, smtp_server, 
     assert mailer.step(mail_config, morning) == {"sent": 1}
 
 
-def test_an_opted_out_customer_gets_no_marketing_mail(mail_config, customer):
+@pytest.mark.parametrize("mobile", ["+8613800000042", None], ids=["with-mobile", "mail-only"])
+def test_an_opted_out_customer_gets_no_marketing_mail(mail_config, mobile):
+    customer = make_customer(mobile=mobile)
     Customer.update(opt_out=True).where(Customer.id == customer.id).execute()
     with pytest.raises(Refused) as refused:
         queue_birthday(mail_config, Customer.get_by_id(customer.id))
