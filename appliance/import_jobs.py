@@ -20,6 +20,12 @@ this process runs (and no live process of this box owns) was stopped or
 killed: if it had started publishing it is rolled forward when next looked
 at; otherwise nothing of it was published, it is marked 'interrupted' and its
 staged rows are dropped.
+
+Several boxes on one database: a job's owner names its box ("HOST:PID", set when the job
+is created), and only that box recovers it — another box's job is never marked
+interrupted, discarded or rolled forward here, however it looks (its upload is on its
+box's disk, and its process may be publishing this moment). A job of a box that never
+comes back stays 'running' until an admin of that box's database clears it.
 """
 import dataclasses
 import json
@@ -51,7 +57,7 @@ def start(kind, path, filename, *, actor, source="", dry_run=False):
         raise InputError(f"kind: must be one of {', '.join(importer.SPECS)}, got {kind!r}", field="kind")
     mark_interrupted()
     job = ImportJob.create(kind=kind, path=str(path), filename=filename, actor=actor, source=source,
-                           dry_run=dry_run)
+                           dry_run=dry_run, owner=importer.owner())  # this box's, from the start
     with _live_lock:
         LIVE[job.id] = {"phase": "queued"}  # before the thread starts: never seen as orphaned
     thread = threading.Thread(target=run, args=(job.id,), name=f"import-job-{job.id}", daemon=True)
@@ -169,9 +175,12 @@ def _finish(job_id, state, counts=None, **values):
 # --- looking at jobs ---------------------------------------------------------------
 
 def _runs_elsewhere(job):
-    """Is the job's process (e.g. an `appliance import` on this box) still alive?"""
+    """Is the job's process (e.g. an `appliance import` on this box) still alive, or is
+    it another box's job (that box alone recovers it)?"""
     host, _, pid = (job.owner or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+    if host and host != socket.gethostname():
+        return True
+    if not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:
         os.kill(int(pid), 0)

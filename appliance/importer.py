@@ -518,7 +518,8 @@ def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli", source=
 
 # --- staging and publishing -------------------------------------------------------------
 
-def _owner():
+def owner():
+    """The owner of a job this process runs: "HOST:PID" (import_jobs._runs_elsewhere reads it)."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -568,9 +569,9 @@ def stage(kind, checked, run, *, job_id=None, path="", file_name="", actor="cli"
     if job_id is None:
         job_id = retrying(lambda: ImportJob.create(kind=kind, path=str(path), filename=file_name, actor=actor,
                                                     source=source, state="running", phase="writing",
-                                                    started_at=clock.now(), owner=_owner()).id)
+                                                    started_at=clock.now(), owner=owner()).id)
     else:
-        retrying(lambda: ImportJob.update(owner=_owner()).where(ImportJob.id == job_id).execute())
+        retrying(lambda: ImportJob.update(owner=owner()).where(ImportJob.id == job_id).execute())
     insert = _insert_sql(ImportRow, ("job", "seq", "data"))
     for start in range(0, len(checked), STAGE_BATCH):
         rows = [(job_id, start + i + 1, _encode(values))  # built before the lock is taken
