@@ -215,7 +215,7 @@ NAV_GROUPS = {
     N_("SMS"): ("/send", "/campaigns", "/schedules", "/surveys", "/inbox", "/history", "/templates", "/phrases",
                 "/keywords", "/topics", "/optouts"),
     N_("Voice"): ("/voice", "/calls", "/ivr", "/prompts"),
-    N_("Contacts"): ("/customers", "/staff", "/policies", "/groups", "/import"),
+    N_("Contacts"): ("/customers", "/staff", "/policies", "/products", "/groups", "/import"),
     N_("Tickets"): ("/tickets", "/departments"),
     N_("Reports"): ("/reports", "/tickets/figures"),
     N_("System"): (),

@@ -1,0 +1,84 @@
+"""Products and premiums on a real server: the API's quote to the fen and its JSON errors
+naming the field, the page's quote form and its refusals in Chinese (values kept), and a
+rate file with errors listed by line and column, nothing imported."""
+import re
+
+import pytest
+from products_support import seed_products
+
+from appliance.products.models import ProductRate
+
+
+@pytest.fixture
+def products(web_db, tmp_path):
+    return seed_products(tmp_path)
+
+
+def flash(html):
+    match = re.search(r'<p class="flash (\w+)"[^>]*>([^<]*)</p>', html)
+    return match.groups() if match else None
+
+
+QUOTE = {"product": "TL20", "age": 30, "gender": "M", "sum_insured": "200000", "pay_years": 20,
+         "riders": [{"product": "ADD", "units": 3}, {"product": "WP", "sum_insured": "7400"}]}
+
+
+def test_api_quote_to_the_fen(client, api_token, products):
+    resp = client.api("POST", "/api/v1/products/quote", api_token, QUOTE)
+    assert resp.status == 200, resp.text
+    assert resp.json["total"] == "666.50"
+    assert [(l["code"], l["premium"], l["limit"]) for l in resp.json["lines"]] == [
+        ("TL20", "370.00", None), ("ADD", "37.50", "100000.00"), ("WP", "259.00", "7400.00")]
+    listed = client.api("GET", "/api/v1/products", api_token)
+    assert {p["code"]: p["rates"] for p in listed.json} == {"ADD": 2, "TL10": 0, "TL20": 6, "WP": 2}
+
+
+@pytest.mark.parametrize("change, status, field", [
+    ({"riders": [{"product": "ADD", "units": 11}]}, 409, "riders[0].units"),
+    ({"age": 45}, 409, "age"),
+    ({"product": "ADD", "units": 1, "riders": []}, 409, "product"),
+    ({"product": "NOPE"}, 404, "product"),
+    ({"sum_insured": "lots"}, 400, "sum_insured"),
+    ({"sum_insured": 1.5}, 400, "sum_insured"),  # a float: JSON Schema refuses it, amounts are strings
+    ({"gender": ""}, 400, "gender"),
+    ({"colour": "red"}, 400, "colour"),
+])
+def test_api_errors_are_json_naming_the_field(client, api_token, products, change, status, field):
+    resp = client.api("POST", "/api/v1/products/quote", api_token, {**QUOTE, **change})
+    assert resp.status == status, resp.text
+    assert resp.json["error"]["field"] == field
+
+
+def test_page_quote_and_refusal_in_chinese(admin_client, products):
+    html = admin_client.page("/products").text
+    assert "保费试算" in html and "安康定期寿险" in html
+    form = {"product": "TL20", "age": "30", "gender": "M", "sum_insured": "200000", "pay_years": "20",
+            "rider_ADD": "3", "rider_WP": "7400"}
+    resp = admin_client.post("/products/quote", form)
+    assert resp.status == 200
+    assert re.search(r'id="quote-total"><strong>666.50</strong>', resp.text)
+    refused = admin_client.post("/products/quote", {**form, "rider_ADD": "11"})
+    assert refused.status == 409
+    assert flash(refused.text) == ("error", "输入有误: riders[0].units：按此主险最多 10 份（100000.00 元）")
+    assert 'value="11"' in refused.text  # what was typed stays
+
+
+def test_rate_file_errors_by_line_and_column_nothing_imported(admin_client, products, tmp_path):
+    admin_client.page("/products")
+    before = ProductRate.select().count()
+    body, ctype = multipart(admin_client.csrf, "bad.csv",
+                            "险种代码,年龄,费率\nTL20,30,1.00\nTL20,abc,1.00\nNOPE,30,1.00\n".encode())
+    resp = admin_client.request("POST", "/products/rates", body, {"Content-Type": ctype})
+    assert resp.status == 400
+    rows = re.findall(r'<tr><td class="num">(\d+)</td><td>(\w+) \(([^)]*)\)</td><td>([^<]*)</td></tr>', resp.text)
+    assert rows == [("3", "B", "年龄", "“abc”不是 0 到 120 之间的年龄"),
+                    ("4", "A", "险种代码", "没有险种 NOPE（请先添加）")]
+    assert ProductRate.select().count() == before
+
+
+def multipart(csrf, name, data):
+    boundary = "----products-test"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'.encode(),
+             f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+             f'Content-Type: text/csv\r\n\r\n'.encode() + data + b"\r\n", f"--{boundary}--\r\n".encode()]
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
