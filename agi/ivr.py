@@ -14,6 +14,7 @@ import threading
 import time
 
 from agi import flows, staff_flows
+from agi.products import phone_quote
 from agi.channel import CallerHungUp
 from agi.flows import operator
 from agi.session import EndCall, Session
@@ -120,8 +121,9 @@ def greet(session):
         session.channel_typeahead = key  # a key during the greeting answers the main menu
 
 
-# Every menu action's flow: the callers' (agi/flows.py) and the staff line (agi/staff_flows.py).
-FLOWS = {**flows.FLOWS, **staff_flows.FLOWS}
+# Every menu action's flow: the callers' (agi/flows.py; applying by phone with a quote,
+# agi/products/phone_quote.py) and the staff line (agi/staff_flows.py).
+FLOWS = {**flows.FLOWS, **phone_quote.FLOWS, **staff_flows.FLOWS}
 
 
 class MenuCache:

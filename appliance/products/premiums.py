@@ -147,7 +147,10 @@ def _at_age(product, rows, age, gender):
     if age not in ages:
         raise Refused.of(N_("{field}: {code} has no rate for age {age} (its table covers {low} to {high})"),
                          field="age", code=product.code, age=age, low=ages[0], high=ages[-1])
-    return [r for r in rows if r.age == age and (not gender or r.gender in ("", gender))]
+    rows = [r for r in rows if r.age == age]
+    if not gender and {r.gender for r in rows} - {""}:  # asked before term and period: they may differ by it
+        raise InputError.of(N_("{field}: required (the rates differ for men and women)"), field="gender")
+    return [r for r in rows if r.gender in ("", gender)]
 
 
 def _pick(rows, column, wanted, name):

@@ -5,16 +5,17 @@ them into floats; a refusal (rider over its limit, age not in the table) is a 40
 from appliance.products import catalogue, premiums
 from web.api import api_route
 
-AMOUNT = {"type": ["string", "integer"], "maxLength": 20,
+CODE_PATTERN = "^[A-Za-z0-9_.-]{1,64}$"  # product codes as core systems write them
+AMOUNT = {"type": ["string", "integer"], "maxLength": 20, "minimum": 1, "maximum": 10 ** 12 - 1,
           "description": "yuan, as a string (\"200000\", \"1250.50\") or a whole number"}
 COUNT = {"type": "integer", "minimum": 1, "maximum": 1000000}
 RIDER = {"type": "object", "required": ["product"], "additionalProperties": False,
-         "properties": {"product": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^\\S+$"},
+         "properties": {"product": {"type": "string", "pattern": CODE_PATTERN},
                         "sum_insured": AMOUNT, "units": COUNT}}
 QUOTE_BODY = {
     "type": "object", "required": ["product", "age"], "additionalProperties": False,
     "properties": {
-        "product": {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^\\S+$",
+        "product": {"type": "string", "pattern": CODE_PATTERN,
                     "description": "the main product's code"},
         "age": {"type": "integer", "minimum": 0, "maximum": 120, "description": "age at entry"},
         "gender": {"type": "string", "enum": ["M", "F", ""], "description": "when the rates differ"},
@@ -24,6 +25,9 @@ QUOTE_BODY = {
         "pay_years": {"type": "integer", "minimum": 1, "maximum": 200,
                       "description": "years, 1 single premium; needed when the table has several"},
         "riders": {"type": "array", "maxItems": 20, "items": RIDER}}}
+REFUSED = ("a sum insured that is not an amount in yuan above 0 (at most 2 decimals), or missing, or not whole "
+           "units of a per-unit product", "gender missing where the rates differ for men and women",
+           "term or pay_years missing where the table has several for this age", "a rider given twice")
 MONEY = {"type": "string", "pattern": r"^\d+\.\d{2}$"}
 LINE = {"type": "object", "properties": {
     "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string", "enum": ["main", "rider"]},
@@ -49,7 +53,7 @@ def list_products(call):
            tags=["products"], body=QUOTE_BODY, response=QUOTE,
            description="Each line's premium is rate × sum insured / 1000 (or rate × units), rounded half up "
                        "to the fen. Riders go with the main product only within their rule's limit.",
-           refusals=("a sum insured that is not an amount above 0", "gender missing where the rates differ"))
+           refusals=REFUSED)
 def quote_premium(call):
     body = call.body
     quote = premiums.quote(body["product"], age=body["age"], gender=body.get("gender", ""),
