@@ -45,7 +45,6 @@ BEYOND_THE_SCHEMA = [re.compile(pattern) for pattern in (
     r"^from: at most \d+ weeks or months at a time$",
     # GET /reports/* (web/api/reports.py REFUSED): the range from..to
     r"^from: at most \d+ days at a time$",
-
     # POST /products/quote (web/api/products.py REFUSED): what the product's rate table needs
     r"^(riders\[\d+\]\.)?sum_insured: (must be an amount in yuan above 0|required|must be whole units of )",
     r"^gender: required \(the rates differ for men and women\)$",
