@@ -1,5 +1,7 @@
 """The mail outbox as people and scripts read it: `appliance mail list`, the /mail page,
 the API (an event for a customer who prefers e-mail answers with one of these)."""
+from peewee import JOIN
+
 from appliance.errors import InputError
 from appliance.mail.models import MAIL_STATES, MailMessage
 from appliance.models import Customer
@@ -19,7 +21,7 @@ def as_dict(mail, mask=True):
 
 def listing(state=None, customer_id=None, limit=100, offset=0, mask=True):
     """The newest mails first, optionally of one state or one customer."""
-    query = MailMessage.select(MailMessage, Customer).join(Customer, join_type="LEFT OUTER")
+    query = MailMessage.select(MailMessage, Customer).join(Customer, JOIN.LEFT_OUTER)
     if state:
         if state not in MAIL_STATES:
             raise InputError(f"state: must be one of {', '.join(MAIL_STATES)}", field="state")

@@ -219,7 +219,8 @@ def _recipients(args):
     if bool(args.group) == bool(getattr(args, "topic", None)):
         raise InputError("target: give --group or --topic", field="target")
     if args.group:
-        return groups.get_group(args.group), groups.recipients(groups.get_group(args.group))
+        group = groups.get_group(args.group)
+        return group, groups.recipients(group, with_email=getattr(args, "channel", "sms") != "sms")
     return None, subscriptions.subscribers(subscriptions.get_topic(args.topic))
 
 
@@ -244,7 +245,8 @@ def cmd_campaign_send(args, config):
     campaign = campaigns.send(config, args.name, recipients, template_key=args.template, text=args.text,
                               category=args.category, group=group, extra=_vars(args.var),
                               created_by=args.user, department=args.department, source="cli",
-                              window=args.window or "", expires_at=_datetime(args.expires, "expires"))
+                              window=args.window or "", expires_at=_datetime(args.expires, "expires"),
+                              channel=args.channel)
     if args.json:
         return _out(args, {"id": campaign.id, "name": campaign.name, "queued": campaign.queued,
                            "skipped": campaign.skipped})
@@ -564,6 +566,8 @@ def register(sub):
             p.add_argument("--name", required=True)
             p.add_argument("--window", help="HH:MM-HH:MM (marketing default: services.marketing_window)")
             p.add_argument("--expires", help="nothing sent after 'YYYY-MM-DD HH:MM'")
+            p.add_argument("--channel", choices=("sms", "email", "preference"), default="sms",
+                           help="sms; email (every customer with an address); preference (each customer's)")
             _charged(p)
     _json(add_command(csub, "list", cmd_campaign_list, "list campaigns"))
 
