@@ -39,10 +39,10 @@ def call(campaign, number, when, result, talk=None, customer=None, policy=None):
                               result=result, talk_seconds=talk, dialled_at=when, ended_at=when, queued_at=when)
 
 
-def mail(kind, policy_no, when, state="sent", campaign=None, staff=None):
+def mail(kind, policy_no, when, state="sent", campaign=None, staff=None, key=None):
     """An e-mail the relay was given at `when` (accepted: sent)."""
     return MailMessage.create(to_address="kehu@example.com", subject="续期提醒", text_body="您好", html_body="<p>您好</p>",
-                              kind=kind, policy_no=policy_no, state=state, attempted_at=when,
+                              kind=kind, policy_no=policy_no, state=state, attempted_at=when, dedupe_key=key,
                               sent_at=when if state == "sent" else None, created_at=when, staff=staff,
                               campaign_id=campaign.id if campaign else None, source="notice" if kind else "campaign")
 
@@ -110,9 +110,10 @@ def build():
         attempt = call(phone, CN[n], at(11, 11), result, talk=talk)
         for q, answer in enumerate(answers):
             CallAnswer.create(attempt=attempt, question=q, answer=answer, answered_at=at(11, 11))
-    # E-mail: P1's renewal reminder (names no due date: its open one, 11-10), a failed one to P2,
+    # E-mail: P1's renewal reminder (names no due date: its open one, 11-10), P3's overdue, a failed one to P2,
     # the agent's copy (not a notice to a customer), and a campaign by e-mail, one of two accepted.
     mail("renewal_due", "P1", at(11, 5))
+    mail("overdue", "P3", at(11, 23), key="overdue:P3:2026-11-20:3")                # names its due, as the run keys it
     mail("renewal_due", "P2", at(11, 6), state="failed")
     mail("renewal_due_agent", "P1", at(11, 20), staff=a1)
     by_mail = Campaign.create(name="邮件推广", kind="bulk", channel="email", created_at=at(11, 12, 9))

@@ -2,11 +2,12 @@
 
 Effect: per SMS campaign, its messages (targets), those delivered (reached) and the survey
 answers they brought (responses); a campaign sent by e-mail (or each customer's preferred
-channel) has a row for its e-mails too, reached when the relay accepted them; per voice campaign, the numbers called, those that
-answered (a person: answered, confirmed, completed) and those that confirmed the notice or
-finished the survey; and what each cost (SMS parts at their tariffs, call minutes at
-reports.call_price, e-mails at reports.mail_price). Survey results: per question, each answer's count and share (SMS
-surveys score 1–5; phone surveys and return visits as keyed, yes/no and choices in words)."""
+channel) has a row for its e-mails too, reached when the relay accepted them; per voice
+campaign, the numbers called, those that answered (a person: answered, confirmed, completed)
+and those that confirmed the notice or finished the survey; and what each cost (SMS parts at
+their tariffs, call minutes at reports.call_price, e-mails at reports.mail_price).
+Survey results: per question, each answer's count and share (SMS surveys score 1–5; phone
+surveys and return visits as keyed, yes/no and choices in words)."""
 from collections import defaultdict
 from decimal import Decimal
 

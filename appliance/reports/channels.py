@@ -14,9 +14,9 @@ from decimal import Decimal
 from peewee import fn
 
 from appliance.mail.models import MailMessage
-from appliance.voice.models import CallAttempt, VoiceCampaign
-from appliance.sms.models import Message, MessagePart
 from appliance.reports.period import money
+from appliance.sms.models import Message, MessagePart
+from appliance.voice.models import CallAttempt, VoiceCampaign
 
 CHANNELS = ("sms", "voice", "email")
 # A call that reached a person: the notice was heard (a key press or a survey finished).
@@ -71,16 +71,17 @@ def sms_notices(kinds, start, end):
                 .where(kind_filter(kinds), Message.sent_at >= start, Message.sent_at < end).tuples())
 
 
-def sms_cost(message_ids):
-    """(parts, cost) charged for the messages (billing.charge_parts has stamped them)."""
-    parts, cost = 0, Decimal(0)
-    for chunk in range(0, len(message_ids), 500):
-        n, total = (MessagePart.select(fn.COUNT(MessagePart.id), fn.SUM(MessagePart.cost))
-                    .where(MessagePart.message.in_(message_ids[chunk:chunk + 500]), MessagePart.cost > 0)
+def sms_notice_count(kinds, start, end):
+    return Message.select().where(kind_filter(kinds), Message.sent_at >= start, Message.sent_at < end).count()
+
+
+def sms_cost(kinds, start, end):
+    """(parts, cost) charged for the notices sms_notices finds (billing.charge_parts has
+    stamped them): one query, however many notices."""
+    parts, total = (MessagePart.select(fn.COUNT(MessagePart.id), fn.SUM(MessagePart.cost)).join(Message)
+                    .where(kind_filter(kinds), Message.sent_at >= start, Message.sent_at < end, MessagePart.cost > 0)
                     .tuples().get())
-        parts += n
-        cost += Decimal(str(total or 0))
-    return parts, money(cost)
+    return parts, money(Decimal(str(total or 0)))
 
 
 def voice_notices(kinds, start, end):
@@ -96,10 +97,18 @@ def voice_notices(kinds, start, end):
 
 def mail_notices(kinds, start, end):
     """E-mail notices of `kinds` to customers the relay accepted between the instants:
-    [(id, kind, policy_no, sent_at)]."""
-    return list(MailMessage.select(MailMessage.id, MailMessage.kind, MailMessage.policy_no, MailMessage.sent_at)
+    [(id, kind, policy_no, sent_at, due date its dedupe_key names or None)]."""
+    rows = (MailMessage.select(MailMessage.id, MailMessage.kind, MailMessage.policy_no, MailMessage.sent_at,
+                               MailMessage.dedupe_key)
                 .where(MailMessage.kind.in_(list(kinds)), MailMessage.staff.is_null(), MailMessage.state == "sent",
                        MailMessage.sent_at >= start, MailMessage.sent_at < end).tuples())
+    return [(i, kind, pno, sent, _named_due(key, pno)) for i, kind, pno, sent, key in rows]
+
+
+def _named_due(key, policy_no):
+    """The due date a notice's dedupe_key names for this policy (the run keys mails as SMS)."""
+    _, pno, due = parse_key(key)
+    return due if key and pno == policy_no else None
 
 
 def mail_cost(config, mails):

@@ -70,10 +70,10 @@ def _reminders(rng):
         if pid and result in channels.ANSWERED:
             out.append(("voice", pid, None, clock.local(dialled).date()))
     mails = channels.mail_notices(REMINDER_KINDS, start, end)
-    by_number.update(_policy_ids({pno for _, _, pno, _ in mails if pno} - set(by_number)))
-    for _, _, pno, sent in mails:
+    by_number.update(_policy_ids({pno for _, _, pno, _, _ in mails if pno} - set(by_number)))
+    for _, _, pno, sent, due in mails:
         if pno in by_number:
-            out.append(("email", by_number[pno], None, clock.local(sent).date()))
+            out.append(("email", by_number[pno], due, clock.local(sent).date()))
     return out
 
 

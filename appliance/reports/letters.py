@@ -9,11 +9,11 @@ SMS counts once handed to the network; a voice notice once per campaign and numb
 in the period (retries cost minutes, not letters)."""
 from decimal import Decimal
 
+from appliance.errors import N_
 from appliance.reports import channels
 from appliance.reports.period import money
 from appliance.services.notices import AGENT_STEPS
 from appliance.sms import billing
-from appliance.errors import N_
 
 RENEWAL_KINDS = AGENT_STEPS
 CHANNEL_LABELS = {"sms": N_("SMS"), "voice": N_("Voice call"), "email": N_("E-mail"), "total": N_("Total")}
@@ -38,12 +38,12 @@ def report(config, rng):
     """The comparison over the Range `rng`: a row per channel and the total."""
     billing.charge_parts(config)  # parts sent since the last statement get their price first
     letter_price = channels.price(config, "reports.letter_price")
-    sms = channels.sms_notices(RENEWAL_KINDS, rng.start, rng.end)
-    parts, sms_cost = channels.sms_cost([m[0] for m in sms])
+    parts, sms_cost = channels.sms_cost(RENEWAL_KINDS, rng.start, rng.end)
     calls = channels.voice_notices(RENEWAL_KINDS, rng.start, rng.end)
     minutes = sum(channels.call_minutes(a[5]) for a in calls)
     mails = channels.mail_notices(RENEWAL_KINDS, rng.start, rng.end)
-    rows = [_row("sms", len(sms), parts, sms_cost, letter_price),
+    notices = channels.sms_notice_count(RENEWAL_KINDS, rng.start, rng.end)
+    rows = [_row("sms", notices, parts, sms_cost, letter_price),
             _row("voice", len({(a[0], a[2]) for a in calls}), minutes, channels.call_cost(config, minutes),
                  letter_price),
             _row("email", len(mails), len(mails), channels.mail_cost(config, len(mails)), letter_price)]

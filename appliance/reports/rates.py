@@ -9,9 +9,9 @@ from peewee import SQL, fn
 
 from appliance import listings
 from appliance.errors import N_
+from appliance.mail.models import MailMessage
 from appliance.reports import channels
 from appliance.reports.period import bucket_of, buckets, rate
-from appliance.mail.models import MailMessage
 from appliance.sms.models import Message
 from appliance.voice.models import CallAttempt
 

@@ -17,11 +17,11 @@ from web_support import Client, make_user
 RANGE = "from=2026-11-01&to=2026-11-30"
 LETTERS = [["渠道", "续期通知", "短信条数、通话分钟或邮件数", "费用（元）", "按信函计（元）", "节省（元）"],
            ["短信", "6", "7", "0.40", "7.20", "6.80"], ["语音电话", "3", "3", "0.30", "3.60", "3.30"],
-           ["电子邮件", "1", "1", "0.00", "1.20", "1.20"], ["合计", "10", "11", "0.70", "12.00", "11.30"]]
+           ["电子邮件", "2", "2", "0.00", "2.40", "2.40"], ["合计", "11", "12", "0.70", "13.20", "12.50"]]
 COLLECTION_HEAD = ["渠道", "应缴保费笔数", "应收金额（元）", "已提醒", "提醒后按期缴费", "实收金额（元）", "提醒后缴费率"]
 COLLECTION = [["短信", "5", "3800.00", "5", "2", "2200.00", "0.4000"],
               ["语音电话", "5", "3800.00", "2", "1", "1200.00", "0.5000"],
-              ["电子邮件", "5", "3800.00", "1", "1", "1000.00", "1.0000"],
+              ["电子邮件", "5", "3800.00", "2", "1", "1000.00", "0.5000"],
               ["任一渠道提醒", "5", "3800.00", "5", "2", "2200.00", "0.4000"]]
 
 
@@ -63,9 +63,9 @@ def xlsx_sheets(body):
 
 
 def table_cells(html, name):
-    section = re.search(rf'<section class="card" id="table-{name}">(.*?)</section>', html, re.S).group(1)
-    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", section, re.S)]
+    section = re.search(rf'<section class="card" id="table-{name}">(.*?)</section>', html, re.DOTALL).group(1)
+    return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)]
+            for row in re.findall(r"<tr>(.*?)</tr>", section, re.DOTALL)]
 
 
 def test_letters_page_csv_and_xlsx(known, admin_client):
@@ -74,9 +74,9 @@ def test_letters_page_csv_and_xlsx(known, admin_client):
     html = resp.text
     assert "<h1>信函与短信、电话对比</h1>" in html, re.findall("<h1>.*?</h1>", html)
     assert table_cells(html, "letters") == LETTERS
-    svg = ET.fromstring(re.search(r'<section class="card" id="report-chart-0">\s*(<svg .*?</svg>)', html, re.S).group(1))
+    svg = ET.fromstring(re.search(r'<section class="card" id="report-chart-0">\s*(<svg .*?</svg>)', html, re.DOTALL).group(1))
     labels = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
-    assert labels == ["按信函计", "¥12.00", "短信", "¥0.40", "语音电话", "¥0.30", "电子邮件", "¥0.00"]
+    assert labels == ["按信函计", "¥13.20", "短信", "¥0.40", "语音电话", "¥0.30", "电子邮件", "¥0.00"]
     body, resp = download(admin_client, f"/reports/letters.csv?{RANGE}")
     assert resp.getheader("Content-Type").startswith("text/csv")
     assert csv_sections(body) == [("续期通知：信函与短信、电话的费用对比", LETTERS)]
@@ -86,7 +86,7 @@ def test_letters_page_csv_and_xlsx(known, admin_client):
     assert sheet[0] == ["续期通知：信函与短信、电话的费用对比"] + [""] * 5 and sheet[1] == LETTERS[0]
     assert [[str(v) for v in row] for row in sheet[2:]] == [
         ["短信", "6", "7", "0.4", "7.2", "6.8"], ["语音电话", "3", "3", "0.3", "3.6", "3.3"],
-        ["电子邮件", "1", "1", "0", "1.2", "1.2"], ["合计", "10", "11", "0.7", "12", "11.3"]]
+        ["电子邮件", "2", "2", "0", "2.4", "2.4"], ["合计", "11", "12", "0.7", "13.2", "12.5"]]
 
 
 def test_collection_page_csv_and_xlsx_with_days(known, admin_client):
@@ -149,8 +149,8 @@ def test_the_api_gives_the_same_figures(known, client):
     operator = tokens.create_token("core-system", "operator")[1]
     resp = client.api("GET", f"/api/v1/reports/letters?{RANGE}", auditor)
     assert resp.status == 200 and resp.json["report"] == "letters" and resp.json["from"] == "2026-11-01"
-    assert resp.json["tables"]["letters"][-1] == {"channel": "total", "notices": 10, "units": 11, "cost": "0.70",
-                                                  "letter_cost": "12.00", "saving": "11.30"}
+    assert resp.json["tables"]["letters"][-1] == {"channel": "total", "notices": 11, "units": 12, "cost": "0.70",
+                                                  "letter_cost": "13.20", "saving": "12.50"}
     data = client.api("GET", f"/api/v1/reports/collection?{RANGE}&days=30", auditor).json
     assert data["days"] == 30 and data["tables"]["by_channel"][0] == {
         "group": "sms", "dues": 5, "amount_due": "3800.00", "reminded": 5, "paid_within": 4,

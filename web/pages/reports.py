@@ -8,7 +8,6 @@ from appliance/sms/reports.py).
 reports (appliance/reports/), each over a date range of the box's days with a chart, its
 tables, and the same tables as CSV and XLSX (PATH.csv, PATH.xlsx). Every code is put into
 the page's language here; the domain only computes."""
-from decimal import Decimal
 
 from appliance.errors import InputError
 from appliance.reports import campaigns, collection, export, letters, period, rates
@@ -86,7 +85,8 @@ def _rate_charts(ctx, data):
     def series(count, share):
         return [{"day": r["period"], "parts": r[count], "rate": None if r[share] is None else float(r[share])}
                 for r in rows]
-    return [charts.daily_chart(series("sms_sent", "delivery_rate"), _("SMS sent and delivery rate"), _("Delivery rate")),
+    return [charts.daily_chart(series("sms_sent", "delivery_rate"), _("SMS sent and delivery rate"),
+                               _("Delivery rate")),
             charts.daily_chart(series("calls", "answer_rate"), _("Calls dialled and answer rate"), _("Answer rate")),
             charts.daily_chart(series("mails", "mail_rate"), _("E-mails handed to the relay and acceptance rate"),
                                _("E-mail acceptance rate"))]
@@ -132,7 +132,7 @@ def _cell(value, key):
 
 
 def _show(ctx, name):
-    title, _order, _compute_, draw, extra = REPORTS[name]
+    title, _order, _work, draw, extra = REPORTS[name]
     form = {"from": ctx.query("from"), "to": ctx.query("to"), "days": ctx.query("days"), "step": ctx.query("step")}
     values = {"title": ctx._(title), "name": name, "form": form, "extra": extra, "steps": STEP_LABELS,
               "cell": _cell}

@@ -31,19 +31,19 @@ def test_letters_against_sms_and_calls(database, config):
     # Hong Kong: billing.other 0.10), P5 event (Nov 1 01:00), P6 renewal (failed after sending), P2
     # lapse warning, P4 premium received: 6 notices, 7 parts, 6 × 0.05 + 0.10 = 0.40.
     # Calls of the renewal campaign: 3 numbers; 65 s → 2 minutes, 30 s → 1: 3 × 0.10 = 0.30.
-    # E-mail: P1's reminder (the failed one and the agent's copy are not notices); free by default.
+    # E-mail: P1's reminder and P3's overdue (the failed one and the agent's copy are not); free by default.
     assert rows(letters.report(config, R)) == [
         {"channel": "sms", "notices": 6, "units": 7, "cost": D("0.40"), "letter_cost": D("7.20"),
          "saving": D("6.80")},
         {"channel": "voice", "notices": 3, "units": 3, "cost": D("0.30"), "letter_cost": D("3.60"),
          "saving": D("3.30")},
-        {"channel": "email", "notices": 1, "units": 1, "cost": D("0.00"), "letter_cost": D("1.20"),
-         "saving": D("1.20")},
-        {"channel": "total", "notices": 10, "units": 11, "cost": D("0.70"), "letter_cost": D("12.00"),
-         "saving": D("11.30")}]
+        {"channel": "email", "notices": 2, "units": 2, "cost": D("0.00"), "letter_cost": D("2.40"),
+         "saving": D("2.40")},
+        {"channel": "total", "notices": 11, "units": 12, "cost": D("0.70"), "letter_cost": D("13.20"),
+         "saving": D("12.50")}]
     dearer = config.replace(**{"reports.letter_price": 2.0, "reports.call_price": 0.25, "reports.mail_price": 0.02})
     total = rows(letters.report(dearer, R))[-1]
-    assert (total["letter_cost"], total["cost"]) == (D("20.00"), D("0.40") + D("0.75") + D("0.02"))
+    assert (total["letter_cost"], total["cost"]) == (D("22.00"), D("0.40") + D("0.75") + D("0.04"))
     # One day: only Nov 1 (the P5 event, 01:00 in the box's zone, still Oct 31 in UTC).
     first = rows(letters.report(config, period.Range(FIRST, FIRST)))[0]
     assert (first["notices"], first["units"], first["cost"]) == (1, 1, D("0.05"))
@@ -62,14 +62,15 @@ def test_collection_after_reminders_by_channel_branch_and_agent(database, config
     # P3 11-20 (800, paid 12-20), P4 11-25 (300, paid 11-24), P5 11-08 (1200, paid 11-09): 3800.
     # First SMS reminders: P1 11-03, P2 11-20 (the lapse warning names no due: its open one),
     # P3 11-25, P4 10-31 (box's day), P5 11-01 (the event); calls answered: P2 11-05, P5 11-06;
-    # the e-mail accepted: P1 11-05 (7 days before its payment; the failed one to P2 does not count).
+    # e-mails accepted: P1 11-05 (7 days before its payment), P3 11-23 (27 days before); the failed
+    # one to P2 does not count. P3's first reminder is now 11-23: still too late.
     # Within 15 days: P1 (9 days; 7 by e-mail), P5 (8 by SMS, 3 by call); P3 (25) and P4 (24) too late.
     report = collection.report(config, R)
     assert report["days"] == 15
     assert rows(report, 0) == [
         {"group": "sms", **figures(5, D("3800.00"), 5, 2, D("2200.00"), D("0.4000"))},
         {"group": "voice", **figures(5, D("3800.00"), 2, 1, D("1200.00"), D("0.5000"))},
-        {"group": "email", **figures(5, D("3800.00"), 1, 1, D("1000.00"), D("1.0000"))},
+        {"group": "email", **figures(5, D("3800.00"), 2, 1, D("1000.00"), D("0.5000"))},
         {"group": "any", **figures(5, D("3800.00"), 5, 2, D("2200.00"), D("0.4000"))}]
     assert rows(report, 1) == [
         {"group": "", **figures(1, D("300.00"), 1, 0, D("0.00"), D("0.0000"))},
