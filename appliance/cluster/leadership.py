@@ -58,12 +58,18 @@ class Singleton:
         self.holder = holder
         self.seconds = seconds
         self.token = None  # the fencing token while held
+        self.until = None  # the expiry this process last wrote
 
     def hold(self, now=None):
         """Renew the lease, or take it if free or expired; True while this process holds it.
-        False too when the lease row stays locked: its holder is committing under it now."""
+        False too when the lease row stays locked: its holder is committing under it now.
+        In the first half of its term the lease is known to hold: no write (the services
+        daemon asks every pass, and SQLite has one writer)."""
+        now = now or clock.now()
+        if self.token is not None and now < self.until - datetime.timedelta(seconds=self.seconds / 2):
+            return True
         try:
-            return retrying(self._hold, now or clock.now(), waits=(0.02, 0.1))
+            return retrying(self._hold, now, waits=(0.02, 0.1))
         except Busy:
             return False
 
@@ -72,19 +78,21 @@ class Singleton:
             if not isinstance(transaction.db, peewee.SqliteDatabase):
                 # A holder's fenced transaction keeps the row locked: wait briefly, not for its length.
                 transaction.db.execute_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'")
-            if self.token is not None and self._renew(now):
-                return True
-            Lease.insert(name=self.name).on_conflict_ignore().execute()
-            taken = (Lease.update(holder=self.holder, token=Lease.token + 1, taken_at=now,
-                                  expires_at=self._until(now))
-                     .where(Lease.name == self.name,
-                            (Lease.holder == "") | (Lease.expires_at < now) | (Lease.holder == self.holder))
-                     .execute())
-            token = Lease.get_by_id(self.name).token if taken else None
-        self.token = token
+            token = self.token if self.token is not None and self._renew(now) else self._take(now)
+        taken = token is not None and token != self.token
+        self.token, self.until = token, self._until(now)  # only once committed
         if taken:
             log.info("%s: this box (%s) now holds the lease, token %d", self.name, self.holder, token)
-        return bool(taken)
+        return token is not None
+
+    def _take(self, now):
+        """The new token when the lease was free or expired (or this holder's own), else None."""
+        Lease.insert(name=self.name).on_conflict_ignore().execute()
+        taken = (Lease.update(holder=self.holder, token=Lease.token + 1, taken_at=now, expires_at=self._until(now))
+                 .where(Lease.name == self.name,
+                        (Lease.holder == "") | (Lease.expires_at < now) | (Lease.holder == self.holder))
+                 .execute())
+        return Lease.get_by_id(self.name).token if taken else None
 
     def check(self, now=None):
         """Inside the caller's write transaction: raise LeaseLost unless this process still

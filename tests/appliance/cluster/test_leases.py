@@ -91,3 +91,11 @@ def test_doctor_says_which_box_holds_which_singleton(database, config):
     Singleton("schedules", "box-b:8", 30).hold(clock.now() - datetime.timedelta(minutes=1))
     status, what, detail = doctor_check(config)[0]
     assert status == "warn" and detail.startswith("notices → box-a (token 1); schedules → nobody (expired ")
+
+
+def test_asked_in_the_first_half_of_its_term_the_lease_is_not_written(any_database):
+    a = Singleton("escalation", "box-a:11", 30)
+    assert a.hold(at(0)) and a.hold(at(14))               # every pass asks; no write yet
+    assert Lease.get_by_id("escalation").expires_at == at(30)
+    assert a.hold(at(16))                                  # past half its term: renewed
+    assert Lease.get_by_id("escalation").expires_at == at(46)
