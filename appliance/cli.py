@@ -153,13 +153,14 @@ def cmd_customer_add(args, config):
 
 
 def cmd_doctor(args, config):
-    from appliance.doctor import run_checks
+    from appliance.doctor import box_gettext, run_checks, say
     checks = {name: ep.load() for name, ep in plugins("appliance.doctor").items()}
     results = run_checks(config, checks)
-    if args.json:
+    if args.json:  # for scripts: the English texts
         print_json([dict(status=s, check=w, detail=d) for s, w, d in results])
-    else:
-        for status, what, detail in results:
+    else:  # for branch IT: the box's language (status codes stay, one column to scan)
+        gettext = box_gettext(config["language"])
+        for status, what, detail in (say(line, gettext) for line in results):
             print(f"{status.upper():4}  {what}: {detail}")
     return 1 if any(s == "fail" for s, _, _ in results) else 0
 

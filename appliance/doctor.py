@@ -1,8 +1,9 @@
 """`appliance doctor`: tell branch IT what is wrong, in one line per check.
 
-Core checks live here; modem/, agi/ and web/ add theirs through the
+The box's checks live in appliance/system/checks/ (daemons, modems and SIMs, clock, last
+backup), a few core ones here; modem/, agi/ and web/ add theirs through the
 `appliance.doctor` entry points: check(config) -> list of (status, what, detail)
-with status 'ok', 'warn' or 'fail'.
+with status 'ok', 'warn' or 'fail'. say() gives a line in the box's language.
 """
 import shutil
 import socket
@@ -12,6 +13,7 @@ from appliance.config import ensure_data_dir
 from appliance.daemon import running_daemons
 from appliance.errors import ApplianceError
 from appliance.plugins import plugins
+from appliance.system.checks import backups, daemons, in_language, modems, time_sync
 from appliance.voice.days import calendar_check
 
 MIN_FREE_MB = 500
@@ -37,34 +39,17 @@ def core_checks(config):
         if database.__class__.__name__ == "SqliteDatabase":
             check = database.execute_sql("PRAGMA quick_check").fetchone()[0]
             results.append(("ok" if check == "ok" else "fail", "database integrity", check))
-        results.append(modem_check(config))
+        results.extend(modems.check(config))
         results.append(calendar_check())  # the calling windows' holidays: does the library know this year?
     except ApplianceError as exc:
         results.append(("fail", "database", str(exc)))
     results.extend(daemon_checks(config))
+    results.extend(time_sync.check(config))
+    results.extend(backups.check(config))
     for tool in ("espeak-ng", "sox"):
         results.append(("ok" if shutil.which(tool) else "warn", tool,
                          "installed" if shutil.which(tool) else "missing: prompts cannot be built"))
     return results
-
-
-def modem_check(config):
-    """The ports found, and the modems smsd took out of the pool, with its alarm."""
-    from peewee import DatabaseError
-
-    from appliance.sms.models import ModemStatus
-    ports = config.modem_ports()
-    if not ports:
-        return ("warn", "modem ports", f"nothing matches {', '.join(config['modems.ports'])}")
-    try:
-        out = [m for m in ModemStatus.select().order_by(ModemStatus.port) if m.state in ("removed", "absent")]
-    except DatabaseError:  # a database not migrated yet: the migrations line says so
-        out = []
-    found = f"{len(ports)} found"
-    if not out:
-        return ("ok", "modem ports", f"{found}: {', '.join(ports)}")
-    removed = "; ".join(f"{m.port} {m.state}" + (f" ({m.alarm})" if m.alarm else "") for m in out)
-    return ("fail" if len(out) >= len(ports) else "warn", "modem ports", f"{found}, out of the pool: {removed}")
 
 
 def daemon_checks(config):
@@ -72,9 +57,7 @@ def daemon_checks(config):
     web ports answer: a daemon that runs but does not answer is a failure."""
     known = list(plugins("appliance.daemons"))
     running = running_daemons(config.data_dir)
-    stopped = [name for name in known if name not in running]
-    detail = f"running: {', '.join(running) or 'none'}" + (f"; not running: {', '.join(stopped)}" if stopped else "")
-    results = [("warn" if stopped else "ok", "daemons", detail)]
+    results = daemons.check(config, known)
     for daemon, key in LISTENERS.items():
         if daemon not in known:
             continue
@@ -97,6 +80,20 @@ def answers(listen, timeout=2.0):
             return True
     except OSError:
         return False
+
+
+def say(line, gettext):
+    """(status, what, detail) with what and detail in the language of `gettext`."""
+    status, what, detail = line
+    return status, in_language(what, gettext), in_language(detail, gettext)
+
+
+def box_gettext(language):
+    """The gettext of the admin page's catalogue for `language` (web, through the
+    appliance.texts entry point), or the English as it is without it."""
+    for entry in plugins("appliance.texts").values():
+        return entry.load()(language)
+    return lambda text: text
 
 
 def run_checks(config, plugin_checks):

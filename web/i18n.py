@@ -81,7 +81,8 @@ def enumerated_msgids():
     return {value for group in groups for value in group if value}
 
 
-# The domain marks the errors the pages show translated with appliance.errors.N_.
+# The domain marks the errors the pages show translated with appliance.errors.N_, and the
+# doctor's lines (appliance/system/checks, agi/checks) too.
 DOMAIN_MSGID_RE = re.compile(r"""\bN_\(\s*(?P<q>["'])(?P<id>(?:\\.|(?!(?P=q)).)*)(?P=q)\s*\)""")
 
 
@@ -90,7 +91,8 @@ def extract_msgids():
     templates), the domain's N_-marked errors, plus the enumerations."""
     web_dir = Path(__file__).parent
     found = set(enumerated_msgids())
-    for path in (web_dir.parent / "appliance").glob("**/*.py"):
+    domain = [*(web_dir.parent / "appliance").glob("**/*.py"), *(web_dir.parent / "agi" / "checks").glob("*.py")]
+    for path in domain:
         for match in DOMAIN_MSGID_RE.finditer(path.read_text(encoding="utf-8")):
             found.add(match.group("id"))
     for path in [*web_dir.glob("**/*.py"), *web_dir.glob("views/*.tpl")]:
