@@ -22,7 +22,8 @@ from appliance import clock
 from appliance import db as dbmod
 from appliance.cluster.leadership import Leadership, LeaseLost
 from appliance.daemon import Loop, serve
-from appliance.services import inbound as inbound_router, notices, schedules
+from appliance.services import inbound as inbound_router
+from appliance.services import notices, schedules
 from appliance.tickets import escalation, handoff
 
 log = logging.getLogger(__name__)

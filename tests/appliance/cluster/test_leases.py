@@ -4,7 +4,8 @@ import datetime
 
 import pytest
 
-from appliance import clock, db as dbmod
+from appliance import clock
+from appliance import db as dbmod
 from appliance.cluster.leadership import Leadership, LeaseLost, Singleton, holders
 from appliance.cluster.models import Lease
 from appliance.config import Config
@@ -41,9 +42,8 @@ def test_take_renew_expire_take_over_and_fence(any_database):
     assert [(h["box"], h["token"], h["held"]) for h in holders(at(52))] == [("box-b", 2, True)]
 
     # a comes back from a stall: its writes under the old token do not commit
-    with pytest.raises(LeaseLost):
-        with a.fenced(at(53)):
-            NoticeRun.create(run_date=T0.date(), started_at=at(53))
+    with pytest.raises(LeaseLost), a.fenced(at(53)):
+        NoticeRun.create(run_date=T0.date(), started_at=at(53))
     assert NoticeRun.select().count() == 0 and a.token is None
     assert not a.hold(at(54))                              # and it cannot take it back while b holds it
     with b.fenced(at(55)):
@@ -77,9 +77,8 @@ def test_the_token_fences_an_earlier_term_of_the_same_holder(any_database):
     assert first_term.hold(at(0)) and b.hold(at(31))
     second_term = Singleton("handoffs", "box-a:11", 30)   # box-a's work started again later
     assert second_term.hold(at(62)) and second_term.token == 3
-    with pytest.raises(LeaseLost):                         # the same holder, but an old term's token
-        with first_term.fenced(at(63)):
-            pass
+    with pytest.raises(LeaseLost), first_term.fenced(at(63)):  # the same holder, an old term's token
+        pass
     with second_term.fenced(at(64)):
         pass
 
@@ -89,7 +88,7 @@ def test_doctor_says_which_box_holds_which_singleton(database, config):
     assert doctor_check(config)[0][:2] == ("ok", "singletons")
     Singleton("notices", "box-a:7", 30).hold()
     Singleton("schedules", "box-b:8", 30).hold(clock.now() - datetime.timedelta(minutes=1))
-    status, what, detail = doctor_check(config)[0]
+    status, _, detail = doctor_check(config)[0]
     assert status == "warn" and detail.startswith("notices → box-a (token 1); schedules → nobody (expired ")
 
 

@@ -8,7 +8,8 @@ import psycopg2
 import pytest
 from peer_support import wait_for
 
-from appliance import clock, db as dbmod, demo_data
+from appliance import clock, demo_data
+from appliance import db as dbmod
 from appliance.cluster.leadership import LeaseLost, Singleton
 from appliance.config import Config
 from appliance.services import notices, schedules

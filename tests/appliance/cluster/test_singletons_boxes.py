@@ -13,7 +13,8 @@ import psycopg2
 import pytest
 from peer_support import wait_for
 
-from appliance import clock, db as dbmod, demo_data
+from appliance import clock, demo_data
+from appliance import db as dbmod
 from appliance.cluster.leadership import holders
 from appliance.config import load_config
 from appliance.services import notices, schedules
@@ -54,10 +55,10 @@ def book(postgres_server, tmp_path, run_cli):
 def start_boxes(tmp_path, url):
     procs = {}
     for box in BOXES:
-        log = open(tmp_path / f"{box}.log", "w")
-        procs[box] = subprocess.Popen([sys.executable, "-m", "appliance.cli", "--config",
-                                       str(box_config(tmp_path, url, box)), "run", "services"],
-                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with open(tmp_path / f"{box}.log", "w") as log:  # the child keeps its own copy
+            procs[box] = subprocess.Popen([sys.executable, "-m", "appliance.cli", "--config",
+                                           str(box_config(tmp_path, url, box)), "run", "services"],
+                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return procs
 
 
