@@ -20,7 +20,7 @@ from appliance import clock
 from appliance.errors import N_
 from appliance.models import Payment, Policy, Staff
 from appliance.reports import channels
-from appliance.reports.period import money, rate
+from appliance.reports.period import money, parse_count, rate
 
 REMINDER_KINDS = ("renewal_due", "overdue", "lapse_warning")
 LOOK_AROUND = datetime.timedelta(days=120)  # reminders go out up to this long before or after a due
@@ -121,7 +121,7 @@ def _tally(rows, days):
 
 def report(config, rng, days=None):
     """The collection figures over the Range `rng`, N = `days` (default reports.collection_days)."""
-    days = config["reports.collection_days"] if days is None else days
+    days = parse_count(days, "days", config["reports.collection_days"])
     dues = _dues(rng)
     paid = _paid(dues)
     first = _first_reminders(dues, paid, _reminders(rng))

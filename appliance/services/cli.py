@@ -8,6 +8,7 @@ import sys
 from appliance import clock
 from appliance.cli import add_command, bench_subparsers, print_json
 from appliance.errors import InputError
+from appliance.reports.cli import subparsers as report_subparsers
 
 
 def _date(text, field="date"):
@@ -653,8 +654,7 @@ def register(sub):
         p = add_command(isub, name, cmd_inbound_action, words)
         p.add_argument("id", type=int)
 
-    report = add_command(sub, "report", None, "billing statements and delivery reports", needs_db=False)
-    rsub = _sub(report, "report_command")
+    rsub = report_subparsers(sub)  # shared with issue 17's reports (appliance/reports/cli.py)
     p = _json(add_command(rsub, "statement", cmd_report_statement, "monthly statement per department"))
     p.add_argument("month", help="YYYY-MM")
     p.add_argument("--department")
