@@ -7,6 +7,7 @@ and the exports show alike; nothing here knows about the web.
               payment reminder, by channel, branch and agent;
 - campaigns:  each campaign's reach and response, and survey results;
 - rates:      delivery and answer rates per day or week;
+- overview:   the /reports page's last 30 days of SMS and IVR calls (moved from appliance/sms/);
 - period:     the date range (the box's days) they all take;
 - export:     any report as CSV or XLSX.
 

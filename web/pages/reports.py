@@ -2,7 +2,7 @@
 
 /reports: charts drawn on the box as SVG (web/charts.py) of the last 30 days' sent parts and
 delivery rate, failure reasons, this month's cost per department and IVR use (the numbers
-from appliance/sms/reports.py).
+from appliance/reports/overview.py).
 
 /reports/letters, /reports/collection, /reports/campaigns, /reports/rates: issue 17's
 reports (appliance/reports/), each over a date range of the box's days with a chart, its
@@ -10,8 +10,7 @@ tables, and the same tables as CSV and XLSX (PATH.csv, PATH.xlsx). Every code is
 the page's language here; the domain only computes."""
 
 from appliance.errors import InputError
-from appliance.reports import campaigns, collection, export, letters, period, rates
-from appliance.sms import reports
+from appliance.reports import campaigns, collection, export, letters, overview, period, rates
 from web import charts
 from web.api.voice import file_response
 from web.pages import N_, page, page_url, respond
@@ -25,7 +24,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @page("/reports", "reports", nav=("Reports", 78))
 def reports_page(ctx):
-    data = reports.overview(ctx.config)
+    data = overview.overview(ctx.config)
     _ = ctx._
     volume_svg = charts.daily_chart(data["days"], _("Sent parts and delivery rate, last 30 days"),
                                     _("Delivery rate"))

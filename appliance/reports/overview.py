@@ -1,6 +1,6 @@
 """The reports page's numbers: the last 30 days' sent parts, delivery rate and
-failure reasons, this month's cost per department (appliance/billing.py), and
-IVR calls per day and by outcome (appliance/calls.py). The page only draws them."""
+failure reasons, this month's cost per department (appliance/sms/billing.py), and
+IVR calls per day and by outcome (appliance/ivr/calls.py). The page only draws them."""
 import datetime
 import threading
 import time

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 from appliance.ivr import calls
 from appliance.ivr.models import Call
-from appliance.sms import billing, reports
+from appliance.reports import overview as reports
+from appliance.sms import billing
 from appliance.sms.models import Message, MessagePart
 
 DAY = datetime.date(2026, 11, 20)
