@@ -163,10 +163,9 @@ def holders(now=None):
 
 def doctor_check(config):
     """`appliance doctor`: which box holds which singleton (none held: its daemon runs nowhere)."""
-    from peewee import DatabaseError
     try:
         leases = holders()
-    except DatabaseError:  # not migrated yet: the migrations line says so
+    except peewee.DatabaseError:  # not migrated yet: the migrations line says so
         return []
     if not leases:
         return [("ok", "singletons", "none elected yet (the services daemon has not run)")]

@@ -129,3 +129,6 @@ def test_three_boxes_run_notices_and_schedules_once_and_take_over_from_a_killed_
     assert fired(every) == {name: 1 for name in every}  # each schedule once
     assert Message.select().where(Message.source == "schedule").count() == 2 * len(every)
     assert {box for box, proc in procs.items() if proc.returncode == -signal.SIGKILL} == {leader, second}
+    survivor = next(box for box in BOXES if box not in (leader, second))
+    assert procs[survivor].returncode == 0
+    assert not [lease for lease in holders() if lease["box"] == survivor]  # stopped cleanly: let go at once
