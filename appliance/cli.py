@@ -182,7 +182,7 @@ def cmd_upgrade(args, config):
     from appliance.system import upgrade
     units = [f"appliance-{name}.service" for name in args.units.split(",")] if args.units else None
     box = upgrade.Box(config, root=args.root, systemctl=args.systemctl, units=units,
-                      deadline=args.deadline, settle=args.settle)
+                      deadline=args.deadline, settle=args.settle, python=args.python, image=args.image)
     if args.recover:
         print(upgrade.recover(box))
         return 0
@@ -290,6 +290,11 @@ def build_parser():
                          help="finish an upgrade a power cut interrupted (run at boot before the daemons)")
     upgrade.add_argument("--root", default="/opt/appliance", help="the firmware root (default /opt/appliance)")
     upgrade.add_argument("--systemctl", default="systemctl", help="the program driving the units")
+    upgrade.add_argument("--python", help="the interpreter the release runs with (default this one; "
+                                          "an image build: /usr/bin/python3)")
+    upgrade.add_argument("--image", metavar="DIR",
+                         help="an image's root filesystem: install the first release into DIR/ROOT, "
+                              "its paths as seen inside the image")
     upgrade.add_argument("--units", help="daemons to wait for, comma-separated (default: every daemon)")
     upgrade.add_argument("--deadline", type=float, default=120.0,
                          help="seconds the new release has to come up (default 120)")

@@ -27,7 +27,8 @@ def entry_points():
 
 
 def make_wheel(folder, patches=None):
-    """The firmware wheel in `folder`; patches: {path in the wheel: text appended to it}."""
+    """The firmware wheel in `folder`; patches: {path in the wheel: text appended to it (a new
+    file when the tree has none)}."""
     patches = patches or {}
     dist = f"{NAME}-{VERSION}.dist-info"
     files = {}
@@ -36,6 +37,7 @@ def make_wheel(folder, patches=None):
             if path.is_file() and "__pycache__" not in path.parts:
                 name = path.relative_to(SOURCE).as_posix()
                 files[name] = path.read_bytes() + patches.get(name, "").encode()
+    files.update({name: text.encode() for name, text in patches.items() if name not in files})
     files[f"{dist}/METADATA"] = f"Metadata-Version: 2.1\nName: {NAME}\nVersion: {VERSION}\n".encode()
     files[f"{dist}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
     files[f"{dist}/entry_points.txt"] = entry_points().encode()

@@ -101,9 +101,12 @@ def _target(link):
         return None
 
 
-def install(bundle, root, python=None):
+def install(bundle, root, python=None, seen_as=None):
     """Install the bundle as ROOT/releases/VERSION (replacing a copy that is not current);
-    returns the version. Nothing the units run changes."""
+    returns the version. Nothing the units run changes. python: the interpreter the release
+    runs with (default this one); seen_as: where ROOT is when the release runs, when that
+    differs (an image's root filesystem mounted at IMAGE: ROOT=IMAGE/opt/appliance,
+    seen_as=/opt/appliance)."""
     version = read_manifest(bundle)["version"]
     target = release_dir(root, version)
     if current(root) == version:
@@ -114,9 +117,9 @@ def install(bundle, root, python=None):
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(bundle, "r:gz") as tar:
         tar.extractall(tmp, filter="data")
         wheels = sorted(str(w) for w in Path(tmp, "wheels").glob("*.whl"))
-        _pip_install(python or sys.executable, wheels, partial / "site")
+        _pip_install(sys.executable, wheels, partial / "site")  # same Python version as `python`
         shutil.copy(Path(tmp) / "manifest.json", partial / "manifest.json")
-    _write_launchers(partial, target, python or sys.executable)
+    _write_launchers(partial, release_dir(seen_as or root, version), python or sys.executable)
     if target.exists():
         shutil.rmtree(target)  # an earlier install of this version, never the running one
     partial.rename(target)

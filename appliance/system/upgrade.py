@@ -59,8 +59,11 @@ class Box:
     Box(config); in tests and image builds the root, systemctl and units are given."""
 
     def __init__(self, config, root=releases.DEFAULT_ROOT, systemctl="systemctl", units=None,
-                 deadline=120.0, settle=5.0, python=None):
-        self.config, self.root = config, Path(root)
+                 deadline=120.0, settle=5.0, python=None, image=None):
+        # image: an image's root filesystem the first release goes into (the root as seen inside it)
+        self.config, self.seen_as = config, Path(root)
+        self.root = Path(image) / Path(root).relative_to("/") if image else Path(root)
+        self.image = image
         self.systemctl, self.deadline, self.settle, self.python = systemctl, deadline, settle, python
         self.units = units or [f"appliance-{name}.service" for name in _daemons()]
 
@@ -122,7 +125,9 @@ def upgrade(box, bundle):
         raise InputError("upgrade: an earlier upgrade was interrupted; run appliance upgrade --recover first")
     box.root.mkdir(parents=True, exist_ok=True)
     old = releases.current(box.root)
-    new = releases.install(bundle, box.root, box.python)
+    if box.image and old:
+        raise InputError(f"upgrade: --image is for the first release; {box.root} has {old}", field="image")
+    new = releases.install(bundle, box.root, box.python, box.seen_as)
     if old is None:  # the image build: nothing runs yet, nothing to migrate or roll back to
         releases.switch(box.root, "current", new)
         return new

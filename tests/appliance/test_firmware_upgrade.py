@@ -14,7 +14,10 @@ from firmware_support import make_firmware
 from appliance.system import releases
 
 TWIN = Path(__file__).parents[1] / "systemctl_twin.py"
-BROKEN = {"web/server.py": "\n\ndef main(config):\n    raise SystemExit('this release is broken')\n"}
+# A release whose web daemon exits at start, and whose migration changes the data: the
+# rollback must bring back the database as it was before it.
+BROKEN = {"web/server.py": "\n\ndef main(config):\n    raise SystemExit('this release is broken')\n",
+          "appliance/migrations/9999_broken.py": "def up(migrator, db):\n    db.execute_sql(\"DELETE FROM customer\")\n"}
 
 
 def customers(data):
@@ -112,6 +115,21 @@ def test_the_first_release_is_only_installed(run_cli, config_file, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     out = subprocess.run([launcher, "--config", config_file, "init"], capture_output=True, text=True, env=env)
     assert out.returncode == 0 and "database ready" in out.stdout, out.stderr
+
+
+def test_an_image_build_installs_the_first_release_with_the_paths_seen_inside(run_cli, config_file, tmp_path):
+    image = tmp_path / "image"
+    bundle = make_firmware(tmp_path, "1.0")
+    out = run_cli("upgrade", bundle, "--image", image, "--python", "/usr/bin/python3", config_path=config_file)
+    assert out.returncode == 0, out.stderr
+    root = image / "opt" / "appliance"
+    assert os.readlink(root / "current") == "releases/1.0"
+    assert (root / "releases" / "1.0" / "site" / "appliance" / "cli.py").exists()
+    python = (root / "releases" / "1.0" / "bin" / "python").read_text()
+    assert 'PYTHONPATH="/opt/appliance/releases/1.0/site' in python and '"/usr/bin/python3" -P' in python
+    assert '"/opt/appliance/releases/1.0/bin/python" -m appliance.cli' in (root / "current" / "bin" / "appliance").read_text()
+    again = run_cli("upgrade", make_firmware(tmp_path, "2.0"), "--image", image, config_path=config_file)
+    assert again.returncode == 2 and "--image is for the first release" in again.stderr
 
 
 def test_a_file_that_is_not_a_bundle_is_refused_in_one_line(run_cli, config_file, tmp_path):
