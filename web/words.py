@@ -40,6 +40,8 @@ PARTS = {
     "subscribe": N_("subscribed"), "unsubscribe": N_("unsubscribed"), "revoke": N_("revoked"),
     "customers": N_("customers"), "policies": N_("policies"), "payments": N_("payments"),
     "claims": N_("claims"),
+    # appliance/products: product.create / .update / .rider_rule, import.rates
+    "product": N_("Product"), "rider_rule": N_("rider rule set"), "rates": N_("rate tables"),
 }
 
 # The fields changes name ("status in_force -> lapsed"): the pages' own labels.
