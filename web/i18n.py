@@ -74,7 +74,7 @@ def enumerated_msgids():
     groups = [sms_models.MESSAGE_STATES, sms_models.PART_STATES, sms_models.INBOUND_STATES,
               sms_models.CATEGORIES, sms_models.MODEM_STATES,
               models.ROLES, models.GROUP_KINDS, models.POLICY_STATUSES, models.STAFF_STATUSES,
-              models.FREQUENCIES, MENU_FALLBACKS, RESERVED_KEYS.values(), MENU_ACTIONS,
+              models.FREQUENCIES, models.CHANNELS, MENU_FALLBACKS, RESERVED_KEYS.values(), MENU_ACTIONS,
               importer.SPECS,
               # The settings page shows every key's help text (appliance/settings.py) translated.
               [s.help for s in settings.SETTINGS]]

@@ -22,7 +22,8 @@ PARTS = {
     "ticket": N_("Ticket"), "tickets": N_("Tickets"), "department": N_("Department"),
     "voice": N_("Voice campaign"), "voice_campaign": N_("Voice campaign"), "day": N_("Day"),
     "import": N_("Import"), "notice": N_("Notice"), "survey": N_("Survey"), "optout": N_("Opt-out"),
-    "dnd": N_("Do-not-disturb"), "payment": N_("Payment"), "claim": N_("Claim"),
+    "dnd": N_("Do-not-disturb"), "payment": N_("Payment"), "claim": N_("Claim"), "mail": N_("E-mail"),
+    "requeue": N_("queued again"),
     # what was done
     "create": N_("created"), "update": N_("changed"), "delete": N_("deleted"), "add": N_("added"),
     "remove": N_("removed"), "reset": N_("reset to the default"), "restore": N_("default restored"),
@@ -53,6 +54,7 @@ FIELDS = {
     "digit": N_("Key"), "timeout_ms": N_("Timeout (ms)"), "retries": N_("Retries"),
     "fallback": N_("When no key is pressed"), "position": N_("Position"), "enabled": N_("Enabled"),
     "department": N_("Department"), "birth_date": N_("Birth date"), "peer": N_("Other box"),
+    "email": N_("E-mail address"), "channel": N_("Notices by"),
 }
 
 # Fixed English details some callers write.

@@ -135,7 +135,7 @@ def _rejected(mail, exc, now):
             MailMessage.id == mail.id, MailMessage.state == "sending").execute()
         if mail.customer_id:
             Customer.update(email_failed_at=now).where(Customer.id == mail.customer_id).execute()
-            audit("mailer", "mail.failed", f"customer:{mail.customer_id}", f"mail {mail.id}: {exc}", "mailer")
+            audit("mailer", "mail.fail", f"customer:{mail.customer_id}", f"mail {mail.id}: {exc}", "mailer")
     log.warning("mail %s to %s refused by the relay: %s", mail.id, mask_email(mail.to_address), exc)
     return "failed"
 
@@ -161,7 +161,7 @@ def step(config, now=None):
     return done
 
 
-def requeue(mail_id, actor, now=None):
+def requeue(mail_id, actor, now=None, source="cli"):
     """Queue an `unknown` or `failed` mail again on purpose (the admin checked it did not go)."""
     now = now or clock.now()
     with dbmod.write_transaction():
@@ -169,7 +169,7 @@ def requeue(mail_id, actor, now=None):
                                     failure_reason="")
                  .where(MailMessage.id == mail_id, MailMessage.state.in_(("unknown", "failed"))).execute())
         if count:
-            audit(actor, "mail.requeue", f"mail:{mail_id}", "", "cli")
+            audit(actor, "mail.requeue", f"mail:{mail_id}", "", source)
     return bool(count)
 
 

@@ -136,6 +136,10 @@ class PageContext:
     def mobile(self, number):
         return number or "" if users.sees(self.role, "mobile") else privacy.mask_mobile(number)
 
+    def email(self, address):
+        """An e-mail address, masked for those who see mobiles masked (the same personal data)."""
+        return address or "" if users.sees(self.role, "mobile") else privacy.mask_email(address)
+
     def when(self, instant, fmt="%Y-%m-%d %H:%M"):
         """A stored instant as the box's wall-clock time: every time a page shows."""
         return clock.format(instant, fmt)
@@ -216,6 +220,7 @@ NAV_GROUPS = {
                 "/keywords", "/topics", "/optouts"),
     N_("Voice"): ("/voice", "/calls", "/ivr", "/prompts"),
     N_("Contacts"): ("/customers", "/staff", "/policies", "/products", "/groups", "/import"),
+    N_("E-mail"): ("/mail",),
     N_("Tickets"): ("/tickets", "/departments"),
     N_("Reports"): ("/reports", "/tickets/figures"),
     N_("System"): (),

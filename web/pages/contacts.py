@@ -16,7 +16,7 @@ from appliance.models import (
     Product,
     Staff,
 )
-from appliance.privacy import mask_id_number, mask_mobile
+from appliance.privacy import mask_email, mask_id_number, mask_mobile
 from web.pages import keyset_page, page, page_url, respond
 
 NOUNS = {Customer: "customer", Staff: "staff", Policy: "policy", ContactGroup: "group"}
@@ -57,7 +57,7 @@ def save_form(ctx, obj, fields, apply, action, target, show_error, saved_url):
 
 def describe_changes(before, after):
     """'mobile +86138****5678 -> +86139****1234, region …' with personal data masked."""
-    masks = {"mobile": mask_mobile, "id_number": mask_id_number}
+    masks = {"mobile": mask_mobile, "id_number": mask_id_number, "email": mask_email}
     parts = []
     for name, old in before.items():
         new = after[name]

@@ -15,6 +15,7 @@ from appliance import phones
 from appliance.db import write_transaction
 from appliance.errors import N_, InputError
 from appliance.ivr.models import Call
+from appliance.mail.models import MailMessage
 from appliance.models import (
     GENDERS,
     LANGUAGES,
@@ -31,10 +32,11 @@ from appliance.users import sees
 from appliance.voice.models import CallAttempt, VoiceCampaign
 from web.pages import page, respond
 from web.pages.contacts import describe_changes, get_or_404, save_form, search_page
+from web.pages.mail import STATE_LABELS as MAIL_STATE_LABELS
 
 SUFFIX = re.compile(r"^\d{3,5}[\dX]$")  # the last 4 to 6 characters of a mobile or an ID number
 ACTIVITY_LIMIT = 10  # of each kind on a customer's page, newest first
-NEW_FIELDS = ("name", "mobile", "id_number", "customer_no", "gender", "region", "language")
+NEW_FIELDS = ("name", "mobile", "id_number", "customer_no", "gender", "region", "language", "email", "channel")
 # What the add-customer form says of a refused field, in the page's language, naming it.
 FIELD_ERRORS = {
     "name": N_("Name: please enter the customer's name."),
@@ -44,6 +46,8 @@ FIELD_ERRORS = {
     "gender": N_("Gender: choose male, female or unknown."),
     "language": N_("Language: choose Chinese or English."),
 }
+# How a customer prefers notices (Customer.channel), in words.
+CHANNEL_LABELS = {"sms": N_("SMS"), "email": N_("E-mail")}
 TAKEN = {"customer_no": N_("Customer no.: {value} belongs to another customer."),
          "id_number": N_("ID number: another customer already has this number.")}
 
@@ -88,7 +92,7 @@ def customers(ctx):
 @page("/customers/new", "contacts")
 def customer_new(ctx, values=None, error=None, status=200):
     body = ctx.render("customer_new", title=ctx._("Add customer"), v=values or {"language": "zh"},
-                      genders=GENDERS, languages=LANGUAGES, error=error)
+                      genders=GENDERS, languages=LANGUAGES, error=error, channels=CHANNEL_LABELS)
     return respond(body, status)
 
 
@@ -113,7 +117,8 @@ def new_customer(values):
     an error in the page's language naming it."""
     c = Customer(name=values["name"], mobile=values["mobile"] or None, id_number=values["id_number"] or None,
                  customer_no=values["customer_no"] or None, gender=values["gender"], region=values["region"],
-                 language=values["language"] or "zh", opt_out=values["opt_out"])
+                 language=values["language"] or "zh", opt_out=values["opt_out"], email=values["email"] or None,
+                 channel=values["channel"] or "sms")
     try:
         if c.language not in LANGUAGES:
             raise InputError("language: zh or en", field="language")
@@ -144,6 +149,7 @@ def customer(ctx, customer_id, error=None, status=200):
     policies = list(Policy.select(Policy, Product).join(Product)
                     .where((Policy.holder == c.id) | (Policy.insured == c.id)).order_by(Policy.id).limit(100))
     body = ctx.render("customer", title=c.name, c=c, policies=policies, genders=GENDERS, languages=LANGUAGES,
+                      channels=CHANNEL_LABELS, mail_states=MAIL_STATE_LABELS,
                       error=error, activity=activity(c), labels=activity_labels(ctx),
                       ticket_href=ticket_href)
     return respond(body, status)
@@ -168,6 +174,8 @@ def activity(c, limit=ACTIVITY_LIMIT):
         InboundMessage.state != "deleted")
     messages = [("in", m.received_at, m) for m in received] + [("out", m.created_at, m) for m in sent]
     return {"messages": sorted(messages, key=lambda e: e[1], reverse=True),  # both ways, newest first
+            "mails": list(MailMessage.select().where(MailMessage.customer == c.id)
+                          .order_by(MailMessage.id.desc()).limit(limit)),
             "calls": list(latest(Call, Call.customer, Call.caller_id)),
             "tickets": list(latest(Ticket, Ticket.customer, Ticket.caller)),
             "attempts": list(attempts)}
@@ -188,7 +196,7 @@ def ticket_href(ticket):
     return f"/tickets/{ticket.id}"
 
 
-CUSTOMER_FIELDS = ("name", "mobile", "region", "language", "opt_out", "gender", "id_number")
+CUSTOMER_FIELDS = ("name", "mobile", "region", "language", "opt_out", "gender", "id_number", "email", "channel")
 
 
 @page("/customers/{customer_id:int}", "contacts", method="POST")
@@ -200,6 +208,9 @@ def customer_save(ctx, customer_id):
         c.language = ctx.form("language") or "zh"
         c.gender = ctx.form("gender")
         c.opt_out = ctx.form("opt_out") == "1"
+        if ctx.form("email") != ctx.email(c.email):  # a masked address shown is left as it is
+            c.email = ctx.form("email") or None
+        c.channel = ctx.form("channel") or "sms"
         if sees(ctx.role, "id_number") and ctx.form("id_number") and ctx.form("id_number") != mask_id_number(c.id_number):
             # Only roles that see ID numbers may change them (others see them masked).
             c.id_number = ctx.form("id_number")

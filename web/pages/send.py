@@ -69,7 +69,7 @@ def people_of(ctx):
         if not group_id.isdigit():
             raise InputError("group: choose a group", field="group")
         group = groups.get_group(int(group_id))
-        return groups.recipients(group), group
+        return groups.recipients(group, with_email=channel_of(ctx) != "sms"), group
     recipients = []
     by_mobile = {c.mobile: c for c in Customer.select().where(Customer.mobile.in_(parse_numbers(ctx.form("to"))))}
     for number in parse_numbers(ctx.form("to")):
@@ -97,7 +97,17 @@ def message_source(ctx):
     return None, text, category or "service"
 
 
-FORM_FIELDS = ("mode", "to", "group", "template", "category", "name", "department")
+FORM_FIELDS = ("mode", "to", "group", "template", "category", "name", "department", "channel")
+# How a group send reaches people (appliance/services/campaigns.py, appliance/mail/outbox.py).
+CHANNEL_LABELS = {"sms": N_("SMS"), "email": N_("E-mail (everyone with an address)"),
+                  "preference": N_("Each customer's preference")}
+
+
+def channel_of(ctx):
+    """The group send's channel (numbers typed in always go by SMS); InputError naming it."""
+    if ctx.form("mode") != "group":
+        return "sms"
+    return domain()[0].check_channel(ctx.form("channel") or "sms")
 
 
 def form_values(ctx):
@@ -114,7 +124,8 @@ def render_form(ctx, values, error=None, status=200):
                       templates=template_choices(ctx), categories=CATEGORIES, values=values, error=error,
                       fields=fields, asked=sorted({n for asked, _ in fields.values() for n in asked}),
                       auto=sorted({n for _, auto in fields.values() for n in auto}),
-                      label=lambda name: template_fields.label(ctx, name), phrases=phrases.listing())
+                      label=lambda name: template_fields.label(ctx, name), phrases=phrases.listing(),
+                      channels=CHANNEL_LABELS)
     return respond(body, status)
 
 
@@ -180,16 +191,27 @@ def send_one(ctx, r, key, text, category, extra):
 
 
 def confirmation(ctx, recipients, group, key, text, category, extra):
-    """The step before a bulk send: what the first recipient reads, how many, parts, cost."""
-    preview = domain()[0].preview(ctx.config, recipients, template_key=key, text=text, category=category,
-                                  extra=extra, samples=1)
+    """The step before a bulk send: what the first recipient reads, how many, parts, cost
+    (of the SMS; those mailed are counted apart)."""
+    from appliance.mail import outbox as mail_outbox
+    campaigns = domain()[0]
+    preview = campaigns.preview(ctx.config, recipients, template_key=key, text=text, category=category,
+                                extra=extra, samples=1)
+    mailed = 0
+    if channel_of(ctx) != "sms" and preview["recipients"]:
+        texted, by_mail, skipped = mail_outbox.by_channel(recipients, channel_of(ctx), preview["category"])
+        sms = campaigns.preview(ctx.config, texted, template_key=key, text=text, category=category, extra=extra,
+                                samples=1)
+        mailed = len(by_mail)
+        preview = dict(preview, recipients=sms["recipients"] + mailed, skipped=sms["skipped"] + skipped,
+                       parts=sms["parts"], cost=sms["cost"])
     if not preview["recipients"]:
         field = "group" if group else "to"
         raise InputError.of(N_("{field}: nobody to send to (every number opted out or listed twice)"), field=field)
     sample = preview["samples"][0]
     return ctx.render("send_confirm", title=ctx._("Confirm the bulk send"), preview=preview, sample=sample,
                       sample_to=ctx.mobile(sample["to"]), cost=f"¥{preview['cost']:.2f}", values=form_values(ctx),
-                      group=group)
+                      group=group, mailed=mailed)
 
 
 def send_bulk(ctx, recipients, group, key, text, category, extra):
@@ -197,7 +219,7 @@ def send_bulk(ctx, recipients, group, key, text, category, extra):
     name = ctx.form("name") or f"{ctx.user.username} {clock.format(clock.now())}"
     campaign = campaigns.send(ctx.config, name, recipients, template_key=key, text=text, category=category,
                               group=group, extra=extra, created_by=ctx.user.username,
-                              department=ctx.form("department"), source="web")
+                              department=ctx.form("department"), source="web", channel=channel_of(ctx))
     audit(ctx.user.username, "sms.send_bulk", f"campaign:{campaign.id}",
           f"{campaign.queued} queued, {campaign.skipped} skipped" + (f", group {group.name}" if group else ""),
           ctx.source)

@@ -23,6 +23,17 @@
     </select></label>
     <label><input type="checkbox" name="opt_out" value="1" {{'checked' if c.opt_out else ''}}> {{_('No marketing SMS')}}</label>
   </div>
+  <div class="row">
+    <label>{{_('E-mail address')}}<input name="email" id="email" value="{{ctx.email(c.email)}}" inputmode="email" {{'' if ctx.can('contacts') else 'readonly'}}></label>
+    <label>{{_('Notices by')}}<select name="channel" id="channel">
+      % for code, words in channels.items():
+      <option value="{{code}}" {{'selected' if c.channel == code else ''}}>{{_(words)}}</option>
+      % end
+    </select></label>
+  </div>
+  % if c.email_failed_at:
+  <p class="flash error" id="email-failed">{{_('The mail server refused a mail to this address on {when}; check the address.').format(when=ctx.when(c.email_failed_at))}}</p>
+  % end
   <p class="meta">{{_('Birth date')}}: {{ctx.birth_date(c.birth_date) or '-'}} · {{_('Customer no.')}}: {{c.customer_no or '-'}}</p>
   % if ctx.can('contacts'):
   <button type="submit" id="save">{{_('Save')}}</button>
@@ -60,6 +71,18 @@
   % end
   % if not activity['messages']:
   <tr><td colspan="4" class="muted">{{_('Nothing here.')}}</td></tr>
+  % end
+</table>
+</div>
+<h2>{{_('E-mails')}}</h2>
+<div class="table-scroll">
+<table id="customer-mails">
+  <tr><th>{{_('When')}}</th><th>{{_('Subject')}}</th><th>{{_('State')}}</th></tr>
+  % for m in activity['mails']:
+  <tr><td class="muted">{{ctx.when(m.created_at)}}</td><td>{{m.subject}}</td><td><span class="state {{m.state}}">{{_(mail_states[m.state])}}</span></td></tr>
+  % end
+  % if not activity['mails']:
+  <tr><td colspan="3" class="muted">{{_('Nothing here.')}}</td></tr>
   % end
 </table>
 </div>

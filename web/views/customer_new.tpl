@@ -23,6 +23,14 @@
       % end
     </select></label>
   </div>
+  <div class="row">
+    <label>{{_('E-mail address')}}<input name="email" id="new-email" value="{{v.get('email', '')}}" inputmode="email"></label>
+    <label>{{_('Notices by')}}<select name="channel" id="new-channel">
+      % for code, words in channels.items():
+      <option value="{{code}}" {{'selected' if v.get('channel', 'sms') == code else ''}}>{{_(words)}}</option>
+      % end
+    </select></label>
+  </div>
   <label><input type="checkbox" name="opt_out" value="1" {{'checked' if v.get('opt_out') else ''}}> {{_('No marketing SMS')}}</label>
   <p class="meta">{{_('Birth date and gender are taken from the ID number.')}}</p>
   <button type="submit" id="new-save">{{_('Add customer')}}</button>

@@ -34,6 +34,13 @@
       % end
     </select>
   </label>
+  <label>{{_('Send by (a group)')}}
+    <select name="channel" id="channel">
+      % for code, words in channels.items():
+      <option value="{{code}}" {{'selected' if values.get('channel') == code else ''}}>{{_(words)}}</option>
+      % end
+    </select>
+  </label>
   <div class="row">
     <label>{{_('Campaign name (when sending to several)')}}<input name="name" id="name" value="{{values.get('name', '')}}"></label>
     <label>{{_('Department')}}<input name="department" id="department" value="{{values.get('department', '')}}"></label>

@@ -4,6 +4,9 @@
     % if preview['skipped']:
     · {{_('Left out (opted out, do not disturb or listed twice)')}}: <b id="confirm-skipped">{{preview['skipped']}}</b>
     % end
+    % if mailed:
+    · {{_('By e-mail')}}: <b id="confirm-mailed">{{mailed}}</b>
+    % end
   </p>
   <p>{{_('Parts per message')}}: <b id="confirm-parts">{{sample['parts']}}</b> ·
      {{_('Parts in all')}}: <b id="confirm-total-parts">{{preview['parts']}}</b> ·

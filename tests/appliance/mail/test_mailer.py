@@ -81,7 +81,7 @@ def test_a_5xx_fails_at_once_and_is_recorded_against_the_contact(mail_config, sm
     row = MailMessage.get_by_id(mail.id)
     assert (row.state, row.smtp_code) == ("failed", 550) and "no such mailbox" in row.failure_reason
     assert Customer.get_by_id(customer.id).email_failed_at is not None
-    assert AuditLog.get(AuditLog.action == "mail.failed").target == f"customer:{customer.id}"
+    assert AuditLog.get(AuditLog.action == "mail.fail").target == f"customer:{customer.id}"
     smtp_server.handler.refuse.clear()
     assert mailer.step(mail_config, NOON + datetime.timedelta(days=1)) == {}  # never retried
     assert smtp_server.handler.received == []
