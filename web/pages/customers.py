@@ -32,7 +32,7 @@ from appliance.users import sees
 from appliance.voice.models import CallAttempt, VoiceCampaign
 from web.pages import page, respond
 from web.pages.contacts import describe_changes, get_or_404, save_form, search_page
-from web.pages.mail import STATE_LABELS as MAIL_STATE_LABELS
+from web.pages.mail.outbox import STATE_LABELS as MAIL_STATE_LABELS
 
 SUFFIX = re.compile(r"^\d{3,5}[\dX]$")  # the last 4 to 6 characters of a mobile or an ID number
 ACTIVITY_LIMIT = 10  # of each kind on a customer's page, newest first
