@@ -9,7 +9,7 @@ from appliance.db import retry_writes, write_transaction
 from appliance.errors import N_, InputError
 from appliance.models import PRODUCT_KINDS, RATE_BASES, Product, audit
 from appliance.products.models import LIMIT_BASES, ProductRate, RiderRule
-from appliance.products.premiums import amount, product_by_code
+from appliance.products.premiums import FEN, amount, product_by_code
 
 RATIO = Decimal("0.0001")
 IVR_KEYS = "12345678"  # 9 repeats and * goes back on every IVR list
@@ -93,7 +93,7 @@ def listing():
         rules.setdefault(rule.rider_id, []).append({"main": rule.main.code, "limit_basis": rule.limit_basis,
                                                     "limit_ratio": format(Decimal(rule.limit_ratio).normalize(), "f")})
     return [{"code": p.code, "name": p.name, "kind": p.kind, "rate_basis": p.rate_basis,
-             "unit_amount": str(p.unit_amount), "ivr_key": p.ivr_key, "rates": counts.get(p.id, 0),
+             "unit_amount": str(Decimal(p.unit_amount).quantize(FEN)), "ivr_key": p.ivr_key, "rates": counts.get(p.id, 0),
              "sold_with": rules.get(p.id, [])}
             for p in Product.select().order_by(Product.code)]
 

@@ -82,3 +82,41 @@ def multipart(csrf, name, data):
              f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
              f'Content-Type: text/csv\r\n\r\n'.encode() + data + b"\r\n", f"--{boundary}--\r\n".encode()]
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def test_admins_add_products_and_rider_rules_refusals_in_chinese(admin_client, web_db):
+    from appliance.models import AuditLog, Product
+    from appliance.products.models import RiderRule
+    admin_client.page("/products")
+    resp = admin_client.post("/products", {"code": "TL20", "name": "安康定期寿险", "kind": "main",
+                                           "rate_basis": "per_thousand", "unit_amount": "1000", "ivr_key": "1"})
+    assert resp.status == 303
+    assert flash(admin_client.page("/products").text) == ("ok", "已保存险种 TL20。")
+    assert admin_client.post("/products", {"code": "ADD", "name": "附加意外", "kind": "rider",
+                                           "rate_basis": "per_unit", "unit_amount": "10000"}).status == 303
+    admin_client.page("/products")  # its message shown
+    taken = admin_client.post("/products", {"code": "TL30", "name": "三十年定期", "kind": "main",
+                                            "rate_basis": "per_thousand", "unit_amount": "1000", "ivr_key": "1"})
+    assert taken.status == 400 and flash(taken.text) == ("error", "输入有误: ivr_key：按键 1 已被其他险种使用")
+    assert 'value="三十年定期"' in taken.text and not Product.select().where(Product.code == "TL30").exists()
+    assert admin_client.post("/products/riders", {"rider": "ADD", "main": "TL20", "limit_basis": "main_sum",
+                                                  "limit_ratio": "0.5"}).status == 303
+    admin_client.page("/products")
+    backwards = admin_client.post("/products/riders", {"rider": "TL20", "main": "ADD", "limit_basis": "main_sum",
+                                                       "limit_ratio": "1"})
+    assert backwards.status == 400 and "TL20 是主险，不是附加险" in flash(backwards.text)[1]
+    assert [(r.rider.code, r.main.code, str(r.limit_ratio)) for r in RiderRule.select()] == [("ADD", "TL20", "0.5")]
+    html = admin_client.page("/products").text
+    assert "TL20 ≤ 0.5 倍主险保额" in html and "每份 10000.00 元" in html
+    assert {a.action for a in AuditLog.select()} >= {"product.create", "product.rider_rule"}
+
+
+def test_operators_quote_but_do_not_change_the_catalogue(server, products):
+    from web_support import Client, make_user
+    make_user("op", "operator")
+    client = Client(server)
+    client.sign_in("op")
+    html = client.page("/products").text
+    assert 'id="quote-form"' in html and 'id="product-form"' not in html and 'id="rates-form"' in html
+    assert client.post("/products/quote", {"product": "TL10", "age": "30", "sum_insured": "1000"}).status == 409
+    assert client.post("/products", {"code": "X", "name": "X"}).status == 403

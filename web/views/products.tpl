@@ -69,7 +69,7 @@
   <tr><th>{{_('Code')}}</th><th>{{_('Name')}}</th><th>{{_('Kind')}}</th><th>{{_('Rates')}}</th><th>{{_('Phone key')}}</th><th>{{_('Sold with')}}</th></tr>
   % for p in products:
   <tr data-code="{{p['code']}}"><td>{{p['code']}}</td><td>{{p['name']}}</td><td>{{w(p['kind'])}}</td>
-    <td>{{w(p['rate_basis'])}}{{(' · ' + _('a unit is {amount} yuan').format(amount=p['unit_amount'])) if p['rate_basis'] == 'per_unit' else ''}} · {{_('{n} rows').format(n=p['rates'])}}</td>
+    <td>{{_('a unit is {amount} yuan').format(amount=p['unit_amount']) if p['rate_basis'] == 'per_unit' else w(p['rate_basis'])}} · {{_('{n} rows').format(n=p['rates'])}}</td>
     <td>{{p['ivr_key'] or '—'}}</td>
     <td>{{'; '.join('%s ≤ %s %s' % (r['main'], r['limit_ratio'], w(r['limit_basis'])) for r in p['sold_with'])}}</td></tr>
   % end
