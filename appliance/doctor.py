@@ -6,80 +6,40 @@ backup), a few core ones here; modem/, agi/ and web/ add theirs through the
 with status 'ok', 'warn' or 'fail'. say() gives a line in the box's language.
 """
 import shutil
-import socket
 
-from appliance import db as dbmod
-from appliance.config import ensure_data_dir
 from appliance.daemon import running_daemons
-from appliance.errors import ApplianceError
+from appliance.errors import N_
 from appliance.plugins import plugins
-from appliance.system.checks import backups, daemons, in_language, modems, time_sync
+from appliance.system.checks import (backups, daemons, database, in_language, listeners, modems, said, storage,
+                                     time_sync)
 from appliance.voice.days import calendar_check
 
-MIN_FREE_MB = 500
-LISTENERS = {"agi": "agi.listen", "web": "web.listen"}  # daemon -> the setting it listens on
+PROMPT_TOOLS = ("espeak-ng", "sox")
 
 
 def core_checks(config):
-    results = []
-    try:
-        ensure_data_dir(config)
-        results.append(("ok", "data_dir", f"{config.data_dir} is writable"))
-    except ApplianceError as exc:
-        return [("fail", "data_dir", str(exc))]
-    free_mb = shutil.disk_usage(config.data_dir).free // 2**20
-    results.append(("ok" if free_mb >= MIN_FREE_MB else "warn", "disk",
-                    f"{free_mb} MB free in {config.data_dir}"))
-    try:
-        database = dbmod.open_database(config)
-        pending = dbmod.pending_migrations(database)
-        results.append(("ok", "database", config.database_url.split("@")[-1]))
-        results.append(("warn" if pending else "ok", "migrations",
-                        f"pending: {', '.join(pending)} (run appliance init)" if pending else "up to date"))
-        if database.__class__.__name__ == "SqliteDatabase":
-            check = database.execute_sql("PRAGMA quick_check").fetchone()[0]
-            results.append(("ok" if check == "ok" else "fail", "database integrity", check))
+    results = storage.data_dir(config)
+    if results[0][0] == "fail":
+        return results
+    results.extend(storage.disk(config))
+    lines, database_ok = database.check(config)
+    results.extend(lines)
+    if database_ok:
         results.extend(modems.check(config))
         results.append(calendar_check())  # the calling windows' holidays: does the library know this year?
-    except ApplianceError as exc:
-        results.append(("fail", "database", str(exc)))
-    results.extend(daemon_checks(config))
+    known = list(plugins("appliance.daemons"))
+    results.extend(daemons.check(config, known))
+    results.extend(listeners.check(config, known, running_daemons(config.data_dir)))
     results.extend(time_sync.check(config))
     results.extend(backups.check(config))
-    for tool in ("espeak-ng", "sox"):
-        results.append(("ok" if shutil.which(tool) else "warn", tool,
-                         "installed" if shutil.which(tool) else "missing: prompts cannot be built"))
+    for tool in PROMPT_TOOLS:
+        results.append(("ok", tool, said(N_("installed"))) if shutil.which(tool) else
+                       ("warn", tool, said(N_("missing: prompts cannot be built (apt-get install espeak-ng sox)"))))
     return results
 
 
-def daemon_checks(config):
-    """Which daemons of this box run (their locks), and whether the FastAGI and
-    web ports answer: a daemon that runs but does not answer is a failure."""
-    known = list(plugins("appliance.daemons"))
-    running = running_daemons(config.data_dir)
-    results = daemons.check(config, known)
-    for daemon, key in LISTENERS.items():
-        if daemon not in known:
-            continue
-        listen = config[key]
-        if answers(listen):
-            results.append(("ok", key, f"{listen} answers"))
-        else:
-            why = "" if daemon in running else f" ({daemon} not running)"
-            results.append(("fail" if daemon in running else "warn", key, f"nothing answers on {listen}{why}"))
-    return results
-
-
-def answers(listen, timeout=2.0):
-    """Does something accept TCP connections at host:port? (0.0.0.0 is asked on 127.0.0.1)"""
-    host, _, port = listen.rpartition(":")
-    host = host.strip("[]")
-    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
-    try:
-        with socket.create_connection((host, int(port)), timeout=timeout):
-            return True
-    except OSError:
-        return False
+answers = listeners.answers  # agi's dialer check and the dashboard ask them too
+MIN_FREE_MB = storage.MIN_FREE_MB
 
 
 def say(line, gettext):

@@ -93,3 +93,14 @@ def test_doctor_speaks_the_box_language(run_cli, tmp_path, language, words):
         assert text in out.stdout, out.stdout
     out = run_cli("doctor", "--json", config_path=path)  # scripts read the English either way
     assert '"check": "last backup"' in out.stdout
+
+
+def test_a_database_server_that_does_not_answer_is_a_failure_without_its_password(run_cli, tmp_path):
+    from peer_support import free_port
+    path = tmp_path / "appliance.toml"
+    path.write_text(f'data_dir = "{tmp_path / "data"}"\n[database]\n'
+                    f'url = "postgresql://app:s3cret-pw@127.0.0.1:{free_port()}/appliance"\n')
+    out = run_cli("doctor", config_path=path)
+    assert out.returncode == 1 and "s3cret-pw" not in out.stdout + out.stderr
+    line = next(line for line in out.stdout.splitlines() if line.startswith("FAIL  数据库:"))
+    assert "无应答" in line and "database.url" in line
