@@ -44,6 +44,7 @@ from appliance.models import (
     Product,
     Staff,
     audit,
+    check_email,
     phone_numbers_of,
 )
 
@@ -55,7 +56,7 @@ MAX_REPORTED = 50
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str = "text"      # text | phone | phones | date | decimal | choice
+    kind: str = "text"      # text | phone | phones | email | date | decimal | choice
     required: bool = False
     aliases: tuple = ()
 
@@ -97,6 +98,7 @@ SPECS = {
         Field("birth_date", "date", aliases=("出生日期", "生日")),
         Field("region", aliases=("地区", "区域", "所在地")),
         Field("language", "choice", aliases=("语言",)),
+        Field("email", "email", aliases=("邮箱", "电子邮箱", "电子邮件", "邮箱地址", "e-mail")),
     ],
     "staff": [
         Field("badge_no", required=True, aliases=("工号", "业务员工号", "代理人工号")),
@@ -312,6 +314,11 @@ def convert(f, value):
         if re.fullmatch(r"\d{5,}\.0+", text):  # a number cell saved as text: 13800138000.0
             text = text.split(".")[0]
         return phones.normalize(text, f.name)
+    if f.kind == "email":  # the form's check (appliance/models.py), said as a bad cell
+        try:
+            return check_email(text, f.name)
+        except InputError:
+            raise _bad(N_("'{text}' is not an e-mail address"), text=text) from None
     if f.kind == "phones":
         return ",".join(phones.normalize(p, f.name) for p in re.split(r"[,;，；/ ]+", text) if p)
     if f.kind == "date":

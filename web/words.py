@@ -75,7 +75,7 @@ COUNTS = {"queued": N_("{n} queued"), "skipped": N_("{n} skipped"), "message(s)"
 
 # The problems an import is refused for (appliance/importer.py, phones.py): an audit
 # entry holds the first in English, matched back to its msgid to be said in words.
-PROBLEMS = ("'{text}' is negative", "'{text}' is not a date (YYYY-MM-DD)", "'{text}' is not an amount",
+PROBLEMS = ("'{text}' is negative", "'{text}' is not an e-mail address", "'{text}' is not a date (YYYY-MM-DD)", "'{text}' is not an amount",
             "'{text}' is too large (at most {limit})", "already used by another record", "empty",
             "{field}: '{text}' is not a phone number", "{field}: '{text}' is not a valid phone number",
             "{field}: empty phone number")

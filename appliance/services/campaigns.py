@@ -78,12 +78,16 @@ def with_policy_facts(config, recipients, product=None):
     return recipients
 
 
-def preview(config, recipients, template_key=None, text=None, category=None, extra=None, samples=3):
-    """What a send would do: recipients, skipped, sample texts, parts and cost."""
+def preview(config, recipients, template_key=None, text=None, category=None, extra=None, samples=3,
+            channel="sms"):
+    """What a send would do: recipients (those mailed among them), skipped, sample texts,
+    parts and cost (of the SMS)."""
     renderer = _renderer(config, template_key, text, category)
-    rendered, skipped = _messages(renderer, recipients, extra)
+    texted, mailed, mail_skipped = mail_outbox.by_channel(recipients, check_channel(channel), renderer.category)
+    rendered, skipped = _messages(renderer, texted, extra)
     pairs = [(r.number, part_count(t)) for r, t in rendered]
-    return {"category": renderer.category, "recipients": len(rendered), "skipped": skipped,
+    return {"category": renderer.category, "recipients": len(rendered) + len(mailed), "mailed": len(mailed),
+            "skipped": skipped + mail_skipped,
             "parts": sum(p for _, p in pairs), "cost": billing.estimate(config, pairs),
             "samples": [{"to": r.number, "text": t, "parts": part_count(t)} for r, t in rendered[:samples]]}
 

@@ -290,24 +290,26 @@ def post_payment(call):
                "template": {"type": "string", "maxLength": 64}, "text": {"type": "string", "maxLength": 2000},
                "category": {"type": "string", "enum": ["service", "marketing", "internal"]},
                "variables": VARIABLES, "department": {"type": "string", "maxLength": 64},
-               "preview": {"type": "boolean"}}},
+               "preview": {"type": "boolean"},
+               "channel": {"type": "string", "enum": ["sms", "email", "preference"]}}},
            response=OBJECT)
 def post_campaign(call):
     body = call.body
     config = call_config()
     group = groups.get_group(body["group"])
-    recipients = groups.recipients(group)
+    channel = body.get("channel", "sms")  # email: everyone with an address; preference: each customer's
+    recipients = groups.recipients(group, with_email=channel != "sms")
     args = dict(template_key=body.get("template"), text=body.get("text"), category=body.get("category"),
                 extra=body.get("variables"))
     if body.get("preview"):
-        result = campaigns.preview(config, recipients, **args)
+        result = campaigns.preview(config, recipients, channel=channel, **args)
         for sample in result["samples"]:
             sample["to"] = _number(call, sample["to"])
         return ApiResponse(200, result)
     if not body.get("name"):
         raise InputError("name: required to send", field="name")
     campaign = campaigns.send(config, body["name"], recipients, group=group, created_by=call.actor,
-                              department=body.get("department", ""), source="api", **args)
+                              department=body.get("department", ""), source="api", channel=channel, **args)
     audit(call.actor, "campaign.send", f"campaign:{campaign.id}", f"{campaign.queued} queued", call.source)
     return ApiResponse(201, {"id": campaign.id, "queued": campaign.queued, "skipped": campaign.skipped})
 

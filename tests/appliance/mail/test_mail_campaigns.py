@@ -82,3 +82,4 @@ def test_groups_list_mail_only_customers_only_when_asked(database):
     group = group_of(make_customer(mobile=None))
     assert groups.recipients(group) == []
     assert len(groups.recipients(group, with_email=True)) == 1
+

@@ -1,5 +1,6 @@
 """`appliance mail`: send a template to a customer, list the outbox with states, requeue an
-unknown mail on purpose; bad input exits 2 naming the field."""
+unknown mail on purpose; bad input exits 2 naming the field. And customers' addresses from an
+import file (all or nothing, the bad cell named)."""
 import json
 
 from mail_support import make_customer
@@ -32,3 +33,24 @@ def test_bad_input_exits_2_naming_the_field(run_cli, config_file, database):
                   config_path=config_file)
     assert out.returncode == 2 and "--channel" in out.stderr
     assert customer.email == "a@example.com"
+
+
+def test_customers_import_their_addresses_all_or_nothing(database, tmp_path):
+    import pytest
+
+    from appliance import importer
+    from appliance.errors import InputError
+    from appliance.models import Customer
+    good = tmp_path / "good.csv"
+    good.write_text("客户号,姓名,手机号,邮箱\nC1,张三,13800138000,Zhang.San@Example.COM\nC2,李四,13900139000,\n",
+                    encoding="utf-8")
+    assert importer.import_file("customers", good)["created"] == 2
+    assert [(c.customer_no, c.email, c.channel) for c in Customer.select().order_by(Customer.id)] == [
+        ("C1", "Zhang.San@example.com", "sms"), ("C2", None, "sms")]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("客户号,姓名,手机号,邮箱\nC3,王五,13700137000,w@example.com\nC4,赵六,13600136000,zhao.liu\n",
+                   encoding="utf-8")
+    with pytest.raises(InputError) as refused:
+        importer.import_file("customers", bad)
+    assert "line 3" in str(refused.value) and "'zhao.liu' is not an e-mail address" in str(refused.value)
+    assert Customer.select().count() == 2  # all or nothing
