@@ -16,6 +16,8 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
+from peewee import JOIN
+
 from appliance import clock
 from appliance.errors import N_
 from appliance.models import Payment, Policy, Staff
@@ -40,49 +42,45 @@ def _dues(rng):
     for pid, due, premium in (Payment.select(Payment.policy, Payment.due_date, Policy.premium).join(Policy)
                               .where(Payment.due_date.between(rng.first, rng.last)).tuples()):
         dues[(pid, due)] = premium
-    return dues
+    return dues  # premiums are Decimal with 2 places (DecimalField)
 
 
-def _paid(dues):
+def _paid(rng):
     """{(policy id, due date): (first paid_on, amount received)} of the dues paid."""
     paid = {}
-    ids = sorted({pid for pid, _ in dues})
-    for chunk in range(0, len(ids), 500):
-        rows = (Payment.select(Payment.policy, Payment.due_date, Payment.paid_on, Payment.amount)
-                .where(Payment.policy.in_(ids[chunk:chunk + 500]), Payment.status == "received").tuples())
-        for pid, due, paid_on, amount in rows:
-            if (pid, due) in dues:
-                first, total = paid.get((pid, due), (paid_on, Decimal(0)))
-                paid[(pid, due)] = (min(first, paid_on), total + amount)
+    rows = (Payment.select(Payment.policy, Payment.due_date, Payment.paid_on, Payment.amount)
+            .where(Payment.due_date.between(rng.first, rng.last), Payment.status == "received").tuples())
+    for pid, due, paid_on, amount in rows:
+        first, total = paid.get((pid, due), (paid_on, Decimal(0)))
+        paid[(pid, due)] = (min(first, paid_on), total + amount)
     return paid
 
 
-def _reminders(rng):
-    """[(channel, policy id, due date or None, the box's day it went)] around the range."""
+def _policies(rng):
+    """{policy id: (policy_no, the agent's branch, 'badge name')} of the policies with a due in
+    the range (agent ("", "") for none): one query, whatever the size of the book."""
+    with_due = Payment.select(Payment.policy).where(Payment.due_date.between(rng.first, rng.last))
+    rows = (Policy.select(Policy.id, Policy.policy_no, Staff.branch, Staff.badge_no, Staff.name)
+            .join(Staff, JOIN.LEFT_OUTER, on=(Policy.agent == Staff.id))
+            .where(Policy.next_due_date.between(rng.first, rng.last) | Policy.id.in_(with_due)).tuples())
+    return {pid: (pno, branch or "", f"{badge} {name}" if badge else "") for pid, pno, branch, badge, name in rows}
+
+
+def _reminders(rng, policies):
+    """[(channel, policy id, due date or None, the box's day it went)] around the range, for
+    the `policies` (_policies)."""
     start, end = clock.day_start(rng.first - LOOK_AROUND), clock.day_start(rng.last + LOOK_AROUND)
-    by_number, out = {}, []
+    by_number, out = {pno: pid for pid, (pno, _, _) in policies.items()}, []
     sms = [(channels.parse_key(key), sent) for _, key, sent, _ in channels.sms_notices(REMINDER_KINDS, start, end)]
-    by_number.update(_policy_ids({pno for (_, pno, _), _ in sms if pno}))
     for (_, pno, due), sent in sms:
         if pno in by_number:
             out.append(("sms", by_number[pno], due, clock.local(sent).date()))
     for _, _, _, pid, result, _, dialled in channels.voice_notices(REMINDER_KINDS, start, end):
-        if pid and result in channels.ANSWERED:
+        if pid in policies and result in channels.ANSWERED:
             out.append(("voice", pid, None, clock.local(dialled).date()))
-    mails = channels.mail_notices(REMINDER_KINDS, start, end)
-    by_number.update(_policy_ids({pno for _, _, pno, _, _ in mails if pno} - set(by_number)))
-    for _, _, pno, sent, due in mails:
+    for _, _, pno, sent, due in channels.mail_notices(REMINDER_KINDS, start, end):
         if pno in by_number:
             out.append(("email", by_number[pno], due, clock.local(sent).date()))
-    return out
-
-
-def _policy_ids(numbers):
-    """{policy_no: id} of the policies numbered."""
-    numbers, out = sorted(numbers), {}
-    for chunk in range(0, len(numbers), 500):
-        out.update(Policy.select(Policy.policy_no, Policy.id)
-                   .where(Policy.policy_no.in_(numbers[chunk:chunk + 500])).tuples())
     return out
 
 
@@ -122,24 +120,22 @@ def _tally(rows, days):
 def report(config, rng, days=None):
     """The collection figures over the Range `rng`, N = `days` (default reports.collection_days)."""
     days = parse_count(days, "days", config["reports.collection_days"])
-    dues = _dues(rng)
-    paid = _paid(dues)
-    first = _first_reminders(dues, paid, _reminders(rng))
-    agents = _agents(dues)
+    dues, paid, policies = _dues(rng), _paid(rng), _policies(rng)
+    first = _first_reminders(dues, paid, _reminders(rng, policies))
 
     def line(key, channel=None):
         reminded = first.get(key, {})
         day = reminded.get(channel) if channel else min(reminded.values(), default=None)
-        return money(dues[key]), paid.get(key), day
+        return dues[key], paid.get(key), day
 
     everything = [line(k) for k in dues]
     by_channel = [{"group": c, **_tally([line(k, c) for k in dues], days)} for c in channels.CHANNELS]
     by_channel.append({"group": "any", **_tally(everything, days)})
     groups = {"branch": defaultdict(list), "agent": defaultdict(list)}
-    for key in dues:
-        branch, agent = agents.get(key[0], ("", ""))
-        groups["branch"][branch].append(line(key))
-        groups["agent"][agent].append(line(key))
+    for key, row in zip(dues, everything):
+        _, branch, agent = policies[key[0]]
+        groups["branch"][branch].append(row)
+        groups["agent"][agent].append(row)
     return {"name": "collection", "from": str(rng.first), "to": str(rng.last), "days": days,
             "tables": [
                 {"name": "by_channel", "title": N_("Premiums due and paid after a reminder, by channel"),
@@ -151,14 +147,3 @@ def report(config, rng, days=None):
                  "columns": [("group", N_("Agent"), {"": N_("(no agent)")})] + FIGURES,
                  "rows": [{"group": a, **_tally(v, days)} for a, v in sorted(groups["agent"].items())]}]}
 
-
-def _agents(dues):
-    """{policy id: (the agent's branch, 'badge name')}; ("", "") for a policy without one."""
-    ids = sorted({pid for pid, _ in dues})
-    out = {}
-    for chunk in range(0, len(ids), 500):
-        rows = (Policy.select(Policy.id, Staff.branch, Staff.badge_no, Staff.name)
-                .join(Staff, on=(Policy.agent == Staff.id))
-                .where(Policy.id.in_(ids[chunk:chunk + 500])).tuples())
-        out.update({pid: (branch, f"{badge} {name}") for pid, branch, badge, name in rows})
-    return out
