@@ -2,7 +2,8 @@
 release ROOT/current points at, the way appliance-web.service would.
 
     systemctl_twin.py start|stop appliance.target
-    systemctl_twin.py is-active [--quiet] UNIT…     0 while the daemon runs and answers
+    systemctl_twin.py is-active UNIT…     a state a line: appliance-web.service is active while
+                                          the daemon runs and answers; any other unit is unknown
 
 Environment: TWIN_STATE (a folder for its pid and log), TWIN_ROOT (the firmware root),
 TWIN_CONFIG (the appliance.toml), TWIN_LISTEN (web.listen, host:port).
@@ -59,16 +60,23 @@ def stop():
     return 0
 
 
-def is_active():
+def web_state():
     number = pid()
     if not number or not alive(number):
-        return 3
+        return "inactive"
     host, _, port = os.environ["TWIN_LISTEN"].rpartition(":")
     try:
         with socket.create_connection((host, int(port)), timeout=1):
-            return 0
+            return "active"
     except OSError:
-        return 3
+        return "activating"
+
+
+def is_active():
+    """As systemctl: one state a line; exit 0 when ANY unit is active."""
+    states = [web_state() if unit == "appliance-web.service" else "unknown" for unit in sys.argv[2:]]
+    print("\n".join(states))
+    return 0 if "active" in states else 3
 
 
 if __name__ == "__main__":

@@ -110,8 +110,10 @@ class Box:
         end = time.monotonic() + self.deadline
         up_since = None
         while time.monotonic() < end:
-            active = subprocess.run([self.systemctl, "is-active", "--quiet", *self.units],
-                                    capture_output=True, timeout=30).returncode == 0
+            # One state a line, a unit each: the exit code says only whether ANY is active.
+            states = subprocess.run([self.systemctl, "is-active", *self.units], capture_output=True,
+                                    text=True, timeout=30).stdout.split()
+            active = len(states) == len(self.units) and all(state == "active" for state in states)
             up_since = (up_since or time.monotonic()) if active else None
             if up_since is not None and time.monotonic() - up_since >= self.settle:
                 return True

@@ -136,3 +136,17 @@ def test_a_file_that_is_not_a_bundle_is_refused_in_one_line(run_cli, config_file
     out = run_cli("upgrade", config_file, "--root", tmp_path / "opt", config_path=config_file)
     assert out.returncode == 2 and "is not a firmware bundle" in out.stderr and out.stderr.count("\n") == 1
     assert not (tmp_path / "opt" / "current").exists()
+
+
+def test_ready_means_every_unit_active_not_any(tmp_path):
+    """systemctl is-active exits 0 when ANY of its units is active: the states are read."""
+    from appliance.config import Config
+    from appliance.system.upgrade import Box
+    half = tmp_path / "systemctl"
+    half.write_text('#!/bin/sh\necho active; echo activating; exit 0\n')
+    half.chmod(0o755)
+    box = Box(Config({"data_dir": str(tmp_path)}), root=tmp_path, systemctl=str(half),
+              units=["appliance-web.service", "appliance-smsd.service"], deadline=1.0, settle=0)
+    assert box.wait_ready() is False
+    half.write_text('#!/bin/sh\necho active; echo active\n')
+    assert box.wait_ready() is True
