@@ -2,6 +2,8 @@
 list the mail outbox, mail one customer a template, queue an unknown or failed mail again
 on purpose, and send one mail at once to check the relay. Bad input exits 2 with one
 line naming the field. (`appliance run mailer` is the daemon that sends.)"""
+import threading
+
 from appliance import clock
 from appliance.cli import add_command, print_json
 from appliance.errors import NotFound
@@ -47,6 +49,19 @@ def cmd_requeue(args, config):
     return 0
 
 
+def cmd_sink(args, config):
+    """Run the demo's SMTP sink until SIGTERM or SIGINT."""
+    from appliance.daemon import stop_event_on_signals
+    from appliance.mail.sink import MailSink
+    stopping = stop_event_on_signals()
+    with MailSink((args.host, args.port), args.dir) as sink:
+        threading.Thread(target=sink.serve_forever, name="mail-sink", daemon=True).start()
+        print(f"mail sink on {args.host}:{sink.server_address[1]}, keeping mails in {args.dir}", flush=True)
+        stopping.wait()
+        sink.shutdown()
+    return 0
+
+
 def register(sub):
     mail = add_command(sub, "mail", None, "the e-mail outbox (the mailer daemon: appliance run mailer)",
                        needs_db=False)
@@ -63,3 +78,8 @@ def register(sub):
     p = add_command(msub, "requeue", cmd_requeue,
                     "queue an unknown or failed mail again, once you checked it did not arrive")
     p.add_argument("id", type=int)
+    p = add_command(msub, "sink", cmd_sink, "an SMTP server keeping each mail as a .eml file (the demo's relay)",
+                    needs_db=False)
+    p.add_argument("--dir", required=True, help="where the .eml files go")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=2525)

@@ -98,6 +98,7 @@ def test_demo_runs_seeds_and_stops_cleanly_on_ctrl_c(tmp_path):
         text = "".join(output)
         assert "Appliance demo is running." in text, text
         assert str(data) in text and "35019001 (suspended)" in text
+        assert f"{data / 'mail'} as a .eml file" in text  # the mailer runs, with the sink as its relay
         assert f"http://127.0.0.1:{web_port}/" in text and f"agi://127.0.0.1:{agi_port}/ivr" in text
         for port in (web_port, agi_port):  # "running" means serving: both answer already
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
