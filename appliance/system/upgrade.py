@@ -6,7 +6,8 @@ to the journal ROOT/upgrade.json (fsynced) before it starts:
  1. install   the bundle into ROOT/releases/NEW (a .partial folder renamed whole); the
               running release and `current` are untouched.
  2. stop      `systemctl stop appliance.target`.
- 3. backup    the OLD release's `appliance backup` to data_dir/backups/pre-upgrade-OLD-to-NEW-STAMP.tar.gz.
+ 3. backup    the OLD release's `appliance backup` to data_dir/backups/pre-upgrade-OLD-to-NEW-STAMP.tar.gz
+              (a failure here starts the daemons again on OLD and stops the upgrade).
  4. switch    `previous` -> OLD, then `current` -> NEW (atomic symlink renames).
  5. migrate   NEW's `appliance init`.
  6. start     `systemctl start appliance.target`, then wait until every daemon's unit is
@@ -19,7 +20,8 @@ The first release on a box (no `current` yet: the image build) is only installed
 
 A failure in 5 or 6 rolls back: stop, `current` -> OLD, OLD's `appliance restore` of the
 backup (the database as it was before NEW migrated it), start, wait; then the upgrade
-reports the failure (exit 1). The data-touching steps (backup, init, restore) run as the
+reports the failure (exit 1). The daemons are started again after every failure, even a
+failed restore (which is then reported with the command to run by hand). The data-touching steps (backup, init, restore) run as the
 data dir's owner, so no file of the appliance user becomes root's.
 
 A power cut (kill -9) at each point, and what the next boot does — appliance-init.service
@@ -133,17 +135,9 @@ def upgrade(box, bundle):
     if old is None:  # the image build: nothing runs yet, nothing to migrate or roll back to
         releases.switch(box.root, "current", new)
         return new
-    box.note(step="stop", old=old, new=new, backup=None)
-    box.daemons("stop")
-    backup = None
-    if old and _has_data(box.config):
-        stamp = clock.format(clock.now(), "%Y%m%d-%H%M%S")
-        backup = str(Path(box.config.data_dir) / "backups" / f"pre-upgrade-{old}-to-{new}-{stamp}.tar.gz")
-        box.note(step="backup", old=old, new=new, backup=None)
-        box.run_release(old, "backup", "--output", backup)
+    backup = _stop_and_back_up(box, old, new)
     box.note(step="switch", old=old, new=new, backup=backup)
-    if old:
-        releases.switch(box.root, "previous", old)
+    releases.switch(box.root, "previous", old)
     releases.switch(box.root, "current", new)
     try:
         box.note(step="migrate", old=old, new=new, backup=backup)
@@ -162,17 +156,45 @@ def upgrade(box, bundle):
     return new
 
 
+def _stop_and_back_up(box, old, new):
+    """Stop the daemons and take OLD's backup; returns its path (None: no database yet).
+    A failure here starts the daemons again on OLD, untouched, and is raised."""
+    box.note(step="stop", old=old, new=new, backup=None)
+    box.daemons("stop")
+    if not _has_data(box.config):
+        return None
+    stamp = clock.format(clock.now(), "%Y%m%d-%H%M%S")
+    backup = str(Path(box.config.data_dir) / "backups" / f"pre-upgrade-{old}-to-{new}-{stamp}.tar.gz")
+    box.note(step="backup", old=old, new=new, backup=None)
+    try:
+        box.run_release(old, "backup", "--output", backup)
+    except (ApplianceError, OSError, subprocess.TimeoutExpired):
+        box.forget()
+        box.daemons("start")
+        raise
+    return backup
+
+
 def roll_back(box, old, new, backup):
-    """Back to release OLD and the pre-upgrade backup; waits for the daemons (logged, not raised)."""
+    """Back to release OLD and the pre-upgrade backup, then the daemons start whatever
+    happens (a box without daemons is the one outcome never chosen). A failed restore is
+    raised after the start, naming the backup to restore by hand."""
     box.note(step="rollback", old=old, new=new, backup=backup)
     box.daemons("stop")
     releases.switch(box.root, "current", old)
+    failure = None
     if backup:
-        _restore(box, old, backup)
-    box.forget()
+        try:
+            _restore(box, old, backup)
+        except (ApplianceError, OSError, subprocess.TimeoutExpired) as exc:
+            failure = exc
+    box.forget()  # a later boot must not restore again over what OLD writes from now on
     box.daemons("start")
     if not box.wait_ready():
         log.error("upgrade: after the rollback to %s the daemons are not all up either", old)
+    if failure:
+        raise UpgradeFailed(f"upgrade to {new} failed; back on {old}, but restoring {backup} failed "
+                            f"({failure}): stop the daemons and run appliance restore {backup}")
 
 
 def recover(box):

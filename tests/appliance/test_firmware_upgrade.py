@@ -83,6 +83,14 @@ def test_a_good_upgrade_keeps_the_data_and_a_broken_one_rolls_back(box, run_cli)
     assert "this release is broken" in log  # it was started, and failed at start
 
 
+def test_a_backup_that_fails_leaves_the_old_release_running(box):
+    (box["data"] / "backups").write_text("a file where the backups folder belongs")
+    out = box["upgrade"](make_firmware(box["tmp"], "2.0"))
+    assert out.returncode != 0 and "release 1.0: appliance backup failed" in out.stderr
+    assert releases.current(box["root"]) == "1.0" and not (box["root"] / "upgrade.json").exists()
+    assert serving_release(box["state"]) == "1.0"  # started again
+
+
 def test_recover_after_a_power_cut_puts_the_old_release_and_database_back(box, run_cli):
     """A kill during the wait for the daemons (journal step 'start'): the next boot's
     `appliance upgrade --recover` switches back and restores the pre-upgrade backup."""
