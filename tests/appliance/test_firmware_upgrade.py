@@ -158,3 +158,15 @@ def test_ready_means_every_unit_active_not_any(tmp_path):
     assert box.wait_ready() is False
     half.write_text('#!/bin/sh\necho active; echo active\n')
     assert box.wait_ready() is True
+
+
+def test_release_make_writes_a_bundle_upgrade_reads(run_cli, config_file, tmp_path):
+    from firmware_support import make_wheel
+    make_wheel(tmp_path / "wheels")
+    out = run_cli("release", "make", tmp_path / "wheels", "--version", "2026.12.1", "--output",
+                  tmp_path / "fw.tar.gz", config_path=config_file)
+    assert out.returncode == 0, out.stderr
+    assert releases.read_manifest(tmp_path / "fw.tar.gz")["version"] == "2026.12.1"
+    out = run_cli("release", "make", tmp_path / "wheels", "--version", "../x", "--output", tmp_path / "x.tar.gz",
+                  config_path=config_file)
+    assert out.returncode == 2 and "--version" in out.stderr and not (tmp_path / "x.tar.gz").exists()

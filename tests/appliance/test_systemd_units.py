@@ -82,3 +82,12 @@ def test_files_made_under_the_units_umask_are_nothing_for_others(run_cli, config
     assert any(p.name.startswith("nightly-") for p in made) and any(p.name == "appliance.db" for p in made)
     for path in made:
         assert stat.S_IMODE(path.stat().st_mode) & 0o027 == 0, path
+
+
+def test_every_daemon_has_a_unit_the_target_wants():
+    """appliance upgrade and appliance doctor ask systemd for appliance-NAME.service of every
+    daemon installed: each must exist and start with the box."""
+    from appliance.plugins import plugins
+    wanted = settings("appliance.target")["Wants"].split()
+    for name in plugins("appliance.daemons"):
+        assert (UNITS / f"appliance-{name}.service").exists() and f"appliance-{name}.service" in wanted, name
