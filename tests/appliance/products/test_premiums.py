@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from products_support import seed_products
 
+from appliance import db as dbmod
 from appliance.errors import InputError, NotFound, Refused
 from appliance.products import premiums
 
@@ -113,3 +114,17 @@ def test_premium_is_exact_and_grows_with_the_sum(products, yuan, fen):
     assert abs(quote.total - exact) <= Decimal("0.005")
     more = premiums.quote("TL20", age=31, gender="F", sum_insured=str(total + 1))
     assert more.total >= quote.total
+
+
+def test_the_demo_products_quote(database, config):
+    """`appliance demo`'s products (appliance/products/demo.py): 35-year-old woman, 300,000 yuan
+    over 20 years: (0.80 + 0.09 × 17) × 0.85 = 1.9805 per 1,000 -> 594.15; 5 accident units 75.00."""
+    from types import SimpleNamespace
+    from appliance.products import demo
+    notes = []
+    demo.hook(SimpleNamespace(overrides={"data_dir": str(config.data_dir)}, note=notes.append))
+    dbmod.open_database(config)  # the hook closed its own
+    quote = premiums.quote("DQ20", age=35, gender="F", sum_insured="300000", pay_years=20,
+                           riders=[{"product": "YW01", "units": 5}])
+    assert [l.premium for l in quote.lines] == [Decimal("594.15"), Decimal("75.00")]
+    assert "DQ20" in notes[0]
