@@ -102,7 +102,7 @@ def test_unknown_product(products):
     assert caught.value.field == "product"
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(yuan=st.integers(1, 10 ** 9), fen=st.integers(0, 99))
 def test_premium_is_exact_and_grows_with_the_sum(products, yuan, fen):
     """Invariants: the premium is rate × sum / 1000 rounded half up to the fen (no float
