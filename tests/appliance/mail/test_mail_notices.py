@@ -4,9 +4,10 @@ the relay receives names the policy."""
 import datetime
 from decimal import Decimal
 
+import pytest
 from mail_support import make_customer
 
-from appliance import clock
+from appliance import clock, idcard
 from appliance.mail import mailer
 from appliance.mail.models import MailMessage
 from appliance.models import Customer, Policy, Product
@@ -45,10 +46,10 @@ def test_the_daily_run_mails_those_who_prefer_it_and_texts_the_others(mail_confi
     assert "尊敬的李女士" in text and "P900" in text and "2026年12月15日" in text
 
 
-def test_an_opted_out_customer_gets_no_greeting_mail_but_still_service_notices(mail_config):
+@pytest.mark.parametrize("mobile", ["+8613800000077", None], ids=["with-mobile", "mail-only"])
+def test_an_opted_out_customer_gets_no_greeting_mail_but_still_service_notices(mail_config, mobile):
     born = datetime.date(1980, 11, 30)
-    from appliance import idcard
-    customer = make_customer(id_number=idcard.make_id_number("350102", born, 7), opt_out=True)
+    customer = make_customer(id_number=idcard.make_id_number("350102", born, 7), opt_out=True, mobile=mobile)
     policy(customer, "P800")
     result = notices.run(mail_config.replace(notices__festivals=[]), NOW)
     kinds = {m.kind for m in MailMessage.select()}
