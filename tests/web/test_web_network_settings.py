@@ -36,6 +36,7 @@ def test_a_static_address_saved_on_the_page_is_written_for_networkd(file_server,
     page = admin.page("/settings").text
     assert 'name="daemon" value="network"' in page and "网络地址（应用）" in page
     assert admin.post("/settings/apply", {"daemon": "network"}).status == 303
+    assert admin.api("GET", "/settings/restarts.json").json["network"]["text"].endswith("等待设备处理")
 
     data_dir = load_config(str(config_path)).data_dir
     root = tmp_path / "root"
@@ -45,6 +46,7 @@ def test_a_static_address_saved_on_the_page_is_written_for_networkd(file_server,
         "[Match]", "Name=en* eth*", "", "[Network]", "Address=192.168.31.20/24", "Gateway=192.168.31.1",
         "DNS=192.168.31.1", "DNS=223.5.5.5"]
     assert restarts.status(data_dir, ["network"])["network"]["state"] == "back"
+    assert admin.api("GET", "/settings/restarts.json").json["network"]["text"].endswith("应用")  # applied at …
 
 
 def test_a_bad_address_is_refused_in_chinese_and_nothing_changes(file_server, config_path):

@@ -46,6 +46,11 @@ JOB_STATES = {  # the prompts' rebuild is run to its end, not restarted
     "back": N_("rebuilt at {back}"), "failed": N_("rebuild failed ({back}): {detail}"),
     "none": N_("not rebuilt from this page yet"),
 }
+NETWORK_STATES = {  # the network settings are written and networkd reloads them
+    "waiting": N_("requested at {asked}; waiting for the box"), "restarting": N_("applying…"),
+    "back": N_("applied at {back}"), "failed": N_("not applied ({back}): {detail}"),
+    "none": N_("not applied from this page yet"),
+}
 # Hint on the box: the units read this file (systemd/appliance-*.service).
 BOX_CONFIG = "/etc/appliance/appliance.toml"
 
@@ -120,7 +125,7 @@ def manual_steps(ctx, needed):
 def restart_rows(ctx, names):
     rows = []
     for name, state in restarts.status(ctx.config.data_dir, names).items():
-        texts = JOB_STATES if name in restarts.JOBS else RESTART_STATES
+        texts = NETWORK_STATES if name == "network" else JOB_STATES if name in restarts.JOBS else RESTART_STATES
         text = ctx._(texts[state["state"]]).format(
             asked=ctx.when(state["requested"], "%H:%M:%S") if state["requested"] else "",
             back=ctx.when(state["back"], "%Y-%m-%d %H:%M:%S") if state["back"] else "", detail=state["detail"])
