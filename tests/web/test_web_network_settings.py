@@ -66,3 +66,13 @@ def test_dhcp_is_the_default_and_static_needs_an_address():
     assert "DHCP=yes" in network.render(Config({}))
     with pytest.raises(InputError, match="network.address"):
         network.render(Config({"network.mode": "static"}))
+
+
+def test_a_reload_that_fails_is_not_an_error(run_cli, tmp_path):
+    """At boot networkd may not run yet: the file is written and read when it starts."""
+    path = tmp_path / "appliance.toml"
+    path.write_text(f'data_dir = "{tmp_path / "data"}"\n')
+    out = run_cli("network", "apply", "--root", tmp_path / "root", "--networkctl", "false", config_path=path)
+    assert out.returncode == 0 and "written" in out.stdout and "networkctl reload failed" in out.stderr
+    assert "DHCP=yes" in (tmp_path / "root" / network.NETWORK_FILE).read_text()
+    assert "appliance-network.service" in (UNITS / "appliance.target").read_text()  # every boot
