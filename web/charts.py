@@ -10,8 +10,8 @@ LABEL_WIDTH = 200   # left column of the horizontal bar charts
 ROW_HEIGHT = 22
 
 
-def _svg(width, height, label):
-    return ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "class": "chart", "role": "img",
+def _svg(width, height, label, cls="chart"):
+    return ET.Element("svg", {"xmlns": "http://www.w3.org/2000/svg", "class": cls, "role": "img",
                               "width": str(width), "height": str(height),
                               "viewBox": f"0 0 {width} {height}", "aria-label": label})
 
@@ -34,22 +34,23 @@ def to_string(svg):
     return ET.tostring(svg, encoding="unicode")
 
 
-def daily_chart(days, label, rate_label):
+def daily_chart(days, label, rate_label, width=WIDTH):
     """One column per day; a bar for the day's count, e.g. sent parts (only days with data), and
     a dot for its delivery rate if it has one (0–100 % on the right axis).
-    days: [{"day": "YYYY-MM-DD", "parts": int, "rate": float or None}] in order."""
+    days: [{"day": "YYYY-MM-DD", "parts": int, "rate": float or None}] in order; `width`
+    NARROW for a phone (a date under every 5th column either way)."""
     height, top, bottom, left, right = 240, 16, 36, 40, 40
     plot_h = height - top - bottom
-    slot = (WIDTH - left - right) / max(len(days), 1)
+    slot = (width - left - right) / max(len(days), 1)
     peak = max([d["parts"] for d in days] + [1])
-    svg = _svg(WIDTH, height, label)
-    ET.SubElement(svg, "line", {"x1": str(left), "y1": str(height - bottom), "x2": str(WIDTH - right),
+    svg = _svg(width, height, label, "chart chart-wide" if width > NARROW else "chart chart-narrow")
+    ET.SubElement(svg, "line", {"x1": str(left), "y1": str(height - bottom), "x2": str(width - right),
                                 "y2": str(height - bottom), "class": "chart-axis"})
     _text(svg, left - 4, top + 4, peak, "chart-label", "end")
     _text(svg, left - 4, height - bottom, 0, "chart-label", "end")
     if rate_label:  # the right axis only where there is a rate
-        _text(svg, WIDTH - right + 4, top + 4, "100%")
-        _text(svg, WIDTH - right + 4, height - bottom, "0%")
+        _text(svg, width - right + 4, top + 4, "100%")
+        _text(svg, width - right + 4, height - bottom, "0%")
     points = []
     for i, d in enumerate(days):
         x = left + i * slot
@@ -83,3 +84,23 @@ def hbar_chart(rows, label, value_format=str):
               f"{name}: {value_format(value)}")
         _text(svg, LABEL_WIDTH + bar_space * float(value) / peak + 6, y + 15, value_format(value))
     return to_string(svg)
+
+
+NARROW = 360  # a chart a phone shows at its own size: the label above its bar
+
+
+def stacked_hbar_chart(rows, label, value_format=str):
+    """Horizontal bars for a narrow screen: each row's name on a line of its own, its bar
+    and value below; rows are (name, value) pairs in the order to show."""
+    step = 2 * ROW_HEIGHT
+    svg = _svg(NARROW, step * max(len(rows), 1) + 4, label)
+    peak = max([float(v) for _, v in rows] + [1e-9])
+    bar_space = NARROW - 80
+    for i, (name, value) in enumerate(rows):
+        y = 4 + i * step
+        _text(svg, 0, y + 13, name)
+        width = bar_space * float(value) / peak
+        _rect(svg, 0, y + ROW_HEIGHT, width, ROW_HEIGHT - 8, "chart-bar bar-hbar", f"{name}: {value_format(value)}")
+        _text(svg, width + 6, y + ROW_HEIGHT + 11, value_format(value))
+    return to_string(svg)
+

@@ -74,7 +74,9 @@ def test_letters_page_csv_and_xlsx(known, admin_client):
     html = resp.text
     assert "<h1>信函与短信、电话对比</h1>" in html, re.findall("<h1>.*?</h1>", html)
     assert table_cells(html, "letters") == LETTERS
-    svg = ET.fromstring(re.search(r'<section class="card" id="report-chart-0">\s*(<svg .*?</svg>)', html, re.DOTALL).group(1))
+    assert "信函: ¥1.20 · 通话每分钟: ¥0.10 · 电子邮件: ¥0.00" in html
+    svg = ET.fromstring(re.search(r'<section class="card" id="report-chart-0">.*?(<svg .*?</svg>)', html,
+                                  re.DOTALL).group(1))
     labels = [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
     assert labels == ["按信函计", "¥13.20", "短信", "¥0.40", "语音电话", "¥0.30", "电子邮件", "¥0.00"]
     body, resp = download(admin_client, f"/reports/letters.csv?{RANGE}")

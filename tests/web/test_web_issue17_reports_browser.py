@@ -1,11 +1,12 @@
 """Headless Chromium at 1366×900 and 390×844 on issue 17's four report pages with the known
 data set of tests/report_support.py: a range chosen in the form, the figures in Chinese (no
-raw code), the chart drawn, the export links there, and nothing wider than the window.
+raw code), the chart drawn, the export links there, and nothing wider than the window;
+screenshots in tests/screenshots/report-NAME-WxH.png.
 Skipped, saying why, without Chromium."""
 import re
 
 import pytest
-from browser_support import fits, loaded_after, start_chromium
+from browser_support import fits, loaded_after, shot, start_chromium
 from report_support import build
 from web_support import PASSWORD, make_user
 
@@ -45,7 +46,11 @@ def test_report_pages_in_a_browser(chromium, server, web_db, width, height):
         assert "from=2026-11-01&to=2026-11-30" in d.current_url
         main = d.find_element(By.TAG_NAME, "main").text
         assert word in main and not CODES.findall(main), CODES.findall(main)
-        assert d.find_elements(By.CSS_SELECTOR, "#report-chart-0 svg")
+        shown = [svg for svg in d.find_elements(By.CSS_SELECTOR, "#report-chart-0 svg") if svg.is_displayed()]
+        assert len(shown) == 1 and shown[0].size["width"] <= width, name  # of a pair, the wide or the narrow one
+        if name == "rates":
+            assert ("chart-narrow" if width < 720 else "chart-wide") in shown[0].get_attribute("class")
         href = d.find_element(By.ID, "report-xlsx").get_attribute("href")
         assert f"/reports/{name}.xlsx?from=2026-11-01&to=2026-11-30" in href, href
         assert fits(d), (name, width)
+        shot(d, f"report-{name}", f"{width}x{height}")

@@ -9,8 +9,18 @@ reports (appliance/reports/), each over a date range of the box's days with a ch
 tables, and the same tables as CSV and XLSX (PATH.csv, PATH.xlsx). Every code is put into
 the page's language here; the domain only computes."""
 
+from decimal import Decimal
+
 from appliance.errors import InputError
-from appliance.reports import campaigns, collection, export, letters, overview, period, rates
+from appliance.reports import (
+    campaigns,
+    collection,
+    export,
+    letters,
+    overview,
+    period,
+    rates,
+)
 from web import charts
 from web.api.voice import file_response
 from web.pages import N_, page, page_url, respond
@@ -48,19 +58,26 @@ def _yuan(value):
     return f"¥{value}"
 
 
+def price(value):
+    """A configured price as the page shows it: two places, or all it has (0.065)."""
+    return f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else str(value.normalize())
+
+
 def _letters_charts(ctx, data):
     _ = ctx._
     rows = {r["channel"]: r for r in data["tables"][0]["rows"]}
     bars = [(_("As letters"), rows["total"]["letter_cost"])]
     bars += [(_(letters.CHANNEL_LABELS[c]), rows[c]["cost"]) for c in ("sms", "voice", "email")]
-    return [charts.hbar_chart(bars, _("Renewal notices: letters against SMS and calls"), _yuan)]
+    title = _("Renewal notices: letters against SMS and calls")
+    return [(title, charts.stacked_hbar_chart(bars, title, _yuan))]
 
 
 def _collection_charts(ctx, data):
     _ = ctx._
     bars = [(_(collection.GROUP_LABELS[r["group"]]), r["rate"] * 100) for r in data["tables"][0]["rows"]
             if r["rate"] is not None]
-    return [charts.hbar_chart(bars, _("Paid after a reminder"), lambda v: f"{v:.2f}%")] if bars else []
+    title = _("Paid after a reminder")
+    return [(title, charts.stacked_hbar_chart(bars, title, lambda v: f"{v:.2f}%"))] if bars else []
 
 
 def _campaign_charts(ctx, data):
@@ -69,11 +86,11 @@ def _campaign_charts(ctx, data):
     out = []
     bars = [(r["campaign"], r["reached"]) for r in effect["rows"]]
     if bars:
-        out.append(charts.hbar_chart(bars, _("Reached")))
+        out.append((_("Reached"), charts.stacked_hbar_chart(bars, _("Reached"))))
     answers = [(f"{r['campaign']} · {_(campaigns.ANSWER_LABELS.get(r['answer'], r['answer']))}", r["count"])
                for r in survey["rows"] if r["count"]]
     if answers:
-        out.append(charts.hbar_chart(answers, _("Survey results")))
+        out.append((_("Survey results"), charts.stacked_hbar_chart(answers, _("Survey results"))))
     return out
 
 
@@ -81,14 +98,17 @@ def _rate_charts(ctx, data):
     _ = ctx._
     rows = data["tables"][0]["rows"]
 
-    def series(count, share):
-        return [{"day": r["period"], "parts": r[count], "rate": None if r[share] is None else float(r[share])}
-                for r in rows]
-    return [charts.daily_chart(series("sms_sent", "delivery_rate"), _("SMS sent and delivery rate"),
-                               _("Delivery rate")),
-            charts.daily_chart(series("calls", "answer_rate"), _("Calls dialled and answer rate"), _("Answer rate")),
-            charts.daily_chart(series("mails", "mail_rate"), _("E-mails handed to the relay and acceptance rate"),
-                               _("E-mail acceptance rate"))]
+    out = []
+    for count, share, title, rate_label in (
+            ("sms_sent", "delivery_rate", N_("SMS sent and delivery rate"), N_("Delivery rate")),
+            ("calls", "answer_rate", N_("Calls dialled and answer rate"), N_("Answer rate")),
+            ("mails", "mail_rate", N_("E-mails handed to the relay and acceptance rate"), N_("E-mail acceptance rate"))):
+        series = [{"day": r["period"], "parts": r[count], "rate": None if r[share] is None else float(r[share])}
+                  for r in rows]
+        # a wide chart for a desk and a narrow one for a phone; style.css shows one of them
+        out.append((_(title), charts.daily_chart(series, _(title), _(rate_label)) +
+                    charts.daily_chart(series, _(title), _(rate_label), charts.NARROW)))
+    return out
 
 
 def _letters(ctx, rng):
@@ -134,7 +154,7 @@ def _show(ctx, name):
     title, _order, _work, draw, extra = REPORTS[name]
     form = {"from": ctx.query("from"), "to": ctx.query("to"), "days": ctx.query("days"), "step": ctx.query("step")}
     values = {"title": ctx._(title), "name": name, "form": form, "extra": extra, "steps": STEP_LABELS,
-              "cell": _cell}
+              "cell": _cell, "price": price}
     try:
         data = _compute(ctx, name)
     except InputError as exc:  # the form again, the field named in the page's language

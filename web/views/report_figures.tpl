@@ -1,5 +1,5 @@
 % rebase('layout')
-<form method="get" action="/reports/{{name}}" class="card row" id="report-form">
+<form method="get" action="/reports/{{name}}" class="card row report-form" id="report-form">
   <label>{{_('First day')}}<input type="date" name="from" id="report-from" value="{{form['from'] or (data['from'] if data else '')}}"></label>
   <label>{{_('Last day')}}<input type="date" name="to" id="report-to" value="{{form['to'] or (data['to'] if data else '')}}"></label>
   % if 'days' in extra:
@@ -23,11 +23,12 @@
 % end
 % if data:
 % if name == 'letters':
-<p class="meta" id="report-prices">{{_('Letter')}}: ¥{{data['letter_price']}} · {{_('Call minute')}}: ¥{{data['call_price']}} · {{_('E-mail')}}: ¥{{data['mail_price']}}</p>
+<p class="meta" id="report-prices">{{_('Letter')}}: ¥{{price(data['letter_price'])}} · {{_('Call minute')}}: ¥{{price(data['call_price'])}} · {{_('E-mail')}}: ¥{{price(data['mail_price'])}}</p>
 % end
-% for n, svg in enumerate(svgs):
+% for n, (heading, svg) in enumerate(svgs):
 <section class="card" id="report-chart-{{n}}">
-  {{!svg}}
+  <h2>{{heading}}</h2>
+  <div class="chart-pair">{{!svg}}</div>
 </section>
 % end
 % for table in data['tables']:
