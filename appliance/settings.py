@@ -51,6 +51,9 @@ SETTINGS = [
     Setting("box.lease_seconds", 30,
             "Seconds a box holds the lease of a singleton (the daily notice run, scheduled sends, escalations) without renewing it: when its box dies, another box takes the work over after this long. Keep the boxes' clocks closer than this.",
             restart=("services", "dialer")),
+    Setting("box.heartbeat_timeout", 60,
+            "Several boxes on one database: a box whose smsd has not beaten its heartbeat for this many seconds is taken for dead; the other boxes mark the messages it was sending 'unknown' (never re-sent) and send its queued ones.",
+            restart=("smsd",)),
 
     Setting("backup.keep", 14,
             "How many nightly backups (data_dir/backups/nightly-*.tar.gz, taken by appliance-backup.timer) are kept; older ones are deleted."),

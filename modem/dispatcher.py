@@ -10,14 +10,23 @@ transaction per batch.
 It talks to a pool only through `ready()`, `hand(worker, job)`, `events`,
 `workers` and `rescan()` (modem/pool.py, or the in-memory modem/twin.py), and
 keeps its own books on the modems: which are busy, when each last submitted,
-how many parts each SIM sent today and this month. Every step takes `now=`,
-so its choices can be followed step by step.
+how many parts each SIM (by IMSI) sent today and this month. Every step takes
+`now=`, so its choices can be followed step by step.
+
+Several boxes on one database (issue 16): it beats this box's heartbeat row,
+names this box (box.name) on every part it claims and every modem row it
+writes, recovers at start only this box's parts, and marks `unknown` the parts
+of boxes whose heartbeat stopped (appliance.cluster.boxes).
 """
 import datetime
 import logging
 import queue
 
+import peewee
+
 from appliance import clock, db as dbmod, phones
+from appliance.cluster import boxes
+from appliance.cluster.identity import box_name
 from appliance.models import audit
 from appliance.sms import delivery, inbox
 from appliance.sms.models import ModemStatus
@@ -38,6 +47,11 @@ class Dispatcher:
     def __init__(self, config, pool):
         self.config = config
         self.pool = pool
+        self.box = box_name(config)
+        self.heartbeat_timeout = config["box.heartbeat_timeout"]
+        # PostgreSQL: parts are chosen again under SKIP LOCKED in the claiming transaction
+        # (other boxes claim meanwhile); SQLite's one writer needs no second look.
+        self.relock = not isinstance(dbmod.database.obj, peewee.SqliteDatabase)
         self.busy = set()          # names of modems with a job handed and not finished
         self.last_submit = {}      # modem name -> when it was last handed a part
         self.avoid = {}            # part id -> modems that failed it (try another first)
@@ -56,7 +70,11 @@ class Dispatcher:
     def start(self, now=None):
         now = now or clock.now()
         self.started_at = now
-        delivery.recover_interrupted(now)
+        # Alive before anything is claimed: another box's sweep of silent boxes then
+        # leaves this box's new claims alone (appliance.sms.delivery.recover_dead_boxes).
+        dbmod.retrying(boxes.beat, self.box, now, starting=True)
+        self.next["beat"] = now + boxes.beat_interval(self.heartbeat_timeout)
+        delivery.recover_interrupted(now, box=self.box)
         self._load_counters(now)
 
     def run(self, stop, idle_wait=0.2, beat=lambda: None):
@@ -133,7 +151,7 @@ class Dispatcher:
             return []
         # Twice as many as there are idle modems: later parts of long messages may be
         # waiting for a modem that is busy, and must not hold up the others.
-        ready = delivery.ready_parts(2 * len(idle), now)
+        ready = delivery.ready_parts(2 * len(idle), now, box=self.box)
         self.next["ready_check"] = now + READY_CHECK if len(ready) < len(idle) else None
         return ready
 
@@ -149,12 +167,15 @@ class Dispatcher:
                 elif isinstance(event, HealthChanged):
                     self.dirty.add(event.worker)
             delivery.record_results(results, now)
-            delivery.record_status_reports(reports, now)
+            delivery.record_status_reports(reports, now, box=self.box)
             jobs = self._next_parts(sent, now)
             taken = {w for w, _ in jobs}
-            jobs += self._plan([w for w in idle if w not in taken], ready)
+            idle = [w for w in idle if w not in taken]
+            if ready and idle and self.relock:
+                ready = delivery.ready_parts(2 * len(idle), now, box=self.box, lock=True)
+            jobs += self._plan(idle, ready)
             claimed = delivery.claim_parts([(j.part_id, w.name, w.info["imsi"], j.pdu, w.info["carrier"])
-                                            for w, j in jobs], now)
+                                            for w, j in jobs], now, box=self.box)
         for item in acks:  # committed: the worker may delete them from the SIM now
             item.done.set()
         return [(w, j) for w, j in jobs if j.part_id in claimed]
@@ -213,7 +234,7 @@ class Dispatcher:
         return jobs
 
     def _count(self, worker):
-        imsi = _sim(worker)
+        imsi = self._sim(worker)
         self.sent_day[imsi] = self.sent_day.get(imsi, 0) + 1
         self.sent_month[imsi] = self.sent_month.get(imsi, 0) + 1
 
@@ -245,7 +266,7 @@ class Dispatcher:
     # --- assigning work ---------------------------------------------------------------
 
     def _may_send(self, worker, now, ignore_interval=False):
-        imsi = _sim(worker)
+        imsi = self._sim(worker)
         daily, monthly = self.config["modems.daily_cap"], self.config["modems.monthly_cap"]
         if daily and self.sent_day.get(imsi, 0) >= daily:
             return False
@@ -292,7 +313,7 @@ class Dispatcher:
         fresh = [w for w in idle if w.name not in avoid] or idle
         carrier = phones.carrier_name(part.to_number)
         preferred = [w for w in fresh if carrier and w.info["carrier"] == carrier] or fresh
-        return min(preferred, key=lambda w: (self.sent_day.get(_sim(w), 0), w.name))
+        return min(preferred, key=lambda w: (self.sent_day.get(self._sim(w), 0), w.name))
 
     def _job(self, part, worker):
         seg = segments(part.text)
@@ -307,6 +328,9 @@ class Dispatcher:
 
     def housekeeping(self, now=None):
         now = now or clock.now()
+        if self._due("beat", now, boxes.beat_interval(self.heartbeat_timeout)):
+            boxes.beat(self.box, now)
+            delivery.recover_dead_boxes(self.heartbeat_timeout, self.box, now)
         delivery.expire_due(now)
         inbox.flush_incomplete(self.config["modems.concat_timeout"], now)
         self._resend_stranded(now)
@@ -322,7 +346,8 @@ class Dispatcher:
         if not self._due("resend", now, RESEND_CHECK):
             return
         limit = datetime.timedelta(seconds=self.config["modems.resend_after"])
-        for message_id, modem in delivery.stranded_messages(ready):
+        dead = boxes.dead_boxes(self.heartbeat_timeout, self.box, now)
+        for message_id, modem in delivery.stranded_messages(ready, self.box, dead):
             seen = self.ready_seen.get(modem, self.started_at or now)  # not seen since smsd started
             if now - seen < limit:
                 continue
@@ -358,14 +383,16 @@ class Dispatcher:
 
     def _status_row(self, worker, now, alarmed):
         snap = worker.snapshot()
-        imsi = snap["imsi"] or worker.name
-        row = {k: snap[k] for k in ("port", "device", "state", "alarm", "errors", "received", "busy",
+        imsi = self._sim(worker)
+        row = {"box": self.box}
+        row.update({k: snap[k] for k in ("port", "device", "state", "alarm", "errors", "received", "busy",
                                     "imei", "imsi", "iccid", "operator", "carrier", "sim_state",
-                                    "registration", "signal_dbm", "last_activity")}
+                                    "registration", "signal_dbm", "last_activity")})
         row.update(sent_today=self.sent_day.get(imsi, 0), sent_month=self.sent_month.get(imsi, 0),
                    updated_at=now)
-        update = {getattr(ModemStatus, k): v for k, v in row.items() if k != "port"}
-        ModemStatus.insert(**row).on_conflict(conflict_target=[ModemStatus.port], update=update).execute()
+        update = {getattr(ModemStatus, k): v for k, v in row.items() if k not in ("box", "port")}
+        ModemStatus.insert(**row).on_conflict(conflict_target=[ModemStatus.box, ModemStatus.port],
+                                              update=update).execute()
         if snap["alarm"] and alarmed.get(worker.name) != snap["alarm"]:
             audit("system", "modem.alarm", worker.name, snap["alarm"], "smsd")
             alarmed[worker.name] = snap["alarm"]
@@ -373,10 +400,10 @@ class Dispatcher:
             audit("system", "modem.rejoined", worker.name, "back in the pool", "smsd")
             del alarmed[worker.name]
 
-
-def _sim(worker):
-    """The key of a modem's SIM in the cap counters."""
-    return worker.info["imsi"] or worker.name
+    def _sim(self, worker):
+        """The key of a modem's SIM in the cap counters: its IMSI (a SIM moved to another
+        modem or box keeps its count), else this box's modem (every box has a gsm0)."""
+        return worker.info["imsi"] or f"{self.box}/{worker.name}"
 
 
 def _instant(stamp):

@@ -9,6 +9,13 @@ that claims it, committed before the modem is given it. After a crash, parts
 still `sending` become `unknown` (recover_interrupted): never silently re-sent,
 never silently dropped.
 
+Several boxes on one PostgreSQL database (issue 16): a claim names its box
+(claimed_by) and locks what it takes with FOR UPDATE SKIP LOCKED, so two boxes
+never claim one part and neither waits for the other; SQLite keeps its single
+writer (BEGIN IMMEDIATE). Only the box itself recovers its `sending` parts at
+start; those of a box whose heartbeat stopped are marked `unknown` by the others
+(recover_dead_boxes). Queued parts belong to nobody: any box sends them.
+
 These run for every part smsd sends, so they use plain SQL in batches: peewee's
 query builder costs a few hundred microseconds per statement, and the budget is
 2 ms of CPU per part for everything.
@@ -78,6 +85,12 @@ def _marks(values):
     return ", ".join("?" * len(values))
 
 
+def _skip_locked():
+    """Row locks that skip what another box holds (PostgreSQL); '' on SQLite, whose
+    BEGIN IMMEDIATE already makes the claiming transaction the only writer."""
+    return "" if isinstance(dbmod.database.obj, peewee.SqliteDatabase) else " FOR UPDATE OF p SKIP LOCKED"
+
+
 def _stamp(value):
     """A datetime as the database stores it (peewee's own conversion)."""
     return MessagePart.sent_at.db_value(value)
@@ -95,6 +108,10 @@ PART_COLUMNS = """p.id, p.message_id, p.seq, p.concat_ref, p.attempts, p.modem, 
 # and nothing follows a part whose submit is in flight or was interrupted (unknown).
 EARLIER_DONE = """NOT EXISTS (SELECT 1 FROM message_part q
                   WHERE q.message_id = p.message_id AND q.seq < p.seq AND q.state NOT IN ('sent', 'delivered'))"""
+# A later part goes from the box (and modem) its earlier parts left from: other boxes
+# leave it alone ('' marks parts sent before boxes had names).
+OUR_SENDER = """(p.seq = 1 OR EXISTS (SELECT 1 FROM message_part q
+                  WHERE q.message_id = p.message_id AND q.seq = p.seq - 1 AND q.claimed_by IN (?, '')))"""
 
 READY_SQL = f"""
 SELECT {PART_COLUMNS}
@@ -103,7 +120,7 @@ WHERE m.state = 'queued' AND p.state = 'queued'
   AND (m.not_before IS NULL OR m.not_before <= ?)
   AND (m.not_after IS NULL OR m.not_after > ?)
   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
-  AND {EARLIER_DONE}
+  AND {EARLIER_DONE} AND {OUR_SENDER}
 ORDER BY m.priority, m.id, p.seq
 LIMIT ?"""
 
@@ -121,12 +138,15 @@ def _ready_part(row):
     return ReadyPart(*row[:9], bool(row[9]), sender=sender, sender_imsi=imsi)
 
 
-def ready_parts(limit, now=None):
-    """Queued parts that may go now, best first, at most one per message, at most
-    `limit` of them. Read only."""
+def ready_parts(limit, now=None, box="", lock=False):
+    """Queued parts box `box` may send now, best first, at most one per message, at
+    most `limit` of them. lock=True (inside the claiming write transaction): on
+    PostgreSQL the rows are locked, skipping those another box holds, so boxes
+    sharing a database each get parts of their own instead of racing for the first."""
     stamp = _stamp(now or clock.now())
     seen, picked = set(), []
-    for row in _rows(READY_SQL, (stamp, stamp, stamp, limit * 4)):
+    sql = READY_SQL + (_skip_locked() if lock else "")
+    for row in _rows(sql, (stamp, stamp, stamp, box, limit * 4)):
         part = _ready_part(row)
         if part.message_id in seen:
             continue
@@ -144,23 +164,25 @@ def next_part_of(message_id, now=None):
     return _ready_part(rows[0]) if rows else None
 
 
-def claim_parts(claims, now=None):
-    """Mark queued parts `sending`; call inside a write transaction that commits
-    before any modem gets them. claims: (part id, modem, imsi, pdu, carrier).
-    Returns the ids of the parts claimed (a part no longer queued is not)."""
+def claim_parts(claims, now=None, box=""):
+    """Mark queued parts `sending` for box `box`; call inside a write transaction that
+    commits before any modem gets them. claims: (part id, modem, imsi, pdu, carrier).
+    Returns the ids of the parts claimed: a part no longer queued, or locked by
+    another box's claim in flight (PostgreSQL), is not."""
     if not claims:
         return set()
     stamp = _stamp(now or clock.now())
-    ids = [c[0] for c in claims]
-    owner = dict(_rows(f"SELECT id, message_id FROM message_part WHERE state = 'queued' AND id IN ({_marks(ids)})",
-                       ids))
+    ids = sorted(c[0] for c in claims)
+    # The rows are locked before they are read (SKIP LOCKED: what another box is
+    # claiming is left to it), so the state read here is the state updated below.
+    owner = dict(_rows(f"SELECT p.id, p.message_id FROM message_part p WHERE p.state = 'queued' "
+                       f"AND p.id IN ({_marks(ids)}){_skip_locked()}", ids))
     claims = [c for c in claims if c[0] in owner]
-    # The row count decides among boxes sharing a database: `AND state = 'queued'`.
-    _many("UPDATE message_part SET state = 'sending', modem = ?, imsi = ?, pdu = ?, carrier = ?, "
+    _many("UPDATE message_part SET state = 'sending', modem = ?, imsi = ?, pdu = ?, carrier = ?, claimed_by = ?, "
           "attempts = attempts + 1, error = '' WHERE id = ? AND state = 'queued'",
-          [(modem, imsi, pdu, carrier, part_id) for part_id, modem, imsi, pdu, carrier in claims])
+          [(modem, imsi, pdu, carrier, box, part_id) for part_id, modem, imsi, pdu, carrier in claims])
     _many("UPDATE message SET state = 'sending', updated_at = ? WHERE id = ?",
-          [(stamp, mid) for mid in {owner[c[0]] for c in claims}])
+          [(stamp, mid) for mid in sorted({owner[c[0]] for c in claims})])
     return {c[0] for c in claims}
 
 
@@ -207,8 +229,8 @@ def _fail_rest(failures, stamp, only_if_rest=False):
             _many("UPDATE message SET failure_reason = ? WHERE id = ?", [(reason, message_id)])
 
 
-def record_status_reports(reports, now=None):
-    """Match delivery reports to parts by modem, reference and number. reports:
+def record_status_reports(reports, now=None, box=""):
+    """Match delivery reports to parts by box, modem, reference and number. reports:
     (modem, reference, number, delivered, status_code, words). The latest part sent
     with that reference wins (references wrap at 256). Returns the matched part id
     per report (None where none matched)."""
@@ -216,7 +238,7 @@ def record_status_reports(reports, now=None):
     stamp = _stamp(now)
     matched, updates, failures = [], [], []
     for modem, reference, number, delivered, code, words in reports:
-        hit = _part_for_report(modem, reference, number, now)
+        hit = _part_for_report(box, modem, reference, number, now)
         matched.append(hit[0] if hit else None)
         if hit:
             updates.append(("delivered" if delivered else "failed", code, stamp, "" if delivered else words,
@@ -234,30 +256,31 @@ def record_status_reports(reports, now=None):
     return matched
 
 
-def _part_for_report(modem, reference, number, now):
-    """(part id, message id, number) of the part a report is for, or None."""
+def _part_for_report(box, modem, reference, number, now):
+    """(part id, message id, number) of the part a report is for, or None. Every box
+    has a gsm0: the part must have left from this box's modem ('' before boxes had names)."""
     digits = "".join(ch for ch in (number or "") if ch.isdigit())[-8:]
     rows = _rows("""
         SELECT p.id, p.message_id, m.to_number FROM message_part p JOIN message m ON m.id = p.message_id
-        WHERE p.modem = ? AND p.reference = ?
+        WHERE p.modem = ? AND p.reference = ? AND p.claimed_by IN (?, '')
           AND p.state IN ('sent', 'unknown', 'sending', 'delivered', 'failed')
-        ORDER BY p.sent_at DESC, p.id DESC LIMIT 8""", (modem, reference))
+        ORDER BY p.sent_at DESC, p.id DESC LIMIT 8""", (modem, reference, box))
     hit = next((r for r in rows if not digits or r[2].endswith(digits)), None)
     if hit is None and digits:
-        hit = _interrupted_part_for(modem, digits, now)
+        hit = _interrupted_part_for(box, modem, digits, now)
     return hit
 
 
-def _interrupted_part_for(modem, digits, now):
+def _interrupted_part_for(box, modem, digits, now):
     """A report no sent part claims may be for a submit interrupted after the
     modem took it (power cut between +CMGS's reply and the commit): that part is
     `unknown` with no reference. Match it only when exactly one such part on this
     modem went to this number within REPORT_WINDOW; never guess between several."""
     rows = _rows("""
         SELECT p.id, p.message_id, m.to_number FROM message_part p JOIN message m ON m.id = p.message_id
-        WHERE p.modem = ? AND p.state = 'unknown' AND p.reference IS NULL AND p.status_at >= ?
-          AND m.to_number LIKE ?
-        LIMIT 2""", (modem, _stamp(now - REPORT_WINDOW), "%" + digits))
+        WHERE p.modem = ? AND p.claimed_by IN (?, '') AND p.state = 'unknown' AND p.reference IS NULL
+          AND p.status_at >= ? AND m.to_number LIKE ?
+        LIMIT 2""", (modem, box, _stamp(now - REPORT_WINDOW), "%" + digits))
     return rows[0] if len(rows) == 1 else None
 
 
@@ -320,11 +343,13 @@ def expire_due(now=None):
     return len(ids)
 
 
-def recover_interrupted(now=None):
-    """At start: parts left `sending` by a crash become `unknown`. Returns the count."""
+def recover_interrupted(now=None, box=""):
+    """At start: parts box `box` left `sending` in a crash become `unknown` — only its
+    own (and those claimed before boxes had names): another box's may be on the air
+    right now. Returns the count."""
     now = now or clock.now()
     with dbmod.write_transaction():
-        ids = [p for (p,) in MessagePart.select(MessagePart.id).where(MessagePart.state == "sending").tuples()]
+        ids = _sending_of([box, ""])
         record_results([Result(pid, "unknown", error="submit interrupted by a restart; not re-sent")
                         for pid in ids], now)
     if ids:
@@ -332,17 +357,53 @@ def recover_interrupted(now=None):
     return len(ids)
 
 
-def stranded_messages(ready):
-    """Messages whose next part waits for a modem not in `ready` (the modem its
-    earlier parts left from): [(message id, modem)]. Read only."""
-    ready = list(ready)
+def recover_dead_boxes(timeout_seconds, box="", now=None):
+    """Parts left `sending` by boxes silent for longer than the lease (but `box`, this
+    one) become `unknown`: the box may have put them on the air, so they are never
+    re-sent. The silence is read in the same statement that picks the parts, so a box
+    that came back (it beats before it claims anything) keeps its new claims.
+    Returns the count."""
+    now = now or clock.now()
+    cutoff = _stamp(now - datetime.timedelta(seconds=timeout_seconds))
+    with dbmod.write_transaction():
+        rows = _rows(f"SELECT p.id, p.claimed_by FROM message_part p WHERE p.state = 'sending' AND p.claimed_by IN "
+                     f"(SELECT b.name FROM box b WHERE b.last_beat < ? AND b.name != ?) ORDER BY p.id{_skip_locked()}",
+                     (cutoff, box))
+        record_results([Result(pid, "unknown", error=f"its box {owner} stopped while submitting it; not re-sent")
+                        for pid, owner in rows], now)
+    if rows:
+        log.warning("%d part(s) of silent box(es) %s were being submitted: marked unknown", len(rows),
+                    ", ".join(sorted({owner for _, owner in rows})))
+    return len(rows)
+
+
+def _sending_of(boxes):
+    """Ids of the parts `sending` for these boxes, locked (PostgreSQL) against a claim or
+    recovery of the same rows in flight elsewhere, which they skip."""
+    return [p for (p,) in _rows(f"SELECT p.id FROM message_part p WHERE p.state = 'sending' "
+                                f"AND p.claimed_by IN ({_marks(boxes)}) ORDER BY p.id{_skip_locked()}", boxes)]
+
+
+def stranded_messages(ready, box="", dead=()):
+    """Messages whose next part waits for a modem of this box not in `ready` (the
+    modem its earlier parts left from), or for any modem of a `dead` box:
+    [(message id, modem)], the modem as BOX/gsm0 for a dead box's. Read only."""
+    ready, dead = list(ready), list(dead)
     besides = f"AND q.modem NOT IN ({_marks(ready)})" if ready else ""
-    return _rows(f"""
+    ours = _rows(f"""
         SELECT DISTINCT p.message_id, q.modem
         FROM message_part p JOIN message m ON m.id = p.message_id
              JOIN message_part q ON q.message_id = p.message_id AND q.seq = p.seq - 1
-        WHERE m.state = 'queued' AND p.state = 'queued' AND q.state IN ('sent', 'delivered') {besides}""",
-                 ready)
+        WHERE m.state = 'queued' AND p.state = 'queued' AND q.state IN ('sent', 'delivered')
+          AND q.claimed_by IN (?, '') {besides}""", [box] + ready)
+    if not dead:
+        return ours
+    return ours + [(mid, f"{owner}/{modem}") for mid, owner, modem in _rows(f"""
+        SELECT DISTINCT p.message_id, q.claimed_by, q.modem
+        FROM message_part p JOIN message m ON m.id = p.message_id
+             JOIN message_part q ON q.message_id = p.message_id AND q.seq = p.seq - 1
+        WHERE m.state = 'queued' AND p.state = 'queued' AND q.state IN ('sent', 'delivered')
+          AND q.claimed_by IN ({_marks(dead)})""", dead)]
 
 
 COPIED = ("to_number", "text", "encoding", "part_count", "category", "priority", "not_after", "delivery_report",

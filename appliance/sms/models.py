@@ -73,7 +73,10 @@ class MessagePart(BaseModel):
     state = CharField(default="queued", constraints=[one_of("state", PART_STATES)])
     pdu = TextField(default="")          # hex TPDU as submitted, kept so a retry is identical
     concat_ref = IntegerField(null=True)  # UDH reference shared by the parts
-    modem = CharField(default="")        # port name of the modem that took it (gsm0)
+    modem = CharField(default="")        # port name of the modem that took it (gsm0), on box claimed_by
+    # The box (box.name) whose smsd claimed it. A `sending` part belongs to that box: only
+    # it recovers the part at start, or the others once its heartbeat stopped (cluster.Box).
+    claimed_by = CharField(default="")
     imsi = CharField(default="")         # the SIM that sent it: daily/monthly caps count per SIM
     reference = IntegerField(null=True)  # TP-MR from +CMGS, to match the status report
     attempts = IntegerField(default=0)
@@ -86,7 +89,7 @@ class MessagePart(BaseModel):
     carrier = CharField(default="")
 
     class Meta:
-        indexes = ((("message", "seq"), True), (("modem", "reference"), False))
+        indexes = ((("message", "seq"), True), (("modem", "reference"), False), (("state", "claimed_by"), False))
 
 
 class InboundMessage(BaseModel):
@@ -121,8 +124,10 @@ class InboundPart(BaseModel):
 
 
 class ModemStatus(BaseModel):
-    """Health of one modem as smsd last saw it (read by `appliance modem list` and the web page)."""
-    port = CharField(unique=True)        # gsm0, or the device path
+    """Health of one modem as its box's smsd last saw it (read by `appliance modem list` and the
+    web page). Several boxes on one database each have a gsm0: a modem is (box, port), shown BOX/gsm0."""
+    box = CharField(default="")          # box.name of the box it is plugged into
+    port = CharField()                   # gsm0, or the device path
     device = CharField(default="")       # full path or URL
     state = CharField(default="starting", constraints=[one_of("state", MODEM_STATES)])
     imei = CharField(default="")
@@ -142,4 +147,5 @@ class ModemStatus(BaseModel):
     alarm = CharField(default="")        # why it was taken out of the pool, in words
     updated_at = DateTimeField(default=clock.now)
 
-
+    class Meta:
+        indexes = ((("box", "port"), True),)

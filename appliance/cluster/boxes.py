@@ -1,0 +1,54 @@
+"""Each box's heartbeat in the shared database, and what the others read from it.
+
+A box's smsd beats its `box` row every few seconds (beat). A box silent for longer than
+`box.heartbeat_timeout` is dead to the others (dead_boxes): they take over what it held — its
+`sending` parts become `unknown` (appliance.sms.delivery.recover_dead_boxes), and its queued
+work, which no box owns, is sent by whoever is alive. Clocks: every box stamps its beat with
+its own clock and the others compare with theirs, so the timeout must be well above the boxes'
+clock skew (NTP keeps it to milliseconds; the default is a minute).
+"""
+import datetime
+from importlib import metadata
+
+from appliance import clock, db as dbmod
+from appliance.cluster.models import Box
+
+
+def version():
+    try:
+        return metadata.version("insurance-branch-appliance")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def beat(name, now=None, starting=False):
+    """Record that box `name` is alive (inside or outside a write transaction)."""
+    now = now or clock.now()
+    update = {Box.last_beat: now, Box.version: version()}
+    if starting:
+        update[Box.started_at] = now
+    with dbmod.write_transaction():
+        Box.insert(name=name, started_at=now, last_beat=now, version=version()).on_conflict(
+            conflict_target=[Box.name], update=update).execute()
+
+
+def beat_interval(timeout_seconds):
+    """How often a box beats: a quarter of the timeout, so one late beat never looks like death."""
+    return datetime.timedelta(seconds=max(0.2, min(10.0, timeout_seconds / 4)))
+
+
+def dead_boxes(timeout_seconds, besides="", now=None):
+    """Names of the boxes silent for longer than the lease (but `besides`, this box)."""
+    cutoff = (now or clock.now()) - datetime.timedelta(seconds=timeout_seconds)
+    return [name for (name,) in Box.select(Box.name).where(Box.last_beat < cutoff, Box.name != besides).tuples()]
+
+
+def listing(timeout_seconds, now=None):
+    """Every box known, with `alive` and how many seconds ago it last beat."""
+    now = now or clock.now()
+    rows = []
+    for box in Box.select().order_by(Box.name):
+        ago = (now - box.last_beat).total_seconds()
+        rows.append({"name": box.name, "alive": ago <= timeout_seconds, "seconds_since_beat": round(ago, 1),
+                     "last_beat": box.last_beat, "started_at": box.started_at, "version": box.version})
+    return rows
