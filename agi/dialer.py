@@ -37,13 +37,13 @@ import csv
 import logging
 import os
 import secrets
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from appliance import clock
+from appliance.cluster import identity
 from appliance.db import retrying, write_transaction
 from appliance.errors import ConfigError, InputError
 from appliance.voice import results
@@ -107,7 +107,7 @@ class Dialer:
     def __init__(self, ami, line_groups, ring_seconds=40, caller_id="", cdr_path=None,
                  outbound_context="appliance-outbound", answer_context="appliance-answered",
                  poll_seconds=5.0, name=None, cdr_grace=CDR_GRACE, default_window=windows.DEFAULT,
-                 now=clock.now):
+                 now=clock.now, box=None):
         self.ami = ami
         self.groups = line_groups
         self.ring_seconds = ring_seconds
@@ -117,7 +117,8 @@ class Dialer:
         self.answer_context = answer_context
         self.poll_seconds = poll_seconds   # how often to look for newly started campaigns
         self.cdr_grace = cdr_grace
-        self.name = f"{box_name()}:{name or os.getpid()}"
+        self.box = box or box_name()  # box.name: make_dialer passes the configured one
+        self.name = f"{self.box}:{name or os.getpid()}"
         self.beat = lambda: None  # called every turn of the loop (the daemon's heartbeat)
         self.recheck_seconds = RECHECK_SECONDS
         self._recheck = None    # threading.Timer that wakes the loop to list recovered calls again
@@ -424,7 +425,7 @@ class Dialer:
         """Attempts left `dialling` by an earlier dialer of this box: follow those Asterisk
         still has, resolve the finished ones from the CDR, mark the rest `unknown`. Never
         re-dials, and never touches the attempts another box claimed (its calls may be up)."""
-        box = box_name()
+        box = self.box
         left = [a for a in CallAttempt.select().where(CallAttempt.state == "dialling")
                 # "": claimed by no named dialer (by hand, older firmware): ours to resolve
                 if a.claimed_by.split(":", 1)[0] == box or not a.claimed_by]
@@ -534,10 +535,10 @@ class Dialer:
         return found
 
 
-def box_name():
-    """This box's name in CallAttempt.claimed_by ("BOX:PROCESS"): the host name. (Issue 16
-    may give boxes a configured identity; this is the one place to read it.)"""
-    return socket.gethostname()
+def box_name(config=None):
+    """This box's name in CallAttempt.claimed_by ("BOX:PROCESS"): box.name from `config`
+    (the host name when empty or without a config), as everything a box owns is named."""
+    return identity.box_name(config)
 
 
 def other_leg(channel_id):

@@ -20,7 +20,7 @@ import time
 from peewee import DatabaseError
 
 from agi.ami import AMIError, Manager
-from agi.dialer import Dialer, parse_line_groups
+from agi.dialer import Dialer, box_name, parse_line_groups
 from agi.server import parse_listen
 from appliance.cluster.leadership import Leadership, LeaseLost
 from appliance.daemon import Heartbeat, Loop, running_daemons, serve, threads_alive
@@ -55,7 +55,8 @@ def check_config(config):
 def make_dialer(config, ami, **overrides):
     """A Dialer as the [voice] settings describe it (the daemon's and `appliance voice dial`'s)."""
     options = dict(ring_seconds=config["voice.ring_seconds"], caller_id=config["voice.caller_id"] or config["hotline"],
-                   cdr_path=config["voice.cdr_csv"], default_window=config["voice.windows"])
+                   cdr_path=config["voice.cdr_csv"], default_window=config["voice.windows"],
+                   box=box_name(config))
     options.update(overrides)
     return Dialer(ami, parse_line_groups(config["voice.line_groups"]), **options)
 

@@ -7,6 +7,7 @@ with status 'ok', 'warn' or 'fail'. say() gives a line in the box's language.
 """
 import shutil
 
+from appliance.cluster.boxes import doctor_checks as cluster_checks
 from appliance.daemon import running_daemons
 from appliance.errors import N_
 from appliance.plugins import plugins
@@ -26,6 +27,7 @@ def core_checks(config):
     results.extend(lines)
     if database_ok:
         results.extend(modems.check(config))
+        results.extend(cluster_checks(config))  # the database server and the other boxes' heartbeats
         results.append(calendar_check())  # the calling windows' holidays: does the library know this year?
     known = list(plugins("appliance.daemons"))
     results.extend(daemons.check(config, known))

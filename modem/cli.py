@@ -75,7 +75,8 @@ def register(sub):
 
     modem = add_command(sub, "modem", None, "the GSM modems", needs_db=False)
     modem_sub = modem.add_subparsers(dest="modem_command", metavar="ACTION", required=True)
-    mlist = add_command(modem_sub, "list", cmd_modem_list, "health of every modem as smsd last saw it")
+    mlist = add_command(modem_sub, "list", cmd_modem_list,
+                        "every box on the database and the health of its modems (BOX/gsm0) as its smsd last saw it")
     mlist.add_argument("--json", action="store_true")
 
     bench = add_command(bench_subparsers(sub), "sms", cmd_bench_sms,
@@ -218,27 +219,36 @@ def _short(text, width=40):
 
 
 def cmd_modem_list(args, config):
+    from appliance.cluster import boxes
     from appliance.sms.models import ModemStatus
-    rows = [{"port": m.port, "device": m.device, "state": m.state, "alarm": m.alarm, "imei": m.imei,
+    known = {b["name"]: b for b in boxes.listing(config["box.lease_seconds"])}
+    rows = [{"name": f"{m.box}/{m.port}" if m.box else m.port, "box": m.box,
+             "box_alive": known[m.box]["alive"] if m.box in known else None,
+             "port": m.port, "device": m.device, "state": m.state, "alarm": m.alarm, "imei": m.imei,
              "imsi": m.imsi, "iccid": m.iccid, "sim_state": m.sim_state, "registration": m.registration,
              "operator": m.operator, "carrier": m.carrier, "signal_dbm": m.signal_dbm,
              "sent_today": m.sent_today, "sent_month": m.sent_month, "received": m.received,
              "errors": m.errors, "busy": m.busy, "last_activity": m.last_activity, "updated_at": m.updated_at}
-            for m in ModemStatus.select().order_by(ModemStatus.port)]
+            for m in ModemStatus.select().order_by(ModemStatus.box, ModemStatus.port)]
     if args.json:
         print_json(rows)
         return 0
+    for box in known.values():  # several boxes on one database: which are alive
+        beat = f"last heartbeat {box['seconds_since_beat']:g} s ago"
+        print(f"box {box['name']}: " + ("alive" if box["alive"] else "SILENT") + f" ({beat})")
     if not rows:
         print("no modem seen yet (is `appliance run smsd` running?)")
         return 0
-    print(f"{'port':<8} {'state':<9} {'carrier':<14} {'signal':>7} {'network':<14} {'today':>6} {'month':>6} "
-          f"{'errors':>6}  last activity")
+    width = max(8, *(len(r["name"]) for r in rows))
+    print(f"{'modem':<{width}} {'state':<9} {'carrier':<14} {'signal':>7} {'network':<14} {'today':>6} "
+          f"{'month':>6} {'errors':>6}  last activity")
     for r in rows:
         signal = f"{r['signal_dbm']} dBm" if r["signal_dbm"] is not None else "-"
         seen = clock.format(r["last_activity"], "%H:%M:%S") if r["last_activity"] else "-"
-        print(f"{r['port']:<8} {r['state']:<9} {r['carrier'] or '-':<14} {signal:>7} "
+        silent = "  (its box is silent: as last seen)" if r["box_alive"] is False else ""
+        print(f"{r['name']:<{width}} {r['state']:<9} {r['carrier'] or '-':<14} {signal:>7} "
               f"{r['registration'] or '-':<14} {r['sent_today']:>6} {r['sent_month']:>6} {r['errors']:>6}  {seen}"
-              + (f"  ALARM: {r['alarm']}" if r["alarm"] else ""))
+              + (f"  ALARM: {r['alarm']}" if r["alarm"] else "") + silent)
     return 0
 
 

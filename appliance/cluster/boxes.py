@@ -10,7 +10,10 @@ clock skew (NTP keeps it to milliseconds; the default is a minute).
 import datetime
 from importlib import metadata
 
+import peewee
+
 from appliance import clock, db as dbmod
+from appliance.cluster.identity import box_name
 from appliance.cluster.models import Box
 
 
@@ -52,3 +55,27 @@ def listing(timeout_seconds, now=None):
         rows.append({"name": box.name, "alive": ago <= timeout_seconds, "seconds_since_beat": round(ago, 1),
                      "last_beat": box.last_beat, "started_at": box.started_at, "version": box.version})
     return rows
+
+
+def doctor_checks(config):
+    """`appliance doctor`: the database server answering (its version), and every other
+    box's heartbeat. (status, what, detail) lines, as appliance.doctor expects."""
+    db = dbmod.database.obj
+    try:
+        if isinstance(db, peewee.SqliteDatabase):
+            version = db.execute_sql("SELECT sqlite_version()").fetchone()[0]
+            server = ("ok", "database server", f"SQLite {version} (one box; several boxes need PostgreSQL)")
+        else:
+            server = ("ok", "database server", db.execute_sql("SHOW server_version").fetchone()[0])
+    except peewee.DatabaseError as exc:
+        return [("fail", "database server", f"{type(exc).__name__}: {str(exc).strip()}")]
+    try:
+        others = [b for b in listing(config["box.lease_seconds"]) if b["name"] != box_name(config)]
+    except peewee.DatabaseError:  # not migrated yet: the migrations line says so
+        return [server]
+    if not others:
+        return [server, ("ok", "other boxes", "none on this database")]
+    silent = [b for b in others if not b["alive"]]
+    words = "; ".join(f"{b['name']} " + ("alive" if b["alive"] else f"SILENT for {b['seconds_since_beat']:g} s")
+                      for b in others)
+    return [server, ("warn" if silent else "ok", "other boxes", words)]

@@ -73,3 +73,11 @@ def test_claim_next_due_and_retry_queries(any_database, zones):
     assert clock.local(dialer._next_due()) == datetime.datetime(2026, 10, 17, 9, 0)
     CallAttempt.create(campaign=evening, number="13800000006")
     assert clock.local(dialer._next_due()) == datetime.datetime(2026, 10, 16, 18, 30)  # Friday evening
+
+
+def test_the_dialer_names_its_claims_with_the_configured_box():
+    """Several boxes on one database: claimed_by is box.name, not the host name (two boxes
+    built from one image share a host name)."""
+    from agi.dialer_daemon import make_dialer
+    dialer = make_dialer(Config({"box.name": "fuzhou-2"}), NoCalls(), name="7")
+    assert (dialer.box, dialer.name) == ("fuzhou-2", "fuzhou-2:7")

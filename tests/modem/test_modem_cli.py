@@ -1,7 +1,10 @@
 """The SMS command line as a script uses it: send, outbox, inbox, modem list,
 bench sms; bad input gives one line and exit 2."""
+import datetime
 import json
 
+from appliance import clock
+from appliance.cluster import boxes
 from appliance.sms import history, inbox
 from appliance.sms.models import ModemStatus
 
@@ -48,6 +51,20 @@ def test_inbox_and_modem_list(run_cli, config_file, database):
     table = run_cli("modem", "list", config_path=config_file).stdout
     assert "ALARM: taken out of the pool" in table and "-77 dBm" in table
     assert history.listing().rows == []
+
+
+def test_modem_list_shows_every_box_and_its_modems(run_cli, config_file, database):
+    now = clock.now()
+    boxes.beat("fuzhou-1", now)
+    boxes.beat("fuzhou-2", now - datetime.timedelta(seconds=300))
+    for box in ("fuzhou-1", "fuzhou-2"):  # every box has a gsm0
+        ModemStatus.create(box=box, port="gsm0", state="ok", imsi=f"46000{len(box)}{box[-1]}")
+    modems = json.loads(run_cli("modem", "list", "--json", config_path=config_file).stdout)
+    assert [(m["name"], m["box_alive"]) for m in modems] == [("fuzhou-1/gsm0", True), ("fuzhou-2/gsm0", False)]
+    table = run_cli("modem", "list", config_path=config_file).stdout.splitlines()
+    assert table[0].startswith("box fuzhou-1: alive") and table[1].startswith("box fuzhou-2: SILENT")
+    assert table[3].startswith("fuzhou-1/gsm0 ") and table[4].startswith("fuzhou-2/gsm0 ")
+    assert table[4].endswith("(its box is silent: as last seen)")
 
 
 def test_bench_sms_prints_figures(run_cli, config_file):

@@ -9,6 +9,7 @@ WEAK_DBM = -105  # below this a submit often times out; -113 is no signal at all
 
 
 def check(config):
+    from appliance.cluster.identity import box_name
     from appliance.sms.models import ModemStatus
     ports = config.modem_ports()
     what = said(N_("modem ports"))
@@ -16,7 +17,7 @@ def check(config):
         return [("warn", what, said(N_("no port matches {globs}: plug the modems in, or set modems.ports"),
                                     globs=", ".join(config["modems.ports"])))]
     try:
-        rows = list(ModemStatus.select().order_by(ModemStatus.port))
+        rows = list(ModemStatus.select().where(ModemStatus.box == box_name(config)).order_by(ModemStatus.port))
     except DatabaseError:  # a database not migrated yet: the migrations line says so
         rows = []
     lines = [_pool(ports, rows, what)]
