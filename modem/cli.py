@@ -20,6 +20,9 @@ def register(sub):
     sim.add_argument("--latency", type=float, default=None,
                      help="seconds per submit (default a realistic 2-4 s; 0 for benchmarks)")
     sim.add_argument("--pin", default="", help="SIM PIN the simulated SIMs ask for (default none)")
+    sim.add_argument("--first-sim", type=int, default=0,
+                     help="number the SIMs (IMSI, ICCID, IMEI) from this one, so several simulators (boxes) "
+                          "hold different SIMs (default 0)")
     sim_sub = sim.add_subparsers(dest="sim_command", metavar="ACTION")
     inject = add_command(sim_sub, "inject", cmd_sim_inject,
                          "deliver an inbound SMS to a running simulated modem", needs_db=False)
@@ -87,6 +90,9 @@ def register(sub):
     bench.add_argument("--pool-modems", type=int, default=16, help="modems for the utilisation run")
     bench.add_argument("--latency", type=float, default=3.0, help="seconds per submit in the utilisation run")
     bench.add_argument("--duration", type=float, default=30.0, help="seconds of the utilisation run")
+    bench.add_argument("--boxes", type=int, default=0,
+                       help="instead: throughput of 1 to this many boxes (smsd processes, --modems each) "
+                            "on one throw-away PostgreSQL server, and the database's share of the CPU")
     bench.add_argument("--json", action="store_true")
 
 
@@ -100,7 +106,7 @@ def cmd_sim(args, config):
     if not 1 <= args.modems <= 64:
         raise InputError("--modems: must be 1..64", field="modems")
     stop = stop_event_on_signals()
-    sim = Simulator(args.dir, args.modems, latency=args.latency, pin=args.pin).start()
+    sim = Simulator(args.dir, args.modems, latency=args.latency, pin=args.pin, first_sim=args.first_sim).start()
     latency = "2-4 s" if args.latency is None else f"{args.latency:g} s"
     print(f"simulating {args.modems} modem(s) in {args.dir} (gsm0…gsm{args.modems - 1}, {latency} per submit);"
           f" Ctrl-C stops", flush=True)
@@ -253,8 +259,14 @@ def cmd_modem_list(args, config):
 
 
 def cmd_bench_sms(args, config):
-    from modem.bench import run_bench
-    result = run_bench(args)
+    if args.boxes:
+        if not 1 <= args.boxes <= 8:
+            raise InputError("--boxes: must be 1..8", field="boxes")
+        from modem.bench_boxes import run_boxes_bench
+        result = run_boxes_bench(args)
+    else:
+        from modem.bench import run_bench
+        result = run_bench(args)
     if args.json:
         print_json(result)
     return 0 if result else 1

@@ -54,9 +54,10 @@ class SimModem:
         self.name = f"gsm{index}"
         self.link = sim.dir / self.name
         mccmnc, self.operator, iccid_head = CARRIERS[index % len(CARRIERS)]
-        self.imsi = f"{mccmnc}{1234500000 + index:010d}"
-        self.iccid = f"{iccid_head}{index:013d}"
-        self.imei = _imei(index)
+        sim_no = sim.first_sim + index  # several simulators (boxes) hold different SIMs
+        self.imsi = f"{mccmnc}{1234500000 + sim_no:010d}"
+        self.iccid = f"{iccid_head}{sim_no:013d}"
+        self.imei = _imei(sim_no)
         self.lock = threading.RLock()   # serialises writes to the pty
         self.master = self.slave = None
         self.thread = None
@@ -548,8 +549,9 @@ def _by_prefix(upper):
 class Simulator:
     """N simulated modems in a directory, with air.jsonl and the control socket."""
 
-    def __init__(self, directory, modems=1, latency=None, report_delay=None, pin=""):
+    def __init__(self, directory, modems=1, latency=None, report_delay=None, pin="", first_sim=0):
         self.dir = Path(directory)
+        self.first_sim = first_sim
         self.dir.mkdir(parents=True, exist_ok=True)
         self.fixed_latency = latency
         self.report_delay = report_delay if report_delay is not None else (0.0 if latency == 0 else 1.0)

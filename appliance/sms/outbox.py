@@ -17,6 +17,10 @@ from appliance.sms.text import MAX_PARTS, segments
 log = logging.getLogger(__name__)
 
 BATCH = 500  # rows per INSERT; SQLite allows 32766 variables per statement
+# After this many rows queued at once, PostgreSQL's statistics are refreshed at once: a
+# planner that still thinks the outbox empty picks nested seq scans for smsd's ready query
+# (95 ms instead of 0.2 ms for 300 parts) until autovacuum gets to it a minute later.
+ANALYZE_AFTER = 100
 
 
 # --- queueing -------------------------------------------------------------------
@@ -122,6 +126,8 @@ def queue_many(rows, *, skip_invalid=False):
         for i, message_id in zip(fresh, new_ids):
             parts.extend(_part_rows(message_id, checked[i]["part_count"]))
         _insert_parts(parts)
+    if len(parts) >= ANALYZE_AFTER and not isinstance(dbmod.database.obj, peewee.SqliteDatabase):
+        dbmod.database.obj.execute_sql("ANALYZE message, message_part")
     return ids
 
 
