@@ -227,7 +227,7 @@ def _short(text, width=40):
 def cmd_modem_list(args, config):
     from appliance.cluster import boxes
     from appliance.sms.models import ModemStatus
-    known = {b["name"]: b for b in boxes.listing(config["box.lease_seconds"])}
+    known = {b["name"]: b for b in boxes.listing(config["box.heartbeat_timeout"])}
     rows = [{"name": f"{m.box}/{m.port}" if m.box else m.port, "box": m.box,
              "box_alive": known[m.box]["alive"] if m.box in known else None,
              "port": m.port, "device": m.device, "state": m.state, "alarm": m.alarm, "imei": m.imei,

@@ -53,7 +53,7 @@ def cli(*args):
 class FleetBox:
     """One box: its config, simulator and smsd processes."""
 
-    def __init__(self, root, name, url, modems, first_sim, lease_seconds):
+    def __init__(self, root, name, url, modems, first_sim, heartbeat_timeout):
         self.name = name
         self.dir = Path(root) / name
         self.modems = modems
@@ -61,7 +61,7 @@ class FleetBox:
         self.config = self.dir / "appliance.toml"
         self.dir.mkdir(parents=True, exist_ok=True)
         values = {"data_dir": str(self.dir / "data"), "database": {"url": url},
-                  "box": {"name": name, "lease_seconds": lease_seconds},
+                  "box": {"name": name, "heartbeat_timeout": heartbeat_timeout},
                   "modems": dict(SMSD_SETTINGS["modems"], ports=[str(self.sims_dir / "gsm*")])}
         self.config.write_text(_toml(values))
         self.first_sim = first_sim
@@ -104,11 +104,11 @@ class FleetBox:
 class Fleet:
     """N boxes on one database URL under a directory (a temporary one by default)."""
 
-    def __init__(self, url, boxes, modems=4, lease_seconds=60, root=None):
+    def __init__(self, url, boxes, modems=4, heartbeat_timeout=60, root=None):
         self.url = url
         self.own_root = root is None
         self.root = Path(root or tempfile.mkdtemp(prefix="fleet-"))
-        self.boxes = {f"box{i + 1}": FleetBox(self.root, f"box{i + 1}", url, modems, i * modems, lease_seconds)
+        self.boxes = {f"box{i + 1}": FleetBox(self.root, f"box{i + 1}", url, modems, i * modems, heartbeat_timeout)
                       for i in range(boxes)}
 
     def init(self):

@@ -70,7 +70,7 @@ def doctor_checks(config):
     except peewee.DatabaseError as exc:
         return [("fail", "database server", f"{type(exc).__name__}: {str(exc).strip()}")]
     try:
-        others = [b for b in listing(config["box.lease_seconds"]) if b["name"] != box_name(config)]
+        others = [b for b in listing(config["box.heartbeat_timeout"]) if b["name"] != box_name(config)]
     except peewee.DatabaseError:  # not migrated yet: the migrations line says so
         return [server]
     if not others:

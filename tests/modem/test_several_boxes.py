@@ -4,7 +4,7 @@ box is killed with -9 twice during the run. Then: no message on the air twice, n
 the dead box's in-flight parts `unknown`, and its queued work sent by the others.
 
 The first time the dead box stays down until the others mark its parts `unknown` (its
-heartbeat stopped: box.lease_seconds); the second time it is started again at once and
+heartbeat stopped: box.heartbeat_timeout); the second time it is started again at once and
 recovers its own parts itself."""
 import collections
 import time
@@ -20,7 +20,7 @@ from modem import pdu as pdumod
 from modem.fleet import Fleet
 
 MESSAGES = 20_000
-LEASE = 2  # seconds: the others take over a silent box's parts this long after its last beat
+HEARTBEAT = 2  # box.heartbeat_timeout, seconds: the others take over a silent box's parts this long after its last beat
 RUN = 240  # seconds at most for the whole outbox (about 60-90 s on an idle two-core machine)
 
 
@@ -51,7 +51,7 @@ def kill_in_flight(box):
 @pytest.fixture
 def fleet(postgres_server, tmp_path):
     url = postgres_server()
-    fleet = Fleet(url, boxes=3, modems=4, lease_seconds=LEASE, root=tmp_path / "boxes")
+    fleet = Fleet(url, boxes=3, modems=4, heartbeat_timeout=HEARTBEAT, root=tmp_path / "boxes")
     fleet.init()
     db = dbmod.open_database(Config({"data_dir": str(tmp_path / "queuer"), "database.url": url}))
     # No delivery reports: a report would resolve an `unknown` part that did reach the air
@@ -69,7 +69,7 @@ def test_three_boxes_one_outbox_a_box_killed_twice(fleet):
     wait_for(lambda: done() >= 3000, RUN, "3,000 parts done")
     first = kill_in_flight(victim)
     others_before = len(parts("sent") | parts("delivered"))
-    wait_for(lambda: parts("unknown") >= first, 10 * LEASE, "the others marking its parts unknown")
+    wait_for(lambda: parts("unknown") >= first, 10 * HEARTBEAT, "the others marking its parts unknown")
     assert len(parts("sent") | parts("delivered")) > others_before  # its queued work goes on without it
     victim.start_smsd()
     claimed_before = parts(box="box3")

@@ -10,7 +10,7 @@ from appliance.cluster import boxes
 def test_doctor_names_the_server_and_a_silent_box(run_cli, pg_database, postgres_url, tmp_path):
     path = tmp_path / "appliance.toml"
     path.write_text(f'data_dir = "{tmp_path / "data"}"\n[database]\nurl = "{postgres_url}"\n'
-                    '[box]\nname = "fuzhou-1"\nlease_seconds = 60\n')
+                    '[box]\nname = "fuzhou-1"\nheartbeat_timeout = 60\n')
     now = clock.now()
     boxes.beat("fuzhou-1", now - datetime.timedelta(seconds=600))  # this box: never "other"
     boxes.beat("fuzhou-2", now)
