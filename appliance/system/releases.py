@@ -108,6 +108,14 @@ def install(bundle, root, python=None, seen_as=None):
     differs (an image's root filesystem mounted at IMAGE: ROOT=IMAGE/opt/appliance,
     seen_as=/opt/appliance)."""
     version = read_manifest(bundle)["version"]
+    old_umask = os.umask(0o022)  # code for everyone to read, whatever the caller's umask
+    try:
+        return _install(bundle, root, version, python, seen_as)
+    finally:
+        os.umask(old_umask)
+
+
+def _install(bundle, root, version, python, seen_as):
     target = release_dir(root, version)
     if current(root) == version:
         raise InputError(f"upgrade: release {version} is the one running", field="bundle")

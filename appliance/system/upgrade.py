@@ -50,6 +50,7 @@ from appliance.system import releases
 log = logging.getLogger(__name__)
 JOURNAL = "upgrade.json"
 RUN_TIMEOUT = 600  # seconds for one backup, migration or restore
+DATA_UMASK = 0o027  # the units' UMask= (systemd/)
 
 
 class UpgradeFailed(ApplianceError):
@@ -95,10 +96,11 @@ class Box:
             argv += ["--config", str(self.config.path)]
         data_dir = Path(self.config.data_dir)
         owner = data_dir.stat() if data_dir.exists() else None
-        as_owner = ({"user": owner.st_uid, "group": owner.st_gid}
+        as_owner = ({"user": owner.st_uid, "group": owner.st_gid, "extra_groups": []}
                     if owner and os.geteuid() == 0 != owner.st_uid else {})
+        # umask as the units': the backup holds customers' data (0640, never root's 0644)
         result = subprocess.run(argv + [str(a) for a in args], capture_output=True, text=True,
-                                timeout=RUN_TIMEOUT, env=_release_env(), **as_owner)
+                                timeout=RUN_TIMEOUT, env=_release_env(), umask=DATA_UMASK, **as_owner)
         if result.returncode != 0:
             last = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
             raise InputError(f"release {version}: appliance {args[0]} failed: {last}")

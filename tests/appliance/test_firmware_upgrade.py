@@ -3,6 +3,7 @@ run by a systemctl twin (tests/systemctl_twin.py) from whatever `current` points
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -65,13 +66,20 @@ def test_a_good_upgrade_keeps_the_data_and_a_broken_one_rolls_back(box, run_cli)
     root, data = box["root"], box["data"]
     os.system(f"{box['systemctl']} start appliance.target")
 
-    out = box["upgrade"](make_firmware(box["tmp"], "2.0"))
+    bundle = make_firmware(box["tmp"], "2.0")
+    old_umask = os.umask(0o077)  # a root shell's strict umask must not make the code unreadable
+    try:
+        out = box["upgrade"](bundle)
+    finally:
+        os.umask(old_umask)
     assert out.returncode == 0, out.stderr
     assert "upgraded to 2.0" in out.stdout
+    assert stat.S_IMODE((root / "releases" / "2.0" / "site" / "appliance" / "cli.py").stat().st_mode) == 0o644
     assert (releases.current(root), releases.previous(root)) == ("2.0", "1.0")
     assert serving_release(box["state"]) == "2.0"
     assert customers(data) == ["张伟"] and not (root / "upgrade.json").exists()
-    assert len(list((data / "backups").glob("pre-upgrade-1.0-to-2.0-*.tar.gz"))) == 1
+    [backup] = (data / "backups").glob("pre-upgrade-1.0-to-2.0-*.tar.gz")
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o640  # customers' data: nothing for others
 
     out = box["upgrade"](make_firmware(box["tmp"], "3.0", BROKEN), deadline=5)
     assert out.returncode == 1
