@@ -59,7 +59,7 @@ def test_page_quote_and_refusal_in_chinese(admin_client, products):
     assert re.search(r'id="quote-total"><strong>666.50</strong>', resp.text)
     refused = admin_client.post("/products/quote", {**form, "rider_ADD": "11"})
     assert refused.status == 409
-    assert flash(refused.text) == ("error", "输入有误: riders[0].units：按此主险最多 10 份（100000.00 元）")
+    assert flash(refused.text) == ("error", "输入有误: 附加意外伤害保险 · 份数：按此主险最多 10 份（100000.00 元）")
     assert 'value="11"' in refused.text  # what was typed stays
 
 
@@ -97,7 +97,7 @@ def test_admins_add_products_and_rider_rules_refusals_in_chinese(admin_client, w
     admin_client.page("/products")  # its message shown
     taken = admin_client.post("/products", {"code": "TL30", "name": "三十年定期", "kind": "main",
                                             "rate_basis": "per_thousand", "unit_amount": "1000", "ivr_key": "1"})
-    assert taken.status == 400 and flash(taken.text) == ("error", "输入有误: ivr_key：按键 1 已被其他险种使用")
+    assert taken.status == 400 and flash(taken.text) == ("error", "输入有误: 电话按键（1-8，留空：不在电话中提供）：按键 1 已被其他险种使用")
     assert 'value="三十年定期"' in taken.text and not Product.select().where(Product.code == "TL30").exists()
     assert admin_client.post("/products/riders", {"rider": "ADD", "main": "TL20", "limit_basis": "main_sum",
                                                   "limit_ratio": "0.5"}).status == 303

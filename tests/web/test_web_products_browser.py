@@ -50,5 +50,5 @@ def test_quote_in_a_browser(chromium, server, tmp_path, width, height, size):
     field.clear()
     field.send_keys("11")
     loaded_after(d, d.find_element(By.ID, "quote-submit").click)
-    assert "按此主险最多 10 份" in d.find_element(By.ID, "products-error").text
+    assert "附加意外伤害保险 · 份数：按此主险最多 10 份" in d.find_element(By.ID, "products-error").text
     assert d.find_element(By.ID, "quote-rider-ADD").get_attribute("value") == "11" and fits(d)

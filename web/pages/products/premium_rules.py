@@ -8,6 +8,7 @@ its language naming the field, the form keeping what was typed, nothing changed.
 file with errors lists each by line and column, and nothing of it is imported.
 """
 import os
+import re
 import secrets
 
 import bottle
@@ -23,6 +24,12 @@ WORDS = {"main": N_("main cover"), "rider": N_("rider cover"), "per_thousand": N
          "per_unit": N_("per unit"), "main_sum": N_("times the main cover's sum insured"),
          "main_premium": N_("times the main cover's premium"), "M": N_("male"), "F": N_("female")}
 QUOTE_FIELDS = ("product", "age", "gender", "sum_insured", "units", "term", "pay_years")
+# The fields as this page's forms label them: an error names the field the person sees.
+LABELS = {"product": N_("Main product"), "age": N_("Age"), "gender": N_("Gender"),
+          "sum_insured": N_("Sum insured (yuan)"), "units": N_("Units"), "term": N_("Term (years, 0 whole life)"),
+          "pay_years": N_("Payment period (years, 1 single premium)"), "code": N_("Code"), "name": N_("Name"),
+          "unit_amount": N_("Sum insured of a unit (yuan)"), "ivr_key": N_("Phone key (1-8, empty: not offered)"),
+          "rider": N_("Rider"), "main": N_("Main product"), "limit_ratio": N_("At most")}
 
 
 def render(ctx, status=200, **values):
@@ -58,8 +65,23 @@ def quote_form(ctx):
                                sum_insured=form["sum_insured"] or None, units=form["units"] or None,
                                term=form["term"] or None, pay_years=form["pay_years"] or None, riders=riders)
     except InputError as exc:
-        return render(ctx, exc.http_status, form=form, error=ctx.error_text(exc))
+        return render(ctx, exc.http_status, form=form, error=error_text(ctx, exc, riders))
     return render(ctx, form=form, quote=quote)
+
+
+def error_text(ctx, exc, riders=()):
+    """The error naming the field by its label on this page ('riders[0].units': the rider's
+    name and Units), in the page's language."""
+    field = exc.field or ""
+    label = ctx._(LABELS[field]) if field in LABELS else field
+    rider = re.fullmatch(r"riders\[(\d+)\]\.(\w+)", field)
+    if rider and int(rider.group(1)) < len(riders):
+        names = {p["code"]: p["name"] for p in catalogue.listing()}
+        code = riders[int(rider.group(1))]["product"]
+        label = f"{names.get(code, code)} · {ctx._(LABELS.get(rider.group(2), rider.group(2)))}"
+    if getattr(exc, "msgid", None):
+        exc.values = {**exc.values, "field": label}
+    return ctx.error_text(exc)
 
 
 @page("/products", "settings", method="POST")
@@ -71,7 +93,7 @@ def product_save(ctx):
             unit_amount=form["unit_amount"] or "1000", ivr_key=form["ivr_key"], actor=ctx.user.username,
             source=ctx.source)
     except InputError as exc:
-        return render(ctx, exc.http_status, product_form=form, error=ctx.error_text(exc))
+        return render(ctx, exc.http_status, product_form=form, error=error_text(ctx, exc))
     ctx.redirect("/products", "ok", ctx._("Product {code} saved.").format(code=product.code))
 
 
@@ -82,7 +104,7 @@ def rider_rule(ctx):
         catalogue.set_rider_rule(form["rider"], form["main"], form["limit_basis"], form["limit_ratio"],
                                  actor=ctx.user.username, source=ctx.source)
     except InputError as exc:
-        return render(ctx, exc.http_status, rider_form=form, error=ctx.error_text(exc))
+        return render(ctx, exc.http_status, rider_form=form, error=error_text(ctx, exc))
     ctx.redirect("/products", "ok", ctx._("Rider {rider} may go with {main}.").format(**form))
 
 
