@@ -4,7 +4,8 @@ Bundle format and release layout: appliance/system/releases.py. The steps, each 
 to the journal ROOT/upgrade.json (fsynced) before it starts:
 
  1. install   the bundle into ROOT/releases/NEW (a .partial folder renamed whole); the
-              running release and `current` are untouched.
+              running release and `current` are untouched. NEW's `appliance config check`
+              must pass, or NEW is deleted and nothing else happens.
  2. stop      `systemctl stop appliance.target`.
  3. backup    the OLD release's `appliance backup` to data_dir/backups/pre-upgrade-OLD-to-NEW-STAMP.tar.gz
               (a failure here starts the daemons again on OLD and stops the upgrade).
@@ -137,6 +138,7 @@ def upgrade(box, bundle):
     if old is None:  # the image build: nothing runs yet, nothing to migrate or roll back to
         releases.switch(box.root, "current", new)
         return new
+    _preflight(box, new)
     backup = _stop_and_back_up(box, old, new)
     box.note(step="switch", old=old, new=new, backup=backup)
     releases.switch(box.root, "previous", old)
@@ -156,6 +158,16 @@ def upgrade(box, bundle):
     box.forget()
     releases.prune(box.root, {new, old})
     return new
+
+
+def _preflight(box, new):
+    """NEW's command line reads this box's configuration before anything stops: a release
+    that cannot even start (a wheel for another Python, a syntax error) costs no downtime."""
+    try:
+        box.run_release(new, "config", "check")
+    except (ApplianceError, OSError, subprocess.TimeoutExpired):
+        releases.prune(box.root, {releases.current(box.root), releases.previous(box.root)})
+        raise
 
 
 def _stop_and_back_up(box, old, new):

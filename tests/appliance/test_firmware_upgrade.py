@@ -91,7 +91,14 @@ def test_a_good_upgrade_keeps_the_data_and_a_broken_one_rolls_back(box, run_cli)
     assert "this release is broken" in log  # it was started, and failed at start
 
 
-def test_a_backup_that_fails_leaves_the_old_release_running(box):
+def test_failures_before_the_switch_leave_the_old_release_running(box):
+    os.system(f"{box['systemctl']} start appliance.target")
+    pid = (box["state"] / "web.pid").read_text()
+    out = box["upgrade"](make_firmware(box["tmp"], "2.0", {"appliance/cli.py": "\n)\n"}))
+    assert out.returncode == 2 and "release 2.0: appliance config failed" in out.stderr
+    assert (box["state"] / "web.pid").read_text() == pid  # never stopped
+    assert not (box["root"] / "releases" / "2.0").exists() and releases.current(box["root"]) == "1.0"
+
     (box["data"] / "backups").write_text("a file where the backups folder belongs")
     out = box["upgrade"](make_firmware(box["tmp"], "2.0"))
     assert out.returncode != 0 and "release 1.0: appliance backup failed" in out.stderr
