@@ -14,7 +14,7 @@ from decimal import Decimal
 from peewee import SQL, fn
 
 from appliance import clock, listings, phones
-from appliance.db import write_transaction
+from appliance.db import retry_writes, write_transaction
 from appliance.errors import InputError
 from appliance.sms.models import Message, MessagePart
 
@@ -41,24 +41,39 @@ def _charged(part):
     return part.state in CHARGED_STATES or (part.state == "failed" and part.sent_at is not None)
 
 
+CHARGE_BATCH = 500  # parts stamped per write transaction: each stays short however many wait
+
+
 def charge_parts(config):
     """Stamp carrier and cost on charged parts that have none yet; returns how many.
-    Idempotent: a part keeps the price of the day it was charged."""
-    query = (MessagePart.select(MessagePart.id, MessagePart.state, MessagePart.sent_at,
-                                MessagePart.carrier, Message.to_number)
-             .join(Message)
-             .where(MessagePart.cost == 0,
-                    MessagePart.state.in_(CHARGED_STATES + ("failed",))))
-    count = 0
-    with write_transaction():
-        for part in query:
-            if not _charged(part):
-                continue
-            carrier = part.carrier or phones.carrier_name(part.message.to_number)
-            MessagePart.update(carrier=carrier, cost=tariff(config, carrier)).where(
-                MessagePart.id == part.id).execute()
-            count += 1
+    Idempotent: a part keeps the price of the day it was charged. The parts go a batch
+    at a time (by id), each batch its own short write transaction, retried while busy."""
+    count, after = 0, 0
+    while after is not None:
+        charged, after = _charge_batch(config, after)
+        count += charged
     return count
+
+
+@retry_writes
+def _charge_batch(config, after):
+    """Charge the next CHARGE_BATCH candidate parts with an id above `after`: (how many were
+    charged, the last id looked at, or None when there are no more)."""
+    with write_transaction():
+        parts = list(MessagePart.select(MessagePart.id, MessagePart.state, MessagePart.sent_at,
+                                        MessagePart.carrier, Message.to_number)
+                     .join(Message)
+                     .where(MessagePart.cost == 0, MessagePart.id > after,
+                            MessagePart.state.in_(CHARGED_STATES + ("failed",)))
+                     .order_by(MessagePart.id).limit(CHARGE_BATCH))
+        by_carrier = defaultdict(list)
+        for part in parts:
+            if _charged(part):
+                by_carrier[part.carrier or phones.carrier_name(part.message.to_number)].append(part.id)
+        for carrier, ids in by_carrier.items():
+            MessagePart.update(carrier=carrier, cost=tariff(config, carrier)).where(MessagePart.id.in_(ids)).execute()
+    last = parts[-1].id if len(parts) == CHARGE_BATCH else None
+    return sum(len(ids) for ids in by_carrier.values()), last
 
 
 def _month_bounds(month):
