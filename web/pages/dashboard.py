@@ -1,6 +1,7 @@
 """The dashboard: modems, queue depth, today's messages and calls, alarms, and the
 health of the box (its daemons by their locks, Asterisk's manager interface, the
-disk of data_dir). static/dashboard.js keeps it current from /dashboard.json
+disk of data_dir). Several boxes on one database: every box with its heartbeat, and
+every box's modems named BOX/gsm0 (a silent box is an alarm). static/dashboard.js keeps it current from /dashboard.json
 without a reload.
 
 Every number here is cheap on a big database: counts are over today's rows
@@ -11,6 +12,7 @@ import shutil
 import peewee
 
 from appliance import clock, doctor
+from appliance.cluster import boxes as cluster
 from appliance.daemon import running_daemons
 from appliance.ivr.models import PolicyLockout
 from appliance.models import Staff
@@ -20,6 +22,7 @@ from appliance.sms.models import InboundMessage, Message
 from web.pages import N_, page
 from web.pages.settings import RESTART_LABELS
 
+SILENT_BOX = N_("Box {name} has been silent for {seconds} s: the messages it was sending are marked unknown (never sent again); the other boxes send its queued messages.")  # noqa: E501
 POLICY_LOCKOUT = N_("IVR lockout: {n} policy(ies) locked after failed phone verifications (alert tickets in Tickets).")
 AMI_TIMEOUT = 1.0  # seconds: the dashboard asks on every refresh; a local refusal is instant
 
@@ -46,11 +49,21 @@ def modem_rows():
     if model is None:
         return []
     try:
-        return [dict(port=m.port, state=m.state, sim_state=m.sim_state, operator=m.operator or m.carrier,
-                     registration=m.registration, signal_dbm=m.signal_dbm, bars=signal_bars(m.signal_dbm),
-                     sent_today=m.sent_today, alarm=m.alarm, updated_at=m.updated_at)
-                for m in model.select().order_by(model.port)]
+        rows = list(model.select().order_by(model.box, model.port))
     except peewee.DatabaseError:  # smsd's table not migrated yet
+        return []
+    several = len({m.box for m in rows}) > 1  # every box has a gsm0: then BOX/gsm0
+    return [dict(port=f"{m.box}/{m.port}" if several else m.port, state=m.state, sim_state=m.sim_state,
+                 operator=m.operator or m.carrier, registration=m.registration, signal_dbm=m.signal_dbm,
+                 bars=signal_bars(m.signal_dbm), sent_today=m.sent_today, alarm=m.alarm, updated_at=m.updated_at)
+            for m in rows]
+
+
+def box_rows(config):
+    """Every box on the database with its heartbeat (one box alone: no table shown)."""
+    try:
+        return cluster.listing(config["box.heartbeat_timeout"])
+    except peewee.DatabaseError:  # not migrated yet
         return []
 
 
@@ -77,8 +90,9 @@ def calls_today(today):
     return Call.select().where(Call.started_at >= start).count()
 
 
-def alarms(ctx, modems):
-    found = []
+def alarms(ctx, modems, boxes=()):
+    found = [ctx._(SILENT_BOX).format(name=b["name"], seconds=int(b["seconds_since_beat"]))
+             for b in boxes if not b["alive"]]
     for m in modems:
         if m["alarm"]:
             found.append(ctx._("Modem {port}: {alarm}").format(port=m["port"], alarm=m["alarm"]))
@@ -129,13 +143,14 @@ def state(ctx):
     """Everything the page shows that changes: rendered once, then polled as JSON."""
     today = clock.today()
     modems = modem_rows()
+    boxes = box_rows(ctx.config)
     queue = capped_count(Message.select(Message.id).where(Message.state.in_(("queued", "sending"))))
     new_inbox = capped_count(InboundMessage.select(InboundMessage.id).where(InboundMessage.state == "new"))
     counts = today_counts(today)
     rows = health(ctx)
-    found = alarms(ctx, modems) + [ctx._("{what}: {text}").format(what=r["label"], text=r["text"])
+    found = alarms(ctx, modems, boxes) + [ctx._("{what}: {text}").format(what=r["label"], text=r["text"])
                                    for r in rows if r["state"] == "warn" and r["key"] == "disk"]
-    return {"modems": modems, "queue": queue, "today": counts, "calls": calls_today(today),
+    return {"modems": modems, "boxes": boxes if len(boxes) > 1 else [], "queue": queue, "today": counts, "calls": calls_today(today),
             "new_inbox": new_inbox, "alarms": found, "health": rows}
 
 

@@ -28,6 +28,22 @@
 </ul>
 </div>
 <script src="/static/dashboard.js"></script>
+% if boxes:
+<h2>{{_('Boxes on this database')}}</h2>
+<div class="table-scroll">
+<table id="boxes">
+  <tr><th>{{_('Box')}}</th><th>{{_('State')}}</th><th>{{_('Last heartbeat')}}</th><th>{{_('Firmware')}}</th></tr>
+  % for b in boxes:
+  <tr>
+    <td>{{b['name']}}</td>
+    <td><span class="state {{'ok' if b['alive'] else 'fail'}}">{{_('Alive') if b['alive'] else _('Silent')}}</span></td>
+    <td class="muted">{{ctx.when(b['last_beat'], '%H:%M:%S')}}</td>
+    <td class="muted">{{b['version'] or '-'}}</td>
+  </tr>
+  % end
+</table>
+</div>
+% end
 <h2>{{_('Modems')}}</h2>
 <div class="table-scroll">
 <table id="modems">
