@@ -8,6 +8,7 @@ kinds, not on smtplib's classes:
 - Rejected: the relay refused this mail for good (a 5xx to the sender, recipient or
   data): a failure recorded against the contact, never retried.
 """
+import contextlib
 import smtplib
 import socket
 import ssl
@@ -35,9 +36,10 @@ def _context(config):
     return ssl.create_default_context(cafile=config["mail.cafile"] or None)
 
 
-def deliver(config, message):
-    """Send `message` (an EmailMessage) through the relay; returns the relay's answer to
-    DATA. Raises Retry or Rejected."""
+@contextlib.contextmanager
+def session(config):
+    """An SMTP session with the relay, after STARTTLS and AUTH as configured. Raises Retry
+    or Rejected (smtplib's errors translated here, inside the session too)."""
     host, port, timeout = config["mail.host"], config["mail.port"], config["mail.timeout"]
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
@@ -47,11 +49,7 @@ def deliver(config, message):
                 smtp.ehlo()
             if config["mail.username"]:
                 smtp.login(config["mail.username"], config["mail.password"])
-            refused = smtp.send_message(message)
-            if refused:  # some recipients refused: we send to one, so this is it
-                code, text = next(iter(refused.values()))
-                _raise(code, text)
-            return "250 accepted"
+            yield smtp
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         _raise(code, text)
@@ -63,6 +61,23 @@ def deliver(config, message):
         _raise(exc.smtp_code, exc.smtp_error)
     except (smtplib.SMTPException, ssl.SSLError, socket.timeout, OSError) as exc:
         raise Retry(f"relay {host}:{port}: {exc.__class__.__name__}: {exc}") from None
+
+
+def deliver(config, message):
+    """Send `message` (an EmailMessage) through the relay; returns the relay's answer.
+    Raises Retry or Rejected."""
+    with session(config) as smtp:
+        refused = smtp.send_message(message)
+        if refused:  # some recipients refused: we send to one, so this is it
+            code, text = next(iter(refused.values()))
+            _raise(code, text)
+    return "250 accepted"
+
+
+def probe(config):
+    """Open a session and close it (`appliance doctor`): Retry or Rejected when it fails."""
+    with session(config) as smtp:
+        smtp.noop()
 
 
 def _raise(code, text):

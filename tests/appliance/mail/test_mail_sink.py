@@ -1,5 +1,6 @@
 """The demo's SMTP sink (`appliance mail sink`, standard library only) as a real process:
-the mailer delivers to it and each mail lands as a .eml file, its Chinese intact."""
+the mailer delivers to it and each mail lands as a .eml file, its Chinese intact. And
+`appliance doctor`'s e-mail lines for branch IT."""
 import datetime
 import email
 import email.policy
@@ -7,10 +8,12 @@ import signal
 import subprocess
 import sys
 
+import smtp_support
 from mail_support import make_customer
 from peer_support import free_port, wait_for
 
 from appliance.mail import mailer, outbox
+from appliance.mail.models import MailMessage
 
 NOON = datetime.datetime(2026, 12, 1, 4, 0)
 
@@ -34,3 +37,22 @@ def test_the_mailer_delivers_to_the_sink(config, database, tmp_path):
     finally:
         sink.send_signal(signal.SIGTERM)
         assert sink.wait(timeout=30) == 0, sink.stderr.read()
+
+
+def test_doctor_says_whether_the_relay_answers(mail_config, smtp_server, customer, tmp_path):
+    from appliance.mail import doctor
+    (line,) = doctor.doctor_check(mail_config)
+    assert line == ("ok", "e-mail relay", f"127.0.0.1:{smtp_server.port} answers")
+    tls = smtp_support.start(tls_dir=tmp_path)
+    try:
+        config = mail_config.replace(mail__port=tls.port, mail__starttls=True, mail__cafile=tls.handler.cafile,
+                                     mail__username=smtp_support.USER, mail__password="wrong")
+        (status, _, detail) = doctor.doctor_check(config)[0]
+        assert status == "fail" and detail.startswith("authentication refused: 535")
+    finally:
+        tls.stop()
+    outbox.send_to_customer(mail_config, customer, template="birthday", now=NOON)
+    MailMessage.update(state="unknown").execute()
+    lines = doctor.doctor_check(mail_config.replace(mail__host=""))
+    assert [s for s, _, _ in lines] == ["ok", "warn"]
+    assert lines[1][2].startswith("1 mail(s) interrupted while sending")
