@@ -17,6 +17,7 @@ import wave
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from agi.products import phone_quote
 from appliance.errors import ApplianceError, InputError
 from appliance.ivr.prompt_files import (
     LANGUAGES,
@@ -186,13 +187,14 @@ class PromptFinder:
 
 
 def warm_names(config, finder=None):
-    """Speak every agent's name and branch and every product name into the
-    cache, so no caller waits for espeak-ng on a first lookup. Returns how many
+    """Speak every agent's name and branch, every product name and the phone application's
+    product options into the cache, so no caller waits for espeak-ng on a first lookup. Returns how many
     texts were built. Runs in the background at server start."""
     from appliance.models import Product, Staff
     finder = finder or PromptFinder(config)
     texts = {s.name for s in Staff.select(Staff.name)} | {s.branch for s in Staff.select(Staff.branch)}
     texts |= {p.name for p in Product.select(Product.name)}
+    texts |= set(phone_quote.option_texts(config))  # 安心定期寿险请按1: the phone application's options
     texts.add(config["branch_name"])
     built = 0
     for text in sorted(t for t in texts if t):

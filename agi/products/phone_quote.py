@@ -56,8 +56,16 @@ def phone_application(node, session):
 
 def option(session, key, name):
     """'安康定期寿险请按1' in the Mandarin voice (product names are Mandarin)."""
-    return ("spoken_text", "zh", fill(prompt_catalogue()["quote_product_option"]["zh"], session.config, text=name,
-                                      key=key))
+    return ("spoken_text", "zh", option_text(session.config, key, name))
+
+
+def option_text(config, key, name):
+    return fill(prompt_catalogue()["quote_product_option"]["zh"], config, text=name, key=key)
+
+
+def option_texts(config):
+    """Every option callers hear now (agi.prompts.warm_names speaks them ahead of the first call)."""
+    return [option_text(config, key, product.name) for key, product in catalogue.phone_products().items()]
 
 
 def ask_number(node, session, prompt, max_digits):

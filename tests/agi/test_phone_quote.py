@@ -54,3 +54,18 @@ def test_age_out_of_the_table_gets_no_premium_and_no_ticket(dial, products):
                  hang_up("menu_service_request")], callerid="13912345678")
     assert peer.heard[-3:] == ["quote_enter_sum", "quote_not_priced", "menu_service_request"]
     assert Ticket.select().count() == 0
+
+
+def test_the_options_are_spoken_before_the_first_call(ivr_config, products):
+    """agi.prompts.warm_names (at server start) speaks the product options too: no caller
+    waits for espeak-ng at the product menu."""
+    import hashlib
+
+    from agi import prompts
+    from agi.products import phone_quote
+    assert phone_quote.option_texts(ivr_config) == ["安康定期寿险请按1。"]
+    finder = prompts.PromptFinder(ivr_config)
+    cached = finder.root / "cache" / "zh" / (hashlib.sha1("zh:安康定期寿险请按1。".encode()).hexdigest()[:16] + ".wav")
+    cached.unlink(missing_ok=True)  # the prompts are shared by the session's tests
+    prompts.warm_names(ivr_config, finder)
+    assert cached.exists()
