@@ -28,7 +28,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from appliance import clock
 from appliance.daemon import all_stopped
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from appliance.plugins import plugins
 
 DB_NAME = "appliance.db"
@@ -50,8 +50,7 @@ def _sqlite_path(config):
         return Path(url[len("sqlite:///"):])
     if _is_postgres(url):
         return None
-    raise InputError("database.url: backup and restore handle SQLite and PostgreSQL databases",
-                     field="database.url")
+    raise InputError.of(N_("{field}: backup and restore handle SQLite and PostgreSQL databases"), field="database.url")
 
 
 def _is_postgres(url):
@@ -189,9 +188,8 @@ def restore(config, archive, all_boxes=False):
                 raise InputError(f"backup: {archive} holds no PostgreSQL dump"
                                  + (" (it holds an SQLite database)" if f"data/{DB_NAME}" in names else ""))
             if not all_boxes:
-                raise InputError("restore: database.url is PostgreSQL, which other boxes may share: restore "
-                                 "replaces that database for every box using it (stop their daemons too); "
-                                 "run again with --yes-all-boxes", field="yes_all_boxes")
+                raise InputError.of(N_("restore: database.url is PostgreSQL, which other boxes may share: restore replaces that database for every box using it (stop their daemons too); run again with --yes-all-boxes"),
+                                    field="yes_all_boxes")
         elif f"data/{DB_NAME}" not in names:
             raise InputError(f"backup: {archive} holds no database"
                              + (" (it holds a PostgreSQL dump)" if PG_MEMBER in names else ""))

@@ -5,7 +5,7 @@ import os
 import tomllib
 from pathlib import Path
 
-from appliance.errors import ConfigError
+from appliance.errors import N_, ConfigError
 from appliance.settings import BY_NAME, SECTIONS, SETTINGS
 
 ENV_VAR = "APPLIANCE_CONFIG"
@@ -83,7 +83,7 @@ def check_value(name, value):
     """Return value if it suits setting `name`, else raise ConfigError naming it."""
     setting = BY_NAME.get(name)
     if setting is None:
-        raise ConfigError(f"unknown configuration key '{name}'", field=name)
+        raise ConfigError.of(N_("unknown configuration key '{name}'"), field=name, name=name)
     kind = setting.type_name
     ok = {
         "bool": lambda v: isinstance(v, bool),
@@ -98,13 +98,16 @@ def check_value(name, value):
         expected = {"list": "a list of strings", "listen": "\"host:port\"", "path": "a non-empty path",
                     "int": "an integer", "float": "a number", "bool": "true or false",
                     "str": "a string"}[kind]
-        raise ConfigError(f"configuration key '{name}' must be {expected}, got {value!r}", field=name)
+        raise ConfigError.of(N_("configuration key '{name}' must be {expected}, got {value!r}"),
+                             field=name, name=name, expected=expected, value=value)
     if kind == "float":
         value = float(value)
         if not math.isfinite(value):  # TOML's inf and nan
-            raise ConfigError(f"configuration key '{name}' must be a finite number, got {value!r}", field=name)
+            raise ConfigError.of(N_("configuration key '{name}' must be a finite number, got {value!r}"),
+                                 field=name, name=name, value=value)
     if kind in ("int", "float") and value < 0:
-        raise ConfigError(f"configuration key '{name}' must not be negative, got {value!r}", field=name)
+        raise ConfigError.of(N_("configuration key '{name}' must not be negative, got {value!r}"),
+                             field=name, name=name, value=value)
     return value
 
 
@@ -126,7 +129,8 @@ def flatten(table, prefix=""):
             name = f"{prefix}{key}"
             if isinstance(value, dict):
                 if name in BY_NAME:
-                    raise ConfigError(f"configuration key '{name}' must be a value, not a table", field=name)
+                    raise ConfigError.of(N_("configuration key '{name}' must be a value, not a table"),
+                                         field=name, name=name)
                 pending.append((name + ".", value))
             else:
                 flat[name] = value
@@ -165,8 +169,8 @@ def check_configured(config):
     exists: a command run with neither must not make an appliance nobody set up
     (a queued SMS no smsd will ever send, a fresh database under /var/lib)."""
     if config.path is None and not config.data_dir.exists():
-        raise ConfigError(f"no configuration file (--config or ${ENV_VAR}) and no data_dir {config.data_dir}; "
-                          "pass --config, or run appliance init first", field="data_dir")
+        raise ConfigError.of(N_("no configuration file (--config or ${ENV_VAR}) and no data_dir {data_dir}; pass --config, or run appliance init first"),
+                             field="data_dir", ENV_VAR=ENV_VAR, data_dir=config.data_dir)
 
 
 def ensure_data_dir(config):
@@ -179,5 +183,6 @@ def ensure_data_dir(config):
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
-        raise ConfigError(f"data_dir {data_dir} is not writable: {exc.strerror}", field="data_dir") from None
+        raise ConfigError.of(N_("data_dir {data_dir} is not writable: {strerror}"),
+                             field="data_dir", data_dir=data_dir, strerror=exc.strerror) from None
     return data_dir

@@ -23,7 +23,7 @@ from pathlib import Path
 import tomlkit
 
 from appliance.config import Config, check_value, flatten
-from appliance.errors import ConfigError, InputError
+from appliance.errors import N_, ConfigError, InputError
 from appliance.settings import BY_NAME, SETTINGS
 from appliance.sms.window import parse_window
 from appliance.system import network
@@ -47,26 +47,26 @@ def parse_text(name, text):
             return True
         if text.lower() in FALSE_WORDS:
             return False
-        raise InputError(f"{name}: must be true or false, got {text!r}", field=name)
+        raise InputError.of(N_("{field}: must be true or false, got {text!r}"), field=name, text=text)
     if kind == "int":
         try:
             return int(text)
         except ValueError:
-            raise InputError(f"{name}: must be a whole number, got {text!r}", field=name) from None
+            raise InputError.of(N_("{field}: must be a whole number, got {text!r}"), field=name, text=text) from None
     if kind == "float":
         try:
             value = float(text)
         except ValueError:
-            raise InputError(f"{name}: must be a number, got {text!r}", field=name) from None
+            raise InputError.of(N_("{field}: must be a number, got {text!r}"), field=name, text=text) from None
         if not math.isfinite(value):
-            raise InputError(f"{name}: must be a finite number, got {text!r}", field=name)
+            raise InputError.of(N_("{field}: must be a finite number, got {text!r}"), field=name, text=text)
         return value
     if kind == "list":
         if text.startswith("["):  # TOML array syntax, as in the file
             try:
                 return tomllib.loads(f"v = {text}")["v"]
             except tomllib.TOMLDecodeError as exc:
-                raise InputError(f"{name}: not a TOML array: {exc}", field=name) from None
+                raise InputError.of(N_("{field}: not a TOML array: {exc}"), field=name, exc=exc) from None
         # One item per line (the page's text area) or separated by commas (the command line).
         return [item.strip() for item in re.split(r"[\n,]", text) if item.strip()]
     return text
@@ -75,7 +75,8 @@ def parse_text(name, text):
 def known(name):
     setting = BY_NAME.get(name)
     if setting is None:
-        raise ConfigError(f"unknown configuration key '{name}' (see `appliance config show`)", field=name)
+        raise ConfigError.of(N_("unknown configuration key '{name}' (see `appliance config show`)"),
+                             field=name, name=name)
     return setting
 
 
@@ -83,7 +84,7 @@ def known(name):
 
 def _nonempty(name, value):
     if not str(value).strip():
-        raise InputError(f"{name}: must not be empty", field=name)
+        raise InputError.of(N_("{field}: must not be empty"), field=name)
 
 
 def _hours(name, value):
@@ -94,60 +95,61 @@ def _hours(name, value):
 def _weekdays(name, value):
     # The agi daemon's parse_days reads '1-5', '1,3,5', '1-5,7'.
     if not re.fullmatch(r"\s*[1-7](\s*-\s*[1-7])?(\s*,\s*[1-7](\s*-\s*[1-7])?)*\s*", value):
-        raise InputError(f"{name}: must be ISO weekdays (1=Monday … 7=Sunday) like 1-5 or 1,3,5, got {value!r}",
-                         field=name)
+        raise InputError.of(N_("{field}: must be ISO weekdays (1=Monday … 7=Sunday) like 1-5 or 1,3,5, got {value!r}"),
+                            field=name, value=value)
 
 
 def _time_of_day(name, value):
     try:
         datetime.time.fromisoformat(value.strip())
     except ValueError:
-        raise InputError(f"{name}: must be a time HH:MM, got {value!r}", field=name) from None
+        raise InputError.of(N_("{field}: must be a time HH:MM, got {value!r}"), field=name, value=value) from None
 
 
 def _day_list(name, value):
     if not re.fullmatch(r"\s*(\d+\s*(,\s*\d+\s*)*)?", value):
-        raise InputError(f"{name}: must be whole days separated by commas, got {value!r}", field=name)
+        raise InputError.of(N_("{field}: must be whole days separated by commas, got {value!r}"),
+                            field=name, value=value)
 
 
 def _timezone(name, value):
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise InputError(f"{name}: unknown time zone {value!r} (e.g. Asia/Shanghai)", field=name) from None
+        raise InputError.of(N_("{field}: unknown time zone {value!r} (e.g. Asia/Shanghai)"), field=name, value=value) from None
 
 
 def _language(name, value):
     if value not in ("zh", "en"):
-        raise InputError(f"{name}: must be zh or en, got {value!r}", field=name)
+        raise InputError.of(N_("{field}: must be zh or en, got {value!r}"), field=name, value=value)
 
 
 def _pin(name, value):
     if value and not re.fullmatch(r"\d{4,8}", value):
         # The value itself is a secret: never repeated in the message.
-        raise InputError(f"{name}: a SIM PIN is 4 to 8 digits", field=name)
+        raise InputError.of(N_("{field}: a SIM PIN is 4 to 8 digits"), field=name)
 
 
 def _ports(name, value):
     if not value:
-        raise InputError(f"{name}: name at least one modem port or glob", field=name)
+        raise InputError.of(N_("{field}: name at least one modem port or glob"), field=name)
 
 
 def _dial_with_number(name, value):
     # agi/flows.transfer puts the menu entry's number where {number} stands.
     if "{number}" not in value or "," in value:
-        raise InputError(f"{name}: a Dial() target with {{number}} and no comma, like Local/{{number}}@from-internal, "
-                         f"got {value!r}", field=name)
+        raise InputError.of(N_("{field}: a Dial() target with {{number}} and no comma, like Local/{{number}}@from-internal, got {value!r}"),
+                            field=name, value=value)
 
 
 def _not_negative(name, value):
     if value < 0:
-        raise InputError(f"{name}: must be 0 or more, got {value!r}", field=name)
+        raise InputError.of(N_("{field}: must be 0 or more, got {value!r}"), field=name, value=value)
 
 
 def _positive(name, value):
     if value <= 0:
-        raise InputError(f"{name}: must be more than 0, got {value!r}", field=name)
+        raise InputError.of(N_("{field}: must be more than 0, got {value!r}"), field=name, value=value)
 
 
 FORMAT_CHECKS = {
@@ -175,13 +177,13 @@ def check(name, value, editable_only=True):
     """The value as the loader would hold it, or InputError naming the key."""
     setting = known(name)
     if editable_only and not setting.editable:
-        raise InputError(f"{name}: cannot be changed here; branch IT changes it in the configuration file",
-                         field=name)
+        raise InputError.of(N_("{field}: cannot be changed here; branch IT changes it in the configuration file"),
+                            field=name)
     try:
         value = check_value(name, value)
     except ConfigError:
         if setting.secret:  # the loader's message repeats the value
-            raise ConfigError(f"{name}: must be {setting.type_name}", field=name) from None
+            raise ConfigError.of(N_("{field}: must be {type_name}"), field=name, type_name=setting.type_name) from None
         raise
     if name in FORMAT_CHECKS:
         FORMAT_CHECKS[name](name, value)
@@ -201,22 +203,23 @@ def read_values(path):
     try:
         return Config(flatten(tomllib.loads(text)), str(path))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+        raise ConfigError.of(N_("configuration file {path} is not valid TOML: {exc}"),
+                             field="config", path=path, exc=exc) from None
 
 
 def set_values(path, changes, editable_only=True, expected_version=None):
     """Write {dotted name: typed value} into the TOML file at `path`, all or none.
     Returns the names whose value really changed (in the order given)."""
     if not path:
-        raise ConfigError("no configuration file: the daemons run on built-in defaults "
-                          "(start them with --config PATH or APPLIANCE_CONFIG to change settings)")
+        raise ConfigError.of(N_("no configuration file: the daemons run on built-in defaults (start them with --config PATH or APPLIANCE_CONFIG to change settings)"),
+                             field="config")
     checked = {name: check(name, value, editable_only) for name, value in changes.items()}
     target = Path(os.path.realpath(path))  # a symlinked config stays a symlink
     with _locked(target.parent):
         text = _read_text(target)
         if expected_version and hashlib.sha256(text.encode()).hexdigest()[:16] != expected_version:
-            raise InputError("the configuration file changed since this page was opened; "
-                             "look at the values again and save once more", field="version")
+            raise InputError.of(N_("the configuration file changed since this page was opened; look at the values again and save once more"),
+                                field="version")
         current = read_values(target)
         changed = [name for name, value in checked.items() if current[name] != value]
         if not changed:
@@ -255,11 +258,11 @@ def _read_text(path):
         # Bytes decoded as they are: CRLF lines stay CRLF, and the version digest matches.
         return Path(path).read_bytes().decode("utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"configuration file {path} does not exist") from None
+        raise ConfigError.of(N_("configuration file {path} does not exist"), field="config", path=path) from None
     except PermissionError:
-        raise ConfigError(f"configuration file {path} is not readable") from None
+        raise ConfigError.of(N_("configuration file {path} is not readable"), field="config", path=path) from None
     except UnicodeDecodeError:
-        raise ConfigError(f"configuration file {path} is not UTF-8 text") from None
+        raise ConfigError.of(N_("configuration file {path} is not UTF-8 text"), field="config", path=path) from None
 
 
 def _set_in_document(doc, name, value):
@@ -282,11 +285,11 @@ def _check_new_text(new_text, checked, path):
     try:
         reloaded = Config(flatten(tomllib.loads(new_text)), str(path))
     except tomllib.TOMLDecodeError as exc:  # would be a tomlkit bug; never write it
-        raise ConfigError(f"the edited configuration would not be valid TOML: {exc}") from None
+        raise ConfigError.of(N_("the edited configuration would not be valid TOML: {exc}"), field="config", exc=exc) from None
     for name, value in checked.items():
         if reloaded[name] != value:
-            raise ConfigError(f"{name}: the file's layout keeps the new value from taking effect "
-                              "(is the key set twice?); change it in the file", field=name)
+            raise ConfigError.of(N_("{field}: the file's layout keeps the new value from taking effect (is the key set twice?); change it in the file"),
+                                 field=name)
 
 
 def _write_atomically(target, text):
@@ -299,7 +302,8 @@ def _write_atomically(target, text):
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise ConfigError(f"cannot write the configuration file {target}: {exc.strerror}") from None
+        raise ConfigError.of(N_("cannot write the configuration file {target}: {strerror}"),
+                             field="config", target=target, strerror=exc.strerror) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
@@ -314,7 +318,8 @@ def _write_atomically(target, text):
         os.replace(tmp, target)
     except OSError as exc:
         _unlink_quietly(tmp)
-        raise ConfigError(f"cannot write the configuration file {target}: {exc.strerror}") from None
+        raise ConfigError.of(N_("cannot write the configuration file {target}: {strerror}"),
+                             field="config", target=target, strerror=exc.strerror) from None
     except BaseException:
         _unlink_quietly(tmp)
         raise

@@ -38,7 +38,7 @@ def get_group(name_or_id):
     group = ContactGroup.get_or_none((ContactGroup.name == str(name_or_id)) |
                                      (ContactGroup.id == _int_or_zero(name_or_id)))
     if group is None:
-        raise NotFound(f"group: no group {name_or_id!r}", field="group")
+        raise NotFound.of(N_("{field}: no group {name_or_id!r}"), field="group", name_or_id=name_or_id)
     return group
 
 
@@ -56,10 +56,11 @@ def create(name, kind, rule="", rule_value="", description=""):
     if not (name or "").strip():
         raise InputError.of(N_("{field}: empty"), field="name")
     if kind not in GROUP_KINDS:
-        raise InputError(f"kind: must be customer or staff, got {kind!r}", field="kind")
+        raise InputError.of(N_("{field}: must be customer or staff, got {kind!r}"), field="kind", kind=kind)
     if rule not in GROUP_RULES or rule not in RULES_BY_KIND[kind]:
         allowed = ", ".join(r for r in RULES_BY_KIND[kind] if r)
-        raise InputError(f"rule: a {kind} group's rule is one of {allowed}, got {rule!r}", field="rule")
+        raise InputError.of(N_("{field}: a {kind} group's rule is one of {allowed}, got {rule!r}"),
+                            field="rule", kind=kind, allowed=allowed, rule=rule)
     if rule and not rule_value:
         raise InputError.of(N_("{field}: needed with a rule"), field="rule_value")
     if ContactGroup.select().where(ContactGroup.name == name).exists():
@@ -72,8 +73,8 @@ def add_members(group, keys):
     """Add hand-picked members by customer_no / badge_no / mobile; returns how many were new.
     All-or-nothing: an unknown key names itself and nothing is added."""
     if group.rule:
-        raise InputError(f"group: {group.name!r} is defined by a rule; members cannot be added",
-                         field="group")
+        raise InputError.of(N_("{field}: {name!r} is defined by a rule; members cannot be added"),
+                            field="group", name=group.name)
     found = [_member_for(group.kind, key) for key in keys]
     added = 0
     with write_transaction():
@@ -105,7 +106,7 @@ def _member_for(kind, key):
             number = None
         person = model.get_or_none(model.mobile == number) if number else None
     if person is None:
-        raise NotFound(f"member: no {kind} with number or mobile {key!r}", field="member")
+        raise NotFound.of(N_("{field}: no {kind} with number or mobile {key!r}"), field="member", kind=kind, key=key)
     return person
 
 

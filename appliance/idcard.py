@@ -8,7 +8,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
 from appliance import clock
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 
 
 def check_id_number(number, field="id_number"):
@@ -20,20 +20,21 @@ def check_id_number(number, field="id_number"):
     real customers' numbers.
     """
     if number is None or str(number).strip() == "":
-        raise InputError(f"{field}: empty ID number", field=field)
+        raise InputError.of(N_("{field}: empty ID number"), field=field)
     text = ric.compact(str(number)).upper()
     if len(text) != 18 or not text[:17].isdigit():
-        raise InputError(f"{field}: not an 18-character PRC ID number", field=field)
+        raise InputError.of(N_("{field}: not an 18-character PRC ID number"), field=field)
     expected = ric.calc_check_digit(text)
     if text[17] != expected:
-        raise InputError(f"{field}: ID number fails its checksum (last character should be {expected})",
-                         field=field)
+        raise InputError.of(N_("{field}: ID number fails its checksum (last character should be {expected})"),
+                            field=field, expected=expected)
     try:
         born = ric.get_birth_date(text)
     except stdnum_errors.ValidationError:
         born = None
     if born is None or born > clock.today():
-        raise InputError(f"{field}: ID number holds an impossible birth date ({text[6:14]})", field=field)
+        raise InputError.of(N_("{field}: ID number holds an impossible birth date ({text})"),
+                            field=field, text=text[6:14])
     return text
 
 

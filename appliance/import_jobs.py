@@ -38,7 +38,7 @@ from pathlib import Path
 
 from appliance import clock, importer
 from appliance.db import database, retrying
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.models import ImportJob, audit
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ _one_at_a_time = threading.Lock()  # two imports would fight over SQLite's one w
 def start(kind, path, filename, *, actor, source="", dry_run=False):
     """Create a job for an uploaded file and start its thread. Returns (job, thread)."""
     if kind not in importer.SPECS:
-        raise InputError(f"kind: must be one of {', '.join(importer.SPECS)}, got {kind!r}", field="kind")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {kind!r}"),
+                            field="kind", choices=', '.join(importer.SPECS), kind=kind)
     mark_interrupted()
     job = ImportJob.create(kind=kind, path=str(path), filename=filename, actor=actor, source=source,
                            dry_run=dry_run, owner=importer.owner())  # this box's, from the start
@@ -224,7 +225,7 @@ def get(job_id):
     mark_interrupted()
     job = ImportJob.get_or_none(ImportJob.id == job_id)
     if job is None:
-        raise NotFound(f"job: no import job {job_id}", field="job")
+        raise NotFound.of(N_("{field}: no import job {job_id}"), field="job", job_id=job_id)
     return describe(job)
 
 

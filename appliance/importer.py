@@ -174,11 +174,11 @@ def read_table(path):
     or XLSX file. Anything unreadable is an InputError naming the file or the line."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"file: {path} does not exist", field="file")
+        raise InputError.of(N_("{field}: {path} does not exist"), field="file", path=path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path)
     if path.suffix.lower() not in (".csv", ".txt"):
-        raise InputError(f"file: {path.name} must be .csv or .xlsx", field="file")
+        raise InputError.of(N_("{field}: {name} must be .csv or .xlsx"), field="file", name=path.name)
     text = _decode_csv(path.name, path.read_bytes())
     # Excel's "Unicode text" is UTF-16 with tabs: a first line with tabs and no comma.
     first = text.partition("\n")[0]
@@ -194,9 +194,10 @@ def read_table(path):
                 rows.append((reader.line_num, cells))
     except csv.Error as exc:
         words = f"a field longer than {MAX_FIELD} characters" if "field larger" in str(exc) else str(exc)
-        raise InputError(f"file: {path.name}, line {reader.line_num}: {words}", field="file") from None
+        raise InputError.of(N_("{field}: {name}, line {line_num}: {words}"),
+                            field="file", name=path.name, line_num=reader.line_num, words=words) from None
     if header is None:
-        raise InputError(f"file: {path.name} is empty", field="file")
+        raise InputError.of(N_("{field}: {name} is empty"), field="file", name=path.name)
     return header, rows
 
 
@@ -211,19 +212,19 @@ def _decode_csv(name, raw):
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InputError(f"file: {name} is not text in UTF-8, GB18030 or UTF-16 (save it as CSV UTF-8)",
-                     field="file")
+    raise InputError.of(N_("{field}: {name} is not text in UTF-8, GB18030 or UTF-16 (save it as CSV UTF-8)"),
+                        field="file", name=name)
 
 
 def _read_xlsx(path):
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InputError(f"file: {path.name} is not a readable XLSX file ({type(exc).__name__})",
-                         field="file") from None
+        raise InputError.of(N_("{field}: {name} is not a readable XLSX file ({error})"),
+                            field="file", name=path.name, error=type(exc).__name__) from None
     try:
         if not book.worksheets:
-            raise InputError(f"file: {path.name} has no worksheet", field="file")
+            raise InputError.of(N_("{field}: {name} has no worksheet"), field="file", name=path.name)
         sheet = book.worksheets[0]
         rows, header = [], None
         for line, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -235,12 +236,12 @@ def _read_xlsx(path):
     except InputError:
         raise
     except Exception as exc:  # damaged sheet XML, a cell openpyxl cannot read
-        raise InputError(f"file: {path.name} is not a readable XLSX file ({type(exc).__name__})",
-                         field="file") from None
+        raise InputError.of(N_("{field}: {name} is not a readable XLSX file ({error})"),
+                            field="file", name=path.name, error=type(exc).__name__) from None
     finally:
         book.close()
     if header is None:
-        raise InputError(f"file: {path.name} is empty", field="file")
+        raise InputError.of(N_("{field}: {name} is empty"), field="file", name=path.name)
     return header, rows
 
 
@@ -252,7 +253,7 @@ def parse_mapping(pairs):
     for pair in pairs or ():
         header, sep, name = pair.partition("=")
         if not sep or not header.strip() or not name.strip():
-            raise InputError(f"map: {pair!r} must be HEADER=FIELD", field="map")
+            raise InputError.of(N_("{field}: {pair!r} must be HEADER=FIELD"), field="map", pair=pair)
         mapping[header.strip()] = name.strip()
     return mapping
 
@@ -263,7 +264,8 @@ def resolve_columns(kind, header, mapping):
     by_alias = {a: f.name for f in SPECS[kind] for a in (f.name, *f.aliases)}
     for target in mapping.values():
         if target not in spec:
-            raise InputError(f"map: {kind} have no field {target!r} (fields: {', '.join(spec)})", field="map")
+            raise InputError.of(N_("{field}: {kind} have no field {target!r} (fields: {choices})"),
+                                field="map", kind=kind, target=target, choices=', '.join(spec))
     columns, ignored = {}, []
     for index, title in enumerate(header):
         title = (title or "").strip()
@@ -273,13 +275,13 @@ def resolve_columns(kind, header, mapping):
                 ignored.append(title)
             continue
         if name in columns:
-            raise InputError(f"line 1, column {get_column_letter(index + 1)} ({title}): "
-                             f"a second column for {name}", field=name)
+            raise InputError.of(N_("line 1, column {column_letter} ({title}): a second column for {name}"),
+                                field=name, column_letter=get_column_letter(index + 1), title=title, name=name)
         columns[name] = index
     missing = [f.name for f in SPECS[kind] if f.required and f.name not in columns]
     if missing:
-        raise InputError(f"line 1: no column for {', '.join(missing)} "
-                         f"(map one with --map HEADER={missing[0]})", field=missing[0])
+        raise InputError.of(N_("line 1: no column for {choices} (map one with --map HEADER={missing})"),
+                            field=missing[0], choices=', '.join(missing), missing=missing[0])
     return columns, ignored
 
 
@@ -495,7 +497,8 @@ def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli", source=
     `job_id` names the ImportJob to stage under (one is made when not given).
     `file_name` names the file in errors and the audit log (default: the path's)."""
     if kind not in SPECS:
-        raise InputError(f"kind: must be one of {', '.join(SPECS)}, got {kind!r}", field="kind")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {kind!r}"),
+                            field="kind", choices=', '.join(SPECS), kind=kind)
     run = _Run(kind, progress)
     run.tell("reading")
     header, rows = read_table(path)
@@ -1091,18 +1094,18 @@ def upsert_record(kind, record, actor="api", source=""):
     fields, conversions and checks as a file row; InputError names the field.
     Returns True when it was created."""
     if kind not in SPECS:
-        raise InputError(f"kind: must be one of {', '.join(SPECS)}", field="kind")
+        raise InputError.of(N_("{field}: must be one of {choices}"), field="kind", choices=', '.join(SPECS))
     fields = {f.name: f for f in SPECS[kind]}
     values = {}
     for name, raw in record.items():
         if name not in fields:
-            raise InputError(f"{name}: unknown field (fields: {', '.join(fields)})", field=name)
+            raise InputError.of(N_("{field}: unknown field (fields: {choices})"), field=name, choices=', '.join(fields))
         try:
             values[name] = convert(fields[name], raw)
         except InputError as exc:
-            raise InputError(f"{name}: {str(exc).split(': ', 1)[-1]}", field=name) from None
+            raise InputError.of(N_("{field}: {value}"), field=name, value=str(exc).split(': ', 1)[-1]) from None
         except ValueError as exc:
-            raise InputError(f"{name}: {exc}", field=name) from None
+            raise InputError.of(N_("{field}: {exc}"), field=name, exc=exc) from None
     key = KEYS.get(kind)
     try:
         # The write lock first (BEGIN IMMEDIATE): two clients upserting at once wait
@@ -1113,13 +1116,14 @@ def upsert_record(kind, record, actor="api", source=""):
                 key[0].select().where(getattr(key[0], key[1]) == values[key[1]]).exists()
             for f in SPECS[kind]:
                 if f.required and values.get(f.name) in (None, "") and not (exists and f.name != key[1]):
-                    raise InputError(f"{f.name}: required", field=f.name)
+                    raise InputError.of(N_("{field}: required"), field=f.name)
             created = UPSERT[kind](values)
             key = next(iter(values[f.name] for f in SPECS[kind] if f.required))
             audit(actor, f"{kind}.{'create' if created else 'update'}", f"{kind}:{key}", source=source)
     except RowProblem as exc:
-        raise InputError(f"{exc.field_name}: {exc}", field=exc.field_name) from None
+        raise InputError.of(N_("{field}: {exc}"), field=exc.field_name, exc=exc) from None
     except peewee.IntegrityError as exc:
         name = _field_of_integrity_error(exc, {n: 0 for n in values})
-        raise InputError(f"{name or kind}: {_integrity_words(exc)}", field=name) from None
+        raise InputError.of(N_("{name}: {integrity_words}"),
+                            field=name, name=name or kind, integrity_words=_integrity_words(exc)) from None
     return created

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import peewee
 
 from appliance import clock
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 
 PAGE_SIZE = 50
 
@@ -37,7 +37,8 @@ def keyset(query, id_field, before=None, limit=PAGE_SIZE):
 def choice(value, choices, field):
     """`value` when it is one of `choices` (or empty: no filter), else InputError."""
     if value and value not in choices:
-        raise InputError(f"{field}: must be one of {', '.join(choices)}, got {value!r}", field=field)
+        raise InputError.of(N_("{field}: must be one of {choices}, got {value!r}"),
+                            field=field, choices=', '.join(choices), value=value)
     return value or None
 
 
@@ -48,7 +49,7 @@ def day(value, field):
     try:
         return datetime.date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{field}: '{value}' is not a date (YYYY-MM-DD)", field=field) from None
+        raise InputError.of(N_("{field}: '{value}' is not a date (YYYY-MM-DD)"), field=field, value=value) from None
 
 
 def day_range(field, since, until):

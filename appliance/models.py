@@ -79,7 +79,7 @@ class Customer(BaseModel):
         if not (self.name or "").strip():
             raise InputError.of(N_("{field}: empty"), field="name")
         if self.gender not in GENDERS:
-            raise InputError(f"gender: must be M or F, got {self.gender!r}", field="gender")
+            raise InputError.of(N_("{field}: must be M or F, got {gender!r}"), field="gender", gender=self.gender)
         if self.mobile:
             self.mobile = phones.normalize(self.mobile, "mobile")
         if self.email:
@@ -99,8 +99,8 @@ class Customer(BaseModel):
             if self.birth_date is None:
                 self.birth_date = derived
             elif self.birth_date != derived:
-                raise InputError(f"birth_date: {self.birth_date} differs from the ID number's {derived}",
-                                 field="birth_date")
+                raise InputError.of(N_("{field}: {birth_date} differs from the ID number's {derived}"),
+                                    field="birth_date", birth_date=self.birth_date, derived=derived)
             if not self.gender:
                 self.gender = idcard.gender(self.id_number)
 
@@ -156,7 +156,8 @@ class Staff(BaseModel):
         if not (self.badge_no or "").strip():
             raise InputError.of(N_("{field}: empty"), field="badge_no")
         if self.status not in STAFF_STATUSES:
-            raise InputError(f"status: must be one of {', '.join(STAFF_STATUSES)}", field="status")
+            raise InputError.of(N_("{field}: must be one of {choices}"),
+                                field="status", choices=', '.join(STAFF_STATUSES))
         if self.mobile:
             self.mobile = phones.normalize(self.mobile, "mobile")
         return super().save(*args, **kwargs)

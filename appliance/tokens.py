@@ -10,7 +10,7 @@ import secrets
 
 from appliance import clock
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.models import ROLES, AdminUser, ApiToken, WebSession, audit
 
 TOKEN_PREFIX = "apt_"
@@ -26,11 +26,12 @@ def create_token(name, role="operator", actor="cli", source="cli"):
     """Create a token; returns (ApiToken, secret). The secret is shown once, never stored."""
     name = (name or "").strip()
     if not name:
-        raise InputError("name: empty", field="name")
+        raise InputError.of(N_("{field}: empty"), field="name")
     if role not in ROLES:
-        raise InputError(f"role: must be one of {', '.join(ROLES)}, got {role!r}", field="role")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {role!r}"),
+                            field="role", choices=', '.join(ROLES), role=role)
     if ApiToken.select().where(ApiToken.name == name).exists():
-        raise InputError(f"name: a token named {name!r} exists", field="name")
+        raise InputError.of(N_("{field}: a token named {name!r} exists"), field="name", name=name)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with write_transaction():
         token = ApiToken.create(name=name, token_hash=digest(secret), role=role, created_by=actor)
@@ -56,7 +57,7 @@ def check_token(secret, now=None):
 def revoke_token(name, actor="cli", source="cli"):
     token = ApiToken.get_or_none(ApiToken.name == name)
     if token is None:
-        raise NotFound(f"name: no token named {name!r}", field="name")
+        raise NotFound.of(N_("{field}: no token named {name!r}"), field="name", name=name)
     with write_transaction():
         ApiToken.update(revoked=True).where(ApiToken.id == token.id).execute()
         audit(actor, "token.revoke", f"token:{name}", "", source)

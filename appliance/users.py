@@ -141,7 +141,7 @@ def create_user(username, password, role, actor="cli", source="cli"):
 def get_user(user_id):
     user = AdminUser.get_or_none(AdminUser.id == user_id)
     if user is None:
-        raise NotFound(f"user: no user {user_id}", field="user")
+        raise NotFound.of(N_("{field}: no user {user_id}"), field="user", user_id=user_id)
     return user
 
 

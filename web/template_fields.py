@@ -69,7 +69,7 @@ def values_from(ctx, key, placeholders=False):
 def explained(ctx, exc):
     """A render's "no value for variable {x}" for a field the box fills in: said in the
     page's language (a recipient the box has no such value for); other errors as they are."""
-    if exc.msgid is None and exc.field in box_filled(ctx.config) and str(exc).startswith("template "):
+    if exc.msgid == templates.NO_VALUE and exc.field in box_filled(ctx.config):
         msgid = N_("{label}: unknown for some recipients (not customers, or no policy in force)")
         return InputError.of(msgid, field=exc.field, label=label(ctx, exc.field))
     return exc

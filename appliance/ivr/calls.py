@@ -12,7 +12,7 @@ Keys that are secrets (ID number digits) are stored masked, never in clear.
 from peewee import SQL, fn
 
 from appliance import clock, listings, phones
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from appliance.ivr.models import CALL_OUTCOMES, Call
 
 
@@ -39,7 +39,8 @@ def checkpoint(call):
 def finish_call(call, outcome, ended_in="", detail=None):
     """Close the record with its outcome; committed."""
     if outcome not in CALL_OUTCOMES or outcome == "in_progress":
-        raise InputError(f"outcome: must be one of {', '.join(CALL_OUTCOMES[1:])}", field="outcome")
+        raise InputError.of(N_("{field}: must be one of {choices}"),
+                            field="outcome", choices=', '.join(CALL_OUTCOMES[1:]))
     call.outcome = outcome
     call.ended_in = ended_in or call.ended_in
     call.ended_at = clock.now()
@@ -115,7 +116,7 @@ def get_call(call_id):
     from appliance.errors import NotFound
     call = Call.get_or_none(Call.id == call_id)
     if call is None:
-        raise NotFound(f"call {call_id} does not exist", field="call")
+        raise NotFound.of(N_("call {call_id} does not exist"), field="call", call_id=call_id)
     return call
 
 
@@ -125,4 +126,4 @@ def parse_since(text, field="since"):
     try:
         return clock.parse(text)
     except ValueError:
-        raise InputError(f"{field}: '{text}' is not a date (YYYY-MM-DD[THH:MM])", field=field) from None
+        raise InputError.of(N_("{field}: '{text}' is not a date (YYYY-MM-DD[THH:MM])"), field=field, text=text) from None

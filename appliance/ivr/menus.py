@@ -65,7 +65,7 @@ class MenuSnapshot:
     def root(self, name="main"):
         node = self.by_name.get(name)
         if node is None:
-            raise NotFound(f"menu {name} does not exist", field="menu")
+            raise NotFound.of(N_("menu {name} does not exist"), field="menu", name=name)
         return node
 
     def children(self, node):

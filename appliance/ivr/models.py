@@ -150,30 +150,34 @@ class MenuNode(BaseModel):
     def clean(self):
         """Check the fields an admin can edit; InputError names the field."""
         if not (self.name or "").strip() or not self.name.replace("_", "").isalnum():
-            raise InputError("name: letters, digits and _ only", field="name")
+            raise InputError.of(N_("{field}: letters, digits and _ only"), field="name")
         if not (self.prompt or "").strip():
-            raise InputError("prompt: empty", field="prompt")
+            raise InputError.of(N_("{field}: empty"), field="prompt")
         if not prompt_files.playable(self.prompt):
             raise InputError.of(N_("prompt: no prompt named {name} (see the prompts page)"), field="prompt",
                                 name=self.prompt)
         if self.action not in MENU_ACTIONS:
-            raise InputError(f"action: must be one of {', '.join(MENU_ACTIONS)}", field="action")
+            raise InputError.of(N_("{field}: must be one of {choices}"),
+                                field="action", choices=', '.join(MENU_ACTIONS))
         self.clean_action_fields()
         if self.fallback not in MENU_FALLBACKS:
-            raise InputError(f"fallback: must be one of {', '.join(MENU_FALLBACKS)}", field="fallback")
+            raise InputError.of(N_("{field}: must be one of {choices}"),
+                                field="fallback", choices=', '.join(MENU_FALLBACKS))
         if self.parent_id is not None and (len(self.digit or "") != 1 or self.digit not in CHILD_KEYS):
-            raise InputError(f"digit: one of {' '.join(CHILD_KEYS)} (* 9 0 are reserved)", field="digit")
+            raise InputError.of(N_("{field}: one of {choices} (* 9 0 are reserved)"),
+                                field="digit", choices=' '.join(CHILD_KEYS))
         if not 500 <= int(self.timeout_ms) <= 60000:
-            raise InputError("timeout_ms: between 500 and 60000", field="timeout_ms")
+            raise InputError.of(N_("{field}: between 500 and 60000"), field="timeout_ms")
         if not 0 <= int(self.retries) <= 9:
-            raise InputError("retries: between 0 and 9", field="retries")
+            raise InputError.of(N_("{field}: between 0 and 9"), field="retries")
         if self.parent_id is not None:
             clash = (MenuNode.select().where(MenuNode.parent == self.parent_id, MenuNode.digit == self.digit,
                                              MenuNode.enabled == True))  # noqa: E712
             if self.id:
                 clash = clash.where(MenuNode.id != self.id)
             if self.enabled and clash.exists():
-                raise InputError(f"digit: {self.digit} is already used in this menu", field="digit")
+                raise InputError.of(N_("{field}: {digit} is already used in this menu"),
+                                    field="digit", digit=self.digit)
 
     def clean_action_fields(self):
         """The new actions' own fields: a transfer's number, an announcement's next step."""
@@ -181,7 +185,8 @@ class MenuNode(BaseModel):
             raise InputError.of(N_("transfer_number: 3 to 20 digits, got '{value}'"), field="transfer_number",
                                 value=self.transfer_number or "")
         if self.after_play not in AFTER_PLAY:
-            raise InputError(f"after_play: must be one of {', '.join(AFTER_PLAY)}", field="after_play")
+            raise InputError.of(N_("{field}: must be one of {choices}"),
+                                field="after_play", choices=', '.join(AFTER_PLAY))
 
     def save(self, *args, **kwargs):
         self.clean()

@@ -18,7 +18,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 
 CATALOGUE_FILE = Path(__file__).with_name("prompts.toml")
 LANGUAGES = ("zh", "en")
@@ -44,13 +44,15 @@ def check_name(name, label="NAME"):
     (NotFound, so the web answers 404). Only catalogue names pass, so a name
     is always safe to use in a path."""
     if name not in catalogue() or catalogue()[name].get("dynamic"):
-        raise NotFound(f"{label}: unknown prompt '{name}' (see `appliance prompts list`)", field="name")
+        raise NotFound.of(N_("{label}: unknown prompt '{name}' (see `appliance prompts list`)"),
+                          field="name", label=label, name=name)
     return name
 
 
 def check_language(language, label="--lang"):
     if language not in LANGUAGES:
-        raise InputError(f"{label}: must be zh or en, got {language!r}", field="lang")
+        raise InputError.of(N_("{label}: must be zh or en, got {language!r}"),
+                            field="lang", label=label, language=language)
     return language
 
 
@@ -102,14 +104,16 @@ def audio_file(config, name, language, default=False):
     default when asked), or NotFound."""
     check_name(name)
     if language not in LANGUAGES:
-        raise NotFound(f"lang: no language {language!r} (zh or en)", field="lang")
+        raise NotFound.of(N_("{field}: no language {language!r} (zh or en)"), field="lang", language=language)
     candidates = [default_path(config, name, language)]
     if not default:
         candidates.insert(0, custom_path(config, name, language))
     for path in candidates:
         if path.exists():
             return path
-    raise NotFound(f"lang: prompt '{name}' has no {'default ' if default else ''}{language} audio file", field="lang")
+    msgid = (N_("{field}: prompt '{name}' has no default {language} audio file") if default
+             else N_("{field}: prompt '{name}' has no {language} audio file"))
+    raise NotFound.of(msgid, field="lang", name=name, language=language)
 
 
 # --- admins' replacements -------------------------------------------------------------
@@ -135,7 +139,7 @@ def install(config, name, source, language="zh", field="FILE", shown=None):
     source = Path(source)
     shown = shown or str(source)
     if not source.is_file():
-        raise InputError(f"{field}: {shown} does not exist", field="file")
+        raise InputError.of(N_("{label}: {shown} does not exist"), field="file", label=field, shown=shown)
     target = custom_path(config, name, language)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -144,23 +148,25 @@ def install(config, name, source, language="zh", field="FILE", shown=None):
             result = subprocess.run(["sox", "-q", str(source), *SOX_OUT, str(converted)],
                                     capture_output=True, text=True, timeout=120)
         except FileNotFoundError:
-            raise InputError(f"{field}: cannot convert {shown}: sox is not installed", field="file") from None
+            raise InputError.of(N_("{label}: cannot convert {shown}: sox is not installed"),
+                                field="file", label=field, shown=shown) from None
         if result.returncode != 0 or not converted.exists():
             reason = (result.stderr.strip().splitlines() or ["sox cannot read it"])[-1]
             reason = reason.removeprefix("sox FAIL formats: ").replace(str(source), shown)
-            raise InputError(f"{field}: {shown} is not audio sox can read ({reason})", field="file")
+            raise InputError.of(N_("{label}: {shown} is not audio sox can read ({reason})"),
+                                field="file", label=field, shown=shown, reason=reason)
         try:
             seconds, peak = _sox_stat(converted)
         except ValueError as exc:
-            raise InputError(f"{field}: {shown}: {exc}", field="file") from None
+            raise InputError.of(N_("{label}: {shown}: {exc}"), field="file", label=field, shown=shown, exc=exc) from None
         if seconds < MIN_SECONDS:
-            raise InputError(f"{field}: {shown} is too short ({seconds:.2f} s, at least {MIN_SECONDS} s)",
-                             field="file")
+            raise InputError.of(N_("{label}: {shown} is too short ({seconds:.2f} s, at least {least} s)"),
+                                field="file", label=field, shown=shown, seconds=seconds, least=MIN_SECONDS)
         if seconds > MAX_SECONDS:
-            raise InputError(f"{field}: {shown} is too long ({seconds:.0f} s, at most {MAX_SECONDS:.0f} s)",
-                             field="file")
+            raise InputError.of(N_("{label}: {shown} is too long ({seconds:.0f} s, at most {most:.0f} s)"),
+                                field="file", label=field, shown=shown, seconds=seconds, most=MAX_SECONDS)
         if peak < 0.01:
-            raise InputError(f"{field}: {shown} is silent", field="file")
+            raise InputError.of(N_("{label}: {shown} is silent"), field="file", label=field, shown=shown)
         os.replace(converted, target)  # atomic: a call never plays half a file
     return target, seconds
 

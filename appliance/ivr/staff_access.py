@@ -24,7 +24,7 @@ from peewee import JOIN, Case, fn
 
 from appliance import clock, phonebook, phones
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.ivr import tickets
 from appliance.models import Customer, Payment, Policy, Staff, audit
 from appliance.privacy import mask_mobile
@@ -52,17 +52,17 @@ def check_pin_rules(pin):
     pin = pin or ""
     low, high = PIN_DIGITS
     if not pin.isdigit() or not low <= len(pin) <= high or not pin.isascii():
-        raise InputError(f"pin: {low} to {high} digits", field="pin")
+        raise InputError.of(N_("{field}: {low} to {high} digits"), field="pin", low=low, high=high)
     steps = {int(b) - int(a) for a, b in itertools.pairwise(pin)}
     if len(steps) == 1 and steps <= {-1, 0, 1}:
-        raise InputError("pin: too easy to guess (one digit repeated or a straight run)", field="pin")
+        raise InputError.of(N_("{field}: too easy to guess (one digit repeated or a straight run)"), field="pin")
     return pin
 
 
 def staff_by_badge(badge):
     staff = Staff.get_or_none(Staff.badge_no == (badge or "").strip())
     if staff is None:
-        raise NotFound(f"badge: no staff member with badge {badge}", field="badge")
+        raise NotFound.of(N_("{field}: no staff member with badge {badge}"), field="badge", badge=badge)
     return staff
 
 
@@ -222,7 +222,7 @@ def mobile_change_ticket(staff, policy, new_mobile, *, caller="", call_id=None, 
     is not touched: the branch confirms with the customer first."""
     number = phones.normalize(new_mobile, "mobile")
     if not phones.is_mobile(number):
-        raise InputError("mobile: not a mobile number", field="mobile")
+        raise InputError.of(N_("{field}: not a mobile number"), field="mobile")
     text = (f"业务员{staff.name}（工号{staff.badge_no}）报告：保单{policy.policy_no}投保人"
             f"{policy.holder.masked_name}的手机号已变更为{number}，请与客户核实后修改。"
             f" / Agent {staff.badge_no} reports that the holder of policy {policy.policy_no} has a new mobile,"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from appliance import clock, phones
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.tickets import sla
 from appliance.tickets.models import (
     TICKET_KINDS,
@@ -33,9 +33,11 @@ def open_ticket(kind, source, *, number, customer=None, staff=None, text="", rec
     (a user, a token; default the source); `config` gives the rules (default: sla.box_config()).
     """
     if kind not in TICKET_KINDS:
-        raise InputError(f"kind: must be one of {', '.join(TICKET_KINDS)}, got {kind!r}", field="kind")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {kind!r}"),
+                            field="kind", choices=', '.join(TICKET_KINDS), kind=kind)
     if source not in TICKET_SOURCES:
-        raise InputError(f"source: must be one of {', '.join(TICKET_SOURCES)}, got {source!r}", field="source")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {source!r}"),
+                            field="source", choices=', '.join(TICKET_SOURCES), source=source)
     now = now or clock.now()
     config = sla.box_config(config)
     due = sla.due_or_none(kind, now, config)  # outside the transaction: it reads the holiday overrides
@@ -63,7 +65,7 @@ def get_ticket(number_or_id):
     if ticket is None and text.isdigit() and len(text) < 10:
         ticket = Ticket.get_or_none(Ticket.id == int(text))
     if ticket is None:
-        raise NotFound(f"ticket {text} does not exist", field="ticket")
+        raise NotFound.of(N_("ticket {text} does not exist"), field="ticket", text=text)
     return ticket
 
 

@@ -67,11 +67,11 @@ def match(text):
 def set_keyword(keyword, action, template_key="", enabled=True):
     keyword = normalize(keyword)
     if not keyword or " " in keyword:
-        raise InputError(f"keyword: one word, got {keyword!r}", field="keyword")
+        raise InputError.of(N_("{field}: one word, got {keyword!r}"), field="keyword", keyword=keyword)
     if action not in KEYWORD_ACTIONS:
-        raise InputError(f"action: must be one of {', '.join(KEYWORD_ACTIONS)}", field="action")
+        raise InputError.of(N_("{field}: must be one of {choices}"), field="action", choices=', '.join(KEYWORD_ACTIONS))
     if action == "reply" and not template_key:
-        raise InputError("template: a 'reply' keyword needs a template", field="template")
+        raise InputError.of(N_("{field}: a 'reply' keyword needs a template"), field="template")
     if template_key:
         try:
             templates.get(template_key)

@@ -35,7 +35,7 @@ from appliance.sms.window import next_opening, window_for
 
 def _renderer(config, template_key=None, text=None, category=None):
     if bool(template_key) == bool(text):
-        raise InputError("template: give a template key or a text, not both", field="template")
+        raise InputError.of(N_("{field}: give a template key or a text, not both"), field="template")
     return Renderer(template_key, config, text=text, category=category)
 
 
@@ -98,7 +98,7 @@ def send(config, name, recipients, *, template_key=None, text=None, category=Non
     """Queue one campaign; returns the Campaign (queued and skipped counts set). `channel`:
     sms, email (every customer with an address) or preference (each customer's)."""
     if not (name or "").strip():
-        raise InputError("name: empty", field="name")
+        raise InputError.of(N_("{field}: empty"), field="name")
     check_channel(channel)
     now = now or clock.now()
     renderer = _renderer(config, template_key, text, category)
@@ -107,7 +107,7 @@ def send(config, name, recipients, *, template_key=None, text=None, category=Non
     skipped += mail_skipped
     opening = next_opening(now, window_for(renderer.category, config, window), expires_at)
     if opening is None:
-        raise InputError("expires_at: the send window opens only after the expiry", field="expires_at")
+        raise InputError.of(N_("{field}: the send window opens only after the expiry"), field="expires_at")
     not_before, not_after = opening
     priority = priority or (7 if renderer.category == "marketing" else 5)
     with write_transaction():
@@ -157,7 +157,7 @@ HELD = datetime.datetime(9999, 1, 1)  # a paused campaign's messages: never due
 def get(campaign_id):
     campaign = Campaign.get_or_none(Campaign.id == campaign_id)
     if campaign is None:
-        raise NotFound(f"campaign: no campaign {campaign_id}", field="campaign")
+        raise NotFound.of(N_("{field}: no campaign {campaign_id}"), field="campaign", campaign_id=campaign_id)
     return campaign
 
 

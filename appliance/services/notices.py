@@ -33,7 +33,7 @@ import peewee
 
 from appliance import clock
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound, Refused
+from appliance.errors import N_, InputError, NotFound, Refused
 from appliance.models import AuditLog, Claim, Customer, Payment, Policy, Product, Staff, audit
 from appliance.mail import outbox as mail_outbox
 from appliance.mail.compose import Composer
@@ -89,10 +89,10 @@ def offsets(config, name):
     try:
         values = sorted({int(part) for part in text.split(",") if part.strip()})
     except ValueError:
-        raise InputError(f"configuration key '{name}' must be whole days separated by commas, "
-                         f"got {text!r}", field=name) from None
+        raise InputError.of(N_("configuration key '{name}' must be whole days separated by commas, got {text!r}"),
+                            field=name, name=name, text=text) from None
     if any(v < 0 for v in values):
-        raise InputError(f"configuration key '{name}' must not hold negative days", field=name)
+        raise InputError.of(N_("configuration key '{name}' must not hold negative days"), field=name, name=name)
     return values
 
 
@@ -583,20 +583,21 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
     """Send one notice at once for an event; returns the Message. With an event_id,
     a repeated event (a retried POST) returns the message already queued."""
     if kind not in EVENT_TYPES:
-        raise InputError(f"type: unknown event type {kind!r} (known: {', '.join(EVENT_TYPES)})", field="type")
+        raise InputError.of(N_("{field}: unknown event type {kind!r} (known: {choices})"),
+                            field="type", kind=kind, choices=', '.join(EVENT_TYPES))
     about = EVENT_TYPES[kind]
     extra = {k: str(v) for k, v in (variables or {}).items()}
     claim_status = None
     if about == "claim":
         claim = Claim.get_or_none(Claim.claim_no == claim_no) if claim_no else None
         if claim is None:
-            raise NotFound(f"claim_no: no claim {claim_no!r}", field="claim_no")
+            raise NotFound.of(N_("{field}: no claim {claim_no!r}"), field="claim_no", claim_no=claim_no)
         customer, values, target = claim.policy.holder, claim_variables(claim, config), claim.claim_no
         claim_status = claim.status
     elif about == "policy" or policy_no:
         policy = Policy.get_or_none(Policy.policy_no == policy_no) if policy_no else None
         if policy is None:
-            raise NotFound(f"policy_no: no policy {policy_no!r}", field="policy_no")
+            raise NotFound.of(N_("{field}: no policy {policy_no!r}"), field="policy_no", policy_no=policy_no)
         customer, target = policy.holder, policy.policy_no
         values = policy_variables(policy, customer.language, config)
         if kind in PAYMENT_EVENTS:
@@ -606,14 +607,14 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
     else:
         customer = Customer.get_or_none(Customer.customer_no == customer_no) if customer_no else None
         if customer is None:
-            raise NotFound(f"customer_no: no customer {customer_no!r}", field="customer_no")
+            raise NotFound.of(N_("{field}: no customer {customer_no!r}"), field="customer_no", customer_no=customer_no)
         values, target = {"name": customer.name, "salutation": customer.salutation}, customer.customer_no
     email = mail_outbox.mail_address(customer)
     if not customer.mobile and not email:
-        raise InputError(f"customer: {customer.name} has no registered mobile", field="customer")
+        raise InputError.of(N_("{field}: {name} has no registered mobile"), field="customer", name=customer.name)
     values.update(extra)
     if kind == "holiday" and "festival" not in values:
-        raise InputError("variables.festival: needed for a holiday greeting", field="festival")
+        raise InputError.of(N_("variables.festival: needed for a holiday greeting"), field="festival")
     renderer = Renderer(kind, config)
     why = withheld_reason(kind, values, renderer, customer.language, claim_status)
     if why:  # reported, not sent: the audit log and the caller get the reason
@@ -624,8 +625,8 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
         raise error(f"{field}: {kind} not sent: {reason}", field=field)
     if not (mail_outbox.allowed(customer, renderer.category) if email
             else optout.allowed(customer.mobile, renderer.category)):
-        raise InputError(f"customer: {customer.name} opted out of {renderer.category} messages",
-                         field="customer")
+        raise InputError.of(N_("{field}: {name} opted out of {category} messages"),
+                            field="customer", name=customer.name, category=renderer.category)
     now = now or clock.now()
     not_before, not_after = next_opening(now, window_for(renderer.category, config))
     dedupe_key = f"event:{kind}:{target}:{event_id}" if event_id else None

@@ -5,7 +5,7 @@ Customer.opt_out set; an admin can put any number on either list.
 """
 from appliance import phones
 from appliance.db import write_transaction
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from appliance.models import Customer
 from appliance.services.models import OPTOUT_KINDS, OptOut
 
@@ -38,7 +38,8 @@ def remove(number, kind="optout"):
 
 def _check_kind(kind):
     if kind not in OPTOUT_KINDS:
-        raise InputError(f"kind: must be one of {', '.join(OPTOUT_KINDS)}, got {kind!r}", field="kind")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {kind!r}"),
+                            field="kind", choices=', '.join(OPTOUT_KINDS), kind=kind)
 
 
 def blocked_numbers(category):

@@ -62,32 +62,32 @@ def _checked(config, name, *, template_key=None, text=None, category=None, group
     """The stored fields of a schedule, checked; InputError names the first bad one.
     `same`: the id of the schedule being changed (its own name is no clash)."""
     if not (name or "").strip():
-        raise InputError("name: empty", field="name")
+        raise InputError.of(N_("{field}: empty"), field="name")
     if Schedule.select().where(Schedule.name == name, Schedule.id != (same or 0)).exists():
-        raise InputError(f"name: a schedule named {name!r} exists", field="name")
+        raise InputError.of(N_("{field}: a schedule named {name!r} exists"), field="name", name=name)
     if sum(bool(x) for x in (group, topic, numbers)) != 1:
-        raise InputError("target: give exactly one of group, topic or numbers", field="target")
+        raise InputError.of(N_("{field}: give exactly one of group, topic or numbers"), field="target")
     group_row = groups.get_group(group) if group else None
     topic_row = subscriptions.get_topic(topic) if topic else None
     clean = [phones.normalize(n, "numbers") for n in numbers]
     if bool(template_key) == bool(text):
-        raise InputError("template: give a template key or a text, not both", field="template")
+        raise InputError.of(N_("{field}: give a template key or a text, not both"), field="template")
     renderer = Renderer(template_key, config, text=text, category=category)  # checks the template exists
     _check_variables(config, renderer, group_row)
     parse_window(window)
     if cron:
         if not croniter.is_valid(cron):
-            raise InputError(f"cron: {cron!r} is not a cron expression (minute hour day month weekday)",
-                             field="cron")
+            raise InputError.of(N_("{field}: {cron!r} is not a cron expression (minute hour day month weekday)"),
+                                field="cron", cron=cron)
         if run_at:
-            raise InputError("run_at: a recurring schedule has a cron expression, not run_at", field="run_at")
+            raise InputError.of(N_("{field}: a recurring schedule has a cron expression, not run_at"), field="run_at")
         next_run = _next_run(cron, now)
     else:
         if run_at is None:
-            raise InputError("run_at: a one-off schedule needs a time (or give cron)", field="run_at")
+            raise InputError.of(N_("{field}: a one-off schedule needs a time (or give cron)"), field="run_at")
         next_run = run_at
     if expires_at is not None and expires_at <= next_run:
-        raise InputError("expires_at: the schedule would expire before it first runs", field="expires_at")
+        raise InputError.of(N_("{field}: the schedule would expire before it first runs"), field="expires_at")
     return {"name": name, "category": renderer.category, "template_key": template_key or "", "text": text or "",
             "group": group_row, "topic": topic_row, "numbers": ",".join(clean), "cron": cron, "run_at": run_at,
             "window": window, "expires_at": expires_at, "next_run_at": next_run, "department": department}
@@ -196,7 +196,7 @@ def get(name_or_id):
     schedule = Schedule.get_or_none((Schedule.name == str(name_or_id)) |
                                     (Schedule.id == (int(name_or_id) if str(name_or_id).isdigit() else 0)))
     if schedule is None:
-        raise NotFound(f"schedule: no schedule {name_or_id!r}", field="schedule")
+        raise NotFound.of(N_("{field}: no schedule {name_or_id!r}"), field="schedule", name_or_id=name_or_id)
     return schedule
 
 

@@ -29,7 +29,8 @@ def send_times(config, category, now=None, not_before=None, not_after=None):
     start = max(now, not_before) if not_before else now
     opening = next_opening(start, window, not_after)
     if opening is None:
-        raise InputError(f"not_after: ends before the {category} window opens", field="not_after")
+        raise InputError.of(N_("{field}: ends before the {category} window opens"),
+                            field="not_after", category=category)
     opens, closes = opening
     return opens or (start if start > now else None), closes
 
@@ -41,7 +42,7 @@ def send_one(config, to, text=None, *, template=None, variables=None, language="
     Refused for an opted-out or do-not-disturb number, the marketing window and
     the opt-out hint for marketing. Returns the Message."""
     if (text is None) == (template is None):
-        raise InputError("text: give text or template, not both", field="text")
+        raise InputError.of(N_("{field}: give text or template, not both"), field="text")
     renderer = Renderer(template, config, text=text, category=category)
     number = phones.normalize(to, "to")
     check_allowed(number, renderer.category)

@@ -4,7 +4,7 @@ a schedule with a topic sends its content to the active subscribers."""
 from peewee import JOIN
 
 from appliance import clock, phonebook, phones
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.groups import Recipient, salutation
 from appliance.models import Customer
 from appliance.services.models import Subscription, Topic
@@ -14,11 +14,11 @@ from appliance.services.templates import word
 def create_topic(code, name, description=""):
     code = (code or "").strip().upper()
     if not code or not code.isalnum():
-        raise InputError(f"code: letters and digits only, got {code!r}", field="code")
+        raise InputError.of(N_("{field}: letters and digits only, got {code!r}"), field="code", code=code)
     if not (name or "").strip():
-        raise InputError("name: empty", field="name")
+        raise InputError.of(N_("{field}: empty"), field="name")
     if Topic.select().where(Topic.code == code).exists():
-        raise InputError(f"code: topic {code} exists", field="code")
+        raise InputError.of(N_("{field}: topic {code} exists"), field="code", code=code)
     return Topic.create(code=code, name=name.strip(), description=description)
 
 
@@ -33,7 +33,7 @@ def find_topic(code_or_name):
 def get_topic(code_or_name):
     topic = find_topic(code_or_name)
     if topic is None:
-        raise NotFound(f"topic: no topic {code_or_name!r}", field="topic")
+        raise NotFound.of(N_("{field}: no topic {code_or_name!r}"), field="topic", code_or_name=code_or_name)
     return topic
 
 

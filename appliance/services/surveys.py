@@ -6,7 +6,7 @@ import unicodedata
 from peewee import fn
 
 from appliance import clock, groups
-from appliance.errors import NotFound
+from appliance.errors import N_, NotFound
 from appliance.services import campaigns
 from appliance.services.models import Campaign, SurveyAnswer
 from appliance.sms.models import Message
@@ -60,7 +60,7 @@ def tally(campaign_id):
     """Answers per score, their count and average, and the response rate."""
     campaign = Campaign.get_or_none(Campaign.id == campaign_id, Campaign.kind == "survey")
     if campaign is None:
-        raise NotFound(f"survey: no survey campaign {campaign_id}", field="survey")
+        raise NotFound.of(N_("{field}: no survey campaign {campaign_id}"), field="survey", campaign_id=campaign_id)
     counts = dict(SurveyAnswer.select(SurveyAnswer.score, fn.COUNT(SurveyAnswer.id))
                   .where(SurveyAnswer.campaign == campaign).group_by(SurveyAnswer.score).tuples())
     answers = sum(counts.values())

@@ -14,6 +14,9 @@ from appliance.errors import N_, InputError, NotFound
 from appliance.services.models import LANGUAGES, Template
 from appliance.sms.models import CATEGORIES
 
+# A render without a variable's value (the send page tells the variables the box fills in apart).
+NO_VALUE = N_("template {key}: no value for variable {{{name}}}")
+
 DEFAULTS_FILE = Path(__file__).with_name("notice_templates.toml")
 _formatter = string.Formatter()
 
@@ -39,7 +42,7 @@ def word(table, key, language="zh"):
 
 def check_language(language):
     if language not in LANGUAGES:
-        raise InputError(f"language: must be zh or en, got {language!r}", field="language")
+        raise InputError.of(N_("{field}: must be zh or en, got {language!r}"), field="language", language=language)
     return language
 
 
@@ -48,7 +51,7 @@ def variables_of(text):
     try:
         return {name for _, name, _, _ in _formatter.parse(text) if name}
     except ValueError as exc:
-        raise InputError(f"text: bad braces in template ({exc})", field="text") from None
+        raise InputError.of(N_("{field}: bad braces in template ({exc})"), field="text", exc=exc) from None
 
 
 # Variables senders fill in that no default text happens to use.
@@ -84,7 +87,7 @@ def get(key, language="zh"):
     rows = {t.language: t for t in Template.select().where(Template.key == key)}
     default = defaults().get(key)
     if not rows and default is None:
-        raise NotFound(f"template: no template named {key!r}", field="template")
+        raise NotFound.of(N_("{field}: no template named {key!r}"), field="template", key=key)
     edited = rows.get(language) or rows.get("zh") or next(iter(rows.values()), None)
     category = edited.category if edited else default["category"]
     for lang in (language, "zh"):
@@ -92,16 +95,16 @@ def get(key, language="zh"):
             return rows[lang].text, category
         if default and default.get(lang):
             return default[lang], category
-    raise NotFound(f"template: {key!r} has no text", field="template")
+    raise NotFound.of(N_("{field}: {key!r} has no text"), field="template", key=key)
 
 
 def put(key, language, text, category=None, title="", user=""):
     """Store an admin's version of a template (a new key needs a category)."""
     check_language(language)
     if not key or not key.replace("_", "").replace("-", "").isalnum():
-        raise InputError(f"key: {key!r} must be letters, digits, '_' or '-'", field="key")
+        raise InputError.of(N_("{field}: {key!r} must be letters, digits, '_' or '-'"), field="key", key=key)
     if not text.strip():
-        raise InputError("text: empty", field="text")
+        raise InputError.of(N_("{field}: empty"), field="text")
     check_variables(text)
     default = defaults().get(key)
     category = category or (default["category"] if default else None)
@@ -109,7 +112,7 @@ def put(key, language, text, category=None, title="", user=""):
     if category is None:
         category = existing.category if existing else "service"
     if category not in CATEGORIES:
-        raise InputError(f"category: must be one of {', '.join(CATEGORIES)}", field="category")
+        raise InputError.of(N_("{field}: must be one of {choices}"), field="category", choices=', '.join(CATEGORIES))
     if existing:
         existing.text, existing.category, existing.updated_at, existing.updated_by = text, category, clock.now(), user
         existing.title = title or existing.title
@@ -170,10 +173,9 @@ class Renderer:
             text = text.format_map(values)
         except KeyError as exc:
             name = exc.args[0]
-            raise InputError(f"template {self.key or '(text)'}: no value for variable {{{name}}}",
-                             field=name) from None
+            raise InputError.of(NO_VALUE, field=name, key=self.key or '(text)', name=name) from None
         except (ValueError, IndexError) as exc:
-            raise InputError(f"template {self.key or '(text)'}: {exc}", field="text") from None
+            raise InputError.of(N_("template {key}: {exc}"), field="text", key=self.key or '(text)', exc=exc) from None
         if self.category == "marketing" and hint:
             hint = self.hint.get(language) or self.hint["zh"]
             if hint not in text:

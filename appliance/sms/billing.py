@@ -15,7 +15,7 @@ from peewee import SQL, fn
 
 from appliance import clock, listings, phones
 from appliance.db import retry_writes, write_transaction
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from appliance.sms.models import Message, MessagePart
 
 CARRIER_KEYS = {"China Mobile": "billing.china_mobile", "China Unicom": "billing.china_unicom",
@@ -83,7 +83,7 @@ def _month_bounds(month):
         return clock.day_start(datetime.date(year, mon, 1)), clock.day_start(datetime.date(year + (mon == 12),
                                                                                           mon % 12 + 1, 1))
     except (ValueError, OverflowError):  # '0000-00', '9999-12': no such month on the box's calendar
-        raise InputError(f"month: {month!r} is not a month (YYYY-MM)", field="month") from None
+        raise InputError.of(N_("{field}: {month!r} is not a month (YYYY-MM)"), field="month", month=month) from None
 
 
 def statement(config, month, department=None):

@@ -5,7 +5,7 @@ the same transaction as the state change."""
 from appliance import clock
 from appliance.config import Config
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.models import audit
 from appliance.privacy import mask_mobile
 from appliance.services.templates import Renderer, word
@@ -16,7 +16,7 @@ from appliance.sms.outbox import queue_message
 def _get(inbound_id):
     message = InboundMessage.get_or_none(InboundMessage.id == inbound_id)
     if message is None:
-        raise NotFound(f"inbound: no inbound message {inbound_id}", field="inbound")
+        raise NotFound.of(N_("{field}: no inbound message {inbound_id}"), field="inbound", inbound_id=inbound_id)
     return message
 
 
@@ -29,7 +29,7 @@ def reply(inbound_id, text, user, source="", now=None):
     """Answer the sender (a service message); the inbound message becomes handled."""
     now = now or clock.now()
     if not (text or "").strip():
-        raise InputError("text: empty", field="text")
+        raise InputError.of(N_("{field}: empty"), field="text")
     with write_transaction():
         message = _get(inbound_id)
         sent = queue_message(message.from_number, text, category="service", priority=3,
@@ -56,7 +56,7 @@ def forward(inbound_id, to_number, user, config=None, source="", now=None):
 def set_state(inbound_id, state, user, source="", now=None):
     """'handled' or 'deleted' (a deleted message is kept, only marked)."""
     if state not in ("handled", "deleted", "new"):
-        raise InputError(f"state: must be handled, deleted or new, got {state!r}", field="state")
+        raise InputError.of(N_("{field}: must be handled, deleted or new, got {state!r}"), field="state", state=state)
     now = now or clock.now()
     with write_transaction():
         message = _get(inbound_id)

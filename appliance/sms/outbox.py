@@ -34,13 +34,15 @@ def _check_row(row, where=""):
     number = phones.normalize(row.get("to_number"), f"{where}to_number")
     category = row.get("category", "service")
     if category not in CATEGORIES:
-        raise InputError(f"{where}category: must be one of {', '.join(CATEGORIES)}", field="category")
+        raise InputError.of(N_("{where}category: must be one of {choices}"),
+                            field="category", where=where, choices=', '.join(CATEGORIES))
     priority = row.get("priority", 5)
     if not isinstance(priority, int) or not 1 <= priority <= 9:
-        raise InputError(f"{where}priority: must be 1..9, got {priority!r}", field="priority")
+        raise InputError.of(N_("{where}priority: must be 1..9, got {priority!r}"),
+                            field="priority", where=where, priority=priority)
     not_before, not_after = row.get("not_before"), row.get("not_after")
     if not_before and not_after and not_after <= not_before:
-        raise InputError(f"{where}not_after: must be later than not_before", field="not_after")
+        raise InputError.of(N_("{where}not_after: must be later than not_before"), field="not_after", where=where)
     seg = segments(text)
     if seg.part_count > MAX_PARTS:
         raise InputError.of(N_("{where}{field}: too long ({parts} parts, at most {limit})"), field="text", where=where,

@@ -9,7 +9,7 @@ next opening (Message.not_before) and expires at the window's end
 import datetime
 
 from appliance import clock
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 
 
 def parse_window(text, field="window"):
@@ -20,9 +20,9 @@ def parse_window(text, field="window"):
     try:
         start, end = (datetime.time.fromisoformat(part.strip()) for part in text.split("-"))
     except ValueError:
-        raise InputError(f"{field}: must be HH:MM-HH:MM, got {text!r}", field=field) from None
+        raise InputError.of(N_("{field}: must be HH:MM-HH:MM, got {text!r}"), field=field, text=text) from None
     if start == end:
-        raise InputError(f"{field}: start and end are the same", field=field)
+        raise InputError.of(N_("{field}: start and end are the same"), field=field)
     return start, end
 
 

@@ -87,8 +87,8 @@ def peers(config):
         name, url, token = name.strip(), url.strip().rstrip("/"), token.strip()
         if not name or not url.startswith(("http://", "https://")) or not token:
             shown = f"{name}={url}" if name else entry.split("|")[0]
-            raise ConfigError(f"tickets.peers: {shown!r} is not NAME=URL|TOKEN (URL http:// or https://)",
-                              field="tickets.peers")
+            raise ConfigError.of(N_("{field}: {shown!r} is not NAME=URL|TOKEN (URL http:// or https://)"),
+                                 field="tickets.peers", shown=shown)
         found[name] = Peer(name, url, token)
     return found
 
@@ -269,7 +269,8 @@ def accepted_peer(config, token_name):
     """The peer a request's token speaks for, else Refused: only a token named as a configured
     peer hands tickets over, since answers must be able to go back to it."""
     if token_name not in peers(config):
-        raise Refused(f"peer: token {token_name!r} is not a peer in tickets.peers", field="peer")
+        raise Refused.of(N_("{field}: token {token_name!r} is not a peer in tickets.peers"),
+                         field="peer", token_name=token_name)
     return token_name
 
 
@@ -327,7 +328,8 @@ def _receive_events(config, peer_name, key, side, events, now):
         row = TicketHandoff.get_or_none((TicketHandoff.peer == peer_name) & (TicketHandoff.direction == mine)
                                         & (TicketHandoff.key == key))
         if row is None:
-            raise NotFound(f"key: no hand-off {key} with peer {peer_name}", field="key")
+            raise NotFound.of(N_("{field}: no hand-off {key} with peer {peer_name}"),
+                              field="key", key=key, peer_name=peer_name)
         new = sorted((e for e in events if e["id"] > row.received_through), key=lambda e: e["id"])
         if not new:
             return row.received_through

@@ -141,7 +141,7 @@ def _move(ticket, action, *, by, text, now, change=None, to_status=None, after=N
             return _move_once(ticket_id, action, by, text, _now(now), change, to_status, after)
         except _Raced:
             continue  # read it again: the other change may have made ours impossible (Refused)
-    raise Refused(f"ticket: {ticket_id} keeps changing; try again", field="ticket")
+    raise Refused.of(N_("{field}: {ticket_id} keeps changing; try again"), field="ticket", ticket_id=ticket_id)
 
 
 @retry_writes
@@ -149,7 +149,7 @@ def _move_once(ticket_id, action, by, text, now, change, to_status, after):
     with write_transaction():
         row = Ticket.get_or_none(Ticket.id == ticket_id)
         if row is None:
-            raise NotFound(f"ticket: {ticket_id} does not exist", field="ticket")
+            raise NotFound.of(N_("{field}: {ticket_id} does not exist"), field="ticket", ticket_id=ticket_id)
         was = row.status
         if action in FROM and was not in FROM[action]:
             raise Refused.of(REFUSALS[action], field="status", number=row.number)

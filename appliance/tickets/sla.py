@@ -18,7 +18,7 @@ from peewee import DatabaseError
 
 from appliance import clock
 from appliance.config import Config, load_config
-from appliance.errors import ConfigError
+from appliance.errors import N_, ConfigError
 from appliance.tickets.models import TICKET_KINDS, Department, Ticket
 from appliance.voice import days
 
@@ -54,8 +54,8 @@ def parse_rules(entries, field="tickets.sla"):
     for entry in entries:
         match = RULE.fullmatch(str(entry))
         if not match or match["kind"] not in TICKET_KINDS or float(match["amount"]) <= 0:
-            raise ConfigError(f"{field}: {entry!r} must be CATEGORY=N followed by h, bh or d, with a "
-                              f"category among {', '.join(TICKET_KINDS)}", field=field)
+            raise ConfigError.of(N_("{field}: {entry!r} must be CATEGORY=N followed by h, bh or d, with a category among {choices}"),
+                                 field=field, entry=entry, choices=', '.join(TICKET_KINDS))
         found[match["kind"]] = (float(match["amount"]), match["unit"])
     return found
 
@@ -74,8 +74,8 @@ def parse_business_hours(text, field="tickets.business_hours"):
                 raise ValueError
             spans.append((start, end))
     except ValueError:
-        raise ConfigError(f"{field}: must be HH:MM-HH:MM[,HH:MM-HH:MM…] in order, got {text!r}",
-                          field=field) from None
+        raise ConfigError.of(N_("{field}: must be HH:MM-HH:MM[,HH:MM-HH:MM…] in order, got {text!r}"),
+                             field=field, text=text) from None
     return spans
 
 
@@ -86,8 +86,8 @@ def parse_routing(entries, field="tickets.departments"):
     for entry in entries:
         name, sep, department = (part.strip() for part in str(entry).partition("="))
         if not sep or name not in TICKET_KINDS or not department:
-            raise ConfigError(f"{field}: {entry!r} must be CATEGORY=DEPARTMENT with a category among "
-                              f"{', '.join(TICKET_KINDS)}", field=field)
+            raise ConfigError.of(N_("{field}: {entry!r} must be CATEGORY=DEPARTMENT with a category among {choices}"),
+                                 field=field, entry=entry, choices=', '.join(TICKET_KINDS))
         routes.append((name, department))
     return routes
 
@@ -131,7 +131,8 @@ def add_business_time(start, amount, spans):
             if end - begin >= left:
                 return clock.instant(begin + left)
             left -= end - begin
-    raise ConfigError(f"tickets.business_hours: no working time within {HORIZON} days", field="tickets.business_hours")
+    raise ConfigError.of(N_("{field}: no working time within {HORIZON} days"),
+                         field="tickets.business_hours", HORIZON=HORIZON)
 
 
 def department_for(kind, config):

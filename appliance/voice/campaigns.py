@@ -39,9 +39,10 @@ def create_campaign(name, numbers=(), line_group="default", text="", created_by=
     the customer's in-force policy due soonest / newest). `script`: a survey's questions
     (appliance/voice/surveys.py); a return visit's are built in."""
     if not (name or "").strip():
-        raise InputError("name: a campaign needs a name", field="name")
+        raise InputError.of(N_("{field}: a campaign needs a name"), field="name")
     if kind not in CAMPAIGN_KINDS:
-        raise InputError(f"kind: must be one of {', '.join(CAMPAIGN_KINDS)}, got {kind!r}", field="kind")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {kind!r}"),
+                            field="kind", choices=', '.join(CAMPAIGN_KINDS), kind=kind)
     script_json = _script(kind, script)
     _check_notice_type(kind, notice_type, customers)
     rows = [{"number": n.strip(), "customer": None, "policy": None, "variables": ""}
@@ -49,9 +50,9 @@ def create_campaign(name, numbers=(), line_group="default", text="", created_by=
     rows += [_customer_row(n, entry, kind, notice_type, config) for n, entry in enumerate(customers or (), 1)]
     bad = [r["number"] for r in rows if not diallable(r["number"])]
     if bad:
-        raise InputError(f"numbers: not a phone number: {bad[0]!r}", field="numbers")
+        raise InputError.of(N_("{field}: not a phone number: {bad!r}"), field="numbers", bad=bad[0])
     if not rows:
-        raise InputError("numbers: a campaign needs at least one number", field="numbers")
+        raise InputError.of(N_("{field}: a campaign needs at least one number"), field="numbers")
     with write_transaction():
         campaign = VoiceCampaign.create(name=name.strip(), line_group=line_group, text=text, created_by=created_by,
                                         kind=kind, notice_type=notice_type or "", script=script_json)

@@ -21,7 +21,7 @@ TRANSITIONS = {"start": (("draft",), "running"), "pause": (("running",), "paused
 def get(campaign_id, field="id"):
     campaign = VoiceCampaign.get_or_none(VoiceCampaign.id == campaign_id)
     if campaign is None:
-        raise NotFound(f"{field}: no voice campaign {campaign_id}", field=field)
+        raise NotFound.of(N_("{field}: no voice campaign {campaign_id}"), field=field, campaign_id=campaign_id)
     return campaign
 
 
@@ -33,7 +33,8 @@ def change(campaign_id, action, field="id"):
     with write_transaction():
         campaign = get(campaign_id, field)
         if campaign.state not in allowed:
-            raise Refused(f"{field}: campaign {campaign_id} is {campaign.state}; it cannot {action}", field=field)
+            raise Refused.of(N_("{field}: campaign {campaign_id} is {state}; it cannot {action}"),
+                             field=field, campaign_id=campaign_id, state=campaign.state, action=action)
         return campaigns.set_state(campaign_id, target)
 
 

@@ -26,7 +26,7 @@ def campaign_report(campaign_id):
     and progress (the share of attempts that reached an end: done, unknown or skipped)."""
     campaign = VoiceCampaign.get_or_none(VoiceCampaign.id == campaign_id)
     if campaign is None:
-        raise NotFound(f"id: no voice campaign {campaign_id}", field="id")
+        raise NotFound.of(N_("{field}: no voice campaign {campaign_id}"), field="id", campaign_id=campaign_id)
     return _report(campaign, _counts([campaign_id]).get(campaign_id, {}))
 
 
@@ -163,8 +163,8 @@ def recording(config, campaign_id, attempt_id, question=None):
         query = query.where(CallAnswer.question == question)
     answer = query.order_by(CallAnswer.question).first()
     if answer is None:
-        raise NotFound(f"attempt_id: attempt {attempt_id} of campaign {campaign_id} has no recording",
-                       field="attempt_id")
+        raise NotFound.of(N_("{field}: attempt {attempt_id} of campaign {campaign_id} has no recording"),
+                          field="attempt_id", attempt_id=attempt_id, campaign_id=campaign_id)
     return _on_the_box(config, answer.recording, attempt_id)
 
 
@@ -173,8 +173,8 @@ def early_audio(config, campaign_id, attempt_id):
     answer: a carrier's announcement, tones), where it was kept; NotFound otherwise."""
     attempt = CallAttempt.get_or_none(CallAttempt.id == attempt_id, CallAttempt.campaign == campaign_id)
     if attempt is None or not attempt.early_audio:
-        raise NotFound(f"attempt_id: attempt {attempt_id} of campaign {campaign_id} has no early audio",
-                       field="attempt_id")
+        raise NotFound.of(N_("{field}: attempt {attempt_id} of campaign {campaign_id} has no early audio"),
+                          field="attempt_id", attempt_id=attempt_id, campaign_id=campaign_id)
     return _on_the_box(config, attempt.early_audio, attempt_id)
 
 
@@ -182,7 +182,8 @@ def _on_the_box(config, stored, attempt_id):
     root = Path(config.data_dir).resolve()
     path = (root / stored).resolve()
     if not path.is_relative_to(root) or not path.is_file():
-        raise NotFound(f"attempt_id: the recording of attempt {attempt_id} is not on the box", field="attempt_id")
+        raise NotFound.of(N_("{field}: the recording of attempt {attempt_id} is not on the box"),
+                          field="attempt_id", attempt_id=attempt_id)
     return path
 
 

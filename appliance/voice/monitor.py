@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from appliance import clock, phones
 from appliance.db import retry_writes, write_transaction
-from appliance.errors import ConfigError, InputError
+from appliance.errors import N_, ConfigError, InputError
 from appliance.models import Staff
 from appliance.phonebook import staff_by_number
 from appliance.services import templates
@@ -50,10 +50,10 @@ def parse_targets(entries):
         name, sep, number = str(entry).partition("=")
         name, number = name.strip(), number.strip()
         if not sep or not name or not diallable(number):
-            raise ConfigError(f"voice.monitor_numbers: {entry!r} is not NAME=NUMBER (digits only)",
-                              field="voice.monitor_numbers")
+            raise ConfigError.of(N_("{field}: {entry!r} is not NAME=NUMBER (digits only)"),
+                                 field="voice.monitor_numbers", entry=entry)
         if name in {t.name for t in targets}:
-            raise ConfigError(f"voice.monitor_numbers: {name!r} is named twice", field="voice.monitor_numbers")
+            raise ConfigError.of(N_("{field}: {name!r} is named twice"), field="voice.monitor_numbers", name=name)
         targets.append(Target(name, number))
     return targets
 
@@ -62,10 +62,9 @@ def check_config(config):
     """Refuse monitoring settings the daemon could not act on, naming the key."""
     parse_targets(config["voice.monitor_numbers"])
     if config["voice.monitor_interval"] < 1:
-        raise ConfigError("voice.monitor_interval: must be at least 1 minute", field="voice.monitor_interval")
+        raise ConfigError.of(N_("{field}: must be at least 1 minute"), field="voice.monitor_interval")
     if config["voice.monitor_answer_seconds"] < 0:
-        raise ConfigError("voice.monitor_answer_seconds: must not be negative",
-                          field="voice.monitor_answer_seconds")
+        raise ConfigError.of(N_("{field}: must not be negative"), field="voice.monitor_answer_seconds")
 
 
 # --- the schedule --------------------------------------------------------------------------
@@ -233,7 +232,7 @@ def daily(config, days=7, now=None):
     """Per box day (the last `days`, today included) and target: tests, answered, answered
     in time, answer rate, mean and slowest answer seconds. Oldest day first."""
     if not 1 <= days <= 366:
-        raise InputError("days: must be 1 to 366", field="days")
+        raise InputError.of(N_("{field}: must be 1 to 366"), field="days")
     limit = config["voice.monitor_answer_seconds"]
     today = clock.today(now)
     start, end = clock.day_range(today - datetime.timedelta(days=days - 1), today)

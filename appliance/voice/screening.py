@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from appliance import clock
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from appliance.voice import early_audio
 from appliance.voice.models import CallAttempt, ScreenedNumber, VoiceCampaign
 
@@ -239,20 +239,21 @@ def add_reference(data_dir, attempt_id, audio_class):
     """Copy an attempt's early audio into the library as a reference of `audio_class`;
     returns the new file's path."""
     if audio_class not in ANNOUNCEMENT_CLASSES:
-        raise InputError(f"class: must be one of {', '.join(ANNOUNCEMENT_CLASSES)}, got {audio_class!r}",
-                         field="class")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {audio_class!r}"),
+                            field="class", choices=', '.join(ANNOUNCEMENT_CLASSES), audio_class=audio_class)
     attempt = CallAttempt.get_or_none(CallAttempt.id == attempt_id)
     if attempt is None:
-        raise InputError(f"attempt: no call attempt {attempt_id}", field="attempt")
+        raise InputError.of(N_("{field}: no call attempt {attempt_id}"), field="attempt", attempt_id=attempt_id)
     if not attempt.early_audio:
-        raise InputError(f"attempt: call attempt {attempt_id} has no early audio recorded", field="attempt")
+        raise InputError.of(N_("{field}: call attempt {attempt_id} has no early audio recorded"),
+                            field="attempt", attempt_id=attempt_id)
     source = Path(data_dir) / attempt.early_audio
     try:
         pcm = read_pcm(source, seconds=30)
         early_audio.reference_fingerprint(early_audio.as_samples(pcm))
     except (OSError, ValueError) as exc:
-        raise InputError(f"attempt: the early audio of call attempt {attempt_id} cannot be used: {exc}",
-                         field="attempt") from None
+        raise InputError.of(N_("{field}: the early audio of call attempt {attempt_id} cannot be used: {exc}"),
+                            field="attempt", attempt_id=attempt_id, exc=exc) from None
     folder = Path(data_dir) / LIBRARY_DIR / audio_class
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"attempt{attempt_id}.wav"
@@ -268,10 +269,10 @@ def add_reference(data_dir, attempt_id, audio_class):
 def remove_reference(data_dir, audio_class, name):
     """Remove an admin-added reference (shipped ones stay); False if there was none."""
     if audio_class not in ANNOUNCEMENT_CLASSES:
-        raise InputError(f"class: must be one of {', '.join(ANNOUNCEMENT_CLASSES)}, got {audio_class!r}",
-                         field="class")
+        raise InputError.of(N_("{field}: must be one of {choices}, got {audio_class!r}"),
+                            field="class", choices=', '.join(ANNOUNCEMENT_CLASSES), audio_class=audio_class)
     if "/" in name or name.startswith("."):
-        raise InputError(f"name: not a reference file name: {name!r}", field="name")
+        raise InputError.of(N_("{field}: not a reference file name: {name!r}"), field="name", name=name)
     path = Path(data_dir) / LIBRARY_DIR / audio_class / name
     if not path.is_file():
         return False

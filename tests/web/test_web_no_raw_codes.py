@@ -208,6 +208,59 @@ def test_validation_messages_in_the_pages_language(site):
 
 
 
+# Bad input for the forms of the Chinese pages (path, form, the field the message names): each
+# refusal is said in Chinese. The values are Chinese or digits, so any English is the message's.
+BAD_FORMS = [
+    ("/schedules", {"name": "每日问候", "numbers": "13800138000", "text": "您好", "category": "service",
+                    "repeat": "advanced", "cron": "每天九点"}, "cron"),
+    ("/templates", {"key": "坏 键", "language": "zh", "category": "service", "text": "您好"}, "key"),
+    ("/phrases", {"category": "", "text": "您好"}, "category"),
+    ("/keywords", {"keyword": "两 个", "action": "reply", "template": ""}, "keyword"),
+    ("/topics", {"code": "订 阅", "name": "理财"}, "code"),
+    ("/tokens", {"name": "", "role": "operator"}, "name"),
+    ("/groups", {"name": "一部", "kind": "客户"}, "kind"),
+    ("/customers/new", {"name": "王五", "mobile": "12345"}, "mobile"),
+    ("/optouts", {"number": "12345", "kind": "optout"}, "number"),
+    ("/voice", {"name": "回访", "kind": "notice", "source": "list", "numbers": "0", "text": "您好"}, "numbers"),
+    ("/ivr/hours", {"day": ["1", "2"], "start": "九点", "end": "17:30"}, "start"),
+    ("/surveys", {"name": "", "numbers": "13800138000"}, "name"),
+]
+
+
+def refusal(client, path, form):
+    """The error a page shows for a refused form: on the page itself (400) or flashed
+    on the page it sends the reader back to (303)."""
+    client.page(path if path != "/tokens" else "/users")
+    resp = client.post(path, form)
+    html = client.page(resp.getheader("Location")).text if resp.status == 303 else resp.text
+    assert resp.status in (303, 400), (path, resp.status)
+    found = re.findall(r'class="flash error"[^>]*>(.*?)</p>', html, re.S)
+    assert found, (path, resp.status, visible_text(html)[-500:])
+    return unescape(re.sub(r"<[^>]*>", "", found[0])).strip()
+
+
+@pytest.mark.parametrize("path, form, field", BAD_FORMS, ids=[f[0] for f in BAD_FORMS])
+def test_refused_forms_say_why_in_chinese(site, path, form, field):
+    """Every form's refusal reads as Chinese naming the field (its name, as the form calls
+    it, is the only Latin word): no English sentence from the domain on a Chinese page."""
+    site.get("/lang/zh?next=/")
+    text = refusal(site, path, form)
+    assert text.startswith("输入有误: "), text
+    assert re.search(r"[\u4e00-\u9fff]", text.removeprefix("输入有误: ")), text
+    assert [w for w in english_words(text) if w != field] == [], text
+
+
+def test_a_settings_value_refused_in_chinese(site):
+    """The settings page's refusal of a bad number is Chinese too, and nothing is written."""
+    from appliance import config_edit
+    number = next(s.name for s in config_edit.EDITABLE if s.type_name == "int" and not s.secret)
+    site.get("/lang/zh?next=/")
+    site.page("/settings")
+    text = refusal(site, "/settings", {number: "很多", "version": ""})
+    assert text.startswith("输入有误: ") and "应为整数" in text, text
+    assert [w for w in english_words(text) if w != number] == [], text
+
+
 def test_a_refused_sms_says_why_in_chinese(site):
     """The outbox's checks carry msgids: English for the CLI and API, Chinese on the page."""
     for text, english, chinese in (("", "text: empty", "text：不能为空"),

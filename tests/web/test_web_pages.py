@@ -129,7 +129,7 @@ def test_ivr_node_edit_and_bad_input(admin_client):
     assert (node.title, node.timeout_ms, node.retries, node.fallback) == ("理赔进度查询", 8000, 2, "operator")
     assert last_audit().action == "ivr.update" and "timeout_ms 5000 -> 8000" in last_audit().detail
     clash = admin_client.post(f"/ivr/{node.id}", {**form, "digit": "1"})  # 1 is the policy menu's key
-    assert clash.status == 400 and "digit: " in clash.text
+    assert clash.status == 400 and "digit：按键 1 在本菜单中已被使用" in clash.text  # in the page's language
     assert MenuNode.get_by_id(node.id).digit == "3"
 
 

@@ -61,7 +61,7 @@ def test_the_send_page_keeps_opt_out_like_the_cli_and_api(admin_client):
     admin_client.page("/send")
     resp = admin_client.post("/send", {"mode": "single", "to": "13800138000", "text": "新品上市",
                                        "category": "marketing"})
-    assert resp.status == 400 and "不接收marketing类短信（已退订或免打扰）" in html.unescape(resp.text)
+    assert resp.status == 400 and "不接收营销类短信（已退订或免打扰）" in html.unescape(resp.text)  # the category in words
     assert Message.select().count() == 0
 
 

@@ -70,7 +70,7 @@ def test_bad_picks_name_the_field_and_change_nothing(admin_client, weekly):
                                ({"repeat": "daily", "time": "25:00"}, "time", "请填写时间"),
                                ({"repeat": "once", "time": "09:00"}, "date", "请选择发送日期"),
                                ({"repeat": "once", "date": "2030-02-30", "time": "09:00"}, "date", "不是日期和时间"),
-                               ({"repeat": "advanced", "cron": "61 * * * *"}, "cron", "not a cron expression")]:
+                               ({"repeat": "advanced", "cron": "61 * * * *"}, "cron", "不是有效的重复规则")]:
         resp = post_edit(admin_client, weekly, **form, **pick)
         assert resp.status == 400 and f"输入有误: {field}" in resp.text and words in resp.text, (pick, resp.text[-1500:])
     assert Schedule.get_by_id(weekly.id).cron == "5 9 * * 1,3"

@@ -165,7 +165,7 @@ def test_an_edit_made_meanwhile_in_the_file_is_not_overwritten(file_server, conf
     fields = form_fields(admin.page("/settings").text)
     config_path.write_text(config_path.read_text().replace("daily_cap = 500", "daily_cap = 450"))
     resp = admin.post("/settings", fields | {"billing.other": "0.2"})
-    assert resp.status == 400 and "changed since" in resp.text
+    assert resp.status == 400 and "打开本页后配置文件已被修改" in resp.text  # in the page's language
     assert load_config(str(config_path))["modems.daily_cap"] == 450
 
 
@@ -176,4 +176,31 @@ def test_without_a_config_file_the_page_explains_and_saves_nothing(admin_client)
     assert 'id="no-config-file"' in page.text and "/etc/appliance/appliance.toml" in page.text
     assert "<form method=\"post\" action=\"/settings\"" not in page.text
     resp = admin_client.post("/settings", {"modems.daily_cap": "1"})
-    assert resp.status == 400 and "no configuration file" in resp.text
+    assert resp.status == 400 and "没有配置文件：各服务正在使用内置默认值运行" in resp.text
+
+
+def test_operator_hours_in_words_with_a_link_to_their_pickers(file_server, config_path):
+    """agi.business_days/agi.business_hours read as days and times (周一至周五 08:30-17:30),
+    edited on the IVR page's day boxes and time fields, not typed here as raw text."""
+    admin = signed_in(file_server, "admin")
+    admin.get("/lang/zh?next=/")
+    page = admin.page("/settings").text
+    shown = re.search(r'id="operator-hours">([^<]*)<', page).group(1)
+    assert shown == "周一至周五 08:30-17:30"
+    assert re.search(r'<a href="/ivr#ivr-hours" id="operator-hours-link">在语音菜单页面修改</a>', page)
+    assert "agi.business_hours" not in form_fields(page) and "agi.business_days" not in form_fields(page)
+    assert 'id="ivr-hours"' in admin.page("/ivr").text  # where the link leads
+    # Saving the form unchanged leaves them as they are.
+    assert admin.post("/settings", form_fields(page)).status == 303
+    assert load_config(str(config_path))["agi.business_days"] == "1-5"
+    admin.get("/lang/en?next=/")
+    assert re.search(r'id="operator-hours">Mon to Fri 08:30-17:30<', admin.page("/settings").text)
+
+
+def test_days_in_words():
+    from web.i18n import gettext_for
+    from web.words import days_words
+    zh, en = gettext_for("zh"), gettext_for("en")
+    assert days_words(zh, {1, 3, 6, 7}) == "周一、周三、周六、周日"
+    assert days_words(zh, {1, 2, 3, 4, 5, 6, 7}) == "周一至周日"
+    assert days_words(en, {2, 3, 4, 6}) == "Tue to Thu, Sat"

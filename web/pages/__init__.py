@@ -122,7 +122,7 @@ class PageContext:
         try:
             return int(text) if text else None
         except ValueError:
-            raise InputError(f"{name}: must be a number", field=name) from None
+            raise InputError.of(N_("{field}: must be a number"), field=name) from None
 
     # --- rights and privacy ---
     def can(self, permission):
@@ -203,8 +203,12 @@ class PageContext:
         """An InputError for the page: a translated lead, then the one-line detail,
         which names the field: in the page's language when the domain marked it
         for translation (InputError.of), else the domain's English."""
-        detail = self._(exc.msgid).format(**exc.values) if getattr(exc, "msgid", None) else str(exc)
-        return f"{self._('Input error')}: {detail}"
+        if not getattr(exc, "msgid", None):
+            return f"{self._('Input error')}: {str(exc)}"
+        # A state or kind the message names (is {state}) in words too; the field stays its name.
+        values = {name: words.value_words(self._, value) if name != "field" and isinstance(value, str) else value
+                  for name, value in exc.values.items()}
+        return f"{self._('Input error')}: {self._(exc.msgid).format(**values)}"
 
     @property
     def csrf(self):
@@ -359,7 +363,7 @@ def new_pre_csrf():
 def check_upload_size(size, limit, field="file"):
     """Refuse an upload over `limit` bytes, naming the field (pages that take files)."""
     if size > limit:
-        raise InputError(f"{field}: larger than {limit // (1024 * 1024)} MB", field=field)
+        raise InputError.of(N_("{field}: larger than {value} MB"), field=field, value=limit // (1024 * 1024))
 
 
 def keyset_page(query, id_field, before, limit=PAGE_SIZE):

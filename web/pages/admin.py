@@ -46,7 +46,7 @@ def user_update(ctx, user_id):
         users.unlock_user(user, ctx.user.username, ctx.source)
         ctx.redirect("/users", "ok", ctx._("Unlocked."))
     if user.id == ctx.user.id and (ctx.form("role") != "admin" or ctx.form("disabled") == "1"):
-        raise InputError("role: you cannot demote or disable yourself", field="role")
+        raise InputError.of(N_("{field}: you cannot demote or disable yourself"), field="role")
     if ctx.form("disabled") == "1" and not user.disabled:  # only disabling locks a person out: ask
         ask_first(ctx, ctx._(DISABLE_QUESTION).format(user=user.username), ctx._("Disable"), "/users")
     users.update_user(user, ctx.form("role"), ctx.form("disabled") == "1", ctx.user.username, ctx.source)

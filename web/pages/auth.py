@@ -2,7 +2,7 @@
 import bottle
 
 from appliance import tokens, users
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from web.i18n import LANGUAGES
 from web.pages import LANG_COOKIE, new_pre_csrf, page, respond, session_cookie_name, set_cookie
 
@@ -60,7 +60,7 @@ def password_change(ctx):
     again = bottle.request.forms.getunicode("new_password2") or ""
     try:
         if new != again:
-            raise InputError("new_password2: the two new passwords differ", field="new_password2")
+            raise InputError.of(N_("{field}: the two new passwords differ"), field="new_password2")
         users.change_password(ctx.user, old, new, ctx.source)
     except InputError as exc:
         body = ctx.render("password", title=ctx._("Change password"), error=ctx.error_text(exc))

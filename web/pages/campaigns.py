@@ -62,7 +62,7 @@ def campaign_cancel(ctx, campaign_id):
 @page("/campaigns/{campaign_id:int}/{action}", "campaigns", method="POST")
 def campaign_action(ctx, campaign_id, action):
     if action not in ACTIONS:
-        raise NotFound(f"action: no action {action}", field="action")
+        raise NotFound.of(N_("{field}: no action {action}"), field="action", action=action)
     with write_transaction():  # the audit entry commits with the change
         changed = campaigns.pause(campaign_id) if action == "pause" else campaigns.resume(ctx.config, campaign_id)
         if changed:

@@ -4,7 +4,7 @@ web/pages/customers.py."""
 import datetime
 
 from appliance.db import write_transaction
-from appliance.errors import InputError, NotFound
+from appliance.errors import N_, InputError, NotFound
 from appliance.ivr import staff_access
 from appliance.models import (
     POLICY_STATUSES,
@@ -27,7 +27,7 @@ def get_or_404(model, record_id):
     record = model.get_or_none(model.id == record_id)
     if record is None:
         name = NOUNS[model]
-        raise NotFound(f"{name}: no {name} {record_id}", field=name)
+        raise NotFound.of(N_("{field}: no {name} {record_id}"), field=name, name=name, record_id=record_id)
     return record
 
 
@@ -101,7 +101,7 @@ def staff_save(ctx, staff_id):
             setattr(s, f, ctx.form(f) or (None if f == "mobile" else ""))
         s.greetings_opt_out = ctx.form("greetings_opt_out") == "1"
         if not (s.name or "").strip():
-            raise InputError("name: empty", field="name")
+            raise InputError.of(N_("{field}: empty"), field="name")
     s = get_or_404(Staff, staff_id)
     return save_form(ctx, s, STAFF_FIELDS, apply, "staff.update", f"staff:{s.id}",
                      lambda error: staff(ctx, staff_id, error=error, status=400), f"/staff/{s.id}")
@@ -127,7 +127,7 @@ def policies(ctx):
         query = query.where((Policy.policy_no == term) | Customer.name.startswith(term))
     if status:
         if status not in POLICY_STATUSES:
-            raise InputError("status: unknown", field="status")
+            raise InputError.of(N_("{field}: unknown"), field="status")
         query = query.where(Policy.status == status)
     rows, next_before = keyset_page(query, Policy.id, ctx.query_int("before"))
     return ctx.render("policies", title=ctx._("Policies"), rows=rows, q=term, status=status,
@@ -148,12 +148,13 @@ def policy_save(ctx, policy_id):
     def apply(p):
         status = ctx.form("status")
         if status not in POLICY_STATUSES:
-            raise InputError(f"status: must be one of {', '.join(POLICY_STATUSES)}", field="status")
+            raise InputError.of(N_("{field}: must be one of {choices}"),
+                                field="status", choices=', '.join(POLICY_STATUSES))
         due = ctx.form("next_due_date")
         try:
             p.next_due_date = datetime.date.fromisoformat(due) if due else None
         except ValueError:
-            raise InputError(f"next_due_date: '{due}' is not a date (YYYY-MM-DD)", field="next_due_date") from None
+            raise InputError.of(N_("{field}: '{due}' is not a date (YYYY-MM-DD)"), field="next_due_date", due=due) from None
         p.status = status
     p = get_or_404(Policy, policy_id)
     return save_form(ctx, p, ("status", "next_due_date"), apply, "policy.update", f"policy:{p.policy_no}",

@@ -121,7 +121,7 @@ def new_customer(values):
                  channel=values["channel"] or "sms")
     try:
         if c.language not in LANGUAGES:
-            raise InputError("language: zh or en", field="language")
+            raise InputError.of(N_("{field}: zh or en"), field="language")
         c.clean()
     except InputError as exc:
         msgid = FIELD_ERRORS.get(exc.field)
@@ -216,7 +216,7 @@ def customer_save(ctx, customer_id):
             c.id_number = ctx.form("id_number")
             c.birth_date = None
         if c.language not in LANGUAGES:
-            raise InputError("language: zh or en", field="language")
+            raise InputError.of(N_("{field}: zh or en"), field="language")
     c = get_or_404(Customer, customer_id)
     return save_form(ctx, c, CUSTOMER_FIELDS, apply, "customer.update", f"customer:{c.id}",
                      lambda error: customer(ctx, customer_id, error=error, status=400), f"/customers/{c.id}")

@@ -46,12 +46,12 @@ def import_upload(ctx):
     kind = ctx.form("kind")
     dry_run = ctx.form("dry_run") == "1"
     if upload is None or not upload.raw_filename:
-        return render_import(ctx, 400, error=ctx.error_text(InputError("file: choose a file", field="file")))
+        return render_import(ctx, 400, error=ctx.error_text(InputError.of(N_("{field}: choose a file"), field="file")))
     name = os.path.basename(upload.raw_filename)
     suffix = os.path.splitext(name)[1].lower()
     if suffix not in SUFFIXES:
         return render_import(ctx, 400, error=ctx.error_text(
-            InputError(f"file: {name}: only .csv and .xlsx files", field="file")))
+            InputError.of(N_("{field}: {name}: only .csv and .xlsx files"), field="file", name=name)))
     folder = ctx.config.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     # The importer reads the suffix from the path: keep the name, make the path unique.

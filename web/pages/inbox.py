@@ -47,7 +47,7 @@ INBOX_VIEWS = ("new", "handled", "all")
 def inbound_or_404(message_id):
     message = InboundMessage.get_or_none((InboundMessage.id == message_id) & (InboundMessage.state != "deleted"))
     if message is None:
-        raise NotFound(f"message: no inbound message {message_id}", field="message")
+        raise NotFound.of(N_("{field}: no inbound message {message_id}"), field="message", message_id=message_id)
     return message
 
 
@@ -71,7 +71,7 @@ def opened_tickets(routes):
 def inbox_page(ctx):
     view = ctx.query("view") or "new"
     if view not in INBOX_VIEWS:
-        raise InputError("view: unknown", field="view")
+        raise InputError.of(N_("{field}: unknown"), field="view")
     listed = inbox.listing(state=view, before=ctx.query_int("before"))
     rows = [inbox.as_dict(m, mask=ctx.masks("mobile")) for m in listed.rows]
     tickets = opened_tickets((m.id, getattr(m, "route", None)) for m in listed.rows)
@@ -171,7 +171,7 @@ def history_page(ctx):
 def history_message(ctx, message_id):
     message = Message.get_or_none(Message.id == message_id)
     if message is None:
-        raise NotFound(f"message: no message {message_id}", field="message")
+        raise NotFound.of(N_("{field}: no message {message_id}"), field="message", message_id=message_id)
     parts = list(MessagePart.select().where(MessagePart.message == message).order_by(MessagePart.seq))
     return ctx.render("history_message", title=ctx._("Message {id}").format(id=message.id), m=message,
                       parts=parts)
@@ -182,7 +182,7 @@ def history_cancel(ctx, message_id):
     from appliance.sms.outbox import cancel
     message = Message.get_or_none(Message.id == message_id)
     if message is None:
-        raise NotFound(f"message: no message {message_id}", field="message")
+        raise NotFound.of(N_("{field}: no message {message_id}"), field="message", message_id=message_id)
     ask_first(ctx, ctx._("Cancel the message to {number}? It will not be sent.").format(
         number=ctx.mobile(message.to_number)), ctx._("Cancel sending"), f"/history/{message_id}")
     if not cancel(message_id, actor=ctx.user.username):

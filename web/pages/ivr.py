@@ -50,7 +50,7 @@ def short(text, limit=36):
 def node_or_404(node_id):
     node = MenuNode.get_or_none(MenuNode.id == node_id)
     if node is None:
-        raise NotFound(f"node: no menu node {node_id}", field="node")
+        raise NotFound.of(N_("{field}: no menu node {node_id}"), field="node", node_id=node_id)
     return node
 
 
@@ -116,7 +116,7 @@ def apply_form(ctx, node):
         try:
             setattr(node, name, int(text))
         except ValueError:
-            raise InputError(f"{name}: '{text}' is not a whole number", field=name) from None
+            raise InputError.of(N_("{field}: '{text}' is not a whole number"), field=name, text=text) from None
 
 
 def render_node(ctx, node, error=None, status=200, child=None):
@@ -165,7 +165,7 @@ def ivr_child_add(ctx, node_id):
                      transfer_number=ctx.form("transfer_number").strip(), after_play=ctx.form("after_play") or "menu")
     try:
         if MenuNode.select().where(MenuNode.name == child.name).exists():
-            raise InputError(f"name: {child.name!r} is already used", field="name")
+            raise InputError.of(N_("{field}: {name!r} is already used"), field="name", name=child.name)
         with write_transaction():
             child.save()
             ctx.audit("ivr.create", f"menu:{child.name}", f"under {parent.name}, key {child.digit}, {child.action}"
@@ -183,7 +183,7 @@ DELETE_QUESTION = N_("Delete the menu entry “{title}” (key {digit}) and its 
 def ivr_node_delete(ctx, node_id):
     node = node_or_404(node_id)
     if node.parent_id is None:
-        raise InputError("node: the root menu cannot be deleted", field="node")
+        raise InputError.of(N_("{field}: the root menu cannot be deleted"), field="node")
     below = MenuNode.select().where(MenuNode.parent == node.id).count()
     ask_first(ctx, ctx._(DELETE_QUESTION).format(title=node.title, digit=node.digit, n=below),
               ctx._("Delete"), f"/ivr/{node.id}")

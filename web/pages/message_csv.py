@@ -61,7 +61,7 @@ def csv_response(ctx, columns, chunks, filename):
 def inbox_csv(ctx):
     view = ctx.query("view") or "new"
     if view not in INBOX_VIEWS:
-        raise InputError("view: unknown", field="view")
+        raise InputError.of(N_("{field}: unknown"), field="view")
 
     def rows(messages):
         names = customer_names(m.customer_id for m in messages)

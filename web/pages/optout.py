@@ -20,7 +20,7 @@ def optouts_page(ctx):
     query = OptOut.select()
     if kind:
         if kind not in OPTOUT_KINDS:
-            raise InputError("kind: unknown", field="kind")
+            raise InputError.of(N_("{field}: unknown"), field="kind")
         query = query.where(OptOut.kind == kind)
     rows, next_before = keyset_page(query, OptOut.id, ctx.query_int("before"))
     return ctx.render("optouts", title=ctx._("Opt-outs and do-not-disturb"), rows=rows, kind=kind,

@@ -40,9 +40,10 @@ def template_choices(ctx):
 def parse_numbers(text):
     numbers = [n for n in re.split(r"[,;，；、\r\n]+", text or "") if n.strip()]
     if not numbers:
-        raise InputError("to: give at least one number", field="to")
+        raise InputError.of(N_("{field}: give at least one number"), field="to")
     if len(numbers) > MAX_NUMBERS:
-        raise InputError(f"to: at most {MAX_NUMBERS} numbers; use a group for more", field="to")
+        raise InputError.of(N_("{field}: at most {MAX_NUMBERS} numbers; use a group for more"),
+                            field="to", MAX_NUMBERS=MAX_NUMBERS)
     out = []
     for n in numbers:
         e164 = phones.normalize(n, "to")
@@ -67,7 +68,7 @@ def people_of(ctx):
     if ctx.form("mode") == "group":
         group_id = ctx.form("group")
         if not group_id.isdigit():
-            raise InputError("group: choose a group", field="group")
+            raise InputError.of(N_("{field}: choose a group"), field="group")
         group = groups.get_group(int(group_id))
         return groups.recipients(group, with_email=channel_of(ctx) != "sms"), group
     recipients = []
@@ -87,13 +88,13 @@ def message_source(ctx):
     """(template key or None, text or None, category)."""
     category = ctx.form("category") or None
     if category and category not in CATEGORIES:
-        raise InputError(f"category: must be one of {', '.join(CATEGORIES)}", field="category")
+        raise InputError.of(N_("{field}: must be one of {choices}"), field="category", choices=', '.join(CATEGORIES))
     key = ctx.form("template")
     if key:
         return key, None, category
     text = bottle.request.forms.getunicode("text") or ""
     if not text.strip():
-        raise InputError("text: empty", field="text")
+        raise InputError.of(N_("{field}: empty"), field="text")
     return None, text, category or "service"
 
 

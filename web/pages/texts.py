@@ -62,7 +62,7 @@ def phrase_add(ctx):
 def phrase_delete(ctx, phrase_id):
     phrase = Phrase.get_or_none(Phrase.id == phrase_id)
     if phrase is None:
-        raise NotFound(f"phrase: no phrase {phrase_id}", field="phrase")
+        raise NotFound.of(N_("{field}: no phrase {phrase_id}"), field="phrase", phrase_id=phrase_id)
     ask_first(ctx, ctx._(DELETE_QUESTION).format(text=phrase.text), ctx._("Delete"), "/phrases")
     with write_transaction():
         phrases.remove(phrase_id)

@@ -102,7 +102,7 @@ def ticket_open(ctx):
 def get(ticket_id):
     ticket = Ticket.get_or_none(Ticket.id == ticket_id)
     if ticket is None:
-        raise NotFound(f"ticket: no ticket {ticket_id}", field="ticket")
+        raise NotFound.of(N_("{field}: no ticket {ticket_id}"), field="ticket", ticket_id=ticket_id)
     return ticket
 
 
@@ -163,7 +163,8 @@ def ticket_recording(ctx, ticket_id):
     ticket = Ticket.get_or_none(Ticket.id == ticket_id)
     path = tickets.recording_file(ctx.config, ticket) if ticket else None
     if path is None:
-        raise NotFound(f"recording: ticket {ticket_id} has no recording on this box", field="ticket")
+        raise NotFound.of(N_("recording: ticket {ticket_id} has no recording on this box"),
+                          field="ticket", ticket_id=ticket_id)
     return bottle.static_file(path.name, root=str(path.parent), mimetype="audio/wav",
                               headers={"Cache-Control": "private, no-cache"})
 
@@ -172,7 +173,7 @@ def ticket_recording(ctx, ticket_id):
 def ticket_confirm(ctx, ticket_id, step):
     """Closing or returning asks first (with the reason or the closing words)."""
     if step not in CONFIRMED:
-        raise NotFound(f"step: no step {step} to confirm", field="step")
+        raise NotFound.of(N_("{field}: no step {step} to confirm"), field="step", step=step)
     ticket = get(ticket_id)
     return ctx.render("ticket_confirm", title=ctx._(STEPS[step][0]), t=listing.as_dict(ticket, ctx.masks("mobile")),
                       step=step, button=STEPS[step][0], needs_text=STEPS[step][2], label=labels(ctx))
@@ -181,7 +182,7 @@ def ticket_confirm(ctx, ticket_id, step):
 @page("/tickets/{ticket_id:int}/{step}", "inbox", method="POST")
 def ticket_step(ctx, ticket_id, step):
     if step not in STEPS:
-        raise NotFound(f"step: no step {step}", field="step")
+        raise NotFound.of(N_("{field}: no step {step}"), field="step", step=step)
     ticket = get(ticket_id)
     values = {"text": ctx.form("text")}
     if step == "assign":

@@ -266,7 +266,7 @@ def voice_cancel_confirm(ctx, campaign_id):
 @page("/voice/{campaign_id:int}/{action}", "campaigns", method="POST")
 def voice_action(ctx, campaign_id, action):
     if action not in ACTIONS:
-        raise NotFound(f"action: no action {action}", field="action")
+        raise NotFound.of(N_("{field}: no action {action}"), field="action", action=action)
     try:
         control.change(campaign_id, action)
     except InputError as exc:
@@ -323,7 +323,8 @@ def voice_early_audio(ctx, campaign_id, attempt_id):
 def voice_recording(ctx, campaign_id, attempt_id):
     """An answer's recording for an <audio> player (Range requests work)."""
     if CallAttempt.get_or_none(CallAttempt.id == attempt_id, CallAttempt.campaign == campaign_id) is None:
-        raise NotFound(f"attempt: no call {attempt_id} in campaign {campaign_id}", field="attempt")
+        raise NotFound.of(N_("{field}: no call {attempt_id} in campaign {campaign_id}"),
+                          field="attempt", attempt_id=attempt_id, campaign_id=campaign_id)
     path = listing.recording(ctx.config, campaign_id, attempt_id, ctx.query_int("question"))
     return bottle.static_file(path.name, root=str(path.parent), mimetype="audio/wav",
                               headers={"Cache-Control": "private, no-cache"})
