@@ -40,7 +40,7 @@ PARTS = {
     "record": N_("recorded"), "default": N_("default created"), "set": N_("set"),
     "subscribe": N_("subscribed"), "unsubscribe": N_("unsubscribed"), "revoke": N_("revoked"),
     "customers": N_("customers"), "policies": N_("policies"), "payments": N_("payments"),
-    "claims": N_("claims"),
+    "claims": N_("claims"), "rebuild": N_("rebuild requested"),
     # appliance/products: product.create / .update / .rider_rule, import.rates
     "product": N_("Product"), "rider_rule": N_("rider rule set"), "rates": N_("rate tables"),
 }
@@ -160,6 +160,46 @@ def problem(_, error):
     if getattr(error, "msgid", ""):
         return _(error.msgid).format(**(error.values or {}))
     return error.message
+
+
+# A modem's SIM and network as smsd stores them (the modem's own words: READY, home).
+SIM_STATES = {"READY": N_("Ready"), "SIM PIN": N_("Needs its PIN"), "SIM PUK": N_("Locked (PUK needed)"),
+              "NOT INSERTED": N_("No SIM card")}
+REGISTRATIONS = {"home": N_("Home network"), "roaming": N_("Roaming"), "searching": N_("Searching for a network"),
+                 "denied": N_("Registration denied"), "unknown": N_("Network unknown"),
+                 "not registered": N_("Not registered")}
+
+
+def sim_words(_, code):
+    return _(SIM_STATES[code]) if code in SIM_STATES else code
+
+
+def registration_words(_, code):
+    return _(REGISTRATIONS[code]) if code in REGISTRATIONS else code
+
+
+# ISO weekdays (1 = Monday) as a calendar names them.
+WEEKDAYS = {1: N_("Mon"), 2: N_("Tue"), 3: N_("Wed"), 4: N_("Thu"), 5: N_("Fri"), 6: N_("Sat"), 7: N_("Sun")}
+
+
+def days_words(_, days):
+    """ISO weekdays in words: {1,2,3,4,5} -> 周一至周五, {1,3,6,7} -> 周一、周三、周六、周日."""
+    runs = []
+    for day in sorted(d for d in days if d in WEEKDAYS):
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    pieces = []
+    for run in runs:
+        if len(run) > 2:
+            pieces.append(_("{first} to {last}").format(first=_(WEEKDAYS[run[0]]), last=_(WEEKDAYS[run[-1]])))
+        else:
+            pieces += [_(WEEKDAYS[d]) for d in run]
+    text = pieces[0] if pieces else _("no day")
+    for piece in pieces[1:]:
+        text = _("{days}, {day}").format(days=text, day=piece)
+    return text
 
 
 def bilingual(lang, text):

@@ -17,9 +17,11 @@ import re
 
 from appliance import config_edit
 from appliance.errors import ApplianceError, InputError
+from appliance.ivr import menus
 from appliance.plugins import plugins
 from appliance.settings import SETTINGS
 from appliance.system import restarts
+from web import words
 from web.pages import N_, page, respond
 
 SECTION_TITLES = {
@@ -172,11 +174,28 @@ def settings_save(ctx):
         changes=described))
 
 
+# Keys another page edits with proper pickers (day boxes, time fields): shown here in words
+# with a link there, not as raw text to type. `appliance config set` and a script's POST still set them.
+OPERATOR_HOURS = ("agi.business_days", "agi.business_hours")
+
+
+def operator_hours_field(ctx, current):
+    days, start, end = menus.operator_hours(current)
+    return {"name": ", ".join(OPERATOR_HOURS), "kind": "elsewhere", "help": html.escape(ctx._("Operator hours (key 0)")),
+            "secret": False, "is_set": None, "link": "/ivr#ivr-hours", "link_text": ctx._("Change them on the IVR page"),
+            "text": f"{words.days_words(ctx._, days)} {start}-{end}",
+            "restart": ctx._(RESTART_LABELS["agi"])}
+
+
 def sections(ctx, current, typed):
     """[(title, [field dict…])] of the editable keys, by section in table order."""
     grouped = {}
     for s in config_edit.EDITABLE:
         head = s.name.rpartition(".")[0]
+        if s.name in OPERATOR_HOURS:
+            if s.name == OPERATOR_HOURS[0]:
+                grouped.setdefault(head, []).append(operator_hours_field(ctx, current))
+            continue
         value = current[s.name]
         grouped.setdefault(head, []).append({
             "name": s.name, "kind": s.type_name, "help": help_html(ctx, s.help), "secret": s.secret,

@@ -61,6 +61,8 @@
         <option value="true" {{'selected' if f['text'] == 'true' else ''}}>{{_('yes')}}</option>
         <option value="false" {{'selected' if f['text'] != 'true' else ''}}>{{_('no')}}</option>
       </select>
+      % elif f['kind'] == 'elsewhere':
+      <span class="value" id="operator-hours">{{f['text']}}</span> <a href="{{f['link']}}" id="operator-hours-link">{{f['link_text']}}</a>
       % elif f['kind'] == 'list':
       <textarea name="{{f['name']}}" rows="3" {{!'lang="en"' if f['text'].isascii() else ''}} {{'' if editable else 'disabled'}}>{{f['text']}}</textarea>
       % else:
