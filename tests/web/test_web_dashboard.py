@@ -15,7 +15,7 @@ from appliance.config import Config
 from appliance.daemon import running_lock
 from appliance.ivr import verification
 from appliance.models import Customer, Policy, Product
-from appliance.sms.models import Message
+from appliance.sms.models import Message, ModemStatus
 
 
 @pytest.fixture
@@ -146,6 +146,9 @@ def test_the_dashboard_refreshes_without_a_reload(chromium, server, web_config, 
 
     now = datetime.datetime.now()
     Message.create(to_number="+8613800138000", text="x", state="queued", created_at=now, updated_at=now)
+    # A modem smsd reports, then takes out to reset: its row follows without a reload.
+    ModemStatus.create(port="gsm0", state="ok", sim_state="READY", registration="home", signal_dbm=-71,
+                       sent_today=3)
     lock_out_a_policy()
     listener = Listener(ami_port)
     try:
@@ -156,6 +159,13 @@ def test_the_dashboard_refreshes_without_a_reload(chromium, server, web_config, 
                      == "state ok", 10, "the AMI reachable")
             wait_for(lambda: d.find_element(By.CSS_SELECTOR, "[data-health=services] .state").text == "运行中",
                      10, "the services daemon running")
+            wait_for(lambda: modem_row(d) == ["gsm0", "正常", "就绪", "- 本地网络", "-71", "3"], 10, "the modem")
+            ModemStatus.update(state="resetting", sim_state="SIM PIN", registration="searching",
+                               sent_today=4).execute()
+            wait_for(lambda: modem_row(d) == ["gsm0", "重启中", "需要输入 PIN 码", "- 正在搜索网络", "-71", "4"], 10,
+                     "the modem's new state")
+            assert d.execute_script("return document.querySelector('[data-modem=gsm0] .state').className") == \
+                "state resetting"
             assert d.execute_script("return window.__same_page === true")  # no reload
             wide = d.execute_script("""return Array.from(document.querySelectorAll('body *')).filter(
                 e => e.getBoundingClientRect().right > window.innerWidth + 1).map(e => e.tagName + '#' + e.id + '.' + e.className).slice(0, 8)""")
@@ -164,3 +174,9 @@ def test_the_dashboard_refreshes_without_a_reload(chromium, server, web_config, 
             d.save_screenshot(str(SHOTS / f"dashboard-{width}.png"))
     finally:
         listener.close()
+
+
+def modem_row(d):
+    """A modem row's cells as shown (its last report time left out), [] while it is absent."""
+    return d.execute_script("""return Array.from(document.querySelectorAll('#modem-rows tr[data-modem] td'))
+        .slice(0, 6).map(td => td.textContent.trim())""")  # in one go: the refresh replaces the rows

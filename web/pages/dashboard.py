@@ -1,8 +1,8 @@
 """The dashboard: modems, queue depth, today's messages and calls, alarms, and the
 health of the box (its daemons by their locks, Asterisk's manager interface, the
 disk of data_dir). Several boxes on one database: every box with its heartbeat, and
-every box's modems named BOX/gsm0 (a silent box is an alarm). static/dashboard.js keeps it current from /dashboard.json
-without a reload.
+every box's modems named BOX/gsm0 (a silent box is an alarm). static/dashboard.js keeps it
+current from /dashboard.json without a reload, the modems table too.
 
 Every number here is cheap on a big database: counts are over today's rows
 (indexed by created_at) or capped, never over the whole message table.
@@ -19,6 +19,7 @@ from appliance.models import Staff
 from appliance.plugins import plugins
 from appliance.sms import models as messages
 from appliance.sms.models import InboundMessage, Message
+from web import words
 from web.pages import N_, page
 from web.pages.settings import RESTART_LABELS
 
@@ -67,6 +68,17 @@ def box_rows(config):
         return []
 
 
+def modem_views(ctx, modems):
+    """The modems table's rows as the reader sees them (texts in words), the same for the
+    page and the JSON static/dashboard.js refreshes the table from."""
+    return [{"port": m["port"], "state": m["state"], "state_text": ctx._(m["state"]),
+             "sim": words.sim_words(ctx._, m["sim_state"]) or "-", "operator": m["operator"] or "-",
+             "registration": words.registration_words(ctx._, m["registration"]),
+             "signal": "" if m["signal_dbm"] is None else str(m["signal_dbm"]), "bars": m["bars"],
+             "sent_today": str(m["sent_today"]),
+             "updated": ctx.when(m["updated_at"], "%H:%M:%S") if m["updated_at"] else ""} for m in modems]
+
+
 def today_counts(today):
     start = clock.day_start(today)  # the box's day, as an instant
     # Grouped by state || '' on purpose: grouped by the bare column, SQLite walks the
@@ -97,7 +109,8 @@ def alarms(ctx, modems, boxes=()):
         if m["alarm"]:
             found.append(ctx._("Modem {port}: {alarm}").format(port=m["port"], alarm=m["alarm"]))
         elif m["sim_state"] and m["sim_state"] != "READY":
-            found.append(ctx._("Modem {port}: SIM {state}").format(port=m["port"], state=m["sim_state"]))
+            found.append(ctx._("Modem {port}: SIM {state}").format(port=m["port"],
+                                                                   state=words.sim_words(ctx._, m["sim_state"])))
     if not modems:
         found.append(ctx._("No modem has reported yet: is the SMS service running?"))
     unknown = capped_count(Message.select(Message.id).where(Message.state == "unknown"))
@@ -170,6 +183,7 @@ def shown_numbers(values):
 @page("/", "view", nav=("Dashboard", 10))
 def dashboard(ctx):
     values = state(ctx)
+    values["modems"] = modem_views(ctx, values["modems"])
     return ctx.render("dashboard", title=ctx._("Dashboard"), numbers=shown_numbers(values),
                       updated=ctx.when(clock.now(), "%H:%M:%S"), **values)
 
@@ -178,4 +192,5 @@ def dashboard(ctx):
 def dashboard_json(ctx):
     values = state(ctx)
     return {"numbers": shown_numbers(values), "alarms": values["alarms"], "health": values["health"],
+            "modems": modem_views(ctx, values["modems"]), "no_modems": ctx._("No modems."),
             "no_alarms": ctx._("No alarms."), "updated": ctx.when(clock.now(), "%H:%M:%S")}

@@ -1,4 +1,4 @@
-// Dashboard: keeps the numbers, the alarms and the box's health current from
+// Dashboard: keeps the numbers, the alarms, the box's health and the modems current from
 // /dashboard.json without a reload (as voice.js does for campaigns). Texts come
 // translated from the server and are set as text, never as HTML. A file of its own:
 // the Content-Security-Policy forbids inline script.
@@ -29,7 +29,52 @@
       li.appendChild(b); li.appendChild(document.createTextNode(': ')); li.appendChild(span);
       return li;
     });
+    modems(data);
     document.getElementById('dashboard-updated').textContent = data.updated;
+  }
+  function cell(row, text, className) {
+    var td = document.createElement('td');
+    if (className) td.className = className;
+    if (text !== undefined) td.textContent = text;
+    row.appendChild(td);
+    return td;
+  }
+  function span(parent, text, className) {
+    var s = document.createElement('span');
+    s.className = className;
+    s.textContent = text;
+    parent.appendChild(s);
+    return s;
+  }
+  // The modems table, row by row as dashboard.tpl draws it.
+  function modems(data) {
+    var body = document.getElementById('modem-rows');
+    if (!body || !data.modems) return;
+    items(body, data.modems.length ? data.modems : [null], function (m) {
+      var tr = document.createElement('tr');
+      if (m === null) {
+        cell(tr, data.no_modems, 'muted').colSpan = 7;
+        return tr;
+      }
+      tr.setAttribute('data-modem', m.port);
+      cell(tr, m.port);
+      span(cell(tr), m.state_text, 'state ' + m.state);
+      cell(tr, m.sim);
+      var network = cell(tr, m.operator + ' ');
+      span(network, m.registration, 'muted');
+      var signal = cell(tr), bars = span(signal, '', 'bars');
+      bars.title = (m.signal || '-') + ' dBm';
+      for (var i = 0; i < 5; i++) {
+        var bar = document.createElement('i');
+        if (i < m.bars) bar.className = 'on';
+        bars.appendChild(bar);
+      }
+      signal.appendChild(document.createTextNode(' '));
+      span(signal, m.signal, 'muted');
+      cell(tr, m.sent_today, 'num');
+      cell(tr, m.updated, 'muted');
+      return tr;
+    });
   }
   function poll() {
     fetch(box.getAttribute('data-live'), { credentials: 'same-origin' })

@@ -47,20 +47,22 @@
 <h2>{{_('Modems')}}</h2>
 <div class="table-scroll">
 <table id="modems">
-  <tr><th>{{_('Port')}}</th><th>{{_('State')}}</th><th>{{_('SIM')}}</th><th>{{_('Network')}}</th><th>{{_('Signal')}}</th><th class="num">{{_('Sent today')}}</th><th>{{_('Last report')}}</th></tr>
+  <thead><tr><th>{{_('Port')}}</th><th>{{_('State')}}</th><th>{{_('SIM')}}</th><th>{{_('Network')}}</th><th>{{_('Signal')}}</th><th class="num">{{_('Sent today')}}</th><th>{{_('Last report')}}</th></tr></thead>
+  <tbody id="modem-rows">
   % for m in modems:
-  <tr>
+  <tr data-modem="{{m['port']}}">
     <td>{{m['port']}}</td>
-    <td><span class="state {{m['state']}}">{{_(m['state'])}}</span></td>
-    <td>{{m['sim_state'] or '-'}}</td>
-    <td>{{m['operator'] or '-'}} <span class="muted">{{m['registration']}}</span></td>
-    <td><span class="bars" title="{{m['signal_dbm'] if m['signal_dbm'] is not None else '-'}} dBm">{{!''.join('<i class="on"></i>' if i < m['bars'] else '<i></i>' for i in range(5))}}</span> <span class="muted">{{m['signal_dbm'] if m['signal_dbm'] is not None else ''}}</span></td>
+    <td><span class="state {{m['state']}}">{{m['state_text']}}</span></td>
+    <td>{{m['sim']}}</td>
+    <td>{{m['operator']}} <span class="muted">{{m['registration']}}</span></td>
+    <td><span class="bars" title="{{m['signal'] or '-'}} dBm">{{!''.join('<i class="on"></i>' if i < m['bars'] else '<i></i>' for i in range(5))}}</span> <span class="muted">{{m['signal']}}</span></td>
     <td class="num">{{m['sent_today']}}</td>
-    <td class="muted">{{ctx.when(m['updated_at'], '%H:%M:%S') if m['updated_at'] else ''}}</td>
+    <td class="muted">{{m['updated']}}</td>
   </tr>
   % end
   % if not modems:
   <tr><td colspan="7" class="muted">{{_('No modems.')}}</td></tr>
   % end
+  </tbody>
 </table>
 </div>
