@@ -2,6 +2,11 @@
 a file or recording it in the browser (web/static/prompts.js), restore the
 default. Files are handled by appliance.ivr.prompt_files (sox converts and checks);
 only catalogue names reach the file system, so no path comes from the request.
+
+After a text the defaults speak changed (company name, hotline…), "rebuild the
+default prompts" (asked first) leaves a request through appliance/system/restarts.py,
+as the settings page's "apply now" does; the box's supervisor runs `appliance prompts
+build` and the page shows its progress (static/restarts.js polls /prompts/rebuild.json).
 """
 import os
 import re
@@ -12,8 +17,10 @@ import bottle
 
 from appliance.errors import InputError
 from appliance.ivr import prompt_files
+from appliance.system import restarts
 from web.pages import N_, check_upload_size, page
 from web.pages.confirm import ask_first
+from web.pages.settings import restart_rows
 
 MAX_UPLOAD = 30 * 1024 * 1024   # 5 minutes of 48 kHz 16-bit mono is 28 MB
 BROWSER_SECONDS = 60            # the in-browser recorder stops itself after this
@@ -49,7 +56,27 @@ def prompts_list(ctx):
              and q.lower() in " ".join((name, entry.get("zh", ""), entry.get("en", ""))).lower()]
     rows = [row_for(ctx, name) for name in names]
     replaced = sum(1 for row in rows for item in row["languages"] if item["state"] == "custom")
-    return ctx.render("prompts", title=ctx._("IVR prompts"), rows=rows, q=q, replaced=replaced)
+    return ctx.render("prompts", title=ctx._("IVR prompts"), rows=rows, q=q, replaced=replaced,
+                      rebuild=restart_rows(ctx, ["prompts"])[0])
+
+
+REBUILD_QUESTION = N_("Rebuild the default prompts? Those whose text changed (company name, hotline…) are spoken anew; prompts replaced by an admin keep playing.")  # noqa: E501  (one literal: the catalogue's msgid)
+
+
+@page("/prompts/rebuild", "ivr", method="POST")
+def prompts_rebuild(ctx):
+    """Ask the box to rebuild the default prompts (audited first, then the request)."""
+    ask_first(ctx, ctx._(REBUILD_QUESTION), ctx._("Rebuild the default prompts"), "/prompts")
+    ctx.audit("prompt.rebuild")
+    restarts.request(ctx.config.data_dir, ["prompts"])
+    ctx.redirect("/prompts#rebuild", "ok", ctx._("Rebuild requested; its progress shows below."))
+
+
+@page("/prompts/rebuild.json", "ivr")
+def prompts_rebuild_state(ctx):
+    """The rebuild's state in the page's language, for static/restarts.js."""
+    row = restart_rows(ctx, ["prompts"])[0]
+    return {"prompts": {"state": row["state"], "text": row["text"]}}
 
 
 @page("/prompts/{name}", "ivr")
@@ -88,7 +115,7 @@ def prompt_upload(ctx, name, lang):
     try:
         check_upload_size(ctx.request.content_length, MAX_UPLOAD)
         if upload is None or not upload.raw_filename:
-            raise InputError("file: choose an audio file", field="file")
+            raise InputError.of(N_("{field}: choose an audio file"), field="file")
         # sox picks the reader by the file's extension: keep a harmless one.
         suffix = Path(shown).suffix.lower()
         suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ".wav"

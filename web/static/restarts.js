@@ -1,9 +1,10 @@
 // Settings page: shows each daemon's restart ("apply now") as it happens, from
-// /settings/restarts.json, without a reload; the web daemon itself may be among the
-// restarted, so a failed poll is simply tried again. A file of its own: the
+// /settings/restarts.json, without a reload; the prompts page its rebuild, from
+// /prompts/rebuild.json. The web daemon itself may be among the restarted, so a
+// failed poll is simply tried again. A file of its own: the
 // Content-Security-Policy forbids inline script.
 (function () {
-  var box = document.querySelector('#restarts[data-live]');
+  var box = document.querySelector('#restarts[data-live], #rebuild[data-live]');
   if (!box) return;
   function show(data) {
     Object.keys(data).forEach(function (name) {
