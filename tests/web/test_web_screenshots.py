@@ -1,6 +1,7 @@
 """Screenshots of every page of the admin page at 1366×900 (a desk) and 390×844 (a phone),
-in Chinese, into tests/screenshots/NAME-1366x900.png and NAME-390x844.png (committed; the
-README opens with the dashboard's). Every page of the signed-in admin's side menu (read
+in Chinese into tests/screenshots/NAME-1366x900.png and NAME-390x844.png, and in English into
+NAME-en-1366x900.png and NAME-en-390x844.png (committed; the README opens with the
+dashboard's). Every page of the signed-in admin's side menu (read
 from the page, so pages added later are covered) and the detail pages with demo data.
 
 Chromium's PNG is reduced to a 64-colour palette (Pillow): a page is mostly flat colour
@@ -114,29 +115,39 @@ def pages(d, base):
     return [(page_name(p), p) for p in dict.fromkeys(menu)] + details
 
 
+LANGUAGES = (("zh", ""), ("en", "-en"))  # the page's language, and its suffix in the file names
+
+
 def test_every_page_at_both_sizes(site):
     d, base, config = site
     size_to(d, 1366, 900)
-    open_page(d, base + "/signin")
-    for width, height in SIZES:  # the sign-in page first, as everyone sees it
-        size_to(d, width, height)
-        save_shot(d, "signin", width, height)
+    for lang, suffix in LANGUAGES:  # the sign-in page first, as everyone sees it
+        open_page(d, f"{base}/lang/{lang}?next=/signin")
+        for width, height in SIZES:
+            size_to(d, width, height)
+            save_shot(d, f"signin{suffix}", width, height)
+    open_page(d, f"{base}/lang/zh?next=/signin")
     sign_in(d)
     shown = pages(d, base)
     assert {"dashboard", "ivr", "send", "customers"} <= {name for name, _ in shown}, shown
     problems = []
-    for width, height in SIZES:
-        size_to(d, width, height)
-        for name, path in shown:
-            open_page(d, base + path)
-            if urllib.parse.urlsplit(d.current_url).path != path or not d.find_elements(By.TAG_NAME, "h1"):
-                problems.append(f"{path} at {width}: ended on {d.current_url} without a heading")
-                continue
-            shot = save_shot(d, name, width, height)
-            with Image.open(shot) as image:
-                assert image.size == (width, height), (shot, image.size)
-            if shot.stat().st_size > MAX_BYTES:
-                problems.append(f"{shot.name}: {shot.stat().st_size} bytes")
+    for lang, suffix in LANGUAGES:
+        open_page(d, f"{base}/lang/{lang}?next=/")
+        for width, height in SIZES:
+            size_to(d, width, height)
+            for name, path in shown:
+                open_page(d, base + path)
+                if urllib.parse.urlsplit(d.current_url).path != path or not d.find_elements(By.TAG_NAME, "h1"):
+                    problems.append(f"{path} at {width} in {lang}: ended on {d.current_url} without a heading")
+                    continue
+                if d.find_element(By.TAG_NAME, "html").get_attribute("lang")[:2] != lang:
+                    problems.append(f"{path} at {width}: not in {lang}")
+                shot = save_shot(d, name + suffix, width, height)
+                with Image.open(shot) as image:
+                    assert image.size == (width, height), (shot, image.size)
+                if shot.stat().st_size > MAX_BYTES:
+                    problems.append(f"{shot.name}: {shot.stat().st_size} bytes")
+    open_page(d, f"{base}/lang/zh?next=/")  # the tests after this one read Chinese
     assert not problems, problems
 
 
