@@ -2,7 +2,7 @@
 the API (an event for a customer who prefers e-mail answers with one of these)."""
 from peewee import JOIN
 
-from appliance.errors import InputError
+from appliance.errors import N_, InputError
 from appliance.mail.models import MAIL_STATES, MailMessage
 from appliance.models import Customer
 from appliance.privacy import mask_email
@@ -24,7 +24,7 @@ def listing(state=None, customer_id=None, limit=100, offset=0, mask=True):
     query = MailMessage.select(MailMessage, Customer).join(Customer, JOIN.LEFT_OUTER)
     if state:
         if state not in MAIL_STATES:
-            raise InputError(f"state: must be one of {', '.join(MAIL_STATES)}", field="state")
+            raise InputError.of(N_("{field}: must be one of {choices}"), field="state", choices=', '.join(MAIL_STATES))
         query = query.where(MailMessage.state == state)
     if customer_id:
         query = query.where(MailMessage.customer == customer_id)

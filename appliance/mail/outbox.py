@@ -66,7 +66,7 @@ def row(to_address, composed, *, category, kind="", language="zh", not_before=No
         dedupe_key=None, priority=5):
     """The MailMessage values of one mail; `composed` is Composer.compose()'s triple."""
     if category not in CATEGORIES:
-        raise InputError(f"category: must be one of {', '.join(CATEGORIES)}", field="category")
+        raise InputError.of(N_("{field}: must be one of {choices}"), field="category", choices=', '.join(CATEGORIES))
     subject, text, html = composed
     stamp = clock.now()
     return {"to_address": check_email(to_address, "to"), "subject": subject, "text_body": text,

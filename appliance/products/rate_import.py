@@ -93,8 +93,8 @@ def _columns(header):
         if name is None:
             continue
         if name in columns:
-            raise InputError(f"line 1, column {get_column_letter(index + 1)} ({title}): a second column for {name}",
-                             field=name)
+            raise InputError.of(N_("line 1, column {column_letter} ({title}): a second column for {name}"),
+                                field=name, column_letter=get_column_letter(index + 1), title=title, name=name)
         columns[name] = index
     missing = [name for name, (required, _) in COLUMNS.items() if required and name not in columns]
     if missing:
@@ -107,7 +107,8 @@ def check(path):
     with every RowError (up to MAX_REPORTED) when any is bad."""
     header, rows = read_table(path)
     if len(rows) > MAX_ROWS:
-        raise InputError(f"file: {len(rows)} rows, at most {MAX_ROWS} in one rate table file", field="file")
+        raise InputError.of(N_("{field}: {rows} rows, at most {most} in one rate table file"),
+                            field="file", rows=len(rows), most=MAX_ROWS)
     columns = _columns(header)
     errors, tables, seen = [], {}, {}
 
@@ -147,7 +148,7 @@ def check(path):
     if errors:
         raise ImportFailed(path, sorted(errors, key=lambda e: e.line)[:MAX_REPORTED])
     if not tables:
-        raise InputError(f"file: {Path(path).name} has no rates", field="file")
+        raise InputError.of(N_("{field}: {name} has no rates"), field="file", name=Path(path).name)
     return tables, products
 
 

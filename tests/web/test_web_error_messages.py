@@ -21,6 +21,7 @@ NOT_ON_PAGES = {
     "appliance/config.py",            # reading the file at start-up (its key checks are translated)
     "appliance/cluster/identity.py",  # box.name, set by branch IT in the file
     "web/cli.py", "web/server.py",
+    "appliance/system/releases.py", "appliance/system/upgrade.py",  # `appliance upgrade`, branch IT's
 }
 NOT_ON_PAGES_DIRS = ("web/api/",)
 
@@ -50,7 +51,8 @@ def plain_errors(tree):
 
 
 def on_pages(name):
-    return name not in NOT_ON_PAGES and not name.startswith(NOT_ON_PAGES_DIRS)
+    return (name not in NOT_ON_PAGES and not name.startswith(NOT_ON_PAGES_DIRS)
+            and not name.endswith("/cli.py"))  # every package's command line
 
 
 def test_every_refusal_a_page_shows_is_translatable():
@@ -68,9 +70,9 @@ def test_plain_refusals_name_their_field(name):
     assert nameless == [] or name in FIELDLESS_ALLOWED, nameless
 
 
-# Plain refusals about the whole configuration file or backup archive (there is no field:
+# Plain refusals about the whole configuration file, backup archive or release (there is no field:
 # the message names the file). Kept as they are: the CLI's wording, scripts match it.
-FIELDLESS_ALLOWED = {"appliance/config.py", "appliance/backup.py"}
+FIELDLESS_ALLOWED = {"appliance/config.py", "appliance/backup.py", "appliance/system/upgrade.py"}
 
 
 def of_calls(tree):

@@ -112,11 +112,11 @@ def rider_rule(ctx):
 def rates_upload(ctx):
     upload = bottle.request.files.get("file")
     if upload is None or not upload.raw_filename:
-        return render(ctx, 400, error=ctx.error_text(InputError("file: choose a file", field="file")))
+        return render(ctx, 400, error=ctx.error_text(InputError.of(N_("{field}: choose a file"), field="file")))
     name = os.path.basename(upload.raw_filename)
     if os.path.splitext(name)[1].lower() not in (".csv", ".xlsx"):
-        return render(ctx, 400, error=ctx.error_text(InputError(f"file: {name}: only .csv and .xlsx files",
-                                                                  field="file")))
+        return render(ctx, 400, error=ctx.error_text(InputError.of(N_("{field}: {name}: only .csv and .xlsx files"),
+                                                                   field="file", name=name)))
     folder = ctx.config.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / f"{secrets.token_hex(4)}-{name}"  # the reader goes by the suffix: keep the name
