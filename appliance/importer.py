@@ -944,7 +944,8 @@ class _Run:
         header = self.header[self.columns[name]].strip() if name in self.columns else name or ""
         column = get_column_letter(self.columns[name] + 1) if name in self.columns else ""
         msgid, values = getattr(exc, "msgid", None) or msgid, dict(getattr(exc, "values", None) or {})
-        values = {key: str(value) for key, value in {**values, "field": header}.items()}
+        # {field} is the file's column header; the error's own field name when no column holds it.
+        values = {key: str(value) for key, value in {**values, "field": header or values.get("field") or ""}.items()}
         self.errors.append(RowError(line, column, header, message, msgid or "", values if msgid else None))
 
     def check(self, rows):
