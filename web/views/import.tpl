@@ -1,4 +1,5 @@
 % rebase('layout')
+% import html
 % if error:
 <p class="flash error" id="import-error">{{error}}</p>
 % end
@@ -21,7 +22,7 @@
   % for k in kinds:
   <tr><th>{{_(k)}}</th><td>
     % for f in specs[k]:
-    <span class="column-name"><code>{{f.name}}</code>{{'*' if f.required else ''}}{{' / ' + '/'.join(f.aliases) if f.aliases else ''}}</span>
+    <span class="column-name"><code>{{f.name}}</code>{{'*' if f.required else ''}}{{' / ' if f.aliases else ''}}{{!'/'.join(f'<code>{html.escape(a)}</code>' if a.isascii() else html.escape(a) for a in f.aliases)}}</span>
     % end
   </td></tr>
   % end
