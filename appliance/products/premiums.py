@@ -178,13 +178,10 @@ def _rider_line(main, rider, quote_so_far, request, where):
     base = quote_so_far.main.sum_insured if rule.limit_basis == "main_sum" else quote_so_far.main.premium
     limit = (base * Decimal(rule.limit_ratio).quantize(RATE)).quantize(FEN, rounding=ROUND_DOWN)
     rows = _rows(rider)
-    terms = {r.term for r in rows}
-    term = quote_so_far.term if quote_so_far.term in terms or len(terms) != 1 else next(iter(terms))
+    term = _follow({r.term for r in rows}, quote_so_far.term)
     rows = [r for r in rows if r.term == term]
-    periods = {r.pay_years for r in rows}
-    pay_years = quote_so_far.pay_years if quote_so_far.pay_years in periods or len(periods) != 1 \
-        else next(iter(periods))
-    if not rows or not [r for r in rows if r.pay_years == pay_years]:
+    pay_years = _follow({r.pay_years for r in rows}, quote_so_far.pay_years)
+    if not [r for r in rows if r.pay_years == pay_years]:
         raise Refused.of(N_("{field}: {code} has no rate for a term of {term} years paid over {pay_years}"),
                          field=f"{where}.product", code=rider.code, term=quote_so_far.term,
                          pay_years=quote_so_far.pay_years)
@@ -192,6 +189,12 @@ def _rider_line(main, rider, quote_so_far, request, where):
     line = _price(rider, rows, terms_of, request.get("sum_insured"), request.get("units"), f"{where}.", limit)
     line.limit = limit
     return line
+
+
+def _follow(have, main_value):
+    """A rider's term (or period): the main cover's when its table has it, else its only one
+    (a one-year accident rider on a 20-year main cover)."""
+    return main_value if main_value in have or len(have) != 1 else next(iter(have))
 
 
 def _price(product, rows, terms, sum_insured, units, prefix, limit):
