@@ -48,7 +48,7 @@ class Message(BaseModel):
     delivery_report = BooleanField(default=True)
     created_at = DateTimeField(default=clock.now, index=True)
     updated_at = DateTimeField(default=clock.now)
-    sent_at = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True, index=True)  # reports read by it (migration 0025)
     final_at = DateTimeField(null=True)
     failure_reason = CharField(default="")
     customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")

@@ -73,7 +73,7 @@ class CallAttempt(BaseModel):
     detail = TextField(default="")
     queued_at = DateTimeField(default=clock.now)
     not_before = DateTimeField(null=True, index=True)  # a retry waits until then
-    dialled_at = DateTimeField(null=True)
+    dialled_at = DateTimeField(null=True, index=True)  # reports read by it (migration 0025)
     ended_at = DateTimeField(null=True)
 
 

@@ -173,3 +173,14 @@ def test_bad_days_and_steps_name_their_field():
             call()
         assert caught.value.field == field
     assert period.parse_count("", "days", 15) == 15 and period.parse_step("") == "day"
+
+
+def test_notices_are_found_through_the_sent_at_index(database):
+    """A month of a year's notices is read by when they were sent (migration 0025), not by
+    scanning every message."""
+    from appliance.reports import channels
+    from appliance.sms.models import Message
+    sql, params = (Message.select().where(channels.kind_filter(letters.RENEWAL_KINDS), Message.sent_at >= R.start,
+                                          Message.sent_at < R.end).sql())
+    plan = " ".join(row[-1] for row in database.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+    assert "USING INDEX message_sent_at" in plan, plan
