@@ -115,6 +115,11 @@ def test_campaign_and_rate_pages_and_exports(known, admin_client):
         ["邮件推广", "电子邮件", "群发", "2", "1", "50.00%", "0", "0.00%", "0.00"],
         ["续期语音提醒", "语音电话", "语音通知", "3", "2", "66.67%", "1", "50.00%", "0.30"],
         ["电话回访问卷", "语音电话", "电话调查", "3", "2", "66.67%", "2", "100.00%", "0.30"]]
+    reached = ET.fromstring(re.search(r'<section class="card" id="report-chart-0">.*?(<svg .*?</svg>)', html,
+                                      re.DOTALL).group(1))
+    assert [t.text for t in reached.iter("{http://www.w3.org/2000/svg}text")] == [
+        "十一月满意度 · 短信", "3", "邮件推广 · 电子邮件", "1", "续期语音提醒 · 语音电话", "2", "电话回访问卷 · 语音电话", "2"]
+    assert "电话回访问卷 · 您对本次服务满意吗？ · 是" in html  # the survey chart: campaign, question, answer
     surveys = csv_sections(download(admin_client, f"/reports/campaigns.csv?{RANGE}")[0])[1][1]
     assert surveys[6:8] == [["电话回访问卷", "语音电话", "您对本次服务满意吗？", "是", "1", "0.5000"],
                             ["电话回访问卷", "语音电话", "您对本次服务满意吗？", "否", "1", "0.5000"]]

@@ -80,15 +80,20 @@ def _collection_charts(ctx, data):
     return [(title, charts.stacked_hbar_chart(bars, title, lambda v: f"{v:.2f}%"))] if bars else []
 
 
+def _short(text, length=12):
+    """A question cut to fit a chart's line on a phone (the table below has it whole)."""
+    return text if len(text) <= length else text[:length - 1] + "…"
+
+
 def _campaign_charts(ctx, data):
     _ = ctx._
     effect, survey = data["tables"]
     out = []
-    bars = [(r["campaign"], r["reached"]) for r in effect["rows"]]
+    bars = [(f"{r['campaign']} · {_(campaigns.CHANNEL_LABELS[r['channel']])}", r["reached"]) for r in effect["rows"]]
     if bars:
-        out.append((_("Reached"), charts.stacked_hbar_chart(bars, _("Reached"))))
-    answers = [(f"{r['campaign']} · {_(campaigns.ANSWER_LABELS.get(r['answer'], r['answer']))}", r["count"])
-               for r in survey["rows"] if r["count"]]
+        out.append((_("Reached, per campaign"), charts.stacked_hbar_chart(bars, _("Reached, per campaign"))))
+    answers = [(f"{r['campaign']} · {_short(r['question'])} · {_(campaigns.ANSWER_LABELS.get(r['answer'], r['answer']))}",
+                r["count"]) for r in survey["rows"] if r["count"]]
     if answers:
         out.append((_("Survey results"), charts.stacked_hbar_chart(answers, _("Survey results"))))
     return out
