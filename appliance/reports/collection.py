@@ -7,9 +7,9 @@ for that due date was (Payment.paid_on). Its amount is the policy's premium.
 
 A reminder is a holder's renewal_due, overdue or lapse_warning notice: an SMS handed to
 the network, a voice notice call that reached the person, an e-mail the relay accepted.
-One that names its due date (the daily run's renewal_due and overdue) reminds of that
-due; one that does not (lapse warnings, events, calls, e-mails) reminds of the policy's earliest
-due in the period not yet paid on the reminder's day. A due counts as paid after a
+One that names its due date (the daily run's renewal_due and overdue, by SMS or e-mail)
+reminds of that due; one that does not (lapse warnings, events, calls) reminds of the
+policy's earliest due in the period not yet paid on the reminder's day. A due counts as paid after a
 reminder when paid 0..N days after its first reminder (per channel: that channel's
 first); branch and agent are the policy's agent's (none: "")."""
 import datetime
