@@ -119,3 +119,15 @@ def test_a_report_matches_the_part_from_its_own_box_modem(any_database):
         matched = delivery.record_status_reports([("gsm0", 7, number, True, 0, "")], NOW, box="b")
     assert matched == [next(iter(b))]
     assert MessagePart.get_by_id(next(iter(a))).state == "sent"
+
+
+def test_a_long_message_goes_on_from_its_own_box_or_whole_again_when_that_box_is_dead(any_database):
+    message = outbox.queue_message("13800138000", "长" * 100)  # two parts
+    first = claim("a", 1)
+    with dbmod.write_transaction():
+        delivery.record_results([delivery.Result(p, "sent", reference=3) for p in first], NOW)
+    assert [p.seq for p in delivery.ready_parts(5, NOW, box="a")] == [2]
+    assert delivery.ready_parts(5, NOW, box="c") == []  # not from another box's SIM
+    assert delivery.stranded_messages([], box="c") == []  # box a's modem: a's business while a lives
+    assert delivery.stranded_messages([], box="c", dead=["a"]) == [(message.id, "a/gsm0")]
+    assert delivery.stranded_messages(["gsm0"], box="a") == []
