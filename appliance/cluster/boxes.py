@@ -15,6 +15,8 @@ import peewee
 from appliance import clock, db as dbmod
 from appliance.cluster.identity import box_name
 from appliance.cluster.models import Box
+from appliance.errors import N_
+from appliance.system.checks import said
 
 
 def version():
@@ -59,23 +61,32 @@ def listing(timeout_seconds, now=None):
 
 def doctor_checks(config):
     """`appliance doctor`: the database server answering (its version), and every other
-    box's heartbeat. (status, what, detail) lines, as appliance.doctor expects."""
+    box's heartbeat, one line each. (status, what, detail) lines as appliance.doctor
+    expects, said in the box's language (appliance.system.checks)."""
     db = dbmod.database.obj
+    what = said(N_("database server"))
     try:
         if isinstance(db, peewee.SqliteDatabase):
             version = db.execute_sql("SELECT sqlite_version()").fetchone()[0]
-            server = ("ok", "database server", f"SQLite {version} (one box; several boxes need PostgreSQL)")
+            server = ("ok", what, said(N_("SQLite {version} (one box; several boxes need PostgreSQL)"),
+                                       version=version))
         else:
-            server = ("ok", "database server", db.execute_sql("SHOW server_version").fetchone()[0])
+            version = db.execute_sql("SHOW server_version").fetchone()[0]
+            server = ("ok", what, said(N_("PostgreSQL {version}"), version=version))
     except peewee.DatabaseError as exc:
-        return [("fail", "database server", f"{type(exc).__name__}: {str(exc).strip()}")]
+        return [("fail", what, str(exc).strip().splitlines()[0][:160])]
     try:
         others = [b for b in listing(config["box.heartbeat_timeout"]) if b["name"] != box_name(config)]
     except peewee.DatabaseError:  # not migrated yet: the migrations line says so
         return [server]
     if not others:
-        return [server, ("ok", "other boxes", "none on this database")]
-    silent = [b for b in others if not b["alive"]]
-    words = "; ".join(f"{b['name']} " + ("alive" if b["alive"] else f"SILENT for {b['seconds_since_beat']:g} s")
-                      for b in others)
-    return [server, ("warn" if silent else "ok", "other boxes", words)]
+        return [server, ("ok", said(N_("other boxes")), said(N_("none on this database")))]
+    return [server] + [_box_line(b) for b in others]
+
+
+def _box_line(box):
+    what = said(N_("box {name}"), name=box["name"])
+    seconds = int(box["seconds_since_beat"])
+    if box["alive"]:
+        return ("ok", what, said(N_("alive (last heartbeat {seconds} s ago)"), seconds=seconds))
+    return ("warn", what, said(N_("SILENT for {seconds} s: its messages in flight are marked unknown and the other boxes send its queued ones; see whether its smsd runs (appliance doctor on that box)"), seconds=seconds))  # noqa: E501

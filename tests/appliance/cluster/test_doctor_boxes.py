@@ -17,10 +17,14 @@ def test_doctor_names_the_server_and_a_silent_box(run_cli, pg_database, postgres
     boxes.beat("fuzhou-3", now - datetime.timedelta(seconds=90))
     out = run_cli("doctor", "--json", config_path=path)
     results = {r["check"]: r for r in json.loads(out.stdout)}
-    assert results["database server"]["status"] == "ok" and results["database server"]["detail"].startswith("15")
-    other = results["other boxes"]
-    assert other["status"] == "warn", other
-    assert other["detail"].startswith("fuzhou-2 alive; fuzhou-3 SILENT for 9")
+    assert results["database server"]["status"] == "ok"
+    assert results["database server"]["detail"].startswith("PostgreSQL 15")
+    assert "box fuzhou-1" not in results  # this box
+    assert results["box fuzhou-2"]["status"] == "ok" and results["box fuzhou-2"]["detail"].startswith("alive")
+    silent = results["box fuzhou-3"]
+    assert silent["status"] == "warn" and silent["detail"].startswith("SILENT for 9"), silent
+    said = run_cli("doctor", config_path=path).stdout  # the box's language: Chinese by default
+    assert "设备 fuzhou-3: 已 9" in said and "秒没有心跳" in said, said
 
 
 def test_doctor_on_one_sqlite_box(run_cli, config_file):
