@@ -52,7 +52,9 @@ def read_manifest(bundle):
                       and m.name.endswith(".whl")]
     except (OSError, tarfile.TarError, KeyError, ValueError, EOFError, AttributeError) as exc:
         raise InputError(f"upgrade: {bundle} is not a firmware bundle ({exc})", field="bundle") from None
-    version = str(manifest.get("version", "")) if isinstance(manifest, dict) else ""
+    if not isinstance(manifest, dict):
+        manifest = {}
+    version = str(manifest.get("version", ""))
     if manifest.get("format") != FORMAT or not VERSION_RE.match(version):
         raise InputError(f"upgrade: {bundle}: manifest.json needs format {FORMAT} and a version "
                          f"of letters, digits and . _ + -", field="bundle")

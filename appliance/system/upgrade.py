@@ -7,8 +7,9 @@ to the journal ROOT/upgrade.json (fsynced) before it starts:
               running release and `current` are untouched. NEW's `appliance config check`
               must pass, or NEW is deleted and nothing else happens.
  2. stop      `systemctl stop appliance.target`.
- 3. backup    the OLD release's `appliance backup` to data_dir/backups/pre-upgrade-OLD-to-NEW-STAMP.tar.gz
-              (a failure here starts the daemons again on OLD and stops the upgrade).
+ 3. backup    the OLD release's `appliance backup` to
+              data_dir/backups/pre-upgrade-OLD-to-NEW-STAMP.tar.gz (a failure here starts
+              the daemons again on OLD and stops the upgrade).
  4. switch    `previous` -> OLD, then `current` -> NEW (atomic symlink renames).
  5. migrate   NEW's `appliance init`.
  6. start     `systemctl start appliance.target`, then wait until every daemon's unit is
@@ -22,8 +23,9 @@ The first release on a box (no `current` yet: the image build) is only installed
 A failure in 5 or 6 rolls back: stop, `current` -> OLD, OLD's `appliance restore` of the
 backup (the database as it was before NEW migrated it), start, wait; then the upgrade
 reports the failure (exit 1). The daemons are started again after every failure, even a
-failed restore (which is then reported with the command to run by hand). The data-touching steps (backup, init, restore) run as the
-data dir's owner, so no file of the appliance user becomes root's.
+failed restore (which is then reported with the command to run by hand). The steps that
+touch data (backup, init, restore) run as the data dir's owner with the units' umask, so
+no file of the appliance user becomes root's or readable by others.
 
 A power cut (kill -9) at each point, and what the next boot does — appliance-init.service
 runs `appliance upgrade --recover` (as root, before any daemon) which reads the journal:

@@ -90,7 +90,7 @@ def test_doctor_speaks_the_box_language(run_cli, tmp_path):
     assert "WARN  最近备份: 尚无备份" in out.stdout and "OK    数据库完整性: ok" in out.stdout, out.stdout
     path.write_text(f'data_dir = "{tmp_path / "data"}"\nlanguage = "en"\n')
     out = run_cli("doctor", config_path=path)
-    assert "WARN  last backup: none yet" in out.stdout and "daemons: not under systemd" in out.stdout
+    assert "WARN  last backup: none yet" in out.stdout and ": not under systemd: running: none" in out.stdout
     assert "最近备份" not in out.stdout
 
 
