@@ -81,6 +81,9 @@ def register(sub):
     mlist = add_command(modem_sub, "list", cmd_modem_list,
                         "every box on the database and the health of its modems (BOX/gsm0) as its smsd last saw it")
     mlist.add_argument("--json", action="store_true")
+    forget = add_command(modem_sub, "forget-box", cmd_modem_forget_box,
+                         "remove a box taken out of service (silent, nothing in flight) from the list of boxes")
+    forget.add_argument("box", help="its box.name")
 
     bench = add_command(bench_subparsers(sub), "sms", cmd_bench_sms,
                         "SMS throughput and CPU per part on simulated modems, and pool utilisation",
@@ -255,6 +258,15 @@ def cmd_modem_list(args, config):
         print(f"{r['name']:<{width}} {r['state']:<9} {r['carrier'] or '-':<14} {signal:>7} "
               f"{r['registration'] or '-':<14} {r['sent_today']:>6} {r['sent_month']:>6} {r['errors']:>6}  {seen}"
               + (f"  ALARM: {r['alarm']}" if r["alarm"] else "") + silent)
+    return 0
+
+
+def cmd_modem_forget_box(args, config):
+    from appliance.cluster import boxes
+    from appliance.models import audit
+    modems = boxes.forget(args.box, config["box.heartbeat_timeout"])
+    audit("cli", "box.forget", args.box, f"{modems} modem row(s) removed", "cli")
+    print(f"box {args.box} forgotten ({modems} modem row(s) removed)")
     return 0
 
 

@@ -15,7 +15,7 @@ import peewee
 from appliance import clock, db as dbmod
 from appliance.cluster.identity import box_name
 from appliance.cluster.models import Box
-from appliance.errors import N_
+from appliance.errors import N_, InputError
 from appliance.system.checks import said
 
 
@@ -90,3 +90,24 @@ def _box_line(box):
     if box["alive"]:
         return ("ok", what, said(N_("alive (last heartbeat {seconds} s ago)"), seconds=seconds))
     return ("warn", what, said(N_("SILENT for {seconds} s: its messages in flight are marked unknown and the other boxes send its queued ones; see whether its smsd runs (appliance doctor on that box)"), seconds=seconds))  # noqa: E501
+
+
+def forget(name, timeout_seconds, now=None):
+    """Remove a box taken out of service: its heartbeat row and its modems' health rows, so
+    it is no longer shown silent. Refused for a box still beating, and for one whose parts
+    in flight are not resolved yet (the others mark them `unknown` once it is silent)."""
+    from appliance.sms.models import MessagePart, ModemStatus
+    now = now or clock.now()
+    with dbmod.write_transaction():
+        box = Box.get_or_none(Box.name == name)
+        if box is None:
+            raise InputError(f"box: no box named {name!r} on this database", field="box")
+        if (now - box.last_beat).total_seconds() <= timeout_seconds:
+            raise InputError(f"box: {name} is alive (it beat {(now - box.last_beat).total_seconds():.0f} s ago); "
+                             "stop its smsd first", field="box")
+        if MessagePart.select().where(MessagePart.state == "sending", MessagePart.claimed_by == name).exists():
+            raise InputError(f"box: {name} still has parts in flight; the other boxes mark them unknown "
+                             "within seconds: try again", field="box")
+        modems = ModemStatus.delete().where(ModemStatus.box == name).execute()
+        box.delete_instance()
+    return modems

@@ -76,3 +76,19 @@ def test_bench_sms_prints_figures(run_cli, config_file):
     assert figures["throughput"]["sent"] == 40
     assert figures["throughput"]["cpu_ms_per_part"] > 0
     assert 0 < figures["utilisation"]["utilisation_percent"] <= 100
+
+
+def test_a_box_out_of_service_is_forgotten_only_once_silent(run_cli, config_file, database):
+    now = clock.now()
+    boxes.beat("fuzhou-1", now)
+    boxes.beat("fuzhou-2", now - datetime.timedelta(seconds=300))
+    for box in ("fuzhou-1", "fuzhou-2"):
+        ModemStatus.create(box=box, port="gsm0", state="ok")
+    out = run_cli("modem", "forget-box", "fuzhou-1", config_path=config_file)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and "fuzhou-1 is alive" in out.stderr, out.stderr
+    out = run_cli("modem", "forget-box", "nowhere", config_path=config_file)
+    assert out.returncode == 2 and "no box named 'nowhere'" in out.stderr
+    out = run_cli("modem", "forget-box", "fuzhou-2", config_path=config_file)
+    assert out.returncode == 0 and "box fuzhou-2 forgotten (1 modem row(s) removed)" in out.stdout, out.stderr
+    modems = json.loads(run_cli("modem", "list", "--json", config_path=config_file).stdout)
+    assert [m["name"] for m in modems] == ["fuzhou-1/gsm0"]
