@@ -141,8 +141,9 @@ def _rejected(mail, exc, now):
 
 
 def step(config, now=None):
-    """Expire, then send what is due within the cap (STEP_MAILS at most); returns
-    {state: count} of what was sent or tried. Without mail.host nothing is sent."""
+    """Expire, then send what is due within the cap (STEP_MAILS at most, and none after one
+    put back for a retry: a relay that is down costs one timeout a step, not one a mail);
+    returns {state: count} of what was sent or tried. Without mail.host nothing is sent."""
     done = {}
     expire(now or clock.now())
     if not config["mail.host"]:
@@ -158,6 +159,8 @@ def step(config, now=None):
             break
         state = send_one(config, mail, now)
         done[state] = done.get(state, 0) + 1
+        if state == "queued":  # the relay said "later" or could not be reached: not the next mail now either
+            break
     return done
 
 

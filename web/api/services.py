@@ -24,6 +24,7 @@ VARIABLES = {"type": "object", "description": "extra template variables, e.g. {\
 # brackets (13800138000, +86 138-0013-8000, (010) 6552 9988). Whether it is a valid
 # number (phonenumbers, China by default) JSON Schema cannot say: 400 naming the field.
 PHONE_RE = r"[+(]?[0-9][0-9 ()./-]*"
+EMAIL_RE = r"[^@\s]+@[^@\s]+\.[^@\s]+"  # the shape; appliance.models.check_email (email-validator) decides
 PHONES_RE = r"[0-9+()./ ,;，；-]*"  # several, separated by , ; / or spaces
 NUMBER = {"type": "string", "minLength": 3, "maxLength": 32, "pattern": f"^{PHONE_RE}$",
           "description": "a phone number as written (13800138000, +86 138-0013-8000); "
@@ -205,7 +206,8 @@ CHOICES = {"gender": ("M", "F"), "language": models.LANGUAGES, "frequency": mode
 REFUSED = {  # 400s of rules JSON Schema cannot state, per kind (in the 400's description)
     "customers": ("a field required to create the record (name) left out when the record does not exist yet",
                   NOT_A_PHONE, "an ID number failing its check digit or holding an impossible birth date",
-                  "a birth_date other than the ID number's", "an ID number another customer has"),
+                  "a birth_date other than the ID number's", "an ID number another customer has",
+                  "an e-mail address a mail server would not take (email-validator's syntax check)"),
     "staff": ("a field required to create the record (name) left out when the record does not exist yet",
               NOT_A_PHONE),
     "policies": ("a field required to create the record (product_code, holder_no, premium) left out "
@@ -220,7 +222,8 @@ REFUSED = {  # 400s of rules JSON Schema cannot state, per kind (in the 400's de
 def _field_schema(kind, f):
     """The JSON Schema of one importer field as the API takes it."""
     blank_ok = not f.required  # a required field, when given, is not empty
-    pattern = {"date": DATE_RE, "decimal": AMOUNT_RE, "phone": PHONE_RE, "phones": PHONES_RE}.get(f.kind)
+    pattern = {"date": DATE_RE, "decimal": AMOUNT_RE, "phone": PHONE_RE, "phones": PHONES_RE,
+               "email": EMAIL_RE}.get(f.kind)
     if f.name == "id_number":
         pattern = "[0-9]{17}[0-9Xx]"
     schema = {"type": ["string", "number"] if f.kind == "decimal" else ["string"]}

@@ -151,3 +151,11 @@ def test_without_a_relay_mails_wait(config, database, customer):
     mail = queue_birthday(config, customer)
     assert mailer.step(config, NOON) == {}
     assert MailMessage.get_by_id(mail.id).state == "queued"
+
+
+def test_a_relay_out_of_reach_costs_one_try_a_step(mail_config):
+    config = mail_config.replace(mail__port=1)
+    for n in range(3):
+        queue_birthday(config, make_customer(email=f"c{n}@example.com"))
+    assert mailer.step(config, NOON) == {"queued": 1}
+    assert [m.attempts for m in MailMessage.select().order_by(MailMessage.id)] == [1, 0, 0]
