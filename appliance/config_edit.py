@@ -286,6 +286,8 @@ def _check_new_text(new_text, checked, path):
         reloaded = Config(flatten(tomllib.loads(new_text)), str(path))
     except tomllib.TOMLDecodeError as exc:  # would be a tomlkit bug; never write it
         raise ConfigError.of(N_("the edited configuration would not be valid TOML: {exc}"), field="config", exc=exc) from None
+    if any(name.startswith("network.") for name in checked):
+        network.check_together(reloaded)  # the settings that only make sense together
     for name, value in checked.items():
         if reloaded[name] != value:
             raise ConfigError.of(N_("{field}: the file's layout keeps the new value from taking effect (is the key set twice?); change it in the file"),

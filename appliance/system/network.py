@@ -61,6 +61,20 @@ def _address(name, value):
         raise InputError.of(N_("{field}: not an IP address: {value}"), field=name, value=value) from None
 
 
+def check_together(config):
+    """The network settings as one: a static mode has an address, and its gateway is on
+    the address's network. Run on the whole new configuration before it is written."""
+    if config["network.mode"] != "static":
+        return
+    if not config["network.address"]:
+        raise InputError.of(N_("{field}: a static address needs an address"), field="network.address")
+    network = ipaddress.ip_interface(config["network.address"]).network
+    gateway = config["network.gateway"]
+    if gateway and ipaddress.ip_address(gateway) not in network:
+        raise InputError.of(N_("{field}: {gateway} is not on the network of {address}"), field="network.gateway",
+                            gateway=gateway, address=config["network.address"])
+
+
 def render(config):
     """The .network file's text for the configuration."""
     lines = ["# Written by `appliance network apply` from the settings network.*; edits here are replaced.",
@@ -68,11 +82,9 @@ def render(config):
     if config["network.mode"] == "dhcp":
         lines.append("DHCP=yes")
     else:
-        address = config["network.address"]
-        if not address:
-            raise InputError.of(N_("{field}: a static address needs an address"), field="network.address")
-        check_address("network.address", address)
-        lines.append(f"Address={address}")
+        check_address("network.address", config["network.address"])
+        check_together(config)
+        lines.append(f"Address={config['network.address']}")
         if config["network.gateway"]:
             lines.append(f"Gateway={config['network.gateway']}")
     lines += [f"DNS={server.strip()}" for server in config["network.dns"]]

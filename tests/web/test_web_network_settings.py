@@ -52,13 +52,16 @@ def test_a_static_address_saved_on_the_page_is_written_for_networkd(file_server,
 def test_a_bad_address_is_refused_in_chinese_and_nothing_changes(file_server, config_path):
     admin = signed_in(file_server, "admin")
     before = config_path.read_text()
-    for key, value in (("network.address", "192.168.31.300/24"), ("network.address", "192.168.31.20"),
-                       ("network.gateway", "gateway"), ("network.mode", "manual")):
-        fields = form_fields(admin.page("/settings").text)
-        fields[key] = value
-        admin.post("/settings", fields, headers={"Referer": "/settings"})
-        page = admin.page("/settings").text
-        assert key in page and ("前缀长度" in page or "不是有效的 IP 地址" in page or "只能是 dhcp 或 static" in page)
+    static = {"network.mode": "static", "network.address": "192.168.31.20/24"}
+    saved = form_fields(admin.page("/settings").text)  # a refused form comes back with its values
+    for changes, key, words in (({"network.address": "192.168.31.300/24"}, "network.address", "须为带前缀长度的 IP 地址"),
+                                ({"network.address": "192.168.31.20"}, "network.address", "须为带前缀长度的 IP 地址"),
+                                ({"network.gateway": "gateway"}, "network.gateway", "不是有效的 IP 地址"),
+                                ({"network.mode": "manual"}, "network.mode", "只能是 dhcp 或 static"),
+                                ({"network.mode": "static"}, "network.address", "固定地址方式需要填写地址"),
+                                ({**static, "network.gateway": "10.0.0.1"}, "network.gateway", "不在 192.168.31.20/24 所在的网段内")):
+        resp = admin.post("/settings", {**saved, **changes}, headers={"Referer": "/settings"})
+        assert resp.status == 400 and f"{key}：" in resp.text and words in resp.text, changes
         assert config_path.read_text() == before
 
 
