@@ -247,7 +247,7 @@ class Dispatcher:
                 self._status_report(item, reports)
             elif info["type"] == "SMS-DELIVER":
                 inbox.store_inbound(info.get("number") or "", info.get("text", ""), _instant(info.get("time")),
-                                    item.modem, info.get("concat"), now)
+                                    f"{self.box}/{item.modem}", info.get("concat"), now)  # every box has a gsm0
             else:
                 log.warning("%s: unexpected %s in the SIM store; deleted", item.modem, info["type"])
             item.stored = True

@@ -45,7 +45,7 @@ def as_dict(message, mask=True):
         "failure_reason": message.failure_reason, "source": message.source,
         "created_by": message.created_by, "department": message.department,
         "campaign_id": message.campaign_id,
-        "parts": [{"seq": p.seq, "state": p.state, "modem": p.modem, "reference": p.reference,
+        "parts": [{"seq": p.seq, "state": p.state, "modem": p.modem, "box": p.claimed_by, "reference": p.reference,
                    "attempts": p.attempts, "sent_at": p.sent_at, "status_at": p.status_at,
                    "status_code": p.status_code, "error": p.error} for p in parts],
     }
