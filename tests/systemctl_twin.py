@@ -1,12 +1,17 @@
 """A stand-in for systemctl in firmware upgrade tests: it runs the web daemon of the
-release ROOT/current points at, the way appliance-web.service would.
+release ROOT/current points at, the way appliance-web.service (Type=notify) would.
 
     systemctl_twin.py start|stop appliance.target
-    systemctl_twin.py is-active UNIT…     a state a line: appliance-web.service is active while
-                                          the daemon runs and answers; any other unit is unknown
+    systemctl_twin.py is-active UNIT…     a state a line, exit 0 when any is active:
+                                          appliance-web.service is active once the daemon
+                                          said READY=1 (and until it stops); others unknown
 
-Environment: TWIN_STATE (a folder for its pid and log), TWIN_ROOT (the firmware root),
-TWIN_CONFIG (the appliance.toml), TWIN_LISTEN (web.listen, host:port).
+`start` leaves a small supervisor behind (`supervise`, detached): it binds the notify
+socket, runs the daemon with NOTIFY_SOCKET pointing at it, and records what it hears and
+how the daemon ended in TWIN_STATE/web.state, as systemd records a unit's state.
+
+Environment: TWIN_STATE (a folder for its socket, pid, state and log), TWIN_ROOT (the
+firmware root), TWIN_CONFIG (the appliance.toml).
 """
 import os
 import signal
@@ -17,7 +22,7 @@ import time
 from pathlib import Path
 
 STATE = Path(os.environ["TWIN_STATE"])
-PID = STATE / "web.pid"
+PID, UNIT_STATE, SOCKET = STATE / "web.pid", STATE / "web.state", STATE / "notify"
 
 
 def pid():
@@ -35,16 +40,47 @@ def alive(number):
         return False
 
 
+def record(state):
+    tmp = UNIT_STATE.with_suffix(".tmp")
+    tmp.write_text(state)
+    os.replace(tmp, UNIT_STATE)
+
+
 def start():
     if pid() and alive(pid()):
         return 0
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    record("activating")
+    PID.unlink(missing_ok=True)
+    subprocess.Popen([sys.executable, __file__, "supervise"], start_new_session=True,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    end = time.monotonic() + 10
+    while pid() is None and time.monotonic() < end:  # systemctl start returns once it is forked
+        time.sleep(0.02)
+    return 0
+
+
+def supervise():
+    SOCKET.unlink(missing_ok=True)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(SOCKET))
+    sock.settimeout(0.2)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "WATCHDOG_USEC")}
+    env["NOTIFY_SOCKET"] = str(SOCKET)
     with open(STATE / "web.log", "ab") as log:
         proc = subprocess.Popen([f"{os.environ['TWIN_ROOT']}/current/bin/appliance", "--config",
                                  os.environ["TWIN_CONFIG"], "run", "web"], stdout=log, stderr=log,
-                                stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+                                stdin=subprocess.DEVNULL, env=env)
     PID.write_text(str(proc.pid))
-    return 0
+    while proc.poll() is None:
+        try:
+            lines = sock.recv(4096).decode().splitlines()
+        except socket.timeout:
+            continue
+        if "READY=1" in lines:
+            record("active")
+        if "STOPPING=1" in lines:
+            record("deactivating")
+    record("inactive" if proc.returncode == 0 else "failed")
 
 
 def stop():
@@ -61,15 +97,11 @@ def stop():
 
 
 def web_state():
-    number = pid()
-    if not number or not alive(number):
-        return "inactive"
-    host, _, port = os.environ["TWIN_LISTEN"].rpartition(":")
     try:
-        with socket.create_connection((host, int(port)), timeout=1):
-            return "active"
-    except OSError:
-        return "activating"
+        state = UNIT_STATE.read_text()
+    except FileNotFoundError:
+        return "inactive"
+    return state if state != "active" or (pid() and alive(pid())) else "failed"
 
 
 def is_active():
@@ -81,4 +113,4 @@ def is_active():
 
 if __name__ == "__main__":
     verb = sys.argv[1]
-    sys.exit({"start": start, "stop": stop, "is-active": is_active}[verb]())
+    sys.exit({"start": start, "stop": stop, "is-active": is_active, "supervise": supervise}[verb]())

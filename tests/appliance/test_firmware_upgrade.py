@@ -1,5 +1,6 @@
 """`appliance upgrade`: releases side by side in a temporary firmware root, the web daemon
-run by a systemctl twin (tests/systemctl_twin.py) from whatever `current` points at."""
+run by a systemctl twin (tests/systemctl_twin.py) from whatever `current` points at: active
+once the daemon sends READY=1 on its notify socket, as systemd runs a Type=notify unit."""
 import json
 import os
 import sqlite3
@@ -12,6 +13,7 @@ import pytest
 from peer_support import free_port
 from firmware_support import make_firmware
 
+from appliance.doctor import answers
 from appliance.system import releases
 
 TWIN = Path(__file__).parents[1] / "systemctl_twin.py"
@@ -46,7 +48,7 @@ def box(tmp_path, run_cli):
     systemctl = tmp_path / "systemctl"
     systemctl.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{TWIN}" "$@"\n')
     systemctl.chmod(0o755)
-    os.environ.update(TWIN_STATE=str(state), TWIN_ROOT=str(root), TWIN_CONFIG=str(config), TWIN_LISTEN=listen)
+    os.environ.update(TWIN_STATE=str(state), TWIN_ROOT=str(root), TWIN_CONFIG=str(config))
 
     def upgrade(bundle, deadline=60):
         return run_cli("upgrade", bundle, "--root", root, "--systemctl", systemctl, "--units", "web",
@@ -55,9 +57,9 @@ def box(tmp_path, run_cli):
     releases.install(make_firmware(tmp_path, "1.0"), root)  # as the image build does (no `current` yet)
     releases.switch(root, "current", "1.0")
     yield dict(root=root, state=state, data=tmp_path / "data", upgrade=upgrade, config=config, tmp=tmp_path,
-               systemctl=systemctl)
+               systemctl=systemctl, listen=listen)
     os.system(f"{systemctl} stop appliance.target")
-    for key in ("TWIN_STATE", "TWIN_ROOT", "TWIN_CONFIG", "TWIN_LISTEN"):
+    for key in ("TWIN_STATE", "TWIN_ROOT", "TWIN_CONFIG"):
         os.environ.pop(key)
 
 
@@ -76,7 +78,7 @@ def test_a_good_upgrade_keeps_the_data_and_a_broken_one_rolls_back(box, run_cli)
     assert "upgraded to 2.0" in out.stdout
     assert stat.S_IMODE((root / "releases" / "2.0" / "site" / "appliance" / "cli.py").stat().st_mode) == 0o644
     assert (releases.current(root), releases.previous(root)) == ("2.0", "1.0")
-    assert serving_release(box["state"]) == "2.0"
+    assert serving_release(box["state"]) == "2.0" and answers(box["listen"])  # READY=1 meant serving
     assert customers(data) == ["张伟"] and not (root / "upgrade.json").exists()
     [backup] = (data / "backups").glob("pre-upgrade-1.0-to-2.0-*.tar.gz")
     assert stat.S_IMODE(backup.stat().st_mode) == 0o640  # customers' data: nothing for others
