@@ -83,3 +83,16 @@ def test_a_group_send_by_preference(admin_client):
     assert sorted(m.to_address for m in MailMessage.select()) == ["a@example.com", "c@example.com"]
     bad = admin_client.post("/send", {**fields, "channel": "fax"})
     assert bad.status == 400 and "channel：必须是短信（sms）、邮件（email）或按客户偏好（preference）" in html.unescape(bad.text)
+
+
+def test_the_campaign_list_says_the_channel_and_the_mails_accepted(admin_client, web_config):
+    from appliance.services import campaigns
+    group = ContactGroup.create(name="邮件客户", kind="customer")
+    for n in range(2):
+        GroupMember.create(group=group, customer=Customer.create(name=f"客户{n}", email=f"c{n}@example.com",
+                                                                 channel="email"))
+    campaign = campaigns.send_to_group(web_config, "新春问候", "邮件客户", template_key="birthday", channel="email")
+    MailMessage.update(state="sent").where(MailMessage.id == MailMessage.select().first().id).execute()
+    page = admin_client.page("/campaigns").text
+    row = page[page.index(f'id="campaign-{campaign.id}"'):]
+    assert "邮件（所有有邮箱的客户）" in row and "邮件服务器已接收的邮件：1 / 2" in row

@@ -1,12 +1,16 @@
 """SMS campaigns: the list with progress bars (from the domain's campaign report)
 and each campaign's pause, resume and cancel (cancel asks first). A new bulk send
 starts on the send page (web/pages/send.py), which confirms before queuing."""
+from peewee import Case, fn
+
 from appliance.db import write_transaction
 from appliance.errors import NotFound
+from appliance.mail.models import MailMessage
 from appliance.services import campaigns
 from appliance.services.models import Campaign
 from appliance.sms import billing
 from web.pages import N_, keyset_page, page, page_url
+from web.pages.send import CHANNEL_LABELS
 
 FAILED_STATES = ("failed", "expired", "unknown")
 
@@ -32,6 +36,19 @@ STATE_LABELS = {"paused": N_("Paused"), "sending": N_("Sending")}
 ACTIONS = {"pause": N_("Pause"), "resume": N_("Resume")}
 
 
+def mail_counts(campaign_ids):
+    """{campaign id: (mails accepted by the relay, mails in all)} of the campaigns that mailed."""
+    out = {}
+    if not campaign_ids:
+        return out
+    sent = fn.SUM(Case(None, [(MailMessage.state == "sent", 1)], 0))
+    query = (MailMessage.select(MailMessage.campaign_id, sent, fn.COUNT(MailMessage.id))
+             .where(MailMessage.campaign_id.in_(campaign_ids)).group_by(MailMessage.campaign_id))
+    for campaign_id, done, total in query.tuples():
+        out[campaign_id] = (int(done or 0), total)
+    return out
+
+
 @page("/campaigns", "view", nav=("Campaigns", 25))
 def campaigns_page(ctx):
     rows, next_before = keyset_page(Campaign.select(), Campaign.id, ctx.query_int("before"))
@@ -40,6 +57,7 @@ def campaigns_page(ctx):
     counts = campaigns.waiting_counts([c.id for c in rows])
     return ctx.render("campaigns", title=ctx._("Campaigns"), rows=rows, bars=bars, counts=counts,
                       states={i: control_state(n) for i, n in counts.items()}, state_labels=STATE_LABELS,
+                      mails=mail_counts([c.id for c in rows]), channel_labels=CHANNEL_LABELS,
                       next_url=page_url("/campaigns", before=next_before) if next_before else None)
 
 

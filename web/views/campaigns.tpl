@@ -9,7 +9,11 @@
   % for c in rows:
   % b = bars[c.id]
   % state = states[c.id]
-  <tr id="campaign-{{c.id}}"><td>{{c.name}}</td><td>{{_(c.category)}}</td><td>{{c.group.name if c.group_id else ''}}</td>
+  <tr id="campaign-{{c.id}}"><td>{{c.name}}</td><td>{{_(c.category)}}
+      % if c.channel != 'sms':
+      <br><span class="meta campaign-channel">{{_(channel_labels[c.channel])}}</span>
+      % end
+      </td><td>{{c.group.name if c.group_id else ''}}</td>
       <td class="muted">{{ctx.when(c.created_at, '%Y-%m-%d %H:%M')}}</td><td>{{c.created_by}}</td>
       <td class="num">{{c.queued}}</td><td class="num">{{c.skipped}}</td>
       <td class="progress">
@@ -22,6 +26,9 @@
           % end
         </svg>
         <span class="meta">{{_('Sent')}} {{b['sent']}} · {{_('Delivered')}} {{b['delivered']}} · {{_('Failed')}} {{b['failed']}} / {{b['total']}}</span>
+        % if c.id in mails:
+        <span class="meta campaign-mails">{{_('E-mails accepted by the mail server: {done} / {total}').format(done=mails[c.id][0], total=mails[c.id][1])}}</span>
+        % end
         % if state:
         <span class="meta campaign-state" data-state="{{state}}">{{_(state_labels[state])}}</span>
         % end
