@@ -232,3 +232,12 @@ def test_list_pages_make_the_same_few_queries_for_5_or_50_rows(admin_client):
     many = {p: queries_for(admin_client, p) for p in few}
     assert few == many, (few, many)  # no query per row
     assert all(2 <= n <= 12 for n in many.values()), many
+
+
+def test_the_preview_of_an_empty_form_shows_no_error(admin_client):
+    """Nothing typed yet is not a mistake: the live preview stays quiet until there is text."""
+    admin_client.page("/send")
+    data = json.loads(admin_client.post("/send/preview", {"mode": "single", "to": "", "text": ""}).text)
+    assert data["error"] == "" and data["parts"] == 0
+    data = json.loads(admin_client.post("/send/preview", {"mode": "single", "to": "12345", "text": "您好"}).text)
+    assert data["error"].startswith("输入有误: ")  # a real mistake still shows

@@ -162,7 +162,8 @@ def send_preview(ctx):
         if text:
             shape = sms_text.preview(text)
             result.update(text=text, parts=shape["parts"], units=shape["units"], encoding=shape["encoding"])
-        result["error"] = ctx.error_text(template_fields.explained(ctx, exc))
+        if text.strip() or exc.field != "text":  # nothing typed yet is not an error to show
+            result["error"] = ctx.error_text(template_fields.explained(ctx, exc))
     return json_response(200, result)
 
 
