@@ -15,7 +15,7 @@
         document.getElementById('preview-text').textContent = p.text;
         document.getElementById('preview-parts').textContent = p.parts;
         document.getElementById('preview-chars').textContent = p.units;
-        document.getElementById('preview-encoding').textContent = p.encoding;
+        document.getElementById('preview-encoding').textContent = p.encoding ? '(' + p.encoding + ')' : '';  // nothing before a text
         document.getElementById('preview-recipients').textContent = p.recipients;
         document.getElementById('preview-cost').textContent = p.cost;
         document.getElementById('preview-error').textContent = p.error || '';

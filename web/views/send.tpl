@@ -89,7 +89,7 @@
   <div class="preview" id="preview-text"></div>
   <p class="meta">
     {{_('Parts')}}: <b id="preview-parts">0</b> ·
-    {{_('Characters')}}: <span id="preview-chars">0</span> (<span id="preview-encoding"></span>) ·
+    {{_('Characters')}}: <span id="preview-chars">0</span> <span id="preview-encoding"></span> ·
     {{_('Recipients')}}: <b id="preview-recipients">0</b> ·
     {{_('Cost')}}: <b id="preview-cost">¥0.00</b>
   </p>
