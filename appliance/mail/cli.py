@@ -35,8 +35,11 @@ def _customer(number):
 def cmd_send(args, config):
     from appliance.mail import outbox
     variables = dict(pair.split("=", 1) for pair in args.var or [] if "=" in pair)
+    from appliance.models import audit
+    from appliance.privacy import mask_email
     mail = outbox.send_to_customer(config, _customer(args.customer), template=args.template, variables=variables,
                                    source="cli", created_by="cli")
+    audit("cli", "mail.send", f"mail:{mail.id}", f"to {mask_email(mail.to_address)}, {args.template}", "cli")
     print(mail.id)
     return 0
 

@@ -9,9 +9,12 @@ kinds, not on smtplib's classes:
   data): a failure recorded against the contact, never retried.
 """
 import contextlib
+import re
 import smtplib
 import socket
 import ssl
+
+from appliance.privacy import mask_email
 
 
 class Retry(Exception):
@@ -26,10 +29,15 @@ class Rejected(Exception):
         self.code = code
 
 
+ADDRESS = re.compile(r"[^\s<>@]+@[^\s<>@]+")
+
+
 def _reason(code, text):
+    """The relay's answer on one line, any address in it masked (it goes to logs and pages)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    return f"{code} {' '.join(str(text).split())}"[:240]
+    text = ADDRESS.sub(lambda m: mask_email(m.group(0)), " ".join(str(text).split()))
+    return f"{code} {text}"[:240]
 
 
 def _context(config):

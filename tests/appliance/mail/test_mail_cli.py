@@ -6,6 +6,7 @@ import json
 from mail_support import make_customer
 
 from appliance.mail.models import MailMessage
+from appliance.models import AuditLog
 
 
 def test_send_list_and_requeue(run_cli, config_file, database):
@@ -14,6 +15,7 @@ def test_send_list_and_requeue(run_cli, config_file, database):
                   "--var", "ticket_no=T9", "--var", "answer=已处理", config_path=config_file)
     assert out.returncode == 0, out.stderr
     mail_id = int(out.stdout)
+    assert AuditLog.get(AuditLog.action == "mail.send").detail == "to z***@example.com, ticket_answered"
     listed = json.loads(run_cli("mail", "list", "--json", config_path=config_file).stdout)
     assert [(m["id"], m["state"], m["to_address"]) for m in listed] == [(mail_id, "queued", "z***@example.com")]
     refused = run_cli("mail", "requeue", str(mail_id), config_path=config_file)

@@ -75,11 +75,12 @@ def test_a_relay_out_of_reach_is_retried_then_given_up(mail_config, customer):
 
 
 def test_a_5xx_fails_at_once_and_is_recorded_against_the_contact(mail_config, smtp_server, customer):
-    smtp_server.handler.refuse[customer.email] = "550 5.1.1 no such mailbox"
+    smtp_server.handler.refuse[customer.email] = f"550 5.1.1 <{customer.email}>: no such mailbox"
     mail = queue_birthday(mail_config, customer)
     assert mailer.step(mail_config, NOON) == {"failed": 1}
     row = MailMessage.get_by_id(mail.id)
     assert (row.state, row.smtp_code) == ("failed", 550) and "no such mailbox" in row.failure_reason
+    assert "<z***@example.com>" in row.failure_reason  # the address masked: it reaches logs and pages
     assert Customer.get_by_id(customer.id).email_failed_at is not None
     assert AuditLog.get(AuditLog.action == "mail.fail").target == f"customer:{customer.id}"
     smtp_server.handler.refuse.clear()
