@@ -9,7 +9,7 @@
 </form>
 <div class="table-scroll">
 <table id="mail">
-  <tr><th>#</th><th>{{_('Created')}}</th><th>{{_('To')}}</th><th>{{_('Customer')}}</th><th>{{_('Subject')}}</th><th>{{_('Category')}}</th><th>{{_('State')}}</th><th>{{_('Sent')}}</th><th></th></tr>
+  <tr><th>#</th><th>{{_('Created')}}</th><th>{{_('To')}}</th><th>{{_('Customer')}}</th><th>{{_('Subject')}}</th><th>{{_('Category')}}</th><th>{{_('State')}}</th><th>{{_('Sent at')}}</th><th></th></tr>
   % for m in rows:
   <tr data-state="{{m.state}}">
     <td>{{m.id}}</td>
