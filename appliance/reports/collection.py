@@ -33,44 +33,38 @@ FIGURES = [("dues", N_("Premiums due"), None), ("amount_due", N_("Amount due (CN
            ("paid_amount", N_("Amount paid (CNY)"), None), ("rate", N_("Paid after a reminder"), None)]
 
 
-def _dues(rng):
-    """{(policy id, due date): amount} of the premiums due in the range."""
-    dues = {}
-    for pid, due, premium in (Policy.select(Policy.id, Policy.next_due_date, Policy.premium)
-                              .where(Policy.next_due_date.between(rng.first, rng.last)).tuples()):
-        dues[(pid, due)] = premium
-    for pid, due, premium in (Payment.select(Payment.policy, Payment.due_date, Policy.premium).join(Policy)
-                              .where(Payment.due_date.between(rng.first, rng.last)).tuples()):
-        dues[(pid, due)] = premium
-    return dues  # premiums are Decimal with 2 places (DecimalField)
-
-
-def _paid(rng):
-    """{(policy id, due date): (first paid_on, amount received)} of the dues paid."""
-    paid = {}
-    rows = (Payment.select(Payment.policy, Payment.due_date, Payment.paid_on, Payment.amount)
-            .where(Payment.due_date.between(rng.first, rng.last), Payment.status == "received").tuples())
-    for pid, due, paid_on, amount in rows:
-        first, total = paid.get((pid, due), (paid_on, Decimal(0)))
-        paid[(pid, due)] = (min(first, paid_on), total + amount)
-    return paid
-
-
 def _policies(rng):
-    """{policy id: (policy_no, the agent's branch, 'badge name')} of the policies with a due in
-    the range (agent ("", "") for none): one query, whatever the size of the book."""
+    """{policy id: (policy_no, premium, next_due_date, the agent's branch, 'badge name')} of
+    the policies with a due in the range (agent "" for none): one query, whatever the book."""
     with_due = Payment.select(Payment.policy).where(Payment.due_date.between(rng.first, rng.last))
-    rows = (Policy.select(Policy.id, Policy.policy_no, Staff.branch, Staff.badge_no, Staff.name)
+    rows = (Policy.select(Policy.id, Policy.policy_no, Policy.premium, Policy.next_due_date, Staff.branch,
+                          Staff.badge_no, Staff.name)
             .join(Staff, JOIN.LEFT_OUTER, on=(Policy.agent == Staff.id))
             .where(Policy.next_due_date.between(rng.first, rng.last) | Policy.id.in_(with_due)).tuples())
-    return {pid: (pno, branch or "", f"{badge} {name}" if badge else "") for pid, pno, branch, badge, name in rows}
+    return {pid: (pno, premium, due, branch or "", f"{badge} {name}" if badge else "")
+            for pid, pno, premium, due, branch, badge, name in rows}
+
+
+def _dues_and_paid(rng, policies):
+    """({(policy id, due date): premium} of the premiums due in the range, {(policy id, due
+    date): (first paid_on, amount received)} of those paid), from one read of the payments."""
+    dues = {(pid, p[2]): p[1] for pid, p in policies.items() if p[2] and rng.first <= p[2] <= rng.last}
+    paid = {}
+    rows = (Payment.select(Payment.policy, Payment.due_date, Payment.status, Payment.paid_on, Payment.amount)
+            .where(Payment.due_date.between(rng.first, rng.last)).tuples())
+    for pid, due, status, paid_on, amount in rows:
+        dues[(pid, due)] = policies[pid][1]  # premiums are Decimal with 2 places (DecimalField)
+        if status == "received":
+            first, total = paid.get((pid, due), (paid_on, Decimal(0)))
+            paid[(pid, due)] = (min(first, paid_on), total + amount)
+    return dues, paid
 
 
 def _reminders(rng, policies):
     """[(channel, policy id, due date or None, the box's day it went)] around the range, for
     the `policies` (_policies)."""
     start, end = clock.day_start(rng.first - LOOK_AROUND), clock.day_start(rng.last + LOOK_AROUND)
-    by_number, out = {pno: pid for pid, (pno, _, _) in policies.items()}, []
+    by_number, out = {p[0]: pid for pid, p in policies.items()}, []
     sms = [(channels.parse_key(key), sent) for _, key, sent, _ in channels.sms_notices(REMINDER_KINDS, start, end)]
     for (_, pno, due), sent in sms:
         if pno in by_number:
@@ -120,7 +114,8 @@ def _tally(rows, days):
 def report(config, rng, days=None):
     """The collection figures over the Range `rng`, N = `days` (default reports.collection_days)."""
     days = parse_count(days, "days", config["reports.collection_days"])
-    dues, paid, policies = _dues(rng), _paid(rng), _policies(rng)
+    policies = _policies(rng)
+    dues, paid = _dues_and_paid(rng, policies)
     first = _first_reminders(dues, paid, _reminders(rng, policies))
 
     def line(key, channel=None):
@@ -133,7 +128,7 @@ def report(config, rng, days=None):
     by_channel.append({"group": "any", **_tally(everything, days)})
     groups = {"branch": defaultdict(list), "agent": defaultdict(list)}
     for key, row in zip(dues, everything):
-        _, branch, agent = policies[key[0]]
+        branch, agent = policies[key[0]][3:]
         groups["branch"][branch].append(row)
         groups["agent"][agent].append(row)
     return {"name": "collection", "from": str(rng.first), "to": str(rng.last), "days": days,
