@@ -240,7 +240,8 @@ def fill_book(policies, today=NOTICE_DAY, agents=2_000):
     stamp = clock.now()
     db = dbmod.database
     with dbmod.write_transaction(db):
-        db.execute_sql("INSERT INTO product (code, name, kind) VALUES ('A101', '安康终身寿险', 'main')")
+        db.execute_sql("INSERT INTO product (code, name, kind, rate_basis, unit_amount, ivr_key) "
+                       "VALUES ('A101', '安康终身寿险', 'main', 'per_thousand', 1000, '')")
         product = db.execute_sql("SELECT id FROM product WHERE code = 'A101'").fetchone()[0]
         db.cursor().executemany(
             "INSERT INTO staff (badge_no, name, gender, mobile, branch, department, status, licence_no, "
