@@ -1,39 +1,245 @@
 #!/usr/bin/env bash
-# Build the appliance root filesystem with debootstrap (Debian 12 "bookworm").
+# Build the appliance's operating system image: Debian 12 ("bookworm"), our firmware, Asterisk.
 #
-#   sudo image/build.sh OUTDIR ASTERISK_SOURCE
+#   image/build.sh [--rootfs-only] OUT
 #
-# ASTERISK_SOURCE is the apt source line for the Asterisk packages the builder is
-# given (Debian 12 has no Asterisk package), e.g.
-#   "deb [trusted=yes] file:///srv/asterisk-debs ./"
-# The result is a directory tree; turning it into a disk image is the target
-# hardware's business (genimage, a partition table and grub for x86 boxes).
+# As root on Debian 12. Makes OUT/rootfs (the root file system, a directory) and, unless
+# --rootfs-only, OUT/appliance.img: a GPT disk that boots by EFI and by BIOS (grub) with a
+# root partition (label "root") and a data partition (label "data", mounted on /data, which
+# holds /var/lib/appliance and /etc/appliance by bind mounts: a firmware upgrade or a new
+# root never touches the data).
+#
+# What can be cached is, outside the clone and keyed by content (like build-asterisk.sh):
+#   base-<key>.tar    debootstrap + the Debian packages (key: the package list, the mirror,
+#                     this script's base recipe)
+#   wheels-<key>/     the Python dependencies as wheels, checked against the hashes in
+#                     image/requirements.lock (key: the lock file)
+#   Asterisk          image/asterisk/build-asterisk.sh's own prefix
+# in ${APPLIANCE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/appliance/image}. The firmware
+# itself (this checkout's wheel) is built every time.
+# The Debian mirror is the one this machine's apt uses (APPLIANCE_IMAGE_MIRROR overrides).
+# Exit 3: the Asterisk source tarball is missing (build-asterisk.sh's exit code).
 set -euo pipefail
-out=${1:?usage: build.sh OUTDIR ASTERISK_SOURCE}
-asterisk_source=${2:?usage: build.sh OUTDIR ASTERISK_SOURCE}
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(dirname "$here")
+ROOTFS_ONLY=
+if [ "${1:-}" = --rootfs-only ]; then ROOTFS_ONLY=1; shift; fi
+OUT=${1:?usage: image/build.sh [--rootfs-only] OUT}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(dirname "$HERE")
+CACHE=${APPLIANCE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/appliance/image}
+SUITE=bookworm
+# The Python that builds the wheels: the image's is 3.11 too (CPython ABI cp311).
+PY=${APPLIANCE_IMAGE_PYTHON:-python3}
+[ "$(id -u)" -eq 0 ] || { echo "build.sh: run as root" >&2; exit 2; }
+for tool in debootstrap chroot mkfs.ext4; do
+    command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing (apt-get install debootstrap e2fsprogs)" >&2; exit 2; }
+done
 
-debootstrap --variant=minbase --include=systemd,systemd-sysv,udev,python3,python3-venv,ca-certificates \
-    bookworm "$out" http://deb.debian.org/debian
-echo "$asterisk_source" > "$out/etc/apt/sources.list.d/asterisk.list"
-chroot "$out" apt-get update
-chroot "$out" apt-get install -y --no-install-recommends asterisk dahdi-linux libpri1.4 libopenr2-3 \
-    espeak-ng sox portaudio19-dev build-essential python3-dev openssl
+# What the box runs, and nothing to build with: no compiler, no -dev package.
+# Asterisk's run-time libraries are those its build on this host links against
+# (build-asterisk.sh: libedit, jansson, libxml2, sqlite3, uuid, openssl, ncurses).
+BASE_DEBS="systemd systemd-sysv systemd-timesyncd systemd-resolved udev dbus kmod iproute2 iputils-ping
+ca-certificates openssl tzdata locales less procps util-linux
+python3 python3-venv espeak-ng sox libportaudio2
+libedit2 libjansson4 libxml2 libsqlite3-0 libuuid1 libssl3 libncurses6
+usb-modeswitch usb-modeswitch-data
+linux-image-amd64 initramfs-tools grub-pc-bin grub-efi-amd64-bin e2fsprogs dosfstools"
+BASE_RECIPE=3  # bump when base() below changes what it makes
 
-# The firmware: a wheel of this project in its own venv.
-python3 -m pip wheel --no-deps -w "$out/tmp/wheels" "$top"
-chroot "$out" python3 -m venv /opt/appliance/venv
-chroot "$out" /opt/appliance/venv/bin/pip install /tmp/wheels/*.whl
-rm -rf "$out/tmp/wheels"
+log() { echo "build.sh: $*" >&2; }
 
-install -m 0644 "$top"/systemd/*.service "$top"/systemd/*.path "$top"/systemd/*.target "$out/etc/systemd/system/"
-install -m 0644 "$here/udev/90-appliance-gsm.rules" "$out/etc/udev/rules.d/"
-install -m 0755 "$here/firstboot/appliance-firstboot" "$out/usr/local/sbin/"
-install -m 0644 "$here/firstboot/appliance-firstboot.service" "$out/etc/systemd/system/"
-if [ -d "$here/asterisk" ]; then
-    install -d "$out/etc/asterisk"
-    cp -r "$here"/asterisk/*.conf "$out/etc/asterisk/" 2>/dev/null || true
+mirror() {
+    [ -n "${APPLIANCE_IMAGE_MIRROR:-}" ] && { echo "$APPLIANCE_IMAGE_MIRROR"; return; }
+    # The first Debian URI of this machine's own sources (deb822 or one-line).
+    local uri
+    uri=$(grep -hs -E '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list /etc/apt/sources.list \
+          | grep -E '/debian/?( |$)' | head -n1 | sed -E 's/^URIs:[[:space:]]*//; s/^deb (\[[^]]*\] )?//; s/ .*//')
+    echo "${uri:-http://deb.debian.org/debian}"
+}
+MIRROR=$(mirror)
+SECURITY_MIRROR=${APPLIANCE_IMAGE_SECURITY_MIRROR:-${MIRROR%/debian}/debian-security}
+
+# --- the chroot: /proc, /sys, /dev, /dev/pts mounted; nothing starts a service ---------------
+mounted=()
+chroot_mount() {
+    local root=$1
+    mount -t proc proc "$root/proc"; mounted+=("$root/proc")
+    mount -t sysfs sysfs "$root/sys"; mounted+=("$root/sys")
+    mount --bind /dev "$root/dev"; mounted+=("$root/dev")
+    mount -t devpts -o newinstance,ptmxmode=0666 devpts "$root/dev/pts"; mounted+=("$root/dev/pts")
+    printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+    chmod 0755 "$root/usr/sbin/policy-rc.d"
+}
+chroot_umount() {
+    local i
+    for (( i=${#mounted[@]}-1; i>=0; i-- )); do umount -l "${mounted[$i]}" 2>/dev/null || true; done
+    mounted=()
+}
+trap chroot_umount EXIT
+in_root() {  # in_root ROOT CMD...: run in the chroot, non-interactively
+    local root=$1; shift
+    chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+        LANG=C.UTF-8 HOME=/root "$@"
+}
+
+# --- base: Debian with our packages (cached) ------------------------------------------------
+base() {
+    local root=$1
+    debootstrap --variant=minbase "$SUITE" "$root" "$MIRROR" >&2
+    # The box's sources: the release, its updates and the security suite.
+    cat >"$root/etc/apt/sources.list" <<EOF
+deb $MIRROR $SUITE main
+deb $MIRROR $SUITE-updates main
+deb $SECURITY_MIRROR $SUITE-security main
+EOF
+    chroot_mount "$root"
+    cp /etc/resolv.conf "$root/etc/resolv.conf"  # this build's own lookups only; replaced below
+    in_root "$root" apt-get update -q >&2
+    # shellcheck disable=SC2086
+    in_root "$root" apt-get install -y -q --no-install-recommends $BASE_DEBS >&2
+    in_root "$root" apt-get clean
+    rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/var/cache/debconf/*-old
+    chroot_umount
+}
+
+base_tar() {
+    local key
+    key=$(printf '%s\n' "$BASE_DEBS" "$MIRROR" "$SECURITY_MIRROR" "$SUITE" "$BASE_RECIPE" | sha256sum | cut -c1-16)
+    local tar="$CACHE/base-$key.tar"
+    if [ ! -f "$tar" ]; then
+        log "building the Debian base ($tar; a few minutes)"
+        local work; work=$(mktemp -d "$CACHE/base-build.XXXXXX")
+        base "$work/root"
+        tar -C "$work/root" --numeric-owner --xattrs -cf "$tar.tmp" .
+        mv "$tar.tmp" "$tar"
+        rm -rf "$work"
+    fi
+    echo "$tar"
+}
+
+# --- the firmware's wheels: pinned by image/requirements.lock --------------------------------
+wheels() {
+    local key dir
+    key=$(sha256sum "$HERE/requirements.lock" | cut -c1-16)
+    dir="$CACHE/wheels-$key"
+    if [ ! -f "$dir/.complete" ]; then
+        log "building the dependencies' wheels ($dir)"
+        rm -rf "$dir"; mkdir -p "$dir"
+        # --require-hashes: what is downloaded is what the lock says, or the build stops.
+        "$PY" -m pip wheel -q --disable-pip-version-check --require-hashes --no-deps \
+            -r "$HERE/requirements.lock" -w "$dir" >&2
+        touch "$dir/.complete"
+    fi
+    echo "$dir"
+}
+
+# --- the root file system -------------------------------------------------------------------
+install_firmware() {
+    local root=$1 deps=$2
+    local stage="$root/tmp/wheels"
+    mkdir -p "$stage"
+    cp "$deps"/*.whl "$stage/"
+    "$PY" -m pip wheel -q --disable-pip-version-check --no-deps -w "$stage" "$TOP" >&2
+    # Offline and without dependency resolution: exactly the lock's wheels and ours; pip
+    # check then proves the set complete. The glob is expanded inside the chroot.
+    in_root "$root" python3 -m venv /opt/appliance/venv
+    in_root "$root" sh -c '/opt/appliance/venv/bin/pip install -q --disable-pip-version-check --no-index --no-deps /tmp/wheels/*.whl' >&2
+    in_root "$root" /opt/appliance/venv/bin/pip check >&2
+    rm -rf "$stage" "$root/root/.cache"
+    ln -sf /opt/appliance/venv/bin/appliance "$root/usr/local/bin/appliance"
+    install -d "$root/usr/share/doc/appliance"
+    install -m 0644 "$TOP/README.md" "$root/usr/share/doc/appliance/README.md"
+    [ -f "$HERE/README.md" ] && install -m 0644 "$HERE/README.md" "$root/usr/share/doc/appliance/image.md"
+    # Which build this is: `appliance upgrade` and the boot test compare it.
+    local version
+    version=$(cd "$TOP" && git describe --always --dirty 2>/dev/null || echo unknown)
+    echo "${APPLIANCE_IMAGE_VERSION:-$version}" >"$root/etc/appliance-release"
+}
+
+install_asterisk() {
+    local root=$1 prefix rc=0
+    prefix=$(bash "$HERE/asterisk/build-asterisk.sh") || rc=$?
+    [ $rc -eq 0 ] || exit $rc
+    # The test build's prefix, copied: the binary finds libasteriskssl through ld.so.conf
+    # (its RUNPATH names the build host's prefix) and every directory through asterisk.conf.
+    install -d "$root/opt/asterisk"
+    cp -a "$prefix/sbin" "$prefix/lib" "$root/opt/asterisk/"
+    install -d "$root/opt/asterisk/var/lib/asterisk"
+    echo /opt/asterisk/lib >"$root/etc/ld.so.conf.d/asterisk.conf"
+    in_root "$root" ldconfig
+    install -d -m 0755 "$root/etc/asterisk"
+    install -m 0644 "$HERE"/asterisk/etc/*.conf "$HERE"/asterisk/extensions_*.conf "$root/etc/asterisk/"
+    install -m 0644 "$HERE/asterisk/asterisk.service" "$root/etc/systemd/system/"
+    install -d -o "$(uid_of "$root" asterisk)" -g "$(gid_of "$root" asterisk)" -m 0750 \
+        "$root/var/spool/asterisk" "$root/var/spool/asterisk/outgoing"
+}
+
+uid_of() { chroot "$1" id -u "$2"; }
+gid_of() { chroot "$1" id -g "$2"; }
+
+users() {
+    local root=$1
+    # Made here, not at first boot, so every box has the same ids (the data partition's
+    # files keep their owners across a new root).
+    in_root "$root" sh -c 'getent group appliance >/dev/null || groupadd --system appliance
+getent group asterisk >/dev/null || groupadd --system asterisk
+getent passwd appliance >/dev/null || useradd --system --gid appliance --groups dialout,audio,asterisk \
+    --home-dir /var/lib/appliance --no-create-home --shell /usr/sbin/nologin appliance
+getent passwd asterisk >/dev/null || useradd --system --gid asterisk --groups appliance,audio,dialout \
+    --home-dir /var/lib/asterisk --no-create-home --shell /usr/sbin/nologin asterisk'
+}
+
+system_config() {
+    local root=$1
+    install -m 0644 "$TOP"/systemd/*.service "$TOP"/systemd/*.path "$TOP"/systemd/*.target "$root/etc/systemd/system/"
+    [ -n "$(ls "$TOP"/systemd/*.timer 2>/dev/null)" ] && install -m 0644 "$TOP"/systemd/*.timer "$root/etc/systemd/system/"
+    install -m 0644 "$HERE/udev/"*.rules "$root/etc/udev/rules.d/"
+    install -m 0755 "$HERE/firstboot/appliance-firstboot" "$root/usr/local/sbin/"
+    install -m 0644 "$HERE/firstboot/appliance-firstboot.service" "$HERE/firstboot/appliance-datadirs.service" \
+        "$root/etc/systemd/system/"
+    cp -a "$HERE/rootfs/." "$root/"
+    chown -R root:root "$root/etc/systemd/network" "$root/etc/systemd/journald.conf.d" "$root/etc/systemd/timesyncd.conf.d"
+    install -d -m 0755 "$root/data" "$root/var/lib/appliance" "$root/etc/appliance" "$root/boot/efi"
+    in_root "$root" systemctl enable systemd-networkd.service systemd-resolved.service \
+        systemd-timesyncd.service appliance-firstboot.service appliance-datadirs.service asterisk.service \
+        appliance.target >&2
+    in_root "$root" systemctl disable systemd-networkd-wait-online.service >&2 || true
+    # Each box makes its own identity at first boot: machine-id (empty file: systemd writes
+    # one), host name (first boot, from the serial number or MAC), SSH-less, so no host keys.
+    : >"$root/etc/machine-id"
+    rm -f "$root/var/lib/dbus/machine-id" "$root/etc/hostname"
+    ln -sf /etc/machine-id "$root/var/lib/dbus/machine-id"
+    # No build host's name server: systemd-resolved's stub, fed by DHCP.
+    ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
+    rm -f "$root/usr/sbin/policy-rc.d"
+    rm -rf "$root"/tmp/* "$root"/var/tmp/* "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*
+}
+
+rootfs() {
+    local root="$OUT/rootfs" tar deps
+    tar=$(base_tar)
+    deps=$(wheels)
+    rm -rf "$root"; mkdir -p "$root"
+    log "unpacking the base into $root"
+    tar -C "$root" --numeric-owner --xattrs -xf "$tar"
+    chroot_mount "$root"
+    users "$root"
+    install_firmware "$root" "$deps"
+    install_asterisk "$root"
+    chroot_umount
+    system_config "$root"
+}
+
+# --- the disk: GPT, BIOS boot + EFI system + root + data --------------------------------------
+disk() {
+    local root="$OUT/rootfs" img="$OUT/appliance.img"
+    bash "$HERE/make-disk.sh" "$root" "$img"
+}
+
+START=$(date +%s)
+mkdir -p "$OUT" "$CACHE"
+rootfs
+log "root file system ready in $OUT/rootfs ($(du -sh --exclude=proc "$OUT/rootfs" | cut -f1), $(( $(date +%s) - START )) s)"
+if [ -z "$ROOTFS_ONLY" ]; then
+    disk
+    log "disk image ready: $OUT/appliance.img ($(( $(date +%s) - START )) s in all)"
 fi
-chroot "$out" systemctl enable appliance-firstboot.service
-echo "root filesystem ready in $out"
