@@ -40,10 +40,10 @@ done
 BASE_DEBS="systemd systemd-sysv systemd-timesyncd systemd-resolved udev dbus kmod iproute2 iputils-ping
 ca-certificates openssl tzdata locales less procps util-linux
 python3 python3-venv espeak-ng sox libportaudio2
-libedit2 libjansson4 libxml2 libsqlite3-0 libuuid1 libssl3 libncurses6
+libedit2 libjansson4 libxml2 libxslt1.1 libsqlite3-0 libuuid1 libssl3 libncurses6
 usb-modeswitch usb-modeswitch-data
 linux-image-amd64 initramfs-tools grub-pc-bin grub-efi-amd64-bin e2fsprogs dosfstools"
-BASE_RECIPE=3  # bump when base() below changes what it makes
+BASE_RECIPE=4  # bump when base() below changes what it makes
 
 log() { echo "build.sh: $*" >&2; }
 

@@ -34,7 +34,7 @@ terminal_input console serial
 terminal_output console serial
 search --no-floppy --label root --set root
 menuentry "Branch appliance" {
-    linux /vmlinuz root=LABEL=root ro console=tty0 console=ttyS0,115200 panic=30
+    linux /vmlinuz root=LABEL=root rw rootflags=noatime,errors=remount-ro console=tty0 console=ttyS0,115200 panic=30
     initrd /initrd.img
 }
 EOF
@@ -64,11 +64,11 @@ mcopy -i "$WORK/esp.fs" "$WORK/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 # The partition table (1 MiB aligned; sectors of 512 bytes).
 total_mb=$(( 1 + 1 + ESP_MB + root_mb + DATA_MB + 1 ))
 rm -f "$DISK"; truncate -s "${total_mb}M" "$DISK"
-sgdisk -q -Z "$DISK"
-sgdisk -q -n 1:2048:+1M -t 1:EF02 -c 1:bios \
+sgdisk -Z "$DISK" >/dev/null
+sgdisk -n 1:2048:+1M -t 1:EF02 -c 1:bios \
           -n 2:0:+${ESP_MB}M -t 2:EF00 -c 2:ESP \
           -n 3:0:+${root_mb}M -t 3:8304 -c 3:root \
-          -n 4:0:+${DATA_MB}M -t 4:8300 -c 4:data "$DISK"
+          -n 4:0:+${DATA_MB}M -t 4:8300 -c 4:data "$DISK" >/dev/null
 start() { sgdisk -i "$1" "$DISK" | awk '/First sector/ {print $3}'; }
 put() { dd if="$1" of="$DISK" bs=512 seek="$2" conv=notrunc,sparse status=none; }
 put "$WORK/esp.fs" "$(start 2)"
