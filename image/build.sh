@@ -106,9 +106,12 @@ base_tar() {
     key=$(printf '%s\n' "$BASE_DEBS" "$MIRROR" "$SECURITY_MIRROR" "$SUITE" "$BASE_RECIPE" | sha256sum | cut -c1-16)
     local tar="$CACHE/base-$key.tar"
     if [ ! -f "$tar" ]; then
-        log "building the Debian base ($tar; a few minutes)"
+        log "building the Debian base ($tar; a few minutes; log: $tar.log)"
         local work; work=$(mktemp -d "$CACHE/base-build.XXXXXX")
+        # Its chatter to the log (named above); a failure still stops the build (set -e).
+        exec 3>&2 2>"$tar.log"
         base "$work/root"
+        exec 2>&3 3>&-
         tar -C "$work/root" --numeric-owner --xattrs -cf "$tar.tmp" .
         mv "$tar.tmp" "$tar"
         rm -rf "$work"
@@ -163,7 +166,9 @@ install_asterisk() {
     # (its RUNPATH names the build host's prefix) and every directory through asterisk.conf.
     install -d "$root/opt/asterisk"
     cp -a "$prefix/sbin" "$prefix/lib" "$root/opt/asterisk/"
+    # Its data dir: the XML documentation without which the core refuses to start (Stasis).
     install -d "$root/opt/asterisk/var/lib/asterisk"
+    cp -a "$prefix/var/lib/asterisk/." "$root/opt/asterisk/var/lib/asterisk/"
     echo /opt/asterisk/lib >"$root/etc/ld.so.conf.d/asterisk.conf"
     in_root "$root" ldconfig
     install -d -m 0755 "$root/etc/asterisk"

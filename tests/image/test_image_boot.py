@@ -85,13 +85,6 @@ def test_first_boot_makes_a_working_box(first_build, lan, workdir, state):
         assert re.fullmatch(r"branch-[0-9a-z]{1,8}", box.run("hostname").stdout.strip())
         assert box.run("readlink /etc/resolv.conf").stdout.strip().endswith("stub-resolv.conf")
 
-        # Customers' data readable by the appliance's users only.
-        assert box.run("stat -c %a /var/lib/appliance").stdout.strip() == "750"
-        exposed = box.run("find /var/lib/appliance /etc/appliance ! -type l -perm /o=rwx").stdout.strip()
-        assert exposed == "", f"readable by anyone:\n{exposed}"
-        modes = box.run("stat -c '%a %n' /var/lib/appliance/appliance.db /etc/appliance/appliance.toml").stdout
-        assert all(line.split()[0] == "640" for line in modes.splitlines()), modes
-
         # A PC on the LAN signs in with the one-time password and is sent to change it.
         seen = sign_in_over_lan(lan, address, otp, sys.executable)
         assert seen == {"form": 200, "signin": 303, "location": seen["location"]}, seen
@@ -109,6 +102,13 @@ def test_first_boot_makes_a_working_box(first_build, lan, workdir, state):
         state.update(data=data, otp=otp, calls=calls,
                      cert=box.run("sha256sum /var/lib/appliance/tls/web.crt").stdout.split()[0],
                      release=box.run("cat /etc/appliance-release").stdout.strip())
+
+        # Customers' data readable by the appliance's users only.
+        assert box.run("stat -c %a /var/lib/appliance").stdout.strip() == "750"
+        exposed = box.run("find /var/lib/appliance /etc/appliance ! -type l -perm /o=rwx").stdout.strip()
+        assert exposed == "", f"readable by anyone:\n{exposed}"
+        modes = box.run("stat -c '%a %n' /var/lib/appliance/appliance.db /etc/appliance/appliance.toml").stdout
+        assert all(line.split()[0] == "640" for line in modes.splitlines()), modes
     finally:
         box.power_off()
 
