@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Build the appliance's operating system image: Debian 12 ("bookworm"), our firmware, Asterisk.
 #
-#   image/build.sh [--rootfs-only] OUT
+#   image/build.sh [--rootfs-only | --bundle-only] OUT
 #
-# As root on Debian 12. Makes OUT/rootfs (the root file system, a directory) and, unless
+# As root on Debian 12. Makes OUT/firmware-VERSION.tar.gz (the firmware bundle that
+# `appliance upgrade` installs: VERSION is `git describe` or $APPLIANCE_IMAGE_VERSION; all
+# that --bundle-only makes), OUT/rootfs (the root file system, a directory) and, unless
 # --rootfs-only, OUT/appliance.img: a GPT disk that boots by EFI and by BIOS (grub) with a
 # root partition (label "root") and a data partition (label "data", mounted on /data, which
 # holds /var/lib/appliance and /etc/appliance by bind mounts: a firmware upgrade or a new
@@ -20,15 +22,20 @@
 # The Debian mirror is the one this machine's apt uses (APPLIANCE_IMAGE_MIRROR overrides).
 # Exit 3: the Asterisk source tarball is missing (build-asterisk.sh's exit code).
 set -euo pipefail
-ROOTFS_ONLY=
-if [ "${1:-}" = --rootfs-only ]; then ROOTFS_ONLY=1; shift; fi
-OUT=${1:?usage: image/build.sh [--rootfs-only] OUT}
+ROOTFS_ONLY= BUNDLE_ONLY=
+case "${1:-}" in
+    --rootfs-only) ROOTFS_ONLY=1; shift ;;
+    --bundle-only) BUNDLE_ONLY=1; shift ;;
+esac
+OUT=${1:?usage: image/build.sh [--rootfs-only | --bundle-only] OUT}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(dirname "$HERE")
 CACHE=${APPLIANCE_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/appliance/image}
 SUITE=bookworm
-# The Python that builds the wheels: the image's is 3.11 too (CPython ABI cp311).
-PY=${APPLIANCE_IMAGE_PYTHON:-python3}
+# The Python that builds the wheels and runs this checkout's `appliance release make` and
+# `appliance upgrade --image`: one with the firmware's dependencies (./dev's .venv), 3.11
+# like the image's (CPython ABI cp311).
+PY=${APPLIANCE_IMAGE_PYTHON:-$TOP/.venv/bin/python}
 [ "$(id -u)" -eq 0 ] || { echo "build.sh: run as root" >&2; exit 2; }
 for tool in debootstrap chroot mkfs.ext4; do
     command -v "$tool" >/dev/null || { echo "build.sh: $tool is missing (apt-get install debootstrap e2fsprogs)" >&2; exit 2; }
@@ -135,27 +142,41 @@ wheels() {
     echo "$dir"
 }
 
+# --- the firmware: a bundle for `appliance upgrade` (appliance/system/releases.py) -----------
+VERSION=${APPLIANCE_IMAGE_VERSION:-$(cd "$TOP" && git describe --always --dirty 2>/dev/null || echo unknown)}
+
+host_appliance() {  # this checkout's command line, on the build host
+    PYTHONPATH="$TOP${PYTHONPATH:+:$PYTHONPATH}" "$PY" -m appliance.cli --config "$HOST_CONFIG" "$@"
+}
+
+bundle() {  # bundle FILE: the firmware of this checkout with the lock's wheels
+    local file=$1 stage
+    stage=$(mktemp -d "$CACHE/bundle.XXXXXX")
+    cp "$(wheels)"/*.whl "$stage/"
+    "$PY" -m pip wheel -q --disable-pip-version-check --no-deps -w "$stage" "$TOP" >&2
+    # The box's python3 has no pip module: an upgrade on the box runs the bundle's own,
+    # Debian's wheel of it from the base (python3-pip-whl), so it is pinned with the base.
+    tar -C "$stage" -xf "$(base_tar)" --wildcards --strip-components=4 './usr/share/python-wheels/pip-*.whl'
+    host_appliance release make "$stage" --version "$VERSION" --output "$file" >/dev/null
+    rm -rf "$stage"
+}
+
 # --- the root file system -------------------------------------------------------------------
 install_firmware() {
-    local root=$1 deps=$2
-    local stage="$root/tmp/wheels"
-    mkdir -p "$stage"
-    cp "$deps"/*.whl "$stage/"
-    "$PY" -m pip wheel -q --disable-pip-version-check --no-deps -w "$stage" "$TOP" >&2
-    # Offline and without dependency resolution: exactly the lock's wheels and ours; pip
-    # check then proves the set complete. The glob is expanded inside the chroot.
-    in_root "$root" python3 -m venv /opt/appliance/venv
-    in_root "$root" sh -c '/opt/appliance/venv/bin/pip install -q --disable-pip-version-check --no-index --no-deps /tmp/wheels/*.whl' >&2
-    in_root "$root" /opt/appliance/venv/bin/pip check >&2
-    rm -rf "$stage" "$root/root/.cache"
-    ln -sf /opt/appliance/venv/bin/appliance "$root/usr/local/bin/appliance"
+    local root=$1
+    # The first release, as `appliance upgrade --image` installs it: /opt/appliance/releases/V
+    # (exactly the lock's wheels and ours, offline, no resolution) and `current` pointing at it;
+    # the units run /opt/appliance/current/bin/appliance.
+    bundle "$OUT/firmware-$VERSION.tar.gz"
+    host_appliance upgrade "$OUT/firmware-$VERSION.tar.gz" --image "$root" --python /usr/bin/python3 >&2
+    ln -sf /opt/appliance/current/bin/appliance "$root/usr/local/bin/appliance"
+    # Every daemon's module imports with the image's own interpreter and libraries.
+    in_root "$root" /opt/appliance/current/bin/python -c \
+        'import appliance.cli, agi.server, agi.dialer_daemon, modem.smsd, web.server, pyaudio, numpy'
     install -d "$root/usr/share/doc/appliance"
     install -m 0644 "$TOP/README.md" "$root/usr/share/doc/appliance/README.md"
     [ -f "$HERE/README.md" ] && install -m 0644 "$HERE/README.md" "$root/usr/share/doc/appliance/image.md"
-    # Which build this is: `appliance upgrade` and the boot test compare it.
-    local version
-    version=$(cd "$TOP" && git describe --always --dirty 2>/dev/null || echo unknown)
-    echo "${APPLIANCE_IMAGE_VERSION:-$version}" >"$root/etc/appliance-release"
+    echo "$VERSION" >"$root/etc/appliance-release"
 }
 
 install_asterisk() {
@@ -220,15 +241,14 @@ system_config() {
 }
 
 rootfs() {
-    local root="$OUT/rootfs" tar deps
+    local root="$OUT/rootfs" tar
     tar=$(base_tar)
-    deps=$(wheels)
     rm -rf "$root"; mkdir -p "$root"
     log "unpacking the base into $root"
     tar -C "$root" --numeric-owner --xattrs -xf "$tar"
     chroot_mount "$root"
     users "$root"
-    install_firmware "$root" "$deps"
+    install_firmware "$root"
     install_asterisk "$root"
     chroot_umount
     system_config "$root"
@@ -242,6 +262,14 @@ disk() {
 
 START=$(date +%s)
 mkdir -p "$OUT" "$CACHE"
+HOST_CONFIG=$(mktemp "$CACHE/host-config.XXXXXX")
+trap 'chroot_umount; rm -f "$HOST_CONFIG"' EXIT
+printf 'data_dir = "%s"\n' "$(mktemp -d "$CACHE/host-data.XXXXXX")" >"$HOST_CONFIG"
+if [ -n "$BUNDLE_ONLY" ]; then
+    bundle "$OUT/firmware-$VERSION.tar.gz"
+    log "firmware bundle ready: $OUT/firmware-$VERSION.tar.gz"
+    exit 0
+fi
 rootfs
 log "root file system ready in $OUT/rootfs ($(du -sh --exclude=proc "$OUT/rootfs" | cut -f1), $(( $(date +%s) - START )) s)"
 if [ -z "$ROOTFS_ONLY" ]; then

@@ -1,10 +1,10 @@
 """Boot the appliance's root file system (image/build.sh) under systemd-nspawn on a LAN of its own.
 
 `why_not()` says why this machine cannot (not root, a tool missing), for a skip.
-`build(out, version)` runs image/build.sh --rootfs-only (the Debian base, the wheels and
+`build(out, version, mode)` runs image/build.sh --rootfs-only or --bundle-only (the Debian base, the wheels and
 Asterisk are cached outside the clone, keyed by content; the firmware is built each time).
 `Lan` is the branch LAN: a network namespace made here with a DHCP server (dnsmasq) on
-one end of the veth pair that nspawn makes; the other end is the box's wired port, lan0.
+one end of the veth pair that nspawn makes; the other end is the box's wired port, eth0.
 `Box` boots a root file system with the data partition as a host folder bound on /data
 (image/rootfs/etc/fstab binds /var/lib/appliance and /etc/appliance from it, as on the
 disk), reads its console, runs commands inside it (nsenter) and powers it off. The root
@@ -17,6 +17,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -38,22 +39,23 @@ def why_not():
     return None
 
 
-def build(out, version):
-    """Build the root file system into out/rootfs; return its path (pytest.skip: no Asterisk source)."""
-    env = dict(os.environ, APPLIANCE_IMAGE_VERSION=version)
+def build(out, version, mode):
+    """image/build.sh MODE OUT (--rootfs-only: OUT/rootfs; --bundle-only: the firmware bundle)
+    as release `version`: (what it made, 0, "") or (None, exit code, the log's tail)."""
+    env = dict(os.environ, APPLIANCE_IMAGE_VERSION=version, APPLIANCE_IMAGE_PYTHON=sys.executable)
     with open(Path(out) / "build.log", "wb") as log:
-        run = subprocess.run(["bash", str(BUILD), "--rootfs-only", str(out)], stdout=log,
+        run = subprocess.run(["bash", str(BUILD), mode, str(out)], stdout=log,
                              stderr=subprocess.STDOUT, env=env, timeout=1800)
     if run.returncode != 0:
-        tail = (Path(out) / "build.log").read_text(errors="replace")[-4000:]
-        return None, run.returncode, tail
-    return Path(out) / "rootfs", 0, ""
+        return None, run.returncode, (Path(out) / "build.log").read_text(errors="replace")[-4000:]
+    made = Path(out) / "rootfs" if mode == "--rootfs-only" else Path(out) / f"firmware-{version}.tar.gz"
+    return made, 0, ""
 
 
 class Lan:
     """A network namespace with dnsmasq serving DHCP on LAN_PREFIX.0/24: the branch LAN.
 
-    nspawn makes a veth pair per boot (`--network-veth-extra`: `lan0` inside the box,
+    nspawn makes a veth pair per boot (`--network-veth-extra`: `eth0` inside the box,
     `peer` outside); `attach()` moves the outer end into this namespace and serves it."""
 
     def __init__(self, workdir):
@@ -119,7 +121,7 @@ class Box:
         self._console = open(self.console_path, "wb")
         self.proc = subprocess.Popen(
             ["systemd-nspawn", "--quiet", "-D", str(self.rootfs), "--boot", "--register=no", "--keep-unit",
-             f"--machine={self.name}", "--private-network", f"--network-veth-extra={self.lan.peer}:lan0",
+             f"--machine={self.name}", "--private-network", f"--network-veth-extra={self.lan.peer}:eth0",
              "--volatile=overlay", f"--bind={self.data}:/data", "--console=read-only",
              "--kill-signal=SIGRTMIN+4"],
             stdin=subprocess.DEVNULL, stdout=self._console, stderr=subprocess.STDOUT, start_new_session=True)

@@ -7,15 +7,23 @@ cache). Skips, saying why, when not root or a tool is missing; ./dev setup insta
 """
 import json
 import re
+import shutil
 import sys
+import tarfile
+from pathlib import Path
 
 import pytest
 
 from boot_support import Box, Lan, build, sign_in_over_lan, why_not
+from firmware_support import make_wheel
 from peer_support import wait_for
+from appliance.system.releases import make_bundle
 
 pytestmark = pytest.mark.slow
 
+# What the upgrade test's broken release does (as tests/appliance/test_firmware_upgrade.py).
+BROKEN = {"web/server.py": "\n\ndef main(config):\n    raise SystemExit('this release is broken')\n",
+          "appliance/migrations/9999_broken.py": "def up(migrator, db):\n    db.execute_sql(\"DELETE FROM customer\")\n"}
 DAEMONS = ("appliance-init", "appliance-smsd", "appliance-services", "appliance-agi", "appliance-dialer",
            "appliance-web", "asterisk")
 OTP = r"一次性密码 / One-time password: (\S+)"
@@ -33,7 +41,7 @@ def workdir(tmp_path_factory):
 def built(workdir, version):
     out = workdir / version
     out.mkdir()
-    rootfs, code, tail = build(out, version)
+    rootfs, code, tail = build(out, version, "--rootfs-only")
     if code == 3:
         pytest.skip("no Asterisk source tarball for the image (../shared/asterisk)")
     assert rootfs, f"image/build.sh failed with {code}:\n{tail}"
@@ -56,6 +64,13 @@ def lan(workdir):
 def state():
     """What one test leaves for the next: the data partition and what the first boot showed."""
     return {}
+
+
+def customers(box):
+    """The customers in the box's database, read as it is on disk ("COUNT|NAMES")."""
+    return box.run("python3 -c \"import sqlite3; print(*sqlite3.connect('file:/var/lib/appliance/appliance.db"
+                   "?mode=ro', uri=True).execute('SELECT COUNT(*), GROUP_CONCAT(name) FROM customer')"
+                   ".fetchone(), sep='|')\"").stdout.strip()
 
 
 def booted(box):
@@ -99,7 +114,9 @@ def test_first_boot_makes_a_working_box(first_build, lan, workdir, state):
         calls = wait_for(lambda: json.loads(box.run("appliance calls --json").stdout or "[]"), 60,
                          "the IVR's call record", interval=0.5)
         assert len(calls) == 1, calls
-        state.update(data=data, otp=otp, calls=calls,
+        box.run("appliance customer add --name 张三 --mobile 13912345678")
+        state.update(data=data, otp=otp, calls=calls, first=first_build,
+                     customers=customers(box),
                      cert=box.run("sha256sum /var/lib/appliance/tls/web.crt").stdout.split()[0],
                      release=box.run("cat /etc/appliance-release").stdout.strip())
 
@@ -113,23 +130,57 @@ def test_first_boot_makes_a_working_box(first_build, lan, workdir, state):
         box.power_off()
 
 
-def test_a_newer_build_keeps_the_data(workdir, lan, state):
+def firmware_bundles(workdir):
+    """A newer build's firmware bundle (image/build.sh --bundle-only), and a broken one: the
+    same wheels, but its web daemon dies at start and its migration deletes the customers."""
+    out = workdir / "newer"
+    out.mkdir()
+    newer, code, tail = build(out, "newer", "--bundle-only")
+    assert newer, f"image/build.sh --bundle-only failed with {code}:\n{tail}"
+    wheels = workdir / "broken-wheels"
+    wheels.mkdir()
+    with tarfile.open(newer) as tar:
+        members = [m for m in tar.getmembers() if m.name.startswith("wheels/") and m.isfile()
+                   and not Path(m.name).name.startswith("insurance_branch_appliance-")]
+        for member in members:
+            (wheels / Path(member.name).name).write_bytes(tar.extractfile(member).read())
+    make_wheel(wheels, BROKEN)
+    return newer, make_bundle(wheels, "broken", workdir / "firmware-broken.tar.gz")
+
+
+def test_upgrades_on_the_box_keep_the_data_and_a_broken_one_rolls_back(workdir, lan, state):
     if "data" not in state:
         pytest.skip("the first boot failed")
-    newer = built(workdir, "newer")
-    box = Box(newer, state["data"], lan, workdir, name="appliance-newer").boot()
+    newer, broken = firmware_bundles(workdir)
+    for bundle in (newer, broken):
+        shutil.copy(bundle, state["data"] / "lib")  # on the data partition: /var/lib/appliance
+    box = Box(state["first"], state["data"], lan, workdir, name="appliance-again").boot()
     try:
-        booted(box)
-        assert box.run("cat /etc/appliance-release").stdout.strip() == "newer" != state["release"]
-        # Same database, same certificate, same admin still to change the same password.
-        calls = json.loads(box.run("appliance calls --json").stdout)
-        assert [c["id"] for c in calls] == [c["id"] for c in state["calls"]]
-        assert box.run("sha256sum /var/lib/appliance/tls/web.crt").stdout.split()[0] == state["cert"]
-        assert re.search(r"^admin\s+admin\s+must-change-password", box.run("appliance user list").stdout, re.M)
+        booted(box)  # a second boot on the same data: nothing made anew
         assert state["otp"] in box.run("cat /etc/issue").stdout
-        for unit in DAEMONS:
-            assert box.run(f"systemctl is-active {unit}", check=False).stdout.strip() == "active", unit
-        doctor = box.run("appliance doctor", check=False)
-        assert doctor.returncode == 0, f"appliance doctor:\n{doctor.stdout}\n{doctor.stderr}"
+
+        upgraded = box.run(f"appliance upgrade /var/lib/appliance/{newer.name}", check=False, timeout=600)
+        assert upgraded.returncode == 0, f"{upgraded.stdout}\n{upgraded.stderr}"
+        assert box.run("readlink /opt/appliance/current").stdout.strip() == "releases/newer"
+        assert_data_intact(box, state)
+
+        failed = box.run(f"appliance upgrade /var/lib/appliance/{broken.name}", check=False, timeout=600)
+        assert failed.returncode == 1, f"{failed.stdout}\n{failed.stderr}"
+        assert box.run("readlink /opt/appliance/current").stdout.strip() == "releases/newer"
+        assert_data_intact(box, state)
     finally:
         box.power_off()
+
+
+def assert_data_intact(box, state):
+    """The first boot's data and daemons, all there: the call, the certificate, the admin
+    still to change the same password, every daemon active, the doctor content."""
+    calls = json.loads(box.run("appliance calls --json").stdout)
+    assert [c["id"] for c in calls] == [c["id"] for c in state["calls"]]
+    assert customers(box) == state["customers"] != "0|"
+    assert box.run("sha256sum /var/lib/appliance/tls/web.crt").stdout.split()[0] == state["cert"]
+    assert re.search(r"^admin\s+admin\s+must-change-password", box.run("appliance user list").stdout, re.M)
+    for unit in DAEMONS:
+        assert box.run(f"systemctl is-active {unit}", check=False).stdout.strip() == "active", unit
+    doctor = box.run("appliance doctor", check=False)
+    assert doctor.returncode == 0, f"appliance doctor:\n{doctor.stdout}\n{doctor.stderr}"
