@@ -30,6 +30,7 @@ from appliance import clock
 from appliance.daemon import all_stopped
 from appliance.errors import N_, InputError
 from appliance.plugins import plugins
+from appliance.system.archives import extract_all
 
 DB_NAME = "appliance.db"
 PG_DUMP_NAME = "appliance.pgdump"  # a pg_dump --format=custom file
@@ -198,7 +199,7 @@ def restore(config, archive, all_boxes=False):
         if db_path is None:
             members.append(tar.getmember(PG_MEMBER))
         try:
-            tar.extractall(tmp, members=members, filter="data")
+            extract_all(tar, tmp, members)
         except (OSError, tarfile.TarError, EOFError) as exc:
             raise InputError(f"backup: {archive} is damaged ({exc})") from None
         staged = Path(tmp) / "data"

@@ -35,6 +35,7 @@ import tempfile
 from pathlib import Path
 
 from appliance.errors import InputError
+from appliance.system.archives import extract_all
 
 FORMAT = 1
 VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
@@ -125,7 +126,7 @@ def _install(bundle, root, version, python, seen_as):
     shutil.rmtree(partial, ignore_errors=True)  # a build killed earlier
     (partial / "bin").mkdir(parents=True)
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(bundle, "r:gz") as tar:
-        tar.extractall(tmp, filter="data")
+        extract_all(tar, tmp)
         wheels = sorted(str(w) for w in Path(tmp, "wheels").glob("*.whl"))
         _pip_install(sys.executable, wheels, partial / "site")  # same Python version as `python`
         shutil.copy(Path(tmp) / "manifest.json", partial / "manifest.json")
