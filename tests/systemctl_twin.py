@@ -5,6 +5,7 @@ release ROOT/current points at, the way appliance-web.service (Type=notify) woul
     systemctl_twin.py is-active UNIT…     a state a line, exit 0 when any is active:
                                           appliance-web.service is active once the daemon
                                           said READY=1 (and until it stops); others unknown
+    systemctl_twin.py reset-failed UNIT…  exit 0 (nothing to reset: no start limit here)
 
 `start` leaves a small supervisor behind (`supervise`, detached): it binds the notify
 socket, runs the daemon with NOTIFY_SOCKET pointing at it, and records what it hears and
@@ -113,4 +114,5 @@ def is_active():
 
 if __name__ == "__main__":
     verb = sys.argv[1]
-    sys.exit({"start": start, "stop": stop, "is-active": is_active, "supervise": supervise}[verb]())
+    sys.exit({"start": start, "stop": stop, "is-active": is_active, "supervise": supervise,
+              "reset-failed": lambda: 0}[verb]())

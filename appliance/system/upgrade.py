@@ -110,6 +110,10 @@ class Box:
         return result.stdout
 
     def daemons(self, action):
+        if action == "start":
+            # A daemon that kept dying (a broken release) hit its unit's start limit: systemd
+            # refuses to start it again, even for the release rolled back to, until reset.
+            subprocess.run([self.systemctl, "reset-failed", *self.units], capture_output=True, timeout=30)
         subprocess.run([self.systemctl, action, "appliance.target"], capture_output=True, timeout=RUN_TIMEOUT)
 
     def wait_ready(self):
