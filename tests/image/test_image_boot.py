@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 # What the upgrade test's broken release does (as tests/appliance/test_firmware_upgrade.py).
 BROKEN = {"web/server.py": "\n\ndef main(config):\n    raise SystemExit('this release is broken')\n",
           "appliance/migrations/9999_broken.py": "def up(migrator, db):\n    db.execute_sql(\"DELETE FROM customer\")\n"}
-DAEMONS = ("appliance-init", "appliance-smsd", "appliance-services", "appliance-agi", "appliance-dialer",
+DAEMONS = ("appliance-init", "appliance-smsd", "appliance-services", "appliance-agi", "appliance-dialer", "appliance-mailer",
            "appliance-web", "asterisk")
 OTP = r"一次性密码 / One-time password: (\S+)"
 ADDRESS = r"管理页面 / Admin page: https://([0-9.]+)/"
