@@ -50,7 +50,9 @@ def built(workdir, version):
 
 @pytest.fixture(scope="module")
 def first_build(workdir):
-    return built(workdir, "first")
+    rootfs = built(workdir, "first")
+    yield rootfs
+    shutil.rmtree(rootfs.parent, ignore_errors=True)  # 1.1 GB: not kept among pytest's last runs
 
 
 @pytest.fixture(scope="module")
