@@ -101,13 +101,13 @@ def forget(name, timeout_seconds, now=None):
     with dbmod.write_transaction():
         box = Box.get_or_none(Box.name == name)
         if box is None:
-            raise InputError(f"box: no box named {name!r} on this database", field="box")
+            raise InputError.of(N_("{field}: no box named {name!r} on this database"), field="box", name=name)
         if (now - box.last_beat).total_seconds() <= timeout_seconds:
-            raise InputError(f"box: {name} is alive (it beat {(now - box.last_beat).total_seconds():.0f} s ago); "
-                             "stop its smsd first", field="box")
+            raise InputError.of(N_("{field}: {name} is alive (it beat {seconds:.0f} s ago); stop its smsd first"),
+                                field="box", name=name, seconds=(now - box.last_beat).total_seconds())
         if MessagePart.select().where(MessagePart.state == "sending", MessagePart.claimed_by == name).exists():
-            raise InputError(f"box: {name} still has parts in flight; the other boxes mark them unknown "
-                             "within seconds: try again", field="box")
+            raise InputError.of(N_("{field}: {name} still has parts in flight; the other boxes mark them unknown within seconds: try again"),
+                                field="box", name=name)
         modems = ModemStatus.delete().where(ModemStatus.box == name).execute()
         box.delete_instance()
     return modems
