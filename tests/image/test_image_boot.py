@@ -101,6 +101,10 @@ def test_first_boot_makes_a_working_box(first_build, lan, workdir, state):
         assert re.fullmatch(r"[0-9a-f]{32}", box.run("cat /etc/machine-id").stdout.strip())
         assert re.fullmatch(r"branch-[0-9a-z]{1,8}", box.run("hostname").stdout.strip())
         assert box.run("readlink /etc/resolv.conf").stdout.strip().endswith("stub-resolv.conf")
+        # Security updates in its sources; nothing to compile with, no apt lists or caches.
+        assert re.search(r"^deb \S+ bookworm-security main$", box.run("cat /etc/apt/sources.list").stdout, re.M)
+        assert box.run("command -v gcc cc make", check=False).stdout == ""
+        assert box.run("find /var/lib/apt/lists /var/cache/apt -type f").stdout == ""
 
         # A PC on the LAN signs in with the one-time password and is sent to change it.
         seen = sign_in_over_lan(lan, address, otp, sys.executable)
