@@ -8,13 +8,14 @@ cache). Skips, saying why, when not root or a tool is missing; ./dev setup insta
 import json
 import re
 import shutil
+import subprocess
 import sys
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from boot_support import Box, Lan, build, sign_in_over_lan, why_not
+from boot_support import REPO, Box, Lan, build, sign_in_over_lan, why_not
 from firmware_support import make_wheel
 from peer_support import wait_for
 from appliance.system.releases import make_bundle
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.slow
 # What the upgrade test's broken release does (as tests/appliance/test_firmware_upgrade.py).
 BROKEN = {"web/server.py": "\n\ndef main(config):\n    raise SystemExit('this release is broken')\n",
           "appliance/migrations/9999_broken.py": "def up(migrator, db):\n    db.execute_sql(\"DELETE FROM customer\")\n"}
+MAKE_DISK = REPO / "image" / "make-disk.sh"
 DAEMONS = ("appliance-init", "appliance-smsd", "appliance-services", "appliance-agi", "appliance-dialer", "appliance-mailer",
            "appliance-web", "asterisk")
 OTP = r"一次性密码 / One-time password: (\S+)"
@@ -134,6 +136,41 @@ def test_first_boot_makes_a_working_box(first_build, lan, workdir, state):
         assert all(line.split()[0] == "640" for line in modes.splitlines()), modes
     finally:
         box.power_off()
+
+
+def test_the_disk_has_bios_and_efi_boot_and_a_data_partition(first_build, workdir):
+    """image/make-disk.sh from the first build: GPT with grub's BIOS core and its EFI loader,
+    the root and the data partition by label (what /etc/fstab and grub.cfg name)."""
+    missing = [tool for tool in ("sgdisk", "mkfs.vfat", "mcopy", "blkid") if not shutil.which(tool)]
+    if missing:
+        pytest.skip(f"missing {', '.join(missing)} (./dev setup installs them)")
+    disk = workdir / "appliance.img"
+    made = subprocess.run(["bash", str(MAKE_DISK), str(first_build), str(disk)], capture_output=True, text=True,
+                          timeout=900)
+    assert made.returncode == 0, made.stderr[-3000:]
+    try:
+        table = subprocess.run(["sgdisk", "-p", str(disk)], capture_output=True, text=True, check=True).stdout
+        rows = re.findall(r"^\s+(\d)\s+(\d+)\s+\d+\s+\S+ \S+\s+(\w{4})\s+(\S+)$", table, re.M)
+        assert [(n, code, name) for n, _, code, name in rows] == [
+            ("1", "EF02", "bios"), ("2", "EF00", "ESP"), ("3", "8304", "root"), ("4", "8300", "data")], table
+        found = {}
+        for _, start, _, name in rows[1:]:
+            probe = subprocess.run(["blkid", "-p", "-O", str(int(start) * 512), "-o", "export", str(disk)],
+                                   capture_output=True, text=True).stdout
+            found[name] = dict(line.split("=", 1) for line in probe.split())
+        assert {name: (f.get("TYPE"), f.get("LABEL")) for name, f in found.items()} == {
+            "ESP": ("vfat", "ESP"), "root": ("ext4", "root"), "data": ("ext4", "data")}
+        esp = f"{disk}@@{int(rows[1][1]) * 512}"
+        listing = subprocess.run(["mdir", "-b", "-i", esp, "::/EFI/BOOT"], capture_output=True, text=True).stdout
+        assert "BOOTX64.EFI" in listing.upper(), listing
+        with open(disk, "rb") as fh:
+            mbr = fh.read(512)
+        assert mbr[:440].strip(b"\0") and int.from_bytes(mbr[0x5C:0x64], "little") == int(rows[0][1])
+        fstab = (first_build / "etc" / "fstab").read_text()
+        assert re.search(r"^LABEL=data\s+/data\s", fstab, re.M) and "/data/lib    /var/lib/appliance" in fstab
+        assert "root=LABEL=root" in (first_build / "boot" / "grub" / "grub.cfg").read_text()
+    finally:
+        disk.unlink(missing_ok=True)
 
 
 def firmware_bundles(workdir):
