@@ -262,9 +262,12 @@ disk() {
 
 START=$(date +%s)
 mkdir -p "$OUT" "$CACHE"
-HOST_CONFIG=$(mktemp "$CACHE/host-config.XXXXXX")
-trap 'chroot_umount; rm -f "$HOST_CONFIG"' EXIT
-printf 'data_dir = "%s"\n' "$(mktemp -d "$CACHE/host-data.XXXXXX")" >"$HOST_CONFIG"
+# The host-side commands need a configuration; nothing is written into its data dir.
+HOST_DIR=$(mktemp -d "$CACHE/host.XXXXXX")
+HOST_CONFIG=$HOST_DIR/appliance.toml
+trap 'chroot_umount; rm -rf "$HOST_DIR"' EXIT
+printf 'data_dir = "%s/data"\n' "$HOST_DIR" >"$HOST_CONFIG"
+mkdir "$HOST_DIR/data"
 if [ -n "$BUNDLE_ONLY" ]; then
     bundle "$OUT/firmware-$VERSION.tar.gz"
     log "firmware bundle ready: $OUT/firmware-$VERSION.tar.gz"
