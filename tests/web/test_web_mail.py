@@ -30,9 +30,9 @@ def test_a_customers_address_and_preference(admin_client):
 
     resp = admin_client.post(f"/customers/{c.id}", customer_form(c, email="not-an-address", channel="email"))
     assert resp.status == 400
-    assert "email：不是有效的邮箱地址：not-an-address" in html.unescape(resp.text)
+    assert "邮箱地址：不是有效的邮箱地址：not-an-address" in html.unescape(resp.text)
     resp = admin_client.post(f"/customers/{c.id}", customer_form(c, email="", channel="email"))
-    assert resp.status == 400 and "email：选择了邮件，但没有填写邮箱地址" in html.unescape(resp.text)
+    assert resp.status == 400 and "邮箱地址：选择了邮件，但没有填写邮箱地址" in html.unescape(resp.text)
     assert Customer.get_by_id(c.id).email == "wang.fang@example.com"  # unchanged
 
 
@@ -82,7 +82,7 @@ def test_a_group_send_by_preference(admin_client):
     assert done.status == 303
     assert sorted(m.to_address for m in MailMessage.select()) == ["a@example.com", "c@example.com"]
     bad = admin_client.post("/send", {**fields, "channel": "fax"})
-    assert bad.status == 400 and "channel：必须是短信（sms）、邮件（email）或按客户偏好（preference）" in html.unescape(bad.text)
+    assert bad.status == 400 and "渠道：必须是短信（sms）、邮件（email）或按客户偏好（preference）" in html.unescape(bad.text)
 
 
 def test_the_campaign_list_says_the_channel_and_the_mails_accepted(admin_client, web_config):

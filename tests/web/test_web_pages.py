@@ -35,7 +35,7 @@ def test_send_one_sms_queues_it_with_who_and_from_where(admin_client):
 def test_send_refuses_a_bad_number_naming_the_field(admin_client):
     admin_client.page("/send")
     resp = admin_client.post("/send", {"mode": "single", "to": "12345", "text": "hi", "category": "service"})
-    assert resp.status == 400 and "to：“12345”不是有效的电话号码" in resp.text  # in Chinese, naming the field
+    assert resp.status == 400 and "发送给：“12345”不是有效的电话号码" in resp.text  # in Chinese, naming the field
     assert Message.select().count() == 0
 
 
@@ -129,7 +129,7 @@ def test_ivr_node_edit_and_bad_input(admin_client):
     assert (node.title, node.timeout_ms, node.retries, node.fallback) == ("理赔进度查询", 8000, 2, "operator")
     assert last_audit().action == "ivr.update" and "timeout_ms 5000 -> 8000" in last_audit().detail
     clash = admin_client.post(f"/ivr/{node.id}", {**form, "digit": "1"})  # 1 is the policy menu's key
-    assert clash.status == 400 and "digit：按键 1 在本菜单中已被使用" in clash.text  # in the page's language
+    assert clash.status == 400 and "按键：按键 1 在本菜单中已被使用" in clash.text  # in the page's language
     assert MenuNode.get_by_id(node.id).digit == "3"
 
 

@@ -54,7 +54,7 @@ def test_templates_edit_and_reset(admin_client, auditor_client):
     assert "您好&lt;b&gt;" in html and "您好<b>" not in html
     bad = admin_client.post("/templates", {**data, "text": "{oops"})
     assert bad.status == 303 and Template.get(Template.key == "greeting_x").text == "{salutation}您好<b>"
-    assert "text：模板中的花括号有误" in admin_client.page("/templates").text
+    assert "内容：模板中的花括号有误" in admin_client.page("/templates").text
     refused(auditor_client, "/templates/reset", {"key": "greeting_x", "language": "zh"})
     assert admin_client.post("/templates/reset", {"key": "greeting_x", "language": "zh", "confirmed": "1"}).status == 303
     assert Template.select().count() == 0 and last_audit().action == "template.reset"

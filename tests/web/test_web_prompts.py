@@ -184,11 +184,11 @@ def test_upload_without_a_file_or_too_big_or_unknown_prompt(admin_client, defaul
     admin_client.page("/prompts/welcome")
     resp = admin_client.post("/prompts/welcome/zh", {})
     assert resp.status == 303
-    assert "file：请选择声音文件" in flash_of(admin_client, "/prompts/welcome")
+    assert "文件：请选择声音文件" in flash_of(admin_client, "/prompts/welcome")
     import web.pages.prompts
     monkeypatch.setattr(web.pages.prompts, "MAX_UPLOAD", 4000)  # the server runs in this process
     assert upload(admin_client, "welcome", "zh", "long.wav", tone_wav()).status == 303
-    assert "file：文件超过" in flash_of(admin_client, "/prompts/welcome")
+    assert "文件：文件超过" in flash_of(admin_client, "/prompts/welcome")
     assert not custom(defaults).exists()
     monkeypatch.undo()
     assert upload(admin_client, "no_such", "zh", "a.wav", tone_wav()).status == 303

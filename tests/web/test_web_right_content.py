@@ -52,7 +52,7 @@ def test_a_schedule_whose_template_needs_more_variables_is_refused_in_chinese(ad
     resp = admin_client.post("/schedules", {"name": "续期", "template": "renewal_due", "numbers": "13800138000",
                                             "run_at": "2030-01-01 10:00"})
     assert resp.status == 400
-    assert "template：模板需要 " in html.unescape(resp.text) and "{policy_no}" in html.unescape(resp.text)
+    assert "模板：模板需要 " in html.unescape(resp.text) and "{policy_no}" in html.unescape(resp.text)
     assert Schedule.select().count() == 0
 
 

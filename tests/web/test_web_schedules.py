@@ -28,7 +28,7 @@ def test_schedules_create_disable_delete(server, admin_client):
 
     bad = admin_client.post("/schedules", data)
     assert bad.status == 400
-    assert "输入有误: cron：&#039;61 * * * *&#039; 不是有效的重复规则" in bad.text, bad.text[bad.text.index("schedule-form"):][:400]
+    assert "输入有误: 定时表达式：&#039;61 * * * *&#039; 不是有效的重复规则" in bad.text, bad.text[bad.text.index("schedule-form"):][:400]
     assert 'value="每周提醒"' in bad.text  # the form keeps what was typed
     assert Schedule.select().count() == 0 and AuditLog.select().count() == audits
 

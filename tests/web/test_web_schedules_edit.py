@@ -66,11 +66,11 @@ def test_the_picker_writes_the_cron_and_reads_it_back(admin_client, weekly):
 def test_bad_picks_name_the_field_and_change_nothing(admin_client, weekly):
     form = {**BASE, "name": "每周提醒", "group": str(weekly.group_id)}
     for pick, field, words in [({"repeat": "weekly", "time": "09:00"}, "weekdays", "请至少勾选一天"),
-                               ({"repeat": "monthly", "monthday": "32", "time": "09:00"}, "monthday", "1 到 31"),
-                               ({"repeat": "daily", "time": "25:00"}, "time", "请填写时间"),
-                               ({"repeat": "once", "time": "09:00"}, "date", "请选择发送日期"),
-                               ({"repeat": "once", "date": "2030-02-30", "time": "09:00"}, "date", "不是日期和时间"),
-                               ({"repeat": "advanced", "cron": "61 * * * *"}, "cron", "不是有效的重复规则")]:
+                               ({"repeat": "monthly", "monthday": "32", "time": "09:00"}, "每月几号", "1 到 31"),
+                               ({"repeat": "daily", "time": "25:00"}, "时间", "请填写时间"),
+                               ({"repeat": "once", "time": "09:00"}, "日期", "请选择发送日期"),
+                               ({"repeat": "once", "date": "2030-02-30", "time": "09:00"}, "日期", "不是日期和时间"),
+                               ({"repeat": "advanced", "cron": "61 * * * *"}, "定时表达式", "不是有效的重复规则")]:
         resp = post_edit(admin_client, weekly, **form, **pick)
         assert resp.status == 400 and f"输入有误: {field}" in resp.text and words in resp.text, (pick, resp.text[-1500:])
     assert Schedule.get_by_id(weekly.id).cron == "5 9 * * 1,3"

@@ -59,7 +59,7 @@ def test_send_a_survey_after_seeing_what_goes_out(server, admin_client):
 
     admin_client.page("/surveys")
     bad = admin_client.post("/surveys/confirm", {**form, "question": ""})
-    assert bad.status == 400 and "输入有误: question：请填写" in bad.text and 'value="理赔回访"' in bad.text
+    assert bad.status == 400 and "输入有误: 题目：请填写" in bad.text and 'value="理赔回访"' in bad.text
     ask = admin_client.post("/surveys/confirm", form)
     assert ask.status == 200 and re.search(r'id="confirm-count">2<', ask.text) and "确认之前不会发送" in ask.text
     assert "您对本次理赔满意吗？请回复1-5评分" in ask.text

@@ -91,5 +91,5 @@ def test_refusals_are_said_in_chinese_and_change_nothing(desk):
     html = desk.page(f"/tickets/{ticket.id}").text
     assert 'id="form-handoff"' not in html
     assert desk.post(f"/tickets/{ticket.id}/handoff", {"peer": "head-office"}).status == 303
-    assert flash(desk.page(f"/tickets/{ticket.id}").text) == ("error", f"输入有误: ticket：工单 {ticket.number} 已办结")
+    assert flash(desk.page(f"/tickets/{ticket.id}").text) == ("error", f"输入有误: 工单：工单 {ticket.number} 已办结")
     assert TicketHandoff.select().count() == 0 and Ticket.get_by_id(ticket.id).remote == ""

@@ -124,8 +124,8 @@ def test_refusals_and_bad_input_are_said_in_chinese_and_change_nothing(admin_cli
     page = f"/tickets/{ticket.id}"
     admin_client.page(page)
     before = state(ticket)
-    for step, form, words in (("close", {}, "status"), ("answer", {"text": " "}, "text"),
-                              ("assign", {"department": "财务部"}, "department")):
+    for step, form, words in (("close", {}, "状态："), ("answer", {"text": " "}, "内容："),
+                              ("assign", {"department": "财务部"}, "部门：")):
         resp = admin_client.post(f"{page}/{step}", form)
         assert resp.status == 303 and resp.getheader("Location") == page
         kind, text = flash(admin_client.page(page).text)

@@ -74,13 +74,13 @@ def test_confirmation_step_then_create_from_a_pasted_list(admin_client):
 
 def test_bad_input_is_shown_in_the_page_language_and_creates_nothing(admin_client):
     bad = confirm(admin_client, numbers="13800138000, 0;Hangup")
-    assert bad.status == 400 and "输入有误: numbers：不是电话号码：&#039;0&#039;" in bad.text
+    assert bad.status == 400 and "输入有误: 手机号：不是电话号码：&#039;0&#039;" in bad.text
     assert "0;Hangup" in bad.text  # what was typed is kept in the form
     for form, words in (({"numbers": "13800138000", "max_tries": "x"}, "max_tries：应为整数"),
                         ({"numbers": "13800138000", "max_tries": "11"}, "max_tries：应为 1 到 10 之间的整数"),
-                        ({"numbers": "13800138000", "name": ""}, "name：外呼任务需要名称"),
-                        ({"source": "group", "group": ""}, "group：请选择分组"),
-                        ({"source": "file"}, "file：请选择文件")):
+                        ({"numbers": "13800138000", "name": ""}, "名称：外呼任务需要名称"),
+                        ({"source": "group", "group": ""}, "分组：请选择分组"),
+                        ({"source": "file"}, "文件：请选择文件")):
         resp = confirm(admin_client, **form)
         assert resp.status == 400 and words in resp.text, (form, resp.text[-500:])
     # The creating POST checks again: a hand-made form is refused the same way.
@@ -120,7 +120,7 @@ def test_create_from_a_group_and_from_an_uploaded_file(admin_client, web_config)
     assert page.status == 200 and not stale.exists()
     # Only a name the box gave can be carried: no path of one's choosing.
     resp = admin_client.post("/voice", {**fields, "upload": "../appliance.db"})
-    assert resp.status == 400 and "file：请选择文件" in resp.text
+    assert resp.status == 400 and "文件：请选择文件" in resp.text
 
 
 def test_start_pause_cancel_with_a_confirmation_and_impossible_changes(admin_client):
@@ -158,7 +158,7 @@ def test_results_translated_filtered_exported_and_masked(admin_client, server):
     by_digits = admin_client.page(f"/voice/{campaign_id}?number=7000").text
     assert "13700137000" in by_digits[by_digits.index('id="voice-attempts"'):]
     bad = admin_client.page(f"/voice/{campaign_id}?number=abc").text
-    assert "输入有误: number：&#039;abc&#039; 不是号码，也不是号码的尾号" in bad
+    assert "输入有误: 电话号码：&#039;abc&#039; 不是号码，也不是号码的尾号" in bad
     listed = admin_client.get(f"/voice.json?ids={campaign_id},999,x,99999999999999999999")  # the list's refresh
     assert list(json.loads(listed.text)) == [str(campaign_id)] and json.loads(listed.text)[str(campaign_id)]["done"] == 2
     live = admin_client.get(f"/voice/{campaign_id}.json")

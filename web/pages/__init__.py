@@ -205,9 +205,12 @@ class PageContext:
         for translation (InputError.of), else the domain's English."""
         if not getattr(exc, "msgid", None):
             return f"{self._('Input error')}: {str(exc)}"
-        # A state or kind the message names (is {state}) in words too; the field stays its name.
+        # A state or kind the message names (is {state}) in words too; on a Chinese page the
+        # field as the form labels it (English pages keep the field's name, as the CLI says it).
         values = {name: words.value_words(self._, value) if name != "field" and isinstance(value, str) else value
                   for name, value in exc.values.items()}
+        if self.lang != "en" and values.get("field"):
+            values["field"] = words.error_field(self._, values["field"])
         return f"{self._('Input error')}: {self._(exc.msgid).format(**values)}"
 
     @property
