@@ -93,6 +93,8 @@ SETTINGS = [
             editable=True, restart=("smsd",)),
     Setting("modems.min_interval", 0.0, "Least seconds between two submits on one modem.",
             editable=True, restart=("smsd",)),
+    Setting("modems.seconds_per_part", 6.0,
+            "Seconds one modem takes per SMS part, for the capacity forecast until submits are measured."),
     Setting("modems.read_interval", 60.0, "Seconds between full reads of the SIM message store."),
     Setting("modems.concat_timeout", 3600.0,
             "Seconds to wait for missing parts of a long inbound SMS before keeping what arrived."),

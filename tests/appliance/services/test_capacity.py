@@ -1,0 +1,85 @@
+"""The box's sending capacity and the notice forecast, with figures worked out by hand."""
+import datetime
+from fractions import Fraction
+
+from appliance.cluster import boxes
+from appliance.services import forecast, notices
+from appliance.sms import capacity
+from appliance.sms.models import Message, MessagePart, ModemStatus
+from appliance.sms.outbox import queue_message
+from appliance.sms.text import part_count
+
+TODAY = datetime.date(2026, 12, 1)
+NOW = datetime.datetime(2026, 12, 1, 10, 0)  # tests run the box in UTC
+
+
+def _sent_parts(imsi, count, first, gap_seconds):
+    message = queue_message("+8613800000001", "已发", source="test")
+    MessagePart.update(state="sent", imsi=imsi, sent_at=first).where(MessagePart.message == message).execute()
+    MessagePart.insert_many([{"message": message, "seq": 100 + n, "state": "sent", "imsi": imsi,
+                              "sent_at": first + datetime.timedelta(seconds=gap_seconds * n)}
+                             for n in range(1, count)]).execute()
+
+
+def _fleet():
+    boxes.beat("a", now=NOW)
+    boxes.beat("b", now=NOW - datetime.timedelta(hours=1))  # silent: its SIMs do not count
+    for box, port, state, imsi in (("a", "gsm0", "ok", "I1"), ("a", "gsm1", "ok", "I2"),
+                                   ("a", "gsm2", "resetting", "I3"), ("b", "gsm0", "ok", "I4")):
+        ModemStatus.create(box=box, port=port, state=state, imsi=imsi)
+
+
+def test_capacity_from_sims_caps_time_and_windows(config, database):
+    config = config.replace(modems__daily_cap=500, modems__monthly_cap=900, modems__seconds_per_part=120.0,
+                            services__marketing_window="08:00-21:00")
+    _fleet()
+    _sent_parts("I1", 480, datetime.datetime(2026, 12, 1, 0, 0), 61)  # 61 s apart: idle gaps, not measured
+    queue_message("+8613800000002", "排队中", source="test")
+    report = capacity.outlook(config, NOW, days=3)
+    assert report["sims"] == {"I1": "a/gsm0", "I2": "a/gsm1"}
+    assert report["seconds_per_part"] == 120
+    assert report["queued"] == 1
+    # Today from 10:00: 14 h = 420 parts a SIM by time, 11 h of window = 330.
+    # I1 has 20 left of its daily 500; I2 all 500.  Day: 20 + 420; window: 20 + 330.
+    # Month (900): I1 has 420 left, spends 20 -> 400; I2 spends 420 -> 480.
+    # Tomorrow: 720 a SIM by time, 390 in the 13 h window: day 400 + 480, window 390 + 390.
+    # The day after, both SIMs have reached the monthly cap.
+    assert [(d["date"], d["day"], d["window"]) for d in report["days"]] == [
+        (TODAY, 440, 350), (TODAY + datetime.timedelta(days=1), 880, 780), (TODAY + datetime.timedelta(days=2), 0, 0)]
+
+
+def test_seconds_per_part_measured_from_back_to_back_submits(config, database):
+    config = config.replace(modems__seconds_per_part=120.0, modems__min_interval=0.0)
+    _sent_parts("I1", 31, NOW - datetime.timedelta(hours=1), 4.5)  # 30 gaps of 4.5 s
+    assert capacity.seconds_per_part(config, NOW) == Fraction(9, 2)
+    assert capacity.seconds_per_part(config.replace(modems__min_interval=6.0), NOW) == 6
+
+
+def test_forecast_equals_what_the_run_then_queues(book, config):
+    agent = book.agent()
+    day = TODAY + datetime.timedelta(days=2)
+    for n in range(4):  # renewal reminders 15 days ahead, holder and agent
+        holder = book.customer(f"客户{n}", born=datetime.date(1970 + n, 6, 1))
+        book.policy(holder, f"P-{n}", day + datetime.timedelta(days=15), agent=agent)
+    predicted = forecast.forecast_day(config, day)
+    assert Message.select().count() == 0  # a forecast queues nothing
+    notices.run(config, forecast.run_instant(config, day))
+    queued = list(Message.select())
+    assert predicted["sms"] == len(queued) == 8
+    assert predicted["parts"] == sum(part_count(m.text) for m in queued) == MessagePart.select().count()
+    assert predicted["parts"] > predicted["sms"]  # Chinese reminders take two parts
+
+
+def test_outlook_carries_what_cannot_go_to_the_next_day(book, config):
+    config = config.replace(modems__daily_cap=3, modems__monthly_cap=0)
+    boxes.beat("a", now=NOW)
+    ModemStatus.create(box="a", port="gsm0", state="ok", imsi="I1")
+    agent = book.agent()
+    for n in range(2):
+        holder = book.customer(f"客户{n}", born=datetime.date(1970 + n, 6, 1))
+        book.policy(holder, f"P-{n}", TODAY + datetime.timedelta(days=16), agent=agent)
+    report = forecast.outlook(config, NOW, days=2)
+    tomorrow = report["days"][1]
+    parts = tomorrow["forecast"]["parts"]
+    assert report["days"][0]["left_over"] == 0 and parts > 3
+    assert (tomorrow["day"], tomorrow["sendable"], tomorrow["left_over"]) == (3, 3, parts - 3)
