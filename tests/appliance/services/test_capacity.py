@@ -83,3 +83,14 @@ def test_outlook_carries_what_cannot_go_to_the_next_day(book, config):
     parts = tomorrow["forecast"]["parts"]
     assert report["days"][0]["left_over"] == 0 and parts > 3
     assert (tomorrow["day"], tomorrow["sendable"], tomorrow["left_over"]) == (3, 3, parts - 3)
+
+
+def test_cli_shows_capacity_and_refuses_a_bad_day_count(run_cli, config_file):
+    assert run_cli("init", config_path=config_file).returncode == 0
+    bad = run_cli("sms", "capacity", "--days", "0", config_path=config_file)
+    assert bad.returncode == 2 and "error: days: must be from 1 to 31" in bad.stderr
+    good = run_cli("sms", "capacity", "--days", "2", config_path=config_file)
+    assert good.returncode == 0, good.stderr
+    lines = good.stdout.splitlines()
+    assert lines[0].startswith("SIMs in service: 0; seconds per part: 6;") and len(lines) == 4
+    assert lines[2].split("\t")[1:] == ["0", "0", "0", "0", "0"]

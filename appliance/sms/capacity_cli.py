@@ -1,0 +1,41 @@
+"""`appliance sms capacity` (entry point `sms-capacity`): today's and the next days' sending
+capacity (appliance.sms.capacity), the parts queued and the notice forecast
+(appliance.services.forecast), one line a day, or --json. The `sms` group is shared
+(subparsers(): whoever loads first creates it)."""
+from appliance.cli import ArgumentParser, add_command, print_json
+from appliance.errors import N_, InputError
+
+
+def subparsers(sub):
+    """The subparsers of `appliance sms`, created on first use (as bench_subparsers)."""
+    parser = sub.choices.get("sms")
+    if parser is None:
+        parser = add_command(sub, "sms", None, "the SMS channel as a whole", needs_db=False)
+        parser.sms_subparsers = parser.add_subparsers(dest="sms_command", metavar="ACTION",
+                                                      parser_class=ArgumentParser, required=True)
+    return parser.sms_subparsers
+
+
+def register(sub):
+    cap = add_command(subparsers(sub), "capacity", cmd_capacity,
+                      "parts the SIMs in service can send today and the next days, what is queued, "
+                      "and the notice run's forecast")
+    cap.add_argument("--days", type=int, default=7, help="days to show, today first (1-31)")
+    cap.add_argument("--json", action="store_true", help="the figures as JSON")
+
+
+def cmd_capacity(args, config):
+    from appliance.services import forecast
+    if not 1 <= args.days <= 31:
+        raise InputError.of(N_("{field}: must be from 1 to 31 days"), field="days")
+    report = forecast.outlook(config, days=args.days)
+    if args.json:
+        report["seconds_per_part"] = str(report["seconds_per_part"])
+        print_json(report)
+        return 0
+    print(f"SIMs in service: {len(report['sims'])}; seconds per part: {float(report['seconds_per_part']):g}; "
+          f"parts queued now: {report['queued']}")
+    print("date\tday capacity\twindow capacity\tforecast parts\tsendable\tleft over")
+    for d in report["days"]:
+        print(f"{d['date']}\t{d['day']}\t{d['window']}\t{d['forecast']['parts']}\t{d['sendable']}\t{d['left_over']}")
+    return 0
