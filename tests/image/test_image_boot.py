@@ -197,10 +197,23 @@ def test_upgrades_on_the_box_keep_the_data_and_a_broken_one_rolls_back(workdir, 
     newer, broken = firmware_bundles(workdir)
     for bundle in (newer, broken):
         shutil.copy(bundle, state["data"] / "lib")  # on the data partition: /var/lib/appliance
+    # A first-boot step that fails (the prompts cannot be built: their folder is a file) is
+    # shown on the console and tried again at the next boot; the daemons start all the same.
+    lib = state["data"] / "lib"
+    (lib / "prompts").rename(lib / "prompts.kept")
+    (lib / "prompts").write_text("not a folder")
+    (lib / ".firstboot-done").unlink()
     box = Box(state["first"], state["data"], lan, workdir, name="appliance-again").boot()
     try:
         booted(box)  # a second boot on the same data: nothing made anew
         assert state["otp"] in box.run("cat /etc/issue").stdout
+        box.wait_console(r"\[ 失败 FAILED \] 语音提示 / voice prompts", 120, "the failed step on the console")
+        for unit in DAEMONS:
+            assert box.run(f"systemctl is-active {unit}", check=False).stdout.strip() == "active", unit
+        assert box.run("test -e /var/lib/appliance/.firstboot-done", check=False).returncode == 1
+        box.run("rm /var/lib/appliance/prompts && mv /var/lib/appliance/prompts.kept /var/lib/appliance/prompts"
+                " && systemctl restart appliance-firstboot")  # as the next boot would
+        box.run("test -e /var/lib/appliance/.firstboot-done")
 
         upgraded = box.run(f"appliance upgrade /var/lib/appliance/{newer.name}", check=False, timeout=600)
         assert upgraded.returncode == 0, f"{upgraded.stdout}\n{upgraded.stderr}"
