@@ -5,7 +5,6 @@ import json
 import os
 import sqlite3
 import stat
-import subprocess
 import sys
 from pathlib import Path
 

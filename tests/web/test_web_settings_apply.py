@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-from peer_support import wait_for
 from test_web_settings import config_path, file_server, form_fields, signed_in  # noqa: F401  (fixtures)
 
 from appliance import clock

@@ -6,7 +6,6 @@ import datetime
 
 import pytest
 
-from appliance import clock
 from appliance.errors import ConfigError, InputError
 from appliance.models import Staff
 from appliance.sms.models import Message
