@@ -17,7 +17,7 @@ from appliance.daemon import running_daemons
 from appliance.ivr.models import PolicyLockout
 from appliance.models import Staff
 from appliance.plugins import plugins
-from appliance.sms import models as messages
+from appliance.sms import capacity, models as messages
 from appliance.sms.models import InboundMessage, Message
 from web import words
 from web.pages import N_, page
@@ -27,6 +27,8 @@ SILENT_BOX = N_("Box {name} has been silent for {seconds} s: the messages it was
 POLICY_LOCKOUT = N_("IVR lockout: {n} policy(ies) locked after failed phone verifications (alert tickets in Tickets).")
 AMI_TIMEOUT = 1.0  # seconds: the dashboard asks on every refresh; a local refusal is instant
 
+CAPACITY = N_("Today the {sims} SIM(s) in service can still send {day} SMS parts ({window} within the marketing window), about {seconds} s a part; {queued} parts are queued.")  # noqa: E501
+CAPACITY_SHORT = N_("{short} queued parts cannot go today and wait for a later day.")
 QUEUE_CAP = 10000  # beyond this the dashboard says "10000+" instead of counting on
 
 
@@ -180,12 +182,23 @@ def shown_numbers(values):
     return numbers
 
 
+def capacity_text(ctx):
+    """Today's sending capacity in words (appliance.sms.capacity; the forecast is `appliance sms capacity`)."""
+    report = capacity.outlook(ctx.config, days=1)
+    today = report["days"][0]
+    text = ctx._(CAPACITY).format(sims=len(report["sims"]), day=today["day"], window=today["window"],
+                                  seconds=f"{float(report['seconds_per_part']):g}", queued=report["queued"])
+    if report["queued"] > today["day"]:
+        text += ("" if ctx.lang == "zh" else " ") + ctx._(CAPACITY_SHORT).format(short=report["queued"] - today["day"])
+    return text
+
+
 @page("/", "view", nav=("Dashboard", 10))
 def dashboard(ctx):
     values = state(ctx)
     values["modems"] = modem_views(ctx, values["modems"])
     return ctx.render("dashboard", title=ctx._("Dashboard"), numbers=shown_numbers(values),
-                      updated=ctx.when(clock.now(), "%H:%M:%S"), **values)
+                      capacity=capacity_text(ctx), updated=ctx.when(clock.now(), "%H:%M:%S"), **values)
 
 
 @page("/dashboard.json", "view")

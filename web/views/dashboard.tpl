@@ -11,6 +11,8 @@
   <div class="stat"><b data-field="calls">{{numbers['calls']}}</b><span>{{_('Calls today')}}</span></div>
   % end
 </div>
+<h2>{{_('Sending capacity')}}</h2>
+<p class="card" id="capacity">{{capacity}}</p>
 <h2>{{_('Alarms')}}</h2>
 <ul class="card" id="alarms">
   % for alarm in alarms:
