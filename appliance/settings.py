@@ -197,6 +197,8 @@ SETTINGS = [
             editable=True, restart=("services", "web")),
     Setting("notices.maturity_days", 30, "Days before maturity for the maturity notice.",
             editable=True, restart=("services", "web")),
+    Setting("notices.pace", False,
+            "Queue no more notices than the SIMs can send today: service first, the rest held and reported."),
     Setting("notices.catch_up_days", 7,
             "How many days back payments, claims and new policies still get their notice (after downtime)."),
     Setting("notices.birthday", True, "Send birthday greetings to customers (marketing).",

@@ -38,7 +38,7 @@ from appliance.models import AuditLog, Claim, Customer, Payment, Policy, Product
 from appliance.mail import outbox as mail_outbox
 from appliance.mail.compose import Composer
 from appliance.mail.models import MailMessage
-from appliance.services import optout
+from appliance.services import optout, pacing
 from appliance.services.festivals import greeting_festivals
 from appliance.services.models import NoticeRun
 from appliance.services.templates import Renderer, defaults, variables_of, word
@@ -494,6 +494,7 @@ def run(config, now=None, dry_run=False, fence=None):
     renderers, openings, out, skipped, withheld, queued = {}, {}, [], 0, [], 0
     no_mobile, late, composers, mailed = [], 0, {}, 0
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}
+    allowed, held = _paced(config, now, today, fence) if config["notices.pace"] and not dry_run else (None, None)
     for bounds in _slices():
         rows, mails = [], []
         for notice in plan(config, today, bounds):
@@ -514,6 +515,8 @@ def run(config, now=None, dry_run=False, fence=None):
             if notice.kind in ON_THE_DAY and clock.today(not_before or now) != today:  # None: at once
                 late += 1  # "today is your birthday" tomorrow would be wrong
                 continue
+            if allowed is not None and notice.key not in allowed:
+                continue  # beyond today's capacity: reported by _paced
             priority = 7 if renderer.category == "marketing" or notice.kind in ON_THE_DAY else 4
             if notice.email:  # the customer prefers e-mail: the same notice, the same window
                 composer = composers.get(notice.kind) or composers.setdefault(notice.kind, Composer(config, notice.kind))
@@ -555,7 +558,23 @@ def run(config, now=None, dry_run=False, fence=None):
                         ", ".join(sorted({n["badge_no"] for n in no_mobile})))
     return {"date": today, "dry_run": dry_run, "queued": queued, "mailed": mailed, "skipped": skipped, "notices": out,
             "withheld": [{"type": n.kind, "key": n.key, "reason": reason} for n, reason in withheld],
-            "no_mobile": no_mobile, "late": late}
+            "no_mobile": no_mobile, "late": late, "held": held}
+
+
+def _paced(config, now, today, fence):
+    """(keys to queue, held counts) within today's capacity (appliance.services.pacing);
+    what is held is logged and audited before anything is queued."""
+    day_parts, window_parts = pacing.budget(config, now)
+    allowed, held = pacing.fit(config, run(config, now, dry_run=True)["notices"], day_parts, window_parts)
+    if held["notices"]:
+        detail = (f"{held['notices']} notices ({held['parts']} parts: {held['service']} service, "
+                  f"{held['marketing']} marketing) beyond today's capacity of {day_parts} parts "
+                  f"({window_parts} in the marketing window); not queued")
+        log.warning("notice run for %s: %s", today, detail)
+        with write_transaction():
+            _checked(fence)
+            audit("system", "notices.held", today, detail, "notices")
+    return allowed, held
 
 
 def _checked(fence):
