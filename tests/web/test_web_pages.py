@@ -231,7 +231,9 @@ def test_list_pages_make_the_same_few_queries_for_5_or_50_rows(admin_client):
     add(45, 5)
     many = {p: queries_for(admin_client, p) for p in few}
     assert few == many, (few, many)  # no query per row
-    assert all(2 <= n <= 12 for n in many.values()), many
+    # A list page: a count, a page of rows, its joins. The dashboard sums its panels (modems, boxes,
+    # capacity, alarms, queues): more queries, but as many for 5 rows as for 50.
+    assert all(2 <= n <= (20 if p == "/" else 12) for p, n in many.items()), sorted(many.items())
 
 
 def test_the_preview_of_an_empty_form_shows_no_error(admin_client):
