@@ -15,6 +15,7 @@ import sys
 import warnings
 
 from appliance import clock, db as dbmod
+from appliance.cluster import identity
 from appliance.config import ENV_VAR, check_configured, ensure_data_dir, load_config
 from appliance.daemon import running_lock
 from appliance.errors import ApplianceError, ConfigError, InputError
@@ -347,6 +348,7 @@ def main(argv=None):
     try:
         config = load_config(args.config)
         clock.set_zone(config["timezone"])  # every rule and display from here on: the box's zone
+        identity.use(config)  # which box this process is: owners of its jobs (box.name, not the host)
         if args.needs_db or getattr(args, "needs_data", False):
             check_configured(config)
         if args.needs_db:

@@ -31,12 +31,12 @@ import dataclasses
 import json
 import logging
 import os
-import socket
 import threading
 import time
 from pathlib import Path
 
 from appliance import clock, importer
+from appliance.cluster import identity
 from appliance.db import database, retrying
 from appliance.errors import N_, InputError, NotFound
 from appliance.models import ImportJob, audit
@@ -178,8 +178,8 @@ def _finish(job_id, state, counts=None, **values):
 def _runs_elsewhere(job):
     """Is the job's process (e.g. an `appliance import` on this box) still alive, or is
     it another box's job (that box alone recovers it)?"""
-    host, _, pid = (job.owner or "").rpartition(":")
-    if host and host != socket.gethostname():
+    box, _, pid = (job.owner or "").rpartition(":")
+    if box and box != identity.this_box():
         return True
     if not pid.isdigit() or int(pid) == os.getpid():
         return False

@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import re
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from appliance import clock, phones
+from appliance.cluster import identity
 from appliance.db import Busy, database, is_busy, retrying, write_transaction
 from appliance.errors import N_, InputError
 from appliance.models import (
@@ -529,8 +529,8 @@ def import_file(kind, path, *, mapping=None, dry_run=False, actor="cli", source=
 # --- staging and publishing -------------------------------------------------------------
 
 def owner():
-    """The owner of a job this process runs: "HOST:PID" (import_jobs._runs_elsewhere reads it)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """The owner of a job this process runs: "BOX:PID" (import_jobs._runs_elsewhere reads it)."""
+    return f"{identity.this_box()}:{os.getpid()}"
 
 
 BARRIERS_ENV = "APPLIANCE_IMPORT_BARRIERS"
