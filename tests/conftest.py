@@ -102,6 +102,16 @@ def box_zone_utc():
     clock.set_zone("UTC")
 
 
+@pytest.fixture(autouse=True)
+def no_box_name_leaks():
+    """cli.main run in-process sets this process's box name (identity.use): forgotten after every
+    test, so a later test's box is the host name unless it configures one."""
+    from appliance.cluster import identity
+    identity._this_box = None
+    yield
+    identity._this_box = None
+
+
 @pytest.fixture
 def zones():
     """zones(os_zone, box_zone): run as if the OS clock were in os_zone (TZ + tzset)
