@@ -74,6 +74,8 @@ ERROR_FIELDS = {
     "to": N_("Send to"), "digit": N_("Keypad key"), "monthday": N_("Day of the month"),
     "region": N_("Region"), "gender": N_("Gender"), "id_number": N_("ID number"), "birth_date": N_("Birth date"),
     "timeout_ms": N_("Timeout (ms)"), "retries": N_("Retries"), "position": N_("Position"),
+    "script": N_("Survey questions"), "customers": N_("Customers"), "notice_type": N_("Notice type"),
+    "lang": N_("Language"), "key": N_("Template key"), "start": N_("Start time"),
 }
 
 
@@ -142,9 +144,25 @@ def audit_target(_, target):
     return target or ""
 
 
+# Stand-ins the domain writes for a value that has no name (a message typed, not a template's key).
+STAND_INS = {"(text)": N_("(the text typed)")}
+
+
 def value_words(_, value):
     """A stored value: a code in words (in_force -> 有效), anything else as it is."""
+    if value in STAND_INS:
+        return _(STAND_INS[value])
     return _(value) if CODE_RE.fullmatch(value or "") else value
+
+
+# Language codes a refusal lists ("one of zh, en"), said as the language's name.
+LANGUAGE_CODES = {"zh": N_("Chinese"), "en": N_("English")}
+
+
+def choice_words(_, choices):
+    """A refusal's list of allowed codes ("service, marketing") in words, each as value_words says it."""
+    return ", ".join(_(LANGUAGE_CODES[choice]) if choice in LANGUAGE_CODES else value_words(_, choice)
+                     for choice in choices.split(", "))
 
 
 def audit_detail(_, detail):

@@ -154,7 +154,7 @@ class MenuNode(BaseModel):
         if not (self.prompt or "").strip():
             raise InputError.of(N_("{field}: empty"), field="prompt")
         if not prompt_files.playable(self.prompt):
-            raise InputError.of(N_("prompt: no prompt named {name} (see the prompts page)"), field="prompt",
+            raise InputError.of(N_("{field}: no prompt named {name} (see the prompts page)"), field="prompt",
                                 name=self.prompt)
         if self.action not in MENU_ACTIONS:
             raise InputError.of(N_("{field}: must be one of {choices}"),

@@ -44,15 +44,15 @@ def check_name(name, label="NAME"):
     (NotFound, so the web answers 404). Only catalogue names pass, so a name
     is always safe to use in a path."""
     if name not in catalogue() or catalogue()[name].get("dynamic"):
-        raise NotFound.of(N_("{label}: unknown prompt '{name}' (see `appliance prompts list`)"),
-                          field="name", label=label, name=name)
+        raise NotFound.of(N_("{field}: unknown prompt '{name}' (see `appliance prompts list`)"),
+                          field=label, name=name)
     return name
 
 
 def check_language(language, label="--lang"):
     if language not in LANGUAGES:
-        raise InputError.of(N_("{label}: must be zh or en, got {language!r}"),
-                            field="lang", label=label, language=language)
+        raise InputError.of(N_("{field}: must be zh or en, got {language!r}"),
+                            field=label, language=language)
     return language
 
 
@@ -139,7 +139,7 @@ def install(config, name, source, language="zh", field="FILE", shown=None):
     source = Path(source)
     shown = shown or str(source)
     if not source.is_file():
-        raise InputError.of(N_("{label}: {shown} does not exist"), field="file", label=field, shown=shown)
+        raise InputError.of(N_("{field}: {shown} does not exist"), field=field, shown=shown)
     target = custom_path(config, name, language)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
@@ -148,25 +148,25 @@ def install(config, name, source, language="zh", field="FILE", shown=None):
             result = subprocess.run(["sox", "-q", str(source), *SOX_OUT, str(converted)],
                                     capture_output=True, text=True, timeout=120)
         except FileNotFoundError:
-            raise InputError.of(N_("{label}: cannot convert {shown}: sox is not installed"),
-                                field="file", label=field, shown=shown) from None
+            raise InputError.of(N_("{field}: cannot convert {shown}: sox is not installed"),
+                                field=field, shown=shown) from None
         if result.returncode != 0 or not converted.exists():
             reason = (result.stderr.strip().splitlines() or ["sox cannot read it"])[-1]
             reason = reason.removeprefix("sox FAIL formats: ").replace(str(source), shown)
-            raise InputError.of(N_("{label}: {shown} is not audio sox can read ({reason})"),
-                                field="file", label=field, shown=shown, reason=reason)
+            raise InputError.of(N_("{field}: {shown} is not audio sox can read ({reason})"),
+                                field=field, shown=shown, reason=reason)
         try:
             seconds, peak = _sox_stat(converted)
         except ValueError as exc:
-            raise InputError.of(N_("{label}: {shown}: {exc}"), field="file", label=field, shown=shown, exc=exc) from None
+            raise InputError.of(N_("{field}: {shown}: {exc}"), field=field, shown=shown, exc=exc) from None
         if seconds < MIN_SECONDS:
-            raise InputError.of(N_("{label}: {shown} is too short ({seconds:.2f} s, at least {least} s)"),
-                                field="file", label=field, shown=shown, seconds=seconds, least=MIN_SECONDS)
+            raise InputError.of(N_("{field}: {shown} is too short ({seconds:.2f} s, at least {least} s)"),
+                                field=field, shown=shown, seconds=seconds, least=MIN_SECONDS)
         if seconds > MAX_SECONDS:
-            raise InputError.of(N_("{label}: {shown} is too long ({seconds:.0f} s, at most {most:.0f} s)"),
-                                field="file", label=field, shown=shown, seconds=seconds, most=MAX_SECONDS)
+            raise InputError.of(N_("{field}: {shown} is too long ({seconds:.0f} s, at most {most:.0f} s)"),
+                                field=field, shown=shown, seconds=seconds, most=MAX_SECONDS)
         if peak < 0.01:
-            raise InputError.of(N_("{label}: {shown} is silent"), field="file", label=field, shown=shown)
+            raise InputError.of(N_("{field}: {shown} is silent"), field=field, shown=shown)
         os.replace(converted, target)  # atomic: a call never plays half a file
     return target, seconds
 

@@ -76,7 +76,7 @@ def set_keyword(keyword, action, template_key="", enabled=True):
         try:
             templates.get(template_key)
         except NotFound:
-            raise InputError.of(N_("template: no template named {key}"), field="template",
+            raise InputError.of(N_("{field}: no template named {key}"), field="template",
                                 key=template_key) from None
     row, created = Keyword.get_or_create(keyword=keyword, defaults={"action": action,
                                                                     "template_key": template_key,

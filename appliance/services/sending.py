@@ -15,7 +15,7 @@ from appliance.sms.window import next_opening, window_for
 def check_allowed(number, category):
     """Refused (409, naming `to`) when `number` does not take `category` messages."""
     if not optout.allowed(number, category):
-        raise Refused.of(N_("to: {number} does not take {category} messages (opt-out or do-not-disturb)"),
+        raise Refused.of(N_("{field}: {number} does not take {category} messages (opt-out or do-not-disturb)"),
                          field="to", number=mask_mobile(number), category=category)
 
 

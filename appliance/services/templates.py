@@ -75,9 +75,9 @@ def check_variables(text):
         return
     close = difflib.get_close_matches(unknown[0], sorted(known_variables()), n=1)
     if close:
-        raise InputError.of(N_("text: unknown variable {{{name}}}; did you mean {{{close}}}?"), field="text",
+        raise InputError.of(N_("{field}: unknown variable {{{name}}}; did you mean {{{close}}}?"), field="text",
                             name=unknown[0], close=close[0])
-    raise InputError.of(N_("text: unknown variable {{{name}}}"), field="text", name=unknown[0])
+    raise InputError.of(N_("{field}: unknown variable {{{name}}}"), field="text", name=unknown[0])
 
 
 def get(key, language="zh"):

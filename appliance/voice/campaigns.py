@@ -71,7 +71,7 @@ def _script(kind, script):
         return json.dumps(surveys.return_visit_script(), ensure_ascii=False)
     if kind == "survey":
         if script in (None, "", []):
-            raise InputError.of(N_("script: a survey needs its questions"), field="script")
+            raise InputError.of(N_("{field}: a survey needs its questions"), field="script")
         return json.dumps(surveys.parse_script(script), ensure_ascii=False)
     return ""
 
@@ -79,15 +79,15 @@ def _script(kind, script):
 def _check_notice_type(kind, notice_type, customers):
     if not notice_type:
         if kind == "return_visit" and not customers:
-            raise InputError.of(N_("customers: a return visit calls customers about their policies"),
+            raise InputError.of(N_("{field}: a return visit calls customers about their policies"),
                                 field="customers")
         return
     if kind != "notice":
-        raise InputError.of(N_("notice_type: only a notice campaign has a notice type"), field="notice_type")
+        raise InputError.of(N_("{field}: only a notice campaign has a notice type"), field="notice_type")
     if notice_type not in catalogue.EVENT_TYPES:
-        raise InputError.of(N_("notice_type: unknown notice type {name}"), field="notice_type", name=notice_type)
+        raise InputError.of(N_("{field}: unknown notice type {name}"), field="notice_type", name=notice_type)
     if not customers:
-        raise InputError.of(N_("customers: a {name} notice speaks customers' facts: give customers, not numbers"),
+        raise InputError.of(N_("{field}: a {name} notice speaks customers' facts: give customers, not numbers"),
                             field="customers", name=notice_type)
 
 

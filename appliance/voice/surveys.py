@@ -47,11 +47,11 @@ def parse_script(text):
     try:
         questions = json.loads(text) if isinstance(text, (str, bytes)) else text
     except ValueError as exc:
-        raise InputError.of(N_("script: not JSON ({reason})"), field="script", reason=exc.msg) from None
+        raise InputError.of(N_("{field}: not JSON ({reason})"), field="script", reason=exc.msg) from None
     if not isinstance(questions, list) or not questions:
-        raise InputError.of(N_("script: must be a list of questions"), field="script")
+        raise InputError.of(N_("{field}: must be a list of questions"), field="script")
     if len(questions) > MAX_QUESTIONS:
-        raise InputError.of(N_("script: at most {count} questions"), field="script", count=MAX_QUESTIONS)
+        raise InputError.of(N_("{field}: at most {count} questions"), field="script", count=MAX_QUESTIONS)
     return [_check_question(n, q) for n, q in enumerate(questions, 1)]
 
 

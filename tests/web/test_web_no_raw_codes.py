@@ -2,7 +2,10 @@
 state code (delivered, in_force, READY), no audit action code (policy.update), no
 target code (numbers:2, group:…), and no untranslated English on a Chinese page.
 A real server and database; the data made through the pages and the domain."""
+import io
 import re
+import uuid
+import wave
 from html import unescape
 from pathlib import Path
 
@@ -224,6 +227,10 @@ BAD_FORMS = [
     ("/voice", {"name": "回访", "kind": "notice", "source": "list", "numbers": "0", "text": "您好"}, "numbers"),
     ("/ivr/hours", {"day": ["1", "2"], "start": "九点", "end": "17:30"}, "start"),
     ("/surveys", {"name": "", "numbers": "13800138000"}, "name"),
+    ("/send", {"mode": "single", "to": "13800138000", "text": "您好{未知}", "category": "service"}, "text"),
+    ("/keywords", {"keyword": "理赔", "action": "reply", "template": "无此模板"}, "template"),
+    ("/templates", {"key": "问候", "language": "zh", "category": "营销", "text": "您好"}, "category"),
+    ("/templates", {"key": "问候", "language": "zh", "category": "service", "text": "您好{未知}"}, "text"),
 ]
 
 
@@ -231,7 +238,11 @@ def refusal(client, path, form):
     """The error a page shows for a refused form: on the page itself (400) or flashed
     on the page it sends the reader back to (303)."""
     client.page(path if path != "/tokens" else "/users")
-    resp = client.post(path, form)
+    return shown_error(client, client.post(path, form), path)
+
+
+def shown_error(client, resp, path):
+    """The error of a refused form's response: on the page itself (400) or flashed after a 303."""
     html = client.page(resp.getheader("Location")).text if resp.status == 303 else resp.text
     assert resp.status in (303, 400), (path, resp.status)
     found = re.findall(r'class="flash error"[^>]*>(.*?)</p>', html, re.S)
@@ -250,6 +261,33 @@ def test_refused_forms_say_why_in_chinese(site, path, form, field):
     assert re.search(r"[\u4e00-\u9fff]", text.removeprefix("输入有误: ")), text
     allowed = set() if field in words.ERROR_FIELDS else {field}
     assert [w for w in english_words(text) if w not in allowed] == [], text
+
+
+def silent_wav(seconds=1, rate=8000):
+    out = io.BytesIO()
+    with wave.open(out, "wb") as audio:
+        audio.setnchannels(1)
+        audio.setsampwidth(2)
+        audio.setframerate(rate)
+        audio.writeframes(b"\0\0" * rate * seconds)
+    return out.getvalue()
+
+
+def test_a_refused_prompt_upload_says_why_in_chinese(site):
+    """The prompt page's upload refusal names the file field by its label (文件, not file)."""
+    site.get("/lang/zh?next=/")
+    site.page("/prompts/welcome")
+    boundary = uuid.uuid4().hex
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{site.csrf}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="静音"\r\n'
+            f'Content-Type: application/octet-stream\r\n\r\n')
+    body = head.encode() + silent_wav() + f"\r\n--{boundary}--\r\n".encode()
+    resp = site.request("POST", "/prompts/welcome/zh", body,
+                        {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    assert resp.status == 303, resp.status
+    text = shown_error(site, resp, "/prompts/welcome/zh")
+    assert text.startswith("输入有误: 文件：静音"), text
+    assert english_words(text) == [], text
 
 
 def test_a_settings_value_refused_in_chinese(site):

@@ -159,10 +159,10 @@ def test_upload_converts_to_8khz_mono_and_is_audited(admin_client, defaults):
 
 
 @pytest.mark.parametrize("filename,data,message", [
-    ("notes.txt", b"this is not audio at all", "file：notes.txt 不是可识别的声音文件"),
-    ("fake.wav", b"RIFF\x00\x00\x00\x00WAVEjunkjunk", "file：fake.wav 不是可识别的声音文件"),
-    ("quiet.wav", tone_wav(amplitude=0.0), "file：quiet.wav 没有声音"),
-    ("click.wav", tone_wav(seconds=0.05), "file：click.wav 太短"),
+    ("notes.txt", b"this is not audio at all", "文件：notes.txt 不是可识别的声音文件"),
+    ("fake.wav", b"RIFF\x00\x00\x00\x00WAVEjunkjunk", "文件：fake.wav 不是可识别的声音文件"),
+    ("quiet.wav", tone_wav(amplitude=0.0), "文件：quiet.wav 没有声音"),
+    ("click.wav", tone_wav(seconds=0.05), "文件：click.wav 太短"),
 ])
 def test_bad_audio_is_a_one_line_error_and_keeps_the_previous_file(admin_client, defaults, filename, data, message):
     admin_client.page("/prompts/goodbye")
@@ -194,7 +194,7 @@ def test_upload_without_a_file_or_too_big_or_unknown_prompt(admin_client, defaul
     assert upload(admin_client, "no_such", "zh", "a.wav", tone_wav()).status == 303
     assert "未知的语音提示" in flash_of(admin_client, "/prompts")
     assert upload(admin_client, "welcome", "fr", "a.wav", tone_wav()).status == 303
-    assert "lang：应为 zh（中文）或 en（英文）" in flash_of(admin_client, "/prompts")
+    assert "语言：应为 zh（中文）或 en（英文）" in flash_of(admin_client, "/prompts")
     assert not list((defaults.data_dir / "prompts").rglob("custom/*/*.wav"))
     assert admin_client.get("/prompts/no_such").status == 404
 

@@ -209,6 +209,9 @@ class PageContext:
         # field as the form labels it (English pages keep the field's name, as the CLI says it).
         values = {name: words.value_words(self._, value) if name != "field" and isinstance(value, str) else value
                   for name, value in exc.values.items()}
+        for name in ("choices", "allowed"):  # "one of zh, en": each code in words too
+            if isinstance(values.get(name), str):
+                values[name] = words.choice_words(self._, values[name])
         if self.lang != "en" and values.get("field"):
             values["field"] = words.error_field(self._, values["field"])
         return f"{self._('Input error')}: {self._(exc.msgid).format(**values)}"
