@@ -44,8 +44,8 @@
     % end
   </fieldset>
   <div class="row">
-    <label>{{_('From')}}<input type="time" name="start" id="ivr-start" value="{{start}}" required></label>
-    <label>{{_('Until')}}<input type="time" name="end" id="ivr-end" value="{{end}}" required></label>
+    <label>{{_('Start time')}}<input type="time" name="start" id="ivr-start" value="{{start}}" required></label>
+    <label>{{_('End time')}}<input type="time" name="end" id="ivr-end" value="{{end}}" required></label>
   </div>
   <button type="submit" id="ivr-hours-save">{{_('Save')}}</button>
 </form>
