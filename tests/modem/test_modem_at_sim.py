@@ -97,8 +97,11 @@ def test_python_gsmmodem_connect_probe_and_send(make_sims):
         assert modem.manufacturer == "Quectel"
         assert modem.imei == "861234000000000"
         assert modem.networkName == "CHINA MOBILE"
-        sent = modem.sendSms(NUMBER, "hello 你好")
-        assert sent.reference == 1
+        # Wait for the simulator's status report: gsmmodem's notification thread reads and deletes
+        # it from the SIM, and closing the port under that thread broke its write (a thread
+        # exception pytest reported against a later test).
+        sent = modem.sendSms(NUMBER, "hello 你好", waitForDeliveryReport=True, deliveryTimeout=30)
+        assert sent.reference == 1 and sent.report is not None and sent.report.reference == 1
     finally:
         modem.close()
     assert pdu.decode(sims.air()[0]["pdu"])["text"] == "hello 你好"
