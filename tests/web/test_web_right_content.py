@@ -25,14 +25,14 @@ def test_a_template_with_an_unknown_variable_is_refused_in_chinese(admin_client)
     admin_client.page("/templates")
     resp = admin_client.post("/templates", {"key": "meeting_note", "language": "zh", "category": "internal",
                                             "text": "{nmae}您好，明天九点开会。"})
-    assert "输入有误: text：未知变量 {nmae}，是否应为 {name}？" in flashed(admin_client, resp)
+    assert "输入有误: 内容：未知变量 {nmae}，是否应为 {name}？" in flashed(admin_client, resp)
     assert Template.select().count() == 0
 
 
 def test_a_keyword_naming_a_missing_template_is_refused_in_chinese(admin_client):
     admin_client.page("/keywords")
     resp = admin_client.post("/keywords", {"keyword": "KF", "action": "reply", "template": "nope", "enabled": "1"})
-    assert "template：没有名为 nope 的模板" in flashed(admin_client, resp)
+    assert "模板：没有名为 nope 的模板" in flashed(admin_client, resp)
     assert not Keyword.select().where(Keyword.keyword == "KF").exists()
 
 
@@ -43,7 +43,7 @@ def test_a_menu_node_naming_a_missing_prompt_is_refused_in_chinese(admin_client)
     form = {"title": "理赔查询", "prompt": "claim_intro_new", "action": "claim", "digit": "3",
             "timeout_ms": "5000", "retries": "3", "fallback": "goodbye", "position": "3", "enabled": "1"}
     resp = admin_client.post(f"/ivr/{node.id}", form)
-    assert resp.status == 400 and "prompt：没有名为 claim_intro_new 的语音提示" in html.unescape(resp.text)
+    assert resp.status == 400 and "提示音：没有名为 claim_intro_new 的语音提示" in html.unescape(resp.text)
     assert MenuNode.get_by_id(node.id).prompt == "claim_intro"
 
 
