@@ -52,3 +52,14 @@ def admin_client(server):
 def api_token(web_db):
     _, secret = tokens.create_token("core-system", "operator")
     return secret
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """One headless Chromium per test module (browser_support.start_chromium). Imported here,
+    not at the top: browser_support skips a module that has no Chromium, and this conftest
+    serves every web test."""
+    from browser_support import start_chromium
+    driver = start_chromium(tmp_path_factory.mktemp("chrome-profile"))
+    yield driver
+    driver.quit()

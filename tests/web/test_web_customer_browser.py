@@ -6,7 +6,7 @@ Skipped, saying why, without Chromium."""
 import datetime
 
 import pytest
-from browser_support import fits, loaded_after, shot, start_chromium
+from browser_support import fits, loaded_after, shot
 from web_support import PASSWORD, make_user
 
 from appliance import clock
@@ -17,13 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 webdriver = pytest.importorskip("selenium.webdriver")
 Image = pytest.importorskip("PIL.Image")
 from selenium.webdriver.common.by import By
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    driver = start_chromium(tmp_path_factory.mktemp("chrome-profile"))
-    yield driver
-    driver.quit()
 
 
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])

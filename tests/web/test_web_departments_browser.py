@@ -6,7 +6,7 @@ import datetime
 from pathlib import Path
 
 import pytest
-from browser_support import fits, loaded_after, start_chromium
+from browser_support import fits, loaded_after
 from peer_support import free_port
 from web_support import PASSWORD, make_user
 
@@ -22,13 +22,6 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    driver = start_chromium(tmp_path_factory.mktemp("chrome-profile"))
-    yield driver
-    driver.quit()
 
 
 @pytest.fixture

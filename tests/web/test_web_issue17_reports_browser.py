@@ -6,7 +6,7 @@ Skipped, saying why, without Chromium."""
 import re
 
 import pytest
-from browser_support import fits, loaded_after, shot, start_chromium
+from browser_support import fits, loaded_after, shot
 from report_support import build
 from web_support import PASSWORD, make_user
 
@@ -17,13 +17,6 @@ from selenium.webdriver.common.by import By  # noqa: E402
 CODES = re.compile(r"\b(sms|voice|email|survey_call|return_visit|renewal_due|total|any|None)\b")
 PAGES = {"letters": ("信函与短信、电话对比", "合计"), "collection": ("提醒后缴费", "任一渠道提醒"),
          "campaigns": ("活动效果与调查", "电话回访问卷"), "rates": ("送达率与接通率", "2026-11-02")}
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    driver = start_chromium(tmp_path_factory.mktemp("chrome-profile"))
-    yield driver
-    driver.quit()
 
 
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])

@@ -3,7 +3,7 @@ customer's page with their address, preference and mails, and /mail with an inte
 mail offered again. Nothing wider than the window. Screenshots in tests/screenshots/.
 Skipped, saying why, without Chromium."""
 import pytest
-from browser_support import fits, loaded_after, shot, start_chromium
+from browser_support import fits, loaded_after, shot
 from web_support import PASSWORD, make_user
 
 from appliance.mail.models import MailMessage
@@ -13,13 +13,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 webdriver = pytest.importorskip("selenium.webdriver")
 Image = pytest.importorskip("PIL.Image")
 from selenium.webdriver.common.by import By  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    driver = start_chromium(tmp_path_factory.mktemp("chrome-profile"))
-    yield driver
-    driver.quit()
 
 
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])

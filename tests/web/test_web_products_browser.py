@@ -3,7 +3,7 @@ filled and sent, the result with the total to the fen, a rider over its limit re
 Chinese; nothing wider than the window. Screenshots in tests/screenshots/. Skipped, saying
 why, without Chromium."""
 import pytest
-from browser_support import fits, loaded_after, shot, start_chromium
+from browser_support import fits, loaded_after, shot
 from products_support import seed_products
 from web_support import PASSWORD, make_user
 
@@ -11,13 +11,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 webdriver = pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    driver = start_chromium(tmp_path_factory.mktemp("chrome-profile"))
-    yield driver
-    driver.quit()
 
 
 @pytest.mark.parametrize("width, height, size", [(1366, 900, "wide"), (390, 844, "phone")])

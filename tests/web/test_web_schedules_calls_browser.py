@@ -12,7 +12,7 @@ import wave
 from pathlib import Path
 
 import pytest
-from browser_support import fits, loaded_after, start_chromium
+from browser_support import fits, loaded_after
 from web_support import PASSWORD, make_user
 
 from appliance import clock
@@ -29,13 +29,6 @@ from selenium.webdriver.support.select import Select  # noqa: E402
 
 SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 SIZES = [(1366, 900), (390, 844)]
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    driver = start_chromium(tmp_path_factory.mktemp("chrome-profile"))
-    yield driver
-    driver.quit()
 
 
 def sign_in(d, server, width, height, path):

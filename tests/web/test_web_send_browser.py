@@ -6,7 +6,7 @@ campaign is paused, resumed and cancelled (cancel asks first). Nothing wider tha
 window. Screenshots in tests/screenshots/. Skipped, saying why, without Chromium."""
 
 import pytest
-from browser_support import fits, loaded_after, shot, start_chromium
+from browser_support import fits, loaded_after, shot
 from web_support import PASSWORD, make_user
 
 from appliance.models import ContactGroup, Staff
@@ -19,13 +19,6 @@ Image = pytest.importorskip("PIL.Image")
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    driver = start_chromium(tmp_path_factory.mktemp("chrome-profile"))
-    yield driver
-    driver.quit()
 
 
 def shown(d, element_id):
