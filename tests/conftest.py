@@ -91,6 +91,20 @@ def postgres_url(postgres_server):
     return postgres_server()
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_database(request, tmp_path):
+    """The test once on SQLite and once on a fresh database of a real PostgreSQL server (several
+    boxes share one). Folders whose tests share one PostgreSQL database define their own."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("database")
+        return
+    url = request.getfixturevalue("postgres_server")()  # a fresh database for each test
+    db = dbmod.open_database(Config({"data_dir": str(tmp_path), "database.url": url}))
+    dbmod.migrate(db)
+    yield db
+    db.close()
+
+
 @pytest.fixture(autouse=True)
 def box_zone_utc():
     """The box's zone is UTC unless a test sets another (tests/appliance/test_time_zones.py

@@ -7,25 +7,10 @@ from decimal import Decimal as D
 import pytest
 from report_support import FIRST, LAST, build
 
-from appliance import db as dbmod
-from appliance.config import Config
 from appliance.errors import InputError
 from appliance.reports import campaigns, collection, letters, period, rates
 
 R = period.Range(FIRST, LAST)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_database(request, tmp_path):
-    """Each report on SQLite and on a real PostgreSQL (several boxes share one)."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("database")
-        return
-    url = request.getfixturevalue("postgres_server")()  # a fresh database for each test
-    db = dbmod.open_database(Config({"data_dir": str(tmp_path), "database.url": url}))
-    dbmod.migrate(db)
-    yield db
-    db.close()
 
 
 def rows(report, table=0):

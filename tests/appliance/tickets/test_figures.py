@@ -10,25 +10,12 @@ import pytest
 from ticket_figures_support import at, load_known, ticket
 
 from appliance import clock, db as dbmod
-from appliance.config import Config
 from appliance.errors import InputError
 from appliance.tickets import figures, figures_cli
 
 KINDS0 = dict.fromkeys(figures.TICKET_KINDS, 0)
 SOURCES0 = dict.fromkeys(figures.TICKET_SOURCES, 0)
 SLA0 = dict.fromkeys(figures.SLA_OUTCOMES, 0)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def any_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield request.getfixturevalue("database")
-        return
-    url = request.getfixturevalue("postgres_server")()  # a fresh database for each test
-    db = dbmod.open_database(Config({"data_dir": str(tmp_path), "database.url": url}))
-    dbmod.migrate(db)
-    yield db
-    db.close()
 
 
 @pytest.fixture
