@@ -245,6 +245,38 @@ SETTINGS = [
             restart=("mailer",)),
     Setting("mail.poll", 5.0, "Seconds between looks for mails to send in the mailer."),
 
+    # --- SMPP: the carrier's SMSC or an aggregator, a bearer beside the modems (modem/smpp/) ---
+    Setting("smpp.enabled", False, "Send and receive SMS through an SMPP 3.4 account as well as the modems.",
+            editable=True, restart=("smpp",)),
+    Setting("smpp.host", "127.0.0.1", "Host name or address of the SMSC.", editable=True, restart=("smpp",)),
+    Setting("smpp.port", 2775, "TCP port of the SMSC.", editable=True, restart=("smpp",)),
+    Setting("smpp.system_id", "", "The account's system_id (its login).", editable=True, restart=("smpp",)),
+    Setting("smpp.password", "", "The account's password.", secret=True, editable=True, restart=("smpp",)),
+    Setting("smpp.system_type", "", "system_type sent in the bind, when the carrier asks for one.",
+            editable=True, restart=("smpp",)),
+    Setting("smpp.source_addr", "", "Sender number or name shown to recipients (empty: the SMSC's default).",
+            editable=True, restart=("smpp",)),
+    Setting("smpp.window", 10, "Most submit_sm outstanding (not yet answered) at once.",
+            editable=True, restart=("smpp",)),
+    Setting("smpp.rate", 10.0, "Most SMS parts per second the account may submit (the carrier's throttle).",
+            editable=True, restart=("smpp",)),
+    Setting("smpp.enquire_link", 30.0, "Seconds between enquire_link keep-alives on a quiet link.",
+            restart=("smpp",)),
+    Setting("smpp.reconnect", 5.0, "Seconds before binding again after the link dropped; doubles up to 5 minutes.",
+            restart=("smpp",)),
+    Setting("smpp.tariff", 0.04, "Price of one SMS part sent over SMPP (CNY).", editable=True, restart=("web",)),
+
+    # --- routing: which bearer carries each message (appliance/sms/routing.py) -----------
+    Setting("sms.route_service", "modem",
+            "Bearer for service notices and replies: modem, smpp, or cheapest (by tariff per part).",
+            editable=True),
+    Setting("sms.route_marketing", "modem", "Bearer for greetings, campaigns and care: modem, smpp or cheapest.",
+            editable=True),
+    Setting("sms.route_internal", "modem", "Bearer for SMS to staff: modem, smpp or cheapest.", editable=True),
+    Setting("sms.overflow", False,
+            "Send modem-routed SMS over SMPP when the modems cannot send them today (past their capacity).",
+            editable=True),
+
     # --- billing ---------------------------------------------------------------
     Setting("billing.china_mobile", 0.05, "Price of one SMS part sent to a China Mobile number (CNY).",
             editable=True, restart=("web",)),

@@ -113,14 +113,25 @@ EARLIER_DONE = """NOT EXISTS (SELECT 1 FROM message_part q
 OUR_SENDER = """(p.seq = 1 OR EXISTS (SELECT 1 FROM message_part q
                   WHERE q.message_id = p.message_id AND q.seq = p.seq - 1 AND q.claimed_by IN (?, '')))"""
 
-READY_SQL = f"""
-SELECT {PART_COLUMNS}
+# Which bearer takes a part (issue 18): a message's first part goes by the bearer the routing
+# chose (message.bearer), or over SMPP as overflow; its later parts go the way the first went
+# (the part before names modem 'smpp' when it went over SMPP).
+PREVIOUS_BY_SMPP = """EXISTS (SELECT 1 FROM message_part q
+                  WHERE q.message_id = p.message_id AND q.seq = p.seq - 1 AND q.modem = 'smpp')"""
+FOR_BEARER = {
+    "modem": f"m.bearer = 'modem' AND (p.seq = 1 OR NOT {PREVIOUS_BY_SMPP})",
+    "smpp": f"((p.seq = 1 AND m.bearer = 'smpp') OR (p.seq > 1 AND {PREVIOUS_BY_SMPP}))",
+    "overflow": f"((p.seq = 1 AND m.bearer IN ('smpp', 'modem')) OR (p.seq > 1 AND {PREVIOUS_BY_SMPP}))",
+}
+
+READY_SQL = """
+SELECT {columns}
 FROM message m JOIN message_part p ON p.message_id = m.id
 WHERE m.state = 'queued' AND p.state = 'queued'
   AND (m.not_before IS NULL OR m.not_before <= ?)
   AND (m.not_after IS NULL OR m.not_after > ?)
   AND (p.next_attempt_at IS NULL OR p.next_attempt_at <= ?)
-  AND {EARLIER_DONE} AND {OUR_SENDER}
+  AND {earlier_done} AND {our_sender} AND {bearer}
 ORDER BY m.priority, m.id, p.seq
 LIMIT ?"""
 
@@ -138,14 +149,17 @@ def _ready_part(row):
     return ReadyPart(*row[:9], bool(row[9]), sender=sender, sender_imsi=imsi)
 
 
-def ready_parts(limit, now=None, box="", lock=False):
+def ready_parts(limit, now=None, box="", lock=False, bearer="modem"):
     """Queued parts box `box` may send now, best first, at most one per message, at
     most `limit` of them. lock=True (inside the claiming write transaction): on
     PostgreSQL the rows are locked, skipping those another box holds, so boxes
-    sharing a database each get parts of their own instead of racing for the first."""
+    sharing a database each get parts of their own instead of racing for the first.
+    bearer: "modem" (the modem pool's), "smpp" (routed to SMPP), or "overflow" (SMPP's
+    and the modems' first parts too: for the SMPP bearer while the modems are past capacity)."""
     stamp = _stamp(now or clock.now())
     seen, picked = set(), []
-    sql = READY_SQL + (_skip_locked() if lock else "")
+    sql = READY_SQL.format(columns=PART_COLUMNS, earlier_done=EARLIER_DONE, our_sender=OUR_SENDER,
+                           bearer=FOR_BEARER[bearer]) + (_skip_locked() if lock else "")
     for row in _rows(sql, (stamp, stamp, stamp, box, limit * 4)):
         part = _ready_part(row)
         if part.message_id in seen:

@@ -30,6 +30,8 @@ FINAL_STATES = ("delivered", "failed", "expired", "cancelled")
 # internal: to staff.
 CATEGORIES = ("service", "marketing", "internal")
 ENCODINGS = ("gsm7", "ucs2")
+# What carries a message: the GSM modem pool or the carrier's SMSC over SMPP (modem/smpp/).
+BEARERS = ("modem", "smpp")
 INBOUND_STATES = ("new", "handled", "deleted")
 MODEM_STATES = ("starting", "ok", "resetting", "removed", "absent")
 
@@ -61,6 +63,9 @@ class Message(BaseModel):
     # Idempotency: a notice for a policy and due period is queued once, however
     # often the rule run repeats (e.g. "renewal_due:886010000001:2026-12-01:15").
     dedupe_key = CharField(null=True, unique=True)
+    # The bearer the routing rules chose when it was queued (appliance/sms/routing.py). A
+    # modem-routed message may still overflow to SMPP (its parts then say modem = 'smpp').
+    bearer = CharField(default="modem", constraints=[one_of("bearer", BEARERS)])
 
     class Meta:
         indexes = ((("state", "priority", "id"), False),)
@@ -79,6 +84,7 @@ class MessagePart(BaseModel):
     claimed_by = CharField(default="")
     imsi = CharField(default="")         # the SIM that sent it: daily/monthly caps count per SIM
     reference = IntegerField(null=True)  # TP-MR from +CMGS, to match the status report
+    bearer_ref = CharField(default="", index=True)  # SMPP: the SMSC's message_id, named by its receipt
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(null=True)
     sent_at = DateTimeField(null=True, index=True)

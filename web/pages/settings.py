@@ -29,6 +29,7 @@ SECTION_TITLES = {
     "web": N_("Admin page sign-in"), "notices": N_("Policy notices"), "services": N_("Campaigns and surveys"),
     "billing": N_("Tariffs (CNY per SMS part)"), "database": N_("Database"), "voice": N_("Voice calls"),
     "tickets": N_("Tickets"), "mail": N_("E-mail (SMTP relay)"), "network": N_("Network (LAN address)"),
+    "smpp": N_("SMPP account (carrier's SMS centre)"), "sms": N_("SMS routing"),
 }
 # A run of Latin text inside a translated help: a key, a value to type or a technical term.
 LATIN_RUN = re.compile(r"[A-Za-z0-9_./:'\-][\x20-\x7e]*[A-Za-z][\x20-\x7e]*|[A-Za-z]")
@@ -37,6 +38,7 @@ RESTART_LABELS = {
     "dialer": N_("outbound calls"), "smsd": N_("SMS service"), "services": N_("business services"),
     "agi": N_("voice answering"), "web": N_("admin pages"), "prompts": N_("voice prompts (rebuild)"),
     "mailer": N_("e-mail sending"), "network": N_("network address (apply)"),
+    "smpp": N_("SMPP sending"),
 }
 RESTART_STATES = {
     "waiting": N_("restart requested at {asked}; waiting for the box"), "restarting": N_("restarting…"),
