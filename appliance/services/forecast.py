@@ -3,7 +3,7 @@
 forecast_day runs the notice run's own planner (notices.run with dry_run: the same rules,
 opt-outs, withheld facts and dedupe) for a future day at its run time, so it counts what
 that day's run would queue, in SMS parts, without queueing anything. The outlook sets it
-beside appliance.sms.capacity: what is queued now plus each day's notices, what the SIMs
+beside appliance.sms.capacity: what is queued for each day plus that day's notices, what the SIMs
 can send that day, and what is left over for the next day.
 """
 import datetime
@@ -32,10 +32,10 @@ def outlook(config, now=None, days=7):
     """capacity.outlook with each day's forecast parts and the backlog carried over."""
     now = now or clock.now()
     report = capacity.outlook(config, now, days)
-    carry = report["queued"]
+    carry = 0
     for entry in report["days"]:
         entry["forecast"] = forecast_day(config, entry["date"], now if entry is report["days"][0] else None)
-        load = carry + entry["forecast"]["parts"]
+        load = carry + entry["queued"] + entry["forecast"]["parts"]  # today's `queued`: due today or earlier
         entry["sendable"] = min(load, entry["day"])
         carry = entry["left_over"] = load - entry["sendable"]
     return report

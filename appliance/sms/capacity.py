@@ -9,18 +9,23 @@ modems.seconds_per_part. Exact arithmetic (Fraction, whole parts rounded down); 
 are the box's (clock). Later days assume each SIM spends its whole day's capacity, so the
 monthly cap is never over-promised.
 """
+import bisect
 import datetime
 from fractions import Fraction
+
+import peewee
 
 from appliance import clock
 from appliance.cluster import boxes
 from appliance.sms import delivery
-from appliance.sms.models import MessagePart, ModemStatus
+from appliance.sms.models import Message, MessagePart, ModemStatus
 from appliance.sms.window import window_for
 
 BURST_GAP = 60       # seconds: a longer gap between two submits on a SIM is idle time, not sending
 MIN_GAPS = 20        # fewer measured gaps than this: trust the setting instead
 RECENT_PARTS = 2000  # parts read for the measurement
+SMPP_PORT = "smpp"   # the SMPP link's modem_status row (port), written by the smpp daemon
+SMPP_RECENT = datetime.timedelta(minutes=15)  # a link seen up this recently still counts
 
 
 def sims_in_service(config, now):
@@ -70,33 +75,79 @@ def _sim_day(seconds, per_part, daily_left, month_left):
     return max(0, min(limits)) if limits else 0
 
 
+def smpp_link(config, now):
+    """The SMPP account as capacity sees it: {"enabled", "counted", "state", "rate"}; state is
+    'off', 'in service', 'recently in service', 'not connected' or 'out of service'."""
+    rate = Fraction(str(config["smpp.rate"]))
+    if not config["smpp.enabled"] or rate <= 0:
+        return {"enabled": bool(config["smpp.enabled"]), "counted": False, "state": "off", "rate": rate}
+    rows = list(ModemStatus.select(ModemStatus.state, ModemStatus.last_activity)
+                .where(ModemStatus.port == SMPP_PORT).tuples())
+    if not rows:
+        state = "not connected"
+    elif any(state == "ok" for state, _ in rows):
+        state = "in service"
+    elif any(seen and now - seen <= SMPP_RECENT for _, seen in rows):
+        state = "recently in service"
+    else:
+        state = "out of service"
+    return {"enabled": True, "counted": state != "out of service", "state": state, "rate": rate}
+
+
+def _smpp_parts(link, seconds):
+    return int(link["rate"] * seconds) if link["counted"] else 0
+
+
+def queued_by_day(today, days):
+    """Queued parts per day they are due, [today (and earlier), today + 1, …]: one query."""
+    ends = [clock.day_start(today + datetime.timedelta(days=n + 1)) for n in range(days)]
+    counts = [0] * days
+    rows = (MessagePart.select(Message.not_before, peewee.fn.COUNT(MessagePart.id)).join(Message)
+            .where(MessagePart.state == "queued", Message.state == "queued",
+                   Message.not_before.is_null() | (Message.not_before < ends[-1]))
+            .group_by(Message.not_before).tuples())
+    for not_before, count in rows:
+        counts[0 if not_before is None else bisect.bisect_right(ends, not_before)] += count
+    return counts
+
+
 def outlook(config, now=None, days=7):
     """Capacity of today (from `now`) and the next days: one dict a day with `date`,
     `day` (parts over the whole day, for notices without a window), `window` (parts
-    within the marketing window), plus the SIMs, seconds per part and the parts queued."""
+    within the marketing window) — the SIMs' and the SMPP account's together, apart as
+    modem_day/modem_window and smpp_day/smpp_window — and `queued` (parts due that day);
+    plus the SIMs, seconds per part, the SMPP link (smpp_link) and the parts queued due
+    today or earlier."""
     now = now or clock.now()
     today = clock.today(now)
     sims = sims_in_service(config, now)
     per_part = seconds_per_part(config, now)
+    link = smpp_link(config, now)
     daily, monthly = config["modems.daily_cap"] or None, config["modems.monthly_cap"] or None
     sent_day = delivery.sent_counts(clock.day_start(today))
     sent_month = delivery.sent_counts(clock.day_start(today.replace(day=1)))
     month_left = {imsi: None if monthly is None else monthly - sent_month.get(imsi, 0) for imsi in sims}
     marketing = window_for("marketing", config)
+    queued = queued_by_day(today, days)
     out = []
     for offset in range(days):
         day = today + datetime.timedelta(days=offset)
         if offset and day.day == 1:
             month_left = {imsi: monthly for imsi in sims}
         since = now if offset == 0 else None
-        totals = {"date": day, "day": 0, "window": 0}
+        totals = {"date": day, "modem_day": 0, "modem_window": 0}
         for imsi in sims:
             daily_left = None if daily is None else daily - (sent_day.get(imsi, 0) if offset == 0 else 0)
             whole = _sim_day(open_seconds(day, None, since), per_part, daily_left, month_left[imsi])
-            totals["day"] += whole
-            totals["window"] += _sim_day(open_seconds(day, marketing, since), per_part, daily_left, month_left[imsi])
+            totals["modem_day"] += whole
+            totals["modem_window"] += _sim_day(open_seconds(day, marketing, since), per_part, daily_left,
+                                               month_left[imsi])
             if month_left[imsi] is not None:
                 month_left[imsi] -= whole
+        totals["smpp_day"] = _smpp_parts(link, open_seconds(day, None, since))
+        totals["smpp_window"] = _smpp_parts(link, open_seconds(day, marketing, since))
+        totals["day"] = totals["modem_day"] + totals["smpp_day"]
+        totals["window"] = totals["modem_window"] + totals["smpp_window"]
+        totals["queued"] = queued[offset]
         out.append(totals)
-    queued = MessagePart.select().where(MessagePart.state == "queued").count()
-    return {"sims": sims, "seconds_per_part": per_part, "queued": queued, "days": out}
+    return {"sims": sims, "seconds_per_part": per_part, "smpp": link, "queued": queued[0], "days": out}

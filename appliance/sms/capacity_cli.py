@@ -1,5 +1,5 @@
 """`appliance sms capacity` (entry point `sms-capacity`): today's and the next days' sending
-capacity (appliance.sms.capacity), the parts queued and the notice forecast
+capacity (appliance.sms.capacity: the SIMs and the SMPP account), the parts queued per day and the notice forecast
 (appliance.services.forecast), one line a day, or --json. The `sms` group is shared
 (subparsers(): whoever loads first creates it)."""
 from appliance.cli import ArgumentParser, add_command, print_json
@@ -29,13 +29,25 @@ def cmd_capacity(args, config):
     if not 1 <= args.days <= 31:
         raise InputError.of(N_("{field}: must be from 1 to 31 days"), field="days")
     report = forecast.outlook(config, days=args.days)
+    link = report["smpp"]
     if args.json:
         report["seconds_per_part"] = str(report["seconds_per_part"])
+        report["smpp"] = dict(link, rate=str(link["rate"]))
         print_json(report)
         return 0
     print(f"SIMs in service: {len(report['sims'])}; seconds per part: {float(report['seconds_per_part']):g}; "
           f"parts queued now: {report['queued']}")
-    print("date\tday capacity\twindow capacity\tforecast parts\tsendable\tleft over")
+    print(smpp_line(link))
+    print("date\tday capacity\twindow capacity\tSIMs day\tSMPP day\tqueued\tforecast parts\tsendable\tleft over")
     for d in report["days"]:
-        print(f"{d['date']}\t{d['day']}\t{d['window']}\t{d['forecast']['parts']}\t{d['sendable']}\t{d['left_over']}")
+        print(f"{d['date']}\t{d['day']}\t{d['window']}\t{d['modem_day']}\t{d['smpp_day']}\t{d['queued']}\t"
+              f"{d['forecast']['parts']}\t{d['sendable']}\t{d['left_over']}")
     return 0
+
+
+def smpp_line(link):
+    """The SMPP account's line: off, or its rate and the state of its link."""
+    if not link["enabled"]:
+        return "SMPP: off"
+    counted = "counted" if link["counted"] else "not counted"
+    return f"SMPP: {float(link['rate']):g} parts/s, {link['state']} ({counted})"

@@ -1,5 +1,6 @@
 """The box's sending capacity and the notice forecast, with figures worked out by hand."""
 import datetime
+import json
 from fractions import Fraction
 
 from appliance.cluster import boxes
@@ -92,5 +93,53 @@ def test_cli_shows_capacity_and_refuses_a_bad_day_count(run_cli, config_file):
     good = run_cli("sms", "capacity", "--days", "2", config_path=config_file)
     assert good.returncode == 0, good.stderr
     lines = good.stdout.splitlines()
-    assert lines[0].startswith("SIMs in service: 0; seconds per part: 6;") and len(lines) == 4
-    assert lines[2].split("\t")[1:] == ["0", "0", "0", "0", "0"]
+    assert lines[0].startswith("SIMs in service: 0; seconds per part: 6;") and len(lines) == 5
+    assert lines[1] == "SMPP: off"
+    assert lines[3].split("\t")[1:] == ["0", "0", "0", "0", "0", "0", "0", "0"]
+
+
+def test_smpp_account_counts_beside_the_sims_and_says_its_link(config, database):
+    config = config.replace(modems__daily_cap=100, modems__monthly_cap=0, modems__seconds_per_part=60.0,
+                            services__marketing_window="08:00-21:00", smpp__rate=2.5)
+    boxes.beat("a", now=NOW)
+    ModemStatus.create(box="a", port="gsm0", state="ok", imsi="I1")
+    off = capacity.outlook(config, NOW, days=1)
+    assert off["smpp"]["state"] == "off" and off["days"][0]["smpp_day"] == 0 and off["days"][0]["day"] == 100
+    config = config.replace(smpp__enabled=True)
+    absent = capacity.outlook(config, NOW, days=2)  # enabled, the daemon has not written its row yet
+    assert absent["smpp"]["state"] == "not connected" and absent["smpp"]["counted"]
+    today, tomorrow = absent["days"]
+    # From 10:00: 14 h = 50,400 s at 2.5 parts/s; the window's 11 h = 39,600 s. Tomorrow 24 h and 13 h.
+    assert (today["modem_day"], today["smpp_day"], today["day"]) == (100, 126000, 126100)
+    assert (today["modem_window"], today["smpp_window"], today["window"]) == (100, 99000, 99100)
+    assert (tomorrow["smpp_day"], tomorrow["smpp_window"]) == (216000, 117000)
+    link = ModemStatus.create(box="a", port="smpp", state="ok", last_activity=NOW)
+    assert capacity.outlook(config, NOW, days=1)["smpp"]["state"] == "in service"
+    ModemStatus.update(state="resetting").where(ModemStatus.id == link.id).execute()
+    assert capacity.outlook(config, NOW, days=1)["smpp"]["state"] == "recently in service"
+    later = capacity.outlook(config, NOW + datetime.timedelta(hours=1), days=1)
+    assert later["smpp"] == {"enabled": True, "counted": False, "state": "out of service", "rate": Fraction(5, 2)}
+    assert later["days"][0]["smpp_day"] == 0
+
+
+def test_queued_parts_count_against_the_day_they_are_due(config, database):
+    queue_message("+8613800000002", "今天", source="test")
+    queue_message("+8613800000003", "今天稍后", source="test", not_before=NOW + datetime.timedelta(hours=5))
+    queue_message("+8613800000004", "x" * 200, source="test",  # two parts, tomorrow
+                  not_before=datetime.datetime(2026, 12, 2, 0, 0))
+    queue_message("+8613800000005", "后天", source="test", not_before=datetime.datetime(2026, 12, 3, 9, 0))
+    queue_message("+8613800000006", "下周", source="test", not_before=datetime.datetime(2026, 12, 9, 9, 0))
+    report = capacity.outlook(config, NOW, days=3)
+    assert report["queued"] == 2
+    assert [d["queued"] for d in report["days"]] == [2, 2, 1]
+
+
+def test_cli_shows_the_smpp_line(run_cli, config_file):
+    assert run_cli("init", config_path=config_file).returncode == 0
+    assert run_cli("config", "set", "smpp.enabled", "true", config_path=config_file).returncode == 0
+    shown = run_cli("sms", "capacity", "--days", "1", config_path=config_file)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[1] == "SMPP: 10 parts/s, not connected (counted)"
+    as_json = run_cli("sms", "capacity", "--days", "1", "--json", config_path=config_file)
+    report = json.loads(as_json.stdout)
+    assert report["smpp"]["state"] == "not connected" and report["days"][0]["smpp_day"] > 0
