@@ -17,13 +17,12 @@ import logging
 import threading
 import time
 
-from peewee import DatabaseError
 
 from agi.ami import AMIError, Manager
 from agi.dialer import Dialer, box_name, parse_line_groups
 from agi.server import parse_listen
 from appliance.cluster.leadership import Leadership, LeaseLost
-from appliance.daemon import Heartbeat, Loop, running_daemons, serve, threads_alive
+from appliance.daemon import Heartbeat, Loop, serve, threads_alive
 from appliance.db import database
 from appliance.errors import ConfigError
 from appliance.voice import monitor, screening, windows
@@ -192,31 +191,6 @@ class DialerDaemon:
         if started is not None and self.dialer is not None:
             self.dialer.wake()
         monitor.send_alarms(self.config)
-
-
-def doctor_check(config):
-    """`appliance doctor`'s lines for the dialer: does Asterisk's manager answer (a failure
-    while the dialer runs: it has no Asterisk), and is any monitored number failing."""
-    from appliance.doctor import answers
-    listen = config["voice.ami"]
-    running = "dialer" in running_daemons(config.data_dir)
-    if answers(listen):
-        results = [("ok", "voice.ami", f"{listen} answers")]
-    else:
-        results = [("fail" if running else "warn", "voice.ami",
-                    f"nothing answers on {listen}: no calls until Asterisk's manager does"
-                    + ("" if running else " (dialer not running)"))]
-    try:
-        rows = monitor.status(config)
-    except DatabaseError:  # a database not migrated yet: the migrations line says so
-        rows = []
-    if rows:
-        failing = [f"{r['target']} ({r['verdict']})" for r in rows if r["verdict"] not in (None, "ok")]
-        untested = sum(r["verdict"] is None for r in rows)
-        detail = (f"failing: {', '.join(failing)}" if failing else
-                  f"{len(rows) - untested} number(s) answer in time") + (f"; {untested} not tested yet" if untested else "")
-        results.append(("warn" if failing else "ok", "answer monitoring", detail))
-    return results
 
 
 def main(config):

@@ -39,7 +39,8 @@ from appliance import clock
 from appliance.cluster.identity import box_name
 from appliance.cluster.models import Lease
 from appliance.db import Busy, retrying, write_transaction
-from appliance.errors import ApplianceError
+from appliance.errors import N_, ApplianceError
+from appliance.system.checks import Joined, said
 
 log = logging.getLogger(__name__)
 
@@ -167,9 +168,10 @@ def doctor_check(config):
         leases = holders()
     except peewee.DatabaseError:  # not migrated yet: the migrations line says so
         return []
+    what = said(N_("singletons"))
     if not leases:
-        return [("ok", "singletons", "none elected yet (the services daemon has not run)")]
-    detail = "; ".join(f"{lease['name']} → {lease['box']} (token {lease['token']})" if lease["held"]
-                       else f"{lease['name']} → nobody (expired {clock.format(lease['expires_at'])})"
-                       for lease in leases)
-    return [("ok" if all(lease["held"] for lease in leases) else "warn", "singletons", detail)]
+        return [("ok", what, said(N_("none elected yet (the services daemon has not run)")))]
+    held, expired = N_("{name} → {box} (token {token})"), N_("{name} → nobody (expired {when})")
+    detail = [said(held, name=lease["name"], box=lease["box"], token=lease["token"]) if lease["held"]
+              else said(expired, name=lease["name"], when=clock.format(lease["expires_at"])) for lease in leases]
+    return [("ok" if all(lease["held"] for lease in leases) else "warn", what, Joined(detail))]

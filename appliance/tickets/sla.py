@@ -19,6 +19,7 @@ from peewee import DatabaseError
 from appliance import clock
 from appliance.config import Config, load_config
 from appliance.errors import N_, ConfigError
+from appliance.system.checks import said
 from appliance.tickets.models import TICKET_KINDS, Department, Ticket
 from appliance.voice import days
 
@@ -167,9 +168,10 @@ def doctor_check(config):
         found, routes = rules(config), parse_routing(config["tickets.departments"])
         business_hours(config)
     except ConfigError as exc:
-        return [("fail", "ticket service levels", str(exc))]
-    detail = f"{len(found)} categories with a due time; business hours {config['tickets.business_hours']} on working days"
-    lines = [("ok", "ticket service levels", detail)]
+        return [("fail", said(N_("ticket service levels")), str(exc))]
+    detail = said(N_("{count} categories with a due time; business hours {hours} on working days"),
+                  count=len(found), hours=config["tickets.business_hours"])
+    lines = [("ok", said(N_("ticket service levels")), detail)]
     try:
         lines += _routing_lines(routes)
     except DatabaseError:  # not migrated yet: the migrations line says so
@@ -182,11 +184,14 @@ def _routing_lines(routes):
     missing = [f"{kind}={name}" for kind, name in routes
                if not Department.select().where(Department.name == name).exists()]
     if missing:
-        lines.append(("warn", "tickets.departments", f"no such department: {', '.join(missing)} (not routed)"))
+        lines.append(("warn", "tickets.departments",
+                      said(N_("no such department: {names} (not routed)"), names=", ".join(missing))))
     headless = [d.name for d in Department.select().where(Department.head.is_null())]
     if headless:
-        detail = f"no head told of overdue tickets in: {', '.join(headless)} (appliance tickets departments set-head)"
-        lines.append(("warn", "ticket escalation", detail))
+        detail = said(N_("no head told of overdue tickets in: {names} (appliance tickets departments set-head)"),
+                      names=", ".join(headless))
+        lines.append(("warn", said(N_("ticket escalation")), detail))
     late = overdue().count()
-    lines.append(("warn" if late else "ok", "overdue tickets", f"{late} open ticket(s) past their due time"))
+    lines.append(("warn" if late else "ok", said(N_("overdue tickets")),
+                  said(N_("{count} open ticket(s) past their due time"), count=late)))
     return lines

@@ -18,6 +18,7 @@ from appliance import clock
 from appliance.db import retry_writes, write_transaction
 from appliance.errors import N_, InputError
 from appliance.models import audit
+from appliance.system.checks import said
 from appliance.voice.models import DAY_KINDS, CallingDay
 
 log = logging.getLogger(__name__)
@@ -66,13 +67,14 @@ def calendar_check(today=None):
     """A doctor line (status, what, detail): does the library know this year and the next?"""
     today = today or clock.today()
     missing = [year for year in (today.year, today.year + 1) if year not in KNOWN]
-    what = "holiday calendar"
-    known = f"chinesecalendar {version('chinesecalendar')} knows {KNOWN.start}-{KNOWN.stop - 1}"
+    what = said(N_("holiday calendar"))
+    values = {"version": version("chinesecalendar"), "first": KNOWN.start, "last": KNOWN.stop - 1}
     if not missing:
-        return ("ok", what, known)
-    years = " and ".join(str(y) for y in missing)
-    return ("warn", what, f"{known}; {years}: Monday-Friday count as working days unless declared with "
-                          "`appliance voice days add DATE holiday|workday` (or update chinesecalendar)")
+        return ("ok", what, said(N_("chinesecalendar {version} knows {first}-{last}"), **values))
+    years = ", ".join(str(y) for y in missing)
+    # One literal: the catalogue's extractor reads single string literals.
+    unknown = N_("chinesecalendar {version} knows {first}-{last}; {years}: Monday-Friday count as working days unless declared with `appliance voice days add DATE holiday|workday` (or update chinesecalendar)")  # noqa: E501
+    return ("warn", what, said(unknown, years=years, **values))
 
 
 # --- the admin's overrides -------------------------------------------------------------

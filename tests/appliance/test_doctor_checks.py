@@ -88,6 +88,11 @@ def test_doctor_speaks_the_box_language(run_cli, tmp_path):
     assert run_cli("init", config_path=path).returncode == 0
     out = run_cli("doctor", config_path=path)
     assert "WARN  最近备份: 尚无备份" in out.stdout and "OK    数据库完整性: ok" in out.stdout, out.stdout
+    # The plug-ins' lines too: the calendar, the tickets' and the dialer's.
+    assert "节假日日历: 节假日日历（chinesecalendar" in out.stdout, out.stdout
+    assert "OK    单例任务: 尚未选出" in out.stdout and "运行中：无；" in out.stdout
+    assert "OK    工单时限: " in out.stdout and "OK    超时工单: 0 张未结工单已超时" in out.stdout
+    assert "voice.ami: 127.0.0.1:5038 无应答" in out.stdout or "voice.ami: " not in out.stdout
     path.write_text(f'data_dir = "{tmp_path / "data"}"\nlanguage = "en"\n')
     out = run_cli("doctor", config_path=path)
     assert "WARN  last backup: none yet" in out.stdout and ": not under systemd: running: none" in out.stdout

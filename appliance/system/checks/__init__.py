@@ -15,7 +15,19 @@ class Said(str):
         return self
 
     def said_in(self, gettext):
-        return gettext(self.msgid).format(**self.values)
+        return gettext(self.msgid).format(**{k: in_language(v, gettext) for k, v in self.values.items()})
+
+
+class Joined(str):
+    """Said texts joined by `separator`, each said in the other language in its turn."""
+
+    def __new__(cls, parts, separator="; "):
+        self = super().__new__(cls, separator.join(parts))
+        self.parts, self.separator = list(parts), separator
+        return self
+
+    def said_in(self, gettext):
+        return self.separator.join(in_language(part, gettext) for part in self.parts)
 
 
 def said(msgid, **values):
@@ -23,5 +35,5 @@ def said(msgid, **values):
 
 
 def in_language(text, gettext):
-    """The text in the language of `gettext` when it is a Said, else as it is."""
-    return text.said_in(gettext) if isinstance(text, Said) else str(text)
+    """The text in the language of `gettext` when it is a Said (or Joined), else as it is."""
+    return text.said_in(gettext) if isinstance(text, (Said, Joined)) else str(text)

@@ -22,7 +22,7 @@ def check(config, daemons, systemctl="systemctl", systemd=None):
         stopped = [name for name in daemons if name not in running]
         if stopped:
             detail = said(N_("not under systemd: running: {running}; not running: {stopped}"),
-                          running=", ".join(running) or "none", stopped=", ".join(stopped))
+                          running=", ".join(running) or said(N_("none")), stopped=", ".join(stopped))
         else:
             detail = said(N_("not under systemd: running: {running}"), running=", ".join(running))
         return [("warn" if stopped else "ok", said(N_("daemons")), detail)]
