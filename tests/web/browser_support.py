@@ -48,3 +48,12 @@ def shot(d, name, size):
     SHOTS.mkdir(exist_ok=True)
     image = Image.open(io.BytesIO(d.get_screenshot_as_png())).convert("RGB")
     image.quantize(colors=64, method=Image.Quantize.MEDIANCUT).save(SHOTS / f"{name}-{size}.png", optimize=True)
+
+
+def sign_in(d, server, username, password, next=""):
+    """Sign in through the sign-in form and wait for the page it leads to (`next`, or the dashboard)."""
+    from selenium.webdriver.common.by import By
+    d.get(f"{server}/signin" + (f"?next={next}" if next else ""))
+    d.find_element(By.ID, "username").send_keys(username)
+    d.find_element(By.ID, "password").send_keys(password)
+    loaded_after(d, d.find_element(By.ID, "signin").click)

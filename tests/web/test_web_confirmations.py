@@ -132,54 +132,22 @@ def test_disabling_a_user_asks_first_and_other_changes_do_not(admin_client):
 
 # --- in a browser ------------------------------------------------------------------------
 
-webdriver = pytest.importorskip("selenium.webdriver")
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-
-HAVE_CHROMIUM = Path("/usr/bin/chromium").exists() and Path("/usr/bin/chromedriver").exists()
-
-
-@pytest.fixture(scope="module")
-def chromium(tmp_path_factory):
-    if not HAVE_CHROMIUM:
-        pytest.skip("chromium and chromium-driver are not installed")
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=zh-CN",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chrome')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.implicitly_wait(5)
-    yield driver
-    driver.quit()
-
-
-def loaded_after(d, action):
-    d.execute_script("window.__old_page = true")
-    action()
-    WebDriverWait(d, 20).until(lambda drv: drv.execute_script(
-        "return window.__old_page === undefined && document.readyState === 'complete'"))
-
-
-def fits(d):
-    return d.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")
+# The chromium fixture is tests/web/conftest.py's; browser_support (imported in the test: it
+# skips a whole module without Chromium) has the page waits and the sign-in.
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("width, height", [(1366, 900), (390, 844)])
 def test_revoke_and_ivr_delete_in_a_browser(chromium, server, width, height):
+    from browser_support import fits, loaded_after, sign_in
+    from selenium.webdriver.common.by import By
     d = chromium
     d.delete_all_cookies()
     d.set_window_size(width, height)
     make_user("root", "admin")
     tokens.create_token("核心系统", "operator")
     ensure_default_menu()
-    d.get(f"{server}/signin?next=/users")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    sign_in(d, server, "root", PASSWORD, next="/users")
 
     revoke = d.find_element(By.CSS_SELECTOR, "form[action='/tokens/revoke'] button")
     loaded_after(d, revoke.click)

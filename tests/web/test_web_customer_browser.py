@@ -6,7 +6,7 @@ Skipped, saying why, without Chromium."""
 import datetime
 
 import pytest
-from browser_support import fits, loaded_after, shot
+from browser_support import fits, loaded_after, shot, sign_in
 from web_support import PASSWORD, make_user
 
 from appliance import clock
@@ -28,10 +28,7 @@ def test_add_find_and_open_a_customer_then_their_conversation(chromium, server, 
     assert d.execute_script("return window.innerWidth") == width
     make_user("root", "admin")
     Customer.create(name="李雷", mobile="13900139000")
-    d.get(f"{server}/signin?next=/customers")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    sign_in(d, server, "root", PASSWORD, next="/customers")
     assert d.find_element(By.TAG_NAME, "h1").text == "客户" and fits(d)
 
     loaded_after(d, d.find_element(By.ID, "add-customer").click)

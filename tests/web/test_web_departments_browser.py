@@ -6,7 +6,7 @@ import datetime
 from pathlib import Path
 
 import pytest
-from browser_support import fits, loaded_after
+from browser_support import fits, loaded_after, sign_in
 from peer_support import free_port
 from web_support import PASSWORD, make_user
 
@@ -42,10 +42,7 @@ def test_departments_hand_off_and_pin_unlock_in_a_browser(chromium, box, width, 
     make_user("root", "admin")
     Staff.create(badge_no="H001", name="李主任", mobile="+8613900139000", pin_hash="x",
                  pin_locked_until=datetime.datetime(2099, 1, 1))
-    d.get(f"{box}/signin?next=/departments")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    sign_in(d, box, "root", PASSWORD, next="/departments")
     assert d.find_element(By.TAG_NAME, "h1").text == "处理部门" and fits(d)
     d.find_element(By.ID, "department-name").send_keys("客户服务部")
     d.find_element(By.ID, "department-head").send_keys("H001")

@@ -6,7 +6,7 @@ Skipped, saying why, without Chromium."""
 import re
 
 import pytest
-from browser_support import fits, loaded_after, shot
+from browser_support import fits, loaded_after, shot, sign_in
 from report_support import build
 from web_support import PASSWORD, make_user
 
@@ -26,10 +26,7 @@ def test_report_pages_in_a_browser(chromium, server, web_db, width, height):
     d.set_window_size(width, height)
     make_user("root", "admin")
     build()
-    d.get(f"{server}/signin?next=/reports/letters")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    sign_in(d, server, "root", PASSWORD, next="/reports/letters")
     for name, (title, word) in PAGES.items():
         d.get(f"{server}/reports/{name}")
         for field, day in (("report-from", "2026-11-01"), ("report-to", "2026-11-30")):

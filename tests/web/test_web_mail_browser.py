@@ -3,7 +3,7 @@ customer's page with their address, preference and mails, and /mail with an inte
 mail offered again. Nothing wider than the window. Screenshots in tests/screenshots/.
 Skipped, saying why, without Chromium."""
 import pytest
-from browser_support import fits, loaded_after, shot
+from browser_support import fits, shot, sign_in
 from web_support import PASSWORD, make_user
 
 from appliance.mail.models import MailMessage
@@ -28,10 +28,7 @@ def test_the_mail_pages_fit(chromium, server, web_db, width, height):
         MailMessage.create(to_address=c.email, subject=subject, text_body="t", html_body="<p>t</p>", customer=c,
                            state=state, failure_reason="550 5.1.1 <l***@example.com>: no such mailbox"
                            if state == "failed" else "")
-    d.get(f"{server}/signin?next=/mail")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    sign_in(d, server, "root", PASSWORD, next="/mail")
     assert d.find_element(By.TAG_NAME, "h1").text == "电子邮件" and fits(d)
     assert len(d.find_elements(By.CSS_SELECTOR, "#mail tr[data-state]")) == 3
     shot(d, "mail", size)

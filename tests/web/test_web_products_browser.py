@@ -3,7 +3,7 @@ filled and sent, the result with the total to the fen, a rider over its limit re
 Chinese; nothing wider than the window. Screenshots in tests/screenshots/. Skipped, saying
 why, without Chromium."""
 import pytest
-from browser_support import fits, loaded_after, shot
+from browser_support import fits, loaded_after, shot, sign_in
 from products_support import seed_products
 from web_support import PASSWORD, make_user
 
@@ -20,10 +20,7 @@ def test_quote_in_a_browser(chromium, server, tmp_path, width, height, size):
     d.set_window_size(width, height)
     make_user("root", "admin")
     seed_products(tmp_path)
-    d.get(f"{server}/signin?next=/products")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    sign_in(d, server, "root", PASSWORD, next="/products")
     assert d.find_element(By.TAG_NAME, "h1").text == "险种与费率" and fits(d)
     Select(d.find_element(By.ID, "quote-product")).select_by_value("TL20")
     d.find_element(By.ID, "quote-age").send_keys("30")

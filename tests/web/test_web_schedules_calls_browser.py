@@ -12,6 +12,7 @@ import wave
 from pathlib import Path
 
 import pytest
+import browser_support
 from browser_support import fits, loaded_after
 from web_support import PASSWORD, make_user
 
@@ -35,10 +36,7 @@ def sign_in(d, server, width, height, path):
     d.delete_all_cookies()
     d.set_window_size(width, height)
     make_user("root", "admin")
-    d.get(f"{server}/signin?next={path}")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    browser_support.sign_in(d, server, "root", PASSWORD, next=path)
 
 
 def pick(d, element_id, value):

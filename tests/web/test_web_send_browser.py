@@ -6,7 +6,7 @@ campaign is paused, resumed and cancelled (cancel asks first). Nothing wider tha
 window. Screenshots in tests/screenshots/. Skipped, saying why, without Chromium."""
 
 import pytest
-from browser_support import fits, loaded_after, shot
+from browser_support import fits, loaded_after, shot, sign_in
 from web_support import PASSWORD, make_user
 
 from appliance.models import ContactGroup, Staff
@@ -36,10 +36,7 @@ def test_bulk_send_with_variables_confirmed_then_paused_resumed_and_cancelled(ch
         Staff.create(badge_no=badge, name=name, mobile=mobile, department="个险一部")
     ContactGroup.create(name="个险一部", kind="staff", rule="department", rule_value="个险一部")
     phrases.add("问候", "祝您工作顺利！")
-    d.get(f"{server}/signin?next=/send")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    sign_in(d, server, "root", PASSWORD, next="/send")
     assert d.find_element(By.TAG_NAME, "h1").text == "发送短信" and fits(d)
 
     text = d.find_element(By.ID, "text")

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from browser_support import fits, loaded_after, start_chromium  # skips without Chromium
+from browser_support import fits, loaded_after, start_chromium, sign_in  # skips without Chromium
 from peer_support import wait_for
 from test_web_settings import config_path, file_server  # noqa: F401  (fixtures)
 from test_web_settings_apply import data_dir, start_daemon
@@ -63,10 +63,7 @@ def test_apply_now_restarts_the_daemon_and_shows_it_back(chromium, file_server, 
     d.set_window_size(width, height)
     make_user("root", "admin")
     first_pid = supervised[0].proc.pid
-    d.get(f"{file_server}/signin?next=/settings")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    sign_in(d, file_server, "root", PASSWORD, next="/settings")
     assert absent(d, "apply-now")  # nothing changed yet
 
     field = d.find_element(By.NAME, "notices.run_at")

@@ -5,7 +5,7 @@ Screenshots in tests/screenshots/. Skipped, saying why, without Chromium."""
 from pathlib import Path
 
 import pytest
-from browser_support import fits, loaded_after, start_chromium
+from browser_support import fits, loaded_after, start_chromium, sign_in
 from web_support import PASSWORD, make_user
 
 from appliance.sms.models import Message
@@ -38,10 +38,7 @@ def test_open_assign_answer_and_read_the_history(chromium, server, web_db, width
     make_user("root", "admin")
     make_user("li", "operator")
     Department.create(name="客户服务部")
-    d.get(f"{server}/signin?next=/tickets")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    sign_in(d, server, "root", PASSWORD, next="/tickets")
     assert d.find_element(By.TAG_NAME, "h1").text == "工单" and fits(d)
 
     Select(d.find_element(By.ID, "new-kind")).select_by_visible_text("投诉")

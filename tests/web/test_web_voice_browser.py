@@ -12,7 +12,7 @@ from web_support import PASSWORD, make_user
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agi"))  # the test network's fixtures
 from asterisk_support import asterisk, asterisk_install  # noqa: E402,F401  (fixtures)
-from browser_support import fits, loaded_after, start_chromium
+from browser_support import fits, loaded_after, start_chromium, sign_in
 from test_dialer_real_asterisk import make_dialer, manager, network, run_in_thread  # noqa: E402,F401
 
 from appliance.voice.models import CallAttempt, VoiceCampaign  # noqa: E402
@@ -39,10 +39,7 @@ def test_create_start_and_read_the_results(chromium, server, network, manager, w
     d = chromium
     d.set_window_size(width, height)
     make_user("root", "admin")
-    d.get(f"{server}/signin?next=/voice")
-    d.find_element(By.ID, "username").send_keys("root")
-    d.find_element(By.ID, "password").send_keys(PASSWORD)
-    loaded_after(d, d.find_element(By.ID, "signin").click)
+    sign_in(d, server, "root", PASSWORD, next="/voice")
     assert d.current_url.endswith("/voice") and fits(d)
     assert d.find_element(By.TAG_NAME, "h1").text == "语音外呼"
     SHOTS.mkdir(exist_ok=True)
