@@ -25,6 +25,7 @@ import tomlkit
 from appliance.config import Config, check_value, flatten
 from appliance.errors import N_, ConfigError, InputError
 from appliance.settings import BY_NAME, SETTINGS
+from appliance.sms import routing
 from appliance.sms.window import parse_window
 from appliance.system import network
 from appliance.tickets import sla as ticket_rules
@@ -170,6 +171,7 @@ FORMAT_CHECKS = {
     "network.mode": network.check_mode, "network.address": network.check_address,
     "network.gateway": network.check_gateway, "network.dns": network.check_dns,
     "network.interface": _nonempty,
+    **{name: routing.check_route for name in routing.ROUTE_KEYS},
 }
 
 
@@ -288,6 +290,8 @@ def _check_new_text(new_text, checked, path):
         raise ConfigError.of(N_("the edited configuration would not be valid TOML: {exc}"), field="config", exc=exc) from None
     if any(name.startswith("network.") for name in checked):
         network.check_together(reloaded)  # the settings that only make sense together
+    if any(name in routing.ROUTE_KEYS or name == "smpp.enabled" for name in checked):
+        routing.check_together(reloaded)  # a route of smpp needs SMPP on
     for name, value in checked.items():
         if reloaded[name] != value:
             raise ConfigError.of(N_("{field}: the file's layout keeps the new value from taking effect (is the key set twice?); change it in the file"),

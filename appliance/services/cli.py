@@ -386,6 +386,8 @@ def cmd_report_statement(args, config):
         print(f"{dept['department'] or '-'}\t{dept['parts']} part(s)\t{dept['cost']:.2f}")
         for user in dept["by_user"]:
             print(f"  {user['user'] or '-'}\t{user['parts']}\t{user['cost']:.2f}")
+    for bearer in result["by_bearer"]:  # the modem pool's SIMs and the SMPP account, apart
+        print(f"by {bearer['bearer']}\t{bearer['parts']} part(s)\t{bearer['cost']:.2f}")
     print(f"total\t{result['total_parts']} part(s)\t{result['total_cost']:.2f}")
     return 0
 

@@ -44,7 +44,7 @@ def route_inbound(message, config, now=None):
             text = Renderer(key, config).render(variables, language)
             reply_id = queue_message(message.from_number, text, category="service", priority=2,
                                      customer=message.customer_id, staff=message.staff_id,
-                                     source="autoreply", created_by="autoreply").id
+                                     source="autoreply", created_by="autoreply", config=config).id
         if action not in ("ticket",):
             InboundMessage.update(state="handled", handled_by="autoreply", handled_at=now).where(
                 InboundMessage.id == message.id, InboundMessage.state == "new").execute()

@@ -542,7 +542,7 @@ def run(config, now=None, dry_run=False, fence=None):
             for start in range(0, len(rows), QUEUE_BATCH):  # each its own short transaction
                 with write_transaction():
                     _checked(fence)
-                    queue_many(rows[start:start + QUEUE_BATCH], skip_invalid=True)
+                    queue_many(rows[start:start + QUEUE_BATCH], skip_invalid=True, config=config)
             # Unfenced: ON CONFLICT DO NOTHING, so a stale leader adds nothing the new one would not.
             mail_outbox.queue_many(mails)
     if not dry_run:
@@ -690,7 +690,7 @@ def _send_agent_copy(config, kind, policy, extra, event_id, now, source, created
     not_before, not_after = next_opening(now, window_for(renderer.category, config))
     return queue_message(notice.number, renderer.render(notice.variables), category=renderer.category,
                          priority=3, not_before=not_before, not_after=not_after, staff=notice.staff_id,
-                         source=source, created_by=created_by,
+                         source=source, created_by=created_by, config=config,
                          dedupe_key=f"event:{notice.kind}:{policy.policy_no}:{event_id}" if event_id else None)
 
 

@@ -50,4 +50,4 @@ def send_one(config, to, text=None, *, template=None, variables=None, language="
     not_before, not_after = send_times(config, renderer.category, now, not_before, not_after)
     return queue_message(number, body, category=renderer.category, priority=priority, not_before=not_before,
                          not_after=not_after, customer=customer, source=source, created_by=created_by,
-                         department=department, delivery_report=delivery_report)
+                         department=department, delivery_report=delivery_report, config=config)

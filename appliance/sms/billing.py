@@ -1,5 +1,6 @@
 """Billing and reports: a tariff per SMS part per carrier (from the [billing]
-settings), each sent part charged to its message's department, campaign and
+settings) for parts the modems send, smpp.tariff for parts sent over the SMPP account
+(MessagePart.modem == 'smpp', issue 18), each sent part charged to its message's department, campaign and
 user; monthly statements; counts, delivery rate and failure reasons per day
 and per campaign.
 
@@ -11,7 +12,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from peewee import SQL, fn
+from peewee import SQL, Case, fn
 
 from appliance import clock, listings, phones
 from appliance.db import retry_writes, write_transaction
@@ -29,11 +30,27 @@ def tariff(config, carrier):
     return Decimal(str(config[CARRIER_KEYS.get(carrier, "billing.other")])).quantize(Decimal("0.0001"))
 
 
+def smpp_tariff(config):
+    """Price of one part sent over the SMPP account, as a Decimal."""
+    return Decimal(str(config["smpp.tariff"])).quantize(Decimal("0.0001"))
+
+
+def price(config, bearer, carrier):
+    """Price of one part by `bearer` ('modem' or 'smpp') to a carrier."""
+    return smpp_tariff(config) if bearer == "smpp" else tariff(config, carrier)
+
+
+def bearer_of(part_modem):
+    """The bearer that sent a part, from its modem column ('smpp' for the SMPP account)."""
+    return "smpp" if part_modem == "smpp" else "modem"
+
+
 def estimate(config, numbers_and_parts):
-    """Cost of sending (number, part_count) pairs: for previews."""
+    """Cost of sending (number, part_count[, bearer]) tuples: for previews. The bearer is
+    the one the routing would choose (appliance.sms.routing); without one, the modems."""
     total = Decimal(0)
-    for number, parts in numbers_and_parts:
-        total += tariff(config, phones.carrier_name(number)) * parts
+    for number, parts, *bearer in numbers_and_parts:
+        total += price(config, bearer[0] if bearer else "modem", phones.carrier_name(number)) * parts
     return total
 
 
@@ -61,19 +78,21 @@ def _charge_batch(config, after):
     charged, the last id looked at, or None when there are no more)."""
     with write_transaction():
         parts = list(MessagePart.select(MessagePart.id, MessagePart.state, MessagePart.sent_at,
-                                        MessagePart.carrier, Message.to_number)
+                                        MessagePart.carrier, MessagePart.modem, Message.to_number)
                      .join(Message)
                      .where(MessagePart.cost == 0, MessagePart.id > after,
                             MessagePart.state.in_(CHARGED_STATES + ("failed",)))
                      .order_by(MessagePart.id).limit(CHARGE_BATCH))
-        by_carrier = defaultdict(list)
+        by_price = defaultdict(list)
         for part in parts:
             if _charged(part):
-                by_carrier[part.carrier or phones.carrier_name(part.message.to_number)].append(part.id)
-        for carrier, ids in by_carrier.items():
-            MessagePart.update(carrier=carrier, cost=tariff(config, carrier)).where(MessagePart.id.in_(ids)).execute()
+                carrier = part.carrier or phones.carrier_name(part.message.to_number)
+                by_price[carrier, bearer_of(part.modem)].append(part.id)
+        for (carrier, bearer), ids in by_price.items():
+            MessagePart.update(carrier=carrier, cost=price(config, bearer, carrier)).where(
+                MessagePart.id.in_(ids)).execute()
     last = parts[-1].id if len(parts) == CHARGE_BATCH else None
-    return sum(len(ids) for ids in by_carrier.values()), last
+    return sum(len(ids) for ids in by_price.values()), last
 
 
 def _month_bounds(month):
@@ -87,39 +106,50 @@ def _month_bounds(month):
 
 
 def statement(config, month, department=None):
-    """Monthly statement: per department, per user and per carrier, parts and cost.
-    `month` is 'YYYY-MM'; parts count in the month they were sent."""
+    """Monthly statement: per department, per user, per carrier and per bearer (modem,
+    smpp), parts and cost, and the bearers' totals. `month` is 'YYYY-MM'; parts count in
+    the month they were sent."""
     charge_parts(config)
     start, end = _month_bounds(month)
-    query = (MessagePart.select(Message.department, Message.created_by, MessagePart.carrier,
+    bearer = Case(None, [(MessagePart.modem == "smpp", "smpp")], "modem")
+    query = (MessagePart.select(Message.department, Message.created_by, MessagePart.carrier, bearer.alias("bearer"),
                                 fn.COUNT(MessagePart.id), fn.COUNT(fn.DISTINCT(Message.id)),
                                 fn.SUM(MessagePart.cost))
              .join(Message)
              .where(MessagePart.sent_at >= start, MessagePart.sent_at < end, MessagePart.cost > 0)
-             .group_by(Message.department, Message.created_by, MessagePart.carrier)
+             .group_by(Message.department, Message.created_by, MessagePart.carrier, bearer)
              .order_by(Message.department, Message.created_by, MessagePart.carrier))
     if department is not None:
         query = query.where(Message.department == department)
     departments = {}
-    for dept, user, carrier, parts, messages, cost in query.tuples():
-        cost = Decimal(str(cost or 0)).quantize(Decimal("0.01"))
+    bearers = {b: {"bearer": b, "parts": 0, "cost": Decimal("0.00")} for b in ("modem", "smpp")}
+    for dept, user, carrier, by, parts, messages, cost in query.tuples():
+        cost = Decimal(str(cost or 0)).quantize(Decimal("0.0001"))
         row = departments.setdefault(dept, {"department": dept, "parts": 0, "cost": Decimal("0.00"),
                                             "by_user": defaultdict(lambda: [0, Decimal("0.00")]),
-                                            "by_carrier": defaultdict(lambda: [0, Decimal("0.00")])})
+                                            "by_carrier": defaultdict(lambda: [0, Decimal("0.00")]),
+                                            "by_bearer": defaultdict(lambda: [0, Decimal("0.00")])})
         row["parts"] += parts
         row["cost"] += cost
-        for table, key in ((row["by_user"], user), (row["by_carrier"], carrier)):
+        for table, key in ((row["by_user"], user), (row["by_carrier"], carrier), (row["by_bearer"], by)):
             table[key][0] += parts
             table[key][1] += cost
+        bearers[by]["parts"] += parts
+        bearers[by]["cost"] += cost
     rows = []
     for row in departments.values():
-        row["by_user"] = [{"user": k, "parts": v[0], "cost": v[1]} for k, v in sorted(row["by_user"].items())]
-        row["by_carrier"] = [{"carrier": k, "parts": v[0], "cost": v[1]}
-                             for k, v in sorted(row["by_carrier"].items())]
+        row["cost"] = _cents(row["cost"])
+        for table, name in (("by_user", "user"), ("by_carrier", "carrier"), ("by_bearer", "bearer")):
+            row[table] = [{name: k, "parts": v[0], "cost": _cents(v[1])} for k, v in sorted(row[table].items())]
         rows.append(row)
     return {"month": month, "departments": rows,
             "total_parts": sum(r["parts"] for r in rows),
-            "total_cost": sum((r["cost"] for r in rows), Decimal("0.00"))}
+            "total_cost": sum((r["cost"] for r in rows), Decimal("0.00")),
+            "by_bearer": [dict(b, cost=_cents(b["cost"])) for b in bearers.values()]}
+
+
+def _cents(amount):
+    return amount.quantize(Decimal("0.01"))
 
 
 def _summary(rows):

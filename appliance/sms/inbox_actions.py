@@ -48,7 +48,8 @@ def forward(inbound_id, to_number, user, config=None, source="", now=None):
     text = Renderer("forward", config or Config()).render(
         {"sender": message.from_number, "name": sender, "text": message.text})
     with write_transaction():
-        sent = queue_message(to_number, text, category="internal", priority=3, source="inbox", created_by=user)
+        sent = queue_message(to_number, text, category="internal", priority=3, source="inbox", created_by=user,
+                             config=config)
         audit(user, "inbox.forward", f"inbound:{inbound_id}", f"to {mask_mobile(sent.to_number)}", source)
     return sent
 

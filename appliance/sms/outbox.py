@@ -4,6 +4,10 @@ This is the domain side of sending; it never talks to a modem. Services call
 queue_message()/queue_many()/cancel(); what smsd's dispatcher then does with the
 queued parts (claiming, results, delivery reports, expiry, recovery after a
 crash) is in appliance.sms.delivery.
+
+Each message gets its bearer here (Message.bearer, issue 18): the one a caller names
+(bearer='modem'|'smpp', checked), else the routing rules' (appliance.sms.routing) when the
+caller passes its config, else the modems.
 """
 import logging
 
@@ -11,6 +15,7 @@ import peewee
 
 from appliance import clock, db as dbmod, phones
 from appliance.errors import N_, InputError
+from appliance.sms import routing
 from appliance.sms.models import CATEGORIES, Message, MessagePart
 from appliance.sms.text import MAX_PARTS, segments
 
@@ -26,7 +31,7 @@ ANALYZE_AFTER = 100
 # --- queueing -------------------------------------------------------------------
 
 
-def _check_row(row, where=""):
+def _check_row(row, where="", config=None):
     """Validate one message's fields; returns the Message column values."""
     text = row.get("text")
     if not isinstance(text, str) or not text.strip():
@@ -47,6 +52,11 @@ def _check_row(row, where=""):
     if seg.part_count > MAX_PARTS:
         raise InputError.of(N_("{where}{field}: too long ({parts} parts, at most {limit})"), field="text", where=where,
                             parts=seg.part_count, limit=MAX_PARTS)
+    bearer = row.get("bearer")
+    if bearer is not None:
+        routing.check_bearer(bearer, f"{where}bearer")
+    elif config is not None:
+        bearer = routing.bearer_for(config, category, number)
     stamp = clock.now()
     customer, staff = row.get("customer"), row.get("staff")
     return {
@@ -58,20 +68,22 @@ def _check_row(row, where=""):
         "customer": getattr(customer, "id", customer), "staff": getattr(staff, "id", staff),
         "source": row.get("source", ""), "created_by": row.get("created_by", ""),
         "department": row.get("department", ""), "campaign_id": row.get("campaign_id"),
-        "dedupe_key": row.get("dedupe_key"),
+        "dedupe_key": row.get("dedupe_key"), "bearer": bearer or "modem",
     }
 
 
 def queue_message(to_number, text, *, category="service", priority=5, not_before=None, not_after=None,
                   customer=None, staff=None, source="", created_by="", department="",
-                  campaign_id=None, dedupe_key=None, delivery_report=True):
+                  campaign_id=None, dedupe_key=None, delivery_report=True, bearer=None, config=None):
     """Queue one SMS; returns its Message. The number is validated (InputError naming
-    `to_number`); with a dedupe_key already queued, the existing message is returned."""
+    `to_number`); with a dedupe_key already queued, the existing message is returned.
+    The bearer: `bearer` when given, else the routing rules' given the `config`, else modem."""
     values = _check_row(dict(to_number=to_number, text=text, category=category, priority=priority,
                              not_before=not_before, not_after=not_after, customer=customer,
                              staff=staff, source=source, created_by=created_by,
                              department=department, campaign_id=campaign_id,
-                             dedupe_key=dedupe_key, delivery_report=delivery_report))
+                             dedupe_key=dedupe_key, delivery_report=delivery_report, bearer=bearer),
+                        config=config)
     with dbmod.write_transaction():
         if dedupe_key is not None:
             existing = Message.get_or_none(Message.dedupe_key == dedupe_key)
@@ -89,16 +101,17 @@ def _part_rows(message_id, count):
             for seq in range(1, count + 1)]
 
 
-def queue_many(rows, *, skip_invalid=False):
+def queue_many(rows, *, skip_invalid=False, config=None):
     """Queue many SMS in one transaction (campaigns). `rows` are dicts with the
-    keyword arguments of queue_message. Returns one Message id per row, in order:
+    keyword arguments of queue_message (a row's `bearer` wins over the routing rules that
+    `config` brings). Returns one Message id per row, in order:
     the existing id for a dedupe_key already queued (or repeated in `rows`), None for
     a row skipped as invalid (skip_invalid=True); otherwise the first bad row raises
     InputError naming it ('row 17: to_number: …') and nothing is queued."""
     checked = []
     for index, row in enumerate(rows, start=1):
         try:
-            checked.append(_check_row(row, f"row {index}: "))
+            checked.append(_check_row(row, f"row {index}: ", config))
         except InputError:
             if not skip_invalid:
                 raise

@@ -100,7 +100,7 @@ def _escalate(ticket_id, config, now):
         if told:
             queue_message(told.mobile, overdue_text(ticket, department, step, config), category="internal",
                           staff=told.id, source="tickets", created_by="system",
-                          dedupe_key=f"ticket-overdue:{ticket.id}:{ticket.due_at.isoformat()}:{step}")
+                          dedupe_key=f"ticket-overdue:{ticket.id}:{ticket.due_at.isoformat()}:{step}", config=config)
     if told:
         log.warning("ticket %s overdue (due %s): reminder %d to %s %s", ticket.number, clock.format(ticket.due_at),
                     step, told.name, mask_mobile(told.mobile))

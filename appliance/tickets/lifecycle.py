@@ -215,7 +215,7 @@ def tell_customer(ticket, event, config, now):
     sms = templates.render("ticket_answered", {"ticket_no": ticket.number, "answer": shorten(event.text)},
                            config, language=language)
     queue_message(mobile, sms, category="service", customer=ticket.customer_id, source="tickets",
-                  created_by=event.by, dedupe_key=f"ticket-answered:{event.id}")
+                  created_by=event.by, dedupe_key=f"ticket-answered:{event.id}", config=config)
     TicketEvent.create(ticket=ticket.id, at=now, by="system", action="notified", from_status=ticket.status,
                        to_status=ticket.status, department=event.department, assignee=event.assignee,
                        text=f"{mask_mobile(mobile)}: {sms}")

@@ -182,7 +182,7 @@ def notify_staff(config, target, attempt, kind):
         if Message.select().where(Message.dedupe_key == key).exists():
             continue  # queued by an earlier turn (or before a restart)
         queue_message(mobile, text, category="internal", staff=staff, source="voice.monitor",
-                      created_by="monitor", dedupe_key=key)
+                      created_by="monitor", dedupe_key=key, config=config)
         sent += 1
     if not sent:
         return 0
