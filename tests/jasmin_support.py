@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 
 import pytest
+import smpplib.client
+import smpplib.exceptions
 from peer_support import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -311,6 +313,20 @@ dlr_lookup_max_retries = 10
         quota = [f"mt_messaging_cred quota smpps_throughput {throughput}"] if throughput else []
         self.jcli("user -a", f"username {username}", f"password {password}", f"uid {username}",
                   f"gid {group}", *quota, "ok")
+        wait_for(lambda: self.can_bind(username, password), 20, f"Jasmin to accept binds as {username}")
+
+    def can_bind(self, username, password):
+        """True when a transceiver bind as `username` succeeds (then unbinds)."""
+        client = smpplib.client.Client("127.0.0.1", self.smpp_port, timeout=5)
+        try:
+            client.connect()
+            client.bind_transceiver(system_id=username, password=password)
+            client.unbind()
+            return True
+        except (smpplib.exceptions.PDUError, smpplib.exceptions.ConnectionError, OSError):
+            return False
+        finally:
+            client.disconnect()
 
     def set_throughput(self, username, throughput):
         """Change a user's MT quota (None: unlimited) without reconnecting it."""
