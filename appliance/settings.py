@@ -212,6 +212,9 @@ SETTINGS = [
             editable=True, restart=("services",)),
 
     # --- services (campaigns, schedules, inbound) ------------------------------
+    Setting("services.campaign_pace", False,
+            "Queue no more of a campaign than can go out today; the rest goes on the following days.",
+            editable=True, restart=("services",)),
     Setting("services.marketing_window", "08:00-21:00",
             "Local hours when marketing SMS may go out (never at night); HH:MM-HH:MM.",
             editable=True, restart=("web", "services")),

@@ -11,6 +11,11 @@ A campaign is paused, resumed and cancelled through its messages still waiting
 Paused messages are held: not_before is HELD (never due), not_after cleared so
 that the pause cannot expire them; resuming plans them as a send made now would
 (the category's window). No campaign column changes: the messages are the state.
+
+Paced (services.campaign_pace, issue 18; appliance/services/campaign_pacing.py): the
+preview says what fits today, what goes on the following days and what will not go
+before the campaign's end; the launch queues today's share and keeps the rest pending for
+the services daemon's daily shares. Pausing stops the shares, cancelling drops the rest.
 """
 import datetime
 
@@ -23,10 +28,10 @@ from appliance.mail import outbox as mail_outbox
 from appliance.mail.compose import Composer
 from appliance.mail.models import MailMessage
 from appliance.models import Customer, Policy, Product, Staff
-from appliance.services import notices, optout
-from appliance.services.models import CAMPAIGN_CHANNELS, Campaign
+from appliance.services import campaign_pacing, notices, optout
+from appliance.services.models import CAMPAIGN_CHANNELS, Campaign, CampaignPending
 from appliance.services.templates import Renderer
-from appliance.sms import billing
+from appliance.sms import billing, routing
 from appliance.sms.models import Message, MessagePart
 from appliance.sms.outbox import queue_many
 from appliance.sms.text import part_count
@@ -79,17 +84,25 @@ def with_policy_facts(config, recipients, product=None):
 
 
 def preview(config, recipients, template_key=None, text=None, category=None, extra=None, samples=3,
-            channel="sms"):
+            channel="sms", now=None, expires_at=None):
     """What a send would do: recipients (those mailed among them), skipped, sample texts,
-    parts and cost (of the SMS)."""
+    parts and cost (of the SMS, each by the bearer the routing would choose), and `pace`:
+    the SMS that go today, on the following days and not at all (campaign_pacing.plan)."""
     renderer = _renderer(config, template_key, text, category)
     texted, mailed, mail_skipped = mail_outbox.by_channel(recipients, check_channel(channel), renderer.category)
     rendered, skipped = _messages(renderer, texted, extra)
-    pairs = [(r.number, part_count(t)) for r, t in rendered]
+    pairs = [(r.number, part_count(t), routing.bearer_for(config, renderer.category, r.number)) for r, t in rendered]
     return {"category": renderer.category, "recipients": len(rendered) + len(mailed), "mailed": len(mailed),
             "skipped": skipped + mail_skipped,
-            "parts": sum(p for _, p in pairs), "cost": billing.estimate(config, pairs),
+            "parts": sum(p[1] for p in pairs), "cost": billing.estimate(config, pairs),
+            "pace": _pace(config, renderer.category, [p[1] for p in pairs], now or clock.now(), expires_at),
             "samples": [{"to": r.number, "text": t, "parts": part_count(t)} for r, t in rendered[:samples]]}
+
+
+def _pace(config, category, parts, now, expires_at):
+    if not config["services.campaign_pace"]:
+        return campaign_pacing.unpaced(parts)
+    return campaign_pacing.plan(config, category, parts, now, expires_at)
 
 
 def send(config, name, recipients, *, template_key=None, text=None, category=None, kind="bulk",
@@ -110,17 +123,25 @@ def send(config, name, recipients, *, template_key=None, text=None, category=Non
         raise InputError.of(N_("{field}: the send window opens only after the expiry"), field="expires_at")
     not_before, not_after = opening
     priority = priority or (7 if renderer.category == "marketing" else 5)
+    paced = config["services.campaign_pace"]
+    parts = [part_count(t) for _, t in rendered]
+    today = _pace(config, renderer.category, parts, now, expires_at)["today"] if paced else len(rendered)
     with write_transaction():
         campaign = Campaign.create(name=name, kind=kind, category=renderer.category,
                                    template_key=template_key or "", text=text or "", group=group,
                                    question=question, created_by=created_by, department=department,
-                                   created_at=now, queued=len(rendered) + len(mailed), skipped=skipped,
-                                   channel=channel)
+                                   created_at=now, queued=today + len(mailed), skipped=skipped,
+                                   channel=channel, window=window or "", expires_at=expires_at,
+                                   priority=priority, source=source)
         queue_many([{"to_number": r.number, "text": t, "category": renderer.category,
                      "priority": priority, "not_before": not_before, "not_after": not_after,
                      "customer": r.customer_id, "staff": r.staff_id, "source": source,
-                     "created_by": created_by, "department": department, "campaign_id": campaign.id}
-                    for r, t in rendered])
+                     "created_by": created_by, "department": department, "campaign_id": campaign.id,
+                     **({"dedupe_key": campaign_pacing.dedupe_key(campaign.id, seq)} if paced else {})}
+                    for seq, (r, t) in enumerate(rendered[:today])], config=config)
+        if today < len(rendered):
+            campaign_pacing.hold_rest(campaign, [(r, t, p) for (r, t), p in zip(rendered[today:], parts[today:])],
+                                      today, now)
         if mailed:
             composer = Composer(config, template_key, text=text, category=category, subject=name if text else None)
             mail_outbox.queue_many([mail_outbox.row(
@@ -168,9 +189,11 @@ def _waiting(campaign_id):
 
 
 def pause(campaign_id):
-    """Hold the campaign's waiting messages; returns how many were held."""
+    """Hold the campaign's waiting messages (and stop its daily shares); returns how many were held."""
     with write_transaction():
         get(campaign_id)
+        Campaign.update(next_share_on=campaign_pacing.PAUSED, share_left=0).where(
+            Campaign.id == campaign_id, Campaign.pending > 0).execute()
         mails = MailMessage.update(not_before=HELD, not_after=None).where(
             _mails_waiting(campaign_id), MailMessage.not_before.is_null() | (MailMessage.not_before != HELD)).execute()
         return mails + Message.update(not_before=HELD, not_after=None).where(
@@ -187,6 +210,8 @@ def resume(config, campaign_id, now=None):
     now = now or clock.now()
     with write_transaction():
         campaign = get(campaign_id)
+        Campaign.update(next_share_on=clock.today(now)).where(  # today's share, if there is room
+            Campaign.id == campaign_id, Campaign.next_share_on == campaign_pacing.PAUSED).execute()
         not_before, not_after = next_opening(now, window_for(campaign.category, config))
         mails = MailMessage.update(not_before=not_before, not_after=not_after).where(
             _mails_waiting(campaign_id), MailMessage.not_before == HELD).execute()
@@ -195,10 +220,13 @@ def resume(config, campaign_id, now=None):
 
 
 def cancel(campaign_id, actor="system", now=None):
-    """Withdraw every waiting message of the campaign (held ones too); returns how many."""
+    """Withdraw every waiting message of the campaign (held ones and those not queued yet too);
+    returns how many."""
     now = now or clock.now()
     with write_transaction():
         get(campaign_id)
+        pending = CampaignPending.delete().where(CampaignPending.campaign == campaign_id).execute()
+        Campaign.update(pending=0, share_left=0).where(Campaign.id == campaign_id).execute()
         ids = [i for (i,) in Message.select(Message.id).where(_waiting(campaign_id)).tuples()]
         for start in range(0, len(ids), 500):  # bound the IN list
             chunk = ids[start:start + 500]
@@ -207,7 +235,7 @@ def cancel(campaign_id, actor="system", now=None):
                            failure_reason=f"cancelled by {actor}").where(Message.id.in_(chunk)).execute()
         mails = MailMessage.update(state="cancelled", updated_at=now, failure_reason=f"cancelled by {actor}").where(
             _mails_waiting(campaign_id)).execute()
-    return len(ids) + mails
+    return len(ids) + mails + pending
 
 
 def waiting_counts(campaign_ids):

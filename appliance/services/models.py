@@ -66,6 +66,30 @@ class Campaign(BaseModel):
     queued = IntegerField(default=0)
     skipped = IntegerField(default=0)  # opted out, do-not-disturb, no mobile
     channel = CharField(default="sms", constraints=[one_of("channel", CAMPAIGN_CHANNELS)])
+    # Paced (0027, services.campaign_pace): SMS that did not fit the day wait in campaign_pending and the
+    # services daemon queues each following day's share (appliance/services/campaign_pacing.py).
+    pending = IntegerField(default=0)     # messages not queued yet
+    unsent = IntegerField(default=0)      # dropped: the campaign's end came first
+    share_left = IntegerField(default=0)  # parts of today's share still to queue (a share goes in batches)
+    next_share_on = DateField(null=True)  # the box's day of the next share
+    window = CharField(default="")        # the send window given at launch ('' : the category's)
+    expires_at = DateTimeField(null=True)  # nothing goes after this
+    priority = IntegerField(default=7)
+    source = CharField(default="campaign")
+
+
+class CampaignPending(BaseModel):
+    """An SMS of a paced campaign that did not fit its launch day, rendered, waiting its day."""
+    campaign = ForeignKeyField(Campaign, backref="pending_rows", on_delete="CASCADE")
+    seq = IntegerField()  # launch order: shares go first come, first served
+    to_number = CharField()
+    text = TextField()
+    parts = IntegerField()
+    customer = ForeignKeyField(Customer, null=True, on_delete="SET NULL")
+    staff_id = IntegerField(null=True)
+
+    class Meta:
+        indexes = ((("campaign", "seq"), True),)
 
 
 class Topic(BaseModel):

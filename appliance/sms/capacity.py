@@ -98,13 +98,15 @@ def _smpp_parts(link, seconds):
     return int(link["rate"] * seconds) if link["counted"] else 0
 
 
-def queued_by_day(today, days):
-    """Queued parts per day they are due, [today (and earlier), today + 1, …]: one query."""
+def queued_by_day(today, days, now):
+    """Queued parts per day they are due, [today (and earlier), today + 1, …], leaving out those
+    past their not_after (they expire, never go): one query."""
     ends = [clock.day_start(today + datetime.timedelta(days=n + 1)) for n in range(days)]
     counts = [0] * days
     rows = (MessagePart.select(Message.not_before, peewee.fn.COUNT(MessagePart.id)).join(Message)
             .where(MessagePart.state == "queued", Message.state == "queued",
-                   Message.not_before.is_null() | (Message.not_before < ends[-1]))
+                   Message.not_before.is_null() | (Message.not_before < ends[-1]),
+                   Message.not_after.is_null() | (Message.not_after > now))
             .group_by(Message.not_before).tuples())
     for not_before, count in rows:
         counts[0 if not_before is None else bisect.bisect_right(ends, not_before)] += count
@@ -128,7 +130,7 @@ def outlook(config, now=None, days=7):
     sent_month = delivery.sent_counts(clock.day_start(today.replace(day=1)))
     month_left = {imsi: None if monthly is None else monthly - sent_month.get(imsi, 0) for imsi in sims}
     marketing = window_for("marketing", config)
-    queued = queued_by_day(today, days)
+    queued = queued_by_day(today, days, now)
     out = []
     for offset in range(days):
         day = today + datetime.timedelta(days=offset)
