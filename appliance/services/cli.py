@@ -230,13 +230,19 @@ def cmd_campaign_preview(args, config):
     from appliance.services import campaigns
     _, recipients = _recipients(args)
     result = campaigns.preview(config, recipients, template_key=args.template, text=args.text,
-                               category=args.category, extra=_vars(args.var))
+                               category=args.category, extra=_vars(args.var),
+                               expires_at=_datetime(args.expires, "expires"))
     if args.json:
         return _out(args, result)
     for sample in result["samples"]:
         print(f"{mask_mobile(sample['to'])}\t{sample['parts']} part(s)\t{sample['text']}")
     print(f"{result['recipients']} recipient(s), {result['skipped']} skipped, {result['parts']} part(s), "
           f"cost {result['cost']:.2f}")
+    pace = result["pace"]
+    if pace["paced"]:  # services.campaign_pace: what goes when (appliance/services/campaign_pacing.py)
+        print(f"today {pace['today']} message(s) ({pace['today_parts']} parts); following days {pace['later']} "
+              f"({pace['later_parts']} parts); will not go before the end {pace['not_going']} "
+              f"({pace['not_going_parts']} parts)")
     return 0
 
 
@@ -250,8 +256,9 @@ def cmd_campaign_send(args, config):
                               channel=args.channel)
     if args.json:
         return _out(args, {"id": campaign.id, "name": campaign.name, "queued": campaign.queued,
-                           "skipped": campaign.skipped})
-    print(f"campaign {campaign.id}: {campaign.queued} queued, {campaign.skipped} skipped")
+                           "skipped": campaign.skipped, "pending": campaign.pending})
+    print(f"campaign {campaign.id}: {campaign.queued} queued, {campaign.skipped} skipped"
+          + (f", {campaign.pending} for the following days" if campaign.pending else ""))
     return 0
 
 
@@ -565,10 +572,10 @@ def register(sub):
         p.add_argument("--group")
         p.add_argument("--topic")
         _message_source(p)
+        p.add_argument("--expires", help="nothing sent after 'YYYY-MM-DD HH:MM' (the preview counts what will not go)")
         if name == "send":
             p.add_argument("--name", required=True)
             p.add_argument("--window", help="HH:MM-HH:MM (marketing default: services.marketing_window)")
-            p.add_argument("--expires", help="nothing sent after 'YYYY-MM-DD HH:MM'")
             p.add_argument("--channel", choices=("sms", "email", "preference"), default="sms",
                            help="sms; email (every customer with an address); preference (each customer's)")
             _charged(p)

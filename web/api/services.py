@@ -314,7 +314,8 @@ def post_campaign(call):
     campaign = campaigns.send(config, body["name"], recipients, group=group, created_by=call.actor,
                               department=body.get("department", ""), source="api", channel=channel, **args)
     audit(call.actor, "campaign.send", f"campaign:{campaign.id}", f"{campaign.queued} queued", call.source)
-    return ApiResponse(201, {"id": campaign.id, "queued": campaign.queued, "skipped": campaign.skipped})
+    return ApiResponse(201, {"id": campaign.id, "queued": campaign.queued, "skipped": campaign.skipped,
+                             "pending": campaign.pending})
 
 
 @api_route("GET", "/surveys/{campaign_id}", "A survey's answers per score", permission="reports",

@@ -206,14 +206,22 @@ def confirmation(ctx, recipients, group, key, text, category, extra):
                                 samples=1)
         mailed = len(by_mail)
         preview = dict(preview, recipients=sms["recipients"] + mailed, skipped=sms["skipped"] + skipped,
-                       parts=sms["parts"], cost=sms["cost"])
+                       parts=sms["parts"], cost=sms["cost"], pace=sms["pace"])
     if not preview["recipients"]:
         field = "group" if group else "to"
         raise InputError.of(N_("{field}: nobody to send to (every number opted out or listed twice)"), field=field)
     sample = preview["samples"][0]
     return ctx.render("send_confirm", title=ctx._("Confirm the bulk send"), preview=preview, sample=sample,
                       sample_to=ctx.mobile(sample["to"]), cost=f"¥{preview['cost']:.2f}", values=form_values(ctx),
-                      group=group, mailed=mailed)
+                      group=group, mailed=mailed, pace=pace_text(ctx, preview["pace"]))
+
+
+PACE = N_("Today {today} message(s) ({today_parts} parts) fit the capacity left; {later} ({later_parts} parts) go on the following days; {not_going} ({not_going_parts} parts) will not go before the campaign ends.")
+
+
+def pace_text(ctx, pace):
+    """A paced campaign's numbers in words (appliance/services/campaign_pacing.py); '' unpaced."""
+    return ctx._(PACE).format(**pace) if pace["paced"] else ""
 
 
 def send_bulk(ctx, recipients, group, key, text, category, extra):
@@ -225,5 +233,8 @@ def send_bulk(ctx, recipients, group, key, text, category, extra):
     audit(ctx.user.username, "sms.send_bulk", f"campaign:{campaign.id}",
           f"{campaign.queued} queued, {campaign.skipped} skipped" + (f", group {group.name}" if group else ""),
           ctx.source)
+    if campaign.pending:
+        ctx.redirect("/campaigns", "ok", ctx._("{n} message(s) queued, {s} skipped; {p} wait for the following days.")
+                     .format(n=campaign.queued, s=campaign.skipped, p=campaign.pending))
     ctx.redirect("/campaigns", "ok", ctx._("{n} message(s) queued, {s} skipped.").format(
         n=campaign.queued, s=campaign.skipped))

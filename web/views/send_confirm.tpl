@@ -11,6 +11,9 @@
   <p>{{_('Parts per message')}}: <b id="confirm-parts">{{sample['parts']}}</b> ·
      {{_('Parts in all')}}: <b id="confirm-total-parts">{{preview['parts']}}</b> ·
      {{_('Cost')}}: <b id="confirm-cost">{{cost}}</b></p>
+  % if pace:
+  <p id="confirm-pace">{{pace}}</p>
+  % end
   <p>{{_('The first recipient ({number}) reads:').format(number=sample_to)}}</p>
   <div class="preview" id="confirm-text">{{sample['text']}}</div>
   <p class="meta">{{_('Nothing is queued until you confirm.')}}</p>

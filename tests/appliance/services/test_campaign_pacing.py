@@ -121,3 +121,23 @@ def test_nothing_queued_twice_after_a_kill_between_days(config, database, monkey
     assert len(messages) == len({m.to_number for m in messages}) == 20
     left = Campaign.get_by_id(campaign.id)
     assert left.pending == CampaignPending.select().count() == 10 and left.queued == 20
+
+
+def test_cli_preview_states_the_numbers_and_send_says_what_waits(config, database, tmp_path, capsys):
+    from appliance import cli
+    from appliance.models import ContactGroup, Staff
+    _box(config, daily_cap=10)
+    boxes.beat("a")  # the CLI runs now, on the real clock
+    for n in range(12):
+        Staff.create(badge_no=str(n), name=f"员工{n}", mobile=f"+86139{n:08d}", department="个险一部")
+    ContactGroup.create(name="个险一部", kind="staff", rule="department", rule_value="个险一部")
+    path = tmp_path / "appliance.toml"
+    path.write_text(f'data_dir = "{config["data_dir"]}"\n[services]\ncampaign_pace = true\n'
+                    '[modems]\ndaily_cap = 10\nmonthly_cap = 0\n')
+    args = ["--config", str(path), "campaign"]
+    assert cli.main(args + ["preview", "--group", "个险一部", "--text", "开会", "--category", "internal"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "today 10 message(s) (10 parts); following days 2 (2 parts); will not go before the end 0 (0 parts)")
+    assert cli.main(args + ["send", "--name", "例会", "--group", "个险一部", "--text", "开会",
+                            "--category", "internal"]) == 0
+    assert capsys.readouterr().out.strip().endswith("10 queued, 0 skipped, 2 for the following days")
