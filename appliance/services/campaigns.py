@@ -191,12 +191,13 @@ def _waiting(campaign_id):
 def pause(campaign_id):
     """Hold the campaign's waiting messages (and stop its daily shares); returns how many were held."""
     with write_transaction():
-        get(campaign_id)
+        campaign = get(campaign_id)
+        shares = campaign.pending if campaign.next_share_on != campaign_pacing.PAUSED else 0
         Campaign.update(next_share_on=campaign_pacing.PAUSED, share_left=0).where(
             Campaign.id == campaign_id, Campaign.pending > 0).execute()
         mails = MailMessage.update(not_before=HELD, not_after=None).where(
             _mails_waiting(campaign_id), MailMessage.not_before.is_null() | (MailMessage.not_before != HELD)).execute()
-        return mails + Message.update(not_before=HELD, not_after=None).where(
+        return shares + mails + Message.update(not_before=HELD, not_after=None).where(
             _waiting(campaign_id), (Message.not_before.is_null()) | (Message.not_before != HELD)).execute()
 
 
@@ -210,12 +211,13 @@ def resume(config, campaign_id, now=None):
     now = now or clock.now()
     with write_transaction():
         campaign = get(campaign_id)
+        shares = campaign.pending if campaign.next_share_on == campaign_pacing.PAUSED else 0
         Campaign.update(next_share_on=clock.today(now)).where(  # today's share, if there is room
             Campaign.id == campaign_id, Campaign.next_share_on == campaign_pacing.PAUSED).execute()
         not_before, not_after = next_opening(now, window_for(campaign.category, config))
         mails = MailMessage.update(not_before=not_before, not_after=not_after).where(
             _mails_waiting(campaign_id), MailMessage.not_before == HELD).execute()
-        return mails + Message.update(not_before=not_before, not_after=not_after).where(
+        return shares + mails + Message.update(not_before=not_before, not_after=not_after).where(
             _waiting(campaign_id), Message.not_before == HELD).execute()
 
 
@@ -239,7 +241,8 @@ def cancel(campaign_id, actor="system", now=None):
 
 
 def waiting_counts(campaign_ids):
-    """{campaign id: {"waiting": n, "held": n}}: what pause, resume and cancel would act on."""
+    """{campaign id: {"waiting": n, "held": n}}: what pause, resume and cancel would act on
+    (a paced campaign's messages not queued yet among them)."""
     out = {i: {"waiting": 0, "held": 0} for i in campaign_ids}
     if not out:
         return out
@@ -256,4 +259,7 @@ def waiting_counts(campaign_ids):
                                         .where(MailMessage.campaign_id.in_(list(out)), MailMessage.state == "queued")
                                         .group_by(MailMessage.campaign_id, mail_held).tuples()):
         out[campaign_id]["held" if is_held else "waiting"] += count
+    for campaign_id, pending, next_share_on in (Campaign.select(Campaign.id, Campaign.pending, Campaign.next_share_on)
+                                                .where(Campaign.id.in_(list(out)), Campaign.pending > 0).tuples()):
+        out[campaign_id]["held" if next_share_on == campaign_pacing.PAUSED else "waiting"] += pending  # paced
     return out

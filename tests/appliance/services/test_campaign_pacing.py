@@ -141,3 +141,19 @@ def test_cli_preview_states_the_numbers_and_send_says_what_waits(config, databas
     assert cli.main(args + ["send", "--name", "例会", "--group", "个险一部", "--text", "开会",
                             "--category", "internal"]) == 0
     assert capsys.readouterr().out.strip().endswith("10 queued, 0 skipped, 2 for the following days")
+
+
+def test_pause_stops_the_shares_resume_restarts_them_cancel_drops_them(config, database):
+    config = _box(config, daily_cap=10)
+    campaign = campaigns.send(config, "答谢会", _people(25), text=TEXT, category="marketing", now=NOW)
+    MessagePart.update(state="sent", imsi="I1", sent_at=NOW).where(MessagePart.state == "queued").execute()
+    assert campaigns.waiting_counts([campaign.id])[campaign.id] == {"waiting": 15, "held": 0}
+    assert campaigns.pause(campaign.id) == 15
+    assert campaigns.waiting_counts([campaign.id])[campaign.id] == {"waiting": 0, "held": 15}
+    assert campaign_pacing.queue_shares(config, NEXT_DAY) == 0
+    assert campaigns.resume(config, campaign.id, now=NEXT_DAY) == 15
+    assert campaign_pacing.queue_shares(config, NEXT_DAY) == 10
+    assert campaigns.cancel(campaign.id, now=NEXT_DAY) == 15  # 10 queued today, 5 never queued
+    assert CampaignPending.select().count() == 0 and Campaign.get_by_id(campaign.id).pending == 0
+    boxes.beat("a", now=NEXT_DAY + datetime.timedelta(days=1))
+    assert campaign_pacing.queue_shares(config, NEXT_DAY + datetime.timedelta(days=1)) == 0
