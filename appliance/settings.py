@@ -199,6 +199,10 @@ SETTINGS = [
             editable=True, restart=("services", "web")),
     Setting("notices.pace", False,
             "Queue no more notices than the SIMs can send today: service first, the rest held and reported."),
+    Setting("notices.greeting_lead_days", 3,
+            "Paced runs: days before a birthday or festival its greetings may start going, a share a day "
+            "(never after the date).",
+            editable=True, restart=("services",)),
     Setting("notices.catch_up_days", 7,
             "How many days back payments, claims and new policies still get their notice (after downtime)."),
     Setting("notices.birthday", True, "Send birthday greetings to customers (marketing).",

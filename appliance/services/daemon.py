@@ -1,8 +1,9 @@
 """The services' background work, one pass at a time: route new inbound SMS
 (auto-reply, opt-out, surveys, tickets), fire due scheduled sends, run the
 daily notice rules once a day after notices.run_at, queue each day's share of the paced
-campaigns (appliance/services/campaign_pacing.py), and remind department heads
-of overdue tickets (appliance/tickets/escalation.py). It also sends peers the
+campaigns (appliance/services/campaign_pacing.py), store the forecast of the next days'
+notice runs (appliance/services/forecast.py: after each run, else at most hourly), and remind
+department heads of overdue tickets (appliance/tickets/escalation.py). It also sends peers the
 ticket hand-offs and updates they have not taken (appliance/tickets/handoff.py).
 
 tick() is safe to call from several processes at once (every step is
@@ -24,7 +25,7 @@ from appliance import db as dbmod
 from appliance.cluster.leadership import Leadership, LeaseLost
 from appliance.daemon import Loop, serve
 from appliance.services import inbound as inbound_router
-from appliance.services import campaign_pacing, notices, schedules
+from appliance.services import campaign_pacing, forecast, notices, schedules
 from appliance.tickets import escalation, handoff
 
 log = logging.getLogger(__name__)
@@ -43,17 +44,19 @@ def notices_due(config, now):
 
 
 # The steps only one box may take at a time, each under its own lease (so the boxes share them).
-SINGLETONS = ("schedules", "notices", "campaigns", "escalation", "handoffs")
+SINGLETONS = ("schedules", "notices", "campaigns", "forecast", "escalation", "handoffs")
 
 
 def steps(config, now, fence):
     """(name, work) of one pass; fence(name) is what each step's transactions check."""
     return (("inbound", lambda: inbound_router.route_pending(config, now)),
             ("schedules", lambda: len(schedules.run_due(config, now, fence=fence("schedules")))),
-            ("notices", lambda: notices.run(config, now, fence=fence("notices"))["queued"]
+            ("notices", lambda: notices.run(config, now, fence=fence("notices"), details=False)["queued"]
              if notices_due(config, now) else 0),
             # After the notices: a paced campaign's share of the day takes the room they leave.
             ("campaigns", lambda: campaign_pacing.queue_shares(config, now, fence=fence("campaigns"))),
+            # After both, in the same pass; else at most hourly (forecast.due).
+            ("forecast", lambda: forecast.refresh(config, now, fence=fence("forecast"))),
             ("escalation", lambda: escalation.run(config, now)),
             ("handoffs", lambda: handoff.deliver(config, now)))
 

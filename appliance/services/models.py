@@ -181,3 +181,11 @@ class NoticeRun(BaseModel):
     queued = IntegerField(default=0)
 
 
+
+
+class NoticeForecast(BaseModel):
+    """What the notice run of `run_date` will queue and hold (appliance/services/forecast.py),
+    as the services daemon last worked it out; figures is JSON."""
+    run_date = DateField(unique=True)
+    computed_at = DateTimeField()
+    figures = TextField()

@@ -24,9 +24,7 @@ Offsets come from the [notices] settings. `today` is always passed in.
 """
 import contextvars
 import datetime
-import functools
 import logging
-import operator
 from dataclasses import dataclass, field
 
 import peewee
@@ -39,11 +37,13 @@ from appliance.mail import outbox as mail_outbox
 from appliance.mail.compose import Composer
 from appliance.mail.models import MailMessage
 from appliance.services import optout, pacing
-from appliance.services.festivals import greeting_festivals
+from appliance.services import greetings
+from appliance.services.greetings import birthdays_on, born_on
 from appliance.services.models import NoticeRun
 from appliance.services.templates import Renderer, defaults, variables_of, word
 from appliance.sms.models import Message
 from appliance.sms.outbox import queue_many, queue_message
+from appliance.sms.text import part_count
 from appliance.sms.window import next_opening, window_for
 
 log = logging.getLogger(__name__)
@@ -309,53 +309,6 @@ def claim_notices(config, today):
     return notices
 
 
-def _customers_with_policies():
-    holders = _in_slice(Policy.select(Policy.holder).where(Policy.status == "in_force"), Policy.holder)
-    reachable = Customer.mobile.is_null(False) | ((Customer.channel == "email") & Customer.email.is_null(False))
-    return _in_slice(Customer.select(Customer.id, Customer.name, Customer.gender, Customer.mobile,
-                                     Customer.language, Customer.birth_date, Customer.email, Customer.channel,
-                                     Customer.opt_out)
-                     .where(reachable, Customer.id.in_(holders)),
-                     Customer.id)
-
-
-def greeting_notices(config, today):
-    notices = []
-    festivals = greeting_festivals(today, config["notices.festivals"])
-    birthday = config["notices.birthday"]
-    if not festivals and not birthday:
-        return notices
-    days = birthdays_on(today)
-    customers = _customers_with_policies()
-    if not festivals:  # birthdays only: the database finds today's, not a loop over every customer
-        customers = customers.where(born_on(Customer.birth_date, days))
-    for c in customers:
-        base = {"name": c.name, "salutation": c.salutation}
-        if birthday and c.birth_date and (c.birth_date.month, c.birth_date.day) in days:
-            notices.append(_by_mail(Notice("birthday", f"birthday:{c.id}:{today.year}", c.mobile or "",
-                                           dict(base), c.language, customer_id=c.id), c))
-        for name in festivals:
-            notices.append(_by_mail(Notice("holiday", f"holiday:{name}:{today.year}:{c.id}", c.mobile or "",
-                                           dict(base, festival=word("festival", name, c.language)),
-                                           c.language, customer_id=c.id), c))
-    return notices
-
-
-def birthdays_on(today):
-    """The (month, day) birthdays greeted on `today`: 29 February ones on 28 February in
-    other years."""
-    leap_day = today.month == 2 and today.day == 28 and not _is_leap(today.year)
-    return [(today.month, today.day)] + ([(2, 29)] if leap_day else [])
-
-
-def born_on(column, days):
-    return functools.reduce(operator.or_, [(column.month == month) & (column.day == day) for month, day in days])
-
-
-def _is_leap(year):
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-
-
 # Greetings that say "today": they go in the marketing window of that day or not at all.
 ON_THE_DAY = ("staff_birthday", "staff_birthday_colleague")
 
@@ -385,8 +338,9 @@ def staff_birthday_notices(config, today):
     return notices
 
 
+# The rules of the service plan; customers' greetings are planned apart (appliance/services/greetings.py).
 RULES = [new_policy_notices, renewal_notices, overdue_notices, lapse_notices, maturity_notices,
-         payment_notices, claim_notices, greeting_notices, staff_birthday_notices]
+         payment_notices, claim_notices, staff_birthday_notices]
 
 
 # --- facts: a notice goes only with the facts its type states ---------------------
@@ -425,13 +379,13 @@ def _report_withheld(notice, reason, source="notices"):
 # --- running them ------------------------------------------------------------------
 
 # The run goes through the book a slice at a time: the rules that read policies or
-# customers (through _policies and _customers_with_policies) see only the rows whose
+# customers (through _policies) see only the rows whose
 # id is in the slice, so a million policies never sit in memory at once, and each
 # slice's notices are queued in short transactions before the next slice is read.
 SLICE = 50_000          # ids (policies, customers) per slice
 QUEUE_BATCH = 1_000     # notices queued per transaction
 SLICED_RULES = {"new_policy_notices", "renewal_notices", "overdue_notices", "lapse_notices",
-                "maturity_notices", "greeting_notices"}
+                "maturity_notices"}
 _slice = contextvars.ContextVar("notices_slice", default=None)  # (first id, last id + 1) or None: all
 
 
@@ -475,106 +429,238 @@ def plan(config, today, bounds=False):
     return [n for k, n in wanted.items() if k not in done]
 
 
-def run(config, now=None, dry_run=False, fence=None):
-    """Run the rules for the box's day of instant `now`: queue what is due (unless dry_run). Returns
-    the notices (texts rendered) with the number skipped as opted out / DND, the staff
-    without a mobile who had one due (no_mobile) and the birthday texts left because that
-    day's window had closed (late). The time of day decides the marketing window.
+@dataclass
+class DayPlan:
+    """What a day's run will do, worked out before anything is queued (plan_day)."""
+    today: datetime.date
+    sms: list            # [row for outbox.queue_many, parts, goes today?] of the service plan
+    mails: list          # mail rows of the service plan (no SMS parts: they always go)
+    out: list            # the notices as the result shows them (None: not kept)
+    skipped: int = 0
+    withheld: list = field(default_factory=list)
+    no_mobile: list = field(default_factory=list)
+    late: int = 0        # greetings whose day's window had closed
+    targets: list = field(default_factory=list)   # greetings.Target with their share for today
+    held: dict = None    # paced: what does not go today (service, marketing, greetings not sent)
+    capacity: dict = None  # paced: today's free parts {day, window}
 
-    The book is read a slice at a time (see SLICE) and each slice's notices queued in
-    short transactions, so neither memory nor the write lock grows with the book. A
-    run stopped half-way is safe: the day's NoticeRun is written last, so the run
-    happens again, and what was queued is not queued twice (dedupe_key).
+    def counts(self):
+        """Per class: SMS queued today and their parts, held; greetings queued; mails."""
+        going = [(row["category"] in pacing.FIRST, parts) for row, parts, go in self.sms if go]
+        out = {"service": sum(1 for first, _ in going if first),
+               "service_parts": sum(p for first, p in going if first),
+               "marketing": sum(1 for first, _ in going if not first),
+               "marketing_parts": sum(p for first, p in going if not first),
+               "greetings": sum(t.share for t in self.targets),
+               "greeting_parts": sum(t.parts(t.share) for t in self.targets),  # at most: a bound per text
+               "mail": len(self.mails), "held": self.held}
+        out["sms"] = out["service"] + out["marketing"] + out["greetings"]
+        out["parts"] = out["service_parts"] + out["marketing_parts"] + out["greeting_parts"]
+        return out
 
-    `fence` (the daemon's lease check, appliance/cluster/leadership.py) is called inside
-    every write transaction: when another box took the run over, it raises and nothing
-    more of this run commits; the other box finishes it."""
-    now = now or clock.now()
-    today = clock.today(now)  # the box's day, not the OS's nor UTC's
-    renderers, openings, out, skipped, withheld, queued = {}, {}, [], 0, [], 0
-    no_mobile, late, composers, mailed = [], 0, {}, 0
+
+def plan_service(config, now, details=True, exclude=frozenset()):
+    """The day's notices but customers' greetings, read and rendered a slice at a time
+    (read only). `exclude`: keys to treat as gone (the forecast's earlier days)."""
+    today = clock.today(now)
+    day = DayPlan(today, [], [], [] if details else None)
+    renderers, openings, composers = {}, {}, {}
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}
-    allowed, held = _paced(config, now, today, fence) if config["notices.pace"] and not dry_run else (None, None)
     for bounds in _slices():
-        rows, mails = [], []
         for notice in plan(config, today, bounds):
+            if notice.key in exclude:
+                continue
             if not notice.number and not notice.email:  # a staff member without a mobile: reported, not an error
-                no_mobile.append({"type": notice.kind, "key": notice.key, "badge_no": notice.extra.get("badge_no")})
+                day.no_mobile.append({"type": notice.kind, "key": notice.key, "badge_no": notice.extra.get("badge_no")})
                 continue
             renderer = renderers.get(notice.kind) or renderers.setdefault(notice.kind, Renderer(notice.kind, config))
             if notice.number in blocked.get(renderer.category, ()) or (
                     notice.email and notice.opt_out and renderer.category == "marketing"):
-                skipped += 1
+                day.skipped += 1
                 continue
             why = withheld_reason(notice.kind, notice.variables, renderer, notice.language,
                                   notice.extra.get("claim_status"))
             if why:
-                withheld.append((notice, why[1]))
+                day.withheld.append((notice, why[1]))
                 continue
             not_before, not_after = _opening(notice.kind, renderer.category, now, config, openings)
             if notice.kind in ON_THE_DAY and clock.today(not_before or now) != today:  # None: at once
-                late += 1  # "today is your birthday" tomorrow would be wrong
+                day.late += 1  # "today is your birthday" tomorrow would be wrong
                 continue
-            if allowed is not None and notice.key not in allowed:
-                continue  # beyond today's capacity: reported by _paced
             priority = 7 if renderer.category == "marketing" or notice.kind in ON_THE_DAY else 4
             if notice.email:  # the customer prefers e-mail: the same notice, the same window
                 composer = composers.get(notice.kind) or composers.setdefault(notice.kind, Composer(config, notice.kind))
                 composed = composer.compose(notice.variables, notice.language)
-                out.append({"type": notice.kind, "key": notice.key, "to": notice.email, "channel": "email",
-                            "text": composed[1]})
-                mails.append(mail_outbox.row(
+                if details:
+                    day.out.append({"type": notice.kind, "key": notice.key, "to": notice.email, "channel": "email",
+                                    "text": composed[1]})
+                day.mails.append(mail_outbox.row(
                     notice.email, composed, category=renderer.category, kind=notice.kind, language=notice.language,
                     not_before=not_before, not_after=not_after, customer=notice.customer_id,
                     policy_no=notice.policy_no, source="notice", created_by="notices", dedupe_key=notice.key,
                     priority=priority))
                 continue
-            notice.text = renderer.render(notice.variables, notice.language)
-            out.append({"type": notice.kind, "key": notice.key, "to": notice.number, "text": notice.text})
-            rows.append({"to_number": notice.number, "text": notice.text, "category": renderer.category,
-                         "not_before": not_before, "not_after": not_after,
-                         "customer": notice.customer_id, "staff": notice.staff_id,
-                         "source": "notice", "created_by": "notices", "dedupe_key": notice.key,
-                         "priority": priority})
-        queued += len(rows) + len(mails)
-        mailed += len(mails)
-        if not dry_run:
-            for start in range(0, len(rows), QUEUE_BATCH):  # each its own short transaction
-                with write_transaction():
-                    _checked(fence)
-                    queue_many(rows[start:start + QUEUE_BATCH], skip_invalid=True, config=config)
-            # Unfenced: ON CONFLICT DO NOTHING, so a stale leader adds nothing the new one would not.
-            mail_outbox.queue_many(mails)
+            text = renderer.render(notice.variables, notice.language)
+            if details:
+                day.out.append({"type": notice.kind, "key": notice.key, "to": notice.number, "text": text})
+            day.sms.append([{"to_number": notice.number, "text": text, "category": renderer.category,
+                             "not_before": not_before, "not_after": not_after,
+                             "customer": notice.customer_id, "staff": notice.staff_id,
+                             "source": "notice", "created_by": "notices", "dedupe_key": notice.key,
+                             "priority": priority}, part_count(text), True])
+    return day
+
+
+def plan_day(config, now, details=True, exclude=frozenset(), sent=None, budgets=None):
+    """The day's plan: the service notices (plan_service), fitted into today's capacity
+    when paced (service first), and the greetings' shares of what is left (appliance/
+    services/pacing.py). The forecast passes `sent` ({target label: {language: n}}: the
+    greetings its earlier days queue, taken as gone) and `budgets` (pacing.budgets from
+    its own now: a later day's SIMs are the ones in service now)."""
+    day = plan_service(config, now, details, exclude)
+    paced = config["notices.pace"]
+    day.targets = _greeting_targets(config, now, day, paced, sent or {})
+    if not paced:
+        for target in day.targets:  # unpaced: today's greetings only, all of them
+            target.share = target.remaining
+        return day
+    budgets = budgets or pacing.budgets(config, now, lead_days(config) + 1)
+    fit = pacing.Fit(budgets[0]["day"], budgets[0]["window"])
+    for first in (True, False):  # service first, in the run's order
+        for entry in day.sms:
+            if (entry[0]["category"] in pacing.FIRST) == first:
+                entry[2] = fit.add(entry[0]["category"], entry[1])
+    pacing.shares(day.targets, day.today, fit.window_left(), pacing.later_free(budgets[1:], fit.used))
+    day.held, day.capacity = fit.held, budgets[0]
+    day.held["greetings"] = []
+    for target in (t for t in day.targets if t.remaining):
+        not_sent = target.remaining - target.share if target.date == day.today else 0
+        day.held["greetings"].append({"target": target.label(), "date": target.date, "left": target.remaining,
+                                      "share": target.share, "not_sent": not_sent})
+        if not_sent:  # its date: what does not fit now is not sent at all
+            day.held["notices"] += not_sent
+            day.held["marketing"] += not_sent
+            day.held["parts"] += target.parts(target.remaining) - target.parts(target.share)
+    return day
+
+
+def lead_days(config):
+    """notices.greeting_lead_days, checked."""
+    days = config["notices.greeting_lead_days"]
+    if days < 0:
+        raise InputError.of(N_("configuration key '{name}' must not hold negative days"),
+                            field="notices.greeting_lead_days", name="notices.greeting_lead_days")
+    return days
+
+
+def _greeting_targets(config, now, day, paced, sent):
+    """Today's greeting targets (and the next lead days' when paced) with what is left
+    of each, its parts bound per language; none once the day's marketing window closed
+    (they would arrive on a later day); a text that says "today" does not go early."""
+    today = day.today
+    found = greetings.targets(config, today, lead_days(config) if paced else 0)
+    if not found:
+        return []
+    greetings.count_remaining(found)
+    opening = _opening("birthday", "marketing", now, config, {})
+    renderers = {kind: Renderer(kind, config) for kind in {t.kind for t in found}}
+    salutation = "字" * max(4, greetings.longest_name())  # surname + 先生: at most the longest name or 4
+    for target in found:
+        for language, n in sent.get(target.label(), {}).items():
+            target.left[language] = max(0, target.left.get(language, 0) - n)
+        renderer = renderers[target.kind]
+        for language in list(target.left):
+            variables = {"name": salutation, "salutation": salutation,
+                         "festival": word("festival", target.festival, language) if target.festival else ""}
+            target.bounds[language] = pacing.parts_bound(renderer, language, variables)
+            text = renderer.texts.get(language) or renderer.texts["zh"]
+            if target.date > today and greetings.says_today(text):
+                target.left[language] = 0  # it says "today": on the date, not before
+    day.skipped += sum(greetings.recipients(t, blocked=True).count() for t in found if t.date == today)
+    if clock.today(opening[0] or now) != today:  # the window closed: tomorrow would be late for today's
+        day.late += sum(t.remaining for t in found if t.date == today)
+        return []
+    return found
+
+
+def run(config, now=None, dry_run=False, fence=None, details=True):
+    """Run the rules for the box's day of instant `now`: queue what is due (unless dry_run). Returns
+    the notices (texts rendered; not kept without `details`) with the number skipped as
+    opted out / DND, the staff without a mobile who had one due (no_mobile), the greetings
+    left because that day's window had closed (late) and, paced, what was held.
+
+    The plan comes first (plan_day: service notices read and rendered, greetings only
+    counted), then what it holds back is reported, then the service notices are queued in
+    short transactions, then the greetings of today's shares are read, rendered and queued
+    a slice at a time: neither memory nor the write lock grows with the book. A run stopped
+    half-way is safe: the day's NoticeRun is written last, so the run happens again, and
+    what was queued is not queued twice (dedupe_key).
+
+    `fence` (the daemon's lease check, appliance/cluster/leadership.py) is called inside
+    every write transaction: when another box took the run over, it raises and nothing
+    more of this run commits; the other box finishes it."""
+    now = now or clock.now()
+    day = plan_day(config, now, details or dry_run)
+    if day.held is not None and day.held["notices"] and not dry_run:
+        _report_held(day, fence)
+    rows = [row for row, _, go in day.sms if go]
+    queued, mailed, out = len(rows) + len(day.mails), len(day.mails), day.out
+    if out is not None and day.held is not None:
+        held_keys = {row["dedupe_key"] for row, _, go in day.sms if not go}
+        out = [n for n in out if n["key"] not in held_keys]
+    if not dry_run:
+        _queue(config, rows, day.mails, fence)
+    opening = _opening("birthday", "marketing", now, config, {})
+    slices = [b for b in _slices() if b is not None]
+    for target in day.targets:
+        renderer, composer = Renderer(target.kind, config), Composer(config, target.kind)
+        for language, quota in target.quotas().items():
+            for sms, mails, shown in greetings.read(config, target, language, quota, opening, slices,
+                                                    renderer, composer):
+                queued, mailed = queued + len(sms) + len(mails), mailed + len(mails)
+                if out is not None:
+                    out += shown
+                if not dry_run:
+                    _queue(config, sms, mails, fence)
     if not dry_run:
         with write_transaction():
             _checked(fence)
-            NoticeRun.create(run_date=today, started_at=now, queued=queued)
-            for notice, reason in withheld:
+            NoticeRun.create(run_date=day.today, started_at=now, queued=queued)
+            for notice, reason in day.withheld:
                 _report_withheld(notice, reason)
         log.info("notice run for %s: %d queued (%d by e-mail), %d skipped (opt-out/DND), %d withheld (facts), "
-                 "%d birthday texts late", today, queued, mailed, skipped, len(withheld), late)
-        if no_mobile:
-            log.warning("notice run for %s: no mobile for staff %s", today,
-                        ", ".join(sorted({n["badge_no"] for n in no_mobile})))
-    return {"date": today, "dry_run": dry_run, "queued": queued, "mailed": mailed, "skipped": skipped, "notices": out,
-            "withheld": [{"type": n.kind, "key": n.key, "reason": reason} for n, reason in withheld],
-            "no_mobile": no_mobile, "late": late, "held": held}
+                 "%d greetings late", day.today, queued, mailed, day.skipped, len(day.withheld), day.late)
+        if day.no_mobile:
+            log.warning("notice run for %s: no mobile for staff %s", day.today,
+                        ", ".join(sorted({n["badge_no"] for n in day.no_mobile})))
+    return {"date": day.today, "dry_run": dry_run, "queued": queued, "mailed": mailed, "skipped": day.skipped,
+            "notices": out if details else None,
+            "withheld": [{"type": n.kind, "key": n.key, "reason": reason} for n, reason in day.withheld],
+            "no_mobile": day.no_mobile, "late": day.late, "held": day.held, "counts": day.counts()}
 
 
-def _paced(config, now, today, fence):
-    """(keys to queue, held counts) within today's capacity (appliance.services.pacing);
-    what is held is logged and audited before anything is queued."""
-    day_parts, window_parts = pacing.budget(config, now)
-    allowed, held = pacing.fit(config, run(config, now, dry_run=True)["notices"], day_parts, window_parts)
-    if held["notices"]:
-        detail = (f"{held['notices']} notices ({held['parts']} parts: {held['service']} service, "
-                  f"{held['marketing']} marketing) beyond today's capacity of {day_parts} parts "
-                  f"({window_parts} in the marketing window); not queued")
-        log.warning("notice run for %s: %s", today, detail)
+def _queue(config, rows, mails, fence):
+    for start in range(0, len(rows), QUEUE_BATCH):  # each its own short transaction
         with write_transaction():
             _checked(fence)
-            audit("system", "notices.held", today, detail, "notices")
-    return allowed, held
+            queue_many(rows[start:start + QUEUE_BATCH], skip_invalid=True, config=config)
+    # Unfenced: ON CONFLICT DO NOTHING, so a stale leader adds nothing the new one would not.
+    mail_outbox.queue_many(mails)
+
+
+def _report_held(day, fence):
+    """Log and audit what the paced run holds back, before anything is queued."""
+    held, free = day.held, day.capacity
+    detail = (f"{held['notices']} notices ({held['parts']} parts: {held['service']} service, "
+              f"{held['marketing']} marketing) beyond today's capacity of {free['day']} parts "
+              f"({free['window']} in the marketing window); not queued")
+    not_sent = [f"{g['target']} {g['not_sent']}" for g in held["greetings"] if g["not_sent"]]
+    if not_sent:
+        detail += f"; greetings not sent on their date: {', '.join(not_sent)}"
+    log.warning("notice run for %s: %s", day.today, detail)
+    with write_transaction():
+        _checked(fence)
+        audit("system", "notices.held", day.today, detail, "notices")
 
 
 def _checked(fence):

@@ -62,8 +62,8 @@ def test_forecast_equals_what_the_run_then_queues(book, config):
     for n in range(4):  # renewal reminders 15 days ahead, holder and agent
         holder = book.customer(f"客户{n}", born=datetime.date(1970 + n, 6, 1))
         book.policy(holder, f"P-{n}", day + datetime.timedelta(days=15), agent=agent)
-    predicted = forecast.forecast_day(config, day)
-    assert Message.select().count() == 0  # a forecast queues nothing
+    predicted = forecast.forecast(config, NOW, days=3)[2]
+    assert predicted["date"] == day and Message.select().count() == 0  # a forecast queues nothing
     notices.run(config, forecast.run_instant(config, day))
     queued = list(Message.select())
     assert predicted["sms"] == len(queued) == 8
@@ -79,6 +79,7 @@ def test_outlook_carries_what_cannot_go_to_the_next_day(book, config):
     for n in range(2):
         holder = book.customer(f"客户{n}", born=datetime.date(1970 + n, 6, 1))
         book.policy(holder, f"P-{n}", TODAY + datetime.timedelta(days=16), agent=agent)
+    forecast.refresh(config, NOW)  # the services daemon stores it; the outlook reads what is stored
     report = forecast.outlook(config, NOW, days=2)
     tomorrow = report["days"][1]
     parts = tomorrow["forecast"]["parts"]

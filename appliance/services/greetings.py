@@ -1,0 +1,239 @@
+"""Customer greetings (birthdays, festivals) as dated targets of the notice run.
+
+A target is one date's greeting to a set of customers: the birthdays of a date, or a
+festival (a name in notices.festivals) to every customer holding a policy in force. A
+paced run (notices.pace) sees the targets of today and the next notices.greeting_lead_days
+days, so a big festival is spread over the days before it (appliance/services/pacing.py);
+an unpaced run sees today's only. Never after the date: on the day after, a target is gone.
+
+Counting is cheap on a big book: the recipients of a target are one COUNT, those already
+greeted another (a range of the unique dedupe_key index: every key of a target starts with
+its prefix), so a run knows how many are left without reading a customer. The dedupe keys
+name the target's date's year (holiday:春节:2027:ID, birthday:ID:2027), so a greeting sent
+early for New Year's Day is the one of the new year.
+"""
+import datetime
+import functools
+import operator
+from dataclasses import dataclass, field
+
+import peewee
+
+from appliance.mail import outbox as mail_outbox
+from appliance.mail.models import MailMessage
+from appliance.models import Customer, Policy
+from appliance.services import optout
+from appliance.services.festivals import greeting_festivals
+from appliance.services.models import OptOut
+from appliance.services.templates import word
+from appliance.sms.models import Message
+
+# Greetings are read and queued Chinese first (most of the book; English texts often take more parts).
+LANGUAGES = ("zh", "en")
+
+
+def _reading_order(language):
+    return (LANGUAGES.index(language) if language in LANGUAGES else len(LANGUAGES), language)
+
+
+# Texts with these words say "today": they go on the date itself, never early.
+TODAY_WORDS = ("今天", "今日", "today")
+
+
+@dataclass
+class Target:
+    date: datetime.date
+    kind: str               # template: birthday | holiday
+    festival: str = ""      # the festival's name (lunar_python's), for holiday
+    left: dict = field(default_factory=dict)    # language -> recipients not greeted yet
+    bounds: dict = field(default_factory=dict)  # language -> most parts one greeting takes
+    share: int = 0          # greetings to queue today (pacing.shares), read language by language (LANGUAGES)
+
+    @property
+    def remaining(self):
+        return sum(self.left.values())
+
+    def groups(self):
+        """(language, left, parts bound) in the order greetings are read and queued."""
+        return [(language, self.left[language], self.bounds.get(language, 1))
+                for language in sorted(self.left, key=_reading_order) if self.left[language]]
+
+    def parts(self, count):
+        """Most parts the first `count` greetings still left take."""
+        total = 0
+        for _, left, bound in self.groups():
+            take = min(left, count)
+            total, count = total + take * bound, count - take
+        return total
+
+    def most_within(self, parts):
+        """How many of the greetings left fit into `parts`."""
+        count = 0
+        for _, left, bound in self.groups():
+            take = min(left, parts // bound)
+            count, parts = count + take, parts - take * bound
+            if take < left:
+                break
+        return count
+
+    def quotas(self):
+        """{language: greetings to queue today}: the share, language by language."""
+        out, count = {}, self.share
+        for language, left, _ in self.groups():
+            out[language] = min(left, count)
+            count -= out[language]
+        return {language: n for language, n in out.items() if n}
+
+    @property
+    def prefix(self):
+        """What every dedupe key of a festival's greeting starts with."""
+        return f"holiday:{self.festival}:{self.date.year}:"
+
+    def key_of(self, customer_id):
+        if self.kind == "holiday":
+            return f"{self.prefix}{customer_id}"
+        return f"birthday:{customer_id}:{self.date.year}"
+
+    def label(self):
+        return f"{self.kind}:{self.festival}:{self.date}" if self.festival else f"{self.kind}:{self.date}"
+
+
+def targets(config, today, lead_days):
+    """The greeting targets of dates today … today + lead_days, nearest first."""
+    found = []
+    for offset in range(lead_days + 1):
+        day = today + datetime.timedelta(days=offset)
+        if config["notices.birthday"]:
+            found.append(Target(day, "birthday"))
+        found += [Target(day, "holiday", name) for name in greeting_festivals(day, config["notices.festivals"])]
+    return found
+
+
+def birthdays_on(day):
+    """The (month, day) birthdays greeted on `day`: 29 February ones on 28 February in
+    other years."""
+    leap_day = day.month == 2 and day.day == 28 and not _is_leap(day.year)
+    return [(day.month, day.day)] + ([(2, 29)] if leap_day else [])
+
+
+def born_on(column, days):
+    return functools.reduce(operator.or_, [(column.month == month) & (column.day == day) for month, day in days])
+
+
+def _is_leap(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def recipients(target, bounds=None, blocked=False):
+    """The customers a target greets (holders of a policy in force, reachable by SMS or
+    mail, on neither the opt-out nor the do-not-disturb list: one query counts and reads
+    the same people), within the id range `bounds` (low, high) when given. `blocked`:
+    those it does not greet for their opt-out or DND instead."""
+    holders = Policy.select(Policy.holder).where(Policy.status == "in_force")
+    reachable = Customer.mobile.is_null(False) | ((Customer.channel == "email") & Customer.email.is_null(False))
+    allowed = (Customer.opt_out == False) & (  # noqa: E712  greetings are marketing
+        Customer.mobile.is_null() | Customer.mobile.not_in(
+            OptOut.select(OptOut.number).where(OptOut.kind.in_(optout.BLOCKED_BY["marketing"]))))
+    query = (Customer.select(Customer.id, Customer.name, Customer.gender, Customer.mobile, Customer.language,
+                             Customer.birth_date, Customer.email, Customer.channel, Customer.opt_out)
+             .where(reachable, ~allowed if blocked else allowed))
+    if bounds is not None:
+        holders = holders.where(Policy.holder >= bounds[0], Policy.holder < bounds[1])
+        query = query.where(Customer.id >= bounds[0], Customer.id < bounds[1])
+    query = query.where(Customer.id.in_(holders))
+    if target.kind == "birthday":
+        query = query.where(born_on(Customer.birth_date, birthdays_on(target.date)))
+    return query
+
+
+def already(target, ids):
+    """The ids among `ids` whose greeting of this target went already, by SMS or by mail."""
+    keys = {target.key_of(i): i for i in ids}
+    done, listed = set(), list(keys)
+    for start in range(0, len(listed), 500):
+        for model in (Message, MailMessage):
+            done.update(keys[k] for (k,) in model.select(model.dedupe_key)
+                        .where(model.dedupe_key.in_(listed[start:start + 500])).tuples())
+    return done
+
+
+def _after(prefix):
+    """The least string greater than every string starting with `prefix`."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def count_remaining(found):
+    """Set each target's `left` ({language: recipients not greeted yet}). A festival's are
+    two grouped COUNTs (its dedupe keys are one range of the unique index); a birthday's
+    cohort is a day's births, small enough to look up by key."""
+    for target in found:
+        if target.kind == "holiday":
+            everyone = dict(recipients(target).select(Customer.language, peewee.fn.COUNT(Customer.id))
+                            .group_by(Customer.language).tuples())
+            done = {}
+            for model in (Message, MailMessage):
+                for language, n in (model.select(Customer.language, peewee.fn.COUNT(model.id))
+                                    .join(Customer, on=(model.customer == Customer.id))
+                                    .where(model.dedupe_key >= target.prefix, model.dedupe_key < _after(target.prefix))
+                                    .group_by(Customer.language).tuples()):
+                    done[language] = done.get(language, 0) + n
+        else:
+            rows = list(recipients(target).select(Customer.id, Customer.language).tuples())
+            greeted = already(target, [i for i, _ in rows])
+            everyone, done = {}, {}
+            for i, language in rows:
+                everyone[language] = everyone.get(language, 0) + 1
+                if i in greeted:
+                    done[language] = done.get(language, 0) + 1
+        target.left = {language: max(0, n - done.get(language, 0)) for language, n in everyone.items()}
+    return found
+
+
+def says_today(text):
+    """Does a greeting text say "today" (then it must not go early)?"""
+    lowered = text.lower()
+    return any(word in lowered for word in TODAY_WORDS)
+
+
+def longest_name():
+    """The longest customer name (characters): the per-template upper bound of a greeting's parts."""
+    return Customer.select(peewee.fn.MAX(peewee.fn.LENGTH(Customer.name))).scalar() or 0
+
+
+def read(config, target, language, quota, opening, slices, renderer, composer):
+    """The first `quota` greetings of a target in `language` not gone yet, a slice of
+    customers (id ranges `slices`) at a time: yields (sms rows for outbox.queue_many, mail
+    rows, [{type, key, to, text}]) per slice and stops reading once the quota is used."""
+    not_before, not_after = opening
+    festival = word("festival", target.festival, language) if target.festival else None
+    for bounds in slices:
+        if quota <= 0:
+            return
+        rows = list(recipients(target, bounds).where(Customer.language == language).order_by(Customer.id))
+        done = already(target, [c.id for c in rows])
+        sms, mails, shown = [], [], []
+        for customer in rows:
+            if customer.id in done:
+                continue
+            if quota <= 0:
+                break
+            quota -= 1
+            variables = {"name": customer.name, "salutation": customer.salutation}
+            if festival:
+                variables["festival"] = festival
+            key = target.key_of(customer.id)
+            email = mail_outbox.mail_address(customer)
+            if email:  # the customer prefers e-mail: the same greeting, the same window
+                composed = composer.compose(variables, language)
+                shown.append({"type": target.kind, "key": key, "to": email, "channel": "email", "text": composed[1]})
+                mails.append(mail_outbox.row(email, composed, category="marketing", kind=target.kind,
+                                             language=language, not_before=not_before, not_after=not_after,
+                                             customer=customer.id, source="notice", created_by="notices",
+                                             dedupe_key=key, priority=7))
+                continue
+            text = renderer.render(variables, language)
+            shown.append({"type": target.kind, "key": key, "to": customer.mobile, "text": text})
+            sms.append({"to_number": customer.mobile, "text": text, "category": "marketing",
+                        "not_before": not_before, "not_after": not_after, "customer": customer.id,
+                        "source": "notice", "created_by": "notices", "dedupe_key": key, "priority": 7})
+        yield sms, mails, shown
