@@ -33,3 +33,22 @@ def test_dashboard_says_todays_capacity_and_what_waits_in_chinese(admin_client):
     panel = re.search(r'<p class="card" id="capacity">([^<]*)</p>', admin_client.get("/").text).group(1)
     assert panel.startswith("Today the 1 SIM(s) in service can still send 2 SMS parts"), panel
     assert panel.endswith("3 parts are queued. 1 queued parts cannot go today and wait for a later day.")
+
+
+def test_dashboard_shows_the_stored_forecast_of_the_next_runs(admin_client):
+    import datetime
+
+    from appliance import clock
+    from appliance.services import forecast
+    from appliance.services.models import NoticeForecast
+    html = admin_client.get("/").text
+    assert "暂无预测：服务进程在每次通知运行后计算" in html and 'id="forecast"' not in html
+    day = clock.today() + datetime.timedelta(days=1)
+    held = {"notices": 7, "greetings": [{"target": "holiday:元旦节:2027-01-01", "not_sent": 5}]}
+    NoticeForecast.create(run_date=day, computed_at=clock.now(), figures=forecast.json.dumps(
+        {"service": 90, "service_parts": 180, "greetings": 300, "greeting_parts": 310, "held": held}))
+    html = admin_client.get("/").text
+    assert "接下来几天的通知运行预测" in html
+    row = re.search(r'<table id="forecast">.*?<tr><td>(.*?)</tr>', html, re.S).group(1)
+    assert re.findall(r">([^<]+)</td>", "<td>" + row) == [day.isoformat(), "90 (180)", "300 (310)", "7", "5"]
+    assert "服务类通知（分段）" in html and "当天未能发出的问候" in html

@@ -4,6 +4,9 @@ disk of data_dir). Several boxes on one database: every box with its heartbeat, 
 every box's modems named BOX/gsm0 (a silent box is an alarm). static/dashboard.js keeps it
 current from /dashboard.json without a reload, the modems table too.
 
+The sending capacity panel (发送能力) shows today's capacity and the stored forecast of the
+next notice runs (the services daemon works it out; the page only reads it).
+
 Every number here is cheap on a big database: counts are over today's rows
 (indexed by created_at) or capped, never over the whole message table.
 """
@@ -17,6 +20,7 @@ from appliance.daemon import running_daemons
 from appliance.ivr.models import PolicyLockout
 from appliance.models import Staff
 from appliance.plugins import plugins
+from appliance.services import forecast
 from appliance.sms import capacity, models as messages
 from appliance.sms.models import InboundMessage, Message
 from web import words
@@ -193,12 +197,37 @@ def capacity_text(ctx):
     return text
 
 
+FORECAST_AT = N_("The next notice runs, as the services daemon worked them out at {time} (the run's own planner):")
+NO_FORECAST = N_("No forecast yet: the services daemon works it out after each notice run, else hourly.")
+
+
+def forecast_rows(ctx):
+    """The stored forecast of the next notice runs (appliance/services/forecast.py), one row a
+    day: what it will queue per class (SMS and parts) and what it holds; never worked out here."""
+    try:
+        days = forecast.stored(clock.today())
+    except peewee.DatabaseError:  # not migrated yet
+        return [], ""
+    rows = []
+    for f in days:
+        held = f.get("held") or {}
+        rows.append({"date": f["date"].isoformat(),
+                     "service": f"{f['service']} ({f['service_parts']})",
+                     "greetings": f"{f['greetings']} ({f['greeting_parts']})",
+                     "held": str(held.get("notices", 0)),
+                     "not_sent": str(sum(g["not_sent"] for g in held.get("greetings", [])))})
+    note = ctx._(FORECAST_AT).format(time=ctx.when(days[0]["computed_at"], "%m-%d %H:%M")) if days \
+        else ctx._(NO_FORECAST)
+    return rows, note
+
+
 @page("/", "view", nav=("Dashboard", 10))
 def dashboard(ctx):
     values = state(ctx)
     values["modems"] = modem_views(ctx, values["modems"])
     return ctx.render("dashboard", title=ctx._("Dashboard"), numbers=shown_numbers(values),
-                      capacity=capacity_text(ctx), updated=ctx.when(clock.now(), "%H:%M:%S"), **values)
+                      capacity=capacity_text(ctx), forecast=forecast_rows(ctx),
+                      updated=ctx.when(clock.now(), "%H:%M:%S"), **values)
 
 
 @page("/dashboard.json", "view")

@@ -13,6 +13,15 @@
 </div>
 <h2>{{_('Sending capacity')}}</h2>
 <p class="card" id="capacity">{{capacity}}</p>
+<p id="forecast-note">{{forecast[1]}}</p>
+% if forecast[0]:
+<table id="forecast">
+  <tr><th>{{_('Date')}}</th><th class="num">{{_('Service notices (parts)')}}</th><th class="num">{{_('Greetings (parts)')}}</th><th class="num">{{_('Held')}}</th><th class="num">{{_('Greetings not sent on their date')}}</th></tr>
+  % for f in forecast[0]:
+  <tr><td>{{f['date']}}</td><td class="num">{{f['service']}}</td><td class="num">{{f['greetings']}}</td><td class="num">{{f['held']}}</td><td class="num">{{f['not_sent']}}</td></tr>
+  % end
+</table>
+% end
 <h2>{{_('Alarms')}}</h2>
 <ul class="card" id="alarms">
   % for alarm in alarms:
