@@ -96,10 +96,10 @@ def outlook(config, now=None, days=7):
     now = now or clock.now()
     report = capacity.outlook(config, now, days)
     known = {f["date"]: f for f in stored(clock.today(now))}
-    carry = report["queued"]
-    for offset, entry in enumerate(report["days"]):
+    carry = 0
+    for entry in report["days"]:
         entry["forecast"] = known.get(entry["date"]) or {"sms": 0, "parts": 0, "mail": 0, "held": None}
-        load = carry + entry["forecast"]["parts"] + (entry.get("queued", 0) if offset else 0)
+        load = carry + entry["queued"] + entry["forecast"]["parts"]  # today's `queued`: due today or earlier
         entry["sendable"] = min(load, entry["day"])
         carry = entry["left_over"] = load - entry["sendable"]
     return report

@@ -31,10 +31,9 @@ def budgets(config, now, days=1):
     for that day."""
     report = capacity.outlook(config, now, days)
     out = []
-    for offset, entry in enumerate(report["days"]):
-        queued = entry["queued"] if "queued" in entry else (report["queued"] if offset == 0 else 0)
-        out.append({"date": entry["date"], "day": max(0, entry["day"] - queued),
-                    "window": max(0, entry["window"] - queued)})
+    for entry in report["days"]:  # today's `queued`: due today or earlier
+        out.append({"date": entry["date"], "day": max(0, entry["day"] - entry["queued"]),
+                    "window": max(0, entry["window"] - entry["queued"])})
     return out
 
 

@@ -38,10 +38,12 @@ def cmd_capacity(args, config):
     print(f"SIMs in service: {len(report['sims'])}; seconds per part: {float(report['seconds_per_part']):g}; "
           f"parts queued now: {report['queued']}")
     print(smpp_line(link))
-    print("date\tday capacity\twindow capacity\tSIMs day\tSMPP day\tqueued\tforecast parts\tsendable\tleft over")
-    for d in report["days"]:
+    print("date\tday capacity\twindow capacity\tSIMs day\tSMPP day\tqueued\tforecast parts\tsendable\tleft over"
+          "\tforecast held")
+    for d in report["days"]:  # the forecast: the services daemon's, stored (appliance/services/forecast.py)
+        held = (d["forecast"].get("held") or {}).get("notices", 0)
         print(f"{d['date']}\t{d['day']}\t{d['window']}\t{d['modem_day']}\t{d['smpp_day']}\t{d['queued']}\t"
-              f"{d['forecast']['parts']}\t{d['sendable']}\t{d['left_over']}")
+              f"{d['forecast']['parts']}\t{d['sendable']}\t{d['left_over']}\t{held}")
     return 0
 
 

@@ -96,7 +96,7 @@ def test_cli_shows_capacity_and_refuses_a_bad_day_count(run_cli, config_file):
     lines = good.stdout.splitlines()
     assert lines[0].startswith("SIMs in service: 0; seconds per part: 6;") and len(lines) == 5
     assert lines[1] == "SMPP: off"
-    assert lines[3].split("\t")[1:] == ["0", "0", "0", "0", "0", "0", "0", "0"]
+    assert lines[3].split("\t")[1:] == ["0", "0", "0", "0", "0", "0", "0", "0", "0"]
 
 
 def test_smpp_account_counts_beside_the_sims_and_says_its_link(config, database):
