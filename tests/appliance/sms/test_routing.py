@@ -7,8 +7,9 @@ import pytest
 
 from appliance import clock, config_edit
 from appliance.cluster import boxes
+from appliance.cluster.models import Box
 from appliance.errors import InputError
-from appliance.sms import billing, routing
+from appliance.sms import billing, capacity, routing
 from appliance.sms.models import Message, MessagePart, ModemStatus
 from appliance.sms.outbox import queue_many, queue_message
 
@@ -78,7 +79,7 @@ def _one_sim(config, daily_cap):
     return config.replace(modems__daily_cap=daily_cap, modems__monthly_cap=0, smpp__enabled=True, sms__overflow=True)
 
 
-def test_overflow_is_what_the_modems_cannot_send_today(config, database):
+def test_overflow_is_what_the_modems_cannot_send_today(config, any_database):
     config = _one_sim(config, daily_cap=3)
     for n in range(5):
         queue_message(f"+86138000000{n:02d}", "今天", source="test")
@@ -97,6 +98,9 @@ def test_overflow_is_what_the_modems_cannot_send_today(config, database):
                                                               Message.not_after.is_null())
         .order_by(MessagePart.id).limit(1))).execute()
     assert routing.overflow_allowance(config, NOW + datetime.timedelta(seconds=40)) == 3  # 5 due, 2 left to the SIM
+    # The outlook counts them per day they are due, on either database.
+    assert [d["queued"] for d in capacity.outlook(config, NOW, days=2)["days"]] == [6, 1]
+    Box.delete().where(Box.name == "a").execute()  # the PostgreSQL database is shared by the folder
 
 
 def test_parts_over_smpp_cost_the_smpp_tariff_and_the_statement_splits_by_bearer(config, database):
