@@ -168,7 +168,8 @@ def listing(limit=100):
     return [{"id": c.id, "name": c.name, "kind": c.kind, "category": c.category,
              "template": c.template_key, "group": c.group.name if c.group_id else "",
              "queued": c.queued, "skipped": c.skipped, "created_by": c.created_by,
-             "department": c.department, "created_at": c.created_at, "channel": c.channel}
+             "department": c.department, "created_at": c.created_at, "channel": c.channel,
+             "pending": c.pending, "unsent": c.unsent}
             for c in Campaign.select().order_by(Campaign.id.desc()).limit(limit)]
 
 
