@@ -204,3 +204,16 @@ def test_days_in_words():
     assert days_words(zh, {1, 3, 6, 7}) == "周一、周三、周六、周日"
     assert days_words(zh, {1, 2, 3, 4, 5, 6, 7}) == "周一至周日"
     assert days_words(en, {2, 3, 4, 6}) == "Tue to Thu, Sat"
+
+
+def test_a_route_over_smpp_while_smpp_is_off_is_refused_in_the_page_s_language(file_server, config_path):
+    admin = signed_in(file_server, "admin")
+    before = config_path.read_bytes()
+    fields = form_fields(admin.page("/settings").text)
+    resp = admin.post("/settings", fields | {"sms.route_marketing": "smpp"})
+    assert resp.status == 400
+    error = html.unescape(re.search(r'id="settings-error"[^>]*>([^<]*)<', resp.text).group(1))
+    assert "sms.route_marketing：选 smpp 需先开启 smpp.enabled" in error
+    assert config_path.read_bytes() == before
+    resp = admin.post("/settings", fields | {"sms.route_marketing": "smpp", "smpp.enabled": "on"})
+    assert resp.status == 303 and load_config(config_path)["sms.route_marketing"] == "smpp"
