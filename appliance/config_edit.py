@@ -153,6 +153,21 @@ def _positive(name, value):
         raise InputError.of(N_("{field}: must be more than 0, got {value!r}"), field=name, value=value)
 
 
+def _tcp_port(name, value):
+    if not 0 < value < 65536:
+        raise InputError.of(N_("{field}: must be a TCP port from 1 to 65535, got {value!r}"), field=name, value=value)
+
+
+def check_smpp(config):
+    """The SMPP settings as the bearer reads them at start (modem/smpp/): each value,
+    and an account to bind as whenever the bearer is on."""
+    for name in SMPP_CHECKED:
+        check(name, config[name], editable_only=False)
+    if config["smpp.enabled"] and not config["smpp.system_id"].strip():
+        raise InputError.of(N_("{field}: name the SMPP account (its system_id) to turn SMPP on"),
+                            field="smpp.system_id")
+
+
 FORMAT_CHECKS = {
     "language": _language, "timezone": _timezone,
     "hotline": _nonempty, "company_name": _nonempty, "branch_name": _nonempty,
@@ -172,7 +187,10 @@ FORMAT_CHECKS = {
     "network.gateway": network.check_gateway, "network.dns": network.check_dns,
     "network.interface": _nonempty,
     **{name: routing.check_route for name in routing.ROUTE_KEYS},
+    "smpp.host": _nonempty, "smpp.port": _tcp_port, "smpp.window": _positive, "smpp.rate": _positive,
+    "smpp.enquire_link": _positive, "smpp.reconnect": _positive,
 }
+SMPP_CHECKED = ("smpp.host", "smpp.port", "smpp.window", "smpp.rate", "smpp.enquire_link", "smpp.reconnect")
 
 
 def check(name, value, editable_only=True):
@@ -292,6 +310,8 @@ def _check_new_text(new_text, checked, path):
         network.check_together(reloaded)  # the settings that only make sense together
     if any(name in routing.ROUTE_KEYS or name == "smpp.enabled" for name in checked):
         routing.check_together(reloaded)  # a route of smpp needs SMPP on
+    if any(name.startswith("smpp.") for name in checked):
+        check_smpp(reloaded)
     for name, value in checked.items():
         if reloaded[name] != value:
             raise ConfigError.of(N_("{field}: the file's layout keeps the new value from taking effect (is the key set twice?); change it in the file"),

@@ -96,6 +96,13 @@ def register(sub):
     bench.add_argument("--boxes", type=int, default=0,
                        help="instead: throughput of 1 to this many boxes (smsd processes, --modems each) "
                             "on one throw-away PostgreSQL server, and the database's share of the CPU")
+    bench.add_argument("--bearer", choices=("modem", "smpp"), default="modem",
+                       help="smpp: the SMPP bearer's daemon against the fake SMSC (or --smsc) instead of the modems")
+    bench.add_argument("--smsc", help="with --bearer smpp: HOST:PORT of a real SMSC (e.g. Jasmin) instead of the fake one")
+    bench.add_argument("--system-id", help="with --smsc: the account's system_id")
+    bench.add_argument("--password", help="with --smsc: the account's password")
+    bench.add_argument("--window", type=int, default=10, help="with --bearer smpp: smpp.window")
+    bench.add_argument("--rate", type=float, default=10000.0, help="with --bearer smpp: smpp.rate (parts/s)")
     bench.add_argument("--json", action="store_true")
 
 
@@ -271,7 +278,12 @@ def cmd_modem_forget_box(args, config):
 
 
 def cmd_bench_sms(args, config):
-    if args.boxes:
+    if args.bearer == "smpp":
+        if args.parts < 1 or args.window < 1 or args.rate <= 0:
+            raise InputError("--parts, --window and --rate: must be more than 0", field="parts")
+        from modem.smpp.bench import run_smpp_bench
+        result = run_smpp_bench(args)
+    elif args.boxes:
         if not 1 <= args.boxes <= 8:
             raise InputError("--boxes: must be 1..8", field="boxes")
         from modem.bench_boxes import run_boxes_bench

@@ -74,7 +74,8 @@ class Dispatcher:
         # leaves this box's new claims alone (appliance.sms.delivery.recover_dead_boxes).
         dbmod.retrying(boxes.beat, self.box, now, starting=True)
         self.next["beat"] = now + boxes.beat_interval(self.heartbeat_timeout)
-        delivery.recover_interrupted(now, box=self.box)
+        # Only the modems' parts: the box's SMPP daemon (modem/smpp/) may be submitting its own.
+        delivery.recover_interrupted(now, box=self.box, bearer="modem")
         self._load_counters(now)
 
     def run(self, stop, idle_wait=0.2, beat=lambda: None):

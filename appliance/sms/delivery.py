@@ -63,6 +63,7 @@ class Result:
     reference: int = None
     error: str = ""
     retry_at: datetime.datetime = None
+    bearer_ref: str = ""   # SMPP: the SMSC's message_id from submit_sm_resp (its receipts name it)
 
 
 # --- raw SQL ---------------------------------------------------------------------
@@ -211,6 +212,8 @@ def record_results(results, now=None):
     stamp = _stamp(now)
     _many("UPDATE message_part SET state = 'sent', reference = ?, sent_at = ?, error = '' WHERE id = ?",
           [(r.reference, stamp, r.part_id) for r in results if r.kind == "sent"])
+    _many("UPDATE message_part SET bearer_ref = ? WHERE id = ?",
+          [(r.bearer_ref, r.part_id) for r in results if r.kind == "sent" and r.bearer_ref])
     _many("UPDATE message_part SET state = 'queued', error = ?, next_attempt_at = ? WHERE id = ?",
           [(r.error, _stamp(r.retry_at), r.part_id) for r in results if r.kind == "retry"])
     _many("UPDATE message_part SET state = 'unknown', error = ?, status_at = ? WHERE id = ?",
@@ -267,6 +270,32 @@ def record_status_reports(reports, now=None, box=""):
         owners = {mid for (mid,) in _rows(f"SELECT DISTINCT message_id FROM message_part WHERE id IN "
                                           f"({_marks(ids)})", ids)}
         refresh_messages(owners, now)
+    return matched
+
+
+def record_receipts(receipts, now=None):
+    """SMPP delivery receipts matched to parts by the SMSC's message_id (bearer_ref;
+    parts with modem 'smpp', whichever box sent them: the account is the carrier's).
+    receipts: (message_id, delivered, status_code, words). Returns the matched part id
+    per receipt (None where none matched)."""
+    now = now or clock.now()
+    stamp = _stamp(now)
+    matched, updates, failures = [], [], []
+    for message_id, delivered, code, words in receipts:
+        rows = _rows("SELECT p.id, p.message_id FROM message_part p WHERE p.bearer_ref = ? AND p.modem = 'smpp' "
+                     "AND p.state IN ('sent', 'unknown', 'sending', 'delivered', 'failed') "
+                     "ORDER BY p.sent_at DESC, p.id DESC LIMIT 1", (message_id,)) if message_id else []
+        matched.append(rows[0][0] if rows else None)
+        if rows:
+            updates.append(("delivered" if delivered else "failed", code, stamp, "" if delivered else words, rows[0][0]))
+            if not delivered:
+                failures.append((rows[0][1], "another part of the message failed", words))
+    _many("UPDATE message_part SET state = ?, status_code = ?, status_at = ?, error = ? WHERE id = ?", updates)
+    _fail_rest(failures, stamp)
+    if updates:
+        ids = [u[-1] for u in updates]
+        refresh_messages({mid for (mid,) in _rows(f"SELECT DISTINCT message_id FROM message_part WHERE id IN "
+                                                 f"({_marks(ids)})", ids)}, now)
     return matched
 
 
@@ -357,13 +386,15 @@ def expire_due(now=None):
     return len(ids)
 
 
-def recover_interrupted(now=None, box=""):
+def recover_interrupted(now=None, box="", bearer=None):
     """At start: parts box `box` left `sending` in a crash become `unknown` — only its
     own (and those claimed before boxes had names): another box's may be on the air
-    right now. Returns the count."""
+    right now. bearer "modem" (smsd) or "smpp" (the SMPP daemon): only that bearer's
+    parts, since the other daemon of the box may be submitting its own right now.
+    Returns the count."""
     now = now or clock.now()
     with dbmod.write_transaction():
-        ids = _sending_of([box, ""])
+        ids = _sending_of([box, ""], bearer)
         record_results([Result(pid, "unknown", error="submit interrupted by a restart; not re-sent")
                         for pid in ids], now)
     if ids:
@@ -391,11 +422,13 @@ def recover_dead_boxes(timeout_seconds, box="", now=None):
     return len(rows)
 
 
-def _sending_of(boxes):
-    """Ids of the parts `sending` for these boxes, locked (PostgreSQL) against a claim or
-    recovery of the same rows in flight elsewhere, which they skip."""
+def _sending_of(boxes, bearer=None):
+    """Ids of the parts `sending` for these boxes (of one bearer: parts sent over SMPP
+    name modem 'smpp'), locked (PostgreSQL) against a claim or recovery of the same rows
+    in flight elsewhere, which they skip."""
+    which = {None: "", "smpp": " AND p.modem = 'smpp'", "modem": " AND p.modem != 'smpp'"}[bearer]
     return [p for (p,) in _rows(f"SELECT p.id FROM message_part p WHERE p.state = 'sending' "
-                                f"AND p.claimed_by IN ({_marks(boxes)}) ORDER BY p.id{_skip_locked()}", boxes)]
+                                f"AND p.claimed_by IN ({_marks(boxes)}){which} ORDER BY p.id{_skip_locked()}", boxes)]
 
 
 def stranded_messages(ready, box="", dead=()):
@@ -409,7 +442,7 @@ def stranded_messages(ready, box="", dead=()):
         FROM message_part p JOIN message m ON m.id = p.message_id
              JOIN message_part q ON q.message_id = p.message_id AND q.seq = p.seq - 1
         WHERE m.state = 'queued' AND p.state = 'queued' AND q.state IN ('sent', 'delivered')
-          AND q.claimed_by IN (?, '') {besides}""", [box] + ready)
+          AND q.claimed_by IN (?, '') AND q.modem != 'smpp' {besides}""", [box] + ready)
     if not dead:
         return ours
     return ours + [(mid, f"{owner}/{modem}") for mid, owner, modem in _rows(f"""
@@ -417,7 +450,7 @@ def stranded_messages(ready, box="", dead=()):
         FROM message_part p JOIN message m ON m.id = p.message_id
              JOIN message_part q ON q.message_id = p.message_id AND q.seq = p.seq - 1
         WHERE m.state = 'queued' AND p.state = 'queued' AND q.state IN ('sent', 'delivered')
-          AND q.claimed_by IN ({_marks(dead)})""", dead)]
+          AND q.claimed_by IN ({_marks(dead)}) AND q.modem != 'smpp'""", dead)]
 
 
 COPIED = ("to_number", "text", "encoding", "part_count", "category", "priority", "not_after", "delivery_report",

@@ -54,6 +54,7 @@ class Submitted:
     registered_delivery: int
     outstanding: int          # submits of this connection unanswered when it arrived (itself included)
     at: float = field(default_factory=time.monotonic)
+    answered_at: float = None  # when its submit_sm_resp left (monotonic)
 
 
 class _Link:
@@ -318,6 +319,7 @@ class Smsc:
             return
         with self.changed:
             link.outstanding -= 1
+            record.answered_at = time.monotonic()
         self._send(link, resp)
         if resp.status == 0 and record.registered_delivery & 1:
             self._later(self.receipt_delay, self._receipt, record)

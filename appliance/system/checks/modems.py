@@ -17,7 +17,9 @@ def check(config):
         return [("warn", what, said(N_("no port matches {globs}: plug the modems in, or set modems.ports"),
                                     globs=", ".join(config["modems.ports"])))]
     try:
-        rows = list(ModemStatus.select().where(ModemStatus.box.in_((box_name(config), ""))).order_by(ModemStatus.port))
+        # The SMPP bearer's row (port 'smpp') is no modem: appliance.sms.smpp_doctor has its own line.
+        rows = list(ModemStatus.select().where(ModemStatus.box.in_((box_name(config), "")), ModemStatus.port != "smpp")
+                    .order_by(ModemStatus.port))
     except DatabaseError:  # a database not migrated yet: the migrations line says so
         rows = []
     lines = [_pool(ports, rows, what)]
