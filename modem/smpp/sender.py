@@ -47,6 +47,7 @@ READY_CHECK = 0.5      # seconds between looks for parts when the last look foun
 HOUSEKEEPING = 1.0
 STATUS = 2.0
 DRAIN = 5.0            # seconds a stop waits for answers to the submits in flight
+OVERFLOW_CHECK = 5.0   # seconds between asking routing how many modem-routed parts SMPP may take
 
 
 @dataclass
@@ -316,9 +317,9 @@ class Sender:
         return [(part, pdu) for part, pdu in built if part.part_id in claimed]
 
     def _overflow(self, now):
-        """Modem-routed parts the SMPP bearer may take now (routing.overflow_allowance,
-        asked once a second)."""
-        if self.overflow_at is None or abs((now - self.overflow_at).total_seconds()) >= 1.0:
+        """Modem-routed parts the SMPP bearer may take now (routing.overflow_allowance, a
+        counting query over the queue: asked every few seconds, counted down meanwhile)."""
+        if self.overflow_at is None or abs((now - self.overflow_at).total_seconds()) >= OVERFLOW_CHECK:
             self.overflow_left = max(0, int(routing.overflow_allowance(self.config, now) or 0))
             self.overflow_at = now
         return self.overflow_left
