@@ -66,7 +66,8 @@ def test_route_settings_checked_at_save(config_path):
         config_edit.set_values(config_path, {"sms.route_marketing": "smpp"})
     assert str(off.value).startswith("sms.route_marketing: smpp needs smpp.enabled on")
     assert "route_marketing" not in config_path.read_text()  # nothing written
-    assert config_edit.set_values(config_path, {"smpp.enabled": True, "sms.route_marketing": "smpp"})
+    assert config_edit.set_values(config_path, {"smpp.enabled": True, "smpp.system_id": "branch",
+                                                "sms.route_marketing": "smpp"})
     with pytest.raises(InputError) as switched_off:  # SMPP off again while a route still names it
         config_edit.set_values(config_path, {"smpp.enabled": False})
     assert str(switched_off.value).startswith("sms.route_marketing: smpp needs smpp.enabled on")
