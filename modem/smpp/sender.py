@@ -28,6 +28,7 @@ from appliance import clock, db as dbmod
 from appliance.cluster import boxes
 from appliance.cluster.identity import box_name
 from appliance.models import audit
+from appliance.privacy import mask_mobile
 from appliance.sms import delivery, inbox, routing
 from appliance.sms.models import MessagePart, ModemStatus
 from appliance.sms.text import segments
@@ -229,15 +230,15 @@ class Sender:
                 acks.append(pdu)
             else:
                 log.info("smpp: %s from the SMSC ignored", pdu.command)
-        dbmod.retrying(self._record, results, receipts, mos, now)
+        refused = dbmod.retrying(self._record, results, receipts, mos, now)
         for sequence in answered:  # committed: they are no longer in flight
             self.inflight.pop(sequence, None)
         self.parts_done += len(answered)
         self.last_activity = now
         if answered:
             self.next_look = 0.0  # answers free the window: look for parts at once
-        for pdu in acks:
-            self.link.answer(pdu, "deliver_sm_resp")
+        for pdu in acks:  # an MO that could not be stored: "try again later", the link stays up
+            self.link.answer(pdu, "deliver_sm_resp", status=consts.SMPP_ESME_RX_T_APPN if id(pdu) in refused else 0)
 
     def _result(self, flight, pdu, now):
         part, status = flight.part, pdu.status or 0
@@ -273,10 +274,23 @@ class Sender:
             for receipt, part_id in zip(final, matched):
                 if part_id is None:
                     log.warning("smpp: a receipt for message_id %s matches no part sent over SMPP", receipt.message_id)
-            for pdu in mos:
-                self._store_mo(pdu, now)
+            return {id(pdu) for pdu in mos if not self._store_mo(pdu, now)}
 
     def _store_mo(self, pdu, now):
+        """Store one MO (its own savepoint); False when it could not be, so that one bad
+        message is answered "try again later" instead of dropping the link for all."""
+        try:
+            with dbmod.write_transaction():
+                self._store_mo_text(pdu, now)
+            return True
+        except Exception as exc:
+            if dbmod.is_busy(exc):
+                raise  # the whole turn is tried again
+            log.exception("smpp: could not store an MO from %s; the SMSC will send it again",
+                          mask_mobile(pdus.text_field(pdu, "source_addr")))
+            return False
+
+    def _store_mo_text(self, pdu, now):
         concat, payload = pdus.split_udh(pdu.short_message or pdu.message_payload or b"", pdu.esm_class or 0)
         sender = pdus.text_field(pdu, "source_addr")
         if (pdu.source_addr_ton or 0) == 1 and not sender.startswith("+"):

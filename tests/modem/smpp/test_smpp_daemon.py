@@ -1,5 +1,6 @@
 """`appliance run smpp` as a process: its settings checked (at save and at start), its
 crash rules with kill -9 mid-window against the fake SMSC, recovery at start."""
+import json
 import os
 import signal
 import subprocess
@@ -89,3 +90,11 @@ def test_kill_9_mid_window_leaves_exactly_the_in_flight_parts_unknown(tmp_path, 
         assert len(submitted) == len(set(submitted)) == 10  # the 4 were not sent again; the rest went once
     finally:
         smsc.stop()
+
+
+def test_bench_reports_parts_per_second_and_cpu(run_cli):
+    done = run_cli("-q", "bench", "sms", "--bearer", "smpp", "--parts", "40", "--json", timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout[done.stdout.index("{"):])
+    assert result["parts"] == 40 and result["delivered"] == 40 and result["parts_per_second"] > 0
+    assert result["cpu_ms_per_part"] >= 0
