@@ -132,3 +132,16 @@ def test_mo_short_and_long_reach_the_inbox(start_sender, smsc):
     assert (long.text, long.part_count, long.complete) == (LONG, segments(LONG).part_count, True)
     wait_for(lambda: len(smsc.deliver_acks) == 1 + segments(LONG).part_count, 5, "every deliver_sm answered")
     assert {status for _, _, status in smsc.deliver_acks} == {0}
+
+
+def test_refused_bind_retried_with_doubling_waits_and_said_in_the_modem_table(start_sender, smsc):
+    smsc.password = "changed"   # the account's password changed at the carrier
+    start_sender(**{"smpp.reconnect": 0.2})
+    binds = lambda: [p[0] for p in smsc.pdus if p[2] == "in" and p[3] == "bind_transceiver"]  # noqa: E731
+    wait_for(lambda: len(binds()) >= 4, 10, "four bind attempts")
+    at = binds()
+    gaps = [b - a for a, b in zip(at, at[1:])]
+    assert gaps[0] >= 0.15 and all(later >= 1.7 * earlier for earlier, later in zip(gaps, gaps[1:4]))
+    wait_for(lambda: ModemStatus.get_or_none(ModemStatus.port == "smpp") is not None, 5, "status row")
+    row = ModemStatus.get(ModemStatus.port == "smpp")
+    assert row.state == "absent" and "refused the bind as 'branch'" in row.alarm and smsc.binds == 0
