@@ -172,7 +172,7 @@ install_firmware() {
     ln -sf /opt/appliance/current/bin/appliance "$root/usr/local/bin/appliance"
     # Every daemon's module imports with the image's own interpreter and libraries.
     in_root "$root" /opt/appliance/current/bin/python -c \
-        'import appliance.cli, agi.server, agi.dialer_daemon, modem.smsd, web.server, pyaudio, numpy'
+        'import appliance.cli, agi.server, agi.dialer_daemon, modem.smsd, modem.smpp.daemon, web.server, pyaudio, numpy'
     install -d "$root/usr/share/doc/appliance"
     install -m 0644 "$TOP/README.md" "$root/usr/share/doc/appliance/README.md"
     [ -f "$HERE/README.md" ] && install -m 0644 "$HERE/README.md" "$root/usr/share/doc/appliance/image.md"
