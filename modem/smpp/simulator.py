@@ -112,6 +112,7 @@ class Smsc:
         self.submits = []         # Submitted, in arrival order
         self.deliver_acks = []    # (monotonic, sequence, status) of deliver_sm_resp received
         self.max_outstanding = 0
+        self.on_deliver_ack = None  # called with the deliver_sm_resp as it arrives (tests look at the peer then)
         self.binds = 0            # successful binds so far
         self.links = []
         self.changed = threading.Condition()
@@ -252,6 +253,8 @@ class Smsc:
         elif pdu.command == "submit_sm":
             self._submit(link, pdu)
         elif pdu.command == "deliver_sm_resp":
+            if self.on_deliver_ack is not None:
+                self.on_deliver_ack(pdu)
             with self.changed:
                 self.deliver_acks.append((time.monotonic(), pdu.sequence, pdu.status))
                 self.changed.notify_all()

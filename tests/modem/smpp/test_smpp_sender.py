@@ -4,7 +4,7 @@ the window, the account's rate, refusals and lost links (modem/smpp/sender.py)."
 from smpp_support import queue_smpp
 from peer_support import wait_for
 
-from appliance.sms.models import InboundMessage, Message, MessagePart, ModemStatus
+from appliance.sms.models import InboundMessage, InboundPart, Message, MessagePart, ModemStatus
 from appliance.sms.text import segments
 
 LONG = "尊敬的客户，您的保单即将到期，请及时续保以免影响保障。" * 6   # UCS2, several parts
@@ -122,9 +122,13 @@ def test_bound_again_after_the_smsc_dropped_the_link(start_sender, smsc):
 
 
 def test_mo_short_and_long_reach_the_inbox(start_sender, smsc):
+    stored_at_ack = []  # what the database held when each deliver_sm_resp reached the SMSC
+    smsc.on_deliver_ack = lambda pdu: stored_at_ack.append(InboundMessage.select().count() +
+                                                           InboundPart.select().count())
     start_sender()
     wait_for(lambda: smsc.binds == 1, 10, "bound")
     smsc.inject_mo("+8613900139000", "查询保单")
+    wait_for(lambda: stored_at_ack, 10, "the first MO answered")
     smsc.inject_mo("+8613900139001", LONG)
     wait_for(lambda: InboundMessage.select().count() == 2, 10, "both stored")
     short, long = InboundMessage.select().order_by(InboundMessage.id)
@@ -132,6 +136,18 @@ def test_mo_short_and_long_reach_the_inbox(start_sender, smsc):
     assert (long.text, long.part_count, long.complete) == (LONG, segments(LONG).part_count, True)
     wait_for(lambda: len(smsc.deliver_acks) == 1 + segments(LONG).part_count, 5, "every deliver_sm answered")
     assert {status for _, _, status in smsc.deliver_acks} == {0}
+    # Stored, then answered: the short one was in the inbox when its answer came, each part
+    # of the long one was stored (waiting, or joined) when its answer came.
+    assert stored_at_ack[0] == 1 and min(stored_at_ack[1:]) >= 2
+
+
+def test_receipt_stored_before_it_is_answered(start_sender, smsc):
+    states_at_ack = []
+    smsc.on_deliver_ack = lambda pdu: states_at_ack.append(MessagePart.get().state)
+    message = queue_smpp("+8613800138700", "notice")
+    start_sender()
+    wait_for(lambda: states_at_ack, 10, "the receipt answered")
+    assert states_at_ack == ["delivered"] and states([message]) == ["delivered"]
 
 
 def test_refused_bind_retried_with_doubling_waits_and_said_in_the_modem_table(start_sender, smsc):
