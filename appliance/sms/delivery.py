@@ -276,27 +276,45 @@ def record_status_reports(reports, now=None, box=""):
 def record_receipts(receipts, now=None):
     """SMPP delivery receipts matched to parts by the SMSC's message_id (bearer_ref;
     parts with modem 'smpp', whichever box sent them: the account is the carrier's).
-    receipts: (message_id, delivered, status_code, words). Returns the matched part id
-    per receipt (None where none matched)."""
+    receipts: (message_id, number, delivered, status_code, words), number the handset's.
+    Returns the matched part id per receipt (None where none matched)."""
     now = now or clock.now()
     stamp = _stamp(now)
     matched, updates, failures = [], [], []
-    for message_id, delivered, code, words in receipts:
+    for message_id, number, delivered, code, words in receipts:
         rows = _rows("SELECT p.id, p.message_id FROM message_part p WHERE p.bearer_ref = ? AND p.modem = 'smpp' "
                      "AND p.state IN ('sent', 'unknown', 'sending', 'delivered', 'failed') "
                      "ORDER BY p.sent_at DESC, p.id DESC LIMIT 1", (message_id,)) if message_id else []
-        matched.append(rows[0][0] if rows else None)
-        if rows:
-            updates.append(("delivered" if delivered else "failed", code, stamp, "" if delivered else words, rows[0][0]))
+        hit = rows[0] if rows else _interrupted_smpp_part_for(number, now)
+        matched.append(hit[0] if hit else None)
+        if hit:
+            updates.append(("delivered" if delivered else "failed", code, stamp, "" if delivered else words,
+                            message_id, hit[0]))
             if not delivered:
-                failures.append((rows[0][1], "another part of the message failed", words))
-    _many("UPDATE message_part SET state = ?, status_code = ?, status_at = ?, error = ? WHERE id = ?", updates)
+                failures.append((hit[1], "another part of the message failed", words))
+    _many("UPDATE message_part SET state = ?, status_code = ?, status_at = ?, error = ?, "
+          "bearer_ref = CASE WHEN bearer_ref = '' THEN ? ELSE bearer_ref END WHERE id = ?", updates)
     _fail_rest(failures, stamp)
     if updates:
         ids = [u[-1] for u in updates]
         refresh_messages({mid for (mid,) in _rows(f"SELECT DISTINCT message_id FROM message_part WHERE id IN "
                                                  f"({_marks(ids)})", ids)}, now)
     return matched
+
+
+def _interrupted_smpp_part_for(number, now):
+    """A receipt naming a message_id no part knows may be for a submit whose answer was
+    lost with the link (the part is `unknown`, without bearer_ref): match it only when
+    exactly one such part went to this number within REPORT_WINDOW; never guess."""
+    digits = "".join(ch for ch in (number or "") if ch.isdigit())[-8:]
+    if not digits:
+        return None
+    rows = _rows("""
+        SELECT p.id, p.message_id FROM message_part p JOIN message m ON m.id = p.message_id
+        WHERE p.modem = 'smpp' AND p.state = 'unknown' AND p.bearer_ref = '' AND p.status_at >= ?
+          AND m.to_number LIKE ?
+        LIMIT 2""", (_stamp(now - REPORT_WINDOW), "%" + digits))
+    return rows[0] if len(rows) == 1 else None
 
 
 def _part_for_report(box, modem, reference, number, now):

@@ -42,6 +42,7 @@ class Link:
         self.buffer = bytearray()
         self.last_received = 0.0
         self.enquire_sent = None   # monotonic time of the enquire_link awaiting its answer
+        self.early = []            # PDUs that came with the bind's answer (a receipt waiting at the SMSC)
 
     # --- open and close ------------------------------------------------------------
 
@@ -57,13 +58,16 @@ class Link:
         self.send(pdus.make("bind_transceiver", self.sequence, system_id=self.system_id, password=self.password,
                             system_type=self.system_type, addr_ton=0, addr_npi=0, address_range=""))
         deadline = time.monotonic() + BIND_TIMEOUT
+        self.early = []
         while time.monotonic() < deadline:
-            for pdu in self.read(deadline - time.monotonic()):
+            got = self.read(deadline - time.monotonic())
+            for n, pdu in enumerate(got):
                 if pdu.command == "bind_transceiver_resp":
                     if pdu.status:
                         self.close()
                         raise LinkDown(f"the SMSC refused the bind as {self.system_id!r}: {status_words(pdu.status)}")
                     log.info("bound to %s:%s as %s", self.host, self.port, self.system_id)
+                    self.early = got[n + 1:]  # read() hands them out first
                     return
         self.close()
         raise LinkDown(f"no answer to bind_transceiver in {BIND_TIMEOUT:g} s")
@@ -105,6 +109,9 @@ class Link:
     def read(self, timeout):
         """PDUs that arrive within `timeout` seconds (maybe none). enquire_link and
         unbind are answered here; LinkDown when the SMSC closed or unbound."""
+        if self.early:
+            early, self.early = self.early, []
+            return early
         try:
             readable, _, _ = select.select([self.sock], [], [], max(0.0, timeout))
             if not readable:

@@ -170,6 +170,7 @@ class Receipt:
     stat: str           # DELIVRD, UNDELIV, …
     error: str = "000"  # the SMSC's err: field
     done_at: datetime.datetime = None
+    number: str = ""    # the handset's (the receipt's source_addr)
 
     @property
     def final(self):
@@ -217,4 +218,4 @@ def parse_receipt(pdu):
             done = datetime.datetime.strptime(stamp, "%y%m%d%H%M%S" if len(stamp) == 12 else "%y%m%d%H%M")
         except ValueError:
             done = None
-    return Receipt(message_id, stat, error, done)
+    return Receipt(message_id, stat, error, done, text_field(pdu, "source_addr"))

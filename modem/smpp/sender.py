@@ -269,8 +269,8 @@ class Sender:
                 if not receipt.final:
                     log.info("smpp: receipt for %s: %s (not final)", receipt.message_id, receipt.stat)
             final = [r for r in final if r.final]
-            matched = delivery.record_receipts([(r.message_id, r.delivered, pdus.MESSAGE_STATES.get(r.stat), r.words())
-                                                for r in final], now)
+            matched = delivery.record_receipts([(r.message_id, r.number, r.delivered, pdus.MESSAGE_STATES.get(r.stat),
+                                                 r.words()) for r in final], now)
             for receipt, part_id in zip(final, matched):
                 if part_id is None:
                     log.warning("smpp: a receipt for message_id %s matches no part sent over SMPP", receipt.message_id)

@@ -298,6 +298,8 @@ class Smsc:
         if drop:
             log.info("fake SMSC: dropping link %s at submit %s", link.id, len(self.submits))
             link.close()
+            if record.registered_delivery & 1:  # it was accepted: its receipt waits for the next bind
+                self._later(self.receipt_delay, self._receipt, record)
             return
         resp = pdus.response("submit_sm_resp", pdu, status=status, message_id=message_id if status == 0 else "")
         self._later(self.latency, self._answer_submit, link, resp, record)
@@ -318,7 +320,9 @@ class Smsc:
             return 0, f"{next(self._message_ids):010x}", False
 
     def _answer_submit(self, link, resp, record):
-        if not link.open:
+        if not link.open:  # accepted, so it goes on the air: its receipt waits for the next bind
+            if resp.status == 0 and record.registered_delivery & 1:
+                self._later(self.receipt_delay, self._receipt, record)
             return
         with self.changed:
             link.outstanding -= 1

@@ -88,7 +88,7 @@ def test_refused_part_fails_in_words(start_sender, smsc):
 
 def test_link_dropped_mid_window_parts_unknown_never_resent(start_sender, smsc):
     smsc.latency, smsc.drop_after = 0.5, 3
-    messages = [queue_smpp(f"+86138001384{i:02d}", f"notice {i}") for i in range(8)]
+    messages = [queue_smpp(f"+86138001384{i:02d}", f"notice {i}", delivery_report=False) for i in range(8)]
     start_sender(**{"smpp.window": 3})
     wait_for(lambda: all(s in ("sent", "delivered", "unknown", "failed") for s in states(messages)), 20, "all done")
     first_link = smsc.submits[:3]
@@ -100,6 +100,19 @@ def test_link_dropped_mid_window_parts_unknown_never_resent(start_sender, smsc):
     assert len(submitted) == len(set(submitted)) == 8
     assert {Message.get_by_id(m.id).state for m in messages if m not in unknown} <= {"sent", "delivered"}
     assert "dropped" in parts_of(unknown[0])[0].error
+
+
+def test_receipt_for_a_submit_whose_answer_was_lost_resolves_the_unknown_part(start_sender, smsc):
+    smsc.drop_after = 1   # the SMSC takes the submit, then the link drops before its answer
+    message = queue_smpp("+8613800138450", "notice")
+    other = queue_smpp("+8613800138451", "notice")
+    start_sender(**{"smpp.window": 1})  # the other is not in flight when the link drops
+    # unknown first (never re-sent), then its receipt came over the new link, matched by number
+    wait_for(lambda: states([message]) == ["delivered"], 10, "resolved by its receipt")
+    wait_for(lambda: states([other]) == ["delivered"], 10, "the other sent over the new link")
+    part = parts_of(message)[0]
+    assert part.bearer_ref == smsc.submits[0].message_id and part.attempts == 1
+    assert [s.destination for s in smsc.submits].count("8613800138450") == 1
 
 
 def test_dead_link_found_by_enquire_link_and_bound_again(start_sender, smsc):
