@@ -274,8 +274,10 @@ def fill_book(policies, today=NOTICE_DAY, agents=2_000):
                  for due in [today + datetime.timedelta(days=-30 + i * 7919 % 365)]])
 
 
-def _notices_child(config_path, day, dry_run):
-    """Run in a process of its own: the notice run alone, its time and peak RSS."""
+def _notices_child(config_path, day, dry_run, scenario=None):
+    """Run in a process of its own: the notice run alone, its time and peak RSS. With a
+    capacity `scenario` (festival_days) the SIMs and the SMPP link are reported in service
+    at the run's time first (not timed)."""
     import json
     import resource
 
@@ -284,20 +286,46 @@ def _notices_child(config_path, day, dry_run):
     config = load_config(config_path)
     database = dbmod.open_database(config)
     now = clock.instant(datetime.datetime.combine(datetime.date.fromisoformat(day), datetime.time(9, 0)))
+    if scenario:
+        _in_service(scenario, now)
     began, cpu = time.perf_counter(), time.process_time()
-    result = notices.run(config, now, dry_run=dry_run)
+    result = notices.run(config, now, dry_run=dry_run, details=False)
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     database.close()
     print(json.dumps({"queued": result["queued"], "skipped": result["skipped"], "withheld": len(result["withheld"]),
-                      "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
-                      "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+                      "counts": result["counts"], "seconds": round(seconds, 1), "cpu_seconds": round(cpu, 1),
+                      "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}, default=str))
 
 
-def bench_notices(config, policies=1_000_000, data_dir=None, dry_run=False):
+def _in_service(scenario, now):
+    """The scenario's SIMs (modem_status ok on box 'bench', which beats at `now`) and, with an
+    SMPP rate, the SMPP link's row (port 'smpp'), as smsd and the SMPP daemon report them."""
+    from appliance.cluster import boxes
+    from appliance.sms.models import ModemStatus
+    boxes.beat("bench", now=now)
+    with write_transaction():
+        for n in range(scenario["sims"]):
+            ModemStatus.insert(box="bench", port=f"gsm{n}", state="ok", imsi=f"46000{n:010d}", last_activity=now) \
+                .on_conflict_ignore().execute()
+        if scenario["smpp_rate"]:
+            ModemStatus.insert(box="bench", port="smpp", state="ok", imsi="", last_activity=now) \
+                .on_conflict_ignore().execute()
+
+
+FESTIVAL = datetime.date(2027, 1, 1)  # New Year's Day: a greeting to every customer
+
+
+def bench_notices(config, policies=1_000_000, data_dir=None, dry_run=False, festival=None, sims=32,
+                  smpp_rate=10.0, lead_days=3):
     """`appliance bench notices`: the daily notice run over a generated book of
     `policies` policies (see fill_book), in a process of its own so that its time and
     peak RSS are the run's alone. With data_dir the book is kept and reused (the
-    notices a run queued are removed afterwards, so every run sends the same day)."""
+    notices a run queued are removed afterwards, so every run sends the same day).
+
+    With `festival` (a date with a greeting festival) the runs of the `lead_days` days
+    before it, the day itself and the day after, paced (notices.pace) to a capacity
+    scenario: `sims` SIMs in service at the default caps and an SMPP account at
+    `smpp_rate` parts/s (0: none). What a run queues counts as sent before the next."""
     import json
     import subprocess
     import sys
@@ -305,13 +333,22 @@ def bench_notices(config, policies=1_000_000, data_dir=None, dry_run=False):
 
     from appliance.config import ensure_data_dir, load_config
     from appliance.models import Policy
-    from appliance.services.models import NoticeRun
+    from appliance.services.models import NoticeForecast, NoticeRun
 
     keep = data_dir is not None
     base = Path(data_dir or tempfile.mkdtemp(prefix="appliance-bench-notices-"))
     base.mkdir(parents=True, exist_ok=True)
     config_file = base / "appliance.toml"
-    config_file.write_text(f'data_dir = "{base / "data"}"\n', encoding="utf-8")
+    settings = f'data_dir = "{base / "data"}"\n'
+    scenario = None
+    if festival is not None:
+        scenario = {"sims": sims, "smpp_rate": smpp_rate}
+        settings += (f"[notices]\npace = true\ngreeting_lead_days = {lead_days}\n"
+                     f"[smpp]\nenabled = {'true' if smpp_rate else 'false'}\nrate = {float(smpp_rate or 10)}\n")
+    config_file.write_text(settings, encoding="utf-8")
+    days = [NOTICE_DAY] if festival is None else [festival + datetime.timedelta(days=n)
+                                                 for n in range(-lead_days, 2)]
+    runs = []
     try:
         bench_config = load_config(config_file)
         ensure_data_dir(bench_config)
@@ -327,23 +364,61 @@ def bench_notices(config, policies=1_000_000, data_dir=None, dry_run=False):
             filled = round(time.perf_counter() - began, 1)
         database.execute_sql("ANALYZE")
         database.close()
-        child = subprocess.run([sys.executable, "-c", "import sys; from appliance.services.bench import "
-                                "_notices_child; _notices_child(sys.argv[1], sys.argv[2], sys.argv[3] == '1')",
-                                str(config_file), NOTICE_DAY.isoformat(), "1" if dry_run else "0"],
-                               capture_output=True, text=True, timeout=3600)
-        if child.returncode != 0:
-            raise RuntimeError(f"the notice run failed:\n{child.stderr[-3000:]}")
-        result = json.loads(child.stdout.strip().splitlines()[-1])
+        for day in days:
+            child = subprocess.run([sys.executable, "-c", "import sys, json; from appliance.services.bench import "
+                                    "_notices_child; _notices_child(sys.argv[1], sys.argv[2], sys.argv[3] == '1', "
+                                    "json.loads(sys.argv[4]))",
+                                    str(config_file), day.isoformat(), "1" if dry_run else "0", json.dumps(scenario)],
+                                   capture_output=True, text=True, timeout=3600)
+            if child.returncode != 0:
+                raise RuntimeError(f"the notice run of {day} failed:\n{child.stderr[-3000:]}")
+            result = json.loads(child.stdout.strip().splitlines()[-1])
+            result["day"] = day.isoformat()
+            database = dbmod.open_database(bench_config)
+            result["greeted"] = _greeted(bench_config, festival) if festival else None
+            with write_transaction():  # the SIMs and the SMPP account sent it: the next day starts empty
+                database.execute_sql("UPDATE message_part SET state = 'sent' WHERE state = 'queued'")
+                database.execute_sql("UPDATE message SET state = 'sent' WHERE state = 'queued'")
+            database.close()
+            runs.append(result)
         database = dbmod.open_database(bench_config)
-        with write_transaction():  # the next run sends the same day again
+        with write_transaction():  # the next bench sends the same days again
             database.execute_sql("DELETE FROM message_part WHERE message_id IN "
                                  "(SELECT id FROM message WHERE source = 'notice')")
             database.execute_sql("DELETE FROM message WHERE source = 'notice'")
             NoticeRun.delete().execute()
+            NoticeForecast.delete().execute()
         database.close()
     finally:
         if not keep:
             shutil.rmtree(base, ignore_errors=True)
-    result.update(policies=policies, day=NOTICE_DAY.isoformat(), dry_run=dry_run, filled_in_s=filled)
-    result["ok"] = result["seconds"] <= 15 and result["max_rss_mb"] <= 200
-    return result
+    if festival is None:
+        result = runs[0]
+        result.update(policies=policies, day=NOTICE_DAY.isoformat(), dry_run=dry_run, filled_in_s=filled)
+        result["ok"] = result["seconds"] <= 15 and result["max_rss_mb"] <= 200
+        return result
+    return _festival_verdict(runs, festival, policies, filled, scenario, lead_days)
+
+
+def _greeted(config, festival):
+    """Festival greetings queued so far (their dedupe keys name the festival and its year)."""
+    from appliance.services.festivals import greeting_festivals
+    from appliance.sms.models import Message
+    names = greeting_festivals(festival, config["notices.festivals"])
+    return sum(Message.select().where(Message.dedupe_key.startswith(f"holiday:{name}:{festival.year}:")).count()
+               for name in names)
+
+
+def _festival_verdict(runs, festival, policies, filled, scenario, lead_days):
+    """The festival bench's result: each day's run, and whether service went first every
+    day, no greeting went after the date and every run met the ordinary day's targets."""
+    previous = 0
+    for run in runs:
+        run["greeting_share"], previous = run["greeted"] - previous, run["greeted"]
+    after = [r for r in runs if r["day"] > festival.isoformat()]
+    checks = {
+        "service_first": all(r["counts"]["held"]["service"] == 0 or r["counts"]["greetings"] == 0 for r in runs),
+        "none_late": all(r["greeting_share"] == 0 for r in after),
+        "time": all(r["seconds"] <= 15 for r in runs), "memory": all(r["max_rss_mb"] <= 200 for r in runs)}
+    return {"policies": policies, "festival": festival.isoformat(), "lead_days": lead_days, "scenario": scenario,
+            "filled_in_s": filled, "runs": runs, "checks": checks, "ok": all(checks.values())}

@@ -457,6 +457,8 @@ def cmd_bench_import(args, config):
 
 def cmd_bench_notices(args, config):
     from appliance.services.bench import bench_notices
+    if args.festival:
+        return _bench_festival(args, config)
     result = bench_notices(config, args.policies, data_dir=args.dir, dry_run=args.dry_run)
     if args.json:
         _out(args, result)
@@ -467,6 +469,33 @@ def cmd_bench_notices(args, config):
           f"{'planned' if result['dry_run'] else 'queued'} in {result['seconds']} s (target <= 15 s), "
           f"peak RSS {result['max_rss_mb']} MB (target <= 200 MB)")
     print("all targets met" if result["ok"] else "TARGETS MISSED")
+    return 0 if result["ok"] else 1
+
+
+def _bench_festival(args, config):
+    from appliance.services.bench import bench_notices
+    festival = _date(args.festival, "festival")
+    for field, value, top in (("sims", args.sims, 10_000), ("smpp-rate", args.smpp_rate, 10_000), ("lead-days", args.lead_days, 30)):
+        if not 0 <= value <= top:
+            raise InputError(f"{field}: must be from 0 to {top}, got {value:g}", field=field)
+    result = bench_notices(config, args.policies, data_dir=args.dir, dry_run=args.dry_run, festival=festival,
+                           sims=args.sims, smpp_rate=args.smpp_rate, lead_days=args.lead_days)
+    if args.json:
+        _out(args, result)
+        return 0 if result["ok"] else 1
+    if result["filled_in_s"] is not None:
+        print(f"generated {result['policies']:,} policies in {result['filled_in_s']} s")
+    print(f"festival {result['festival']}, {result['policies']:,} policies, {args.sims} SIMs + SMPP at "
+          f"{args.smpp_rate:g} parts/s, greetings from {args.lead_days} days before")
+    print("day\tcapacity (day/window)\tservice SMS (parts)\tgreetings (parts)\tfestival share\theld\t"
+          "not sent\ttime\tpeak RSS")
+    for run in result["runs"]:
+        c, held = run["counts"], run["counts"]["held"]
+        free = c.get("capacity") or {}
+        print(f"{run['day']}\t{free.get('day', '-')}/{free.get('window', '-')}\t{c['service']} ({c['service_parts']})\t"
+              f"{c['greetings']} ({c['greeting_parts']})\t{run['greeting_share']}\t{held['notices']}\t"
+              f"{sum(g['not_sent'] for g in held['greetings'])}\t{run['seconds']} s\t{run['max_rss_mb']} MB")
+    print(", ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in result["checks"].items()))
     return 0 if result["ok"] else 1
 
 
@@ -690,3 +719,9 @@ def register(sub):
     bench.add_argument("--policies", type=int, default=1_000_000)
     bench.add_argument("--dir", help="keep the generated book here and reuse it (filling takes about a minute)")
     bench.add_argument("--dry-run", action="store_true", help="plan the notices without queueing them")
+    bench.add_argument("--festival", nargs="?", const="2027-01-01", metavar="DATE",
+                       help="the days before a greeting festival (default New Year's Day 2027-01-01), the day "
+                            "itself and the day after, paced to --sims SIMs and an SMPP account at --smpp-rate")
+    bench.add_argument("--sims", type=int, default=32, help="festival: SIMs in service (default 32)")
+    bench.add_argument("--smpp-rate", type=float, default=10.0, help="festival: the SMPP account's parts/s (0: none)")
+    bench.add_argument("--lead-days", type=int, default=3, help="festival: notices.greeting_lead_days (default 3)")

@@ -21,7 +21,7 @@ import peewee
 
 from appliance.mail import outbox as mail_outbox
 from appliance.mail.models import MailMessage
-from appliance.models import Customer, Policy
+from appliance.models import Customer, Policy, surname
 from appliance.services import optout
 from appliance.services.festivals import greeting_festivals
 from appliance.services.models import OptOut
@@ -203,22 +203,20 @@ def longest_name():
 def read(config, target, language, quota, opening, slices, renderer, composer):
     """The first `quota` greetings of a target in `language` not gone yet, a slice of
     customers (id ranges `slices`) at a time: yields (sms rows for outbox.queue_many, mail
-    rows, [{type, key, to, text}]) per slice and stops reading once the quota is used."""
+    rows, [{type, key, to, text}]) per slice and stops reading once the quota is used.
+    The database leaves out who was greeted (a lookup of each one's dedupe key in the unique
+    index) and stops at the quota, so only what is queued is read, as plain rows."""
     not_before, not_after = opening
     festival = word("festival", target.festival, language) if target.festival else None
     for bounds in slices:
         if quota <= 0:
             return
-        rows = list(recipients(target, bounds).where(Customer.language == language).order_by(Customer.id))
-        done = already(target, [c.id for c in rows])
+        rows = list(pending(target, bounds).where(Customer.language == language)
+                    .order_by(Customer.id).limit(quota).namedtuples())
+        quota -= len(rows)
         sms, mails, shown = [], [], []
         for customer in rows:
-            if customer.id in done:
-                continue
-            if quota <= 0:
-                break
-            quota -= 1
-            variables = {"name": customer.name, "salutation": customer.salutation}
+            variables = {"name": customer.name, "salutation": salutation(customer.name, customer.gender)}
             if festival:
                 variables["festival"] = festival
             key = target.key_of(customer.id)
@@ -237,3 +235,18 @@ def read(config, target, language, quota, opening, slices, renderer, composer):
                         "not_before": not_before, "not_after": not_after, "customer": customer.id,
                         "source": "notice", "created_by": "notices", "dedupe_key": key, "priority": 7})
         yield sms, mails, shown
+
+
+def pending(target, bounds=None):
+    """recipients() whose greeting of this target has not gone yet, by SMS or by mail."""
+    if target.kind == "holiday":
+        key = peewee.Value(target.prefix).concat(Customer.id.cast("text"))
+    else:
+        key = peewee.Value("birthday:").concat(Customer.id.cast("text")).concat(f":{target.date.year}")
+    gone = [~peewee.fn.EXISTS(model.select(model.id).where(model.dedupe_key == key)) for model in (Message, MailMessage)]
+    return recipients(target, bounds).where(*gone)
+
+
+def salutation(name, gender):
+    """Customer.salutation of a plain row: 张先生 / 李女士, or the full name without a gender."""
+    return surname(name) + {"M": "先生", "F": "女士"}[gender] if gender else name

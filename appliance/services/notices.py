@@ -453,7 +453,7 @@ class DayPlan:
                "marketing_parts": sum(p for first, p in going if not first),
                "greetings": sum(t.share for t in self.targets),
                "greeting_parts": sum(t.parts(t.share) for t in self.targets),  # at most: a bound per text
-               "mail": len(self.mails), "held": self.held}
+               "mail": len(self.mails), "held": self.held, "capacity": self.capacity}
         out["sms"] = out["service"] + out["marketing"] + out["greetings"]
         out["parts"] = out["service_parts"] + out["marketing_parts"] + out["greeting_parts"]
         return out

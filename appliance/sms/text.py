@@ -10,6 +10,7 @@ The character tables come from python-gsmmodem-new (gsmmodem.pdu) rather than
 being typed again here; two of its entries are wrong for us and are left out
 (see _basic_table and _extension_table).
 """
+import re
 from dataclasses import dataclass
 
 from gsmmodem.pdu import GSM7_BASIC, GSM7_EXTENDED
@@ -51,9 +52,13 @@ def char_units(ch, encoding):
     return 2 if ord(ch) > 0xFFFF else 1
 
 
+_GSM7 = frozenset(BASIC) | frozenset(EXTENSION)
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")  # two UTF-16 units each (a surrogate pair)
+
+
 def is_gsm7(text):
-    basic, ext = BASIC, EXTENSION
-    return all(ch in basic or ch in ext for ch in text)
+    # Set operations, not a loop per character: every notice of the daily run comes through here.
+    return _GSM7.issuperset(text)
 
 
 def encoding_of(text):
@@ -64,7 +69,7 @@ def text_units(text, encoding):
     if encoding == "gsm7":
         basic = BASIC
         return len(text) + sum(1 for ch in text if ch not in basic)
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text) + len(_ASTRAL.findall(text))
 
 
 def segments(text, encoding=None):
@@ -75,6 +80,8 @@ def segments(text, encoding=None):
     if units <= SINGLE[encoding]:
         return Segmentation(encoding, (text,), units)
     room = MULTI[encoding]
+    if units == len(text):  # one unit a character: plain slices
+        return Segmentation(encoding, tuple(text[i:i + room] for i in range(0, len(text), room)), units)
     parts, start, used = [], 0, 0
     for i, ch in enumerate(text):
         size = char_units(ch, encoding)
