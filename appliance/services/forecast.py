@@ -43,7 +43,8 @@ def forecast(config, now=None, days=7):
         at = run_instant(config, day, now)
         start = (day - today).days
         plan = notices.plan_day(config, at, details=False, exclude=exclude, sent=sent, budgets=outlook[start:])
-        exclude.update(row["dedupe_key"] for row, _, go in plan.sms if go)
+        exclude.update(row["dedupe_key"] for row, (_, _, go) in plan.sms.rows() if go)
+        plan.sms.close()
         exclude.update(mail["dedupe_key"] for mail in plan.mails)
         for target in plan.targets:
             for language, n in target.quotas().items():

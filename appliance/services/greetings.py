@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import peewee
 
+from appliance import db as dbmod
 from appliance.mail import outbox as mail_outbox
 from appliance.mail.models import MailMessage
 from appliance.models import Customer, Policy, surname
@@ -146,6 +147,24 @@ def recipients(target, bounds=None, blocked=False):
     return query
 
 
+def _birthday_rows(found):
+    """(target, id, language) of every birthday target's recipients, in one pass over the book
+    (the month and day as one 'MM-DD' a row, not a date function per day asked)."""
+    of_day = {f"{month:02d}-{day:02d}": target for target in found for month, day in birthdays_on(target.date)}
+    month_day = _month_day(Customer.birth_date)
+    query = (recipients(Target(found[0].date, "all")).select(Customer.id, Customer.language, month_day)
+             .where(Customer.birth_date.is_null(False), month_day.in_(list(of_day))))
+    for customer_id, language, day in query.tuples():
+        yield of_day[day], customer_id, language
+
+
+def _month_day(column):
+    """'MM-DD' of a date column: SQLite keeps dates as ISO text, PostgreSQL formats them."""
+    if isinstance(dbmod.database.obj, peewee.PostgresqlDatabase):
+        return peewee.fn.to_char(column, "MM-DD")
+    return peewee.fn.substr(column, 6, 5)
+
+
 def already(target, ids):
     """The ids among `ids` whose greeting of this target went already, by SMS or by mail."""
     keys = {target.key_of(i): i for i in ids}
@@ -163,29 +182,34 @@ def _after(prefix):
 
 
 def count_remaining(found):
-    """Set each target's `left` ({language: recipients not greeted yet}). A festival's are
-    two grouped COUNTs (its dedupe keys are one range of the unique index); a birthday's
-    cohort is a day's births, small enough to look up by key."""
-    for target in found:
-        if target.kind == "holiday":
-            everyone = dict(recipients(target).select(Customer.language, peewee.fn.COUNT(Customer.id))
-                            .group_by(Customer.language).tuples())
-            done = {}
-            for model in (Message, MailMessage):
-                for language, n in (model.select(Customer.language, peewee.fn.COUNT(model.id))
-                                    .join(Customer, on=(model.customer == Customer.id))
-                                    .where(model.dedupe_key >= target.prefix, model.dedupe_key < _after(target.prefix))
-                                    .group_by(Customer.language).tuples()):
-                    done[language] = done.get(language, 0) + n
-        else:
-            rows = list(recipients(target).select(Customer.id, Customer.language).tuples())
-            greeted = already(target, [i for i, _ in rows])
-            everyone, done = {}, {}
-            for i, language in rows:
-                everyone[language] = everyone.get(language, 0) + 1
-                if i in greeted:
-                    done[language] = done.get(language, 0) + 1
+    """Set each target's `left` ({language: recipients not greeted yet}). The festivals'
+    recipients are one grouped COUNT (the same people for every festival), those greeted
+    another each (its dedupe keys are one range of the unique index); the birthdays' cohorts
+    are read in one pass and looked up by key (a day's births are few)."""
+    festivals = [t for t in found if t.kind == "holiday"]
+    if festivals:
+        everyone = dict(recipients(festivals[0]).select(Customer.language, peewee.fn.COUNT(Customer.id))
+                        .group_by(Customer.language).tuples())
+    for target in festivals:
+        done = {}
+        for model in (Message, MailMessage):
+            for language, n in (model.select(Customer.language, peewee.fn.COUNT(model.id))
+                                .join(Customer, on=(model.customer == Customer.id))
+                                .where(model.dedupe_key >= target.prefix, model.dedupe_key < _after(target.prefix))
+                                .group_by(Customer.language).tuples()):
+                done[language] = done.get(language, 0) + n
         target.left = {language: max(0, n - done.get(language, 0)) for language, n in everyone.items()}
+    birthdays = [t for t in found if t.kind == "birthday"]
+    cohorts = {id(t): [] for t in birthdays}
+    for target, customer_id, language in (_birthday_rows(birthdays) if birthdays else ()):
+        cohorts[id(target)].append((customer_id, language))
+    for target in birthdays:
+        rows = cohorts[id(target)]
+        greeted = already(target, [i for i, _ in rows])
+        target.left = {}
+        for i, language in rows:
+            if i not in greeted:
+                target.left[language] = target.left.get(language, 0) + 1
     return found
 
 

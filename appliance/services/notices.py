@@ -40,6 +40,7 @@ from appliance.services import optout, pacing
 from appliance.services import greetings
 from appliance.services.greetings import birthdays_on, born_on
 from appliance.services.models import NoticeRun
+from appliance.services.staged import Staged
 from appliance.services.templates import Renderer, defaults, variables_of, word
 from appliance.sms.models import Message
 from appliance.sms.outbox import queue_many, queue_message
@@ -433,7 +434,7 @@ def plan(config, today, bounds=False):
 class DayPlan:
     """What a day's run will do, worked out before anything is queued (plan_day)."""
     today: datetime.date
-    sms: list            # [row for outbox.queue_many, parts, goes today?] of the service plan
+    sms: Staged          # the service plan's SMS rows for outbox.queue_many (meta: category, parts, goes?)
     mails: list          # mail rows of the service plan (no SMS parts: they always go)
     out: list            # the notices as the result shows them (None: not kept)
     skipped: int = 0
@@ -446,7 +447,7 @@ class DayPlan:
 
     def counts(self):
         """Per class: SMS queued today and their parts, held; greetings queued; mails."""
-        going = [(row["category"] in pacing.FIRST, parts) for row, parts, go in self.sms if go]
+        going = [(category in pacing.FIRST, parts) for category, parts, go in self.sms.meta if go]
         out = {"service": sum(1 for first, _ in going if first),
                "service_parts": sum(p for first, p in going if first),
                "marketing": sum(1 for first, _ in going if not first),
@@ -463,7 +464,7 @@ def plan_service(config, now, details=True, exclude=frozenset()):
     """The day's notices but customers' greetings, read and rendered a slice at a time
     (read only). `exclude`: keys to treat as gone (the forecast's earlier days)."""
     today = clock.today(now)
-    day = DayPlan(today, [], [], [] if details else None)
+    day = DayPlan(today, Staged(), [], [] if details else None)
     renderers, openings, composers = {}, {}, {}
     blocked = {c: optout.blocked_numbers(c) for c in ("marketing", "internal")}
     for bounds in _slices():
@@ -503,11 +504,11 @@ def plan_service(config, now, details=True, exclude=frozenset()):
             text = renderer.render(notice.variables, notice.language)
             if details:
                 day.out.append({"type": notice.kind, "key": notice.key, "to": notice.number, "text": text})
-            day.sms.append([{"to_number": notice.number, "text": text, "category": renderer.category,
-                             "not_before": not_before, "not_after": not_after,
-                             "customer": notice.customer_id, "staff": notice.staff_id,
-                             "source": "notice", "created_by": "notices", "dedupe_key": notice.key,
-                             "priority": priority}, part_count(text), True])
+            day.sms.append({"to_number": notice.number, "text": text, "category": renderer.category,
+                            "not_before": not_before, "not_after": not_after,
+                            "customer": notice.customer_id, "staff": notice.staff_id,
+                            "source": "notice", "created_by": "notices", "dedupe_key": notice.key,
+                            "priority": priority}, part_count(text))
     return day
 
 
@@ -527,9 +528,9 @@ def plan_day(config, now, details=True, exclude=frozenset(), sent=None, budgets=
     budgets = budgets or pacing.budgets(config, now, lead_days(config) + 1)
     fit = pacing.Fit(budgets[0]["day"], budgets[0]["window"])
     for first in (True, False):  # service first, in the run's order
-        for entry in day.sms:
-            if (entry[0]["category"] in pacing.FIRST) == first:
-                entry[2] = fit.add(entry[0]["category"], entry[1])
+        for entry in day.sms.meta:
+            if (entry[0] in pacing.FIRST) == first:
+                entry[2] = fit.add(entry[0], entry[1])
     pacing.shares(day.targets, day.today, fit.window_left(), pacing.later_free(budgets[1:], fit.used))
     day.held, day.capacity = fit.held, budgets[0]
     day.held["greetings"] = []
@@ -603,13 +604,21 @@ def run(config, now=None, dry_run=False, fence=None, details=True):
     day = plan_day(config, now, details or dry_run)
     if day.held is not None and day.held["notices"] and not dry_run:
         _report_held(day, fence)
-    rows = [row for row, _, go in day.sms if go]
-    queued, mailed, out = len(rows) + len(day.mails), len(day.mails), day.out
+    going = sum(1 for _, _, go in day.sms.meta if go)
+    queued, mailed, out = going + len(day.mails), len(day.mails), day.out
     if out is not None and day.held is not None:
-        held_keys = {row["dedupe_key"] for row, _, go in day.sms if not go}
+        held_keys = {row["dedupe_key"] for row, (_, _, go) in day.sms.rows() if not go}
         out = [n for n in out if n["key"] not in held_keys]
     if not dry_run:
-        _queue(config, rows, day.mails, fence)
+        batch = []
+        for row, (_, _, go) in day.sms.rows():  # read back from the staging file a batch at a time
+            if go:
+                batch.append(row)
+            if len(batch) >= QUEUE_BATCH:
+                _queue(config, batch, [], fence)
+                batch = []
+        _queue(config, batch, day.mails, fence)
+    day.sms.close()
     opening = _opening("birthday", "marketing", now, config, {})
     slices = [b for b in _slices() if b is not None]
     for target in day.targets:

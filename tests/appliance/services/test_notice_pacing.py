@@ -219,3 +219,30 @@ def test_forecast_refresh_is_due_after_a_run_and_otherwise_hourly(book, config):
     assert forecast.stored(TODAY)[0]["date"] == TODAY + datetime.timedelta(days=1)  # today has run
     assert forecast.refresh(config, NOW + datetime.timedelta(minutes=101)) == 7  # an hour on
     assert len(forecast.stored(TODAY)) == 7
+
+
+def test_greetings_are_counted_and_read_alike_on_sqlite_and_postgresql(any_database, config):
+    from decimal import Decimal
+
+    from appliance.models import Customer, Policy, Product
+    product = Product.create(code="A101", name="安康终身寿险")
+    for n, born in enumerate([datetime.date(1980, 12, 31)] * 2 + [datetime.date(1980, 5, 17)] * 3):
+        holder = Customer.create(name=f"客户{n}", gender="MF"[n % 2], mobile=f"+86138{n:08d}", birth_date=born,
+                                 customer_no=f"C{n:05d}", language="en" if n == 4 else "zh")
+        Policy.create(policy_no=f"P-{n}", product=product, holder=holder, premium=Decimal("100.00"),
+                      frequency="annual", next_due_date=NEW_YEAR + datetime.timedelta(days=200))
+    day = NEW_YEAR - datetime.timedelta(days=1)
+    found = greetings.count_remaining(greetings.targets(config, day, 1))
+    assert [(t.label(), t.left) for t in found] == [
+        ("birthday:2026-12-31", {"zh": 2}), ("birthday:2027-01-01", {}),
+        ("holiday:元旦节:2027-01-01", {"zh": 4, "en": 1})]
+    config = config.replace(notices__pace=True, notices__greeting_lead_days=1, modems__daily_cap=4,
+                            modems__monthly_cap=0)
+    _sims(_morning(day))
+    notices.run(config, _morning(day))  # the birthdays (2), then 2 of the festival's 5, Chinese first
+    keys = sorted(k for (k,) in Message.select(Message.dedupe_key).tuples())
+    ids = sorted(c.id for c in Customer.select())
+    assert keys == sorted([f"birthday:{ids[0]}:2026", f"birthday:{ids[1]}:2026",
+                           f"holiday:元旦节:2027:{ids[0]}", f"holiday:元旦节:2027:{ids[1]}"])
+    assert [t.left for t in greetings.count_remaining(greetings.targets(config, NEW_YEAR, 0))[1:]] == [
+        {"zh": 2, "en": 1}]
