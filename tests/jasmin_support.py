@@ -267,9 +267,14 @@ spec = {spec[0]}
 host = 127.0.0.1
 port = {p['redis']}
 # A receipt can overtake the submit_sm_resp's mapping on its way through RabbitMQ:
-# look it up again after 1 s rather than Jasmin's 10 s.
+# look it up again after 1 s rather than Jasmin's 10 s. (In this section 0.11.0 reads the
+# delay from dlr_lookup_max_retries: a slip in its SMPPClientSMListenerConfig.)
+# Submits queued while the connector to the SMSC is not bound (jasmind just restarted)
+# are tried again after 1 s, not 30 s.
 [sm-listener]
 dlr_lookup_retry_delay = 1
+dlr_lookup_max_retries = 1
+submit_retrial_delay_smppc_not_ready = 1
 [dlr]
 dlr_lookup_retry_delay = 1
 dlr_lookup_max_retries = 10
@@ -409,3 +414,47 @@ def jasmin():
     server = start_jasmin()
     yield server
     stop_jasmin(server)
+
+
+def main():
+    """Jasmin with the fake SMSC behind it, until Ctrl-C: for `appliance bench sms --bearer smpp
+    --smsc 127.0.0.1:PORT` and for trying the bearer by hand (README, "Testing against Jasmin").
+
+        PYTHONPATH=. .venv/bin/python tests/jasmin_support.py [--throughput N]
+    """
+    import argparse
+    import threading
+
+    from modem.smpp.simulator import Smsc
+
+    parser = argparse.ArgumentParser(description=main.__doc__.splitlines()[0])
+    parser.add_argument("--system-id", default="branch")
+    parser.add_argument("--password", default="branchpw")
+    parser.add_argument("--throughput", type=float, help="the account's MT quota at Jasmin (submit_sm/s)")
+    args = parser.parse_args()
+    reason = missing()
+    if reason:
+        raise SystemExit(reason)
+    server = JasminServer(tempfile.mkdtemp(prefix="jasmin-"))
+    smsc = None
+    try:
+        server.start()
+        smsc = Smsc(system_id="jasmin", password="radiopw").start()
+        server.add_user(args.system_id, args.password, throughput=args.throughput)
+        server.add_smsc(smsc.port, "jasmin", "radiopw", mo_to=args.system_id)
+        print(f"Jasmin up in {server.timings['total']:.1f} s (RabbitMQ {server.timings['rabbitmq']:.1f} s): "
+              f"SMPP 127.0.0.1:{server.smpp_port} system_id {args.system_id} password {args.password}; "
+              f"jCli 127.0.0.1:{server.jcli_port}; logs in {server.root}/jasmin/log. Ctrl-C stops.", flush=True)
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        stop.wait()
+        print(f"the SMSC behind Jasmin accepted {len(smsc.accepted())} part(s)")
+    finally:
+        if smsc:
+            smsc.stop()
+        stop_jasmin(server)
+
+
+if __name__ == "__main__":
+    main()

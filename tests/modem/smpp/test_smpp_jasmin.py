@@ -4,6 +4,8 @@ handsets. First the harness itself with plain smpplib, then the appliance's SMPP
 
     appliance/ESME --SMPP--> Jasmin (smpps) --AMQP/Redis--> Jasmin (smppc) --SMPP--> Smsc
 """
+import os
+import signal
 import threading
 
 import pytest
@@ -11,7 +13,11 @@ import smpplib.client
 import smpplib.consts
 from jasmin_support import jasmin  # noqa: F401  (the module-scoped fixture)
 from peer_support import wait_for
+from smpp_support import queue_smpp, smpp_settings
 
+from appliance.sms.models import InboundMessage, Message, MessagePart
+from appliance.sms.text import segments
+from modem.smpp.sender import Sender
 from modem.smpp.simulator import Smsc
 
 ACCOUNT = ("branch", "branchpw")       # the appliance's account on Jasmin
@@ -87,3 +93,138 @@ def test_harness_jasmin_routes_an_mo_to_the_account(network):
         assert mo.short_message == b"reply from a handset"
     finally:
         esme.close()
+
+
+# --- the appliance's SMPP bearer through Jasmin --------------------------------------------
+
+LONG = "尊敬的客户，您的保单即将到期，请及时续保以免影响保障。" * 5   # UCS2, several parts
+DONE = {"sent", "delivered", "unknown", "failed"}
+
+
+@pytest.fixture
+def start_sender(database, config, network):
+    """start_sender(**{dotted name: value}) -> the bearer's Sender turning in a thread,
+    bound to Jasmin as the appliance's account (stopped at teardown)."""
+    jasmin, _ = network
+    running = []
+
+    def start(**settings):
+        values = smpp_settings(jasmin.smpp_port, *ACCOUNT, **settings)
+        sender = Sender(config.replace(**{k.replace(".", "__"): v for k, v in values.items()}))
+        stop = threading.Event()
+        thread = threading.Thread(target=sender.run, args=(stop,), daemon=True)
+        thread.start()
+        running.append((stop, thread))
+        return sender
+    yield start
+    for stop, thread in running:
+        stop.set()
+        thread.join(20)
+
+
+def parts_of(message):
+    return list(MessagePart.select().where(MessagePart.message == message.id).order_by(MessagePart.seq))
+
+
+def states(messages):
+    return [Message.get_by_id(m.id).state for m in messages]
+
+
+def at_smsc(smsc, number):
+    """What the SMSC behind Jasmin accepted for `number` (+86…), in arrival order."""
+    return [s for s in smsc.accepted() if s.destination == number.lstrip("+")]
+
+
+def test_bearer_sends_short_and_long_ucs2_through_jasmin_and_receipts_deliver_them(start_sender, network):
+    jasmin, smsc = network
+    short = queue_smpp("+8613800138000", "Policy 886010000001 renewed")
+    long = queue_smpp("+8613800138001", LONG)
+    start_sender()
+    wait_for(lambda: states([short, long]) == ["delivered", "delivered"], 20,
+             "both delivered by the receipts Jasmin relayed")
+    seg = segments(LONG)
+    assert seg.encoding == "ucs2" and seg.part_count >= 3
+    # The long one arrived whole at the SMSC behind Jasmin, each part once, in order.
+    got = at_smsc(smsc, long.to_number)
+    ref = parts_of(long)[0].concat_ref
+    assert [s.concat for s in got] == [(ref, seg.part_count, n) for n in range(1, seg.part_count + 1)]
+    assert "".join(s.text for s in got) == LONG
+    assert {s.data_coding for s in got} == {8}
+    assert [s.text for s in at_smsc(smsc, short.to_number)] == ["Policy 886010000001 renewed"]
+    # Each part's bearer_ref is the id Jasmin gave it; its receipt found it by that id.
+    refs = [p.bearer_ref for p in parts_of(short) + parts_of(long)]
+    assert all(refs) and len(set(refs)) == len(refs)
+    assert {(p.modem, p.state) for p in parts_of(short) + parts_of(long)} == {("smpp", "delivered")}
+
+
+def test_mo_through_jasmin_reaches_the_inbox(start_sender, network):
+    jasmin, smsc = network
+    sender = start_sender()
+    wait_for(lambda: sender.link.open, 10, "the bearer bound to Jasmin")
+    smsc.inject_mo("+8613900139000", "查询保单")
+    smsc.inject_mo("+8613900139001", LONG)
+    wait_for(lambda: InboundMessage.select().count() == 2 and InboundMessage.select().where(
+        InboundMessage.complete == True).count() == 2, 20, "both MO stored whole")  # noqa: E712
+    short, long = InboundMessage.select().order_by(InboundMessage.id)
+    assert (short.from_number, short.text, short.modem) == ("+8613900139000", "查询保单", "smpp")
+    assert (long.from_number, long.text, long.part_count) == ("+8613900139001", LONG, segments(LONG).part_count)
+
+
+def test_jasmind_killed_mid_window_nothing_lost_nothing_resent(start_sender, network):
+    jasmin, smsc = network
+    numbers = [f"+86138001390{i:02d}" for i in range(40)]
+    messages = [queue_smpp(n, f"notice {i}") for i, n in enumerate(numbers)]
+    # 20 parts/s: two seconds of sending, so the kill lands mid-run; enquire_link slow
+    # enough that the kill, not the bearer's own keep-alive, is what cuts the link.
+    start_sender(**{"smpp.window": 5, "smpp.rate": 20.0, "smpp.enquire_link": 10.0})
+    wait_for(lambda: len([s for s in states(messages) if s in ("sent", "delivered")]) >= 5, 15, "some sent")
+    # Freeze jasmind: the window fills with submits it never answers; then kill it.
+    jasmind = jasmin.processes["jasmind"].popen.pid
+    os.kill(jasmind, signal.SIGSTOP)
+    in_flight = wait_for(lambda: len(sending := [p for p in smpp_parts(numbers) if p.state == "sending"]) == 5
+                         and sending, 10, "the window full of unanswered submits")
+    jasmin.kill_jasmind()
+    wait_for(lambda: all(p.state == "unknown" for p in refreshed(in_flight)), 10, "the in-flight parts unknown")
+    jasmin.restart_jasmind()
+    wait_for(lambda: set(states(messages)) <= DONE and "queued" not in states(messages), 40,
+             "the rest sent after the link came back")
+    unknown = {p.message_id for p in refreshed(in_flight)}
+    assert {m.id for m in messages if Message.get_by_id(m.id).state == "unknown"} == unknown
+    assert "not re-sent" in refreshed(in_flight)[0].error
+    # Nothing lost: every part the bearer counts as sent reached the SMSC, each exactly once;
+    # nothing re-sent: the unknown ones reached it at most once (Jasmin may have queued one).
+    for message in messages:
+        copies = len(at_smsc(smsc, message.to_number))
+        if message.id in unknown:
+            assert copies <= 1
+        else:
+            assert Message.get_by_id(message.id).state in ("sent", "delivered")
+            assert smsc.wait(lambda: len(at_smsc(smsc, message.to_number)) == 1, 20), (
+                message.to_number, [(s.destination, s.status) for s in smsc.submits],
+                [line for line in jasmin.log().splitlines() if message.to_number[1:] in line],
+                [(p.state, p.bearer_ref, p.error) for p in parts_of(message)], jasmin.log()[-3000:])
+    assert all(len(at_smsc(smsc, n)) <= 1 for n in numbers)
+
+
+def test_jasmin_throughput_quota_the_bearer_stays_within_it_and_loses_nothing(start_sender, network):
+    jasmin, smsc = network
+    jasmin.set_throughput(ACCOUNT[0], 5)   # Jasmin refuses a submit_sm within 0.2 s of the last
+    try:
+        numbers = [f"+86138001391{i:02d}" for i in range(10)]
+        messages = [queue_smpp(n, f"notice {i}") for i, n in enumerate(numbers)]
+        throttled_before = jasmin.log().count("QoS: submit_sm_event is faster")
+        start_sender(**{"smpp.window": 10, "smpp.rate": 50.0})
+        wait_for(lambda: set(states(messages)) <= {"sent", "delivered"}, 40, "all sent despite the quota")
+        assert jasmin.log().count("QoS: submit_sm_event is faster") > throttled_before, "Jasmin throttled"
+        assert [len(at_smsc(smsc, n)) for n in numbers] == [1] * len(numbers)  # each once, none lost
+        assert max(p.attempts for p in smpp_parts(numbers)) >= 2                # the refused ones again
+    finally:
+        jasmin.set_throughput(ACCOUNT[0], None)
+
+
+def smpp_parts(numbers):
+    return list(MessagePart.select().join(Message).where(Message.to_number.in_(numbers)))
+
+
+def refreshed(parts):
+    return [MessagePart.get_by_id(p.id) for p in parts]
