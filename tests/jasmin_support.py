@@ -416,6 +416,15 @@ def jasmin():
     stop_jasmin(server)
 
 
+def relay_figures(smsc):
+    """What the SMSC behind Jasmin got, and how fast Jasmin relayed it (first to last submit)."""
+    accepted = smsc.accepted()
+    words = f"the SMSC behind Jasmin accepted {len(accepted)} part(s)"
+    if len(accepted) > 1 and accepted[-1].at > accepted[0].at:
+        words += f", {(len(accepted) - 1) / (accepted[-1].at - accepted[0].at):.1f} parts/s from first to last"
+    return words
+
+
 def main():
     """Jasmin with the fake SMSC behind it, until Ctrl-C: for `appliance bench sms --bearer smpp
     --smsc 127.0.0.1:PORT` and for trying the bearer by hand (README, "Testing against Jasmin").
@@ -449,7 +458,7 @@ def main():
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
         stop.wait()
-        print(f"the SMSC behind Jasmin accepted {len(smsc.accepted())} part(s)")
+        print(relay_figures(smsc))
     finally:
         if smsc:
             smsc.stop()
