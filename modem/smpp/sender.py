@@ -249,9 +249,13 @@ class Sender:
             return delivery.Result(part.part_id, "sent", bearer_ref=pdus.text_field(pdu, "message_id"))
         words = status_words(status)
         if status in NOT_NOW:
-            delay = self.throttle.next()
-            self.paused_until = max(self.paused_until, time.monotonic() + delay)
-            self.bucket.empty(time.monotonic())
+            # One step of the backoff per pause, not per refusal: a window of submits refused
+            # together (Jasmin's quota refuses all but one of a burst) must not double it ten times.
+            mono = time.monotonic()
+            if mono >= self.paused_until:
+                self.paused_until = mono + self.throttle.next()
+            delay = self.paused_until - mono
+            self.bucket.empty(mono)
             return delivery.Result(part.part_id, "retry", error=f"the SMSC said not now: {words}",
                                    retry_at=now + datetime.timedelta(seconds=delay))
         self.errors += 1
