@@ -174,7 +174,7 @@ class JasminServer:
             "http")}
         self.smpp_port, self.jcli_port = self.ports["smpp"], self.ports["jcli"]
         self.processes = {}
-        self.script = []          # every jCli command so far, replayed when jasmind restarts
+        self.script = []          # every jCli session so far (its lines), replayed when jasmind restarts
         self.timings = {}         # seconds: rabbitmq, total (the startup figures README quotes)
 
     # -- starting ----------------------------------------------------------------------------
@@ -308,12 +308,12 @@ dlr_lookup_max_retries = 10
         finally:
             console.close()
         if remember:
-            self.script.extend(lines)
+            self.script.append(lines)
         return answers_
 
     def add_user(self, username, password, throughput=None, group="appliances"):
         """An SMPP account (smpps) on Jasmin; `throughput`: its MT quota in submit_sm per second."""
-        if not any(line == f"gid {group}" for line in self.script):
+        if not any(f"gid {group}" in lines for lines in self.script):
             self.jcli("group -a", f"gid {group}", "ok")
         quota = [f"mt_messaging_cred quota smpps_throughput {throughput}"] if throughput else []
         self.jcli("user -a", f"username {username}", f"password {password}", f"uid {username}",
@@ -365,13 +365,20 @@ dlr_lookup_max_retries = 10
         self.processes["jasmind"].kill(signal.SIGKILL)
 
     def restart_jasmind(self):
-        """Start jasmind again (same ports, same RabbitMQ and Redis) and replay the jCli script."""
+        """Start jasmind again (same ports, same RabbitMQ and Redis) and replay the jCli script:
+        connectors, routes and their binds first, the accounts last, so that nobody binds to a
+        Jasmin that would refuse its submits for want of a route (a real one loads all at once)."""
         self._start_jasmind()
         script, self.script = self.script, []
-        self.jcli(*[line for line in script if not line.startswith("smppccm -1 ")])
-        for cid in [line.split()[-1] for line in script if line.startswith("smppccm -1 ")]:
-            self.jcli(f"smppccm -1 {cid}")
-            wait_for(lambda: self.connector_session(cid) == "BOUND_TRX", 20, f"connector {cid} to bind again")
+        accounts = [lines for lines in script if lines[0].startswith("user ")]
+        for lines in script:
+            if lines not in accounts:
+                self.jcli(*lines)
+                if lines[0].startswith("smppccm -1 "):
+                    cid = lines[0].split()[-1]
+                    wait_for(lambda: self.connector_session(cid) == "BOUND_TRX", 20, f"connector {cid} bound again")
+        for lines in accounts:
+            self.jcli(*lines)
 
     def log(self, name="messages"):
         """One of jasmind's logs (messages, default-smpps_01, default-radio, …), for failure messages."""
