@@ -97,11 +97,15 @@ class Process:
 
 
 def group_alive(pgid):
-    try:
-        os.killpg(pgid, 0)
-        return True
-    except ProcessLookupError:
-        return False
+    """True while a process of group `pgid` runs (zombies waiting for init to reap them do not)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
 
 
 def answers(port, greeting=b"", expect=b"", timeout=1.0):
@@ -322,7 +326,7 @@ dlr_lookup_max_retries = 10
 
     def can_bind(self, username, password):
         """True when a transceiver bind as `username` succeeds (then unbinds)."""
-        client = smpplib.client.Client("127.0.0.1", self.smpp_port, timeout=5)
+        client = smpplib.client.Client("127.0.0.1", self.smpp_port, timeout=5, allow_unknown_opt_params=True)
         try:
             client.connect()
             client.bind_transceiver(system_id=username, password=password)
@@ -389,6 +393,8 @@ dlr_lookup_max_retries = 10
         for name in ("jasmind", "redis", "rabbitmq", "epmd"):
             if name in self.processes:
                 self.processes[name].kill(signal.SIGTERM if name == "jasmind" else signal.SIGKILL)
+        left = [name for name, p in self.processes.items() if group_alive(p.popen.pid)]
+        assert not left, f"processes left running: {left}"
 
     def pids(self):
         return {name: p.popen.pid for name, p in self.processes.items()}
