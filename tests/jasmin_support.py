@@ -412,15 +412,16 @@ def start_jasmin():
     try:
         server.start()
     except BaseException:
-        server.stop()
-        shutil.rmtree(root, ignore_errors=True)
+        stop_jasmin(server)
         raise
     return server
 
 
 def stop_jasmin(server):
-    server.stop()
-    shutil.rmtree(server.root, ignore_errors=True)
+    try:
+        server.stop()
+    finally:
+        shutil.rmtree(server.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
