@@ -78,22 +78,25 @@ class Process:
             raise AssertionError(f"{self.name} exited with {self.popen.returncode}:\n{tail}")
 
     def kill(self, sig=signal.SIGKILL, timeout=10.0):
-        """Send `sig` to the whole group, then SIGKILL what is left; reap the leader."""
-        for s in (sig, signal.SIGKILL):
+        """Send `sig` to the whole group, SIGKILL what still runs after `timeout`, and return
+        once nothing of the group runs (the leader reaped; beam's helpers die with it)."""
+        for each in dict.fromkeys((sig, signal.SIGKILL)):
             try:
-                os.killpg(self.popen.pid, s)
+                os.killpg(self.popen.pid, each)
             except ProcessLookupError:
-                break
-            try:
-                self.popen.wait(timeout)
-                if s == signal.SIGKILL or not group_alive(self.popen.pid):
-                    break
-            except subprocess.TimeoutExpired:
-                continue
-        try:  # children the leader left behind (beam's helpers) die with the group
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+                pass
+            if self._gone(timeout):
+                return
+        raise AssertionError(f"{self.name}: its process group outlived SIGKILL")
+
+    def _gone(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.popen.poll()  # reap the leader, so it does not count as running
+            if not group_alive(self.popen.pid):
+                return True
+            time.sleep(0.02)
+        return False
 
 
 def group_alive(pgid):
