@@ -192,7 +192,7 @@ def test_doctor_says_which_daemons_run_and_which_ports_answer(smsd, run_cli, con
             out = run_cli("doctor", "--json", config_path=config_file)
     results = {r["check"]: r for r in json.loads(out.stdout)}
     assert results["daemons"]["status"] == "warn"
-    assert results["daemons"]["detail"] == "not under systemd: running: smsd; not running: agi, dialer, mailer, services, web"
+    assert results["daemons"]["detail"] == "not under systemd: running: smsd; not running: agi, dialer, mailer, services, smpp, web"
     assert results["web.listen"]["status"] == "ok"
     assert results["agi.listen"] == {"status": "warn", "check": "agi.listen",
                                      "detail": f"nothing answers on 127.0.0.1:{agi_port} (agi not running)"}

@@ -215,5 +215,6 @@ def test_a_route_over_smpp_while_smpp_is_off_is_refused_in_the_page_s_language(f
     error = html.unescape(re.search(r'id="settings-error"[^>]*>([^<]*)<', resp.text).group(1))
     assert "sms.route_marketing：选 smpp 需先开启 smpp.enabled" in error
     assert config_path.read_bytes() == before
-    resp = admin.post("/settings", fields | {"sms.route_marketing": "smpp", "smpp.enabled": "on"})
+    resp = admin.post("/settings", fields | {"sms.route_marketing": "smpp", "smpp.enabled": "on",
+                                             "smpp.system_id": "branch01"})
     assert resp.status == 303 and load_config(config_path)["sms.route_marketing"] == "smpp"

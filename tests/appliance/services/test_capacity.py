@@ -137,6 +137,7 @@ def test_queued_parts_count_against_the_day_they_are_due(config, database):
 
 def test_cli_shows_the_smpp_line(run_cli, config_file):
     assert run_cli("init", config_path=config_file).returncode == 0
+    assert run_cli("config", "set", "smpp.system_id", "branch01", config_path=config_file).returncode == 0
     assert run_cli("config", "set", "smpp.enabled", "true", config_path=config_file).returncode == 0
     shown = run_cli("sms", "capacity", "--days", "1", config_path=config_file)
     assert shown.returncode == 0, shown.stderr
