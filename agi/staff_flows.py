@@ -93,7 +93,7 @@ def pin_failed(staff, caller, config):
     if locked and staff.mobile:
         text = texts.sms_text("staff_pin_locked", "zh", config, failures=config["agi.staff_pin_attempts"],
                               minutes=config["agi.staff_lockout_minutes"])
-        outbox.queue_message(staff.mobile, text, category="service", source="ivr", staff=staff)
+        outbox.queue_message(staff.mobile, text, category="service", source="ivr", staff=staff, config=config)
     return locked
 
 

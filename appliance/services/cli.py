@@ -368,7 +368,7 @@ def cmd_keyword_set(args, config):
 def cmd_inbound_action(args, config):
     from appliance.sms import inbox_actions
     if args.inbound_command == "reply":
-        print(inbox_actions.reply(args.id, args.text, "cli", "cli").id)
+        print(inbox_actions.reply(args.id, args.text, "cli", "cli", config=config).id)
     elif args.inbound_command == "forward":
         print(inbox_actions.forward(args.id, args.number, "cli", config, "cli").id)
     else:

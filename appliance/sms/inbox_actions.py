@@ -25,8 +25,9 @@ def _mark(message, state, user, now):
         InboundMessage.id == message.id).execute()
 
 
-def reply(inbound_id, text, user, source="", now=None):
-    """Answer the sender (a service message); the inbound message becomes handled."""
+def reply(inbound_id, text, user, source="", now=None, config=None):
+    """Answer the sender (a service message, by the bearer the routing rules give `config`);
+    the inbound message becomes handled."""
     now = now or clock.now()
     if not (text or "").strip():
         raise InputError.of(N_("{field}: empty"), field="text")
@@ -34,7 +35,7 @@ def reply(inbound_id, text, user, source="", now=None):
         message = _get(inbound_id)
         sent = queue_message(message.from_number, text, category="service", priority=3,
                              customer=message.customer_id, staff=message.staff_id, source="inbox",
-                             created_by=user)
+                             created_by=user, config=config)
         _mark(message, "handled", user, now)
         audit(user, "inbox.reply", f"inbound:{inbound_id}", f"message:{sent.id}", source)
     return sent

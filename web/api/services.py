@@ -169,7 +169,7 @@ INBOUND_ID = [param("inbound_id", "path", {"type": "integer", "minimum": 1})]
                  "properties": {"text": {"type": "string", "minLength": 1, "maxLength": 2000}}},
            response=OBJECT)
 def reply_inbound(call, inbound_id):
-    message = inbox_actions.reply(inbound_id, call.body["text"], call.actor, call.source)
+    message = inbox_actions.reply(inbound_id, call.body["text"], call.actor, call.source, config=call_config())
     return ApiResponse(201, _message(call, message))
 
 

@@ -113,7 +113,8 @@ def conversation(number, limit=CONVERSATION_LIMIT):
 @page("/inbox/{message_id:int}/reply", "inbox", method="POST")
 def inbox_reply(ctx, message_id):
     inbound_or_404(message_id)
-    inbox_actions.reply(message_id, bottle.request.forms.getunicode("text") or "", ctx.user.username, ctx.source)
+    inbox_actions.reply(message_id, bottle.request.forms.getunicode("text") or "", ctx.user.username, ctx.source,
+                        config=ctx.config)
     ctx.redirect("/inbox", "ok", ctx._("Reply queued; the message is marked handled."))
 
 

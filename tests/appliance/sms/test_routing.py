@@ -120,3 +120,10 @@ def test_parts_over_smpp_cost_the_smpp_tariff_and_the_statement_splits_by_bearer
     assert statement["departments"][0]["by_bearer"] == statement["by_bearer"]
     assert statement["total_cost"] == Decimal("0.09")
     assert billing.estimate(config, [(MOBILE, 2, "smpp"), (MOBILE, 1, "modem"), (MOBILE, 1)]) == Decimal("0.18")
+
+
+def test_an_inbox_reply_goes_by_the_service_route(config, database):
+    from appliance.sms import inbox, inbox_actions
+    config = config.replace(smpp__enabled=True, sms__route_service="smpp")
+    asked = inbox.store_inbound(MOBILE, "我的保单什么时候到期？")
+    assert inbox_actions.reply(asked.id, "您好，请致电 95500。", "admin", config=config).bearer == "smpp"
