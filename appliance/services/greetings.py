@@ -143,7 +143,8 @@ def recipients(target, bounds=None, blocked=False):
         query = query.where(Customer.id >= bounds[0], Customer.id < bounds[1])
     query = query.where(Customer.id.in_(holders))
     if target.kind == "birthday":
-        query = query.where(born_on(Customer.birth_date, birthdays_on(target.date)))
+        days = [f"{month:02d}-{day:02d}" for month, day in birthdays_on(target.date)]
+        query = query.where(Customer.birth_date.is_null(False), _month_day(Customer.birth_date).in_(days))
     return query
 
 
@@ -232,6 +233,8 @@ def read(config, target, language, quota, opening, slices, renderer, composer):
     index) and stops at the quota, so only what is queued is read, as plain rows."""
     not_before, not_after = opening
     festival = word("festival", target.festival, language) if target.festival else None
+    if target.kind == "birthday":
+        slices = [None]  # a day's births: one query, not one per slice of the book
     for bounds in slices:
         if quota <= 0:
             return
