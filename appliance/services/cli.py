@@ -73,6 +73,11 @@ def cmd_notices_run(args, config):
         print(f"withheld\t{n['key']}\t{n['reason']}", file=sys.stderr)
     for n in result["no_mobile"]:  # the agent or staff member has no mobile on file
         print(f"no mobile\t{n['key']}\tstaff {n['badge_no']}", file=sys.stderr)
+    held = result["held"]
+    if held and held["notices"]:  # paced (notices.pace): beyond the day's capacity
+        not_sent = sum(g["not_sent"] for g in held["greetings"])
+        print(f"held\t{held['notices']} notice(s), {held['parts']} parts ({held['service']} service, "
+              f"{held['marketing']} marketing; {not_sent} greeting(s) not sent on their date)", file=sys.stderr)
     verb = "would queue" if args.dry_run else "queued"
     print(f"{result['date']}: {verb} {result['queued']} notice(s), {result['skipped']} skipped (opt-out/DND), "
           f"{len(result['withheld'])} withheld (facts missing or contradicting the notice)",
