@@ -5,7 +5,7 @@ rules, opt-outs, withheld facts, dedupe, capacity fit and greeting shares) at th
 time, the days in order: what an earlier day will queue is taken as gone for the later
 days (its service notices' dedupe keys, its greetings' shares), what it holds is wanted
 again. Capacity is today's outlook (appliance.sms.capacity: the SIMs and the SMPP account in
-service now), each later day whole. Nothing is queued.
+service now), each day from its run time, as that run will see it. Nothing is queued.
 
 The services daemon stores it (NoticeForecast, one row a day) after each notice run and at
 most hourly otherwise (refresh(), under the "forecast" lease); the dashboard and `appliance
@@ -36,7 +36,8 @@ def forecast(config, now=None, days=7):
     today = clock.today(now)
     first = today + datetime.timedelta(days=1 if notices.ran_on(today) else 0)
     lead = notices.lead_days(config) if config["notices.pace"] else 0
-    outlook = pacing.budgets(config, now, (first - today).days + days + lead)
+    run_at = datetime.time.fromisoformat(config["notices.run_at"])  # each day as its run sees it
+    outlook = pacing.budgets(config, now, (first - today).days + days + lead, run_at)
     exclude, sent, out = set(), {}, []
     for offset in range(days):
         day = first + datetime.timedelta(days=offset)
@@ -61,7 +62,7 @@ def due(now):
     last = NoticeForecast.select().order_by(NoticeForecast.computed_at.desc()).first()
     if last is None or now - last.computed_at >= EVERY:
         return True
-    return NoticeRun.select().where(NoticeRun.started_at >= last.computed_at).exists()
+    return NoticeRun.select().where(NoticeRun.started_at > last.computed_at).exists()  # same pass: counted
 
 
 def refresh(config, now=None, fence=None, force=False):

@@ -525,7 +525,8 @@ def plan_day(config, now, details=True, exclude=frozenset(), sent=None, budgets=
         for target in day.targets:  # unpaced: today's greetings only, all of them
             target.share = target.remaining
         return day
-    budgets = budgets or pacing.budgets(config, now, lead_days(config) + 1)
+    budgets = budgets or pacing.budgets(config, now, lead_days(config) + 1,  # later days as their runs see them
+                                        datetime.time.fromisoformat(config["notices.run_at"]))
     fit = pacing.Fit(budgets[0]["day"], budgets[0]["window"])
     for first in (True, False):  # service first, in the run's order
         for entry in day.sms.meta:

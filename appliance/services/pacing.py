@@ -25,11 +25,11 @@ from appliance.sms.text import part_count
 FIRST = ("service", "internal")
 
 
-def budgets(config, now, days=1):
-    """[{date, day, window}]: the parts still free today (from `now`) and on the next days,
-    for any notice (day) and within the marketing window (window), less what is queued
-    for that day."""
-    report = capacity.outlook(config, now, days)
+def budgets(config, now, days=1, from_time=None):
+    """[{date, day, window}]: the parts still free today (from `now`) and on the next days
+    (whole, or from `from_time` of each day: the forecast's run time), for any notice (day)
+    and within the marketing window (window), less what is queued for that day."""
+    report = capacity.outlook(config, now, days, from_time)
     out = []
     for entry in report["days"]:  # today's `queued`: due today or earlier
         out.append({"date": entry["date"], "day": max(0, entry["day"] - entry["queued"]),

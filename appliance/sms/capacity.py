@@ -113,8 +113,9 @@ def queued_by_day(today, days, now):
     return counts
 
 
-def outlook(config, now=None, days=7):
-    """Capacity of today (from `now`) and the next days: one dict a day with `date`,
+def outlook(config, now=None, days=7, from_time=None):
+    """Capacity of today (from `now`) and the next days (whole, or from `from_time` on each
+    day's wall clock: the notice forecast counts each day from its run): one dict a day with `date`,
     `day` (parts over the whole day, for notices without a window), `window` (parts
     within the marketing window) — the SIMs' and the SMPP account's together, apart as
     modem_day/modem_window and smpp_day/smpp_window — and `queued` (parts due that day);
@@ -137,6 +138,8 @@ def outlook(config, now=None, days=7):
         if offset and day.day == 1:
             month_left = {imsi: monthly for imsi in sims}
         since = now if offset == 0 else None
+        if from_time is not None:  # a day's capacity as a run at that time sees it
+            since = max(now, clock.instant(datetime.datetime.combine(day, from_time)))
         totals = {"date": day, "modem_day": 0, "modem_window": 0}
         for imsi in sims:
             daily_left = None if daily is None else daily - (sent_day.get(imsi, 0) if offset == 0 else 0)

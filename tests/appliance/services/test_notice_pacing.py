@@ -246,3 +246,28 @@ def test_greetings_are_counted_and_read_alike_on_sqlite_and_postgresql(any_datab
                            f"holiday:元旦节:2027:{ids[0]}", f"holiday:元旦节:2027:{ids[1]}"])
     assert [t.left for t in greetings.count_remaining(greetings.targets(config, NEW_YEAR, 0))[1:]] == [
         {"zh": 2, "en": 1}]
+
+
+def test_the_forecast_counts_each_day_from_its_run_as_the_run_does(book, config):
+    """Capacity that depends on the time (an SMPP account's rate; no SIMs here) is counted from
+    the run's time (09:00) on the forecast's later days too, as the runs then count it."""
+    _customers(book, 3)
+    config = config.replace(notices__pace=True, notices__greeting_lead_days=3, smpp__enabled=True,
+                            smpp__system_id="branch01", smpp__rate=0.0002)
+    first = NEW_YEAR - datetime.timedelta(days=3)
+    forecast.refresh(config, _morning(first) - datetime.timedelta(hours=1))
+    for expected in forecast.stored(first)[:4]:
+        actual = notices.run(config, _morning(expected["date"]))["counts"]
+        # 09:00-21:00 of the marketing window at 0.0002 parts/s: 8 parts (the whole window's 13 h: 9)
+        assert actual["capacity"]["window"] == expected["capacity"]["window"] == 8
+        assert actual["greetings"] == expected["greetings"]
+        _sent_overnight()
+
+
+def test_the_services_daemon_stores_the_forecast_after_the_notice_run(book, config):
+    from appliance.services import daemon
+    _book(book)
+    done = daemon.tick(config, NOW)  # after notices.run_at (09:00): the run, then the forecast
+    assert done["notices"] == 5 and done["forecast"] == 7
+    assert [f["date"] for f in forecast.stored(TODAY)][:2] == [TODAY + datetime.timedelta(days=n) for n in (1, 2)]
+    assert daemon.tick(config, NOW + datetime.timedelta(minutes=10))["forecast"] == 0  # not again within the hour
