@@ -61,10 +61,12 @@ def test_a_retried_long_message_leaves_from_one_sim(make_sims, start_smsd, wait_
 def test_a_modem_silent_after_the_pdu_is_alarmed_long_before_submit_timeout(make_sims, start_smsd, wait_for):
     sims = make_sims(1, latency=0.5)
     start_smsd(sims, modems__submit_timeout=8.0)
+    # Armed before the message is queued: the next submit takes the PDU, then nothing answers.
+    # (Silencing the modem once the part was seen `sending` raced its answer under load.)
+    sims.control.fault("gsm0", "silence_after_pdu", seconds=60)
     message = outbox.queue_message("13800138000", "no answer")
-    part = wait_for(lambda: MessagePart.get_or_none((MessagePart.message == message.id) &
-                                                    (MessagePart.state == "sending")), 5, "sending")
-    sims.control.fault(part.modem, "silence", seconds=60)   # takes the PDU, answers nothing
+    wait_for(lambda: MessagePart.get_or_none((MessagePart.message == message.id) &
+                                             (MessagePart.state == "sending")), 5, "sending")
     started = time.monotonic()
     wait_for(lambda: "no answer to AT+CMGS" in (ModemStatus.get_or_none(ModemStatus.port == "gsm0") or
                                                 ModemStatus()).alarm, 10, "the alarm")
