@@ -227,7 +227,7 @@ def longest_name():
 
 def read(config, target, language, quota, opening, slices, renderer, composer):
     """The first `quota` greetings of a target in `language` not gone yet, a slice of
-    customers (id ranges `slices`) at a time: yields (sms rows for outbox.queue_many, mail
+    customers (id ranges `slices`) at a time: yields (sms rows for outbox.queue_planned, mail
     rows, [{type, key, to, text}]) per slice and stops reading once the quota is used.
     The database leaves out who was greeted (a lookup of each one's dedupe key in the unique
     index) and stops at the quota, so only what is queued is read, as plain rows."""

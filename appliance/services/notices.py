@@ -43,7 +43,7 @@ from appliance.services.models import NoticeRun
 from appliance.services.staged import Staged
 from appliance.services.templates import Renderer, defaults, variables_of, word
 from appliance.sms.models import Message
-from appliance.sms.outbox import queue_many, queue_message
+from appliance.sms.outbox import queue_message, queue_planned
 from appliance.sms.text import part_count
 from appliance.sms.window import next_opening, window_for
 
@@ -434,7 +434,7 @@ def plan(config, today, bounds=False):
 class DayPlan:
     """What a day's run will do, worked out before anything is queued (plan_day)."""
     today: datetime.date
-    sms: Staged          # the service plan's SMS rows for outbox.queue_many (meta: category, parts, goes?)
+    sms: Staged          # the service plan's SMS rows for outbox.queue_planned (meta: category, parts, goes?)
     mails: list          # mail rows of the service plan (no SMS parts: they always go)
     out: list            # the notices as the result shows them (None: not kept)
     skipped: int = 0
@@ -653,7 +653,7 @@ def _queue(config, rows, mails, fence):
     for start in range(0, len(rows), QUEUE_BATCH):  # each its own short transaction
         with write_transaction():
             _checked(fence)
-            queue_many(rows[start:start + QUEUE_BATCH], skip_invalid=True, config=config)
+            queue_planned(rows[start:start + QUEUE_BATCH], config=config)  # our own rows: the bulk path
     # Unfenced: ON CONFLICT DO NOTHING, so a stale leader adds nothing the new one would not.
     mail_outbox.queue_many(mails)
 

@@ -10,6 +10,7 @@ Each message gets its bearer here (Message.bearer, issue 18): the one a caller n
 caller passes its config, else the modems.
 """
 import logging
+import re
 
 import peewee
 
@@ -144,6 +145,115 @@ def queue_many(rows, *, skip_invalid=False, config=None):
     if len(parts) >= ANALYZE_AFTER and not isinstance(dbmod.database.obj, peewee.SqliteDatabase):
         dbmod.database.obj.execute_sql("ANALYZE message, message_part")
     return ids
+
+
+# --- the bulk path for rows built from our own database -----------------------------
+
+# A number as the customer and staff tables keep it (phones.normalize wrote it): checked by
+# shape only here, the full parse costs ~40 µs a row on a run of 300,000 greetings.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+
+
+def queue_planned(rows, config=None):
+    """Queue rows the caller built from our own database (the notice run: numbers E.164 from
+    the customer and staff tables, texts rendered from our templates, categories known),
+    inside the caller's write transaction. The same Message and MessagePart values as
+    queue_many(rows, skip_invalid=True, config=config), but in bulk: a number is checked
+    by its shape only, a row's dedupe key already queued is skipped by the INSERT itself
+    (ON CONFLICT (dedupe_key) DO NOTHING, so each key once, whichever run or box got
+    there first) and the part rows of the messages inserted follow in the same transaction.
+    Returns how many messages were inserted."""
+    stamp = clock.now()
+    routes, values, parts_of = {}, [], {}
+    for row in rows:
+        text, number, category = row["text"], row["to_number"], row.get("category", "service")
+        if not text or not text.strip() or not isinstance(number, str) or not _E164.fullmatch(number) \
+                or category not in CATEGORIES:
+            log.warning("queue_planned: skipped a row (dedupe key %s): bad number, text or category",
+                        row.get("dedupe_key"))
+            continue
+        seg = segments(text)
+        if seg.part_count > MAX_PARTS:
+            continue
+        bearer = row.get("bearer") or _route(config, category, number, routes)
+        customer, staff = row.get("customer"), row.get("staff")
+        values.append((number, text, seg.encoding, seg.part_count, "queued", category, row.get("priority", 5),
+                       row.get("not_before"), row.get("not_after"), row.get("delivery_report", True),
+                       stamp, stamp, getattr(customer, "id", customer), getattr(staff, "id", staff),
+                       row.get("source", ""), row.get("created_by", ""), row.get("department", ""),
+                       row.get("campaign_id"), row.get("dedupe_key"), bearer, None, None, ""))
+    if not values:
+        return 0
+    ids = _reserve_ids(len(values))
+    _bulk_insert(Message, _PLANNED_COLUMNS, [(i,) + v for i, v in zip(ids, values)],
+                 " ON CONFLICT (dedupe_key) DO NOTHING")
+    inserted = _present(ids)
+    parts = []
+    for message_id, v in zip(ids, values):
+        if message_id in inserted:
+            count = v[3]
+            ref = message_id % 256 if count > 1 else None  # as _part_rows
+            parts.extend((message_id, seq, "queued", ref) + _PART_DEFAULTS for seq in range(1, count + 1))
+    _bulk_insert(MessagePart, _PART_COLUMNS, parts)
+    if len(parts) >= ANALYZE_AFTER and not isinstance(dbmod.database.obj, peewee.SqliteDatabase):
+        dbmod.database.obj.execute_sql("ANALYZE message, message_part")
+    return len(inserted)
+
+
+_PLANNED_COLUMNS = ("id", "to_number", "text", "encoding", "part_count", "state", "category", "priority",
+                    "not_before", "not_after", "delivery_report", "created_at", "updated_at", "customer_id",
+                    "staff_id", "source", "created_by", "department", "campaign_id", "dedupe_key", "bearer",
+                    "sent_at", "final_at", "failure_reason")
+_PART_COLUMNS = ("message_id", "seq", "state", "concat_ref", "pdu", "modem", "claimed_by", "imsi", "reference",
+                 "bearer_ref", "attempts", "next_attempt_at", "sent_at", "status_at", "status_code", "error",
+                 "cost", "carrier")
+_PART_DEFAULTS = ("", "", "", "", None, "", 0, None, None, None, None, "", 0, "")
+
+
+def _route(config, category, number, routes):
+    """routing.bearer_for, asked once per category unless the route depends on the number."""
+    if config is None:
+        return "modem"
+    if category not in routes:
+        route = config[f"sms.route_{category}"]
+        fixed = route != "cheapest" or not config["smpp.enabled"]
+        routes[category] = routing.bearer_for(config, category, number) if fixed else None
+    return routes[category] or routing.bearer_for(config, category, number)
+
+
+def _reserve_ids(count):
+    """`count` new Message ids nobody else takes: after the current maximum under SQLite's
+    write lock (held by the caller's transaction), from the sequence on PostgreSQL."""
+    db = dbmod.database.obj
+    if isinstance(db, peewee.SqliteDatabase):
+        start = (db.execute_sql("SELECT MAX(id) FROM message").fetchone()[0] or 0) + 1
+        return list(range(start, start + count))
+    cursor = db.execute_sql("SELECT nextval(pg_get_serial_sequence('message', 'id')) FROM generate_series(1, %s)",
+                            (count,))
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _present(ids):
+    """The ids among `ids` whose Message rows exist (the inserts ON CONFLICT did not skip)."""
+    wanted = set(ids)
+    rows = dbmod.database.obj.execute_sql("SELECT id FROM message WHERE id >= %s AND id <= %s"
+                                          .replace("%s", dbmod.database.obj.param), (min(ids), max(ids)))
+    return {i for (i,) in rows.fetchall() if i in wanted}
+
+
+def _bulk_insert(model, columns, rows, suffix=""):
+    """INSERT tuples of `columns` into model's table: executemany on SQLite, multi-row
+    VALUES pages (psycopg2's execute_values) on PostgreSQL."""
+    if not rows:
+        return
+    db = dbmod.database.obj
+    table, names = model._meta.table_name, ", ".join(columns)
+    if isinstance(db, peewee.SqliteDatabase):
+        db.cursor().executemany(f'INSERT INTO "{table}" ({names}) VALUES ({", ".join("?" * len(columns))}){suffix}',
+                                rows)
+        return
+    from psycopg2.extras import execute_values
+    execute_values(db.cursor(), f'INSERT INTO "{table}" ({names}) VALUES %s{suffix}', rows, page_size=BATCH)
 
 
 def _existing_keys(keys):

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from appliance import db as dbmod
 from appliance.errors import InputError
 from appliance.models import Customer, Staff
 from appliance.sms import inbox, outbox
@@ -60,3 +61,40 @@ def test_inbox_matches_sender_and_reassembles(any_database):
     kept = inbox.flush_incomplete(60, datetime.datetime.now() + datetime.timedelta(minutes=2))
     assert [(m.text, m.complete) for m in kept] == [("X" + inbox.MISSING * 2, False)]
     assert InboundMessage.select().count() == 3
+
+
+def _columns(message):
+    row = {k: v for k, v in message.__data__.items() if k not in ("id", "created_at", "updated_at")}
+    parts = [{k: v for k, v in p.__data__.items() if k not in ("id", "message")} for p in message.parts]
+    for part in parts:  # the UDH reference is the message id's: compare it as that
+        part["concat_ref"] = None if part["concat_ref"] is None else part["concat_ref"] - message.id % 256
+    return row, parts
+
+
+def test_queue_planned_writes_what_queue_many_writes_once_per_key(any_database, config):
+    """The notice run's bulk path: the same Message and MessagePart values as queue_many,
+    routed by the config, each dedupe key once (one already queued, one repeated in the
+    batch), a row with a bad number skipped; inside the caller's write transaction."""
+    config = config.replace(smpp__enabled=True, sms__route_marketing="cheapest", smpp__tariff=0.04,
+                            billing__china_mobile=0.05, billing__china_telecom=0.03)
+    stamp = datetime.datetime(2026, 12, 1, 9, 0)
+    rows = [{"to_number": "+8613800000001", "text": "尊敬的客户" * 20, "category": "marketing", "priority": 7,
+             "not_before": stamp, "not_after": stamp + datetime.timedelta(hours=12), "source": "notice",
+             "created_by": "notices", "dedupe_key": "holiday:元旦:2027:1"},
+            {"to_number": "+8613300000001", "text": "Happy New Year", "category": "marketing", "priority": 7,
+             "source": "notice", "dedupe_key": "holiday:元旦:2027:2"},
+            {"to_number": "+8613900000009", "text": "续保提醒", "category": "service", "priority": 4,
+             "dedupe_key": "renewal_due:P1"}]
+    expected = [_columns(Message.get_by_id(i)) for i in outbox.queue_many(rows, config=config)]
+    assert [e[0]["bearer"] for e in expected] == ["smpp", "modem", "modem"]
+    Message.delete().execute()  # parts go with them (ON DELETE CASCADE) … or explicitly:
+    MessagePart.delete().execute()
+    outbox.queue_message("+8613900000009", "already queued", dedupe_key="renewal_due:P1")
+    with dbmod.write_transaction():
+        inserted = outbox.queue_planned(rows[:2] + [rows[0], rows[2], dict(rows[1], to_number="12345",
+                                                                           dedupe_key="bad")], config=config)
+    assert inserted == 2
+    got = [_columns(Message.get(Message.dedupe_key == r["dedupe_key"])) for r in rows[:2]]
+    assert got == expected[:2]
+    assert Message.get(Message.dedupe_key == "renewal_due:P1").text == "already queued"
+    assert Message.select().count() == 3 and MessagePart.select().count() == 2 + 1 + 1
