@@ -52,3 +52,4 @@ def test_dashboard_shows_the_stored_forecast_of_the_next_runs(admin_client):
     row = re.search(r'<table id="forecast">.*?<tr><td>(.*?)</tr>', html, re.S).group(1)
     assert re.findall(r">([^<]+)</td>", "<td>" + row) == [day.isoformat(), "90 (180)", "300 (310)", "7", "5"]
     assert "服务类通知（分段）" in html and "当天未能发出的问候" in html
+

@@ -33,6 +33,10 @@ AMI_TIMEOUT = 1.0  # seconds: the dashboard asks on every refresh; a local refus
 
 CAPACITY = N_("Today the {sims} SIM(s) in service can still send {day} SMS parts ({window} within the marketing window), about {seconds} s a part; {queued} parts are queued.")  # noqa: E501
 CAPACITY_SHORT = N_("{short} queued parts cannot go today and wait for a later day.")
+CAPACITY_SMPP = N_("The SMPP account ({rate} parts/s, {state}) can still send {day} parts today ({window} within the marketing window).")  # noqa: E501
+# The SMPP link's state in words (appliance.sms.capacity.smpp_link).
+SMPP_STATES = {"in service": N_("connected"), "recently in service": N_("connected a moment ago"),
+               "not connected": N_("not connected yet, counted"), "out of service": N_("out of service, not counted")}
 QUEUE_CAP = 10000  # beyond this the dashboard says "10000+" instead of counting on
 
 
@@ -190,8 +194,13 @@ def capacity_text(ctx):
     """Today's sending capacity in words (appliance.sms.capacity; the forecast is `appliance sms capacity`)."""
     report = capacity.outlook(ctx.config, days=1)
     today = report["days"][0]
-    text = ctx._(CAPACITY).format(sims=len(report["sims"]), day=today["day"], window=today["window"],
+    text = ctx._(CAPACITY).format(sims=len(report["sims"]), day=today["modem_day"], window=today["modem_window"],
                                   seconds=f"{float(report['seconds_per_part']):g}", queued=report["queued"])
+    link = report["smpp"]
+    if link["enabled"] and link["state"] != "off":
+        text += ("" if ctx.lang == "zh" else " ") + ctx._(CAPACITY_SMPP).format(
+            rate=f"{float(link['rate']):g}", state=ctx._(SMPP_STATES[link["state"]]),
+            day=today["smpp_day"], window=today["smpp_window"])
     if report["queued"] > today["day"]:
         text += ("" if ctx.lang == "zh" else " ") + ctx._(CAPACITY_SHORT).format(short=report["queued"] - today["day"])
     return text
