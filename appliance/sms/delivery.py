@@ -264,13 +264,18 @@ def record_status_reports(reports, now=None, box=""):
                 failures.append((hit[1], "another part of the message failed", words))
     _many("UPDATE message_part SET state = ?, status_code = ?, status_at = ?, error = ?, "
           "reference = COALESCE(reference, ?) WHERE id = ?", updates)
+    _settle_reported(updates, failures, stamp, now)
+    return matched
+
+
+def _settle_reported(updates, failures, stamp, now):
+    """After reports were written: fail the rest of the messages a failed part belongs to,
+    and bring the reported parts' messages up to date (updates: rows ending in the part id)."""
     _fail_rest(failures, stamp)
     if updates:
         ids = [u[-1] for u in updates]
-        owners = {mid for (mid,) in _rows(f"SELECT DISTINCT message_id FROM message_part WHERE id IN "
-                                          f"({_marks(ids)})", ids)}
-        refresh_messages(owners, now)
-    return matched
+        refresh_messages({mid for (mid,) in _rows(f"SELECT DISTINCT message_id FROM message_part WHERE id IN "
+                                                 f"({_marks(ids)})", ids)}, now)
 
 
 def record_receipts(receipts, now=None):
@@ -294,11 +299,7 @@ def record_receipts(receipts, now=None):
                 failures.append((hit[1], "another part of the message failed", words))
     _many("UPDATE message_part SET state = ?, status_code = ?, status_at = ?, error = ?, "
           "bearer_ref = CASE WHEN bearer_ref = '' THEN ? ELSE bearer_ref END WHERE id = ?", updates)
-    _fail_rest(failures, stamp)
-    if updates:
-        ids = [u[-1] for u in updates]
-        refresh_messages({mid for (mid,) in _rows(f"SELECT DISTINCT message_id FROM message_part WHERE id IN "
-                                                 f"({_marks(ids)})", ids)}, now)
+    _settle_reported(updates, failures, stamp, now)
     return matched
 
 

@@ -13,11 +13,10 @@ import smpplib.client
 import smpplib.consts
 from jasmin_support import jasmin  # noqa: F401  (the module-scoped fixture)
 from peer_support import wait_for
-from smpp_support import queue_smpp, smpp_settings
+from smpp_support import queue_smpp, senders
 
 from appliance.sms.models import InboundMessage, Message, MessagePart
 from appliance.sms.text import segments
-from modem.smpp.sender import Sender
 from modem.smpp.simulator import Smsc
 
 ACCOUNT = ("branch", "branchpw")       # the appliance's account on Jasmin
@@ -106,20 +105,8 @@ def start_sender(database, config, network):
     """start_sender(**{dotted name: value}) -> the bearer's Sender turning in a thread,
     bound to Jasmin as the appliance's account (stopped at teardown)."""
     jasmin, _ = network
-    running = []
-
-    def start(**settings):
-        values = smpp_settings(jasmin.smpp_port, *ACCOUNT, **settings)
-        sender = Sender(config.replace(**{k.replace(".", "__"): v for k, v in values.items()}))
-        stop = threading.Event()
-        thread = threading.Thread(target=sender.run, args=(stop,), daemon=True)
-        thread.start()
-        running.append((stop, thread))
-        return sender
-    yield start
-    for stop, thread in running:
-        stop.set()
-        thread.join(20)
+    with senders(config, jasmin.smpp_port, *ACCOUNT) as start:
+        yield start
 
 
 def parts_of(message):
