@@ -141,13 +141,49 @@ def _unpaid(policies):
     return [p for p in policies if (p.id, p.next_due_date) not in paid]
 
 
-def _policies(*conditions):
+def _policies(*conditions, keys=None):
+    """The policies matching `conditions` (in the run's slice) with holder, product and agent.
+    With `keys` (the dedupe keys the rule may give a policy, from a plain row of its id,
+    policy_no, dates and agent), only the policies with a key not gone yet are read whole:
+    most days nearly every candidate had its notice on an earlier day, and building some
+    100,000 policies with their holder, product and agent was most of the day's planning."""
     query = (Policy.select(Policy, Customer, Product, Staff)
              .join(Customer, on=(Policy.holder == Customer.id))
              .switch(Policy).join(Product)
              .switch(Policy).join(Staff, peewee.JOIN.LEFT_OUTER, on=(Policy.agent == Staff.id))  # no query per agent
              .where(*conditions))
-    return list(_in_slice(query, Policy.id))
+    if keys is None:
+        return list(_in_slice(query, Policy.id))
+    rows = list(_in_slice(Policy.select(Policy.id, Policy.policy_no, Policy.next_due_date, Policy.grace_end,
+                                        Policy.agent.alias("agent")).where(*conditions), Policy.id).namedtuples())
+    wanted = {key: row.id for row in rows for key in keys(row)}
+    gone = _gone(list(wanted))
+    ids = sorted({policy_id for key, policy_id in wanted.items() if key not in gone})
+    if len(ids) * 2 > len(rows):  # a catch-up day: most are due, one read of them all
+        return list(_in_slice(query, Policy.id))
+    found = []
+    for start in range(0, len(ids), KEY_BATCH):
+        found.extend(_in_slice(query.where(Policy.id.in_(ids[start:start + KEY_BATCH])), Policy.id))
+    order = {row.id: n for n, row in enumerate(rows)}
+    return sorted(found, key=lambda p: order[p.id])  # the order of the plain read
+
+
+KEY_BATCH = 1_000  # dedupe keys (or ids) per IN (…)
+
+
+def _gone(keys):
+    """The keys among `keys` of notices queued already, by SMS or by e-mail."""
+    done = set()
+    for start in range(0, len(keys), KEY_BATCH):
+        for model in (Message, MailMessage):  # a notice goes once, by SMS or by e-mail
+            done.update(k for (k,) in model.select(model.dedupe_key)
+                        .where(model.dedupe_key.in_(keys[start:start + KEY_BATCH])).tuples())
+    return done
+
+
+def _both_keys(kind, rest, policy):
+    """The dedupe keys _both may give: the holder's, and the agent's when there is one."""
+    return [f"{kind}:{rest}"] + ([f"{kind}_agent:{rest}"] if policy.agent else [])
 
 
 def _holder_notice(kind, key, policy, config, **extra):
@@ -188,20 +224,30 @@ def renewal_notices(config, today):
     horizon = max(days + agent_days, default=None)
     if horizon is None:
         return []
+
+    def steps(policy):
+        """The holder's and the agent's key rest (policy, due date, offset), or None each."""
+        left = (policy.next_due_date - today).days
+        rest = f"{policy.policy_no}:{policy.next_due_date.isoformat()}"
+        holder = [d for d in days if left <= d]  # the nearest reminder only: after downtime, not every missed one
+        agent = [d for d in agent_days if left <= d]  # the agent's own offsets
+        return f"{rest}:{min(holder)}" if holder else None, f"{rest}:{min(agent)}" if agent else None
+
+    def keys(policy):
+        holder, agent = steps(policy)
+        return ([f"renewal_due:{holder}"] if holder else []) + \
+            ([f"renewal_due_agent:{agent}"] if agent and policy.agent else [])
+
     candidates = _policies(Policy.status == "in_force", Policy.frequency != "single",
                            Policy.next_due_date >= today,
-                           Policy.next_due_date <= today + datetime.timedelta(days=horizon))
+                           Policy.next_due_date <= today + datetime.timedelta(days=horizon), keys=keys)
     notices = []
     for policy in _unpaid(candidates):
-        left = (policy.next_due_date - today).days
-        due = policy.next_due_date.isoformat()
-        reached = [d for d in days if left <= d]
-        if reached:  # the nearest reminder only: after downtime, not every missed one
-            notices.append(_holder_notice("renewal_due", f"renewal_due:{policy.policy_no}:{due}:{min(reached)}",
-                                          policy, config))
-        reached = [d for d in agent_days if left <= d]  # the agent's own offsets
-        if reached:
-            notices.append(_agent_notice("renewal_due", f"{policy.policy_no}:{due}:{min(reached)}", policy, config))
+        holder, agent = steps(policy)
+        if holder:
+            notices.append(_holder_notice("renewal_due", f"renewal_due:{holder}", policy, config))
+        if agent:
+            notices.append(_agent_notice("renewal_due", agent, policy, config))
     return notices
 
 
@@ -211,17 +257,23 @@ def overdue_notices(config, today):
     if not days:
         return []
     oldest = today - datetime.timedelta(days=max(days) + catch_up)
-    candidates = _policies(Policy.status == "in_force", Policy.next_due_date < today,
-                           Policy.next_due_date >= oldest)
-    notices = []
-    for policy in _unpaid(candidates):
+
+    def step(policy):
+        """The key rest (policy, due date, offset) of its overdue notice, or None."""
         if policy.grace_end is not None and today > policy.grace_end:
-            continue
+            return None
         late = (today - policy.next_due_date).days
         reached = [d for d in days if late >= d and late - d <= catch_up]
-        if reached:
-            due = policy.next_due_date.isoformat()
-            notices += _both("overdue", f"{policy.policy_no}:{due}:{max(reached)}", policy, config)
+        return f"{policy.policy_no}:{policy.next_due_date.isoformat()}:{max(reached)}" if reached else None
+
+    candidates = _policies(Policy.status == "in_force", Policy.next_due_date < today,
+                           Policy.next_due_date >= oldest,
+                           keys=lambda p: _both_keys("overdue", step(p), p) if step(p) else [])
+    notices = []
+    for policy in _unpaid(candidates):
+        rest = step(policy)
+        if rest:
+            notices += _both("overdue", rest, policy, config)
     return notices
 
 
@@ -229,13 +281,19 @@ def lapse_notices(config, today):
     warn = config["notices.lapse_warning_days"]
     catch_up = config["notices.catch_up_days"]
     notices = []
+
+    def rest(policy):
+        return f"{policy.policy_no}:{policy.grace_end.isoformat()}"
+
     candidates = _policies(Policy.status == "in_force", Policy.grace_end >= today,
                            Policy.grace_end <= today + datetime.timedelta(days=warn),
-                           Policy.next_due_date.is_null(False), Policy.next_due_date < today)
+                           Policy.next_due_date.is_null(False), Policy.next_due_date < today,
+                           keys=lambda p: _both_keys("lapse_warning", rest(p), p))
     for policy in _unpaid(candidates):
-        notices += _both("lapse_warning", f"{policy.policy_no}:{policy.grace_end.isoformat()}", policy, config)
+        notices += _both("lapse_warning", rest(policy), policy, config)
     for policy in _policies(Policy.status == "lapsed", Policy.grace_end <= today,
-                            Policy.grace_end >= today - datetime.timedelta(days=catch_up)):
+                            Policy.grace_end >= today - datetime.timedelta(days=catch_up),
+                            keys=lambda p: _both_keys("lapsed", rest(p), p)):
         notices += _both("lapsed", f"{policy.policy_no}:{policy.grace_end.isoformat()}", policy, config)
     return notices
 
@@ -421,12 +479,7 @@ def plan(config, today, bounds=False):
         for notice in found:
             if notice is not None:
                 wanted.setdefault(notice.key, notice)
-    keys = list(wanted)
-    done = set()
-    for start in range(0, len(keys), 500):
-        for model in (Message, MailMessage):  # a notice goes once, by SMS or by e-mail
-            done.update(k for (k,) in model.select(model.dedupe_key)
-                        .where(model.dedupe_key.in_(keys[start:start + 500])).tuples())
+    done = _gone(list(wanted))
     return [n for k, n in wanted.items() if k not in done]
 
 
