@@ -163,8 +163,9 @@ def queue_planned(rows, config=None):
     (ON CONFLICT (dedupe_key) DO NOTHING, so each key once, whichever run or box got
     there first) and the part rows of the messages inserted follow in the same transaction.
     Returns how many messages were inserted."""
-    stamp = clock.now()
-    routes, values, parts_of = {}, [], {}
+    when = _adapter()
+    stamp = when(clock.now())
+    routes, values = {}, []
     for row in rows:
         text, number, category = row["text"], row["to_number"], row.get("category", "service")
         if not text or not text.strip() or not isinstance(number, str) or not _E164.fullmatch(number) \
@@ -178,7 +179,7 @@ def queue_planned(rows, config=None):
         bearer = row.get("bearer") or _route(config, category, number, routes)
         customer, staff = row.get("customer"), row.get("staff")
         values.append((number, text, seg.encoding, seg.part_count, "queued", category, row.get("priority", 5),
-                       row.get("not_before"), row.get("not_after"), row.get("delivery_report", True),
+                       when(row.get("not_before")), when(row.get("not_after")), row.get("delivery_report", True),
                        stamp, stamp, getattr(customer, "id", customer), getattr(staff, "id", staff),
                        row.get("source", ""), row.get("created_by", ""), row.get("department", ""),
                        row.get("campaign_id"), row.get("dedupe_key"), bearer, None, None, ""))
@@ -208,6 +209,22 @@ _PART_COLUMNS = ("message_id", "seq", "state", "concat_ref", "pdu", "modem", "cl
                  "bearer_ref", "attempts", "next_attempt_at", "sent_at", "status_at", "status_code", "error",
                  "cost", "carrier")
 _PART_DEFAULTS = ("", "", "", "", None, "", 0, None, None, None, None, "", 0, "")
+
+
+def _adapter():
+    """Datetimes as the database driver would store them, converted once per distinct value
+    (a run's rows share a few: its windows and its stamp): on SQLite the text sqlite3's
+    default adapter writes (isoformat with a space), on PostgreSQL the datetime itself."""
+    if not isinstance(dbmod.database.obj, peewee.SqliteDatabase):
+        return lambda value: value
+    seen = {None: None}
+
+    def when(value):
+        text = seen.get(value)
+        if text is None and value is not None:
+            text = seen[value] = value.isoformat(" ")
+        return text
+    return when
 
 
 def _route(config, category, number, routes):
