@@ -6,7 +6,7 @@ import pytest
 
 from appliance.services import notices
 from appliance.services.models import NoticeRun
-from appliance.sms.models import Message
+from appliance.sms.models import Message, MessagePart
 
 TODAY = datetime.date(2026, 6, 10)
 MORNING = datetime.datetime.combine(TODAY, datetime.time(10))
@@ -57,3 +57,16 @@ def test_a_festival_greets_every_customer_with_a_policy_in_every_slice(varied_bo
     whole = sorted(n["key"] for n in notices.run(config, new_year, dry_run=True)["notices"])
     assert len([k for k in whole if k.startswith("holiday:")]) == 7
     assert planned(config, monkeypatch, 2, new_year) == whole
+
+
+def test_a_policy_is_read_whole_only_while_a_notice_of_it_has_not_gone(varied_book, config):
+    """The rules look up their candidates' dedupe keys first: a policy whose notices all
+    went is not read whole again (on a busy day most candidates had theirs earlier)."""
+    notices.run(config, MORNING)
+    copy = Message.get(Message.dedupe_key.startswith("renewal_due_agent:P-AGENT:"))
+    MessagePart.delete().where(MessagePart.message == copy.id).execute()
+    copy.delete_instance()  # the agent's copy is due again; the holder's went
+    found = [n for rule in (notices.renewal_notices, notices.overdue_notices, notices.lapse_notices)
+             for n in rule(config, TODAY) if n is not None]
+    assert {n.variables["policy_no"] for n in found} == {"P-AGENT"}
+    assert [n.key for n in notices.plan(config, TODAY)] == [copy.dedupe_key]
