@@ -684,7 +684,7 @@ def run(config, now=None, dry_run=False, fence=None, details=True):
         renderer, composer = Renderer(target.kind, config), Composer(config, target.kind)
         for language, quota in target.quotas().items():
             for sms, mails, shown in greetings.read(config, target, language, quota, opening, slices,
-                                                    renderer, composer):
+                                                    renderer, composer, show=out is not None):
                 queued, mailed = queued + len(sms) + len(mails), mailed + len(mails)
                 if out is not None:
                     out += shown
