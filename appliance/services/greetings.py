@@ -225,6 +225,11 @@ def longest_name():
     return Customer.select(peewee.fn.MAX(peewee.fn.LENGTH(Customer.name))).scalar() or 0
 
 
+# What a greeting needs of its customer (recipients() reads more: birth_date alone, a date
+# parsed per row, cost ~1.5 s on a festival day's 278,000 greetings).
+READ_COLUMNS = (Customer.id, Customer.name, Customer.gender, Customer.mobile, Customer.email, Customer.channel)
+
+
 def read(config, target, language, quota, opening, slices, renderer, composer, show=True):
     """The first `quota` greetings of a target in `language` not gone yet, a slice of
     customers (id ranges `slices`) at a time: yields (sms rows for outbox.queue_planned, mail
@@ -240,7 +245,7 @@ def read(config, target, language, quota, opening, slices, renderer, composer, s
         if quota <= 0:
             return
         rows = list(pending(target, bounds).where(Customer.language == language)
-                    .order_by(Customer.id).limit(quota).namedtuples())
+                    .select(*READ_COLUMNS).order_by(Customer.id).limit(quota).namedtuples())
         quota -= len(rows)
         sms, mails, shown = [], [], []
         for customer in rows:
