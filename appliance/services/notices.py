@@ -815,16 +815,16 @@ def send_event(config, kind, *, policy_no=None, customer_no=None, claim_no=None,
             created_by=created_by, dedupe_key=dedupe_key, priority=3))
     else:
         message = _queue_event_sms(customer, renderer.render(values, customer.language), renderer.category,
-                                   not_before, not_after, source, created_by, dedupe_key)
+                                   not_before, not_after, source, created_by, dedupe_key, config)
     if kind in AGENT_STEPS:  # after the holder's: a retried event completes a copy a crash left out
         _send_agent_copy(config, kind, policy, extra, event_id, now, source, created_by)
     return message
 
 
-def _queue_event_sms(customer, text, category, not_before, not_after, source, created_by, dedupe_key):
+def _queue_event_sms(customer, text, category, not_before, not_after, source, created_by, dedupe_key, config):
     return queue_message(customer.mobile, text, category=category, priority=3,
                          not_before=not_before, not_after=not_after, customer=customer,
-                         source=source, created_by=created_by, dedupe_key=dedupe_key)
+                         source=source, created_by=created_by, dedupe_key=dedupe_key, config=config)
 
 
 # The steps of the renewal process whose events the agent gets a copy of, as in the daily run.

@@ -148,6 +148,13 @@ def test_event_sends_at_once_and_a_retried_event_is_not_sent_twice(book, config)
         notices.send_event(config, "party", policy_no="P7")
 
 
+def test_a_pushed_event_goes_by_the_service_route(book, config):
+    holder = book.customer("陈静", "F")
+    book.policy(holder, "P8", START, agent=book.agent())
+    config = config.replace(smpp__enabled=True, smpp__system_id="branch01", sms__route_service="smpp")
+    assert notices.send_event(config, "agent_changed", policy_no="P8", event_id="E8").bearer == "smpp"
+
+
 def test_payment_events_use_the_latest_payment(book, config):
     holder = book.customer("周杰", "M")
     policy = book.policy(holder, "P8", START)
