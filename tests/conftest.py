@@ -117,6 +117,24 @@ def box_zone_utc():
 
 
 @pytest.fixture(autouse=True)
+def no_log_handler_leaks():
+    """cli.main run in-process (appliance.logs.setup_logging) puts a handler on the root logger
+    writing to the test's captured stderr, which pytest closes after the test: every later log
+    line then printed a 'Logging error' traceback. Such handlers go after the test, and the
+    levels setup_logging sets are put back (pytest's own capture handlers are left to pytest)."""
+    import logging
+    root = logging.getLogger()
+    before = set(map(id, root.handlers))
+    levels = [(logging.getLogger(n), logging.getLogger(n).level) for n in ("", "peewee", "peewee.migrations")]
+    yield
+    for handler in list(root.handlers):
+        if id(handler) not in before and type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
+    for logger, level in levels:
+        logger.setLevel(level)
+
+
+@pytest.fixture(autouse=True)
 def no_box_name_leaks():
     """cli.main run in-process sets this process's box name (identity.use): forgotten after every
     test, so a later test's box is the host name unless it configures one."""
