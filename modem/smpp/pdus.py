@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from smpplib import consts, smpp
 
 from appliance.sms.text import BASIC, EXTENSION
+from modem.pdu import gsm7_codes
 
 DATA_CODING = {"gsm7": 0, "ucs2": 8}
 UDHI = 0x40             # esm_class: the short message starts with a user data header
@@ -87,13 +88,7 @@ def encode_text(text, encoding):
     + code) or UCS2."""
     if encoding == "ucs2":
         return text.encode("utf-16-be")
-    out = bytearray()
-    for ch in text:
-        if ch in BASIC:
-            out.append(BASIC[ch])
-        else:
-            out += bytes((0x1B, EXTENSION[ch]))
-    return bytes(out)
+    return bytes(gsm7_codes(text))  # the modems' codes, before their septet packing
 
 
 def decode_text(data, data_coding):
